@@ -1,0 +1,39 @@
+"""Settings a council can change: where the data lives and the editable tables.
+
+Everything else in the project reads its settings from here, so one place
+says what can be configured and what the defaults are.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = Path(__file__).resolve().parent
+DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'missing.db'}"
+
+
+def database_url() -> str:
+    """The database to use: `DATABASE_URL`, else the embedded SQLite file."""
+    return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+@lru_cache(maxsize=1)
+def settings() -> dict:
+    """The council's settings file (authority, thresholds), `config/settings.toml`."""
+    path = Path(os.environ.get("MISSING_SETTINGS", CONFIG_DIR / "settings.toml"))
+    with path.open("rb") as f:
+        return tomllib.load(f)
+
+
+@lru_cache(maxsize=1)
+def locality_table() -> dict[str, str]:
+    """Postcode district -> locality, from the council-editable `config/localities.csv`."""
+    path = Path(os.environ.get("MISSING_LOCALITIES", CONFIG_DIR / "localities.csv"))
+    with path.open(newline="") as f:
+        return {row["district"].strip().upper(): row["locality"].strip() for row in csv.DictReader(f)}

