@@ -12,12 +12,14 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from loaders.schema import Child, Episode, Establishment
 
 CHUNK_ROWS = 5_000
+# Without these a row cannot be inserted, only used to update a known episode.
+REQUIRED_EPISODE_COLUMNS = {"episode_id", "child_id", "category", "reported_at", "missing_from"}
 
 
 def _insert(connection: Connection, table: Table):
@@ -80,6 +82,9 @@ def upsert_episodes(connection: Connection, episodes: pd.DataFrame, fill_blanks_
     stored value is never replaced, only a blank one filled (a second source
     for the same event adds what it knows without overwriting richer data).
     """
+    if not REQUIRED_EPISODE_COLUMNS <= set(episodes.columns):
+        update_episodes(connection, episodes, fill_blanks_only=fill_blanks_only)
+        return
     keep_known = set(episodes.columns) if fill_blanks_only else ()
     if fill_blanks_only:
         # A stored value wins: coalesce(stored, new) rather than coalesce(new, stored).
@@ -95,6 +100,25 @@ def upsert_episodes(connection: Connection, episodes: pd.DataFrame, fill_blanks_
             connection.execute(statement, _records(chunk))
         return
     _upsert(connection, Episode.__table__, episodes, "episode_id", keep_known=keep_known)
+
+
+def update_episodes(connection: Connection, episodes: pd.DataFrame, fill_blanks_only: bool = False) -> None:
+    """Update the given columns of episodes that already exist (a partial file, e.g. an RHI tracker).
+
+    Ids not in the database are ignored here: the importer refuses them first.
+    """
+    table = Episode.__table__
+    columns = [c for c in episodes.columns if c != "episode_id"]
+    if episodes.empty or not columns:
+        return
+    values = {
+        c: (func.coalesce(table.c[c], bindparam(f"new_{c}")) if fill_blanks_only else bindparam(f"new_{c}"))
+        for c in columns
+    }
+    statement = update(table).where(table.c.episode_id == bindparam("key_episode_id")).values(values)
+    renamed = episodes.rename(columns={c: f"new_{c}" for c in columns} | {"episode_id": "key_episode_id"})
+    for start in range(0, len(renamed), CHUNK_ROWS):
+        connection.execute(statement, _records(renamed.iloc[start : start + CHUNK_ROWS]))
 
 
 def existing_episodes(connection: Connection, episode_ids: Iterable[str], columns: Iterable[str]) -> pd.DataFrame:
