@@ -1,0 +1,35 @@
+# Everything a developer or CI needs: `make run`, `make test`. Each target sets itself up.
+.PHONY: setup run test bench lint clean postgres
+
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?= -q -n 2
+STREAMLIT_ARGS ?= --server.headless true --browser.gatherUsageStats false
+export PYTHONPATH := .
+
+setup:
+	@scripts/setup.sh
+
+postgres: setup
+	@scripts/start-postgres.sh
+
+# The embedded SQLite sample is built on first run unless DATABASE_URL points elsewhere.
+run: setup
+	@if [ -z "$$DATABASE_URL" ] && [ ! -f data/missing.db ]; then \
+		echo "run: building the sample database data/missing.db"; \
+		$(PY) -m sample_data build; \
+	fi
+	$(VENV)/bin/streamlit run app.py $(STREAMLIT_ARGS)
+
+test: postgres
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: postgres
+	$(PY) bench/run.py
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache bench/*.csv
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

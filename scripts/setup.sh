@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Make a machine ready to run and test the dashboard: Debian packages, then .venv.
+# Safe to run again: packages already installed and an unchanged requirements.txt are skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEB_PACKAGES=(postgresql chromium)
+VENV=.venv
+STAMP="$VENV/.requirements.sha256"
+
+missing=()
+for package in "${DEB_PACKAGES[@]}"; do
+    [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" = "install ok installed" ] || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    if [ "$(id -u)" -eq 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${apt_get[@]}" update -q
+    "${apt_get[@]}" install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Python 3.11: $PYTHON if given, else pyenv's 3.11, else whatever python3.11 / python3 is on PATH.
+if [ -z "${PYTHON:-}" ]; then
+    for candidate in "$HOME"/.pyenv/versions/3.11*/bin/python3.11 /root/.pyenv/versions/3.11*/bin/python3.11 \
+                     "$(command -v python3.11 || true)" "$(command -v python3 || true)"; do
+        if [ -x "$candidate" ] && "$candidate" -c 'import sys; assert sys.version_info[:2] >= (3, 11)' 2>/dev/null; then
+            PYTHON=$candidate
+            break
+        fi
+    done
+fi
+: "${PYTHON:?setup: no Python 3.11 found; set PYTHON=/path/to/python3.11}"
+
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "setup: creating $VENV with $PYTHON"
+    "$PYTHON" -m venv "$VENV"
+fi
+
+wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$wanted" ]; then
+    echo "setup: installing requirements.txt into $VENV"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt
+    echo "$wanted" > "$STAMP"
+fi
+echo "setup: ready"
