@@ -1,0 +1,305 @@
+"""The Streamlit app through AppTest, on a real SQLite database of hand-written episodes.
+
+The episodes below are chosen so every headline number differs between
+March 2015 (the period under test), February 2015 (the period before) and
+the default period (the 12 months to March 2015).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import app_state
+from loaders.database import connect
+from loaders.history import import_history
+from loaders.store import upsert_children, upsert_episodes
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 60
+
+CHILDREN = pd.DataFrame(
+    {
+        "child_id": ["C1", "C2", "C3", "C4"],
+        "sex": ["female", "male", "female", "male"],
+        "date_of_birth": pd.to_datetime(["2001-05-01", "2002-07-01", "2000-01-15", "2003-03-03"]).date,
+        "ethnicity": ["WBRI", "APKN", "BCRB", "MWBC"],
+    }
+)
+# episode_id, child_id, category, missing_from, reported_at, returned_at, rhi_offered_at, rhi_outcome, rhi_completed_at
+EPISODES = [
+    ("E1", "C1", "missing", "care", "2015-03-02 10:00", "2015-03-02 15:00", "2015-03-03 09:00", "completed", "2015-03-04 10:00"),
+    ("E2", "C1", "missing", "care", "2015-03-05 20:00", "2015-03-06 06:00", "2015-03-06 12:00", "declined", None),
+    ("E3", "C1", "missing", "care", "2015-03-10 22:00", "2015-03-11 20:00", None, None, None),
+    ("E4", "C1", "absent", "care", "2015-03-15 18:00", "2015-03-18 18:00", None, None, None),
+    ("E5", "C2", "absent", "home", "2015-03-20 09:00", "2015-03-20 12:00", "2015-03-20 15:00", "completed", "2015-03-22 10:00"),
+    ("E6", "C3", "away", "care", "2015-03-28 23:00", None, None, None, None),
+    ("E7", "C2", "missing", "home", "2015-02-10 08:00", "2015-02-10 10:00", None, None, None),
+    ("E8", "C4", "missing", "home", "2015-02-20 08:00", "2015-02-21 14:00", "2015-02-22 10:00", "completed", "2015-02-23 10:00"),
+]
+EPISODE_COLUMNS = [
+    "episode_id", "child_id", "category", "missing_from", "reported_at",
+    "returned_at", "rhi_offered_at", "rhi_outcome", "rhi_completed_at",
+]  # fmt: skip
+
+
+def build_database(path: Path) -> str:
+    """A migrated SQLite file holding CHILDREN and EPISODES; returns its URL."""
+    url = f"sqlite:///{path}"
+    engine = connect(url)
+    episodes = pd.DataFrame(EPISODES, columns=EPISODE_COLUMNS)
+    for column in ("reported_at", "returned_at", "rhi_offered_at", "rhi_completed_at"):
+        episodes[column] = pd.to_datetime(episodes[column])
+    with engine.begin() as connection:
+        upsert_children(connection, CHILDREN)
+        upsert_episodes(connection, episodes)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def database_url(tmp_path, monkeypatch) -> str:
+    url = build_database(tmp_path / "app.db")
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def run_app(params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics_by_label(at: AppTest) -> dict[str, tuple[str, str | None]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+# ---- pure period plumbing -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("latest", "today", "expected"),
+    [
+        (date(2015, 3, 28), None, (date(2014, 4, 1), date(2015, 3, 31))),
+        (date(2016, 3, 31), None, (date(2015, 4, 1), date(2016, 3, 31))),
+        (date(2015, 1, 1), None, (date(2014, 2, 1), date(2015, 1, 31))),
+        (date(2016, 2, 10), None, (date(2015, 3, 1), date(2016, 2, 29))),
+        (None, date(2025, 1, 15), (date(2024, 1, 1), date(2024, 12, 31))),
+    ],
+)
+def test_default_period_is_twelve_months_to_the_latest_episode(latest, today, expected):
+    period = app_state.default_period(latest, today=today)
+    assert (period.start, period.end) == expected
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (date(2015, 3, 1), date(2015, 3, 31), (date(2015, 2, 1), date(2015, 2, 28))),
+        (date(2014, 4, 1), date(2015, 3, 31), (date(2013, 4, 1), date(2014, 3, 31))),
+        (date(2015, 1, 1), date(2015, 3, 31), (date(2014, 10, 1), date(2014, 12, 31))),
+        (date(2015, 3, 10), date(2015, 3, 19), (date(2015, 2, 28), date(2015, 3, 9))),
+        (date(2015, 3, 5), date(2015, 3, 5), (date(2015, 3, 4), date(2015, 3, 4))),
+    ],
+)
+def test_previous_period_has_equal_length(start, end, expected):
+    previous = app_state.previous_period(app_state.Period(start, end))
+    assert (previous.start, previous.end) == expected
+
+
+DEFAULT = app_state.Period(date(2014, 4, 1), date(2015, 3, 31))
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"from": "2015-03-01", "to": "2015-03-31"}, (date(2015, 3, 1), date(2015, 3, 31))),
+        ({"from": "2015-03-05", "to": "2015-03-05"}, (date(2015, 3, 5), date(2015, 3, 5))),
+        ({}, (DEFAULT.start, DEFAULT.end)),
+        ({"from": "2015-03-01"}, (DEFAULT.start, DEFAULT.end)),
+        ({"from": "2015-13-01", "to": "2015-03-31"}, (DEFAULT.start, DEFAULT.end)),
+        ({"from": "01/03/2015", "to": "2015-03-31"}, (DEFAULT.start, DEFAULT.end)),
+        ({"from": "2015-04-01", "to": "2015-03-01"}, (DEFAULT.start, DEFAULT.end)),
+        ({"from": "1066-10-14", "to": "2015-03-01"}, (DEFAULT.start, DEFAULT.end)),
+        ({"from": "2015-3-1", "to": "2015-03-31"}, (DEFAULT.start, DEFAULT.end)),
+        ({"from": "", "to": "'; drop table episodes"}, (DEFAULT.start, DEFAULT.end)),
+    ],
+)
+def test_period_from_params_falls_back_on_anything_invalid(params, expected):
+    period = app_state.period_from_params(params, DEFAULT)
+    assert (period.start, period.end) == expected
+
+
+# ---- overview page ----------------------------------------------------------
+
+MARCH = {"from": "2015-03-01", "to": "2015-03-31"}
+
+
+def test_overview_headlines_for_march_against_february(database_url):
+    at = run_app(MARCH)
+    shown = metrics_by_label(at)
+    expected = {
+        "Episodes": ("6", "+4 on previous period"),
+        "Children": ("3", "+1 on previous period"),
+        "Persistent runaways": ("1", "+1 on previous period"),
+        "Open episodes": ("1", "+1 on previous period"),
+        "Missing": ("3", "+1 on previous period"),
+        "Absent": ("2", "+2 on previous period"),
+        "Away": ("1", "+1 on previous period"),
+        "Return interview offered": ("60.0%", "+10.0 points on previous period"),
+        "Return interview completed": ("40.0%", "-10.0 points on previous period"),
+        "Completed within 72 hours": ("40.0%", "-10.0 points on previous period"),
+    }
+    assert {label: shown[label] for label in expected} == expected
+    assert "1 Mar 2015 to 31 Mar 2015, compared with 1 Feb 2015 to 28 Feb 2015." in [c.value for c in at.caption]
+
+
+def test_overview_band_tables(database_url):
+    at = run_app(MARCH)
+    duration, repeat = (frame.value for frame in at.dataframe)
+    assert duration["band"].tolist() == ["0-8 hrs", "8-16 hrs", "16-24 hrs", "24-48 hrs", "2-7 days", "7+ days", "Not known"]
+    assert duration["count"].tolist() == [2, 1, 1, 0, 1, 0, 1]
+    assert repeat["band"].tolist() == ["1-2", "3-5", "6-8", "9-19", "20+"]
+    assert repeat["count"].tolist() == [2, 1, 0, 0, 0]
+    assert repeat["percent"].tolist()[:2] == [66.7, 33.3]
+
+
+@pytest.mark.parametrize(
+    ("params", "episodes", "shown_from", "shown_to"),
+    [
+        (MARCH, "6", date(2015, 3, 1), date(2015, 3, 31)),
+        ({"from": "2015-02-01", "to": "2015-02-28"}, "2", date(2015, 2, 1), date(2015, 2, 28)),
+        ({}, "8", date(2014, 4, 1), date(2015, 3, 31)),
+        ({"from": "2015-02-30", "to": "2015-03-31"}, "8", date(2014, 4, 1), date(2015, 3, 31)),
+        ({"from": "2015-04-01", "to": "2015-03-01"}, "8", date(2014, 4, 1), date(2015, 3, 31)),
+        ({"from": "yesterday", "to": "today"}, "8", date(2014, 4, 1), date(2015, 3, 31)),
+    ],
+)
+def test_query_params_set_the_period_and_are_written_back(database_url, params, episodes, shown_from, shown_to):
+    at = run_app(params)
+    assert metrics_by_label(at)["Episodes"][0] == episodes
+    assert (at.date_input(key="period_from").value, at.date_input(key="period_to").value) == (shown_from, shown_to)
+    assert (at.query_params["from"], at.query_params["to"]) in (
+        ([shown_from.isoformat()], [shown_to.isoformat()]),
+        (shown_from.isoformat(), shown_to.isoformat()),
+    )
+
+
+def test_changing_the_period_in_the_sidebar_updates_headlines_and_url(database_url):
+    at = run_app(MARCH)
+    at.date_input(key="period_from").set_value(date(2015, 2, 1))
+    at.date_input(key="period_to").set_value(date(2015, 2, 28)).run()
+    assert metrics_by_label(at)["Episodes"] == ("2", "+0 on previous period")
+    assert str(at.query_params["from"]).strip("[]'") == "2015-02-01"
+
+
+def test_from_after_to_in_the_sidebar_asks_for_a_valid_range(database_url):
+    at = run_app(MARCH)
+    at.date_input(key="period_from").set_value(date(2015, 4, 1)).run()
+    assert not at.metric
+    assert any("on or before" in w.value for w in at.warning)
+
+
+def test_empty_period_says_so(database_url):
+    at = run_app({"from": "2016-01-01", "to": "2016-01-31"})
+    assert not at.metric
+    assert any("No episodes in this period" in i.value for i in at.info)
+
+
+def test_empty_database_renders(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    at = run_app()
+    assert any("No episodes in this period" in i.value for i in at.info)
+
+
+# ---- import page -------------------------------------------------------------
+
+GOOD_CSV = (
+    "episode_id,child_id,category,reported_at,returned_at,missing_from,sex\n"
+    "E9,C5,missing,2015-03-29 10:00,2015-03-29 18:00,home,female\n"
+    "E10,C5,absent,30/03/2015 21:00,31/03/2015 08:00,home,female\n"
+    "E1,C1,missing,2015-03-02 10:00,2015-03-02 16:00,care,female\n"
+)
+BAD_CSV = (
+    "episode_id,child_id,category,reported_at,returned_at,missing_from\n"
+    "E11,C6,vanished,2015-03-29 10:00,,home\n"
+    "E12,C6,missing,2015-03-29 10:00,2015-03-28 10:00,home\n"
+)
+
+
+def open_import_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.switch_page("pages/import_data.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_import_page_refuses_a_bad_file_and_lists_every_error(database_url):
+    at = open_import_page()
+    at.file_uploader[0].set_value(("bad.csv", BAD_CSV.encode(), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    messages = at.dataframe[0].value
+    assert list(messages.columns) == ["file", "row", "column", "severity", "text"]
+    errors = messages[messages["severity"] == "error"]
+    assert set(zip(errors["row"], errors["column"])) >= {(2, "category"), (3, "returned_at")}
+    assert set(errors["file"]) == {"bad.csv"}
+    assert any("refused" in e.value for e in at.error)
+    assert not [b for b in at.button if b.label == "Confirm import"]
+    history = import_history(connect(database_url))
+    assert history["outcome"].tolist()[:1] == ["dry_run"]
+    assert history["file_name"].tolist()[:1] == ["bad.csv"]
+
+
+def test_import_page_checks_then_imports_a_good_file(database_url):
+    at = open_import_page()
+    at.file_uploader[0].set_value(("good.csv", GOOD_CSV.encode(), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = metrics_by_label(at)
+    assert (shown["New episodes"][0], shown["Updated"][0], shown["Unchanged"][0], shown["Errors"][0]) == ("2", "1", "0", "0")
+    [confirm] = [b for b in at.button if b.label == "Confirm import"]
+    confirm.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(s.value.startswith("Imported: landed") for s in at.success)
+    history = at.dataframe[-1].value
+    assert history["outcome"].tolist()[:2] == ["landed", "dry_run"]
+    assert history["inserted"].tolist()[0] == 2
+
+    overview = run_app(MARCH)
+    assert metrics_by_label(overview)["Episodes"][0] == "8"
+
+
+def test_import_history_lists_newest_first_with_counts(database_url):
+    engine = connect(database_url)
+    first = app_state.import_upload(engine, "bad.csv", BAD_CSV.encode(), dry_run=True)
+    second = app_state.import_upload(engine, "good.csv", GOOD_CSV.encode(), dry_run=False)
+    assert (first.outcome, second.outcome) == ("dry_run", "landed")
+    history = import_history(engine, limit=1)
+    assert len(history) == 1
+    assert history.iloc[0][["file_name", "outcome", "inserted", "updated", "errors"]].tolist() == ["good.csv", "landed", 2, 1, 0]
+
+
+def test_messages_frame_puts_errors_first():
+    from loaders.importer import ImportResult, Message
+
+    result = ImportResult(
+        outcome="refused",
+        messages=[
+            Message("f.csv", 2, "postcode", "warning", "not in the directory"),
+            Message("f.csv", 3, "category", "error", "unknown value"),
+            Message("f.csv", None, None, "error", "no rows"),
+        ],
+        rows=2,
+        inserted=0,
+        updated=0,
+        unchanged=0,
+    )
+    frame = app_state.messages_frame(result)
+    assert frame["severity"].tolist() == ["error", "error", "warning"]
+    assert frame["row"].tolist()[:1] == [3] and pd.isna(frame["row"].iloc[1])
