@@ -1,0 +1,261 @@
+"""Choosing episodes: the period, the filters, and the columns worked out for them.
+
+Every metric covers the episodes whose reported_at date falls in the period
+and that pass the filters (domain.md section 4). Filter values arrive as
+strings typed on a command line or picked in the sidebar.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+import config
+
+SECTION_3_COLUMNS = (
+    "episode_id", "child_id", "category", "reported_at", "returned_at", "missing_from",
+    "placement_type", "out_of_area", "placing_authority", "establishment_id", "establishment_name",
+    "from_postcode", "found_postcode", "sex", "date_of_birth", "ethnicity", "police_risk", "rag",
+    "safe_and_well_at", "rhi_offered_at", "rhi_outcome", "rhi_completed_at", "strategy_meeting_at",
+    "cse_concern", "cce_concern",
+)  # fmt: skip
+FILTER_KEYS = SECTION_3_COLUMNS + ("locality", "ethnic_group", "age_band")
+
+NOT_KNOWN = "Not known"
+OUT_OF_AREA = "Out of area"
+ETHNIC_GROUPS = {
+    "White": ("WBRI", "WIRI", "WOTH", "WIRT", "WROM"),
+    "Mixed": ("MWBC", "MWBA", "MWAS", "MOTH"),
+    "Asian": ("AIND", "APKN", "ABAN", "AOTH"),
+    "Black": ("BCRB", "BAFR", "BOTH"),
+    "Other": ("CHNE", "OOTH"),
+    NOT_KNOWN: ("REFU", "NOBT"),
+}
+ETHNIC_GROUP_BANDS = tuple(ETHNIC_GROUPS)
+ETHNICITY_CODES = tuple(code for codes in ETHNIC_GROUPS.values() for code in codes)
+AGE_BANDS = ("under 10", "10-12", "13-15", "16-17", NOT_KNOWN)
+AGE_EDGES = (0, 10, 13, 16, 18)
+DURATION_BANDS = ("0-8 hrs", "8-16 hrs", "16-24 hrs", "24-48 hrs", "2-7 days", "7+ days", NOT_KNOWN)
+DURATION_EDGES_HOURS = (0, 8, 16, 24, 48, 168)
+DISTANCE_BANDS = ("0-5 miles", "5-10 miles", "10-20 miles", "20-40 miles", "40-80 miles", "80+ miles", NOT_KNOWN)
+DISTANCE_EDGES_MILES = (0, 5, 10, 20, 40, 80)
+METRES_PER_MILE = 1609.344
+HOUR_NS = 3_600_000_000_000
+DAY_NS = 24 * HOUR_NS
+
+VOCAB_COLUMNS = ("category", "missing_from", "placement_type", "sex", "ethnicity", "police_risk", "rag", "rhi_outcome")
+BOOLEAN_COLUMNS = ("out_of_area", "cse_concern", "cce_concern")
+DATE_COLUMNS = ("reported_at", "returned_at", "safe_and_well_at", "rhi_offered_at", "rhi_completed_at",
+                "strategy_meeting_at", "date_of_birth")  # fmt: skip
+POSTCODE_COLUMNS = ("from_postcode", "found_postcode")
+CASELESS_TEXT_COLUMNS = ("placing_authority", "establishment_name")
+BOOLEAN_WORDS = {"y": True, "yes": True, "true": True, "1": True, "n": False, "no": False, "false": False, "0": False}
+DERIVED_COLUMNS = ("locality", "ethnic_group", "age_band", "duration_band", "distance_band", "distance_miles")
+
+
+def locality_names() -> tuple[str, ...]:
+    """The council's localities in the order of localities.csv, then Out of area, Not known."""
+    return tuple(dict.fromkeys(config.locality_table().values())) + (OUT_OF_AREA, NOT_KNOWN)
+
+
+def banded(codes: np.ndarray, bands: tuple[str, ...]) -> pd.Categorical:
+    """Integer band positions (-1 or len-1 = Not known) as an ordered categorical."""
+    return pd.Categorical.from_codes(np.asarray(codes, dtype="int64"), categories=list(bands), ordered=True)
+
+
+def _ns(series: pd.Series) -> np.ndarray:
+    """Datetimes as int64 nanoseconds (NaT -> the smallest int64)."""
+    return series.to_numpy(dtype="datetime64[ns]").view("int64")
+
+
+def _flag(episodes: pd.DataFrame, column: str) -> np.ndarray:
+    """A `<datetime>_date_only` flag, False when the frame has no such column."""
+    name = f"{column}_date_only"
+    if name not in episodes:
+        return np.zeros(len(episodes), dtype=bool)
+    return episodes[name].fillna(False).to_numpy(dtype=bool)
+
+
+def duration_band_codes(episodes: pd.DataFrame) -> np.ndarray:
+    """Band position of each episode's duration, honouring date-only values.
+
+    A date-only value stands for any time that day, so the possible durations
+    form an interval; the band is known only when that whole interval lies in
+    one band.
+    """
+    reported = _ns(episodes["reported_at"])
+    returned = _ns(episodes["returned_at"])
+    known = episodes["returned_at"].notna().to_numpy() & episodes["reported_at"].notna().to_numpy()
+    reported_date_only = _flag(episodes, "reported_at")
+    returned_date_only = _flag(episodes, "returned_at")
+    # possible durations: from `low` (inclusive) up to `high` (inclusive unless open)
+    low = returned - np.where(reported_date_only, reported + DAY_NS, reported)
+    high = np.where(returned_date_only, returned + DAY_NS, returned) - reported
+    high_open = reported_date_only | returned_date_only
+    low = np.maximum(low, 0)  # the child cannot return before leaving
+    edges = np.asarray(DURATION_EDGES_HOURS, dtype="int64") * HOUR_NS
+    low_band = np.searchsorted(edges, low, side="right") - 1
+    high_band = np.where(high_open, np.searchsorted(edges, high, side="left"), np.searchsorted(edges, high, side="right")) - 1
+    possible = np.where(high_open, high > 0, high >= 0)
+    not_known = len(DURATION_BANDS) - 1
+    return np.where(known & possible & (low_band == high_band) & (low_band >= 0), low_band, not_known)
+
+
+def distance_miles(episodes: pd.DataFrame) -> np.ndarray:
+    """Straight line between from and found postcode centroids, in miles (NaN when unknown)."""
+    metres = np.hypot(
+        episodes["found_easting"].to_numpy(dtype="float64") - episodes["from_easting"].to_numpy(dtype="float64"),
+        episodes["found_northing"].to_numpy(dtype="float64") - episodes["from_northing"].to_numpy(dtype="float64"),
+    )
+    # rounding to a micro-mile removes floating-point noise at band edges (8046.72 m is 5 miles)
+    return np.round(metres / METRES_PER_MILE, 6)
+
+
+def distance_band_codes(miles: np.ndarray) -> np.ndarray:
+    edges = np.asarray(DISTANCE_EDGES_MILES, dtype="float64")
+    codes = np.searchsorted(edges, np.nan_to_num(miles, nan=-1.0), side="right") - 1
+    return np.where(np.isnan(miles) | (codes < 0), len(DISTANCE_BANDS) - 1, codes)
+
+
+def locality_codes(episodes: pd.DataFrame) -> np.ndarray:
+    """Out of area when the from_postcode's district council is not ours, else the table's locality."""
+    bands = locality_names()
+    position = {name: i for i, name in enumerate(bands)}
+    table = {district: position[name] for district, name in config.locality_table().items()}
+    districts = episodes["from_district"].astype("category")
+    mapped = districts.cat.categories.to_series().map(table).fillna(position[NOT_KNOWN]).to_numpy(dtype="int64")
+    category_codes = districts.cat.codes.to_numpy()
+    codes = np.where(category_codes >= 0, mapped[category_codes], position[NOT_KNOWN])
+    lad = episodes["from_lad"]
+    outside = lad.notna().to_numpy() & ~lad.isin(config.settings()["authority"]["lad_codes"]).to_numpy()
+    return np.where(outside, position[OUT_OF_AREA], codes)
+
+
+def ethnic_group_codes(ethnicity: pd.Series) -> np.ndarray:
+    lookup = {code: i for i, codes in enumerate(ETHNIC_GROUPS.values()) for code in codes}
+    values = ethnicity.astype("category")
+    mapped = values.cat.categories.to_series().map(lookup).fillna(len(ETHNIC_GROUP_BANDS) - 1).to_numpy(dtype="int64")
+    category_codes = values.cat.codes.to_numpy()
+    return np.where(category_codes >= 0, mapped[category_codes], len(ETHNIC_GROUP_BANDS) - 1)
+
+
+def age_band_codes(episodes: pd.DataFrame) -> np.ndarray:
+    """Age in whole years at reported_at; an age outside 0-17 is Not known."""
+    reported = pd.DatetimeIndex(episodes["reported_at"])
+    born = pd.DatetimeIndex(episodes["date_of_birth"])
+    years = reported.year.to_numpy() - born.year.to_numpy()
+    before_birthday = (reported.month.to_numpy() * 100 + reported.day.to_numpy()) < (born.month.to_numpy() * 100 + born.day.to_numpy())
+    age = years - before_birthday
+    known = ~(reported.isna() | born.isna())
+    age = np.where(known, age, -1)
+    codes = np.searchsorted(np.asarray(AGE_EDGES), age, side="right") - 1
+    return np.where(known & (age >= 0) & (age < AGE_EDGES[-1]), codes, len(AGE_BANDS) - 1)
+
+
+def with_derived(episodes: pd.DataFrame) -> pd.DataFrame:
+    """The episodes with locality, ethnic_group, age_band, duration_band, distance_band, distance_miles."""
+    frame = episodes.copy()
+    miles = distance_miles(frame)
+    frame["locality"] = banded(locality_codes(frame), locality_names())
+    frame["ethnic_group"] = banded(ethnic_group_codes(frame["ethnicity"]), ETHNIC_GROUP_BANDS)
+    frame["age_band"] = banded(age_band_codes(frame), AGE_BANDS)
+    frame["duration_band"] = banded(duration_band_codes(frame), DURATION_BANDS)
+    frame["distance_band"] = banded(distance_band_codes(miles), DISTANCE_BANDS)
+    frame["distance_miles"] = miles
+    return frame
+
+
+def ensure_derived(episodes: pd.DataFrame) -> pd.DataFrame:
+    """The frame itself when the derived columns are there already, else with them added."""
+    if all(column in episodes for column in DERIVED_COLUMNS):
+        return episodes
+    return with_derived(episodes)
+
+
+def parse_date(text: str) -> date:
+    """An ISO (`2015-03-01`) or UK (`01/03/2015`) date, optionally with a time that is ignored."""
+    text = text.strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.split(" ")[0].split("T")[0], pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"not a date: {text!r}")
+
+
+def _compact_postcode(text: str) -> str:
+    return re.sub(r"\s+", "", str(text)).upper()
+
+
+def _is_not_known(text: str) -> bool:
+    return text.strip().lower() in ("not known", "")
+
+
+def _filter_mask(episodes: pd.DataFrame, key: str, values: list[str]) -> np.ndarray:
+    """Episodes matching any of the values given for one filter key."""
+    column = episodes[key]
+    mask = np.zeros(len(episodes), dtype=bool)
+    if key in VOCAB_COLUMNS or key in ("locality", "ethnic_group", "age_band"):
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            allowed = [str(c) for c in column.cat.categories]
+        else:
+            allowed = sorted(str(v) for v in column.dropna().unique())
+        by_lower = {a.lower(): a for a in allowed}
+        wanted = []
+        for value in values:
+            if key not in ("locality", "ethnic_group", "age_band") and _is_not_known(value):
+                mask |= column.isna().to_numpy()
+            elif value.strip().lower() in by_lower:
+                wanted.append(by_lower[value.strip().lower()])
+            else:
+                raise ValueError(f"filter {key}: unknown value {value!r} (allowed: {', '.join(allowed)})")
+        return mask | column.isin(wanted).to_numpy()
+    if key in BOOLEAN_COLUMNS:
+        for value in values:
+            word = value.strip().lower()
+            if _is_not_known(value):
+                mask |= column.isna().to_numpy()
+            elif word in BOOLEAN_WORDS:
+                mask |= (column == BOOLEAN_WORDS[word]).fillna(False).to_numpy(dtype=bool)
+            else:
+                raise ValueError(f"filter {key}: not a yes/no value {value!r}")
+        return mask
+    if key in DATE_COLUMNS:
+        days = column.dt.normalize()
+        for value in values:
+            if _is_not_known(value):
+                mask |= column.isna().to_numpy()
+            else:
+                mask |= (days == pd.Timestamp(parse_date(value))).fillna(False).to_numpy(dtype=bool)
+        return mask
+    if key in POSTCODE_COLUMNS:
+        compact = column.astype("object").where(column.notna(), "").astype(str).str.replace(" ", "", regex=False)
+        return compact.isin([_compact_postcode(v) for v in values]).to_numpy()
+    if key in CASELESS_TEXT_COLUMNS:
+        return column.astype("object").str.lower().isin([v.strip().lower() for v in values]).fillna(False).to_numpy(dtype=bool)
+    return column.astype("object").isin([v.strip() for v in values]).to_numpy()
+
+
+def select_episodes(
+    episodes: pd.DataFrame, start: date, end: date, filters: dict[str, list[str]] | None = None
+) -> pd.DataFrame:
+    """Episodes reported from `start` to `end` inclusive that pass every filter, with derived columns.
+
+    Values of one key are alternatives; different keys must all match.
+    Raises ValueError naming an unknown key or a value that key cannot take.
+    """
+    filters = {key: [values] if isinstance(values, str) else list(values) for key, values in (filters or {}).items()}
+    for key in filters:
+        if key not in FILTER_KEYS:
+            raise ValueError(f"unknown filter key: {key!r} (allowed: {', '.join(FILTER_KEYS)})")
+    reported = episodes["reported_at"]
+    in_period = (reported >= pd.Timestamp(start)) & (reported < pd.Timestamp(end) + pd.Timedelta(days=1))
+    chosen = ensure_derived(episodes.loc[in_period.to_numpy()])
+    mask = np.ones(len(chosen), dtype=bool)
+    for key, values in filters.items():
+        if values:
+            mask &= _filter_mask(chosen, key, values)
+    return chosen.loc[mask]

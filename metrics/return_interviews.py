@@ -1,0 +1,83 @@
+"""Return home interviews and safe and well checks: were they offered and held in time?
+
+Domain.md section 4: eligible episodes are missing or absent ones with a
+returned_at; interviews are due within 72 hours of return, safe and well
+checks within 24 hours. Where either time is date-only the dates are compared.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from metrics.rounding import percent
+
+RETURN_INTERVIEW_MEASURES = (
+    "offered", "offered_within_72h", "completed", "completed_within_72h",
+    "completed_of_offered", "declined_of_offered",
+)  # fmt: skip
+GROUPS = ("all", "home", "care")
+
+
+def within(episodes: pd.DataFrame, earlier: str, later: str, hours: int) -> np.ndarray:
+    """`later` - `earlier` <= hours, comparing dates (hours / 24 days) when either is date-only."""
+    first = episodes[earlier]
+    second = episodes[later]
+    date_only = np.zeros(len(episodes), dtype=bool)
+    for column in (earlier, later):
+        if f"{column}_date_only" in episodes:
+            date_only |= episodes[f"{column}_date_only"].fillna(False).to_numpy(dtype=bool)
+    exact = (second - first) <= pd.Timedelta(hours=hours)
+    by_date = (second.dt.normalize() - first.dt.normalize()) <= pd.Timedelta(days=hours // 24)
+    both_known = (first.notna() & second.notna()).to_numpy()
+    return both_known & np.where(date_only, by_date.fillna(False).to_numpy(dtype=bool), exact.fillna(False).to_numpy(dtype=bool))
+
+
+def _groups(episodes: pd.DataFrame):
+    missing_from = episodes["missing_from"].astype("object").to_numpy()
+    yield "all", np.ones(len(episodes), dtype=bool)
+    for group in GROUPS[1:]:
+        yield group, missing_from == group
+
+
+def return_interviews(episodes: pd.DataFrame) -> pd.DataFrame:
+    """group,measure,count,denominator,percent for all, home and care episodes."""
+    category = episodes["category"].astype("object").to_numpy()
+    outcome = episodes["rhi_outcome"].astype("object").to_numpy()
+    eligible = np.isin(category, ["missing", "absent"]) & episodes["returned_at"].notna().to_numpy()
+    offered = eligible & episodes["rhi_offered_at"].notna().to_numpy()
+    completed = eligible & (outcome == "completed")
+    declined = eligible & (outcome == "declined")
+    offered_in_time = offered & within(episodes, "returned_at", "rhi_offered_at", 72)
+    completed_in_time = completed & within(episodes, "returned_at", "rhi_completed_at", 72)
+    rows = []
+    for group, members in _groups(episodes):
+        n_eligible = int((eligible & members).sum())
+        n_offered = int((offered & members).sum())
+        counts = {
+            "offered": (offered, n_eligible),
+            "offered_within_72h": (offered_in_time, n_eligible),
+            "completed": (completed, n_eligible),
+            "completed_within_72h": (completed_in_time, n_eligible),
+            "completed_of_offered": (completed & offered, n_offered),
+            "declined_of_offered": (declined & offered, n_offered),
+        }
+        for measure in RETURN_INTERVIEW_MEASURES:
+            flags, denominator = counts[measure]
+            rows.append((group, measure, int((flags & members).sum()), denominator))
+    table = pd.DataFrame(rows, columns=["group", "measure", "count", "denominator"])
+    table["percent"] = percent(table["count"].to_numpy(), table["denominator"].to_numpy())
+    return table
+
+
+def safe_and_well(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Of returned missing episodes, those with a safe and well check within 24 hours (all, home, care)."""
+    returned_missing = (episodes["category"].astype("object") == "missing").to_numpy() & episodes["returned_at"].notna().to_numpy()
+    checked = returned_missing & within(episodes, "returned_at", "safe_and_well_at", 24)
+    rows = [
+        (group, "safe_and_well_within_24h", int((checked & members).sum()), int((returned_missing & members).sum()))
+        for group, members in _groups(episodes)
+    ]
+    table = pd.DataFrame(rows, columns=["group", "measure", "count", "denominator"])
+    table["percent"] = percent(table["count"].to_numpy(), table["denominator"].to_numpy())
+    return table

@@ -1,0 +1,76 @@
+"""Children who go missing together: different children leaving the same place within an hour.
+
+The place is the establishment when given, else the full from_postcode.
+Episodes are sorted by place and time and each is paired only with the
+episodes after it inside the window, so a busy place does not cost
+episodes x episodes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import config
+
+PAIR_COLUMNS = ["place", "child_a", "episode_a", "reported_at_a", "child_b", "episode_b", "reported_at_b", "minutes_apart"]
+SECOND_NS = 1_000_000_000
+
+
+def episode_place(episodes: pd.DataFrame) -> pd.Series:
+    """establishment_id, else from_postcode, else missing: where an episode started."""
+    establishment = episodes["establishment_id"].astype("object")
+    establishment = establishment.where(establishment.notna() & (establishment.astype(str).str.strip() != ""))
+    return establishment.fillna(episodes["from_postcode"].astype("object"))
+
+
+def missing_together(episodes: pd.DataFrame, window_minutes: int | None = None) -> pd.DataFrame:
+    """Pairs of episodes of two different children from one place, reported at most `window_minutes` apart."""
+    if window_minutes is None:
+        window_minutes = int(config.settings()["missing_together"]["window_minutes"])
+    place = episode_place(episodes)
+    keep = (place.notna() & episodes["reported_at"].notna()).to_numpy()
+    if not keep.any():
+        return pd.DataFrame(columns=PAIR_COLUMNS)
+    place_codes, place_names = pd.factorize(place[keep])
+    times = episodes["reported_at"].to_numpy(dtype="datetime64[ns]")[keep].view("int64")
+    children = episodes["child_id"].astype("object").to_numpy()[keep]
+    ids = episodes["episode_id"].astype("object").to_numpy()[keep]
+    order = np.lexsort((times, place_codes))
+    place_codes, times, children, ids = place_codes[order], times[order], children[order], ids[order]
+
+    window_ns = window_minutes * 60 * SECOND_NS
+    seconds = (times - times.min()) // SECOND_NS
+    span = int(seconds.max()) + window_minutes * 60 + 1
+    key = place_codes.astype("int64") * span + seconds
+    ends = np.searchsorted(key, key + window_minutes * 60, side="right")
+    counts = ends - np.arange(len(key)) - 1
+    first = np.repeat(np.arange(len(key)), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    second = first + 1 + offsets
+    real = (children[first] != children[second]) & (times[second] - times[first] <= window_ns)
+    first, second = first[real], second[real]
+
+    swap = children[first] > children[second]
+    a = np.where(swap, second, first)
+    b = np.where(swap, first, second)
+    pairs = pd.DataFrame(
+        {
+            "place": place_names.to_numpy()[place_codes[first]],
+            "child_a": children[a],
+            "episode_a": ids[a],
+            "reported_at_a": times[a].view("datetime64[ns]"),
+            "child_b": children[b],
+            "episode_b": ids[b],
+            "reported_at_b": times[b].view("datetime64[ns]"),
+            "minutes_apart": np.abs(times[second] - times[first]) / (60 * SECOND_NS),
+        }
+    )
+    return pairs.sort_values(["reported_at_a", "place", "child_a", "child_b"], ignore_index=True)
+
+
+def together_children(pairs: pd.DataFrame) -> pd.DataFrame:
+    """One row per pair of children: how often they went missing together, and from how many places."""
+    grouped = pairs.groupby(["child_a", "child_b"], sort=True)
+    table = pd.DataFrame({"times": grouped.size(), "places": grouped["place"].nunique()}).reset_index()
+    return table.sort_values(["times", "child_a", "child_b"], ascending=[False, True, True], ignore_index=True)
