@@ -1,0 +1,314 @@
+"""Reading the canonical import file (domain.md section 3) into DataFrames.
+
+`read_table` gives every cell as stripped text (None for blank), indexed by
+spreadsheet row (header = row 1) so messages can point at the row a data
+officer sees. `parse` turns that text into typed columns without refusing
+anything: an unparseable cell becomes missing, and `loaders.validation`
+compares text and typed values to say what was wrong. The parsed frame then
+splits into episodes, children and establishments for the store.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pandas as pd
+
+from loaders.postcodes import POSTCODE_PATTERN, resolve
+from loaders.schema import (
+    CATEGORIES,
+    ETHNICITIES,
+    MISSING_FROM,
+    PLACEMENT_TYPES,
+    POLICE_RISKS,
+    RAGS,
+    RHI_OUTCOMES,
+    SEXES,
+)
+
+# The columns of section 3, in its order.
+CANONICAL_COLUMNS = (
+    "episode_id", "child_id", "category", "reported_at", "returned_at", "missing_from",
+    "placement_type", "out_of_area", "placing_authority", "establishment_id", "establishment_name",
+    "from_postcode", "found_postcode", "sex", "date_of_birth", "ethnicity", "police_risk", "rag",
+    "safe_and_well_at", "rhi_offered_at", "rhi_outcome", "rhi_completed_at", "strategy_meeting_at",
+    "cse_concern", "cce_concern",
+)  # fmt: skip
+REQUIRED_COLUMNS = ("episode_id", "child_id", "category", "reported_at", "missing_from")
+DATETIME_COLUMNS = (
+    "reported_at", "returned_at", "safe_and_well_at", "rhi_offered_at", "rhi_completed_at", "strategy_meeting_at",
+)  # fmt: skip
+DATE_COLUMNS = ("date_of_birth",)
+BOOLEAN_COLUMNS = ("out_of_area", "cse_concern", "cce_concern")
+POSTCODE_COLUMNS = ("from_postcode", "found_postcode")
+VOCABULARIES = {
+    "category": CATEGORIES,
+    "missing_from": MISSING_FROM,
+    "placement_type": PLACEMENT_TYPES,
+    "sex": SEXES,
+    "ethnicity": ETHNICITIES,
+    "police_risk": POLICE_RISKS,
+    "rag": RAGS,
+    "rhi_outcome": RHI_OUTCOMES,
+}
+CHILD_COLUMNS = ("sex", "date_of_birth", "ethnicity")
+BOOLEAN_WORDS = {"y": True, "yes": True, "true": True, "1": True, "n": False, "no": False, "false": False, "0": False}
+
+# (format, date only), tried in order on the cells still unparsed.
+_ISO_FORMATS = (("%Y-%m-%d %H:%M", False), ("%Y-%m-%d %H:%M:%S", False), ("%Y-%m-%d", True))
+_UK_FORMATS = (("%d/%m/%Y %H:%M", False), ("%d/%m/%Y %H:%M:%S", False), ("%d/%m/%Y", True))
+_EARLIEST = pd.Timestamp("1900-01-01")
+
+
+class UnreadableFile(ValueError):
+    """The file could not be read as a table at all (wrong type, corrupt, empty)."""
+
+
+def normalise_header(name: object) -> str:
+    """Headers are matched case-insensitively, surrounding spaces ignored."""
+    return "" if name is None else str(name).strip().lower()
+
+
+def _table_from_rows(header: list[object], rows: list[list[object]], row_numbers: list[int]) -> pd.DataFrame:
+    """Text cells under normalised headers, blank rows dropped, index = spreadsheet row."""
+    width = max([len(header), *map(len, rows)])
+    header = list(header) + [None] * (width - len(header))
+    rows = [(list(r) + [None] * width)[:width] if len(r) != width else r for r in rows]
+    frame = pd.DataFrame(rows, columns=range(width), dtype=object, index=pd.Index(row_numbers, name="row"))
+    return _frame_under_header(header, frame)
+
+
+def _frame_under_header(header: list[object], frame: pd.DataFrame) -> pd.DataFrame:
+    names = [normalise_header(h) for h in header]
+    frame.columns = range(len(names))
+    frame = _tidy_cells(frame)
+    # A column with no header and no values (a trailing comma, an Excel stray) is not a column.
+    keep = [i for i, n in enumerate(names) if n or frame[i].notna().any()]
+    frame = frame[keep]
+    frame.columns = [names[i] for i in keep]
+    return frame[frame.notna().any(axis=1)]
+
+
+def _tidy_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Strip every cell; blank becomes None."""
+    tidy = {}
+    for column in frame.columns:
+        text = frame[column].astype("str").str.strip()
+        tidy[column] = text.where(text.ne("") & frame[column].notna(), None).astype(object)
+    return pd.DataFrame(tidy, index=frame.index)
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    """A CSV file as text cells. UTF-8 (with or without BOM), else Windows-1252."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    if "\x00" in text:
+        raise UnreadableFile("not a CSV file (binary content)")
+    try:
+        cells = pd.read_csv(
+            io.StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False
+        ).astype(object)
+        records = None
+    except pd.errors.ParserError:  # ragged rows: the slower reader pads them
+        records = list(csv.reader(io.StringIO(text)))
+    except pd.errors.EmptyDataError:
+        raise UnreadableFile("no header row") from None
+    if records is not None:
+        if not records:
+            raise UnreadableFile("no header row")
+        header, body = records[0], records[1:]
+        return _table_from_rows(header, body, list(range(2, len(body) + 2)))
+    header = cells.iloc[0].tolist()
+    if not any(str(h).strip() for h in header if isinstance(h, str)):
+        raise UnreadableFile("no header row")
+    body = cells.iloc[1:]
+    body.index = pd.RangeIndex(2, len(cells) + 1, name="row")
+    return _frame_under_header(header, body)
+
+
+def _cell_text(value: object, number_format: str | None) -> object:
+    """An Excel cell as the text a CSV export would hold."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        has_time = value.time() != time(0) or "h" in (number_format or "").lower()
+        if not has_time:
+            return value.strftime("%Y-%m-%d")
+        return value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_xlsx(path: Path) -> pd.DataFrame:
+    """The first sheet of a workbook as text cells; dates written as ISO text."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        raise UnreadableFile(f"not a readable XLSX workbook ({type(error).__name__})") from error
+    try:
+        sheet = workbook.worksheets[0]
+        header: list[object] | None = None
+        rows, numbers = [], []
+        for cells in sheet.iter_rows():
+            values = [_cell_text(c.value, getattr(c, "number_format", None)) for c in cells]
+            if not any(v is not None and str(v).strip() for v in values):
+                continue
+            number = next((c.row for c in cells if getattr(c, "row", None)), None)
+            if header is None:
+                header = values
+                continue
+            rows.append(values)
+            numbers.append(number)
+    finally:
+        workbook.close()
+    if header is None:
+        raise UnreadableFile("no header row")
+    return _table_from_rows(header, rows, numbers)
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A canonical file (CSV or XLSX, by extension) as stripped text cells, None for blank."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_xlsx(path)
+    return read_csv(path)
+
+
+def file_format_of(path: str | Path) -> str:
+    return "xlsx" if Path(path).suffix.lower() in (".xlsx", ".xlsm") else "csv"
+
+
+# ---- parsing text into typed columns ---------------------------------------------------------
+
+
+def parse_datetimes(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """ISO or UK date-times (seconds optional, time optional) -> (values, date_only); bad -> NaT."""
+    values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    date_only = pd.Series(False, index=text.index)
+    present = text.dropna().astype(str)
+    if present.empty:
+        return values, date_only
+    present = present.str.replace(r"^(\d{4}-\d{1,2}-\d{1,2})T", r"\1 ", regex=True)
+    iso = present.str.contains("-", regex=False)
+    for part, formats in ((present[iso], _ISO_FORMATS), (present[~iso], _UK_FORMATS)):
+        for fmt, is_date in formats:
+            if part.empty:
+                break
+            parsed = pd.to_datetime(part, format=fmt, errors="coerce").astype("datetime64[us]")
+            ok = parsed.notna() & (parsed >= _EARLIEST)
+            values.loc[part.index[ok]] = parsed[ok]
+            date_only.loc[part.index[ok]] = is_date
+            part = part[~ok]
+    return values, date_only
+
+
+def parse_booleans(text: pd.Series) -> pd.Series:
+    """Y/N, yes/no, true/false, 1/0 (any case) -> nullable boolean; anything else -> NA."""
+    return text.str.lower().map(BOOLEAN_WORDS).astype("boolean")
+
+
+def normalise_postcodes(text: pd.Series) -> pd.Series:
+    """Vectorised `loaders.postcodes.normalise_postcode`: upper case, one space before the inward code."""
+    compact = text.str.replace(r"\s+", "", regex=True).str.upper()
+    spaced = compact.str[:-3] + " " + compact.str[-3:]
+    return spaced.where(compact.str.len() >= 5, compact).astype(object).where(text.notna(), None)
+
+
+def well_formed_postcodes(postcodes: pd.Series) -> pd.Series:
+    return postcodes.astype("str").str.match(POSTCODE_PATTERN.pattern) & postcodes.notna()
+
+
+@dataclass
+class ParsedFile:
+    """Typed columns of one file, same index as the text; plus the episodes/children/establishments."""
+
+    text: pd.DataFrame
+    typed: pd.DataFrame
+    header: list[str]  # as given (normalised), duplicates kept; `text` keeps the first of each
+
+    def episodes(self) -> pd.DataFrame:
+        """Episode columns present in the file (a file without a column leaves it as stored)."""
+        typed = self.typed
+        columns = ["episode_id", "child_id"]
+        for column in CANONICAL_COLUMNS[2:]:
+            if column not in typed or column in CHILD_COLUMNS or column == "establishment_name":
+                continue
+            if column in POSTCODE_COLUMNS:
+                prefix = column.removesuffix("_postcode")
+                columns += [f"{prefix}_{fact}" for fact in ("postcode", "district", "sector", "easting", "northing", "lad", "unknown")]
+            else:
+                columns.append(column)
+            if column in DATETIME_COLUMNS:
+                columns.append(f"{column}_date_only")
+        frame = typed[columns].copy()
+        for column in DATETIME_COLUMNS:
+            if column in frame:
+                frame[column] = frame[column].astype("datetime64[ns]")
+        frame["source"] = "canonical"
+        return frame.reset_index(drop=True)
+
+    def children(self) -> pd.DataFrame:
+        """One row per child: the last value given for each detail (blank keeps what is stored)."""
+        columns = ["child_id", *[c for c in CHILD_COLUMNS if c in self.typed]]
+        frame = self.typed[columns]
+        children = frame.groupby("child_id", sort=False).last() if len(columns) > 1 else frame.drop_duplicates("child_id").set_index("child_id")
+        children = children.reset_index()
+        if "date_of_birth" in children:
+            dob = children["date_of_birth"]
+            children["date_of_birth"] = pd.Series([d.date() if pd.notna(d) else None for d in dob], dtype=object)
+        return children
+
+    def establishments(self) -> pd.DataFrame:
+        if "establishment_id" not in self.typed:
+            return pd.DataFrame(columns=["establishment_id"])
+        columns = ["establishment_id", *(["establishment_name"] if "establishment_name" in self.typed else [])]
+        frame = self.typed.loc[self.typed["establishment_id"].notna(), columns]
+        if len(columns) == 1:
+            return frame.drop_duplicates().reset_index(drop=True)
+        return frame.groupby("establishment_id", sort=False).last().reset_index()
+
+
+def parse(text: pd.DataFrame) -> ParsedFile:
+    """Typed values of every known column; a cell that does not parse becomes missing."""
+    header = list(text.columns)
+    text = text.loc[:, ~text.columns.duplicated()]
+    typed: dict[str, pd.Series] = {}
+    for column in text.columns:
+        if column not in CANONICAL_COLUMNS:
+            continue
+        cells = text[column]
+        if column in DATETIME_COLUMNS:
+            typed[column], typed[f"{column}_date_only"] = parse_datetimes(cells)
+        elif column in DATE_COLUMNS:
+            typed[column] = parse_datetimes(cells)[0].dt.normalize()
+        elif column in BOOLEAN_COLUMNS:
+            typed[column] = parse_booleans(cells)
+        elif column in VOCABULARIES:
+            vocab = VOCABULARIES[column]
+            lookup = {v.lower(): v for v in vocab}
+            typed[column] = cells.str.lower().map(lookup).astype(object)
+        elif column in POSTCODE_COLUMNS:
+            postcodes = normalise_postcodes(cells)
+            typed[column] = postcodes
+            facts = resolve(postcodes.where(well_formed_postcodes(postcodes), None), column.removesuffix("_postcode"))
+            typed.update({name: facts[name] for name in facts.columns if name != column})
+        else:
+            typed[column] = cells
+    frame = pd.DataFrame(typed, index=text.index)
+    return ParsedFile(text=text, typed=frame, header=header)
