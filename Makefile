@@ -4,7 +4,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?= -q -n 2
-STREAMLIT_ARGS ?= --server.headless true --browser.gatherUsageStats false
+STREAMLIT_ARGS ?=
 export PYTHONPATH := .
 
 setup:
