@@ -66,9 +66,7 @@ def test_trend_lines_by_month_and_by_category():
             "episodes": [3, 20, 30, 40, 50, 60],
         }
     )
-    result = suppress(
-        table, ["episodes"], {}, total_groups=[("episodes", ["month"]), ("episodes", ["category"])]
-    )
+    result = suppress(table, ["episodes"], {}, total_groups=[("episodes", ["month"]), ("episodes", ["category"])])
     # 3 hidden; month 2015-01 then hides 20; category missing hides 30; month 2015-02 hides 40:
     # every month and every category now hides none or two.
     assert result["episodes"].tolist() == ["<5", "<5", "<5", "<5", 50, 60]
@@ -121,7 +119,11 @@ def test_hiding_a_denominator_hides_its_twins_and_their_percents():
         }
     )
     table["percent"] = (100 * table["count"] / table["denominator"]).round(1)
-    linked = [[(0, "count"), (1, "denominator")], [(2, "count"), (3, "denominator")], [(4, "count"), (5, "denominator")]]
+    linked = [
+        [(0, "count"), (1, "denominator")],
+        [(2, "count"), (3, "denominator")],
+        [(4, "count"), (5, "denominator")],
+    ]
     result = suppress(
         table,
         ["count", "denominator"],

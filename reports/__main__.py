@@ -1,0 +1,102 @@
+"""`python -m reports table NAME --from DATE --to DATE [--filter KEY=VALUE ...] [--publication]`.
+
+One metric table as CSV on stdout (domain.md section 8). Exit 0 on success,
+1 when the input is refused (a filter value the data cannot take, a
+child-level table asked for publication), 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+import config
+from loaders.database import connect
+from loaders.episodes import load_episodes
+from metrics.filters import FILTER_KEYS
+from metrics.tables import TABLES, metric_table
+from reports import audit
+from reports.tables import CHILD_LEVEL_TABLES, publishable, to_csv
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
+
+
+def key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    if key not in FILTER_KEYS:
+        raise argparse.ArgumentTypeError(f"unknown filter key {key!r} (keys: {', '.join(FILTER_KEYS)})")
+    return key, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m reports", description="Metric tables as CSV.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    table = commands.add_parser("table", help="one metric table as CSV on stdout")
+    table.add_argument("name", choices=list(TABLES), metavar="NAME", help=f"one of: {', '.join(TABLES)}")
+    table.add_argument(
+        "--from", dest="start", type=iso_date, required=True, metavar="DATE", help="first day (YYYY-MM-DD)"
+    )
+    table.add_argument("--to", dest="end", type=iso_date, required=True, metavar="DATE", help="last day (YYYY-MM-DD)")
+    table.add_argument(
+        "--filter",
+        dest="filters",
+        type=key_value,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="keep episodes with this value; repeat a key for several values",
+    )
+    table.add_argument("--publication", action="store_true", help="suppress small numbers for publication")
+    return parser
+
+
+def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.start > args.end:
+        parser.error(f"--from {args.start} is after --to {args.end}")
+    if args.publication and args.name in CHILD_LEVEL_TABLES:
+        print(f"error: {args.name} lists children or episodes and cannot be exported for publication", file=sys.stderr)
+        return 1
+    filters: dict[str, list[str]] = {}
+    for key, value in args.filters:
+        filters.setdefault(key, []).append(value)
+
+    engine = connect()
+    try:
+        episodes = load_episodes(engine)
+        try:
+            table = metric_table(args.name, episodes, args.start, args.end, filters)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        if args.publication:
+            threshold = int(config.settings().get("publication", {}).get("suppress_below", 5))
+            table = publishable(args.name, table, threshold)
+        if args.name in CHILD_LEVEL_TABLES:
+            period = {"from": args.start.isoformat(), "to": args.end.isoformat()}
+            audit.record(engine, audit.current_user(), "export", f"table {args.name}", {**period, "filters": filters})
+    finally:
+        engine.dispose()
+    sys.stdout.write(to_csv(table))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "table":
+        return run_table(args, parser)
+    parser.error(f"unknown command {args.command!r}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

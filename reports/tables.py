@@ -1,0 +1,98 @@
+"""Metric tables as they leave the building: publication-safe versions and CSV text.
+
+Each table kind says which of its cells are counts, which percentages are
+built on which counts, and which totals a reader knows (domain.md section 6),
+so `suppress` can hide small numbers and whatever would give them away.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from datetime import date, datetime
+
+import pandas as pd
+
+from reports.suppression import suppress
+
+BAND_TABLES = ("duration", "distance", "repeat", "sex", "ethnic_group", "age_band", "home_care", "locality")
+HOTSPOT_TABLES = ("hotspots_from_district", "hotspots_from_sector", "hotspots_found_district", "hotspots_establishment")
+# Tables naming children or episodes: never published, and every export is audited.
+CHILD_LEVEL_TABLES = ("triggers",)
+PUBLISHABLE_TABLES = BAND_TABLES + ("return_interviews",) + HOTSPOT_TABLES + ("trend",)
+# Return interview measures whose denominator is the eligible episodes (the rest: offered ones).
+OF_ELIGIBLE = ("offered", "offered_within_72h", "completed", "completed_within_72h")
+
+
+class ChildLevelTable(ValueError):
+    """A table that lists children or episodes cannot be made safe to publish."""
+
+
+def return_interview_twins(table: pd.DataFrame) -> list[list[tuple[object, str]]]:
+    """Cells holding the same number: each group's eligible count (4 denominators) and
+    its offered count (the `offered` row's count and the 2 `_of_offered` denominators)."""
+    twins = []
+    for _, rows in table.groupby("group", sort=False):
+        of_eligible = rows["measure"].isin(OF_ELIGIBLE)
+        twins.append([(row, "denominator") for row in rows.index[of_eligible]])
+        twins.append(
+            [(row, "denominator") for row in rows.index[~of_eligible]]
+            + [(row, "count") for row in rows.index[rows["measure"] == "offered"]]
+        )
+    return twins
+
+
+def publishable(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
+    """The table with small numbers suppressed, ready for publication."""
+    if name in CHILD_LEVEL_TABLES:
+        raise ChildLevelTable(f"{name} lists children or episodes and cannot be published")
+    if name in BAND_TABLES:
+        return suppress(table, ["count"], {"percent": "count"}, threshold)
+    if name == "return_interviews":
+        # all = home + care for every measure, in counts and in denominators
+        return suppress(
+            table,
+            ["count", "denominator"],
+            {"percent": ["count", "denominator"]},
+            threshold,
+            total_groups=[("count", ["measure"]), ("denominator", ["measure"])],
+            linked=return_interview_twins(table),
+        )
+    if name in HOTSPOT_TABLES:
+        # episodes add up to the period's total; children do not (a child can be in several places)
+        return suppress(table, ["episodes", "children"], {}, threshold, total_groups=[("episodes", ())])
+    if name == "trend":
+        # each month's and each category's episodes add up to totals shown elsewhere
+        return suppress(
+            table,
+            ["episodes", "children"],
+            {},
+            threshold,
+            total_groups=[("episodes", ["month"]), ("episodes", ["category"])],
+        )
+    raise ValueError(f"no publication rule for table {name!r}")
+
+
+def _cell(value: object, column: str) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+        return ""
+    if isinstance(value, (datetime, date)):  # pd.Timestamp is a datetime
+        return value.strftime("%Y-%m-%d")
+    if column == "percent":
+        return f"{float(value):.1f}"
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def to_csv(table: pd.DataFrame) -> str:
+    """CSV text: percentages with one decimal, blank for not known, dates as YYYY-MM-DD."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.columns)
+    for row in table.itertuples(index=False):
+        writer.writerow(_cell(value, column) for value, column in zip(row, table.columns))
+    return out.getvalue()
