@@ -94,7 +94,7 @@ def duration_band_codes(episodes: pd.DataFrame) -> np.ndarray:
     # possible durations: from `low` (inclusive) up to `high` (inclusive unless open)
     low = returned - np.where(reported_date_only, reported + DAY_NS, reported)
     high = np.where(returned_date_only, returned + DAY_NS, returned) - reported
-    high_open = reported_date_only | returned_date_only
+    high_open = returned_date_only  # a date-only return could be any time before midnight
     low = np.maximum(low, 0)  # the child cannot return before leaving
     edges = np.asarray(DURATION_EDGES_HOURS, dtype="int64") * HOUR_NS
     low_band = np.searchsorted(edges, low, side="right") - 1
@@ -127,8 +127,8 @@ def locality_codes(episodes: pd.DataFrame) -> np.ndarray:
     table = {district: position[name] for district, name in config.locality_table().items()}
     districts = episodes["from_district"].astype("category")
     mapped = districts.cat.categories.to_series().map(table).fillna(position[NOT_KNOWN]).to_numpy(dtype="int64")
-    category_codes = districts.cat.codes.to_numpy()
-    codes = np.where(category_codes >= 0, mapped[category_codes], position[NOT_KNOWN])
+    # code -1 (blank district) picks the Not known appended last
+    codes = np.append(mapped, position[NOT_KNOWN])[districts.cat.codes.to_numpy()]
     lad = episodes["from_lad"]
     outside = lad.notna().to_numpy() & ~lad.isin(config.settings()["authority"]["lad_codes"]).to_numpy()
     return np.where(outside, position[OUT_OF_AREA], codes)
@@ -137,9 +137,9 @@ def locality_codes(episodes: pd.DataFrame) -> np.ndarray:
 def ethnic_group_codes(ethnicity: pd.Series) -> np.ndarray:
     lookup = {code: i for i, codes in enumerate(ETHNIC_GROUPS.values()) for code in codes}
     values = ethnicity.astype("category")
-    mapped = values.cat.categories.to_series().map(lookup).fillna(len(ETHNIC_GROUP_BANDS) - 1).to_numpy(dtype="int64")
-    category_codes = values.cat.codes.to_numpy()
-    return np.where(category_codes >= 0, mapped[category_codes], len(ETHNIC_GROUP_BANDS) - 1)
+    not_known = len(ETHNIC_GROUP_BANDS) - 1
+    mapped = values.cat.categories.to_series().map(lookup).fillna(not_known).to_numpy(dtype="int64")
+    return np.append(mapped, not_known)[values.cat.codes.to_numpy()]
 
 
 def age_band_codes(episodes: pd.DataFrame) -> np.ndarray:
