@@ -1,0 +1,125 @@
+from datetime import date
+
+import pytest
+
+from metrics.filters import FILTER_KEYS, select_episodes
+from tests.test_metrics_frames import make_episodes
+
+START, END = date(2015, 3, 1), date(2015, 3, 31)
+
+
+@pytest.mark.parametrize(
+    ("reported", "chosen"),
+    [
+        ("2015-02-28 23:59", False),
+        ("2015-03-01 00:00", True),
+        ("2015-03-01", True),
+        ("2015-03-15 12:00", True),
+        ("2015-03-31 23:59", True),
+        ("2015-03-31", True),
+        ("2015-04-01 00:00", False),
+        ("2015-04-01", False),
+    ],
+)
+def test_period_includes_start_and_end_dates(reported, chosen):
+    frame = make_episodes({"reported_at": reported})
+    assert len(select_episodes(frame, START, END)) == int(chosen)
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return make_episodes(
+        {"episode_id": "A", "child_id": "C1", "category": "missing", "missing_from": "care", "placement_type": "residential",
+         "out_of_area": True, "cse_concern": True, "sex": "female", "ethnicity": "WBRI", "date_of_birth": "2001-03-10",
+         "from_postcode": "B23 6AA", "establishment_id": "H1", "establishment_name": "Oak House", "police_risk": "high",
+         "reported_at": "2015-03-09 10:00", "returned_at": "2015-03-10 09:00", "rhi_outcome": "completed", "rag": "red"},
+        {"episode_id": "B", "child_id": "C2", "category": "absent", "missing_from": "home", "out_of_area": False,
+         "cse_concern": False, "sex": "male", "ethnicity": "APKN", "date_of_birth": "2001-03-09",
+         "from_postcode": "WS1 1AA", "found_postcode": "B27 6BB", "reported_at": "2015-03-09 11:00"},
+        {"episode_id": "C", "child_id": "C3", "category": "away", "missing_from": "care", "placement_type": "foster",
+         "from_postcode": None, "placing_authority": "Walsall", "reported_at": "2015-03-20"},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, ["A", "B", "C"]),
+        ({"category": ["missing"]}, ["A"]),
+        ({"category": ["MISSING", "absent"]}, ["A", "B"]),
+        ({"missing_from": ["home"]}, ["B"]),
+        ({"placement_type": ["Residential"]}, ["A"]),
+        ({"placement_type": ["Not known"]}, ["B"]),
+        ({"out_of_area": ["Y"]}, ["A"]),
+        ({"out_of_area": ["yes"]}, ["A"]),
+        ({"out_of_area": ["TRUE"]}, ["A"]),
+        ({"out_of_area": ["1"]}, ["A"]),
+        ({"out_of_area": ["n"]}, ["B"]),
+        ({"out_of_area": ["0"]}, ["B"]),
+        ({"out_of_area": ["false"]}, ["B"]),
+        ({"out_of_area": ["No"]}, ["B"]),
+        ({"cse_concern": ["y"], "category": ["missing"]}, ["A"]),
+        ({"cse_concern": ["y"], "category": ["absent"]}, []),
+        ({"cce_concern": ["y"]}, []),
+        ({"sex": ["female"]}, ["A"]),
+        ({"sex": ["Female", "male"]}, ["A", "B"]),
+        ({"ethnicity": ["wbri"]}, ["A"]),
+        ({"police_risk": ["high"]}, ["A"]),
+        ({"rag": ["red"]}, ["A"]),
+        ({"rhi_outcome": ["completed"]}, ["A"]),
+        ({"child_id": ["C2"]}, ["B"]),
+        ({"episode_id": ["C", "A"]}, ["A", "C"]),
+        ({"establishment_id": ["H1"]}, ["A"]),
+        ({"establishment_name": ["oak house"]}, ["A"]),
+        ({"placing_authority": ["walsall"]}, ["C"]),
+        ({"from_postcode": ["b236aa"]}, ["A"]),
+        ({"found_postcode": ["B27 6BB"]}, ["B"]),
+        ({"reported_at": ["2015-03-09"]}, ["A", "B"]),
+        ({"reported_at": ["20/03/2015"]}, ["C"]),
+        ({"returned_at": ["2015-03-10"]}, ["A"]),
+        ({"date_of_birth": ["2001-03-09"]}, ["B"]),
+        ({"locality": ["East"]}, ["A"]),
+        ({"locality": ["out of area"]}, ["B"]),
+        ({"locality": ["Not known"]}, ["C"]),
+        ({"ethnic_group": ["white", "Asian"]}, ["A", "B"]),
+        ({"ethnic_group": ["Not known"]}, ["C"]),
+        ({"age_band": ["13-15"]}, ["A", "B"]),  # 13 the day before a birthday, 14 on one
+        ({"age_band": ["16-17"]}, []),
+        ({"age_band": ["Not known"]}, ["C"]),
+    ],
+)
+def test_filters(frame, filters, expected):
+    assert sorted(select_episodes(frame, START, END, filters)["episode_id"]) == expected
+
+
+def test_age_band_at_birthday_edge():
+    frame = make_episodes(
+        {"episode_id": "before", "date_of_birth": "2005-03-10", "reported_at": "2015-03-09 23:59"},
+        {"episode_id": "on", "date_of_birth": "2005-03-10", "reported_at": "2015-03-10 00:00"},
+    )
+    chosen = select_episodes(frame, START, END)
+    assert chosen.set_index("episode_id")["age_band"].astype(str).to_dict() == {"before": "under 10", "on": "10-12"}
+
+
+@pytest.mark.parametrize(
+    ("filters", "named"),
+    [
+        ({"colour": ["red"]}, "colour"),
+        ({"category": ["lost"]}, "lost"),
+        ({"out_of_area": ["maybe"]}, "maybe"),
+        ({"locality": ["Narnia"]}, "Narnia"),
+        ({"ethnic_group": ["WBRI"]}, "WBRI"),
+        ({"age_band": ["18+"]}, "18+"),
+        ({"reported_at": ["yesterday"]}, "yesterday"),
+        ({"sex": ["f"]}, "'f'"),
+    ],
+)
+def test_bad_filter_key_or_value_raises_naming_it(frame, filters, named):
+    with pytest.raises(ValueError, match=named):
+        select_episodes(frame, START, END, filters)
+
+
+def test_filter_keys_are_section_3_columns_and_derived():
+    assert FILTER_KEYS[:3] == ("episode_id", "child_id", "category")
+    assert FILTER_KEYS[-3:] == ("locality", "ethnic_group", "age_band")
+    assert len(FILTER_KEYS) == 28
