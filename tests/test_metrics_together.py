@@ -1,0 +1,77 @@
+import pandas as pd
+import pytest
+
+from metrics.together import missing_together, together_children
+from tests.test_metrics_frames import make_episodes
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "paired"),
+    [
+        ({"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
+         {"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-02 11:00"}, True),  # 60 minutes
+        ({"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
+         {"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-02 11:01"}, False),  # 61 minutes
+        ({"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-02 11:00"},
+         {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"}, True),  # either order
+        ({"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
+         {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:05"}, False),  # same child
+        ({"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
+         {"child_id": "C2", "establishment_id": "H2", "reported_at": "2015-03-02 10:00"}, False),  # other home
+        ({"child_id": "C1", "from_postcode": "B23 6AA", "reported_at": "2015-03-02 10:00"},
+         {"child_id": "C2", "from_postcode": "b23 6aa", "reported_at": "2015-03-02 10:30"}, True),  # same postcode
+        ({"child_id": "C1", "from_postcode": "B23 6AA", "reported_at": "2015-03-02 10:00"},
+         {"child_id": "C2", "from_postcode": "B23 6AB", "reported_at": "2015-03-02 10:00"}, False),  # same sector only
+        ({"child_id": "C1", "from_postcode": "B23 6AA", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
+         {"child_id": "C2", "from_postcode": "B23 6AA", "reported_at": "2015-03-02 10:00"}, False),  # home vs address
+        ({"child_id": "C1", "reported_at": "2015-03-02 10:00"},
+         {"child_id": "C2", "reported_at": "2015-03-02 10:00"}, False),  # no place known
+        ({"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 23:30"},
+         {"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-03 00:20"}, True),  # over midnight
+    ],
+)  # fmt: skip
+def test_pairs_of_children_from_one_place_within_60_minutes(first, second, paired):
+    pairs = missing_together(make_episodes(first, second))
+    assert len(pairs) == int(paired)
+    if paired:
+        row = pairs.iloc[0]
+        assert (row["child_a"], row["child_b"]) == ("C1", "C2")
+        assert row["minutes_apart"] <= 60
+
+
+def test_pair_columns_and_values():
+    pairs = missing_together(
+        make_episodes(
+            {"episode_id": "X", "child_id": "C9", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
+            {"episode_id": "Y", "child_id": "C3", "establishment_id": "H1", "reported_at": "2015-03-02 10:45"},
+        )
+    )
+    assert pairs.to_dict("records") == [
+        {"place": "H1", "child_a": "C3", "episode_a": "Y", "reported_at_a": pd.Timestamp("2015-03-02 10:45"),
+         "child_b": "C9", "episode_b": "X", "reported_at_b": pd.Timestamp("2015-03-02 10:00"), "minutes_apart": 45.0}
+    ]  # fmt: skip
+
+
+def test_busy_place_pairs_only_within_the_window():
+    # 200 episodes of different children every 20 minutes at one home: each pairs with the next 3
+    rows = [
+        {"child_id": f"C{i:03d}", "establishment_id": "H1", "reported_at": str(pd.Timestamp("2015-03-01") + pd.Timedelta(minutes=20 * i))}
+        for i in range(200)
+    ]
+    pairs = missing_together(make_episodes(*rows))
+    assert len(pairs) == 197 * 3 + 2 + 1
+    assert pairs["minutes_apart"].max() == 60
+
+
+def test_three_children_together_make_three_pairs_and_network_counts():
+    rows = [
+        {"child_id": c, "establishment_id": "H1", "reported_at": f"2015-03-02 10:{m:02d}"}
+        for c, m in (("C1", 0), ("C2", 10), ("C3", 20))
+    ] + [
+        {"child_id": "C1", "from_postcode": "B23 6AA", "reported_at": "2015-03-09 10:00"},
+        {"child_id": "C2", "from_postcode": "B23 6AA", "reported_at": "2015-03-09 10:30"},
+    ]
+    pairs = missing_together(make_episodes(*rows))
+    assert pairs[["child_a", "child_b"]].values.tolist() == [["C1", "C2"], ["C1", "C3"], ["C2", "C3"], ["C1", "C2"]]
+    network = together_children(pairs)
+    assert network.values.tolist() == [["C1", "C2", 2, 2], ["C1", "C3", 1, 1], ["C2", "C3", 1, 1]]
