@@ -2,8 +2,10 @@
 
 Counts from 1 to threshold - 1 become `<5`, percentages built on them `*`,
 and where a known total would let one hidden cell be worked out (total minus
-the cells still shown) a second cell is hidden too. Percentages and totals
-are worked out by the metrics before this runs, from the real values.
+the cells still shown) a second cell is hidden too. That second cell shows
+`*` when it is 5 or more (`<5` would be untrue) and `<5` when it is a zero
+hidden as a last resort. Percentages and totals are worked out by the
+metrics before this runs, from the real values.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-PERCENT_MARK = "*"
+HIDDEN_MARK = "*"  # a hidden percentage, or a hidden count of 5 or more
 
 Cell = tuple[object, str]  # (row label, column)
 
@@ -54,17 +56,16 @@ def suppress(
         hidden = _with_links(hidden | {second}, links)
 
     result = table.copy()
-    label = f"<{threshold}"
     for column in count_columns:
         result[column] = result[column].astype(object)
     for row, column in hidden:
-        result.at[row, column] = label
+        result.at[row, column] = f"<{threshold}" if table.at[row, column] < threshold else HIDDEN_MARK
     for percent, sources in percent_columns.items():
         sources = [sources] if isinstance(sources, str) else list(sources)
         result[percent] = result[percent].astype(object)
         for row in result.index:
             if any((row, source) in hidden for source in sources):
-                result.at[row, percent] = PERCENT_MARK
+                result.at[row, percent] = HIDDEN_MARK
     return result
 
 

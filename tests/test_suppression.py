@@ -27,14 +27,14 @@ def band_table(counts: list[int]) -> pd.DataFrame:
     "counts, threshold, shown",
     [
         ([10, 20, 0, 30], 5, [10, 20, 0, 30]),  # nothing small: unchanged
-        ([3, 10, 20, 0, 7], 5, ["<5", 10, 20, 0, "<5"]),  # 7 is the next smallest non-zero
+        ([3, 10, 20, 0, 7], 5, ["<5", 10, 20, 0, "*"]),  # 7 is the next smallest non-zero; not "<5"
         ([1, 2, 10, 20], 5, ["<5", "<5", 10, 20]),  # two hidden already: no second cell needed
-        ([4, 5, 5, 9], 5, ["<5", "<5", 5, 9]),  # ties: the first of the smallest
+        ([4, 5, 5, 9], 5, ["<5", "*", 5, 9]),  # ties: the first of the smallest
         ([3, 0, 0], 5, ["<5", "<5", 0]),  # only zeros left: a zero is hidden (it is <5 too)
         ([0, 0, 0], 5, [0, 0, 0]),  # true zeros stay 0
         ([5, 6, 0, 100], 5, [5, 6, 0, 100]),  # 5 is not small
-        ([7, 12, 30], 10, ["<10", "<10", 30]),  # the threshold is a setting
-        ([4, 0, 0, 0, 0, 100], 5, ["<5", 0, 0, 0, 0, "<5"]),  # non-zero preferred even when large
+        ([7, 12, 30], 10, ["<10", "*", 30]),  # the threshold is a setting
+        ([4, 0, 0, 0, 0, 100], 5, ["<5", 0, 0, 0, 0, "*"]),  # non-zero preferred even when large
     ],
 )
 def test_band_table_cases(counts, threshold, shown):
@@ -69,7 +69,7 @@ def test_trend_lines_by_month_and_by_category():
     result = suppress(table, ["episodes"], {}, total_groups=[("episodes", ["month"]), ("episodes", ["category"])])
     # 3 hidden; month 2015-01 then hides 20; category missing hides 30; month 2015-02 hides 40:
     # every month and every category now hides none or two.
-    assert result["episodes"].tolist() == ["<5", "<5", "<5", "<5", 50, 60]
+    assert result["episodes"].tolist() == ["<5", "*", "*", "*", 50, 60]
 
 
 def test_return_interviews_denominators_linked_and_groups_add_up():
@@ -132,9 +132,9 @@ def test_hiding_a_denominator_hides_its_twins_and_their_percents():
         linked=linked,
     )
     # home offered 4 is small -> its twin (home completed_of_offered denominator) too;
-    # offered line {10, 4, 6}: 6 hidden as well -> care's twin denominator 6 too.
-    assert result["count"].tolist() == [10, 6, "<5", "<5", "<5", "<5"]
-    assert result["denominator"].tolist() == [20, 10, 9, "<5", 11, "<5"]
+    # offered line {10, 4, 6}: 6 hidden as well, as "*" -> care's twin denominator 6 too.
+    assert result["count"].tolist() == [10, 6, "<5", "<5", "*", "<5"]
+    assert result["denominator"].tolist() == [20, 10, 9, "<5", 11, "*"]
     assert result["percent"].tolist() == [50.0, 60.0, "*", "*", "*", "*"]
 
 
@@ -159,7 +159,7 @@ def test_band_table_property(counts, threshold):
         if 0 < count < threshold:
             assert shown == f"<{threshold}"
         if is_hidden:
-            assert shown == f"<{threshold}" and after == "*"
+            assert shown == (f"<{threshold}" if count < threshold else "*") and after == "*"
         else:
             assert shown == count  # unsuppressed cells unchanged
             assert after == before or (math.isnan(before) and math.isnan(after))
