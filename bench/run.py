@@ -344,6 +344,9 @@ def bench_size(results: dict, workdir: Path, size: int) -> None:
     episodes = section(results, f"load episodes ({size})", load, sources["sqlite"])
     if episodes is None:
         return
+    if episodes.empty:
+        results["errors"].append({"what": f"metrics ({size})", "error": "the database holds no episodes"})
+        return
     measured = section(results, f"metrics ({size})", bench_metrics, episodes, size)
     if measured:
         metric_results, computed = measured
