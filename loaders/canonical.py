@@ -94,11 +94,11 @@ def _frame_under_header(header: list[object], frame: pd.DataFrame) -> pd.DataFra
 
 
 def _tidy_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """Strip every cell; blank becomes None."""
+    """Strip every cell; blank becomes missing. Text stays pandas `str` so checks are vectorised."""
     tidy = {}
     for column in frame.columns:
         text = frame[column].astype("str").str.strip()
-        tidy[column] = text.where(text.ne("") & frame[column].notna(), None).astype(object)
+        tidy[column] = text.where(text.ne("") & frame[column].notna())
     return pd.DataFrame(tidy, index=frame.index)
 
 
@@ -114,7 +114,7 @@ def read_csv(path: Path) -> pd.DataFrame:
     try:
         cells = pd.read_csv(
             io.StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False
-        ).astype(object)
+        )
         records = None
     except pd.errors.ParserError:  # ragged rows: the slower reader pads them
         records = list(csv.reader(io.StringIO(text)))
@@ -199,14 +199,13 @@ def file_format_of(path: str | Path) -> str:
 
 def parse_datetimes(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """ISO or UK date-times (seconds optional, time optional) -> (values, date_only); bad -> NaT."""
-    values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    date_only = pd.Series(False, index=text.index)
     present = text.dropna().astype(str)
-    if present.empty:
-        return values, date_only
-    present = present.str.replace(r"^(\d{4}-\d{1,2}-\d{1,2})T", r"\1 ", regex=True)
-    iso = present.str.contains("-", regex=False)
-    for part, formats in ((present[iso], _ISO_FORMATS), (present[~iso], _UK_FORMATS)):
+    distinct = pd.Series(present.unique(), dtype="str")  # dates repeat: parse each once
+    values = pd.Series(pd.NaT, index=distinct.index, dtype="datetime64[us]")
+    date_only = pd.Series(False, index=distinct.index)
+    cleaned = distinct.str.replace(r"^(\d{4}-\d{1,2}-\d{1,2})T", r"\1 ", regex=True)
+    iso = cleaned.str.contains("-", regex=False)
+    for part, formats in ((cleaned[iso], _ISO_FORMATS), (cleaned[~iso], _UK_FORMATS)):
         for fmt, is_date in formats:
             if part.empty:
                 break
@@ -215,7 +214,12 @@ def parse_datetimes(text: pd.Series) -> tuple[pd.Series, pd.Series]:
             values.loc[part.index[ok]] = parsed[ok]
             date_only.loc[part.index[ok]] = is_date
             part = part[~ok]
-    return values, date_only
+    position = pd.Index(distinct).get_indexer(present)
+    all_values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    all_date_only = pd.Series(False, index=text.index)
+    all_values.loc[present.index] = values.to_numpy()[position]
+    all_date_only.loc[present.index] = date_only.to_numpy()[position]
+    return all_values, all_date_only
 
 
 def parse_booleans(text: pd.Series) -> pd.Series:
@@ -225,9 +229,23 @@ def parse_booleans(text: pd.Series) -> pd.Series:
 
 def normalise_postcodes(text: pd.Series) -> pd.Series:
     """Vectorised `loaders.postcodes.normalise_postcode`: upper case, one space before the inward code."""
-    compact = text.str.replace(r"\s+", "", regex=True).str.upper()
+    distinct = pd.Series(text.dropna().unique(), dtype="str")  # postcodes repeat: tidy each once
+    compact = distinct.str.replace(r"\s+", "", regex=True).str.upper()
     spaced = compact.str[:-3] + " " + compact.str[-3:]
-    return spaced.where(compact.str.len() >= 5, compact).astype(object).where(text.notna(), None)
+    tidy = pd.Series(spaced.where(compact.str.len() >= 5, compact).to_numpy(dtype=object), index=distinct.to_numpy())
+    return pd.Series(tidy.reindex(text.to_numpy()).to_numpy(), index=text.index, dtype=object).where(text.notna(), None)
+
+
+def resolve_postcodes(postcodes: pd.Series, prefix: str) -> pd.DataFrame:
+    """`loaders.postcodes.resolve` on each distinct well-formed postcode once, spread back to every row."""
+    usable = postcodes.where(well_formed_postcodes(postcodes), None)
+    distinct = pd.Series(usable.dropna().unique(), dtype=object)
+    facts = resolve(distinct, prefix).set_index(f"{prefix}_postcode")
+    spread = facts.reindex(usable.to_numpy())
+    spread.index = postcodes.index
+    spread[f"{prefix}_unknown"] = spread[f"{prefix}_unknown"].fillna(False).astype(bool)
+    spread.insert(0, f"{prefix}_postcode", usable)
+    return spread
 
 
 def well_formed_postcodes(postcodes: pd.Series) -> pd.Series:
@@ -306,7 +324,7 @@ def parse(text: pd.DataFrame) -> ParsedFile:
         elif column in POSTCODE_COLUMNS:
             postcodes = normalise_postcodes(cells)
             typed[column] = postcodes
-            facts = resolve(postcodes.where(well_formed_postcodes(postcodes), None), column.removesuffix("_postcode"))
+            facts = resolve_postcodes(postcodes, column.removesuffix("_postcode"))
             typed.update({name: facts[name] for name in facts.columns if name != column})
         else:
             typed[column] = cells
