@@ -23,9 +23,15 @@ EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m loaders", description="Load data files into the missing-children database.")
+    parser = argparse.ArgumentParser(
+        prog="python -m loaders", description="Load data files into the missing-children database."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    importing = commands.add_parser("import", help="check and import episode files", description="Check files against every rule and import those without errors.")
+    importing = commands.add_parser(
+        "import",
+        help="check and import episode files",
+        description="Check files against every rule and import those without errors.",
+    )
     importing.add_argument("files", nargs="+", metavar="FILE", help="CSV or XLSX file(s)")
     importing.add_argument("--format", choices=FORMATS, default="canonical", help="input format (default: canonical)")
     importing.add_argument("--mapping", metavar="FILE", help="header mapping file (police format)")
@@ -55,7 +61,15 @@ def run_import(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
                 bar.set_postfix_str(stage)
                 bar.update(round(fraction * 100) - bar.n)
 
-            result = import_file(engine, file_name, args.format, display_name=file_name, dry_run=args.dry_run, user=user, progress=advance)
+            result = import_file(
+                engine,
+                file_name,
+                args.format,
+                display_name=file_name,
+                dry_run=args.dry_run,
+                user=user,
+                progress=advance,
+            )
         for message in result.messages:
             print(message)
         print(result.summary(), flush=True)

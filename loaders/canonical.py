@@ -112,9 +112,7 @@ def read_csv(path: Path) -> pd.DataFrame:
     if "\x00" in text:
         raise UnreadableFile("not a CSV file (binary content)")
     try:
-        cells = pd.read_csv(
-            io.StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False
-        )
+        cells = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False)
         records = None
     except pd.errors.ParserError:  # ragged rows: the slower reader pads them
         records = list(csv.reader(io.StringIO(text)))
@@ -159,7 +157,7 @@ def read_xlsx(path: Path) -> pd.DataFrame:
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+    except Exception as error:  # openpyxl raises many kinds for a bad file
         raise UnreadableFile(f"not a readable XLSX workbook ({type(error).__name__})") from error
     try:
         sheet = workbook.worksheets[0]
@@ -269,7 +267,10 @@ class ParsedFile:
                 continue
             if column in POSTCODE_COLUMNS:
                 prefix = column.removesuffix("_postcode")
-                columns += [f"{prefix}_{fact}" for fact in ("postcode", "district", "sector", "easting", "northing", "lad", "unknown")]
+                columns += [
+                    f"{prefix}_{fact}"
+                    for fact in ("postcode", "district", "sector", "easting", "northing", "lad", "unknown")
+                ]
             else:
                 columns.append(column)
             if column in DATETIME_COLUMNS:
@@ -285,7 +286,11 @@ class ParsedFile:
         """One row per child: the last value given for each detail (blank keeps what is stored)."""
         columns = ["child_id", *[c for c in CHILD_COLUMNS if c in self.typed]]
         frame = self.typed[columns]
-        children = frame.groupby("child_id", sort=False).last() if len(columns) > 1 else frame.drop_duplicates("child_id").set_index("child_id")
+        children = (
+            frame.groupby("child_id", sort=False).last()
+            if len(columns) > 1
+            else frame.drop_duplicates("child_id").set_index("child_id")
+        )
         children = children.reset_index()
         if "date_of_birth" in children:
             dob = children["date_of_birth"]

@@ -67,8 +67,15 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _record(connection: Connection, result: ImportResult, name: str, digest: str, file_format: str,
-            user: str | None, started_at: datetime) -> int:
+def _record(
+    connection: Connection,
+    result: ImportResult,
+    name: str,
+    digest: str,
+    file_format: str,
+    user: str | None,
+    started_at: datetime,
+) -> int:
     """Write the imports row and its messages; returns the import id."""
     import_id = connection.execute(
         insert(Import).values(
@@ -82,7 +89,14 @@ def _record(connection: Connection, result: ImportResult, name: str, digest: str
         connection.execute(
             insert(ImportMessage),
             [
-                {"import_id": import_id, "file_name": m.file, "row": m.row, "column": m.column, "severity": m.severity, "text": m.text}
+                {
+                    "import_id": import_id,
+                    "file_name": m.file,
+                    "row": m.row,
+                    "column": m.column,
+                    "severity": m.severity,
+                    "text": m.text,
+                }
                 for m in result.messages
             ],
         )
@@ -147,13 +161,16 @@ def import_file(
         result.import_id = _record(connection, result, name, digest, file_kind, user, started_at)
         if not dry_run:
             _write(connection, parsed, episodes[status.ne("unchanged").to_numpy()], result.import_id, report)
-            connection.execute(update(Import).where(Import.import_id == result.import_id).values(finished_at=datetime.now()))
+            connection.execute(
+                update(Import).where(Import.import_id == result.import_id).values(finished_at=datetime.now())
+            )
     report(1.0, result.outcome)
     return result
 
 
-def _write(connection: Connection, parsed: canonical.ParsedFile, changed: pd.DataFrame, import_id: int,
-           report: Progress) -> None:
+def _write(
+    connection: Connection, parsed: canonical.ParsedFile, changed: pd.DataFrame, import_id: int, report: Progress
+) -> None:
     """Children and establishments first (episodes refer to them), then the changed episodes."""
     report(0.5, "writing children")
     store.upsert_children(connection, parsed.children())

@@ -138,7 +138,9 @@ def unknown_vocabulary(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Findin
         yield from _finding(bad, column, "unknown value '", text, f"' (expected one of: {expected})")
 
 
-@rule(ERROR, DATETIME_COLUMNS + DATE_COLUMNS, "unparseable date '<value>' (expected YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM)")
+@rule(
+    ERROR, DATETIME_COLUMNS + DATE_COLUMNS, "unparseable date '<value>' (expected YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM)"
+)
 def unparseable_date(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """A date that is neither ISO (2015-03-01 14:30) nor UK (01/03/2015 14:30), time optional."""
     for column in _present(parsed, DATETIME_COLUMNS + DATE_COLUMNS):
@@ -175,7 +177,9 @@ def returned_before_reported(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[
         return
     text = parsed.text
     bad = _before(parsed, "returned_at", "reported_at")
-    yield from _finding(bad, "returned_at", "returned_at '", text["returned_at"], "' is before reported_at '", text["reported_at"], "'")
+    yield from _finding(
+        bad, "returned_at", "returned_at '", text["returned_at"], "' is before reported_at '", text["reported_at"], "'"
+    )
 
 
 AFTER_RETURN = ("safe_and_well_at", "rhi_offered_at", "rhi_completed_at")
@@ -189,7 +193,9 @@ def before_return(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     text = parsed.text
     for column in _present(parsed, AFTER_RETURN):
         bad = _before(parsed, column, "returned_at")
-        yield from _finding(bad, column, f"{column} '", text[column], "' is before returned_at '", text["returned_at"], "'")
+        yield from _finding(
+            bad, column, f"{column} '", text[column], "' is before returned_at '", text["returned_at"], "'"
+        )
 
 
 @rule(ERROR, ("rhi_outcome", "rhi_completed_at"), "rhi_outcome is completed but rhi_completed_at is blank")
@@ -269,7 +275,9 @@ def unknown_postcode(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]
     """A well-formed postcode the ONS directory does not know (new, retired or mistyped): it lands without a place."""
     for column in _present(parsed, POSTCODE_COLUMNS):
         unknown = parsed.typed[f"{column.removesuffix('_postcode')}_unknown"]
-        yield from _finding(unknown, column, "postcode '", parsed.typed[column], "' is not in the ONS postcode directory")
+        yield from _finding(
+            unknown, column, "postcode '", parsed.typed[column], "' is not in the ONS postcode directory"
+        )
 
 
 @rule(WARNING, CHILD_COLUMNS, "child <child_id> <column> '<value>' differs from '<value>' at row <row>")
@@ -289,7 +297,16 @@ def child_details_differ(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Find
         first_row = pd.Series(key.index, index=key.index).groupby(ids.to_numpy()).transform("first")
         differs = key.ne(first_value)
         first_text = parsed.text.loc[first_row.to_numpy(), column].set_axis(key.index)
-        pieces = ("child ", ids, f" {column} '", parsed.text[column], "' differs from '", first_text, "' at row ", first_row)
+        pieces = (
+            "child ",
+            ids,
+            f" {column} '",
+            parsed.text[column],
+            "' differs from '",
+            first_text,
+            "' at row ",
+            first_row,
+        )
         yield from _finding(differs, column, *pieces)
 
 
@@ -299,7 +316,9 @@ def placement_type_for_home(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[F
     if not {"placement_type", "missing_from"} <= set(parsed.text.columns):
         return
     home = parsed.typed["missing_from"].eq("home")
-    yield from _finding(home & parsed.text["placement_type"].notna(), "placement_type", "placement_type given for a home episode")
+    yield from _finding(
+        home & parsed.text["placement_type"].notna(), "placement_type", "placement_type given for a home episode"
+    )
 
 
 # ---- running them -------------------------------------------------------------------------------
@@ -314,6 +333,8 @@ def validate(parsed: ParsedFile, file_name: str, now: datetime | None = None) ->
         for finding in check.check(parsed, now_ts):
             position = order.get(finding.column, len(order))
             for row, text in zip(finding.rows, finding.texts, strict=True):
-                keyed.append(((row or 0, position, number), Message(file_name, row, finding.column, check.severity, text)))
+                keyed.append(
+                    ((row or 0, position, number), Message(file_name, row, finding.column, check.severity, text))
+                )
     keyed.sort(key=lambda pair: pair[0])
     return [message for _, message in keyed]

@@ -49,7 +49,12 @@ def test_is_well_formed(postcode, expected):
 
 @pytest.mark.parametrize(
     ("postcode", "district", "sector"),
-    [("B23 6AA", "B23", "B23 6"), ("B1 1AA", "B1", "B1 1"), ("SW1A 1AA", "SW1A", "SW1A 1"), ("WS10 8QZ", "WS10", "WS10 8")],
+    [
+        ("B23 6AA", "B23", "B23 6"),
+        ("B1 1AA", "B1", "B1 1"),
+        ("SW1A 1AA", "SW1A", "SW1A 1"),
+        ("WS10 8QZ", "WS10", "WS10 8"),
+    ],
 )
 def test_district_and_sector(postcode, district, sector):
     assert district_of(postcode) == district
@@ -58,7 +63,9 @@ def test_district_and_sector(postcode, district, sector):
 
 def test_resolve_known_unknown_and_blank():
     facts = resolve(pd.Series(["B23 6AA", "B99 9ZZ", None], dtype=object), "from")
-    assert list(facts.columns) == [f"from_{f}" for f in ("postcode", "district", "sector", "easting", "northing", "lad", "unknown")]
+    assert list(facts.columns) == [
+        f"from_{f}" for f in ("postcode", "district", "sector", "easting", "northing", "lad", "unknown")
+    ]
     known, unknown, blank = facts.iloc[0], facts.iloc[1], facts.iloc[2]
     assert (known["from_district"], known["from_sector"], known["from_lad"]) == ("B23", "B23 6", "E08000025")
     assert 400_000 < known["from_easting"] < 420_000 and 280_000 < known["from_northing"] < 300_000

@@ -46,8 +46,8 @@ BAD_CASES = [
     ("unknown_vocabulary", [{"category": "lost"}],
      ["f.csv:2:category: error: unknown value 'lost' (expected one of: missing, absent, away)"]),
     ("unknown_vocabulary", [{"rhi_outcome": "done", "rhi_completed_at": ""}],
-     ["f.csv:2:rhi_outcome: error: unknown value 'done' (expected one of: completed, declined, "
-      "unable_to_contact, missing_again, pending, not_offered)"]),
+     [("f.csv:2:rhi_outcome: error: unknown value 'done' (expected one of: completed, declined, "
+       "unable_to_contact, missing_again, pending, not_offered)")]),
     ("unknown_vocabulary", [{"missing_from": "school", "placement_type": ""}],
      ["f.csv:2:missing_from: error: unknown value 'school' (expected one of: home, care)"]),
     ("unparseable_date", [{"reported_at": "31/02/2015 10:00"}],
@@ -96,7 +96,9 @@ BAD_CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("rule_name", "rows", "expected"), BAD_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(BAD_CASES)])
+@pytest.mark.parametrize(
+    ("rule_name", "rows", "expected"), BAD_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(BAD_CASES)]
+)
 def test_bad_value_gives_exact_message(tmp_path, rule_name, rows, expected):
     assert messages_for(tmp_path, rows) == expected
 
@@ -128,7 +130,10 @@ def test_good_value_passes(tmp_path, column, value):
 
 
 def test_consistent_child_details_across_rows_pass(tmp_path):
-    assert messages_for(tmp_path, [{}, {"sex": "Female", "ethnicity": "wbri", "date_of_birth": "01/05/2001"}, {"sex": ""}]) == []
+    assert (
+        messages_for(tmp_path, [{}, {"sex": "Female", "ethnicity": "wbri", "date_of_birth": "01/05/2001"}, {"sex": ""}])
+        == []
+    )
 
 
 def test_every_rule_has_metadata_and_a_case():
