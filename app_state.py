@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import calendar
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 import streamlit as st

@@ -42,7 +42,11 @@ if upload is not None:
     elif st.button("Confirm import", type="primary"):
         bar = st.progress(0.0, text="Importing…")
         result = app_state.import_upload(
-            db, upload.name, content, dry_run=False, progress=lambda done, text: bar.progress(min(max(done, 0.0), 1.0), text=text)
+            db,
+            upload.name,
+            content,
+            dry_run=False,
+            progress=lambda done, text: bar.progress(min(max(done, 0.0), 1.0), text=text),
         )
         bar.progress(1.0, text="Done")
         app_state.clear_episodes()
@@ -50,7 +54,10 @@ if upload is not None:
             st.error(f"Import refused: {result.summary()}")
             st.dataframe(app_state.messages_frame(result), hide_index=True)
         else:
-            st.session_state.landed_upload, st.session_state.landed_summary = upload_key, f"Imported: {result.summary()}"
+            st.session_state.landed_upload, st.session_state.landed_summary = (
+                upload_key,
+                f"Imported: {result.summary()}",
+            )
             st.success(st.session_state.landed_summary)
 
 st.subheader("Recent imports")
@@ -58,4 +65,8 @@ history = import_history(db, limit=20)
 if history.empty:
     st.info("Nothing has been imported yet.")
 else:
-    st.dataframe(history, hide_index=True, column_config={"started_at": st.column_config.DatetimeColumn("Started", format="DD/MM/YYYY HH:mm")})
+    st.dataframe(
+        history,
+        hide_index=True,
+        column_config={"started_at": st.column_config.DatetimeColumn("Started", format="DD/MM/YYYY HH:mm")},
+    )

@@ -6,8 +6,8 @@ import streamlit as st
 import app_state
 from metrics.bands import duration_bands, repeat_bands
 from metrics.filters import select_episodes
-from metrics.headline import headline_counts
 from metrics.return_interviews import return_interviews
+from metrics.tables import headline_counts
 
 # (label, headline key, help)
 COUNTS = (
@@ -23,9 +23,13 @@ COUNTS = (
 )
 # (label, return_interviews measure, help)
 RATES = (
-    ("Return interview offered", "offered", "Of returned missing and absent episodes, the share offered an interview."),
-    ("Return interview completed", "completed", "Of returned missing and absent episodes, the share with one completed."),
-    ("Completed within 72 hours", "completed_within_72h", "Of returned missing and absent episodes."),
+    ("Interview offered", "offered", "Of returned missing and absent episodes, the share offered an interview."),
+    ("Interview completed", "completed", "Of returned missing and absent episodes, the share with one completed."),
+    (
+        "Completed in 72 hours",
+        "completed_within_72h",
+        "Of returned missing and absent episodes, the share with one held within 72 hours of return.",
+    ),
 )
 
 
@@ -64,10 +68,11 @@ for row_start in range(0, len(COUNTS), 5):
             border=True,
         )
 
+st.subheader("Return interviews")
 now_rates, before_rates = return_interviews(current), return_interviews(before)
 for column, (label, measure, help_text) in zip(st.columns(5), RATES):
     value, earlier = rate(now_rates, measure), rate(before_rates, measure)
-    delta = None if value is None or earlier is None else f"{value - earlier:+.1f} points on previous period"
+    delta = None if value is None or earlier is None else f"{value - earlier:+.1f} points"
     column.metric(
         label,
         "–" if value is None else f"{value:.1f}%",
@@ -76,7 +81,10 @@ for column, (label, measure, help_text) in zip(st.columns(5), RATES):
         border=True,
     )
 
-band_format = {"count": st.column_config.NumberColumn("Count"), "percent": st.column_config.NumberColumn("Percent", format="%.1f%%")}
+band_format = {
+    "count": st.column_config.NumberColumn("Count"),
+    "percent": st.column_config.NumberColumn("Percent", format="%.1f%%"),
+}
 left, right = st.columns(2)
 with left:
     st.subheader("How long episodes lasted")
