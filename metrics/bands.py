@@ -20,7 +20,13 @@ PERSISTENT_FROM = 4  # a persistent runaway has more than 3 episodes in the peri
 def band_table(codes: np.ndarray, bands: tuple[str, ...]) -> pd.DataFrame:
     """Count of each band position (0..len-1) with its share of all positions given."""
     counts = np.bincount(np.asarray(codes, dtype="int64"), minlength=len(bands))[: len(bands)]
-    return pd.DataFrame({"band": list(bands), "count": counts.astype("int64"), "percent": percent(counts, np.full(len(bands), len(codes)))})
+    return pd.DataFrame(
+        {
+            "band": list(bands),
+            "count": counts.astype("int64"),
+            "percent": percent(counts, np.full(len(bands), len(codes))),
+        }
+    )
 
 
 def category_band_table(values: pd.Series | pd.Categorical, bands: tuple[str, ...]) -> pd.DataFrame:
@@ -46,7 +52,33 @@ def locality_bands(episodes: pd.DataFrame) -> pd.DataFrame:
 
 def episodes_per_child(episodes: pd.DataFrame) -> pd.Series:
     """Number of episodes of each child in the frame, indexed by child_id."""
-    return episodes["child_id"].value_counts(sort=False)
+    codes, children = pd.factorize(episodes["child_id"])
+    return pd.Series(np.bincount(codes, minlength=len(children)), index=pd.Index(children, name="child_id"))
+
+
+def first_per_child(episodes: pd.DataFrame, latest: bool = False) -> pd.DataFrame:
+    """One episode per child: the first reported in the frame, or the latest (ties: frame order)."""
+    codes, _ = pd.factorize(episodes["child_id"])
+    times = episodes["reported_at"].to_numpy(dtype="datetime64[ns]").view("int64")
+    order = np.lexsort((times, codes))  # stable: equal times keep frame order
+    ordered = codes[order]
+    if latest:
+        edge = np.append(ordered[1:] != ordered[:-1], True)
+    else:
+        edge = np.insert(ordered[1:] != ordered[:-1], 0, True)
+    return episodes.iloc[order[edge[: len(order)]]]
+
+
+def episodes_and_children(
+    group_codes: np.ndarray, groups: int, child_codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Episodes and distinct children in each group, from integer codes (group -1 = left out)."""
+    keep = group_codes >= 0
+    group_codes, child_codes = group_codes[keep].astype("int64"), child_codes[keep].astype("int64")
+    episodes = np.bincount(group_codes, minlength=groups)
+    span = int(child_codes.max()) + 1 if len(child_codes) else 1
+    pairs = np.unique(group_codes * span + child_codes)
+    return episodes, np.bincount(pairs // span, minlength=groups)
 
 
 def repeat_bands(episodes: pd.DataFrame) -> pd.DataFrame:
@@ -59,6 +91,6 @@ def repeat_bands(episodes: pd.DataFrame) -> pd.DataFrame:
 def persistent_children(episodes: pd.DataFrame) -> pd.DataFrame:
     """Children with 4 or more episodes in the frame (persistent runaways), most episodes first."""
     counts = episodes_per_child(episodes)
-    counts = counts[counts >= PERSISTENT_FROM]
+    counts = counts[counts.to_numpy() >= PERSISTENT_FROM]
     table = pd.DataFrame({"child_id": counts.index.astype(str), "episodes": counts.to_numpy(dtype="int64")})
     return table.sort_values(["episodes", "child_id"], ascending=[False, True], ignore_index=True)

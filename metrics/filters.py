@@ -98,7 +98,9 @@ def duration_band_codes(episodes: pd.DataFrame) -> np.ndarray:
     low = np.maximum(low, 0)  # the child cannot return before leaving
     edges = np.asarray(DURATION_EDGES_HOURS, dtype="int64") * HOUR_NS
     low_band = np.searchsorted(edges, low, side="right") - 1
-    high_band = np.where(high_open, np.searchsorted(edges, high, side="left"), np.searchsorted(edges, high, side="right")) - 1
+    high_band = (
+        np.where(high_open, np.searchsorted(edges, high, side="left"), np.searchsorted(edges, high, side="right")) - 1
+    )
     possible = np.where(high_open, high > 0, high >= 0)
     not_known = len(DURATION_BANDS) - 1
     return np.where(known & possible & (low_band == high_band) & (low_band >= 0), low_band, not_known)
@@ -147,7 +149,9 @@ def age_band_codes(episodes: pd.DataFrame) -> np.ndarray:
     reported = pd.DatetimeIndex(episodes["reported_at"])
     born = pd.DatetimeIndex(episodes["date_of_birth"])
     years = reported.year.to_numpy() - born.year.to_numpy()
-    before_birthday = (reported.month.to_numpy() * 100 + reported.day.to_numpy()) < (born.month.to_numpy() * 100 + born.day.to_numpy())
+    before_birthday = (reported.month.to_numpy() * 100 + reported.day.to_numpy()) < (
+        born.month.to_numpy() * 100 + born.day.to_numpy()
+    )
     age = years - before_birthday
     known = ~(reported.isna() | born.isna())
     age = np.where(known, age, -1)
@@ -235,7 +239,13 @@ def _filter_mask(episodes: pd.DataFrame, key: str, values: list[str]) -> np.ndar
         compact = column.astype("object").where(column.notna(), "").astype(str).str.replace(" ", "", regex=False)
         return compact.isin([_compact_postcode(v) for v in values]).to_numpy()
     if key in CASELESS_TEXT_COLUMNS:
-        return column.astype("object").str.lower().isin([v.strip().lower() for v in values]).fillna(False).to_numpy(dtype=bool)
+        return (
+            column.astype("object")
+            .str.lower()
+            .isin([v.strip().lower() for v in values])
+            .fillna(False)
+            .to_numpy(dtype=bool)
+        )
     return column.astype("object").isin([v.strip() for v in values]).to_numpy()
 
 

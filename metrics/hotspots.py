@@ -6,7 +6,10 @@ by district of found_postcode, and by establishment; places not known are left o
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+from metrics.bands import episodes_and_children
 
 HOTSPOT_PLACES = {
     "from_district": "from_district",
@@ -20,12 +23,11 @@ def hotspots(episodes: pd.DataFrame, by: str) -> pd.DataFrame:
     """place,episodes,children for one kind of place (`HOTSPOT_PLACES`), most episodes first, ties by place."""
     if by not in HOTSPOT_PLACES:
         raise ValueError(f"unknown hotspot place {by!r} (allowed: {', '.join(HOTSPOT_PLACES)})")
-    frame = pd.DataFrame(
-        {"place": episodes[HOTSPOT_PLACES[by]].astype("object"), "child_id": episodes["child_id"].astype("object")}
-    ).dropna(subset=["place"])
-    frame = frame[frame["place"].astype(str).str.strip() != ""]
-    grouped = frame.groupby("place", sort=False)["child_id"]
-    table = pd.DataFrame({"episodes": grouped.size(), "children": grouped.nunique()}).reset_index()
-    table["place"] = table["place"].astype(str)
-    table = table.astype({"episodes": "int64", "children": "int64"})
-    return table.sort_values(["episodes", "place"], ascending=[False, True], ignore_index=True)[["place", "episodes", "children"]]
+    place_codes, places = pd.factorize(episodes[HOTSPOT_PLACES[by]])
+    child_codes, _ = pd.factorize(episodes["child_id"])
+    counts, children = episodes_and_children(place_codes, len(places), child_codes)
+    table = pd.DataFrame(
+        {"place": np.asarray(places, dtype=object).astype(str), "episodes": counts, "children": children}
+    )
+    table = table[table["place"].str.strip() != ""].astype({"episodes": "int64", "children": "int64"})
+    return table.sort_values(["episodes", "place"], ascending=[False, True], ignore_index=True)

@@ -30,7 +30,9 @@ def within(episodes: pd.DataFrame, earlier: str, later: str, hours: int) -> np.n
     exact = (second - first) <= pd.Timedelta(hours=hours)
     by_date = (second.dt.normalize() - first.dt.normalize()) <= pd.Timedelta(days=hours // 24)
     both_known = (first.notna() & second.notna()).to_numpy()
-    return both_known & np.where(date_only, by_date.fillna(False).to_numpy(dtype=bool), exact.fillna(False).to_numpy(dtype=bool))
+    return both_known & np.where(
+        date_only, by_date.fillna(False).to_numpy(dtype=bool), exact.fillna(False).to_numpy(dtype=bool)
+    )
 
 
 def _groups(episodes: pd.DataFrame):
@@ -72,7 +74,9 @@ def return_interviews(episodes: pd.DataFrame) -> pd.DataFrame:
 
 def safe_and_well(episodes: pd.DataFrame) -> pd.DataFrame:
     """Of returned missing episodes, those with a safe and well check within 24 hours (all, home, care)."""
-    returned_missing = (episodes["category"].astype("object") == "missing").to_numpy() & episodes["returned_at"].notna().to_numpy()
+    returned_missing = (episodes["category"].astype("object") == "missing").to_numpy() & episodes[
+        "returned_at"
+    ].notna().to_numpy()
     checked = returned_missing & within(episodes, "returned_at", "safe_and_well_at", 24)
     rows = [
         (group, "safe_and_well_within_24h", int((checked & members).sum()), int((returned_missing & members).sum()))

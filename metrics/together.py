@@ -13,15 +13,22 @@ import pandas as pd
 
 import config
 
-PAIR_COLUMNS = ["place", "child_a", "episode_a", "reported_at_a", "child_b", "episode_b", "reported_at_b", "minutes_apart"]
+PAIR_COLUMNS = [
+    "place",
+    "child_a",
+    "episode_a",
+    "reported_at_a",
+    "child_b",
+    "episode_b",
+    "reported_at_b",
+    "minutes_apart",
+]
 SECOND_NS = 1_000_000_000
 
 
 def episode_place(episodes: pd.DataFrame) -> pd.Series:
     """establishment_id, else from_postcode, else missing: where an episode started."""
-    establishment = episodes["establishment_id"].astype("object")
-    establishment = establishment.where(establishment.notna() & (establishment.astype(str).str.strip() != ""))
-    return establishment.fillna(episodes["from_postcode"].astype("object"))
+    return episodes["establishment_id"].astype("object").fillna(episodes["from_postcode"].astype("object"))
 
 
 def missing_together(episodes: pd.DataFrame, window_minutes: int | None = None) -> pd.DataFrame:
@@ -29,15 +36,14 @@ def missing_together(episodes: pd.DataFrame, window_minutes: int | None = None) 
     if window_minutes is None:
         window_minutes = int(config.settings()["missing_together"]["window_minutes"])
     place = episode_place(episodes)
-    keep = (place.notna() & episodes["reported_at"].notna()).to_numpy()
-    if not keep.any():
+    keep = np.flatnonzero((place.notna() & episodes["reported_at"].notna()).to_numpy())
+    if not len(keep):
         return pd.DataFrame(columns=PAIR_COLUMNS)
-    place_codes, place_names = pd.factorize(place[keep])
+    place_codes, place_names = pd.factorize(place.iloc[keep])
     times = episodes["reported_at"].to_numpy(dtype="datetime64[ns]")[keep].view("int64")
-    children = episodes["child_id"].astype("object").to_numpy()[keep]
-    ids = episodes["episode_id"].astype("object").to_numpy()[keep]
+    child_codes = pd.factorize(episodes["child_id"])[0][keep]
     order = np.lexsort((times, place_codes))
-    place_codes, times, children, ids = place_codes[order], times[order], children[order], ids[order]
+    place_codes, times, child_codes, rows = place_codes[order], times[order], child_codes[order], keep[order]
 
     window_ns = window_minutes * 60 * SECOND_NS
     seconds = (times - times.min()) // SECOND_NS
@@ -48,15 +54,17 @@ def missing_together(episodes: pd.DataFrame, window_minutes: int | None = None) 
     first = np.repeat(np.arange(len(key)), counts)
     offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     second = first + 1 + offsets
-    real = (children[first] != children[second]) & (times[second] - times[first] <= window_ns)
+    real = (child_codes[first] != child_codes[second]) & (times[second] - times[first] <= window_ns)
     first, second = first[real], second[real]
 
-    swap = children[first] > children[second]
+    children = episodes["child_id"].to_numpy(dtype=object)[rows] if len(first) else np.array([], dtype=object)
+    ids = episodes["episode_id"].to_numpy(dtype=object)[rows] if len(first) else np.array([], dtype=object)
+    swap = children[first] > children[second] if len(first) else np.zeros(0, dtype=bool)
     a = np.where(swap, second, first)
     b = np.where(swap, first, second)
     pairs = pd.DataFrame(
         {
-            "place": place_names.to_numpy()[place_codes[first]],
+            "place": np.asarray(place_names, dtype=object)[place_codes[first]],
             "child_a": children[a],
             "episode_a": ids[a],
             "reported_at_a": times[a].view("datetime64[ns]"),

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+from metrics.bands import episodes_and_children
 
 
 def trend(episodes: pd.DataFrame) -> pd.DataFrame:
     """month (YYYY-MM),category,episodes,children; only months and categories with episodes."""
-    reported = episodes["reported_at"]
-    frame = pd.DataFrame(
+    reported = pd.DatetimeIndex(episodes["reported_at"])
+    months = (reported.year.to_numpy() * 12 + reported.month.to_numpy() - 1).astype("int64")
+    categories = pd.Categorical(episodes["category"])
+    first = int(months.min()) if len(months) else 0
+    n_categories = len(categories.categories)
+    span = (int(months.max()) - first + 1) if len(months) else 0
+    groups = np.where(categories.codes >= 0, (months - first) * n_categories + categories.codes, -1)
+    child_codes, _ = pd.factorize(episodes["child_id"])
+    counts, children = episodes_and_children(groups, span * n_categories, child_codes)
+    present = np.flatnonzero(counts)
+    month = first + present // max(n_categories, 1)
+    return pd.DataFrame(
         {
-            "month": (reported.dt.year * 100 + reported.dt.month).astype("int64"),
-            "category": episodes["category"],
-            "child_id": episodes["child_id"],
+            "month": [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in month],
+            "category": [str(categories.categories[c]) for c in present % max(n_categories, 1)],
+            "episodes": counts[present].astype("int64"),
+            "children": children[present].astype("int64"),
         }
     )
-    grouped = frame.groupby(["month", "category"], observed=True, sort=True)["child_id"]
-    table = pd.DataFrame({"episodes": grouped.size(), "children": grouped.nunique()}).reset_index()
-    table = table[table["episodes"] > 0]
-    table["month"] = [f"{m // 100:04d}-{m % 100:02d}" for m in table["month"]]
-    table["category"] = table["category"].astype(str)
-    return table.astype({"episodes": "int64", "children": "int64"}).reset_index(drop=True)

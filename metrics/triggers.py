@@ -33,24 +33,25 @@ def _date_only(episodes: pd.DataFrame, column: str) -> np.ndarray:
     return episodes[name].fillna(False).to_numpy(dtype=bool)
 
 
-def _as_dates(ns: np.ndarray) -> list[date]:
-    return [d.date() for d in pd.DatetimeIndex(ns.view("datetime64[ns]"))]
+def _as_dates(ns: np.ndarray) -> np.ndarray:
+    return ns.view("datetime64[ns]").astype("datetime64[D]").astype(object)
 
 
-def counting_alerts(trigger: str, subjects: pd.Series, episodes: pd.DataFrame, count: int, window_days: int) -> pd.DataFrame:
+def counting_alerts(
+    trigger: str, subjects: pd.Series, episodes: pd.DataFrame, count: int, window_days: int
+) -> pd.DataFrame:
     """Subjects with `count` episodes whose first and last reported_at are at most `window_days` apart.
 
     Once per subject: first_met is the reported_at date of the episode completing
     the count in the earliest such window. Where either end is date-only the
     dates are compared.
     """
-    keep = (subjects.notna() & episodes["reported_at"].notna()).to_numpy()
-    subject_codes, subject_names = pd.factorize(subjects[keep])
+    keep = np.flatnonzero((subjects.notna() & episodes["reported_at"].notna()).to_numpy())
+    subject_codes, subject_names = pd.factorize(subjects.iloc[keep])
     times = episodes["reported_at"].to_numpy(dtype="datetime64[ns]")[keep].view("int64")
     date_only = _date_only(episodes, "reported_at")[keep]
-    ids = episodes["episode_id"].astype("object").to_numpy()[keep]
-    order = np.lexsort((ids.astype(str), times, subject_codes))
-    subject_codes, times, date_only, ids = subject_codes[order], times[order], date_only[order], ids[order]
+    order = np.lexsort((times, subject_codes))  # stable: equal times keep frame order
+    subject_codes, times, date_only, rows = subject_codes[order], times[order], date_only[order], keep[order]
     back = count - 1
     if len(times) <= back:
         return pd.DataFrame(columns=COLUMNS)
@@ -62,13 +63,14 @@ def counting_alerts(trigger: str, subjects: pd.Series, episodes: pd.DataFrame, c
     met = same_subject & np.where(date_only[last] | date_only[first], by_date, exact)
     hits = last[met]
     hits = hits[np.unique(subject_codes[hits], return_index=True)[1]]  # earliest per subject
-    windows = hits[:, None] - np.arange(back, -1, -1)[None, :]
+    windows = rows[hits[:, None] - np.arange(back, -1, -1)[None, :]]
+    ids = episodes["episode_id"].iloc[windows.ravel()].astype(str).to_numpy().reshape(windows.shape)
     return pd.DataFrame(
         {
             "trigger": trigger,
-            "subject": subject_names.to_numpy()[subject_codes[hits]].astype(str),
+            "subject": np.asarray(subject_names, dtype=object)[subject_codes[hits]].astype(str),
             "first_met": _as_dates(times[hits]),
-            "episode_ids": [list(row) for row in ids[windows]] if len(hits) else [],
+            "episode_ids": [list(row) for row in ids],
         },
         columns=COLUMNS,
     )
@@ -92,13 +94,17 @@ def over_hours(episodes: pd.DataFrame, hours: int, as_of: date | datetime | None
     either_date_only = _date_only(episodes, "reported_at") | _date_only(episodes, "returned_at")
     by_date = (returned.dt.normalize() - reported.dt.normalize()) > limit
     exact = (returned - reported) > limit
-    closed_over = np.where(either_date_only, by_date.fillna(False).to_numpy(dtype=bool), exact.fillna(False).to_numpy(dtype=bool))
+    closed_over = np.where(
+        either_date_only, by_date.fillna(False).to_numpy(dtype=bool), exact.fillna(False).to_numpy(dtype=bool)
+    )
     open_over = (returned.isna() & ((moment - reported) > limit)).fillna(False).to_numpy(dtype=bool)
     missing = (episodes["category"].astype("object") == "missing").to_numpy()
     return missing & (closed_over | open_over)
 
 
-def triggers(episodes: pd.DataFrame, thresholds: dict | None = None, as_of: date | datetime | None = None) -> pd.DataFrame:
+def triggers(
+    episodes: pd.DataFrame, thresholds: dict | None = None, as_of: date | datetime | None = None
+) -> pd.DataFrame:
     """trigger,subject,first_met,episode_ids for every alert among these episodes.
 
     `as_of` (default now) decides which open episodes have passed 72 hours and
@@ -106,8 +112,8 @@ def triggers(episodes: pd.DataFrame, thresholds: dict | None = None, as_of: date
     """
     settings = {**config.settings()["triggers"], **(thresholds or {})}
     _, as_of_date = _as_of_moment(as_of)
-    category = episodes["category"].astype("object")
-    child = episodes["child_id"].astype("object")
+    category = episodes["category"]
+    child = episodes["child_id"]
     parts = [
         counting_alerts("3_missing_in_90_days", child.where(category == "missing"), episodes,
                         int(settings["missing_count"]), int(settings["missing_window_days"])),
@@ -121,7 +127,7 @@ def triggers(episodes: pd.DataFrame, thresholds: dict | None = None, as_of: date
     point_dates = point.dt.normalize().to_numpy(dtype="datetime64[D]")
     long_ids = long["episode_id"].astype(str).to_numpy()
     parts.append(pd.DataFrame({"trigger": "missing_over_72_hours", "subject": long_ids,
-                               "first_met": [d.item() for d in point_dates],
+                               "first_met": point_dates.astype(object),
                                "episode_ids": [[i] for i in long_ids]}, columns=COLUMNS))  # fmt: skip
 
     deadline = np.busday_offset(point_dates, int(settings["strategy_meeting_working_days"]), roll="backward")
@@ -129,15 +135,17 @@ def triggers(episodes: pd.DataFrame, thresholds: dict | None = None, as_of: date
     held_in_time = ~np.isnat(meeting) & (meeting <= deadline)
     overdue = (deadline < np.datetime64(as_of_date, "D")) & ~held_in_time
     parts.append(pd.DataFrame({"trigger": "strategy_meeting_overdue", "subject": long_ids[overdue],
-                               "first_met": [(d + np.timedelta64(1, "D")).item() for d in deadline[overdue]],
+                               "first_met": (deadline[overdue] + np.timedelta64(1, "D")).astype(object),
                                "episode_ids": [[i] for i in long_ids[overdue]]}, columns=COLUMNS))  # fmt: skip
 
     parts.append(counting_alerts("location_5_in_30_days", episode_place(episodes), episodes,
                                  int(settings["location_count"]), int(settings["location_window_days"])))  # fmt: skip
 
-    table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else pd.DataFrame(columns=COLUMNS)
+    table = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else pd.DataFrame(columns=COLUMNS)
+    )
     table["order"] = table["trigger"].map({t: i for i, t in enumerate(TRIGGERS)})
     table = table.sort_values(["order", "first_met", "subject"], kind="stable", ignore_index=True)
     return table.drop(columns="order")[COLUMNS]
-
-

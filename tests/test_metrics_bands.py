@@ -139,7 +139,18 @@ def children_with(episode_counts):
 
 @pytest.mark.parametrize(
     ("episodes", "band"),
-    [(1, "1-2"), (2, "1-2"), (3, "3-5"), (5, "3-5"), (6, "6-8"), (8, "6-8"), (9, "9-19"), (19, "9-19"), (20, "20+"), (25, "20+")],
+    [
+        (1, "1-2"),
+        (2, "1-2"),
+        (3, "3-5"),
+        (5, "3-5"),
+        (6, "6-8"),
+        (8, "6-8"),
+        (9, "9-19"),
+        (19, "9-19"),
+        (20, "20+"),
+        (25, "20+"),
+    ],
 )
 def test_repeat_band_edges(episodes, band):
     table = repeat_bands(children_with([episodes]))

@@ -35,7 +35,9 @@ def test_ethnic_group_of_each_kind_of_code(code, group):
 
 
 def test_detailed_ethnicity_table_has_every_code_and_not_known():
-    table = ethnicity_bands(make_episodes({"child_id": "C1", "ethnicity": "APKN"}, {"child_id": "C2", "ethnicity": None}))
+    table = ethnicity_bands(
+        make_episodes({"child_id": "C1", "ethnicity": "APKN"}, {"child_id": "C2", "ethnicity": None})
+    )
     assert len(table) == 21 and table["band"].iloc[-1] == "Not known"
     assert counts(table)["APKN"] == 1 and counts(table)["Not known"] == 1
 

@@ -53,7 +53,9 @@ def make_episodes(*rows: dict) -> pd.DataFrame:
             record[f"{column}_date_only"] = isinstance(text, str) and len(text.strip()) == 10
             record[column] = pd.Timestamp(text) if text else pd.NaT
         records.append(record)
-    frame = pd.DataFrame.from_records(records, columns=list({"episode_id": 0, **DEFAULTS, **{f"{c}_date_only": 0 for c in DATETIME_COLUMNS}}))
+    frame = pd.DataFrame.from_records(
+        records, columns=list({"episode_id": 0, **DEFAULTS, **{f"{c}_date_only": 0 for c in DATETIME_COLUMNS}})
+    )
     for prefix in ("from", "found"):
         facts = resolve(frame[f"{prefix}_postcode"].map(normalise_postcode), prefix)
         for column in facts:

@@ -35,7 +35,9 @@ def test_every_cli_table_is_there():
 @pytest.mark.parametrize("name", CLI_TABLES)
 def test_each_table_has_the_cli_columns(frame, name):
     table = metric_table(name, frame, date(2015, 3, 1), date(2015, 3, 31), as_of=date(2015, 6, 1))
-    expected = COLUMNS.get(name, ["place", "episodes", "children"] if name.startswith("hotspots") else ["band", "count", "percent"])
+    expected = COLUMNS.get(
+        name, ["place", "episodes", "children"] if name.startswith("hotspots") else ["band", "count", "percent"]
+    )
     assert table.columns.tolist() == expected
     assert len(table) > 0
 

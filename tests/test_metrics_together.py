@@ -55,7 +55,11 @@ def test_pair_columns_and_values():
 def test_busy_place_pairs_only_within_the_window():
     # 200 episodes of different children every 20 minutes at one home: each pairs with the next 3
     rows = [
-        {"child_id": f"C{i:03d}", "establishment_id": "H1", "reported_at": str(pd.Timestamp("2015-03-01") + pd.Timedelta(minutes=20 * i))}
+        {
+            "child_id": f"C{i:03d}",
+            "establishment_id": "H1",
+            "reported_at": str(pd.Timestamp("2015-03-01") + pd.Timedelta(minutes=20 * i)),
+        }
         for i in range(200)
     ]
     pairs = missing_together(make_episodes(*rows))

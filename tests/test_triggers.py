@@ -14,7 +14,10 @@ def alerts(*rows, trigger, as_of=LATER, thresholds=None):
 
 
 def missing_at(*times, child="C1", category="missing"):
-    return [{"child_id": child, "category": category, "reported_at": t, "returned_at": None if len(t) == 10 else t} for t in times]
+    return [
+        {"child_id": child, "category": category, "reported_at": t, "returned_at": None if len(t) == 10 else t}
+        for t in times
+    ]
 
 
 @pytest.mark.parametrize(
@@ -37,7 +40,12 @@ def test_3_missing_in_90_days_first_met_on_the_completing_episode(times, expecte
 
 
 def test_counting_trigger_lists_the_episodes_of_the_earliest_window():
-    frame = make_episodes(*[{"episode_id": f"E{d}", "reported_at": f"2015-01-0{d} 10:00", "returned_at": f"2015-01-0{d} 11:00"} for d in range(1, 6)])
+    frame = make_episodes(
+        *[
+            {"episode_id": f"E{d}", "reported_at": f"2015-01-0{d} 10:00", "returned_at": f"2015-01-0{d} 11:00"}
+            for d in range(1, 6)
+        ]
+    )
     table = triggers(frame, as_of=LATER)
     assert table["episode_ids"].tolist() == [["E1", "E2", "E3"]]
 
@@ -57,7 +65,9 @@ def test_counting_triggers_keep_children_and_categories_apart():
 def test_thresholds_can_be_changed():
     rows = [{**r, "returned_at": None} for r in missing_at("2015-01-01 10:00", "2015-01-20 10:00")]
     assert alerts(*rows, trigger="3_missing_in_90_days", thresholds={"missing_count": 2}) == [("C1", date(2015, 1, 20))]
-    assert alerts(*rows, trigger="3_missing_in_90_days", thresholds={"missing_count": 2, "missing_window_days": 18}) == []
+    assert (
+        alerts(*rows, trigger="3_missing_in_90_days", thresholds={"missing_count": 2, "missing_window_days": 18}) == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -155,10 +165,10 @@ def test_location_5_in_30_days_once_per_place(rows, expected):
 
 
 def test_trigger_table_columns_and_order():
-    rows = (
-        place_rows([*FOUR, "2015-03-21 10:00"], establishment_id="H1")
-        + [{**r, "returned_at": None} for r in missing_at("2015-01-01 10:00", "2015-01-02 10:00", "2015-01-03 10:00", child="C9")]
-    )
+    rows = place_rows([*FOUR, "2015-03-21 10:00"], establishment_id="H1") + [
+        {**r, "returned_at": None}
+        for r in missing_at("2015-01-01 10:00", "2015-01-02 10:00", "2015-01-03 10:00", child="C9")
+    ]
     table = triggers(make_episodes(*rows), as_of=date(2015, 3, 1))
     assert table.columns.tolist() == ["trigger", "subject", "first_met", "episode_ids"]
     assert table["trigger"].tolist() == [
