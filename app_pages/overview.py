@@ -64,6 +64,7 @@ for row_start in range(0, len(COUNTS), 5):
             f"{int(now_counts[key]):,}",
             delta=f"{change:+,} on previous period",
             delta_color="off",
+            delta_arrow="auto" if change else "off",
             help=f"{help_text} Previous period: {int(before_counts[key]):,}.",
             border=True,
         )
@@ -77,6 +78,7 @@ for column, (label, measure, help_text) in zip(st.columns(5), RATES):
         label,
         "–" if value is None else f"{value:.1f}%",
         delta=delta,
+        delta_arrow="off" if value == earlier else "auto",
         help=f"{help_text} Previous period: {'–' if earlier is None else f'{earlier:.1f}%'}.",
         border=True,
     )
