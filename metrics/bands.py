@@ -77,7 +77,8 @@ def episodes_and_children(
     group_codes, child_codes = group_codes[keep].astype("int64"), child_codes[keep].astype("int64")
     episodes = np.bincount(group_codes, minlength=groups)
     span = int(child_codes.max()) + 1 if len(child_codes) else 1
-    pairs = np.unique(group_codes * span + child_codes)
+    pairs = np.sort(group_codes * span + child_codes)  # sort, not np.unique: its hashing is slow here
+    pairs = pairs[np.insert(pairs[1:] != pairs[:-1], 0, True)[: len(pairs)]]
     return episodes, np.bincount(pairs // span, minlength=groups)
 
 

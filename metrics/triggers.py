@@ -62,7 +62,8 @@ def counting_alerts(
     by_date = (times[last] // DAY_NS) - (times[first] // DAY_NS) <= window_days
     met = same_subject & np.where(date_only[last] | date_only[first], by_date, exact)
     hits = last[met]
-    hits = hits[np.unique(subject_codes[hits], return_index=True)[1]]  # earliest per subject
+    hit_subjects = subject_codes[hits]  # already sorted by subject, then time
+    hits = hits[np.insert(hit_subjects[1:] != hit_subjects[:-1], 0, True)[: len(hits)]]  # earliest per subject
     windows = rows[hits[:, None] - np.arange(back, -1, -1)[None, :]]
     ids = episodes["episode_id"].iloc[windows.ravel()].astype(str).to_numpy().reshape(windows.shape)
     return pd.DataFrame(
