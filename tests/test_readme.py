@@ -1,0 +1,54 @@
+"""The README documents every command, table, setting and make target that exists.
+
+A datasette habit: adding a setting or command without documenting it fails a test.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from metrics.tables import TABLES
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def make_targets() -> list[str]:
+    return re.findall(r"^([a-z][a-z-]*):", (ROOT / "Makefile").read_text(), flags=re.MULTILINE)
+
+
+def settings_sections() -> list[str]:
+    with (ROOT / "config" / "settings.toml").open("rb") as f:
+        return list(tomllib.load(f))
+
+
+@pytest.mark.parametrize("target", [t for t in make_targets() if t != "postgres"])
+def test_every_make_target_is_documented(target):
+    assert f"make {target}" in README
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+def test_every_report_table_is_documented(table):
+    assert f"`{table}`" in README
+
+
+@pytest.mark.parametrize("section", settings_sections())
+def test_every_settings_section_is_documented(section):
+    assert f"`[{section}]`" in README
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["python -m loaders import", "python -m sample_data build", "python -m sample_data csv", "python -m reports table"],
+)
+def test_every_command_is_documented(command):
+    assert command in README
+
+
+@pytest.mark.parametrize("path", re.findall(r"\]\(([^)#]+)\)", README))
+def test_links_point_at_files_that_exist(path):
+    assert (ROOT / path).exists(), path
