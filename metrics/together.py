@@ -57,20 +57,21 @@ def missing_together(episodes: pd.DataFrame, window_minutes: int | None = None) 
     real = (child_codes[first] != child_codes[second]) & (times[second] - times[first] <= window_ns)
     first, second = first[real], second[real]
 
-    children = episodes["child_id"].to_numpy(dtype=object)[rows] if len(first) else np.array([], dtype=object)
-    ids = episodes["episode_id"].to_numpy(dtype=object)[rows] if len(first) else np.array([], dtype=object)
-    swap = children[first] > children[second] if len(first) else np.zeros(0, dtype=bool)
-    a = np.where(swap, second, first)
-    b = np.where(swap, first, second)
+    def column(name: str, positions: np.ndarray) -> np.ndarray:
+        return episodes[name].iloc[rows[positions]].to_numpy(dtype=object)
+
+    child_first, child_second = column("child_id", first), column("child_id", second)
+    id_first, id_second = column("episode_id", first), column("episode_id", second)
+    swap = child_first > child_second
     pairs = pd.DataFrame(
         {
             "place": np.asarray(place_names, dtype=object)[place_codes[first]],
-            "child_a": children[a],
-            "episode_a": ids[a],
-            "reported_at_a": times[a].view("datetime64[ns]"),
-            "child_b": children[b],
-            "episode_b": ids[b],
-            "reported_at_b": times[b].view("datetime64[ns]"),
+            "child_a": np.where(swap, child_second, child_first),
+            "episode_a": np.where(swap, id_second, id_first),
+            "reported_at_a": np.where(swap, times[second], times[first]).view("datetime64[ns]"),
+            "child_b": np.where(swap, child_first, child_second),
+            "episode_b": np.where(swap, id_first, id_second),
+            "reported_at_b": np.where(swap, times[first], times[second]).view("datetime64[ns]"),
             "minutes_apart": np.abs(times[second] - times[first]) / (60 * SECOND_NS),
         }
     )
