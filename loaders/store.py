@@ -28,16 +28,18 @@ def _insert(connection: Connection, table: Table):
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as dicts with None for every kind of missing value and plain Python scalars."""
-    frame = frame.astype(object).where(frame.notna(), None)
-    records = frame.to_dict("records")
-    for record in records:
-        for key, value in record.items():
-            if isinstance(value, pd.Timestamp):
-                record[key] = value.to_pydatetime()
-            elif isinstance(value, np.generic):
-                record[key] = value.item()
-    return records
+    """Rows as dicts of plain Python values, None for every kind of missing value.
+
+    Built column by column: converting cell by cell was most of an import's time.
+    """
+    columns = []
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            values = pd.Series(values.dt.to_pydatetime(), index=values.index, dtype=object)
+        columns.append(values.astype(object).where(values.notna(), None).tolist())
+    names = list(frame.columns)
+    return [dict(zip(names, row)) for row in zip(*columns)]
 
 
 def _upsert(connection: Connection, table: Table, frame: pd.DataFrame, key: str, keep_known: Iterable[str] = ()) -> None:
