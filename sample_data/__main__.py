@@ -1,7 +1,7 @@
 """`python -m sample_data build|csv`: the shipped synthetic database, or the same data as a CSV.
 
-    python -m sample_data build [--episodes N] [--seed S] [--database URL]
-    python -m sample_data csv OUT.csv [--episodes N] [--seed S]
+python -m sample_data build [--episodes N] [--seed S] [--database URL]
+python -m sample_data csv OUT.csv [--episodes N] [--seed S]
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
             bar.update(round(fraction * 100) - bar.n)
 
         import_id = build(engine, args.episodes, args.seed, progress)
-    print(f"built sample data (import {import_id}) in {engine.url.render_as_string()} in {time.perf_counter() - started:.1f} s")
+    print(
+        f"built sample data (import {import_id}) in {engine.url.render_as_string()} in {time.perf_counter() - started:.1f} s"
+    )
     return 0
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
+from functools import cache
 from typing import NamedTuple
 
 import numpy as np
@@ -101,7 +102,14 @@ CANONICAL_COLUMNS = (
     "safe_and_well_at", "rhi_offered_at", "rhi_outcome", "rhi_completed_at", "strategy_meeting_at",
     "cse_concern", "cce_concern",
 )  # fmt: skip
-DATETIME_COLUMNS = ("reported_at", "returned_at", "safe_and_well_at", "rhi_offered_at", "rhi_completed_at", "strategy_meeting_at")
+DATETIME_COLUMNS = (
+    "reported_at",
+    "returned_at",
+    "safe_and_well_at",
+    "rhi_offered_at",
+    "rhi_completed_at",
+    "strategy_meeting_at",
+)
 HOUR = np.timedelta64(3600, "s")
 
 
@@ -140,10 +148,15 @@ class Places(NamedTuple):
     near: pd.DataFrame  # West Midlands postcodes, for found postcodes up to 20 miles
     every: pd.DataFrame  # near plus far areas, for longer distances
     by_district: dict[str, np.ndarray]  # from-postcodes of each district, "OOA" for out of area
+    position: pd.Index  # every["postcode"], for finding a postcode's row
 
 
+@cache
 def _postcode_pools() -> Places:
-    """Postcode pools from the ONS directory, sorted so the draw never depends on load order."""
+    """Postcode pools from the ONS directory, sorted so the draw never depends on load order.
+
+    Read once a process (the pools are never changed): slicing the directory takes seconds.
+    """
     book = directory()
     near = book.all_postcodes(set(NEAR_AREAS)).sort_values("postcode", ignore_index=True)
     far = book.all_postcodes(set(FAR_AREAS)).sort_values("postcode", ignore_index=True)
@@ -157,7 +170,8 @@ def _postcode_pools() -> Places:
     every = pd.concat([near, far], ignore_index=True)
     by_district = {name: group.to_numpy() for name, group in inside.groupby("district")["postcode"]}
     by_district["OOA"] = out_of_area["postcode"].to_numpy()
-    return Places(inside.reset_index(drop=True), out_of_area.reset_index(drop=True), near, every, by_district)
+    position = pd.Index(every["postcode"].to_numpy(dtype=object))
+    return Places(inside.reset_index(drop=True), out_of_area.reset_index(drop=True), near, every, by_district, position)
 
 
 # --- children and their blocks ---------------------------------------------------------------
@@ -198,7 +212,7 @@ def _child_blocks(total: int, rng: np.random.Generator) -> pd.DataFrame:
     child_band = np.empty(0, dtype="int64")
     previous = np.empty(0, dtype="int64")
     for block, length in enumerate(days):
-        n = max(1 if total else 0, int(round(streetwise_children * length / days[STREETWISE_BLOCK])))
+        n = max(1 if total else 0, round(streetwise_children * length / days[STREETWISE_BLOCK]))
         quotas = _quotas(n, REPEAT_SHARES)
         carried = previous[rng.random(len(previous)) < CARRY_OVER]
         keep = []
@@ -235,10 +249,12 @@ def _children(blocks: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     care = np.zeros(n, dtype=bool)
     for members in (np.flatnonzero(in_streetwise), np.flatnonzero(~in_streetwise)):
         sex[members] = rng.permutation(np.repeat(sexes, _quotas(len(members), sex_shares)))
-        ethnicity[members] = rng.permutation(np.repeat(np.array(codes, dtype=object), _quotas(len(members), code_shares)))
+        ethnicity[members] = rng.permutation(
+            np.repeat(np.array(codes, dtype=object), _quotas(len(members), code_shares))
+        )
         # children who go missing most are mostly in care, as in the report
         keyed = np.log1p(children["total_missing"].to_numpy()[members]) + rng.normal(0, 0.9, len(members))
-        chosen = members[np.argsort(-keyed, kind="stable")[: int(round(CARE_SHARE * len(members)))]]
+        chosen = members[np.argsort(-keyed, kind="stable")[: round(CARE_SHARE * len(members))]]
         care[chosen] = True
     children["sex"] = sex
     children["ethnicity"] = ethnicity
@@ -318,7 +334,9 @@ def _assign_places(children: pd.DataFrame, blocks: pd.DataFrame, places: Places,
     children["out_of_area"] = district == "OOA"
     host = care & ~children["out_of_area"].to_numpy() & (rng.random(len(children)) < HOST_SHARE)
     children["placing_authority"] = np.where(
-        host, np.array(PLACING_AUTHORITIES, dtype=object)[rng.integers(0, len(PLACING_AUTHORITIES), len(children))], None
+        host,
+        np.array(PLACING_AUTHORITIES, dtype=object)[rng.integers(0, len(PLACING_AUTHORITIES), len(children))],
+        None,
     )
     # an address in the district for children at home, in foster or kinship care
     children["from_postcode"] = _postcodes_in(district, places, rng)
@@ -357,7 +375,9 @@ def _establishments(children: pd.DataFrame, places: Places, rng: np.random.Gener
     establishments = pd.DataFrame(rows, columns=["establishment_id", "establishment_name", "postcode"])
     # names must be unique so a hotspot table reads clearly
     duplicated = establishments["establishment_name"].duplicated(keep="first")
-    establishments.loc[duplicated, "establishment_name"] += " " + establishments.loc[duplicated, "establishment_id"].str[3:]
+    establishments.loc[duplicated, "establishment_name"] += (
+        " " + establishments.loc[duplicated, "establishment_id"].str[3:]
+    )
     return establishments[["establishment_id", "establishment_name"]]
 
 
@@ -422,7 +442,7 @@ def _other_episodes(blocks: pd.DataFrame, children: pd.DataFrame, n: int, rng: n
         return pd.DataFrame(columns=["child", "category", "reported_at", "hours"])
     care = children["care"].to_numpy()[blocks["child"].to_numpy()]
     weight = blocks["missing"].to_numpy() + 0.5
-    away = int(round(n * 0.3)) if care.any() else 0
+    away = round(n * 0.3) if care.any() else 0
     parts = []
     for category, size, chances, shares in (
         ("absent", n - away, weight, ABSENT_DURATION_SHARES),
@@ -457,8 +477,16 @@ def _episode_rows(blocks: pd.DataFrame, children: pd.DataFrame, total: int, rng:
     frame["returned_at"] = (frame["reported_at"] + pd.to_timedelta(frame["hours"], unit="h")).dt.floor("min")
     frame = frame.sort_values(["reported_at", "child"], kind="stable", ignore_index=True)
     child = children.iloc[frame["child"].to_numpy()].reset_index(drop=True)
-    for column in ("sex", "ethnicity", "placement_type", "placing_authority", "establishment_id", "from_postcode",
-                   "cse_child", "cce_child"):
+    for column in (
+        "sex",
+        "ethnicity",
+        "placement_type",
+        "placing_authority",
+        "establishment_id",
+        "from_postcode",
+        "cse_child",
+        "cce_child",
+    ):
         frame[column] = child[column].to_numpy()
     frame["missing_from"] = np.where(child["care"].to_numpy(), "care", "home")
     frame["out_of_area"] = child["out_of_area"].to_numpy()
@@ -470,14 +498,18 @@ def _found_postcodes(frame: pd.DataFrame, places: Places, rng: np.random.Generat
     """A found postcode at a distance from the from postcode drawn from each category's bands."""
     n = len(frame)
     band = np.full(n, len(DISTANCE_SHARES) - 1)
-    for category, shares in (("missing", DISTANCE_SHARES), ("absent", ABSENT_DISTANCE_SHARES), ("away", AWAY_DISTANCE_SHARES)):
+    for category, shares in (
+        ("missing", DISTANCE_SHARES),
+        ("absent", ABSENT_DISTANCE_SHARES),
+        ("away", AWAY_DISTANCE_SHARES),
+    ):
         at = np.flatnonzero(frame["category"].to_numpy() == category)
         band[at] = rng.choice(len(shares), len(at), p=shares / shares.sum())
-    lookup = places.every.set_index("postcode")
-    origin = lookup.reindex(frame["from_postcode"].to_numpy())
-    from_e, from_n = origin["easting"].to_numpy(), origin["northing"].to_numpy()
-    found = np.full(n, -1, dtype="int64")
     every_e, every_n = places.every["easting"].to_numpy(), places.every["northing"].to_numpy()
+    origin = places.position.get_indexer(frame["from_postcode"].to_numpy(dtype=object))
+    from_e = np.where(origin >= 0, every_e[origin], np.nan)
+    from_n = np.where(origin >= 0, every_n[origin], np.nan)
+    found = np.full(n, -1, dtype="int64")
     near_rows = np.arange(len(places.near))  # `every` starts with the near areas
     for b in range(len(DISTANCE_EDGES) - 1):
         low, high = DISTANCE_EDGES[b] + 0.01, DISTANCE_EDGES[b + 1] - 0.01
@@ -487,7 +519,10 @@ def _found_postcodes(frame: pd.DataFrame, places: Places, rng: np.random.Generat
             if not len(todo):
                 break
             candidates = pool[rng.integers(0, len(pool), (len(todo), 16))]
-            miles = np.hypot(every_e[candidates] - from_e[todo, None], every_n[candidates] - from_n[todo, None]) / METRES_PER_MILE
+            miles = (
+                np.hypot(every_e[candidates] - from_e[todo, None], every_n[candidates] - from_n[todo, None])
+                / METRES_PER_MILE
+            )
             fits = (miles >= low) & (miles < high)
             hit = fits.any(axis=1)
             found[todo[hit]] = candidates[hit, fits[hit].argmax(axis=1)]
@@ -522,7 +557,9 @@ def _follow_up(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     check = rng.random(n)
     delay = np.where(check < 0.84, 0.5 + rng.random(n) * 23, 24.5 + rng.random(n) * 48)
     has_check = missing & returned & (check < 0.95)
-    frame["safe_and_well_at"] = pd.Series(np.where(has_check, back + hours(np.where(has_check, delay, 0)), np.datetime64("NaT")))
+    frame["safe_and_well_at"] = pd.Series(
+        np.where(has_check, back + hours(np.where(has_check, delay, 0)), np.datetime64("NaT"))
+    )
 
     # Return interviews: offered to most red, some amber, never green (a letter instead);
     # fewer offered January to April 2015, when the service lost staff.
@@ -592,4 +629,8 @@ def _finish(frame: pd.DataFrame, children: pd.DataFrame, establishments: pd.Data
     kids.insert(0, "child_id", child_ids.to_numpy())
     kids["date_of_birth"] = [d.date() for d in born]
     used = establishments[establishments["establishment_id"].isin(set(children["establishment_id"].dropna()))]
-    return Sample(episodes, kids.reset_index(drop=True)[["child_id", "sex", "date_of_birth", "ethnicity"]], used.reset_index(drop=True))
+    return Sample(
+        episodes,
+        kids.reset_index(drop=True)[["child_id", "sex", "date_of_birth", "ethnicity"]],
+        used.reset_index(drop=True),
+    )
