@@ -36,4 +36,4 @@ def locality_table() -> dict[str, str]:
     """Postcode district -> locality, from the council-editable `config/localities.csv`."""
     path = Path(os.environ.get("MISSING_LOCALITIES", CONFIG_DIR / "localities.csv"))
     with path.open(newline="") as f:
-        return {row["district"].strip().upper(): row["locality"].strip() for row in csv.DictReader(f)}
+        return {row["district"].strip().upper(): row["locality"].strip() for row in csv.DictReader(line for line in f if not line.startswith("#"))}
