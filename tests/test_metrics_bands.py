@@ -193,8 +193,8 @@ def test_locality_of_from_postcode(from_postcode, locality):
 
 def test_locality_table_order_follows_localities_csv():
     table = locality_bands(make_episodes({"from_postcode": "B23 6AA"}, {"from_postcode": "WS1 1AA"}))
-    assert table["band"].tolist() == ["West & Central", "South", "North", "East", "Out of area", "Not known"]
+    assert table["band"].tolist() == ["East", "South", "North", "West & Central", "Out of area", "Not known"]
     assert table["band"].tolist() == list(locality_names())
-    assert table["count"].tolist() == [0, 0, 0, 1, 1, 0]
+    assert table["count"].tolist() == [1, 0, 0, 0, 1, 0]
     assert isinstance(table["percent"].iloc[0], float)
     assert pd.api.types.is_integer_dtype(table["count"])
