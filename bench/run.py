@@ -111,6 +111,7 @@ def machine() -> dict:
         "platform": platform.platform(),
         "versions": versions,
         "repeats": REPEATS,
+        "note": os.environ.get("BENCH_NOTE", ""),
     }
 
 
@@ -408,6 +409,7 @@ def markdown(results: dict) -> str:
         f"- memory: {m['memory_gb']} GB",
         f"- Python {m['python']} on {m['platform']}",
         "- " + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v),
+        *([f"- note: {m['note']}"] if m.get("note") else []),
         "",
         "## Sample build (`python -m sample_data build`)",
         "",
@@ -461,6 +463,9 @@ def markdown(results: dict) -> str:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--markdown"]:  # rewrite docs/benchmarks.md from bench/results.json
+        REPORT.write_text(markdown(json.loads(RESULTS.read_text())))
+        sys.exit(0)
     if len(sys.argv) == 3 and sys.argv[1] == "--load-episodes":
         load_episodes_child(sys.argv[2])
         sys.exit(0)
