@@ -18,43 +18,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from config.canonical import CANONICAL_COLUMNS, DATETIME_COLUMNS
 from loaders.postcodes import POSTCODE_PATTERN, resolve
 from loaders.schema import (
-    CATEGORIES,
-    ETHNICITIES,
-    MISSING_FROM,
-    PLACEMENT_TYPES,
-    POLICE_RISKS,
-    RAGS,
-    RHI_OUTCOMES,
-    SEXES,
+    VOCABULARIES,
 )
 
-# The columns of section 3, in its order.
-CANONICAL_COLUMNS = (
-    "episode_id", "child_id", "category", "reported_at", "returned_at", "missing_from",
-    "placement_type", "out_of_area", "placing_authority", "establishment_id", "establishment_name",
-    "from_postcode", "found_postcode", "sex", "date_of_birth", "ethnicity", "police_risk", "rag",
-    "safe_and_well_at", "rhi_offered_at", "rhi_outcome", "rhi_completed_at", "strategy_meeting_at",
-    "cse_concern", "cce_concern",
-)  # fmt: skip
 REQUIRED_COLUMNS = ("episode_id", "child_id", "category", "reported_at", "missing_from")
-DATETIME_COLUMNS = (
-    "reported_at", "returned_at", "safe_and_well_at", "rhi_offered_at", "rhi_completed_at", "strategy_meeting_at",
-)  # fmt: skip
 DATE_COLUMNS = ("date_of_birth",)
 BOOLEAN_COLUMNS = ("out_of_area", "cse_concern", "cce_concern")
 POSTCODE_COLUMNS = ("from_postcode", "found_postcode")
-VOCABULARIES = {
-    "category": CATEGORIES,
-    "missing_from": MISSING_FROM,
-    "placement_type": PLACEMENT_TYPES,
-    "sex": SEXES,
-    "ethnicity": ETHNICITIES,
-    "police_risk": POLICE_RISKS,
-    "rag": RAGS,
-    "rhi_outcome": RHI_OUTCOMES,
-}
 CHILD_COLUMNS = ("sex", "date_of_birth", "ethnicity")
 BOOLEAN_WORDS = {"y": True, "yes": True, "true": True, "1": True, "n": False, "no": False, "false": False, "0": False}
 

@@ -12,32 +12,15 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
+from config.canonical import DATETIME_COLUMNS
 from loaders.schema import (
-    CATEGORIES,
-    ETHNICITIES,
-    MISSING_FROM,
-    PLACEMENT_TYPES,
-    POLICE_RISKS,
-    RAGS,
-    RHI_OUTCOMES,
-    SEXES,
+    VOCABULARIES,
     Child,
     Episode,
     Establishment,
     Import,
 )
 
-VOCABULARIES = {
-    "category": CATEGORIES,
-    "missing_from": MISSING_FROM,
-    "placement_type": PLACEMENT_TYPES,
-    "sex": SEXES,
-    "ethnicity": ETHNICITIES,
-    "police_risk": POLICE_RISKS,
-    "rag": RAGS,
-    "rhi_outcome": RHI_OUTCOMES,
-}
-DATETIME_COLUMNS = ("reported_at", "returned_at", "safe_and_well_at", "rhi_offered_at", "rhi_completed_at", "strategy_meeting_at")
 NULLABLE_FLAGS = ("out_of_area", "cse_concern", "cce_concern")
 NOT_NULL_FLAGS = tuple(f"{c}_date_only" for c in DATETIME_COLUMNS) + ("from_unknown", "found_unknown")
 

@@ -41,16 +41,17 @@ ETHNICITIES = (
 POLICE_RISKS = ("no_apparent_risk", "low", "medium", "high")
 RAGS = ("red", "amber", "green")
 RHI_OUTCOMES = ("completed", "declined", "unable_to_contact", "missing_again", "pending", "not_offered")
+VOCABULARIES = {
+    "category": CATEGORIES,
+    "missing_from": MISSING_FROM,
+    "placement_type": PLACEMENT_TYPES,
+    "sex": SEXES,
+    "ethnicity": ETHNICITIES,
+    "police_risk": POLICE_RISKS,
+    "rag": RAGS,
+    "rhi_outcome": RHI_OUTCOMES,
+}
 
-# Datetime columns of an episode; each has a `<name>_date_only` flag beside it.
-EPISODE_DATETIMES = (
-    "reported_at",
-    "returned_at",
-    "safe_and_well_at",
-    "rhi_offered_at",
-    "rhi_completed_at",
-    "strategy_meeting_at",
-)
 # The postcode facts stored for from_postcode and found_postcode.
 POSTCODE_FACTS = ("district", "sector", "easting", "northing", "lad", "unknown")
 

@@ -14,15 +14,9 @@ import numpy as np
 import pandas as pd
 
 import config
+from config.canonical import CANONICAL_COLUMNS
 
-SECTION_3_COLUMNS = (
-    "episode_id", "child_id", "category", "reported_at", "returned_at", "missing_from",
-    "placement_type", "out_of_area", "placing_authority", "establishment_id", "establishment_name",
-    "from_postcode", "found_postcode", "sex", "date_of_birth", "ethnicity", "police_risk", "rag",
-    "safe_and_well_at", "rhi_offered_at", "rhi_outcome", "rhi_completed_at", "strategy_meeting_at",
-    "cse_concern", "cce_concern",
-)  # fmt: skip
-FILTER_KEYS = SECTION_3_COLUMNS + ("locality", "ethnic_group", "age_band")
+FILTER_KEYS = CANONICAL_COLUMNS + ("locality", "ethnic_group", "age_band")
 
 NOT_KNOWN = "Not known"
 OUT_OF_AREA = "Out of area"

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 import config
+from config.canonical import CANONICAL_COLUMNS, DATETIME_COLUMNS
 from loaders.postcodes import METRES_PER_MILE, directory
 
 DEFAULT_SEED = 2015
@@ -95,21 +96,7 @@ HOME_WORDS = ("Oak", "Birch", "Willow", "Maple", "Cedar", "Elm", "Rowan", "Hazel
 HOME_KINDS = ("House", "Lodge", "Court", "View", "Place", "Cottage", "Gardens", "Grange")
 SEMI_INDEPENDENT_KINDS = ("Court", "Place", "Gardens")
 
-CANONICAL_COLUMNS = (
-    "episode_id", "child_id", "category", "reported_at", "returned_at", "missing_from",
-    "placement_type", "out_of_area", "placing_authority", "establishment_id", "establishment_name",
-    "from_postcode", "found_postcode", "sex", "date_of_birth", "ethnicity", "police_risk", "rag",
-    "safe_and_well_at", "rhi_offered_at", "rhi_outcome", "rhi_completed_at", "strategy_meeting_at",
-    "cse_concern", "cce_concern",
-)  # fmt: skip
-DATETIME_COLUMNS = (
-    "reported_at",
-    "returned_at",
-    "safe_and_well_at",
-    "rhi_offered_at",
-    "rhi_completed_at",
-    "strategy_meeting_at",
-)
+
 HOUR = np.timedelta64(3600, "s")
 
 
