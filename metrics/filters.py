@@ -65,7 +65,7 @@ def _ns(series: pd.Series) -> np.ndarray:
     return series.to_numpy(dtype="datetime64[ns]").view("int64")
 
 
-def _flag(episodes: pd.DataFrame, column: str) -> np.ndarray:
+def date_only_flags(episodes: pd.DataFrame, column: str) -> np.ndarray:
     """A `<datetime>_date_only` flag, False when the frame has no such column."""
     name = f"{column}_date_only"
     if name not in episodes:
@@ -83,8 +83,8 @@ def duration_band_codes(episodes: pd.DataFrame) -> np.ndarray:
     reported = _ns(episodes["reported_at"])
     returned = _ns(episodes["returned_at"])
     known = episodes["returned_at"].notna().to_numpy() & episodes["reported_at"].notna().to_numpy()
-    reported_date_only = _flag(episodes, "reported_at")
-    returned_date_only = _flag(episodes, "returned_at")
+    reported_date_only = date_only_flags(episodes, "reported_at")
+    returned_date_only = date_only_flags(episodes, "returned_at")
     # possible durations: from `low` (inclusive) up to `high` (inclusive unless open)
     low = returned - np.where(reported_date_only, reported + DAY_NS, reported)
     high = np.where(returned_date_only, returned + DAY_NS, returned) - reported

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from metrics.filters import date_only_flags
 from metrics.rounding import percent
 
 RETURN_INTERVIEW_MEASURES = (
@@ -23,10 +24,7 @@ def within(episodes: pd.DataFrame, earlier: str, later: str, hours: int) -> np.n
     """`later` - `earlier` <= hours, comparing dates (hours / 24 days) when either is date-only."""
     first = episodes[earlier]
     second = episodes[later]
-    date_only = np.zeros(len(episodes), dtype=bool)
-    for column in (earlier, later):
-        if f"{column}_date_only" in episodes:
-            date_only |= episodes[f"{column}_date_only"].fillna(False).to_numpy(dtype=bool)
+    date_only = date_only_flags(episodes, earlier) | date_only_flags(episodes, later)
     exact = (second - first) <= pd.Timedelta(hours=hours)
     by_date = (second.dt.normalize() - first.dt.normalize()) <= pd.Timedelta(days=hours // 24)
     both_known = (first.notna() & second.notna()).to_numpy()

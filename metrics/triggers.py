@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 import config
+from metrics.filters import date_only_flags
 from metrics.together import episode_place
 
 TRIGGERS = (
@@ -24,13 +25,6 @@ TRIGGERS = (
 )
 COLUMNS = ["trigger", "subject", "first_met", "episode_ids"]
 DAY_NS = 86_400_000_000_000
-
-
-def _date_only(episodes: pd.DataFrame, column: str) -> np.ndarray:
-    name = f"{column}_date_only"
-    if name not in episodes:
-        return np.zeros(len(episodes), dtype=bool)
-    return episodes[name].fillna(False).to_numpy(dtype=bool)
 
 
 def _as_dates(ns: np.ndarray) -> np.ndarray:
@@ -49,7 +43,7 @@ def counting_alerts(
     keep = np.flatnonzero((subjects.notna() & episodes["reported_at"].notna()).to_numpy())
     subject_codes, subject_names = pd.factorize(subjects.iloc[keep])
     times = episodes["reported_at"].to_numpy(dtype="datetime64[ns]")[keep].view("int64")
-    date_only = _date_only(episodes, "reported_at")[keep]
+    date_only = date_only_flags(episodes, "reported_at")[keep]
     order = np.lexsort((times, subject_codes))  # stable: equal times keep frame order
     subject_codes, times, date_only, rows = subject_codes[order], times[order], date_only[order], keep[order]
     back = count - 1
@@ -92,7 +86,7 @@ def over_hours(episodes: pd.DataFrame, hours: int, as_of: date | datetime | None
     reported = episodes["reported_at"]
     returned = episodes["returned_at"]
     limit = pd.Timedelta(hours=hours)
-    either_date_only = _date_only(episodes, "reported_at") | _date_only(episodes, "returned_at")
+    either_date_only = date_only_flags(episodes, "reported_at") | date_only_flags(episodes, "returned_at")
     by_date = (returned.dt.normalize() - reported.dt.normalize()) > limit
     exact = (returned - reported) > limit
     closed_over = np.where(
