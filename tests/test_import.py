@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import csv
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -13,10 +11,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from config import PROJECT_ROOT
 from loaders.episodes import load_episodes
 from loaders.importer import import_file
 from loaders.schema import Child, Episode, Establishment, Import, ImportMessage
+from tests.commands import run_module
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CLEAN = FIXTURES / "clean.csv"
@@ -188,16 +186,7 @@ def test_unreadable_file_is_refused(sqlite_engine, tmp_path, content, expected):
 
 
 def run_cli(*args: str, database_url: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(PROJECT_ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "loaders", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PROJECT_ROOT,
-        timeout=300,
-        check=False,
-    )
+    return run_module("loaders", *args, database_url=database_url)
 
 
 def test_cli_lands_then_refuses(engine):

@@ -8,10 +8,7 @@ domain.md sections 4 and 5.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -23,8 +20,8 @@ from loaders.schema import AuditEntry
 from loaders.store import upsert_children, upsert_episodes, upsert_establishments
 from metrics.tables import TABLES
 from reports.tables import CHILD_LEVEL_TABLES, PUBLISHABLE_TABLES
+from tests.commands import run_module
 
-ROOT = Path(__file__).resolve().parent.parent
 PERIOD = ["--from", "2015-01-01", "--to", "2015-03-31"]
 
 CHILDREN = pd.DataFrame(
@@ -104,16 +101,7 @@ def database_url(tmp_path_factory) -> str:
 
 
 def run_reports(url: str, *args: str, user: str = "analyst7") -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "MISSING_USER": user}
-    return subprocess.run(
-        [sys.executable, "-m", "reports", *args],
-        check=False,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_module("reports", *args, database_url=url, env={"MISSING_USER": user}, timeout=120)
 
 
 def csv_lines(*rows: str) -> str:

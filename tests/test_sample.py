@@ -7,8 +7,6 @@ The section-7 figures are checked through the dashboard's own tables
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from datetime import date, datetime
 
 import numpy as np
@@ -16,7 +14,6 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from config import PROJECT_ROOT
 from loaders.database import connect
 from loaders.episodes import load_episodes
 from loaders.importer import import_file
@@ -25,6 +22,7 @@ from metrics.tables import metric_table
 from sample_data.build import build
 from sample_data.export import write_csv
 from sample_data.generate import CANONICAL_COLUMNS, generate_episodes
+from tests.commands import run_module
 
 STREETWISE = (date(2014, 10, 1), date(2015, 4, 30))
 TOLERANCE = 3.0
@@ -221,10 +219,7 @@ def test_csv_passes_every_import_rule(tmp_path, sqlite_engine):
 
 def test_csv_command_writes_canonical_headers(tmp_path):
     path = tmp_path / "out.csv"
-    done = subprocess.run(
-        [sys.executable, "-m", "sample_data", "csv", str(path), "--episodes", "120", "--seed", "5"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    done = run_module("sample_data", "csv", str(path), "--episodes", "120", "--seed", "5")
     assert done.returncode == 0, done.stderr
     written = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert tuple(written.columns) == CANONICAL_COLUMNS and len(written) == 120
