@@ -1,4 +1,4 @@
-"""Router: page setup, navigation and the shared period selector. Nothing else.
+"""Router: page setup, sign-in, navigation by role and the shared sidebar. Nothing else.
 
 The pages live in `app_pages/`, not `pages/`: Streamlit still treats a
 `pages/` folder as the old automatic multipage app on a fresh server, so a
@@ -7,15 +7,37 @@ bookmarked /import_data opened first would run without this router.
 
 import streamlit as st
 
+import app_auth
 import app_state
 
 st.set_page_config(page_title="Children missing from home and care", layout="wide")
+user = app_auth.require_user()
 
-navigation = st.navigation(
-    [
+sections = {
+    "Patterns": [
         st.Page("app_pages/overview.py", title="Overview", default=True),
-        st.Page("app_pages/import_data.py", title="Import data"),
+        st.Page("app_pages/hotspots.py", title="Hotspots"),
+        st.Page("app_pages/repeat_runaways.py", title="Repeat runaways"),
+        st.Page("app_pages/time_distance.py", title="Time and distance"),
+        st.Page("app_pages/return_interviews.py", title="Return interviews"),
+        st.Page("app_pages/childrens_homes.py", title="Children's homes"),
+        st.Page("app_pages/demographics.py", title="Demographics and trend"),
+        st.Page("app_pages/data_quality.py", title="Data quality"),
+        st.Page("app_pages/committee_pack.py", title="Committee pack"),
+    ],
+}
+if app_auth.can_see_child_level(user):
+    sections["Children (restricted)"] = [
+        st.Page("app_pages/alerts.py", title="Alerts"),
+        st.Page("app_pages/child_timeline.py", title="Child timeline"),
+        st.Page("app_pages/missing_together.py", title="Missing together"),
     ]
-)
+if app_auth.is_admin(user):
+    sections["Administration"] = [
+        st.Page("app_pages/import_data.py", title="Import data"),
+        st.Page("app_pages/audit_log.py", title="Audit log"),
+    ]
+
+navigation = st.navigation(sections)
 app_state.period_sidebar()
 navigation.run()

@@ -23,6 +23,7 @@ from loaders.database import connect
 from loaders.episodes import data_version, load_episodes
 from loaders.importer import ImportResult, import_file
 from loaders.schema import Episode
+from metrics.filters import select_episodes
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
@@ -171,3 +172,53 @@ def messages_frame(result: ImportResult) -> pd.DataFrame:
     )
     frame["row"] = frame["row"].astype("Int64")
     return frame.sort_values("severity", kind="stable").reset_index(drop=True)
+
+
+def selected_filters() -> dict[str, list[str]]:
+    """The sidebar filters as `metrics.filters.select_episodes` takes them (key -> allowed values).
+
+    INTERIM: the filter widgets land with issue 4; until then no filter.
+    """
+    return {}
+
+
+def meeting_mode() -> bool:
+    """True when the big-screen meeting view is switched on (INTERIM: lands with issue 4)."""
+    return False
+
+
+@dataclass(frozen=True)
+class PageView:
+    """What a page shows: the period, the one before, and the filtered episodes of each."""
+
+    period: Period
+    previous: Period
+    filters: dict[str, list[str]]
+    episodes: pd.DataFrame  # every episode, unfiltered (for trends across periods)
+    current: pd.DataFrame  # in the period, passing the filters, with derived columns
+    before: pd.DataFrame  # in the previous period, passing the filters
+    meeting: bool
+
+    def filters_for_audit(self) -> dict:
+        return {"from": self.period.start.isoformat(), "to": self.period.end.isoformat(), **self.filters}
+
+
+def page_view() -> PageView:
+    """The period and filters from the sidebar applied to the cached episodes; stops the page
+    with a message when the period is not a valid range."""
+    period = selected_period()
+    if period is None:
+        st.warning("Choose a From date on or before the To date in the sidebar.")
+        st.stop()
+    previous = previous_period(period)
+    filters = selected_filters()
+    every = episodes()
+    return PageView(
+        period=period,
+        previous=previous,
+        filters=filters,
+        episodes=every,
+        current=select_episodes(every, period.start, period.end, filters),
+        before=select_episodes(every, previous.start, previous.end, filters),
+        meeting=meeting_mode(),
+    )

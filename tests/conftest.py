@@ -15,6 +15,9 @@ from sqlalchemy import create_engine, text
 
 from loaders.database import connect
 
+# browser fixtures (server, sample_server, browser, page) for every test module
+pytest_plugins = ["tests.browser_support"]
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/test")
 
 

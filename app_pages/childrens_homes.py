@@ -1,0 +1,6 @@
+"""PLACEHOLDER: being built (see the issue that names this page)."""
+
+import streamlit as st
+
+st.title("childrens_homes")
+st.info("This page is being built.")

@@ -1,0 +1,160 @@
+"""Browser test plumbing: `streamlit run` servers, Debian's Chromium through Playwright.
+
+tests/conftest.py registers this module as a plugin, so its fixtures are
+available to every test module. Every request that is not to localhost is blocked
+and recorded in `page.outside_requests`, so tests also prove the dashboard
+works offline (no fonts, telemetry, tiles or CDNs).
+
+- `server`: a fresh server on the tiny hand-written database of tests/test_app.py (module scope).
+- `sample_server`: a server on the default sample database (session scope, built once).
+- `open_page(page, base, path)`: go to a page (signing in when sign-in exists) and wait until it settles.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.test_app import build_database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path("/tmp/shots")
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"streamlit did not answer at {url}")
+
+
+@contextmanager
+def streamlit_server(url: str, log_path: Path):
+    """`streamlit run app.py` on a free port against the database at `url`; yields its base URL."""
+    port = _free_port()
+    log = log_path.open("w")
+    environment = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(base, process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A server on the tiny hand-written database of tests/test_app.py."""
+    folder = tmp_path_factory.mktemp("browser")
+    with streamlit_server(build_database(folder / "app.db"), folder / "streamlit.log") as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def sample_database(tmp_path_factory) -> str:
+    """The default sample database, built once per test session; returns its URL."""
+    path = tmp_path_factory.mktemp("sample") / "sample.db"
+    subprocess.run([sys.executable, "-m", "sample_data", "build"], check=True, cwd=ROOT, capture_output=True,
+                   env={**os.environ, "DATABASE_URL": f"sqlite:///{path}", "PYTHONPATH": str(ROOT)})  # fmt: skip
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="module")
+def sample_server(sample_database, tmp_path_factory):
+    """A server on the sample database (one per test module)."""
+    folder = tmp_path_factory.mktemp("sample-server")
+    with streamlit_server(sample_database, folder / "streamlit.log") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A page that refuses, and records, every request leaving this machine."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    outside: list[str] = []
+
+    def guard(route):
+        host = urlparse(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.outside_requests = outside
+    yield page
+    context.close()
+
+
+def wait_for_app(page) -> None:
+    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        ' && document.querySelectorAll(\'[data-testid="stMetric"], [data-testid="stFileUploader"]\').length > 0',
+        timeout=30_000,
+    )
+    page.wait_for_timeout(500)
+
+
+def open_page(page, base: str, path: str = "") -> None:
+    """Go to `base/path` (path may carry a query string) and wait until the app has settled."""
+    page.goto(f"{base}/{path.lstrip('/')}")
+    wait_for_app(page)
