@@ -3,8 +3,10 @@ chart gets PNG/SVG, every table CSV, every export an audit row, and a viewer onl
 ever sees publication-safe numbers.
 
 CONTRACT (pages rely on it):
-- `show_chart(chart, table, *, name, kind=None)`: the Altair chart, then the table
-  behind it (in an expander unless `table_open`), each with downloads.
+- `show_chart(build, table, *, name, kind=None)`: `build(table)` -> Altair chart,
+  drawn, then the table behind it (in an expander unless `table_open`), each
+  with downloads. The page passes the builder, not the chart, so a viewer's
+  chart is drawn from the suppressed numbers (`reports.tables.masked`).
 - `show_table(table, *, name, kind=None)`: a table with a CSV download.
 - `kind` is a `reports.tables` table name (e.g. "duration", "hotspots_from_district")
   when the table is publishable; viewers then see it suppressed. A table with
@@ -16,6 +18,7 @@ INTERIM: issue 4 adds meeting mode styling; issue 5 the viewer suppression and a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import altair as alt
 import pandas as pd
@@ -49,7 +52,7 @@ def show_table(table: pd.DataFrame, *, name: str, kind: str | None = None, colum
 
 
 def show_chart(
-    chart: alt.TopLevelMixin,
+    build: Callable[[pd.DataFrame], alt.TopLevelMixin],
     table: pd.DataFrame,
     *,
     name: str,
@@ -57,6 +60,7 @@ def show_chart(
     column_config: dict | None = None,
     table_open: bool = False,
 ) -> None:
+    chart = build(table)
     st.altair_chart(chart, width="stretch", theme=None)  # our registered theme, not Streamlit's
     spec = chart.to_json()
     stem = file_stem(name)

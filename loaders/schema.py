@@ -129,6 +129,27 @@ class AuditEntry(Base):
     filters: Mapped[str | None] = mapped_column(Text)  # JSON
 
 
+class User(Base):
+    """Someone who may sign in, with a hashed password (argon2) and one role.
+
+    Roles (domain.md section 6): viewer sees aggregates only, always
+    publication-safe; analyst also sees child-level views; admin also imports
+    data and manages users. Users signing in through the council's identity
+    provider (OIDC) have no password_hash.
+    """
+
+    __tablename__ = "users"
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # viewer | analyst | admin
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    password_set_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class Episode(Base):
     """One occasion a child was not where they should be."""
 

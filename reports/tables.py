@@ -74,6 +74,18 @@ def publishable(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFr
     raise ValueError(f"no publication rule for table {name!r}")
 
 
+def masked(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
+    """The table with every cell that `publishable` hides set to NaN, numbers kept numeric:
+    what a chart for publication or for a viewer may draw."""
+    safe = publishable(name, table, threshold)
+    hidden = safe.apply(lambda column: column.map(lambda value: isinstance(value, str) and value in ("<5", "*")))
+    numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
+    result = table.copy()
+    for column in numeric:
+        result[column] = result[column].astype("float64").mask(hidden[column].to_numpy(dtype=bool))
+    return result
+
+
 def _cell(value: object, column: str) -> str:
     if isinstance(value, str):
         return value
