@@ -39,3 +39,14 @@ def can_see_child_level(user: SignedIn) -> bool:
 
 def is_admin(user: SignedIn) -> bool:
     return user.role == "admin"
+
+
+def audit(action: str, subject: str, filters: dict) -> None:
+    """Record that the signed-in user did `action` (view, export, ...) on `subject` with `filters`.
+
+    Child-level pages call this on every view and every export (domain.md section 6).
+    """
+    import app_state  # app_state imports the loaders; keep this module light to import
+    from reports.audit import record
+
+    record(app_state.current_engine(), require_user().name, action, subject, filters)
