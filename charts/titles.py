@@ -1,0 +1,60 @@
+"""Title, subtitle, source and notes around any chart: the frame every published chart needs.
+
+UK Government Analysis Function guidance: the title states the message, the
+subtitle gives measure, place and period, and a source line (with notes for
+suppression and definitions) sits underneath. Putting them into the Vega-Lite
+spec, not the page, means PNG/SVG downloads and the committee pack carry them.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import altair as alt
+import pandas as pd
+
+import config
+from charts import theme
+
+WIDTH = 560  # wide enough for a projector, narrow enough for an A4 committee paper
+TITLE_WRAP = 60
+FOOTER_WRAP = 95
+
+
+def font_size() -> int:
+    """The text size of the active theme (larger in meeting mode), for heights worked out here."""
+    return 18 if alt.theme.active == theme.MEETING_THEME else 13
+
+
+def source_line(period: str, authority: str | None = None) -> str:
+    """`Source: police and council records, <authority> from <period>` for the chart's footer."""
+    if authority is None:
+        authority = config.settings()["authority"]["name"]
+    return f"Source: police and council records, {authority} from {period}"
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Text as lines of at most `width` characters (Vega-Lite does not wrap titles itself)."""
+    return textwrap.wrap(text, width) or [""]
+
+
+def footer(lines: list[str]) -> alt.Chart:
+    """A chart of left-aligned text lines only (no axes, no data shown)."""
+    line_height = font_size() + 5
+    return (
+        alt.Chart(pd.DataFrame({"row": [0]}))
+        .mark_text(align="left", baseline="top", x=0, y=0, text=lines, lineHeight=line_height)
+        .properties(width=WIDTH, height=line_height * len(lines))
+    )
+
+
+def titled(
+    chart: alt.TopLevelMixin, *, title: str, subtitle: str, source: str, notes: str | None = None
+) -> alt.VConcatChart:
+    """The chart with the title and subtitle above it and the source line and notes below it."""
+    lines = wrap(source, FOOTER_WRAP)
+    if notes:
+        lines += wrap(f"Notes: {notes}", FOOTER_WRAP)
+    return alt.vconcat(chart, footer(lines), spacing=14).properties(
+        title=alt.TitleParams(text=wrap(title, TITLE_WRAP), subtitle=wrap(subtitle, TITLE_WRAP + 25))
+    )
