@@ -1,8 +1,10 @@
-"""`python -m reports table NAME --from DATE --to DATE [--filter KEY=VALUE ...] [--publication]`.
+"""`python -m reports table NAME --from DATE --to DATE [--filter KEY=VALUE ...] [--publication]`
+and `python -m reports pack --from DATE --to DATE --out FILE.docx|FILE.pdf [--filter KEY=VALUE ...]`.
 
-One metric table as CSV on stdout (domain.md section 8). Exit 0 on success,
-1 when the input is refused (a filter value the data cannot take, a
-child-level table asked for publication), 2 on bad usage.
+One metric table as CSV on stdout, or the committee pack as a Word or PDF
+file (domain.md section 8). Exit 0 on success, 1 when the input is refused
+(a filter value the data cannot take, a child-level table asked for
+publication, no PDF converter), 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from pathlib import Path
 
 import config
 from loaders.database import connect
@@ -37,6 +40,13 @@ def key_value(text: str) -> tuple[str, str]:
     return key, value
 
 
+def pack_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in (".docx", ".pdf"):
+        raise argparse.ArgumentTypeError(f"the pack is written as FILE.docx or FILE.pdf, not {text!r}")
+    return path
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m reports", description="Metric tables as CSV.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -56,6 +66,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep episodes with this value; repeat a key for several values",
     )
     table.add_argument("--publication", action="store_true", help="suppress small numbers for publication")
+    pack = commands.add_parser("pack", help="the committee pack as a Word or PDF file (publication-safe)")
+    pack.add_argument(
+        "--from", dest="start", type=iso_date, required=True, metavar="DATE", help="first day (YYYY-MM-DD)"
+    )
+    pack.add_argument("--to", dest="end", type=iso_date, required=True, metavar="DATE", help="last day (YYYY-MM-DD)")
+    pack.add_argument("--out", type=pack_path, required=True, metavar="FILE", help="FILE.docx or FILE.pdf")
+    pack.add_argument(
+        "--filter",
+        dest="filters",
+        type=key_value,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="keep episodes with this value; repeat a key for several values",
+    )
     return parser
 
 
@@ -89,11 +114,37 @@ def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 0
 
 
+def run_pack(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Write the committee pack and record the export in the audit log."""
+    from reports.pack import PackError, build_pack  # python-docx and the charts load only when needed
+
+    if args.start > args.end:
+        parser.error(f"--from {args.start} is after --to {args.end}")
+    filters: dict[str, list[str]] = {}
+    for key, value in args.filters:
+        filters.setdefault(key, []).append(value)
+    engine = connect()
+    try:
+        try:
+            path = build_pack(engine, args.start, args.end, args.out, filters)
+        except (PackError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        period = {"from": args.start.isoformat(), "to": args.end.isoformat()}
+        audit.record(engine, audit.current_user(), "export", f"committee pack {path.name}", {**period, "filters": filters})
+    finally:
+        engine.dispose()
+    print(f"wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "table":
         return run_table(args, parser)
+    if args.command == "pack":
+        return run_pack(args, parser)
     parser.error(f"unknown command {args.command!r}")
     return 2
 
