@@ -13,8 +13,6 @@ from charts.titles import WIDTH, font_size, titled
 def complete_months(table: pd.DataFrame, series: str, value: str) -> pd.DataFrame:
     """Every month from the first to the last for every series, 0 where the table has no row
     (trend tables list months with episodes only; a line must not jump over an empty month)."""
-    if table.empty:
-        return table.assign(**{value: pd.Series(dtype="float64")})
     months = pd.period_range(min(table["month"]), max(table["month"]), freq="M").strftime("%Y-%m")
     names = list(dict.fromkeys(table[series].astype(str)))
     grid = pd.MultiIndex.from_product([list(months), names], names=["month", series]).to_frame(index=False)
@@ -40,11 +38,18 @@ def trend_chart(
 ) -> alt.VConcatChart:
     """Monthly `value` by `series` (category by default): one line each, dashed differently,
     named at its last month."""
+    if trend_table.empty:
+        empty = alt.Chart(pd.DataFrame({"row": [0]})).mark_text(
+            text="No episodes in this period", align="left", x=0, y=20
+        )
+        return titled(
+            empty.properties(width=WIDTH, height=40), title=title, subtitle=subtitle, source=source, notes=notes
+        )
     frame = complete_months(trend_table, series, value)
-    names = list(dict.fromkeys(frame[series])) if len(frame) else []
-    frame["date"] = pd.to_datetime(frame["month"] + "-01") if len(frame) else pd.Series(dtype="datetime64[ns]")
-    last = frame[frame[value].notna()].groupby(series, sort=False)["date"].transform("max") if len(frame) else None
-    frame["is_last"] = (frame["date"] == last) if last is not None else False
+    names = list(dict.fromkeys(frame[series]))
+    frame["date"] = pd.to_datetime(frame["month"] + "-01")
+    last = frame[frame[value].notna()].groupby(series, sort=False)["date"].max()
+    frame["is_last"] = (frame["date"] == frame[series].map(last)).to_numpy(dtype=bool)
     unit = "%" if percent else ""
     frame["end_label"] = [
         f"{name} {v:.1f}{unit}" if percent else f"{name} {v:,.0f}" for name, v in zip(frame[series], frame[value])
@@ -52,7 +57,7 @@ def trend_chart(
     color = alt.Color(f"{series}:N", sort=names, scale=alt.Scale(domain=names, range=list(PALETTE)), legend=None)
     dash = alt.StrokeDash(f"{series}:N", sort=names, scale=alt.Scale(domain=names, range=[list(d) for d in DASHES]),
                           legend=None)  # fmt: skip
-    months = frame["month"].nunique() if len(frame) else 0
+    months = frame["month"].nunique()
     x = alt.X("date:T", title=None,
               axis=alt.Axis(format="%b %Y", labelAngle=-45 if months > 6 else 0, tickCount=min(max(months, 1), 12),
                             grid=False))  # fmt: skip
