@@ -10,7 +10,13 @@ import streamlit as st
 import app_auth
 import app_state
 
-st.set_page_config(page_title="Children missing from home and care", layout="wide")
+# A meeting-mode link opens with the sidebar folded away: the big screen shows the page only.
+meeting_link = st.query_params.get("meeting", "").strip().lower() in ("1", "yes", "true", "on", "y")
+st.set_page_config(
+    page_title="Children missing from home and care",
+    layout="wide",
+    initial_sidebar_state="collapsed" if meeting_link else "auto",
+)
 user = app_auth.require_user()
 
 sections = {
@@ -39,5 +45,5 @@ if app_auth.is_admin(user):
     ]
 
 navigation = st.navigation(sections)
-app_state.period_sidebar()
+app_state.sidebar(navigation)  # meeting switch, period and filters, kept in the URL
 navigation.run()

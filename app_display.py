@@ -3,29 +3,47 @@ chart gets PNG/SVG, every table CSV, every export an audit row, and a viewer onl
 ever sees publication-safe numbers.
 
 CONTRACT (pages rely on it):
-- `show_chart(build, table, *, name, kind=None)`: `build(table)` -> Altair chart,
+- `show_chart(build, table, *, name, kind=None, ...)`: `build(table)` -> Altair chart,
   drawn, then the table behind it (in an expander unless `table_open`), each
   with downloads. The page passes the builder, not the chart, so a viewer's
-  chart is drawn from the suppressed numbers (`reports.tables.masked`).
-- `show_table(table, *, name, kind=None)`: a table with a CSV download.
+  chart is drawn from the suppressed numbers (`reports.tables.masked`; NaN where hidden).
+- `show_table(table, *, name, kind=None, ...)`: a table with a CSV download.
 - `kind` is a `reports.tables` table name (e.g. "duration", "hotspots_from_district")
-  when the table is publishable; viewers then see it suppressed. A table with
-  kind=None is shown to viewers only if the page is not child-level.
-
-INTERIM: issue 4 adds meeting mode styling; issue 5 the viewer suppression and audit.
+  when the table is publishable; viewers then see it suppressed (`publishable`).
+  A table with kind=None is not shown to viewers, unless the page marks it
+  `aggregate_safe=True` (no counts of children or episodes that could be small).
+- Meeting mode: charts only (no downloads, no table expanders); standalone tables
+  are drawn as plain HTML tables so the big-screen type size applies.
+- Every download writes an audit row (who, what, the view's period and filters)
+  when it is clicked; the file itself is only made then (lazy).
 """
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 from collections.abc import Callable
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+import app_auth
+import app_state
+from charts import theme
 from charts.export import png_bytes, svg_text
-from reports.tables import to_csv
+from reports.tables import ChildLevelTable, masked, publishable, to_csv
+
+SUPPRESSION_NOTE = (
+    "Small numbers are hidden to protect children's privacy: counts from 1 to 4 show as <5, "
+    "and percentages built on them, or a second number that would give a hidden one away, show as *."
+)
+VIEWER_HIDDEN_NOTE = "Not shown to viewers: this {what} has not been checked for small numbers."
+MARKERS = ("<5", "*")
+# Altair's active theme is process-wide; building a chart and serialising it under one
+# lock keeps a meeting-mode session from lending its type size to another session's chart.
+_THEME_LOCK = threading.Lock()
 
 
 def file_stem(name: str) -> str:
@@ -33,22 +51,119 @@ def file_stem(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80] or "table"
 
 
+class _Spec:
+    """A finished Vega-Lite spec (theme already applied) that `charts.export` can render."""
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+
+    def to_dict(self) -> dict:
+        return json.loads(self.spec)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _png(spec: str) -> bytes:
-    return png_bytes(alt.Chart.from_json(spec))
+    return png_bytes(_Spec(spec))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _svg(spec: str) -> str:
-    return svg_text(alt.Chart.from_json(spec))
+    return svg_text(_Spec(spec))
 
 
-def show_table(table: pd.DataFrame, *, name: str, kind: str | None = None, column_config: dict | None = None) -> None:
-    st.dataframe(table, hide_index=True, column_config=column_config, width="stretch")
-    st.download_button(
-        "Download table (CSV)", to_csv(table), file_name=f"{file_stem(name)}.csv", mime="text/csv",
-        key=f"csv-{file_stem(name)}", on_click="ignore",
+def _is_viewer() -> bool:
+    return app_auth.require_user().role == "viewer"
+
+
+def _key(prefix: str, name: str) -> str:
+    """A widget key unique on this run of the page, stable from run to run."""
+    used = st.session_state.setdefault(app_state.DISPLAY_KEYS, set())
+    base = f"{prefix}-{file_stem(name)}"
+    key, number = base, 2
+    while key in used:
+        key, number = f"{base}-{number}", number + 1
+    used.add(key)
+    return key
+
+
+def record_export(subject: str, filters: dict) -> None:
+    """Audit one download (a download button's on_click: runs when the file is taken)."""
+    app_auth.audit("export", subject, filters)
+
+
+def _download(container, label: str, data: Callable[[], bytes | str], *, name: str, what: str, mime: str,
+              extension: str) -> None:  # fmt: skip
+    subject = f"{app_state.current_page()}: {name} ({what})"
+    container.download_button(
+        label, data, file_name=f"{file_stem(name)}.{extension}", mime=mime, key=_key(extension, name),
+        on_click=record_export, args=(subject, app_state.filters_for_audit()),
     )  # fmt: skip
+
+
+def _text_cells(column: pd.Series, percent: bool) -> pd.Series:
+    def cell(value: object) -> str:
+        if isinstance(value, str):
+            return value
+        if value is None or pd.isna(value):
+            return ""
+        if percent:
+            return f"{float(value):.1f}"
+        return f"{int(value):,}" if float(value).is_integer() else str(value)
+
+    return column.map(cell)
+
+
+def _label(config: object, column: str) -> str:
+    if isinstance(config, str):
+        return config
+    if isinstance(config, dict) and config.get("label"):
+        return str(config["label"])
+    return column
+
+
+def publication_view(table: pd.DataFrame, column_config: dict | None) -> tuple[pd.DataFrame, dict]:
+    """A suppressed table ready for st.dataframe: columns holding `<5` or `*` become text
+    (numbers formatted as in the CSV), keeping their labels."""
+    shown, config = table.copy(), dict(column_config or {})
+    for column in table.columns:
+        values = table[column]
+        if values.dtype == object and values.map(lambda v: isinstance(v, str) and v in MARKERS).any():
+            shown[column] = _text_cells(values, percent="percent" in str(column))
+            config[column] = st.column_config.TextColumn(_label(config.get(column), column))
+    return shown, config
+
+
+def show_table(
+    table: pd.DataFrame,
+    *,
+    name: str,
+    kind: str | None = None,
+    column_config: dict | None = None,
+    aggregate_safe: bool = False,
+) -> None:
+    """A table with a CSV download; publication-safe for viewers (see the module contract)."""
+    suppressed = False
+    if _is_viewer():
+        if kind is None and not aggregate_safe:
+            st.info(VIEWER_HIDDEN_NOTE.format(what="table"))
+            return
+        if kind is not None:
+            try:
+                table = publishable(kind, table)
+            except ChildLevelTable:
+                st.info(VIEWER_HIDDEN_NOTE.format(what="table"))
+                return
+            suppressed = True
+    shown, config = publication_view(table, column_config) if suppressed else (table, column_config)
+    if app_state.meeting_mode():
+        st.table(shown.rename(columns={c: _label(v, c) for c, v in (config or {}).items()}).set_index(shown.columns[0]))
+    else:
+        st.dataframe(shown, hide_index=True, column_config=config, width="stretch")
+    if suppressed:
+        st.caption(SUPPRESSION_NOTE)
+    if not app_state.meeting_mode():
+        _download(st, "Download table (CSV)", lambda: to_csv(table), name=name, what="CSV", mime="text/csv",
+                  extension="csv")  # fmt: skip
 
 
 def show_chart(
@@ -59,15 +174,30 @@ def show_chart(
     kind: str | None = None,
     column_config: dict | None = None,
     table_open: bool = False,
+    aggregate_safe: bool = False,
 ) -> None:
-    chart = build(table)
-    st.altair_chart(chart, width="stretch", theme=None)  # our registered theme, not Streamlit's
-    spec = chart.to_json()
-    stem = file_stem(name)
+    """A chart drawn by `build(table)` with PNG and SVG downloads, then its table (see the contract)."""
+    drawn_from = table
+    if _is_viewer():
+        if kind is None and not aggregate_safe:
+            st.info(VIEWER_HIDDEN_NOTE.format(what="chart"))
+            return
+        if kind is not None:
+            try:
+                drawn_from = masked(kind, table)
+            except ChildLevelTable:
+                st.info(VIEWER_HIDDEN_NOTE.format(what="chart"))
+                return
+    meeting = app_state.meeting_mode()
+    with _THEME_LOCK:
+        theme.use(meeting)
+        chart = build(drawn_from)
+        spec = json.dumps(chart.to_dict())
+        st.altair_chart(chart, width="stretch", theme=None)  # our registered theme, not Streamlit's
+    if meeting:
+        return
     png, svg, _ = st.columns([1, 1, 4])
-    png.download_button("PNG", lambda: _png(spec), file_name=f"{stem}.png", mime="image/png",
-                        key=f"png-{stem}", on_click="ignore")  # fmt: skip
-    svg.download_button("SVG", lambda: _svg(spec), file_name=f"{stem}.svg", mime="image/svg+xml",
-                        key=f"svg-{stem}", on_click="ignore")  # fmt: skip
+    _download(png, "PNG", lambda: _png(spec), name=name, what="PNG", mime="image/png", extension="png")
+    _download(svg, "SVG", lambda: _svg(spec), name=name, what="SVG", mime="image/svg+xml", extension="svg")
     with st.expander(f"Table: {name}", expanded=table_open):
-        show_table(table, name=name, kind=kind, column_config=column_config)
+        show_table(table, name=name, kind=kind, column_config=column_config, aggregate_safe=aggregate_safe)

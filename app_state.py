@@ -1,16 +1,19 @@
-"""Plumbing every page shares: the cached engine and episodes, the period in the URL.
+"""Plumbing every page shares: the cached engine and episodes, and the view in the URL.
 
-No business rules live here: pages call `metrics` for those. The period is
-read from `st.query_params` (checked, falling back to defaults) and written
-back on every run, so a URL reproduces the view.
+No business rules live here: pages call `metrics` for those. The view (period
+preset and dates, the sidebar filters, meeting mode) is read from
+`st.query_params` once per session, checked against the values each key may
+take (anything else is dropped with a note, never an exception), and written
+back on every run, so a copied URL reproduces the view.
 """
 
 from __future__ import annotations
 
 import calendar
+import re
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,11 +22,12 @@ import streamlit as st
 from sqlalchemy import Engine, func, select
 
 import config
+from charts import theme
 from loaders.database import connect
 from loaders.episodes import data_version, load_episodes
 from loaders.importer import ImportResult, import_file
-from loaders.schema import Episode
-from metrics.filters import select_episodes
+from loaders.schema import CATEGORIES, MISSING_FROM, PLACEMENT_TYPES, POLICE_RISKS, SEXES, Episode
+from metrics.filters import AGE_BANDS, ETHNIC_GROUP_BANDS, FILTER_KEYS, NOT_KNOWN, locality_names, select_episodes
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
@@ -66,6 +70,22 @@ def episodes() -> pd.DataFrame:
 
 def clear_episodes() -> None:
     _episodes.clear()
+    _establishments.clear()
+
+
+@st.cache_data(show_spinner=False)
+def _establishments(url: str, version: tuple[int, int]) -> dict[str, str]:
+    frame = _episodes(url, version)[["establishment_id", "establishment_name"]].dropna(subset=["establishment_id"])
+    frame = frame.drop_duplicates("establishment_id").sort_values("establishment_id")
+    return {
+        str(i): (str(n) if pd.notna(n) else "") for i, n in zip(frame["establishment_id"], frame["establishment_name"])
+    }
+
+
+def establishments() -> dict[str, str]:
+    """establishment_id -> name of every establishment with an episode: the Establishment filter's values."""
+    url = config.database_url()
+    return _establishments(url, data_version(engine(url)))
 
 
 def _add_months(day: date, months: int) -> date:
@@ -77,15 +97,53 @@ def _month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
+# ---- periods ------------------------------------------------------------------
+
+PRESETS = {
+    "last_month": "Last full month",
+    "last_quarter": "Last full quarter",
+    "last_12_months": "Last 12 months",
+    "financial_year": "Last financial year (April to March)",
+    "custom": "Custom dates",
+}
+DEFAULT_PRESET = "last_12_months"
+
+
+def last_full_month(latest: date | None, today: date | None = None) -> Period:
+    """The month the presets count back from: the last month that ended before today, or the
+    month of the latest episode when the data stops earlier (an old extract, the sample)."""
+    before_today = (today or date.today()).replace(day=1) - timedelta(days=1)
+    end = before_today if latest is None else min(_month_end(latest), before_today)
+    return Period(end.replace(day=1), end)
+
+
+def preset_period(preset: str, latest: date | None, today: date | None = None) -> Period:
+    """The dates of a period preset, in whole calendar months ending with `last_full_month`."""
+    end = last_full_month(latest, today).end
+    if preset == "last_month":
+        return Period(end.replace(day=1), end)
+    if preset == "last_quarter":
+        quarter_end = end if end.month % 3 == 0 else _month_end(_add_months(end.replace(day=1), -(end.month % 3)))
+        return Period(_add_months(quarter_end.replace(day=1), -2), quarter_end)
+    if preset == "last_12_months":
+        return Period(_add_months(end.replace(day=1), 1 - PERIOD_MONTHS), end)
+    if preset == "financial_year":
+        year = end.year if end.month >= 3 else end.year - 1  # the financial year ending on the latest 31 March
+        return Period(date(year - 1, 4, 1), date(year, 3, 31))
+    raise ValueError(f"no period preset {preset!r}")
+
+
 def default_period(latest: date | None, today: date | None = None) -> Period:
-    """The 12 calendar months ending with the month of the latest episode.
+    """The 12 calendar months ending with the month of the latest episode (at most last month).
 
     With no episodes yet, the 12 months ending with last month.
     """
-    if latest is None:
-        latest = (today or date.today()).replace(day=1) - timedelta(days=1)
-    end = _month_end(latest)
-    return Period(_add_months(end, 1 - PERIOD_MONTHS), end)
+    return preset_period(DEFAULT_PRESET, latest, today)
+
+
+def meeting_period(latest: date | None, today: date | None = None) -> Period:
+    """Meeting mode's period: the last full month (compared with the month before)."""
+    return last_full_month(latest, today)
 
 
 def previous_period(period: Period) -> Period:
@@ -110,7 +168,7 @@ def parse_day(value: object) -> date | None:
 
 def period_from_params(params: dict, default: Period) -> Period:
     """The period in the URL, or the default when either date is missing, malformed or out of order."""
-    start, end = parse_day(params.get("from")), parse_day(params.get("to"))
+    start, end = parse_day(_first(params.get("from"))), parse_day(_first(params.get("to")))
     if start is None or end is None or start > end:
         return default
     return Period(start, end)
@@ -124,24 +182,348 @@ def latest_reported(db: Engine) -> date | None:
     return pd.Timestamp(latest).date()
 
 
-def period_sidebar() -> None:
-    """The From/To widgets in the sidebar, seeded from the URL and written back to it."""
-    default = default_period(latest_reported(current_engine()))
-    if "period_from" not in st.session_state or "period_to" not in st.session_state:
-        seeded = period_from_params(st.query_params.to_dict(), default)
-        st.session_state.period_from, st.session_state.period_to = seeded.start, seeded.end
-    st.sidebar.header("Period")
-    st.sidebar.date_input("From", key="period_from", min_value=EARLIEST, max_value=LATEST, format="DD/MM/YYYY")
-    st.sidebar.date_input("To", key="period_to", min_value=EARLIEST, max_value=LATEST, format="DD/MM/YYYY")
-    start, end = st.session_state.period_from, st.session_state.period_to
-    if start and end and start <= end:
-        st.query_params["from"], st.query_params["to"] = start.isoformat(), end.isoformat()
+# ---- filters ------------------------------------------------------------------
+
+YES_NO = ("yes", "no", NOT_KNOWN)
+BOOLEAN_ALIASES = {"y": "yes", "true": "yes", "1": "yes", "n": "no", "false": "no", "0": "no"}
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One sidebar filter: its key (a `metrics.filters.FILTER_KEYS` name, also its URL parameter)."""
+
+    key: str
+    label: str
+    values: tuple[str, ...] = ()  # empty: taken from the configuration or the data at run time
+
+
+SIDEBAR_FILTERS = (
+    Filter("category", "Category", CATEGORIES),
+    Filter("missing_from", "Missing from home or care", MISSING_FROM),
+    Filter("locality", "Locality"),
+    Filter("placement_type", "Placement type", PLACEMENT_TYPES + (NOT_KNOWN,)),
+    Filter("establishment_id", "Establishment"),
+    Filter("out_of_area", "Placed out of area", YES_NO),
+    Filter("sex", "Sex", SEXES + (NOT_KNOWN,)),
+    Filter("ethnic_group", "Ethnic group", ETHNIC_GROUP_BANDS),
+    Filter("age_band", "Age band", AGE_BANDS),
+    Filter("police_risk", "Police risk", POLICE_RISKS + (NOT_KNOWN,)),
+    Filter("cse_concern", "CSE concern", YES_NO),
+    Filter("cce_concern", "CCE concern", YES_NO),
+)
+FILTER_LABELS = {f.key: f.label for f in SIDEBAR_FILTERS}
+VIEW_PARAMS = ("from", "to", "period", "meeting") + tuple(f.key for f in SIDEBAR_FILTERS)
+
+
+def filter_options(establishment_ids: Sequence[str] = ()) -> dict[str, tuple[str, ...]]:
+    """The values each sidebar filter may take: vocabularies, bands, localities, establishments in the data."""
+    dynamic = {"locality": locality_names(), "establishment_id": tuple(establishment_ids)}
+    return {f.key: f.values or dynamic[f.key] for f in SIDEBAR_FILTERS}
+
+
+def _first(value: object) -> object:
+    if isinstance(value, (list, tuple)):
+        return value[0] if value else None
+    return value
+
+
+def _as_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def shown_value(text: str) -> str:
+    """A value from a URL made safe to show in a note (no Markdown, no links, short)."""
+    return re.sub(r"[^A-Za-z0-9 _.&/'+-]", "?", text)[:40]
+
+
+def _canonical(text: str, allowed: Sequence[str], yes_no: bool) -> str | None:
+    word = text.strip().lower()
+    if yes_no:
+        word = BOOLEAN_ALIASES.get(word, word)
+    return next((value for value in allowed if value.lower() == word), None)
+
+
+def filters_from_params(
+    params: Mapping[str, object], options: Mapping[str, Sequence[str]]
+) -> tuple[dict[str, list[str]], list[str]]:
+    """The sidebar filters a URL asks for, each value checked against `options`.
+
+    A key may be repeated (`category=missing&category=absent`) or carry a comma
+    list (`category=missing,absent`); case does not matter. Returns the filters
+    (key -> canonical values, keys with no value left out) and a note for
+    every value or key that was dropped.
+    """
+    filters: dict[str, list[str]] = {}
+    notes: list[str] = []
+    for key, allowed in options.items():
+        yes_no = tuple(allowed) == YES_NO
+        chosen: list[str] = []
+        for item in _as_list(params.get(key)):
+            parts = [item] if _canonical(item, allowed, yes_no) else item.split(",")
+            for part in (p for p in parts if p.strip()):
+                value = _canonical(part, allowed, yes_no)
+                if value is None:
+                    notes.append(f"{FILTER_LABELS[key]}: '{shown_value(part)}' is not one of its values, ignored.")
+                elif value not in chosen:
+                    chosen.append(value)
+        if chosen:
+            filters[key] = chosen
+    for key in params:
+        if key in FILTER_KEYS and key not in options:
+            notes.append(f"'{shown_value(key)}' is not a sidebar filter, ignored.")
+    return filters, notes
+
+
+def meeting_from_params(params: Mapping[str, object]) -> tuple[bool, list[str]]:
+    """`meeting=1` (or yes/true/on) switches meeting mode on; anything unreadable is a note."""
+    value = _first(params.get("meeting"))
+    if value is None or str(value).strip() == "":
+        return False, []
+    word = str(value).strip().lower()
+    if word in ("1", "yes", "true", "on", "y"):
+        return True, []
+    if word in ("0", "no", "false", "off", "n"):
+        return False, []
+    return False, [f"Meeting mode: '{shown_value(str(value))}' is not 1 or 0, ignored."]
+
+
+def period_from_view_params(
+    params: Mapping[str, object], latest: date | None, today: date | None = None
+) -> tuple[str, Period, list[str]]:
+    """The preset and dates a URL asks for.
+
+    Valid `from`/`to` dates win (so a copied URL keeps its dates after new data
+    lands); the preset is kept when it gives the same dates, else `custom`.
+    Without valid dates, a valid `period` preset, else the default.
+    """
+    notes = []
+    start, end = parse_day(_first(params.get("from"))), parse_day(_first(params.get("to")))
+    preset = _first(params.get("period"))
+    if preset is not None and preset not in PRESETS:
+        notes.append(f"Period: '{shown_value(str(preset))}' is not a period preset, ignored.")
+        preset = None
+    if start is not None and end is not None and start <= end:
+        period = Period(start, end)
+        candidates = [preset] if preset else [p for p in PRESETS if p != "custom"]
+        for name in candidates:
+            if name != "custom" and preset_period(name, latest, today) == period:
+                return name, period, notes
+        return "custom", period, notes
+    if params.get("from") is not None or params.get("to") is not None:
+        notes.append("Period: the link's From and To dates are not a valid range, ignored.")
+    if preset and preset != "custom":
+        return preset, preset_period(preset, latest, today), notes
+    return DEFAULT_PRESET, default_period(latest, today), notes
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything a URL says about what to show."""
+
+    preset: str
+    period: Period
+    filters: dict[str, list[str]]
+    meeting: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def view_from_params(
+    params: Mapping[str, object],
+    latest: date | None,
+    options: Mapping[str, Sequence[str]],
+    today: date | None = None,
+) -> View:
+    preset, period, period_notes = period_from_view_params(params, latest, today)
+    filters, filter_notes = filters_from_params(params, options)
+    meeting, meeting_notes = meeting_from_params(params)
+    return View(preset, period, filters, meeting, period_notes + filter_notes + meeting_notes)
+
+
+def view_params(view: View) -> dict[str, str | list[str]]:
+    """The URL parameters that reproduce a view (the inverse of `view_from_params`)."""
+    params: dict[str, str | list[str]] = {
+        "from": view.period.start.isoformat(),
+        "to": view.period.end.isoformat(),
+        "period": view.preset,
+    }
+    params.update({key: list(values) for key, values in view.filters.items() if values})
+    if view.meeting:
+        params["meeting"] = "1"
+    return params
+
+
+# ---- the sidebar ----------------------------------------------------------------
+
+WIDGET_KEYS = ("meeting", "period_preset", "period_from", "period_to") + tuple(
+    f"filter_{f.key}" for f in SIDEBAR_FILTERS
+)
+NOTES_KEY = "_view_notes"
+LATEST_KEY = "_latest_reported"
+DISPLAY_KEYS = "_display_keys"  # download button keys used this run (app_display)
+PAGE_KEY = "_page"
+
+MEETING_CSS = """<style>
+/* Meeting mode: readable from the back of a room (every text at least 16 px). */
+.stApp { font-size: 20px; }
+.stApp p, .stApp li, .stApp label, .stApp td, .stApp th, .stApp span { font-size: max(1.1rem, 18px); }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1.15rem !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] div { font-size: 3.4rem !important; line-height: 1.1; }
+[data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div { font-size: 1.4rem !important; }
+[data-testid="stMetricDelta"] div { font-size: 1.2rem !important; }
+.stApp h1 { font-size: 2.8rem !important; }
+.stApp h2 { font-size: 2.2rem !important; }
+.stApp h3 { font-size: 1.8rem !important; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.2rem !important; }
+[data-testid="stExpander"], [data-testid="stDownloadButton"] { display: none; }
+</style>"""
+
+
+def _seed_from_url(latest: date | None, options: Mapping[str, Sequence[str]]) -> None:
+    """First run of a session: the widgets start from the URL (checked)."""
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    view = view_from_params(params, latest, options)
+    st.session_state.meeting = view.meeting
+    st.session_state.period_preset = view.preset
+    st.session_state.period_from, st.session_state.period_to = view.period.start, view.period.end
+    for key in options:
+        st.session_state[f"filter_{key}"] = list(view.filters.get(key, []))
+    st.session_state[NOTES_KEY] = view.notes
+
+
+def _keep_widget_state(options: Mapping[str, Sequence[str]]) -> None:
+    """Keep the view while its widgets are hidden (meeting mode): Streamlit forgets the state
+    of widgets not drawn in a run unless it is written back first. Also drops values that
+    are no longer allowed (an establishment that left the data)."""
+    for key in WIDGET_KEYS:
+        if key in st.session_state:
+            value = st.session_state[key]
+            if key.startswith("filter_"):
+                allowed = options[key.removeprefix("filter_")]
+                value = [v for v in value if v in allowed]
+            st.session_state[key] = value
+
+
+def _clear_notes() -> None:
+    st.session_state[NOTES_KEY] = []
+
+
+def _apply_preset() -> None:
+    _clear_notes()
+    preset = st.session_state.get("period_preset")
+    if preset and preset != "custom":
+        period = preset_period(preset, st.session_state.get(LATEST_KEY))
+        st.session_state.period_from, st.session_state.period_to = period.start, period.end
+
+
+def _dates_changed() -> None:
+    _clear_notes()
+    st.session_state.period_preset = "custom"
+
+
+def _clear_filters() -> None:
+    _clear_notes()
+    for f in SIDEBAR_FILTERS:
+        st.session_state[f"filter_{f.key}"] = []
+
+
+def option_label(key: str, value: str, names: Mapping[str, str] | None = None) -> str:
+    """How a filter value reads in the sidebar (`no_apparent_risk` -> `No apparent risk`)."""
+    if key == "establishment_id":
+        name = (names or {}).get(value)
+        return f"{name} ({value})" if name else value
+    if value == NOT_KNOWN or key in ("locality", "ethnic_group", "age_band"):
+        return value
+    return value.replace("_", " ").capitalize()
+
+
+def _write_url(view: View) -> None:
+    """Our parameters only: other pages' own parameters (e.g. a child id) are left alone."""
+    wanted = view_params(view)
+    for key in VIEW_PARAMS:
+        if key in wanted:
+            value = wanted[key]
+            if st.query_params.get_all(key) != _as_list(value):
+                st.query_params[key] = value
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+def sidebar(page: object | None = None) -> None:
+    """The meeting switch, period and filters in the sidebar, seeded from the URL and written back
+    to it. Called by app.py on every run, before the page."""
+    st.session_state[DISPLAY_KEYS] = set()
+    if page is not None:
+        st.session_state[PAGE_KEY] = getattr(page, "url_path", "") or "overview"
+    latest = latest_reported(current_engine())
+    st.session_state[LATEST_KEY] = latest
+    names = establishments()
+    options = filter_options(tuple(names))
+    if "period_from" not in st.session_state or "meeting" not in st.session_state:
+        _seed_from_url(latest, options)
+    _keep_widget_state(options)
+
+    meeting = st.sidebar.toggle(
+        "Meeting mode", key="meeting", on_change=_clear_notes,
+        help="Big type for a projector: the last full month against the month before, no downloads.",
+    )  # fmt: skip
+    theme.use(meeting)
+    if meeting:
+        st.html(MEETING_CSS)
+        period = meeting_period(latest)
+        st.sidebar.caption(f"Last full month: {period.label()}, against the month before.")
+        active = [FILTER_LABELS[k] for k in options if st.session_state.get(f"filter_{k}")]
+        if active:
+            st.sidebar.caption("Filters: " + ", ".join(active) + ".")
     else:
-        st.sidebar.error("Choose a From date on or before the To date.")
+        st.sidebar.header("Period")
+        st.sidebar.selectbox("Period", list(PRESETS), format_func=PRESETS.get, key="period_preset",
+                             on_change=_apply_preset, label_visibility="collapsed")  # fmt: skip
+        st.sidebar.date_input("From", key="period_from", min_value=EARLIEST, max_value=LATEST, format="DD/MM/YYYY",
+                              on_change=_dates_changed)  # fmt: skip
+        st.sidebar.date_input("To", key="period_to", min_value=EARLIEST, max_value=LATEST, format="DD/MM/YYYY",
+                              on_change=_dates_changed)  # fmt: skip
+        if selected_period() is None:
+            st.sidebar.error("Choose a From date on or before the To date.")
+        active = any(st.session_state.get(f"filter_{k}") for k in options)
+        with st.sidebar.expander("Filters", expanded=active):
+            for f in SIDEBAR_FILTERS:
+                st.multiselect(
+                    f.label, options[f.key], key=f"filter_{f.key}", placeholder="All",
+                    format_func=lambda value, key=f.key: option_label(key, value, names), on_change=_clear_notes,
+                )  # fmt: skip
+            st.button("Clear filters", on_click=_clear_filters, disabled=not active)
+    for note in st.session_state.get(NOTES_KEY, []):
+        st.sidebar.warning(f"From the link: {note}")
+    _write_url(current_view())
+
+
+period_sidebar = sidebar  # the name app.py used before the filters landed
+
+
+def current_view() -> View:
+    """The view as the sidebar holds it now (the sidebar's own dates, even in meeting mode)."""
+    start, end = st.session_state.get("period_from"), st.session_state.get("period_to")
+    if not isinstance(start, date) or not isinstance(end, date) or start > end:
+        start, end = st.session_state.get("_last_good_period", (EARLIEST, EARLIEST))
+    else:
+        st.session_state["_last_good_period"] = (start, end)
+    return View(
+        preset=st.session_state.get("period_preset") or "custom",
+        period=Period(start, end),
+        filters=selected_filters(),
+        meeting=meeting_mode(),
+    )
 
 
 def selected_period() -> Period | None:
-    """The period chosen in the sidebar, or None while it is not a valid range."""
+    """The period shown: in meeting mode the last full month; otherwise the sidebar's dates,
+    or None while they are not a valid range."""
+    if meeting_mode():
+        return meeting_period(st.session_state.get(LATEST_KEY))
     start, end = st.session_state.get("period_from"), st.session_state.get("period_to")
     if not isinstance(start, date) or not isinstance(end, date) or start > end:
         return None
@@ -175,16 +557,30 @@ def messages_frame(result: ImportResult) -> pd.DataFrame:
 
 
 def selected_filters() -> dict[str, list[str]]:
-    """The sidebar filters as `metrics.filters.select_episodes` takes them (key -> allowed values).
-
-    INTERIM: the filter widgets land with issue 4; until then no filter.
-    """
-    return {}
+    """The sidebar filters as `metrics.filters.select_episodes` takes them (key -> allowed values);
+    keys with nothing chosen are left out."""
+    return {
+        f.key: list(st.session_state[f"filter_{f.key}"])
+        for f in SIDEBAR_FILTERS
+        if st.session_state.get(f"filter_{f.key}")
+    }
 
 
 def meeting_mode() -> bool:
-    """True when the big-screen meeting view is switched on (INTERIM: lands with issue 4)."""
-    return False
+    """True when the big-screen meeting view is switched on (sidebar switch or `meeting=1`)."""
+    return bool(st.session_state.get("meeting", False))
+
+
+def current_page() -> str:
+    """The URL path of the page running (for audit subjects and download names)."""
+    return st.session_state.get(PAGE_KEY) or "overview"
+
+
+def filters_for_audit() -> dict:
+    """The period and filters in effect, as written to the audit log."""
+    period = selected_period()
+    shown = {"from": period.start.isoformat(), "to": period.end.isoformat()} if period else {}
+    return {**shown, **selected_filters(), **({"meeting": True} if meeting_mode() else {})}
 
 
 @dataclass(frozen=True)
@@ -204,8 +600,8 @@ class PageView:
 
 
 def page_view() -> PageView:
-    """The period and filters from the sidebar applied to the cached episodes; stops the page
-    with a message when the period is not a valid range."""
+    """The period and filters from the sidebar (or meeting mode's last full month) applied to the
+    cached episodes; stops the page with a message when the period is not a valid range."""
     period = selected_period()
     if period is None:
         st.warning("Choose a From date on or before the To date in the sidebar.")
@@ -213,12 +609,20 @@ def page_view() -> PageView:
     previous = previous_period(period)
     filters = selected_filters()
     every = episodes()
+    try:
+        current = select_episodes(every, period.start, period.end, filters)
+        before = select_episodes(every, previous.start, previous.end, filters)
+    except ValueError as problem:  # cannot happen with checked values; never show a traceback
+        st.warning(f"The filters could not be applied ({problem}); showing every episode.")
+        filters = {}
+        current = select_episodes(every, period.start, period.end)
+        before = select_episodes(every, previous.start, previous.end)
     return PageView(
         period=period,
         previous=previous,
         filters=filters,
         episodes=every,
-        current=select_episodes(every, period.start, period.end, filters),
-        before=select_episodes(every, previous.start, previous.end, filters),
+        current=current,
+        before=before,
         meeting=meeting_mode(),
     )
