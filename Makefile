@@ -19,6 +19,7 @@ run: setup
 		echo "run: building the sample database data/missing.db"; \
 		$(PY) -m sample_data build; \
 	fi
+	@$(PY) -m loaders users ensure-demo  # first start only: an admin with a random password, printed once
 	$(VENV)/bin/streamlit run app.py $(STREAMLIT_ARGS)
 
 test: postgres

@@ -5,6 +5,8 @@ then a summary line per file; the progress bar goes to stderr so output can
 be piped. Exit 0 when every file landed (or passed a dry run), 1 when any was
 refused, 2 on bad usage. Each command is a subparser so more (e.g. `users`)
 can be added beside `import`.
+
+`python -m loaders users ...` manages who may sign in to the app (loaders/users.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from loaders.importer import FORMATS, SUPPORTED_FORMATS, import_file
+from loaders.importer import FORMATS, import_files
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -32,20 +34,104 @@ def build_parser() -> argparse.ArgumentParser:
         help="check and import episode files",
         description="Check files against every rule and import those without errors.",
     )
-    importing.add_argument("files", nargs="+", metavar="FILE", help="CSV or XLSX file(s)")
+    importing.add_argument("files", nargs="+", metavar="FILE", help="CSV or XLSX file(s); for ssda903 its CSV tables together, or the XML return")
     importing.add_argument("--format", choices=FORMATS, default="canonical", help="input format (default: canonical)")
     importing.add_argument("--mapping", metavar="FILE", help="header mapping file (police format)")
     importing.add_argument("--dry-run", action="store_true", help="check and count, change nothing")
     importing.set_defaults(run=run_import, command_parser=importing)
+    add_users_parser(commands)
     return parser
 
 
+def add_users_parser(commands) -> None:
+    """`users add|list|disable|enable|reset|role|ensure-demo`: who may sign in, and as what."""
+    from loaders.users import ROLES
+
+    users = commands.add_parser(
+        "users",
+        help="manage who may sign in to the app",
+        description="Add, list, disable, enable users and reset passwords. A password is printed once.",
+    )
+    actions = users.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="add a user (prints a generated password unless --password-stdin)")
+    add.add_argument("name")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    add.add_argument("--oidc", action="store_true", help="signs in only through the identity provider (no password)")
+    actions.add_parser("list", help="list users, their roles and last sign-in")
+    for action, text in (("disable", "stop a user signing in"), ("enable", "let a disabled user sign in again")):
+        actions.add_parser(action, help=text).add_argument("name")
+    reset = actions.add_parser("reset", help="give a user a new password (printed unless --password-stdin)")
+    reset.add_argument("name")
+    reset.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    role = actions.add_parser("role", help="change a user's role")
+    role.add_argument("name")
+    role.add_argument("role", choices=ROLES)
+    actions.add_parser("ensure-demo", help="when there are no users, add `admin` with a random password, shown once")
+    users.set_defaults(run=run_users, command_parser=users)
+
+
+def _password_from_stdin(parser: argparse.ArgumentParser) -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 12:
+        parser.error("a password has at least 12 characters")
+    return password
+
+
+def run_users(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from loaders import users
+    from loaders.database import connect
+
+    engine = connect()
+    try:
+        if args.action == "add":
+            if args.oidc:
+                users.add_oidc_user(engine, args.name, args.role)
+                print(f"added {args.name.strip()} ({args.role}), signs in through the identity provider")
+                return EXIT_OK
+            given = _password_from_stdin(parser) if args.password_stdin else None
+            password = users.add_user(engine, args.name, args.role, given)
+            print(f"added {args.name.strip()} ({args.role})")
+            if given is None:
+                print(f"password: {password}  (shown once: pass it on safely)")
+        elif args.action == "list":
+            print(f"{'name':<30} {'role':<8} {'status':<9} {'last sign-in':<19} password set")
+            for account in users.list_users(engine):
+                status = "disabled" if account.disabled else "enabled"
+                last = f"{account.last_sign_in_at:%Y-%m-%d %H:%M}" if account.last_sign_in_at else "never"
+                set_at = f"{account.password_set_at:%Y-%m-%d %H:%M}" if account.has_password else "none (OIDC)"
+                print(f"{account.name:<30} {account.role:<8} {status:<9} {last:<19} {set_at}")
+        elif args.action in ("disable", "enable"):
+            users.set_disabled(engine, args.name, args.action == "disable")
+            print(f"{args.action}d {args.name}")
+        elif args.action == "reset":
+            given = _password_from_stdin(parser) if args.password_stdin else None
+            password = users.reset_password(engine, args.name, given)
+            print(f"new password set for {args.name}")
+            if given is None:
+                print(f"password: {password}  (shown once: pass it on safely)")
+        elif args.action == "role":
+            users.set_role(engine, args.name, args.role)
+            print(f"{args.name} is now {args.role}")
+        elif args.action == "ensure-demo":
+            password = users.ensure_demo_admin(engine)
+            if password:
+                print(
+                    f"Demo admin: name {users.DEMO_ADMIN}, password {password} (shown once; change it with: python -m loaders users reset {users.DEMO_ADMIN})"
+                )
+    except users.UserError as error:
+        parser.exit(EXIT_REFUSED, f"{parser.prog}: {error}\n")
+    finally:
+        engine.dispose()
+    return EXIT_OK
+
+
 def run_import(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    if args.format not in SUPPORTED_FORMATS:
-        parser.exit(EXIT_USAGE, f"{parser.prog}: format {args.format} is not yet supported\n")
     if args.mapping and args.format != "police":
         parser.error("--mapping applies only to --format police")
-    missing = [f for f in args.files if not Path(f).is_file()]
+    if args.format == "police" and not args.mapping:
+        parser.error("--format police needs --mapping FILE (a header mapping, see examples/police_mapping.toml)")
+    missing = [f for f in [*args.files, *([args.mapping] if args.mapping else [])] if not Path(f).is_file()]
     if missing:
         parser.error(f"no such file: {', '.join(missing)}")
 
@@ -54,18 +140,23 @@ def run_import(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     engine = connect()
     user = os.environ.get("USER") or getpass.getuser() or "cli"
     exit_code = EXIT_OK
-    for file_name in args.files:
-        with tqdm(total=100, desc=Path(file_name).name, file=sys.stderr, unit="%", disable=None, leave=False) as bar:
+    # SSDA903 tables belong together (missing, header, episodes); other formats go file by file.
+    batches = [args.files] if args.format == "ssda903" else [[f] for f in args.files]
+    for files in batches:
+        label = ", ".join(Path(f).name for f in files)
+        with tqdm(total=100, desc=label, file=sys.stderr, unit="%", disable=None, leave=False) as bar:
 
             def advance(fraction: float, stage: str) -> None:
                 bar.set_postfix_str(stage)
                 bar.update(round(fraction * 100) - bar.n)
 
-            result = import_file(
+            result = import_files(
                 engine,
-                file_name,
+                files,
                 args.format,
-                display_name=file_name,
+                display_names=files,
+                mapping=args.mapping,
+                mapping_name=args.mapping,
                 dry_run=args.dry_run,
                 user=user,
                 progress=advance,
