@@ -83,3 +83,43 @@ def safe_and_well(episodes: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["group", "measure", "count", "denominator"])
     table["percent"] = percent(table["count"].to_numpy(), table["denominator"].to_numpy())
     return table
+
+
+NOT_RECORDED = "Not recorded"
+OUTCOME_BANDS = ("completed", "declined", "unable_to_contact", "missing_again", "pending", "not_offered", NOT_RECORDED)
+MONTHLY_MEASURES = ("offered", "offered_within_72h", "completed", "completed_within_72h")
+
+
+def _eligible(episodes: pd.DataFrame) -> np.ndarray:
+    category = episodes["category"].astype("object").to_numpy()
+    return np.isin(category, ["missing", "absent"]) & episodes["returned_at"].notna().to_numpy()
+
+
+def outcome_bands(episodes: pd.DataFrame) -> pd.DataFrame:
+    """band,count,percent: eligible episodes by return-interview outcome, blank as Not recorded."""
+    outcome = episodes.loc[_eligible(episodes), "rhi_outcome"].astype("object")
+    codes = pd.Categorical(outcome.fillna(NOT_RECORDED), categories=list(OUTCOME_BANDS)).codes
+    codes = np.where(codes < 0, len(OUTCOME_BANDS) - 1, codes)  # a value outside the vocabulary: not recorded
+    counts = np.bincount(codes.astype("int64"), minlength=len(OUTCOME_BANDS))
+    return pd.DataFrame(
+        {
+            "band": list(OUTCOME_BANDS),
+            "count": counts.astype("int64"),
+            "percent": percent(counts, np.full(len(OUTCOME_BANDS), len(outcome))),
+        }
+    )
+
+
+def monthly_return_interviews(episodes: pd.DataFrame) -> pd.DataFrame:
+    """month,measure,count,denominator,percent: the rates over eligible episodes (all groups)
+    for each calendar month of reported_at that has episodes."""
+    months = episodes["reported_at"].dt.strftime("%Y-%m")
+    rows = []
+    for month in sorted(months.dropna().unique()):
+        table = return_interviews(episodes.loc[(months == month).to_numpy()])
+        table = table[(table["group"] == "all") & table["measure"].isin(MONTHLY_MEASURES)]
+        rows.append(table.drop(columns="group").assign(month=month))
+    if not rows:
+        return pd.DataFrame(columns=["month", "measure", "count", "denominator", "percent"])
+    table = pd.concat(rows, ignore_index=True)
+    return table[["month", "measure", "count", "denominator", "percent"]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
@@ -29,3 +31,9 @@ def trend(episodes: pd.DataFrame) -> pd.DataFrame:
             "children": children[present].astype("int64"),
         }
     )
+
+
+def last_months(end: date, months: int = 12) -> tuple[date, date]:
+    """The `months` calendar months ending with the month of `end`: (first day, `end`)."""
+    index = end.year * 12 + end.month - 1 - (months - 1)
+    return date(index // 12, index % 12 + 1, 1), end

@@ -1,0 +1,26 @@
+"""Band tables side by side for each group (home/care, category): does the picture differ?"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+
+GROUP_VALUES = {"missing_from": ("home", "care"), "category": ("missing", "absent", "away")}
+
+
+def bands_by_group(
+    episodes: pd.DataFrame,
+    bands: Callable[[pd.DataFrame], pd.DataFrame],
+    column: str,
+    groups: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """group,band,count,percent: `bands` over each group's episodes, each group's own denominator.
+
+    Every group is listed (a group with no episodes has counts 0 and blank percents).
+    """
+    values = episodes[column].astype("object")
+    groups = tuple(groups if groups is not None else GROUP_VALUES[column])
+    tables = [bands(episodes.loc[(values == group).to_numpy()]).assign(group=group) for group in groups]
+    table = pd.concat(tables, ignore_index=True)
+    return table[["group", *[c for c in table.columns if c != "group"]]]
