@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from loaders.importer import FORMATS, SUPPORTED_FORMATS, import_file
+from loaders.importer import FORMATS, import_files
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="check and import episode files",
         description="Check files against every rule and import those without errors.",
     )
-    importing.add_argument("files", nargs="+", metavar="FILE", help="CSV or XLSX file(s)")
+    importing.add_argument("files", nargs="+", metavar="FILE", help="CSV or XLSX file(s); ssda903: its tables or XML")
     importing.add_argument("--format", choices=FORMATS, default="canonical", help="input format (default: canonical)")
     importing.add_argument("--mapping", metavar="FILE", help="header mapping file (police format)")
     importing.add_argument("--dry-run", action="store_true", help="check and count, change nothing")
@@ -127,11 +127,11 @@ def run_users(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def run_import(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    if args.format not in SUPPORTED_FORMATS:
-        parser.exit(EXIT_USAGE, f"{parser.prog}: format {args.format} is not yet supported\n")
     if args.mapping and args.format != "police":
         parser.error("--mapping applies only to --format police")
-    missing = [f for f in args.files if not Path(f).is_file()]
+    if args.format == "police" and not args.mapping:
+        parser.error("--format police needs --mapping FILE (a header mapping, see examples/police_mapping.toml)")
+    missing = [f for f in [*args.files, *([args.mapping] if args.mapping else [])] if not Path(f).is_file()]
     if missing:
         parser.error(f"no such file: {', '.join(missing)}")
 
@@ -140,18 +140,23 @@ def run_import(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     engine = connect()
     user = os.environ.get("USER") or getpass.getuser() or "cli"
     exit_code = EXIT_OK
-    for file_name in args.files:
-        with tqdm(total=100, desc=Path(file_name).name, file=sys.stderr, unit="%", disable=None, leave=False) as bar:
+    # SSDA903 tables belong together (missing, header, episodes); other formats go file by file.
+    batches = [args.files] if args.format == "ssda903" else [[f] for f in args.files]
+    for files in batches:
+        label = ", ".join(Path(f).name for f in files)
+        with tqdm(total=100, desc=label, file=sys.stderr, unit="%", disable=None, leave=False) as bar:
 
             def advance(fraction: float, stage: str) -> None:
                 bar.set_postfix_str(stage)
                 bar.update(round(fraction * 100) - bar.n)
 
-            result = import_file(
+            result = import_files(
                 engine,
-                file_name,
+                files,
                 args.format,
-                display_name=file_name,
+                display_names=files,
+                mapping=args.mapping,
+                mapping_name=args.mapping,
                 dry_run=args.dry_run,
                 user=user,
                 progress=advance,

@@ -230,11 +230,17 @@ class ParsedFile:
     text: pd.DataFrame
     typed: pd.DataFrame
     header: list[str]  # as given (normalised), duplicates kept; `text` keeps the first of each
+    # A partial update (episode_id and only some columns) changes existing episodes only.
+    partial: bool = False
+    source: str = "canonical"
 
     def episodes(self) -> pd.DataFrame:
-        """Episode columns present in the file (a file without a column leaves it as stored)."""
+        """Episode columns present in the file (a file without a column leaves it as stored).
+
+        A partial update keeps the stored `source`: it adds to an episode, it does not own it.
+        """
         typed = self.typed
-        columns = ["episode_id", "child_id"]
+        columns = [c for c in ("episode_id", "child_id") if c in typed]
         for column in CANONICAL_COLUMNS[2:]:
             if column not in typed or column in CHILD_COLUMNS or column == "establishment_name":
                 continue
@@ -252,11 +258,14 @@ class ParsedFile:
         for column in DATETIME_COLUMNS:
             if column in frame:
                 frame[column] = frame[column].astype("datetime64[ns]")
-        frame["source"] = "canonical"
+        if not self.partial:
+            frame["source"] = self.source
         return frame.reset_index(drop=True)
 
     def children(self) -> pd.DataFrame:
         """One row per child: the last value given for each detail (blank keeps what is stored)."""
+        if "child_id" not in self.typed:
+            return pd.DataFrame(columns=["child_id"])
         columns = ["child_id", *[c for c in CHILD_COLUMNS if c in self.typed]]
         frame = self.typed[columns]
         children = (
@@ -280,7 +289,13 @@ class ParsedFile:
         return frame.groupby("establishment_id", sort=False).last().reset_index()
 
 
-def parse(text: pd.DataFrame) -> ParsedFile:
+def is_partial(columns) -> bool:
+    """A file with episode_id but without some other required column only updates existing episodes."""
+    present = set(columns)
+    return "episode_id" in present and not set(REQUIRED_COLUMNS) <= present
+
+
+def parse(text: pd.DataFrame, source: str = "canonical") -> ParsedFile:
     """Typed values of every known column; a cell that does not parse becomes missing."""
     header = list(text.columns)
     text = text.loc[:, ~text.columns.duplicated()]
@@ -307,4 +322,4 @@ def parse(text: pd.DataFrame) -> ParsedFile:
         else:
             typed[column] = cells
     frame = pd.DataFrame(typed, index=text.index)
-    return ParsedFile(text=text, typed=frame, header=header)
+    return ParsedFile(text=text, typed=frame, header=header, partial=is_partial(text.columns), source=source)

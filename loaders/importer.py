@@ -1,10 +1,17 @@
-"""Importing one file: read, check every rule, then land it whole or not at all.
+"""Importing files: read, check every rule, then land them whole or not at all.
 
 Both the command line (`python -m loaders import`) and the app's import page
-call `import_file`, so what a data officer sees refused, and why, is the
+call `import_files`, so what a data officer sees refused, and why, is the
 same everywhere. Every call is recorded in `imports` with its messages,
 including refused files and dry runs, so the data-quality page can show the
 history.
+
+Three formats arrive as the same canonical table (domain.md section 3):
+the canonical file itself, the SSDA903 return (`loaders.ssda903`) and a
+police export through a header mapping (`loaders.police`). A file with
+episode_id and only some columns is a partial update of existing episodes.
+An SSDA903 period starting on the day an existing episode of the same child
+started is that episode: it only fills what is blank.
 """
 
 from __future__ import annotations
@@ -16,19 +23,19 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from loaders import canonical, store
-from loaders.schema import Import, ImportMessage
-from loaders.validation import ERROR, WARNING, Message, validate
+from loaders.schema import Episode, Import, ImportMessage
+from loaders.validation import ERROR, WARNING, Message, Origins, validate
 
 FORMATS = ("canonical", "ssda903", "police")
-SUPPORTED_FORMATS = ("canonical",)
+SUPPORTED_FORMATS = FORMATS
 WRITE_CHUNK_ROWS = 20_000
 
 Progress = Callable[[float, str], None]
 
-__all__ = ["FORMATS", "ImportResult", "Message", "import_file"]
+__all__ = ["FORMATS", "ImportResult", "Message", "Prepared", "import_file", "import_files"]
 
 
 @dataclass
@@ -42,6 +49,8 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     import_id: int | None = None
+    # The changes a dry run would make (or a landing made): episode rows with a `change` column.
+    preview: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def errors(self) -> list[Message]:
@@ -59,12 +68,33 @@ class ImportResult:
         )
 
 
-def content_hash(path: Path) -> str:
+def content_hash(*paths: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
+    for path in paths:
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
+
+
+@dataclass
+class Prepared:
+    """Input of any format as the canonical text table, plus the way back to the original cells."""
+
+    text: pd.DataFrame  # canonical columns as text; index = the main file's spreadsheet row
+    origins: Origins
+    source: str = "canonical"
+    messages: list[Message] = field(default_factory=list)  # found while reading or translating
+    join_same_day: bool = False  # SSDA903: an episode of the same child starting that day is the same one
+    full_rows_only: bool = False  # a police export is never a partial update
+
+
+class Unreadable(ValueError):
+    """The input could not be read or translated at all; carries the messages saying why."""
+
+    def __init__(self, messages: list[Message]):
+        super().__init__("; ".join(str(m) for m in messages))
+        self.messages = messages
 
 
 def _record(
@@ -109,56 +139,97 @@ def import_file(
     file_format: str = "canonical",
     *,
     display_name: str | None = None,
+    mapping: str | Path | None = None,
+    mapping_name: str | None = None,
     dry_run: bool = False,
     user: str | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Check a file against every rule and, when it has no errors, land it in one transaction.
+    """One file (canonical or police); see `import_files`."""
+    return import_files(
+        engine,
+        [path],
+        file_format,
+        display_names=[display_name] if display_name else None,
+        mapping=mapping,
+        mapping_name=mapping_name,
+        dry_run=dry_run,
+        user=user,
+        progress=progress,
+    )
 
-    New episode_ids are inserted and known ones updated (never duplicated);
-    rows identical to what is stored are left alone. A file with any error
-    changes no episode. A dry run checks and counts but writes only its
-    `imports` record and messages (outcome `dry_run`, whatever the errors).
+
+def import_files(
+    engine: Engine,
+    paths: list[str | Path],
+    file_format: str = "canonical",
+    *,
+    display_names: list[str] | None = None,
+    mapping: str | Path | None = None,
+    mapping_name: str | None = None,
+    dry_run: bool = False,
+    user: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Check input against every rule and, when it has no errors, land it in one transaction.
+
+    Canonical and police take one file; SSDA903 takes its tables together
+    (CSV files, or one XML return). New episode_ids are inserted and known
+    ones updated (never duplicated); rows identical to what is stored are
+    left alone. Input with any error changes no episode. A dry run checks
+    and counts but writes only its `imports` record and messages (outcome
+    `dry_run`, whatever the errors). `result.preview` lists what changes.
     """
-    if file_format not in SUPPORTED_FORMATS:
-        raise ValueError(f"format {file_format!r} is not yet supported")
-    path = Path(path)
-    name = display_name or path.name
+    if file_format not in FORMATS:
+        raise ValueError(f"unknown format {file_format!r} (expected one of {', '.join(FORMATS)})")
+    paths = [Path(p) for p in paths]
+    names = list(display_names or [p.name for p in paths])
+    if file_format != "ssda903" and len(paths) != 1:
+        raise ValueError(f"the {file_format} format takes one file at a time")
     report = progress or (lambda fraction, stage: None)
     started_at = datetime.now()
-    digest = content_hash(path)
-    file_kind = canonical.file_format_of(path)
-
+    digest = content_hash(*paths)
+    name = ", ".join(names)
+    kind = canonical.file_format_of(paths[0]) if file_format == "canonical" else file_format
     refused = "dry_run" if dry_run else "refused"
+
     report(0.0, "reading")
     try:
-        text = canonical.read_table(path)
-    except canonical.UnreadableFile as error:
-        result = ImportResult(refused, [Message(name, None, None, ERROR, f"cannot read file: {error}")])
+        prepared = _prepare(paths, names, file_format, mapping, mapping_name)
+    except Unreadable as unreadable:
+        result = ImportResult(refused, unreadable.messages)
         with engine.begin() as connection:
-            result.import_id = _record(connection, result, name, digest, file_kind, user, started_at)
+            result.import_id = _record(connection, result, name, digest, kind, user, started_at)
         report(1.0, refused)
         return result
 
     report(0.2, "checking")
-    parsed = canonical.parse(text)
-    messages = validate(parsed, name)
-    result = ImportResult(refused, messages, rows=len(text))
+    parsed = canonical.parse(prepared.text, source=prepared.source)
+    if prepared.full_rows_only:
+        parsed.partial = False
+    found = validate(parsed, names[0])
+    if parsed.partial:
+        found += _unknown_episode_ids(engine, parsed, names[0])
+    messages = prepared.messages + [prepared.origins.relocate(m) for m in found]
+    result = ImportResult(refused, _in_file_order(messages, names), rows=len(prepared.text))
     if result.errors:
         with engine.begin() as connection:
-            result.import_id = _record(connection, result, name, digest, file_kind, user, started_at)
+            result.import_id = _record(connection, result, name, digest, kind, user, started_at)
         report(1.0, refused)
         return result
 
     report(0.4, "comparing with the database")
     episodes = parsed.episodes()
     with engine.begin() as connection:
+        if prepared.join_same_day:
+            episodes = join_same_day(connection, episodes)
         status = store.classify_changes(connection, episodes)
         result.inserted = int((status == "new").sum())
         result.updated = int((status == "updated").sum())
         result.unchanged = int((status == "unchanged").sum())
+        result.preview = episodes.assign(change=status.to_numpy())
         result.outcome = "dry_run" if dry_run else "landed"
-        result.import_id = _record(connection, result, name, digest, file_kind, user, started_at)
+        result.import_id = _record(connection, result, name, digest, kind, user, started_at)
         if not dry_run:
             _write(connection, parsed, episodes[status.ne("unchanged").to_numpy()], result.import_id, report)
             connection.execute(
@@ -166,6 +237,106 @@ def import_file(
             )
     report(1.0, result.outcome)
     return result
+
+
+def _prepare(
+    paths: list[Path], names: list[str], file_format: str, mapping: str | Path | None, mapping_name: str | None
+) -> Prepared:
+    """Read the input of one format into the canonical table."""
+    if file_format == "ssda903":
+        from loaders import ssda903
+
+        return ssda903.prepare(paths, names)
+    if file_format == "police":
+        from loaders import police
+
+        if mapping is None:
+            raise Unreadable([Message(names[0], None, None, ERROR, "a police export needs a mapping file (--mapping)")])
+        return police.prepare(paths[0], names[0], Path(mapping), mapping_name or Path(mapping).name)
+    try:
+        text = canonical.read_table(paths[0])
+    except canonical.UnreadableFile as error:
+        raise Unreadable([Message(names[0], None, None, ERROR, f"cannot read file: {error}")]) from None
+    return Prepared(text, Origins(names[0]))
+
+
+def _in_file_order(messages: list[Message], names: list[str]) -> list[Message]:
+    """Messages file by file (in the order given), whole-file and whole-column ones first, then by row."""
+    order = {n: i for i, n in enumerate(names)}
+    unique = list(dict.fromkeys(messages))  # two periods from one placement share its postcode's message
+    return sorted(unique, key=lambda m: (order.get(m.file, len(order)), m.row or 0))
+
+
+def _unknown_episode_ids(engine: Engine, parsed: canonical.ParsedFile, name: str) -> list[Message]:
+    """A partial update may only change episodes that exist: refuse the rows whose id is unknown."""
+    ids = parsed.text["episode_id"].dropna()
+    with engine.connect() as connection:
+        known = store.existing_episodes(connection, ids.unique().tolist(), []).index
+    missing = sorted(c for c in canonical.REQUIRED_COLUMNS if c not in parsed.text.columns)
+    why = f"a file without {', '.join(missing)} only updates episodes already imported"
+    return [
+        Message(name, int(row), "episode_id", ERROR, f"episode_id '{value}' is not in the database ({why})")
+        for row, value in ids[~ids.isin(known)].items()
+    ]
+
+
+def join_same_day(connection: Connection, episodes: pd.DataFrame) -> pd.DataFrame:
+    """Give each incoming episode the id of an existing episode of the same child starting the same day.
+
+    Another source (a police export) may already hold the event an SSDA903
+    period records. The stored episode keeps every value it has, including
+    its richer times and its source; the incoming row only fills blanks
+    (a datetime with its date-only flag, a postcode with its facts).
+    Re-importing the same 903 period finds its own id and updates as usual.
+    """
+    table = Episode.__table__
+    children = episodes["child_id"].dropna().unique().tolist()
+    parts = []
+    for start in range(0, len(children), 900):
+        query = select(table.c.episode_id, table.c.child_id, table.c.reported_at).where(
+            table.c.child_id.in_(children[start : start + 900])
+        )
+        parts.append(pd.DataFrame(connection.execute(query).all(), columns=["episode_id", "child_id", "reported_at"]))
+    stored = pd.concat(parts) if parts else pd.DataFrame(columns=["episode_id", "child_id", "reported_at"])
+    stored = stored[~stored["episode_id"].isin(episodes["episode_id"])]
+    if stored.empty:
+        return episodes
+    stored["day"] = pd.to_datetime(stored["reported_at"]).dt.normalize()
+    stored = stored.sort_values(["reported_at", "episode_id"]).drop_duplicates(["child_id", "day"])
+    incoming = episodes.assign(day=pd.to_datetime(episodes["reported_at"]).dt.normalize())
+    matched = incoming.merge(
+        stored[["child_id", "day", "episode_id"]].rename(columns={"episode_id": "stored_id"}),
+        on=["child_id", "day"],
+        how="left",
+    )["stored_id"].to_numpy()
+    joined = pd.notna(matched)
+    if not joined.any():
+        return episodes
+    episodes = episodes.copy()
+    index = episodes.index[joined]
+    episodes.loc[index, "episode_id"] = matched[joined]
+    columns = [c for c in episodes.columns if c != "episode_id"]
+    before = store.existing_episodes(connection, matched[joined].tolist(), columns).reindex(matched[joined])
+    before.index = index
+    dtypes = episodes.dtypes
+    merged = {}
+    for column in columns:
+        values = episodes[column].astype(object)
+        values.loc[index] = before[column].astype(object).where(_stored_wins(before, column), values.loc[index])
+        merged[column] = values.astype(dtypes[column])
+    return episodes.assign(**merged)
+
+
+def _stored_wins(before: pd.DataFrame, column: str) -> pd.Series:
+    """Where the stored value is kept: given, or (for a flag or postcode fact) its datetime or postcode is."""
+    if column.endswith("_date_only"):
+        return before[column.removesuffix("_date_only")].notna()
+    for prefix in ("from", "found"):
+        if column.startswith(f"{prefix}_") and f"{prefix}_postcode" in before:
+            return before[f"{prefix}_postcode"].notna()
+    if column == "source":
+        return pd.Series(True, index=before.index)
+    return before[column].notna()
 
 
 def _write(

@@ -10,6 +10,7 @@ refused?" has one place to look.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -107,7 +108,9 @@ def _present(parsed: ParsedFile, columns: Iterable[str]) -> list[str]:
 
 @rule(ERROR, REQUIRED_COLUMNS, "required column is missing")
 def required_column_missing(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
-    """A required column is not in the header at all."""
+    """A required column is not in the header at all (a partial update, with episode_id, needs only that)."""
+    if parsed.partial:
+        return
     for column in REQUIRED_COLUMNS:
         if column not in parsed.text.columns:
             yield Finding([None], column, ["required column is missing"])
@@ -237,6 +240,24 @@ def aged_18_or_over(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     yield from _finding(age >= 18, "date_of_birth", "child is 18 or over at reported_at (aged ", age, ")")
 
 
+@rule(ERROR, ("reported_at", "date_of_birth"), "reported_at '<value>' is before date_of_birth '<value>'")
+def reported_before_birth(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
+    """A child cannot go missing before being born (the SSDA903 validator's rule 586)."""
+    if not {"date_of_birth", "reported_at"} <= set(parsed.text.columns):
+        return
+    typed, text = parsed.typed, parsed.text
+    bad = typed["reported_at"].dt.normalize() < typed["date_of_birth"]
+    yield from _finding(
+        bad,
+        "reported_at",
+        "reported_at '",
+        text["reported_at"],
+        "' is before date_of_birth '",
+        text["date_of_birth"],
+        "'",
+    )
+
+
 @rule(ERROR, POSTCODE_COLUMNS, "malformed postcode '<value>'")
 def malformed_postcode(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """A postcode that does not have the shape of a UK postcode (e.g. B23 6AA)."""
@@ -338,3 +359,43 @@ def validate(parsed: ParsedFile, file_name: str, now: datetime | None = None) ->
                 )
     keyed.sort(key=lambda pair: pair[0])
     return [message for _, message in keyed]
+
+
+# ---- naming the cell a data officer has -------------------------------------------------------
+
+CANONICAL_DATE_HINT = "(expected YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM)"
+
+
+@dataclass
+class Origins:
+    """Where each cell of a translated table came from (SSDA903 tables, a police export).
+
+    The rules run on the canonical columns; `relocate` turns each message
+    back into the file, spreadsheet row and column name the data officer
+    sees. `cells` holds, for a canonical column filled from another file
+    (the 903 header or episodes table), that file, row and column per row.
+    """
+
+    file: str
+    columns: dict[str, str] = field(default_factory=dict)  # canonical -> original column name
+    cells: dict[str, pd.DataFrame] = field(default_factory=dict)  # canonical -> file, row, column by row
+    value_hints: dict[str, str] = field(default_factory=dict)  # canonical -> added to "unknown value" texts
+    date_hint: str | None = None  # replaces the canonical date formats in "unparseable date" texts
+    derived: tuple[str, ...] = ()  # canonical columns made up here (903 episode_id): named as such in texts
+
+    def relocate(self, message: Message) -> Message:
+        column, row, file = message.column, message.row, self.file
+        text = message.text
+        located = self.cells.get(column) if column else None
+        original = self.columns.get(column, column) if column else column
+        if located is not None and row is not None and row in located.index and pd.notna(located.at[row, "file"]):
+            file, original = located.at[row, "file"], located.at[row, "column"]
+            row = int(located.at[row, "row"])
+        if self.date_hint and CANONICAL_DATE_HINT in text:
+            text = text.replace(CANONICAL_DATE_HINT, self.date_hint)
+        if column in self.value_hints and text.startswith("unknown value"):
+            text = f"{text}; {self.value_hints[column]}"
+        for canonical_name, name in self.columns.items():
+            if name != canonical_name and canonical_name in text and canonical_name not in self.derived:
+                text = re.sub(rf"\b{canonical_name}\b", name.replace("\\", "\\\\"), text)
+        return Message(file, row, original, message.severity, text)

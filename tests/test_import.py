@@ -207,8 +207,8 @@ def test_cli_lands_then_refuses(engine):
     [
         (["import"], "the following arguments are required: FILE"),
         (["import", str(CLEAN), "--format", "xml"], "invalid choice: 'xml'"),
-        (["import", str(CLEAN), "--format", "ssda903"], "not yet supported"),
-        (["import", str(CLEAN), "--format", "police"], "not yet supported"),
+        (["import", str(CLEAN), "--format", "police"], "--format police needs --mapping FILE"),
+        (["import", str(CLEAN), "--format", "police", "--mapping", "no_map.toml"], "no such file: no_map.toml"),
         (["import", str(CLEAN), "--mapping", "map.csv"], "--mapping applies only to --format police"),
         (["import", "no_such_file.csv"], "no such file: no_such_file.csv"),
         ([], "required: COMMAND"),

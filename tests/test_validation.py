@@ -39,7 +39,7 @@ def messages_for(tmp_path, rows: list[dict]) -> list[str]:
 
 # (rule, rows, exact messages)
 BAD_CASES = [
-    ("required_column_missing", [{"category": DROP}], ["f.csv::category: error: required column is missing"]),
+    ("required_column_missing", [{"episode_id": DROP}], ["f.csv::episode_id: error: required column is missing"]),
     ("duplicate_column", [{" Category ": "absent"}], ["f.csv::category: error: column appears more than once"]),
     ("required_blank", [{"child_id": ""}], ["f.csv:2:child_id: error: required field is blank"]),
     ("required_blank", [{}, {"reported_at": "  "}], ["f.csv:3:reported_at: error: required field is blank"]),
@@ -80,6 +80,8 @@ BAD_CASES = [
      ["f.csv:2:date_of_birth: error: child is 18 or over at reported_at (aged 18)"]),
     ("aged_18_or_over", [{"date_of_birth": "01/01/1980"}],
      ["f.csv:2:date_of_birth: error: child is 18 or over at reported_at (aged 35)"]),
+    ("reported_before_birth", [{"date_of_birth": "2015-03-02"}],
+     ["f.csv:2:reported_at: error: reported_at '2015-03-01 14:30' is before date_of_birth '2015-03-02'"]),
     ("malformed_postcode", [{"from_postcode": "B23 6A"}], ["f.csv:2:from_postcode: error: malformed postcode 'B23 6A'"]),
     ("malformed_postcode", [{"found_postcode": "not known"}], ["f.csv:2:found_postcode: error: malformed postcode 'not known'"]),
     ("duplicate_episode_id", [{}, {}, {"episode_id": "E0001"}],
@@ -127,6 +129,12 @@ def test_good_value_passes(tmp_path, column, value):
     if column == "rhi_outcome" and not value:
         row["rhi_completed_at"] = ""
     assert messages_for(tmp_path, [row]) == []
+
+
+def test_partial_update_needs_only_episode_id(tmp_path):
+    """A file with episode_id and some columns (e.g. a return-interview tracker) is a partial update."""
+    rows = [{c: DROP for c in ("child_id", "category", "reported_at", "missing_from")}]
+    assert messages_for(tmp_path, rows) == []
 
 
 def test_consistent_child_details_across_rows_pass(tmp_path):
