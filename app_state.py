@@ -495,7 +495,7 @@ def sidebar(page: object | None = None) -> None:
                     f.label, options[f.key], key=f"filter_{f.key}", placeholder="All",
                     format_func=lambda value, key=f.key: option_label(key, value, names), on_change=_clear_notes,
                 )  # fmt: skip
-            st.button("Clear filters", on_click=_clear_filters, disabled=not active)
+            st.button("Clear filters", key="clear_filters", on_click=_clear_filters, disabled=not active)
     for note in st.session_state.get(NOTES_KEY, []):
         st.sidebar.warning(f"From the link: {note}")
     _write_url(current_view())

@@ -1,0 +1,277 @@
+"""The view in the URL: period presets, filters checked against their values, meeting mode.
+
+Pure cases first (tables of cases), then the real app through AppTest on the
+tiny database of tests/test_app.py: a URL sets the widgets and the numbers,
+the widgets write the URL back, meeting mode comes from the URL.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+import app_state
+from app_state import Period
+from tests.app_support import app_as, run_page
+from tests.test_app import database_url  # noqa: F401  (fixture)
+
+OPTIONS = app_state.filter_options(("EST1", "EST2"))
+LATEST = date(2016, 3, 31)
+TODAY = date(2026, 11, 23)
+
+# ---- presets ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("latest", "today", "expected"),
+    [
+        (date(2016, 3, 31), TODAY, (date(2016, 3, 1), date(2016, 3, 31))),
+        (date(2015, 3, 28), TODAY, (date(2015, 3, 1), date(2015, 3, 31))),
+        (date(2026, 11, 20), TODAY, (date(2026, 10, 1), date(2026, 10, 31))),  # this month is not over
+        (date(2026, 10, 2), TODAY, (date(2026, 10, 1), date(2026, 10, 31))),
+        (None, date(2026, 1, 5), (date(2025, 12, 1), date(2025, 12, 31))),
+    ],
+)
+def test_last_full_month_is_capped_by_today_and_by_the_data(latest, today, expected):
+    month = app_state.last_full_month(latest, today)
+    assert (month.start, month.end) == expected
+
+
+@pytest.mark.parametrize(
+    ("preset", "latest", "expected"),
+    [
+        ("last_month", date(2016, 3, 31), (date(2016, 3, 1), date(2016, 3, 31))),
+        ("last_month", date(2016, 2, 3), (date(2016, 2, 1), date(2016, 2, 29))),
+        ("last_quarter", date(2016, 3, 31), (date(2016, 1, 1), date(2016, 3, 31))),
+        ("last_quarter", date(2016, 2, 10), (date(2015, 10, 1), date(2015, 12, 31))),
+        ("last_quarter", date(2015, 1, 10), (date(2014, 10, 1), date(2014, 12, 31))),
+        ("last_quarter", date(2015, 8, 1), (date(2015, 4, 1), date(2015, 6, 30))),
+        ("last_12_months", date(2016, 3, 31), (date(2015, 4, 1), date(2016, 3, 31))),
+        ("last_12_months", date(2015, 12, 1), (date(2015, 1, 1), date(2015, 12, 31))),
+        ("financial_year", date(2016, 3, 31), (date(2015, 4, 1), date(2016, 3, 31))),
+        ("financial_year", date(2016, 2, 1), (date(2014, 4, 1), date(2015, 3, 31))),
+        ("financial_year", date(2015, 10, 9), (date(2014, 4, 1), date(2015, 3, 31))),
+        ("financial_year", date(2015, 4, 9), (date(2014, 4, 1), date(2015, 3, 31))),
+    ],
+)
+def test_preset_periods_are_whole_months(preset, latest, expected):
+    period = app_state.preset_period(preset, latest, TODAY)
+    assert (period.start, period.end) == expected
+
+
+def test_unknown_preset_is_refused_by_the_pure_function():
+    with pytest.raises(ValueError):
+        app_state.preset_period("last_decade", LATEST, TODAY)
+
+
+def test_meeting_period_is_the_last_full_month_against_the_month_before():
+    month = app_state.meeting_period(date(2016, 3, 12), TODAY)
+    assert (month.start, month.end) == (date(2016, 3, 1), date(2016, 3, 31))
+    before = app_state.previous_period(month)
+    assert (before.start, before.end) == (date(2016, 2, 1), date(2016, 2, 29))
+
+
+@pytest.mark.parametrize(
+    ("params", "expected_preset", "expected_period", "notes"),
+    [
+        ({}, "last_12_months", (date(2015, 4, 1), date(2016, 3, 31)), 0),
+        ({"period": "last_quarter"}, "last_quarter", (date(2016, 1, 1), date(2016, 3, 31)), 0),
+        ({"period": "financial_year"}, "financial_year", (date(2015, 4, 1), date(2016, 3, 31)), 0),
+        # dates that match a preset are shown as that preset
+        ({"from": "2016-03-01", "to": "2016-03-31"}, "last_month", (date(2016, 3, 1), date(2016, 3, 31)), 0),
+        # dates win over a preset that no longer gives them (new data landed since the link was copied)
+        (
+            {"from": "2016-01-01", "to": "2016-01-31", "period": "last_month"},
+            "custom",
+            (date(2016, 1, 1), date(2016, 1, 31)),
+            0,
+        ),
+        ({"from": "2015-06-03", "to": "2015-06-09"}, "custom", (date(2015, 6, 3), date(2015, 6, 9)), 0),
+        ({"period": "last_century"}, "last_12_months", (date(2015, 4, 1), date(2016, 3, 31)), 1),
+        ({"from": "2016-13-01", "to": "2016-03-31"}, "last_12_months", (date(2015, 4, 1), date(2016, 3, 31)), 1),
+        (
+            {"from": "2016-04-01", "to": "2016-03-01", "period": "last_month"},
+            "last_month",
+            (date(2016, 3, 1), date(2016, 3, 31)),
+            1,
+        ),
+        ({"period": ["last_quarter", "last_month"]}, "last_quarter", (date(2016, 1, 1), date(2016, 3, 31)), 0),
+    ],
+)
+def test_period_from_the_url(params, expected_preset, expected_period, notes):
+    preset, period, found_notes = app_state.period_from_view_params(params, LATEST, TODAY)
+    assert (preset, (period.start, period.end), len(found_notes)) == (expected_preset, expected_period, notes)
+
+
+# ---- filters ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "expected", "notes"),
+    [
+        ({}, {}, 0),
+        ({"category": "missing"}, {"category": ["missing"]}, 0),
+        ({"category": ["missing", "absent"]}, {"category": ["missing", "absent"]}, 0),
+        ({"category": "missing,absent"}, {"category": ["missing", "absent"]}, 0),
+        ({"category": ["MISSING", "missing", " Absent "]}, {"category": ["missing", "absent"]}, 0),
+        ({"category": "vanished"}, {}, 1),
+        ({"category": "missing,vanished,gone"}, {"category": ["missing"]}, 2),
+        ({"category": ""}, {}, 0),
+        ({"missing_from": "care", "sex": "female"}, {"missing_from": ["care"], "sex": ["female"]}, 0),
+        ({"sex": "not known"}, {"sex": ["Not known"]}, 0),
+        ({"locality": "West & Central"}, {"locality": ["West & Central"]}, 0),
+        ({"locality": ["east", "Out of area"]}, {"locality": ["East", "Out of area"]}, 0),
+        ({"locality": "Atlantis"}, {}, 1),
+        ({"out_of_area": "Y"}, {"out_of_area": ["yes"]}, 0),
+        ({"cse_concern": ["true", "0"]}, {"cse_concern": ["yes", "no"]}, 0),
+        ({"cce_concern": "maybe"}, {}, 1),
+        ({"establishment_id": "EST2"}, {"establishment_id": ["EST2"]}, 0),
+        ({"establishment_id": "EST9"}, {}, 1),
+        ({"age_band": ["13-15", "16-17"]}, {"age_band": ["13-15", "16-17"]}, 0),
+        ({"ethnic_group": "Asian,Black"}, {"ethnic_group": ["Asian", "Black"]}, 0),
+        ({"police_risk": "no_apparent_risk"}, {"police_risk": ["no_apparent_risk"]}, 0),
+        ({"placement_type": "residential"}, {"placement_type": ["residential"]}, 0),
+        # a filter key that is not in the sidebar, and parameters that are not filters at all
+        ({"rag": "red"}, {}, 1),
+        ({"child": "C1", "from": "2015-01-01", "embed": "true"}, {}, 0),
+        ({"category": "<script>alert(1)</script>"}, {}, 1),
+    ],
+)
+def test_filters_from_the_url_are_checked(params, expected, notes):
+    filters, found_notes = app_state.filters_from_params(params, OPTIONS)
+    assert filters == expected
+    assert len(found_notes) == notes
+
+
+def test_notes_never_carry_markdown_or_markup_from_the_url():
+    _, notes = app_state.filters_from_params({"category": "[x](http://example.org)<b>"}, OPTIONS)
+    assert notes and all(c not in notes[0] for c in "[]()<>") and "http:" not in notes[0]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected", "notes"),
+    [({}, False, 0), ({"meeting": "1"}, True, 0), ({"meeting": "true"}, True, 0), ({"meeting": "0"}, False, 0),
+     ({"meeting": "please"}, False, 1), ({"meeting": ["1"]}, True, 0)],
+)  # fmt: skip
+def test_meeting_from_the_url(params, expected, notes):
+    meeting, found = app_state.meeting_from_params(params)
+    assert (meeting, len(found)) == (expected, notes)
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        app_state.View("last_12_months", Period(date(2015, 4, 1), date(2016, 3, 31)), {}, False),
+        app_state.View("last_month", Period(date(2016, 3, 1), date(2016, 3, 31)), {"category": ["missing"]}, True),
+        app_state.View(
+            "custom",
+            Period(date(2015, 6, 3), date(2015, 6, 9)),
+            {"locality": ["West & Central", "Not known"], "out_of_area": ["yes"], "establishment_id": ["EST1"]},
+            False,
+        ),
+    ],
+)
+def test_a_view_survives_the_round_trip_through_its_url(view):
+    assert app_state.view_from_params(app_state.view_params(view), LATEST, OPTIONS, TODAY) == view
+
+
+def test_every_sidebar_filter_is_a_select_episodes_key():
+    from metrics.filters import FILTER_KEYS
+
+    assert {f.key for f in app_state.SIDEBAR_FILTERS} <= set(FILTER_KEYS)
+    assert [f.key for f in app_state.SIDEBAR_FILTERS] == [
+        "category", "missing_from", "locality", "placement_type", "establishment_id", "out_of_area",
+        "sex", "ethnic_group", "age_band", "police_risk", "cse_concern", "cce_concern",
+    ]  # fmt: skip
+
+
+# ---- the app --------------------------------------------------------------------
+
+PAGE = "app_pages/data_quality.py"
+MARCH = {"from": "2015-03-01", "to": "2015-03-31"}
+
+
+def episodes_shown(at) -> str:
+    return {m.label: m.value for m in at.metric}["Episodes in the period"]
+
+
+def query(at, key):
+    value = at.query_params.get(key)
+    return [value] if isinstance(value, str) else value
+
+
+@pytest.mark.usefixtures("database_url")
+def test_a_url_with_filters_sets_the_widgets_and_the_numbers():
+    everything = run_page(PAGE, params=MARCH)
+    filtered = run_page(PAGE, params={**MARCH, "category": "missing,absent", "missing_from": "care"})
+    assert (episodes_shown(everything), episodes_shown(filtered)) == ("6", "4")  # E1-E4 (care), not E5 (home)
+    assert filtered.multiselect(key="filter_category").value == ["missing", "absent"]
+    assert filtered.multiselect(key="filter_missing_from").value == ["care"]
+    assert query(filtered, "category") == ["missing", "absent"]
+    assert query(filtered, "period") == ["last_month"]
+    assert not filtered.sidebar.warning
+
+
+@pytest.mark.usefixtures("database_url")
+def test_invalid_values_in_the_url_are_dropped_with_a_note():
+    at = run_page(PAGE, params={**MARCH, "category": "missing,vanished", "sex": "robot", "meeting": "maybe"})
+    assert episodes_shown(at) == "3"
+    assert at.multiselect(key="filter_sex").value == []
+    notes = " ".join(w.value for w in at.sidebar.warning)
+    assert "vanished" in notes and "robot" in notes and "Meeting mode" in notes
+    assert query(at, "category") == ["missing"]
+    assert "sex" not in at.query_params
+
+
+@pytest.mark.usefixtures("database_url")
+def test_changing_a_filter_changes_the_numbers_and_the_url():
+    at = run_page(PAGE, params=MARCH)
+    at.multiselect(key="filter_category").set_value(["away"]).run()
+    assert episodes_shown(at) == "1"
+    assert query(at, "category") == ["away"]
+    at.button(key="clear_filters").click().run()
+    assert episodes_shown(at) == "6"
+    assert "category" not in at.query_params
+
+
+@pytest.mark.usefixtures("database_url")
+def test_choosing_a_preset_sets_the_dates_and_editing_a_date_makes_it_custom():
+    at = run_page(PAGE, params=MARCH)
+    at.selectbox(key="period_preset").set_value("last_quarter").run()
+    assert (at.date_input(key="period_from").value, at.date_input(key="period_to").value) == (
+        date(2015, 1, 1),
+        date(2015, 3, 31),
+    )
+    assert episodes_shown(at) == "8"
+    at.date_input(key="period_from").set_value(date(2015, 3, 10)).run()
+    assert at.selectbox(key="period_preset").value == "custom"
+    assert episodes_shown(at) == "4"  # E3 to E6
+    assert query(at, "period") == ["custom"]
+
+
+@pytest.mark.usefixtures("database_url")
+def test_meeting_mode_from_the_url_shows_the_last_full_month_big_without_controls():
+    at = run_page(PAGE, params={"from": "2014-04-01", "to": "2015-03-31", "meeting": "1", "category": "missing"})
+    assert at.toggle(key="meeting").value is True
+    assert episodes_shown(at) == "3"  # March 2015 (the latest month of the data), missing only
+    assert not at.sidebar.date_input and not at.sidebar.multiselect
+    assert not at.get("download_button")
+    assert not at.expander
+    assert query(at, "meeting") == ["1"] and query(at, "category") == ["missing"]
+    # switching it off brings back the sidebar's own period and the filters kept while hidden
+    at.toggle(key="meeting").set_value(False).run()
+    assert at.multiselect(key="filter_category").value == ["missing"]
+    assert at.date_input(key="period_from").value == date(2014, 4, 1)
+    assert "meeting" not in at.query_params
+    assert episodes_shown(at) == "5"  # E1-E3, E7, E8
+
+
+@pytest.mark.usefixtures("database_url")
+def test_meeting_mode_switch_in_the_sidebar():
+    at = app_as("analyst", MARCH)
+    at.run()
+    at.toggle(key="meeting").set_value(True).run()
+    assert not at.exception
+    assert query(at, "meeting") == ["1"]
+    assert not at.sidebar.date_input
