@@ -12,8 +12,22 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, bindparam, func, select, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Float,
+    MetaData,
+    Table,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.types import TypeEngine
 
 from loaders.schema import Child, Episode, Establishment
 
@@ -42,28 +56,140 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*columns)]
 
 
-def _upsert(connection: Connection, table: Table, frame: pd.DataFrame, key: str, keep_known: Iterable[str] = ()) -> None:
+def _driver_values(values: pd.Series, column_type: TypeEngine, dialect: str) -> list:
+    """One column as the plain values the database driver takes (None for every missing value).
+
+    What SQLAlchemy's per-value type processors would send, done for the whole
+    column at once: those processors were most of a large import's time.
+    SQLite stores datetimes as SQLAlchemy's text form, booleans as 0/1.
+    """
+    if isinstance(column_type, (DateTime, Date)):
+        stamps = pd.to_datetime(values).to_numpy(dtype="datetime64[us]")
+        missing = np.isnat(stamps)
+        if isinstance(column_type, DateTime):
+            text = np.datetime_as_string(stamps, unit="us")  # 2015-03-01T14:30:00.000000
+            if dialect == "sqlite" and len(text):
+                as_chars = text.view(np.uint32).reshape(len(text), -1)
+                as_chars[:, 10] = ord(" ")  # SQLAlchemy's SQLite form: 2015-03-01 14:30:00.000000
+        else:
+            text = np.datetime_as_string(stamps, unit="D")
+        out = text.astype(object)
+        out[missing] = None
+        return out.tolist()
+    out = values.astype(object).where(values.notna(), None)
+    if isinstance(column_type, Boolean):
+        convert = int if dialect == "sqlite" else bool
+        return [None if v is None else convert(bool(v)) for v in out.tolist()]
+    if isinstance(column_type, Float):
+        return [None if v is None else float(v) for v in out.tolist()]
+    return out.tolist()
+
+
+def _driver_rows(frame: pd.DataFrame, table: Table, dialect: str) -> list[tuple]:
+    """The frame's rows as tuples of driver values, in the frame's column order."""
+    columns = [_driver_values(frame[name], table.c[name].type, dialect) for name in frame.columns]
+    return list(zip(*columns))
+
+
+def _with_defaults(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Add the columns the frame lacks that have a scalar default, as SQLAlchemy's insert would."""
+    extra = {
+        c.name: c.default.arg
+        for c in table.columns
+        if c.name not in frame.columns and c.default is not None and c.default.is_scalar
+    }
+    return frame.assign(**extra) if extra else frame
+
+
+def _conflict_updates(statement, table: Table, columns: list[str], keep_known: set[str], keep_stored: bool) -> dict:
+    """The SET clause: the new value, or coalesce(new, stored), or with `keep_stored` coalesce(stored, new)."""
+    if keep_stored:
+        return {c: func.coalesce(table.c[c], statement.excluded[c]) for c in columns}
+    return {
+        c: (func.coalesce(statement.excluded[c], table.c[c]) if c in keep_known else statement.excluded[c])
+        for c in columns
+    }
+
+
+def _upsert(
+    connection: Connection,
+    table: Table,
+    frame: pd.DataFrame,
+    key: str,
+    keep_known: Iterable[str] = (),
+    keep_stored: bool = False,
+) -> None:
     """Insert rows, or update the given columns of rows whose key exists.
 
     Columns named in `keep_known` keep their stored value when the new one is
-    blank (a later file that does not know a child's sex does not erase it).
+    blank (a later file that does not know a child's sex does not erase it);
+    with `keep_stored` a stored value is never replaced, only a blank filled.
+    SQLite gets one prepared statement run over plain tuples; PostgreSQL a
+    COPY into a temporary table and one INSERT ... SELECT (COPY is many times
+    faster than row-by-row inserts there). A frame repeating a key takes the
+    row-by-row path, so later rows still win as they always did.
     """
     if frame.empty:
         return
     columns = [c for c in frame.columns if c != key]
     keep_known = set(keep_known)
-    for start in range(0, len(frame), CHUNK_ROWS):
-        chunk = frame.iloc[start : start + CHUNK_ROWS]
-        statement = _insert(connection, table)
-        if columns:
-            updates = {
-                c: (func.coalesce(statement.excluded[c], table.c[c]) if c in keep_known else statement.excluded[c])
-                for c in columns
-            }
-            statement = statement.on_conflict_do_update(index_elements=[key], set_=updates)
-        else:
-            statement = statement.on_conflict_do_nothing(index_elements=[key])
-        connection.execute(statement, _records(chunk))
+    dialect = connection.dialect.name
+    if dialect == "postgresql" and not frame[key].duplicated().any():
+        _copy_upsert(connection, table, frame, key, columns, keep_known, keep_stored)
+        return
+    rows_frame = _with_defaults(frame, table)
+    statement = _insert(connection, table).values({c: bindparam(c) for c in rows_frame.columns})
+    if columns:
+        statement = statement.on_conflict_do_update(
+            index_elements=[key], set_=_conflict_updates(statement, table, columns, keep_known, keep_stored)
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=[key])
+    compiled = statement.compile(dialect=connection.dialect)
+    if dialect == "sqlite" and compiled.positiontup is not None:
+        ordered = rows_frame[list(compiled.positiontup)]
+        for start in range(0, len(ordered), CHUNK_ROWS * 20):
+            rows = _driver_rows(ordered.iloc[start : start + CHUNK_ROWS * 20], table, dialect)
+            connection.exec_driver_sql(compiled.string, rows)
+        return
+    for start in range(0, len(frame), CHUNK_ROWS):  # any other database: SQLAlchemy does the typing
+        connection.execute(statement, _records(rows_frame.iloc[start : start + CHUNK_ROWS]))
+
+
+def _copy_upsert(
+    connection: Connection,
+    table: Table,
+    frame: pd.DataFrame,
+    key: str,
+    columns: list[str],
+    keep_known: set[str],
+    keep_stored: bool,
+) -> None:
+    """PostgreSQL: COPY the rows into a temporary table, then one INSERT ... SELECT ... ON CONFLICT."""
+    frame = _with_defaults(frame, table)
+    names = list(frame.columns)
+    staging_name = f"incoming_{table.name}"
+    staging = Table(staging_name, MetaData(), *[Column(c, table.c[c].type) for c in names])
+    column_list = ", ".join(f'"{c}"' for c in names)
+    connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{staging_name}"')
+    connection.exec_driver_sql(
+        f'CREATE TEMPORARY TABLE "{staging_name}" AS SELECT {column_list} FROM "{table.name}" WITH NO DATA'
+    )
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{staging_name}" ({column_list}) FROM STDIN') as copy:
+        for start in range(0, len(frame), CHUNK_ROWS * 20):
+            for row in _driver_rows(frame.iloc[start : start + CHUNK_ROWS * 20], table, "postgresql"):
+                copy.write_row(row)
+    cursor.close()
+    statement = postgresql.insert(table).from_select(names, select(*[staging.c[c] for c in names]))
+    if columns:
+        statement = statement.on_conflict_do_update(
+            index_elements=[key], set_=_conflict_updates(statement, table, columns, keep_known, keep_stored)
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=[key])
+    connection.execute(statement)
+    connection.exec_driver_sql(f'DROP TABLE "{staging_name}"')
 
 
 def upsert_children(connection: Connection, children: pd.DataFrame) -> None:
@@ -73,7 +199,9 @@ def upsert_children(connection: Connection, children: pd.DataFrame) -> None:
 
 def upsert_establishments(connection: Connection, establishments: pd.DataFrame) -> None:
     """establishments: establishment_id plus establishment_name (blank keeps what is known)."""
-    _upsert(connection, Establishment.__table__, establishments, "establishment_id", keep_known=set(establishments.columns))
+    _upsert(
+        connection, Establishment.__table__, establishments, "establishment_id", keep_known=set(establishments.columns)
+    )
 
 
 def upsert_episodes(connection: Connection, episodes: pd.DataFrame, fill_blanks_only: bool = False) -> None:
@@ -87,21 +215,7 @@ def upsert_episodes(connection: Connection, episodes: pd.DataFrame, fill_blanks_
     if not REQUIRED_EPISODE_COLUMNS <= set(episodes.columns):
         update_episodes(connection, episodes, fill_blanks_only=fill_blanks_only)
         return
-    keep_known = set(episodes.columns) if fill_blanks_only else ()
-    if fill_blanks_only:
-        # A stored value wins: coalesce(stored, new) rather than coalesce(new, stored).
-        table = Episode.__table__
-        columns = [c for c in episodes.columns if c != "episode_id"]
-        for start in range(0, len(episodes), CHUNK_ROWS):
-            chunk = episodes.iloc[start : start + CHUNK_ROWS]
-            statement = _insert(connection, table)
-            statement = statement.on_conflict_do_update(
-                index_elements=["episode_id"],
-                set_={c: func.coalesce(table.c[c], statement.excluded[c]) for c in columns},
-            )
-            connection.execute(statement, _records(chunk))
-        return
-    _upsert(connection, Episode.__table__, episodes, "episode_id", keep_known=keep_known)
+    _upsert(connection, Episode.__table__, episodes, "episode_id", keep_stored=fill_blanks_only)
 
 
 def update_episodes(connection: Connection, episodes: pd.DataFrame, fill_blanks_only: bool = False) -> None:
@@ -124,18 +238,35 @@ def update_episodes(connection: Connection, episodes: pd.DataFrame, fill_blanks_
 
 
 def existing_episodes(connection: Connection, episode_ids: Iterable[str], columns: Iterable[str]) -> pd.DataFrame:
-    """The stored values of these columns for the ids that exist, indexed by episode_id."""
+    """The stored values of these columns for the ids that exist, indexed by episode_id.
+
+    The ids go into a temporary table joined to episodes (COPY on PostgreSQL):
+    one query, where batches of ids in IN (...) lists took seconds per 100,000.
+    """
     table = Episode.__table__
     columns = [c for c in columns if c != "episode_id"]
     ids = list(dict.fromkeys(episode_ids))
-    parts = []
-    for start in range(0, len(ids), 900):  # SQLite allows about 999 bound parameters
-        batch = ids[start : start + 900]
-        query = select(table.c.episode_id, *[table.c[c] for c in columns]).where(table.c.episode_id.in_(batch))
-        parts.append(pd.DataFrame(connection.execute(query).all(), columns=["episode_id", *columns]))
-    if not parts:
+    if not ids:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="episode_id"))
-    return pd.concat(parts).set_index("episode_id")
+    staging = Table("incoming_episode_ids", MetaData(), Column("episode_id", table.c.episode_id.type, primary_key=True))
+    connection.exec_driver_sql('DROP TABLE IF EXISTS "incoming_episode_ids"')
+    connection.exec_driver_sql('CREATE TEMPORARY TABLE "incoming_episode_ids" (episode_id VARCHAR(64) PRIMARY KEY)')
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy('COPY "incoming_episode_ids" (episode_id) FROM STDIN') as copy:
+            for episode_id in ids:
+                copy.write_row((str(episode_id),))
+        cursor.close()
+    else:
+        connection.exec_driver_sql(
+            'INSERT INTO "incoming_episode_ids" (episode_id) VALUES (?)', [(str(i),) for i in ids]
+        )
+    query = select(table.c.episode_id, *[table.c[c] for c in columns]).join(
+        staging, staging.c.episode_id == table.c.episode_id
+    )
+    stored = pd.DataFrame(connection.execute(query).all(), columns=["episode_id", *columns])
+    connection.exec_driver_sql('DROP TABLE "incoming_episode_ids"')
+    return stored.set_index("episode_id")
 
 
 def classify_changes(connection: Connection, episodes: pd.DataFrame) -> pd.Series:
