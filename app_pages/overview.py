@@ -1,13 +1,20 @@
-"""Overview: this period against the one before, for the monthly meeting's big screen."""
+"""Overview: this period against the one before, for the monthly meeting's big screen:
+headline numbers, the last 12 months by category, and where children go missing from."""
 
 import pandas as pd
 import streamlit as st
 
+import app_display
 import app_state
-from metrics.bands import duration_bands, repeat_bands
+from charts.bars import place_chart
+from charts.lines import trend_chart
+from charts.titles import source_line, subtitle_text
 from metrics.filters import select_episodes
+from metrics.hotspots import hotspots
 from metrics.return_interviews import return_interviews
 from metrics.tables import headline_counts
+from metrics.trend import last_months, trend
+from metrics.triggers import triggers
 
 # (label, headline key, help)
 COUNTS = (
@@ -15,6 +22,7 @@ COUNTS = (
     ("Children", "children", "Distinct children with an episode in the period."),
     ("Persistent runaways", "persistent_runaways", "Children with 4 or more episodes in the period."),
     ("Open episodes", "open_episodes", "Episodes in the period with no return recorded yet."),
+    ("Alerts", "alerts", "Triggers met by episodes in the period (see Alerts: 3 in 90 days, over 72 hours, ...)."),
     ("Missing", "missing", "Police-recorded missing episodes."),
     ("Absent", "absent", "Police-recorded absent episodes."),
     ("Away", "away", "Looked-after children away from placement without authorisation."),
@@ -24,13 +32,20 @@ COUNTS = (
 # (label, return_interviews measure, help)
 RATES = (
     ("Interview offered", "offered", "Of returned missing and absent episodes, the share offered an interview."),
+    (
+        "Offered in 72 hours",
+        "offered_within_72h",
+        "Of returned missing and absent episodes, the share offered an interview within 72 hours of return.",
+    ),
     ("Interview completed", "completed", "Of returned missing and absent episodes, the share with one completed."),
     (
         "Completed in 72 hours",
         "completed_within_72h",
         "Of returned missing and absent episodes, the share with one held within 72 hours of return.",
     ),
+    ("Declined", "declined_of_offered", "Of episodes offered an interview, the share where the child declined."),
 )
+TOP_DISTRICTS = 10
 
 
 def rate(interviews: pd.DataFrame, measure: str) -> float | None:
@@ -39,23 +54,20 @@ def rate(interviews: pd.DataFrame, measure: str) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
+def counts(episodes: pd.DataFrame, as_of) -> dict[str, int]:
+    return {**headline_counts(episodes), "alerts": len(triggers(episodes, as_of=as_of))}
+
+
 st.title("Children missing from home and care")
-period = app_state.selected_period()
-if period is None:
-    st.warning("Choose a From date on or before the To date in the sidebar.")
-    st.stop()
-previous = app_state.previous_period(period)
-st.caption(f"{period.label()}, compared with {previous.label()}.")
+view = app_state.page_view()
+st.caption(f"{view.period.label()}, compared with {view.previous.label()}.")
 
-episodes = app_state.episodes()
-current = select_episodes(episodes, period.start, period.end)
-before = select_episodes(episodes, previous.start, previous.end)
-
-if current.empty:
-    st.info(f"No episodes in this period ({period.label()}). Choose another period in the sidebar.")
+if view.current.empty:
+    st.info(f"No episodes in this period ({view.period.label()}). Choose another period in the sidebar.")
     st.stop()
 
-now_counts, before_counts = headline_counts(current), headline_counts(before)
+now_counts = counts(view.current, None)
+before_counts = counts(view.before, view.period.start)  # alerts as they stood when that period ended
 for row_start in range(0, len(COUNTS), 5):
     for column, (label, key, help_text) in zip(st.columns(5), COUNTS[row_start : row_start + 5]):
         change = int(now_counts[key]) - int(before_counts[key])
@@ -70,7 +82,7 @@ for row_start in range(0, len(COUNTS), 5):
         )
 
 st.subheader("Return interviews")
-now_rates, before_rates = return_interviews(current), return_interviews(before)
+now_rates, before_rates = return_interviews(view.current), return_interviews(view.before)
 for column, (label, measure, help_text) in zip(st.columns(5), RATES):
     value, earlier = rate(now_rates, measure), rate(before_rates, measure)
     delta = None if value is None or earlier is None else f"{value - earlier:+.1f} points"
@@ -83,16 +95,40 @@ for column, (label, measure, help_text) in zip(st.columns(5), RATES):
         border=True,
     )
 
-band_format = {
-    "count": st.column_config.NumberColumn("Count"),
-    "percent": st.column_config.NumberColumn("Percent", format="%.1f%%"),
-}
+first, last = last_months(view.period.end)
+year = select_episodes(view.episodes, first, last, view.filters)
+year_label = f"{first:%b %Y} to {last:%b %Y}"
+districts = hotspots(view.current, by="from_district")
 left, right = st.columns(2)
 with left:
-    st.subheader("How long episodes lasted")
-    st.caption("Episodes in the period, by time from report to return.")
-    st.dataframe(duration_bands(current), hide_index=True, column_config={"band": "Time missing", **band_format})
+    st.subheader("Month by month")
+    app_display.show_chart(
+        lambda table: trend_chart(
+            table,
+            title="Episodes each month, by category",
+            subtitle=subtitle_text("Episodes reported each month", year_label, view.filters),
+            source=source_line(year_label),
+            notes="Missing and absent are police categories; away is a looked-after child away without permission.",
+        ),
+        trend(year),
+        name=f"Episodes by month {first:%Y-%m} to {last:%Y-%m}",
+        kind="trend",
+    )
 with right:
-    st.subheader("How often children went missing")
-    st.caption("Children, by their number of episodes in the period.")
-    st.dataframe(repeat_bands(current), hide_index=True, column_config={"band": "Episodes", **band_format})
+    st.subheader("Where children go missing from")
+    if districts.empty:
+        st.info("No episode in the period has a known from postcode.")
+    else:
+        app_display.show_chart(
+            lambda table: place_chart(
+                table,
+                title=f"The {min(TOP_DISTRICTS, len(table))} postcode districts with most episodes",
+                subtitle=subtitle_text("Episodes by postcode district missing from", view.period.label(), view.filters),
+                source=source_line(view.period.label()),
+                top=TOP_DISTRICTS,
+            ),
+            districts,
+            name=f"Episodes by district {view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}",
+            kind="hotspots_from_district",
+            column_config={"place": "District", "episodes": "Episodes", "children": "Children"},
+        )

@@ -58,3 +58,18 @@ def titled(
     return alt.vconcat(chart, footer(lines), spacing=14).properties(
         title=alt.TitleParams(text=wrap(title, TITLE_WRAP), subtitle=wrap(subtitle, TITLE_WRAP + 25))
     )
+
+
+def filters_text(filters: dict[str, list[str]] | None) -> str:
+    """The filters in words ("category missing; missing from care"), empty when none."""
+    if not filters:
+        return ""
+    return "; ".join(f"{key.replace('_', ' ')} {', '.join(str(v) for v in values)}" for key, values in filters.items())
+
+
+def subtitle_text(measure: str, period: str, filters: dict[str, list[str]] | None = None) -> str:
+    """`<measure>, <authority>, <period>` plus the filters, so a chart taken out of the page
+    still says what it counts, where and when."""
+    authority = config.settings()["authority"]["name"]
+    shown = filters_text(filters)
+    return f"{measure}, {authority}, {period}" + (f" (only {shown})" if shown else "")

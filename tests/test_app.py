@@ -159,35 +159,33 @@ def test_overview_headlines_for_march_against_february(database_url):
         "Children": ("3", "+1 on previous period"),
         "Persistent runaways": ("1", "+1 on previous period"),
         "Open episodes": ("1", "+1 on previous period"),
+        "Alerts": ("1", "+1 on previous period"),  # C1's third missing episode in 90 days
         "Missing": ("3", "+1 on previous period"),
         "Absent": ("2", "+2 on previous period"),
         "Away": ("1", "+1 on previous period"),
         "From home": ("1", "-1 on previous period"),
         "From care": ("5", "+5 on previous period"),
         "Interview offered": ("60.0%", "+10.0 points"),
+        "Offered in 72 hours": ("60.0%", "+10.0 points"),
         "Interview completed": ("40.0%", "-10.0 points"),
+        "Declined": ("33.3%", "+33.3 points"),
         "Completed in 72 hours": ("40.0%", "-10.0 points"),
     }
     assert {label: shown[label] for label in expected} == expected
     assert "1 Mar 2015 to 31 Mar 2015, compared with 1 Feb 2015 to 28 Feb 2015." in [c.value for c in at.caption]
 
 
-def test_overview_band_tables(database_url):
+def test_overview_trend_table_covers_the_twelve_months_to_the_period_end(database_url):
     at = run_app(MARCH)
-    duration, repeat = (frame.value for frame in at.dataframe)
-    assert duration["band"].tolist() == [
-        "0-8 hrs",
-        "8-16 hrs",
-        "16-24 hrs",
-        "24-48 hrs",
-        "2-7 days",
-        "7+ days",
-        "Not known",
+    [trend] = [frame.value for frame in at.dataframe if "month" in frame.value.columns]
+    assert list(trend.itertuples(index=False, name=None)) == [
+        ("2015-02", "missing", 2, 2),
+        ("2015-03", "missing", 3, 1),
+        ("2015-03", "absent", 2, 2),
+        ("2015-03", "away", 1, 1),
     ]
-    assert duration["count"].tolist() == [2, 1, 1, 0, 1, 0, 1]
-    assert repeat["band"].tolist() == ["1-2", "3-5", "6-8", "9-19", "20+"]
-    assert repeat["count"].tolist() == [2, 1, 0, 0, 0]
-    assert repeat["percent"].tolist()[:2] == [66.7, 33.3]
+    assert len(at.get("vega_lite_chart")) == 1  # no from postcodes: no district chart, a message instead
+    assert any("known from postcode" in i.value for i in at.info)
 
 
 @pytest.mark.parametrize(
