@@ -28,6 +28,7 @@ from collections.abc import Callable
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitDuplicateElementKey
 
 import app_auth
 import app_state
@@ -75,17 +76,6 @@ def _is_viewer() -> bool:
     return app_auth.require_user().role == "viewer"
 
 
-def _key(prefix: str, name: str) -> str:
-    """A widget key unique on this run of the page, stable from run to run."""
-    used = st.session_state.setdefault(app_state.DISPLAY_KEYS, set())
-    base = f"{prefix}-{file_stem(name)}"
-    key, number = base, 2
-    while key in used:
-        key, number = f"{base}-{number}", number + 1
-    used.add(key)
-    return key
-
-
 def record_export(subject: str, filters: dict) -> None:
     """Audit one download (a download button's on_click: runs when the file is taken)."""
     app_auth.audit("export", subject, filters)
@@ -93,11 +83,20 @@ def record_export(subject: str, filters: dict) -> None:
 
 def _download(container, label: str, data: Callable[[], bytes | str], *, name: str, what: str, mime: str,
               extension: str) -> None:  # fmt: skip
+    """A download button keyed by the file name (stable from run to run, so its click is seen);
+    a second chart of the same name on a page gets `-2`, and so on."""
     subject = f"{app_state.current_page()}: {name} ({what})"
-    container.download_button(
-        label, data, file_name=f"{file_stem(name)}.{extension}", mime=mime, key=_key(extension, name),
-        on_click=record_export, args=(subject, app_state.filters_for_audit()),
-    )  # fmt: skip
+    base = f"{extension}-{file_stem(name)}"
+    for number in range(1, 100):
+        try:
+            container.download_button(
+                label, data, file_name=f"{file_stem(name)}.{extension}", mime=mime,
+                key=base if number == 1 else f"{base}-{number}",
+                on_click=record_export, args=(subject, app_state.filters_for_audit()),
+            )  # fmt: skip
+            return
+        except StreamlitDuplicateElementKey:
+            continue
 
 
 def _text_cells(column: pd.Series, percent: bool) -> pd.Series:

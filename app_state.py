@@ -363,7 +363,6 @@ WIDGET_KEYS = ("meeting", "period_preset", "period_from", "period_to") + tuple(
 )
 NOTES_KEY = "_view_notes"
 LATEST_KEY = "_latest_reported"
-DISPLAY_KEYS = "_display_keys"  # download button keys used this run (app_display)
 PAGE_KEY = "_page"
 
 MEETING_CSS = """<style>
@@ -455,7 +454,6 @@ def _write_url(view: View) -> None:
 def sidebar(page: object | None = None) -> None:
     """The meeting switch, period and filters in the sidebar, seeded from the URL and written back
     to it. Called by app.py on every run, before the page."""
-    st.session_state[DISPLAY_KEYS] = set()
     if page is not None:
         st.session_state[PAGE_KEY] = getattr(page, "url_path", "") or "overview"
     latest = latest_reported(current_engine())

@@ -1,0 +1,134 @@
+"""app_display: what viewers see (suppressed tables, masked charts, hidden unchecked tables),
+downloads that are audited when taken, meeting mode without controls.
+
+The page under test is a small script showing the real duration bands of March
+2015 from the tiny database of tests/test_app.py (counts 2, 1, 1, 0, 1, 0, 1).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+import app_display
+from app_auth import SignedIn
+from loaders.database import connect
+from tests.test_app import build_database
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch) -> str:
+    url = build_database(tmp_path / "app.db")
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def bands_page():
+    """Two charts of the same name, an unchecked table and an aggregate-safe one."""
+    from datetime import date
+
+    import altair as alt
+    import pandas as pd
+
+    import app_display
+    import app_state
+    from metrics.bands import duration_bands
+    from metrics.filters import select_episodes
+
+    march = select_episodes(app_state.episodes(), date(2015, 3, 1), date(2015, 3, 31))
+    table = duration_bands(march)
+
+    def build(frame):
+        return alt.Chart(frame).mark_bar().encode(x="band:N", y="count:Q")
+
+    app_display.show_chart(build, table, name="Time missing", kind="duration", table_open=True)
+    app_display.show_chart(build, table, name="Time missing", kind="duration")
+    app_display.show_table(march[["episode_id", "category"]], name="Episodes listed")
+    app_display.show_table(pd.DataFrame({"file": ["a.csv"], "rows": [3]}), name="Files", aggregate_safe=True)
+
+
+def open_as(role: str, meeting: bool = False) -> AppTest:
+    at = AppTest.from_function(bands_page, default_timeout=60)
+    at.session_state["user"] = SignedIn(f"test-{role}", role, time.time())
+    at.session_state["meeting"] = meeting
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def chart_values(at: AppTest, index: int = 0) -> list[dict]:
+    """The rows a drawn chart carries (Streamlit sends its datasets as Arrow)."""
+    [dataset] = at.get("vega_lite_chart")[index].proto.datasets
+    frame = pa.ipc.open_stream(dataset.data.data).read_pandas()
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+@pytest.mark.usefixtures("database")
+def test_an_analyst_sees_every_number_and_every_table():
+    at = open_as("analyst")
+    first = at.dataframe[0].value
+    assert first["count"].tolist() == [2, 1, 1, 0, 1, 0, 1]
+    assert len(at.dataframe) == 4  # both charts' tables, the episode list, the files
+    assert app_display.SUPPRESSION_NOTE not in [c.value for c in at.caption]
+    assert [row["count"] for row in chart_values(at)] == [2, 1, 1, 0, 1, 0, 1]
+
+
+@pytest.mark.usefixtures("database")
+def test_a_viewer_sees_small_numbers_suppressed_and_no_unchecked_table():
+    at = open_as("viewer")
+    first = at.dataframe[0].value
+    assert first["count"].tolist() == ["<5", "<5", "<5", "0", "<5", "0", "<5"]
+    assert set(first["percent"]) <= {"*", "0.0"}
+    assert app_display.SUPPRESSION_NOTE in [c.value for c in at.caption]
+    assert "episode_id" not in set().union(*(frame.value.columns for frame in at.dataframe))
+    assert any("Not shown to viewers" in i.value for i in at.info)
+    assert any(list(frame.value.columns) == ["file", "rows"] for frame in at.dataframe)  # aggregate-safe
+    # the chart is drawn from the masked table: hidden counts are blank, true zeros stay 0
+    assert [row["count"] for row in chart_values(at)] == [None, None, None, 0, None, 0, None]
+
+
+def test_publication_view_turns_marked_columns_into_text_keeping_labels():
+    table = pd.DataFrame({"band": ["a", "b"], "count": ["<5", 12], "percent": ["*", 85.714], "other": [1, 2]})
+    shown, config = app_display.publication_view(table, {"count": "Count", "band": "Band"})
+    assert shown["count"].tolist() == ["<5", "12"]
+    assert shown["percent"].tolist() == ["*", "85.7"]
+    assert shown["other"].tolist() == [1, 2]
+    assert config["band"] == "Band" and config["count"]["label"] == "Count"
+    assert "other" not in config
+
+
+def audit_rows(url: str) -> list[tuple]:
+    with connect(url).connect() as connection:
+        return connection.execute(text("SELECT user_name, action, subject, filters FROM audit_log")).all()
+
+
+def test_every_download_is_audited_when_taken(database):
+    at = open_as("analyst")
+    assert audit_rows(database) == []
+    keys = [button.key for button in at.get("download_button")]
+    assert len(keys) == len(set(keys)) == 8  # 2 charts x (PNG, SVG, CSV) + 2 tables
+    at.get("download_button")[0].click().run()
+    [button] = [b for b in at.get("download_button") if b.key == "csv-time-missing-2"]
+    button.click().run()
+    assert not at.exception
+    rows = audit_rows(database)
+    assert [(r.user_name, r.action, r.subject) for r in rows] == [
+        ("test-analyst", "export", "overview: Time missing (PNG)"),
+        ("test-analyst", "export", "overview: Time missing (CSV)"),
+    ]
+    assert json.loads(rows[0].filters) == {}  # no sidebar on this test page: nothing chosen
+
+
+@pytest.mark.usefixtures("database")
+def test_meeting_mode_shows_charts_and_plain_tables_without_downloads():
+    at = open_as("analyst", meeting=True)
+    assert not at.get("download_button")
+    assert not at.expander
+    assert len(at.get("vega_lite_chart")) == 2
+    assert len(at.table) == 2 and not at.dataframe
