@@ -1,6 +1,91 @@
-"""PLACEHOLDER: being built (see the issue that names this page)."""
+"""Children's homes and other placements: which establishments children go missing from most,
+how many children that is, how often each, and the trend for the busiest."""
 
 import streamlit as st
 
-st.title("childrens_homes")
-st.info("This page is being built.")
+import app_display
+import app_state
+from charts.bars import place_chart
+from charts.lines import trend_chart
+from charts.titles import source_line, subtitle_text
+from metrics.establishments import establishment_labels, establishment_trend, with_episodes_per_child
+from metrics.filters import select_episodes
+from metrics.hotspots import hotspots
+from metrics.trend import last_months
+
+TOP = 15
+TREND_TOP = 5
+RANKINGS = {
+    "Episodes": ("episodes", "Episodes reported from each establishment"),
+    "Children": ("children", "Distinct children with an episode from each establishment"),
+    "Episodes per child": ("episodes_per_child", "Episodes per child from each establishment"),
+}
+
+st.title("Children's homes")
+view = app_state.page_view()
+period = view.period.label()
+stem = f"{view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}"
+st.caption(
+    f"Episodes reported {period} with an establishment recorded"
+    + (", with the sidebar filters." if view.filters else ".")
+)
+if view.current.empty:
+    st.info(f"No episodes in this period ({period}). Choose another period in the sidebar.")
+    st.stop()
+
+labels = establishment_labels(view.episodes)
+places = hotspots(view.current, by="establishment")
+if places.empty:
+    st.info("No episode in this period has an establishment recorded.")
+    st.stop()
+places.insert(1, "name", places["place"].map(labels).fillna(places["place"]))
+
+shown = st.columns(3)
+shown[0].metric("Establishments", f"{len(places):,}", border=True, help="Establishments with an episode in the period.")
+shown[1].metric(
+    "Episodes from establishments", f"{int(places['episodes'].sum()):,}", border=True,
+    help=f"Of {len(view.current):,} episodes in the period.",
+)  # fmt: skip
+shown[2].metric("Busiest", str(places["name"].iloc[0]), border=True, help="Most episodes in the period.")
+
+ranking = st.radio("Rank by", list(RANKINGS), horizontal=True, key="homes_rank")
+value, measure = RANKINGS[ranking]
+app_display.show_chart(
+    lambda table: place_chart(
+        with_episodes_per_child(table),
+        title=f"The {min(TOP, len(table))} establishments with the most {ranking.lower()}",
+        subtitle=subtitle_text(measure, period, view.filters),
+        source=source_line(period),
+        notes="Episodes per child: episodes divided by children, one decimal place.",
+        value=value,
+        top=TOP,
+        label_column="name",
+    ),
+    places,
+    name=f"Establishments {stem}",
+    kind="hotspots_establishment",
+    column_config={
+        "place": "Establishment id", "name": "Establishment",
+        "episodes": st.column_config.NumberColumn("Episodes"), "children": st.column_config.NumberColumn("Children"),
+    },
+)  # fmt: skip
+
+st.subheader(f"Month by month: the {min(TREND_TOP, len(places))} busiest")
+first, last = last_months(view.period.end)
+year_label = f"{first:%b %Y} to {last:%b %Y}"
+busiest = list(places["place"].head(TREND_TOP))
+monthly = establishment_trend(select_episodes(view.episodes, first, last, view.filters), busiest)
+monthly.insert(2, "name", monthly["place"].map(labels).fillna(monthly["place"]))
+app_display.show_chart(
+    lambda table: trend_chart(
+        table,
+        title="Episodes each month from the busiest establishments",
+        subtitle=subtitle_text("Episodes by month reported", year_label, view.filters),
+        source=source_line(year_label),
+        notes=f"The {len(busiest)} establishments with most episodes {period}.",
+        series="name",
+    ),
+    monthly,
+    name=f"Busiest establishments by month {first:%Y-%m} to {last:%Y-%m}",
+    column_config={"month": "Month", "place": "Establishment id", "name": "Establishment"},
+)

@@ -1,6 +1,66 @@
-"""PLACEHOLDER: being built (see the issue that names this page)."""
+"""Demographics and trend: who goes missing (sex, ethnic group, age band: distinct children),
+where from (locality: episodes), and how the months compare by category."""
 
 import streamlit as st
 
-st.title("demographics")
-st.info("This page is being built.")
+import app_display
+import app_state
+from charts.bars import band_chart
+from charts.lines import trend_chart
+from charts.titles import band_message, source_line, subtitle_text
+from metrics.bands import locality_bands
+from metrics.demographics import age_bands, ethnic_group_bands, sex_bands
+from metrics.trend import trend
+
+PERCENT = st.column_config.NumberColumn("Percent", format="%.1f%%")
+# (kind, band function, heading, measure, title template, counted)
+BREAKDOWNS = (
+    ("sex", sex_bands, "Sex", "Children by sex", "{percent} of children were {band}", "Children"),
+    ("ethnic_group", ethnic_group_bands, "Ethnic group", "Children by ethnic group",
+     "{band}: {percent} of children", "Children"),
+    ("age_band", age_bands, "Age", "Children by age at their first episode in the period",
+     "{percent} of children were aged {band}", "Children"),
+    ("locality", locality_bands, "Locality", "Episodes by the locality of the address missing from",
+     "{band}: {percent} of episodes", "Episodes"),
+)  # fmt: skip
+
+st.title("Demographics and trend")
+view = app_state.page_view()
+period = view.period.label()
+stem = f"{view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}"
+st.caption(f"Episodes reported {period}" + (", with the sidebar filters." if view.filters else "."))
+if view.current.empty:
+    st.info(f"No episodes in this period ({period}). Choose another period in the sidebar.")
+    st.stop()
+
+for pair in (BREAKDOWNS[:2], BREAKDOWNS[2:]):
+    for column, (kind, bands, heading, measure, template, counted) in zip(st.columns(2), pair):
+        with column:
+            st.subheader(heading)
+            app_display.show_chart(
+                lambda table, measure=measure, template=template: band_chart(
+                    table,
+                    title=band_message(table, template, measure),
+                    subtitle=subtitle_text(measure, period, view.filters),
+                    source=source_line(period),
+                ),
+                bands(view.current),
+                name=f"{measure} {stem}",
+                kind=kind,
+                column_config={"band": heading, "count": st.column_config.NumberColumn(counted), "percent": PERCENT},
+            )
+
+st.subheader("Month by month, by category")
+app_display.show_chart(
+    lambda table: trend_chart(
+        table,
+        title="Episodes each month, by category",
+        subtitle=subtitle_text("Episodes reported each month", period, view.filters),
+        source=source_line(period),
+        notes="Missing and absent are police categories; away is a looked-after child away without permission.",
+    ),
+    trend(view.current),
+    name=f"Episodes by month and category {stem}",
+    kind="trend",
+    column_config={"month": "Month", "category": "Category", "episodes": "Episodes", "children": "Children"},
+)

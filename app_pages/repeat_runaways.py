@@ -1,6 +1,91 @@
-"""PLACEHOLDER: being built (see the issue that names this page)."""
+"""Repeat runaways: how often children went missing in the period, the persistent runaways, and
+missing against absent episodes for each child (the Children's Society's "failure to correlate
+missing and absent for individuals", seed 001), shown as counts of children only."""
 
 import streamlit as st
 
-st.title("repeat_runaways")
-st.info("This page is being built.")
+import app_display
+import app_state
+from charts.bars import band_chart
+from charts.grids import count_grid_chart
+from charts.titles import band_message, source_line, subtitle_text
+from metrics.bands import PERSISTENT_FROM, persistent_children, repeat_bands
+from metrics.per_child import COUNT_LABELS, missing_absent_grid, missing_absent_summary
+
+st.title("Repeat runaways")
+view = app_state.page_view()
+period = view.period.label()
+st.caption(f"Children with an episode reported {period}" + (", with the sidebar filters." if view.filters else "."))
+if view.current.empty:
+    st.info(f"No episodes in this period ({period}). Choose another period in the sidebar.")
+    st.stop()
+
+children = int(view.current["child_id"].nunique())
+persistent = len(persistent_children(view.current))
+summary = missing_absent_summary(view.current)
+shown = st.columns(4)
+shown[0].metric("Children", f"{children:,}", border=True, help="Distinct children with an episode in the period.")
+shown[1].metric(
+    "Persistent runaways", f"{persistent:,}", border=True,
+    help=f"Children with {PERSISTENT_FROM} or more episodes in the period.",
+)  # fmt: skip
+shown[2].metric(
+    "Share persistent", f"{100 * persistent / children:.1f}%", border=True,
+    help="Persistent runaways as a share of children with an episode.",
+)  # fmt: skip
+shown[3].metric(
+    "Both missing and absent", f"{summary['both']:,}", border=True,
+    help="Children with at least one missing and at least one absent episode in the period: "
+    "neither police list alone shows how often they went.",
+)  # fmt: skip
+
+st.subheader("How often children went missing")
+app_display.show_chart(
+    lambda table: band_chart(
+        table,
+        title=band_message(table, "{percent} of children had {band} episodes", "Children by number of episodes"),
+        subtitle=subtitle_text("Children by number of episodes in the period", period, view.filters),
+        source=source_line(period),
+        notes=f"Persistent runaway: {PERSISTENT_FROM} or more episodes in the period.",
+    ),
+    repeat_bands(view.current),
+    name=f"Children by number of episodes {view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}",
+    kind="repeat",
+    column_config={
+        "band": "Episodes",
+        "count": st.column_config.NumberColumn("Children"),
+        "percent": st.column_config.NumberColumn("Percent", format="%.1f%%"),
+    },
+)
+
+st.subheader("Missing against absent, child by child")
+st.caption(
+    "Police record missing and absent episodes in separate lists. Each cell counts the children with that "
+    "many missing (across) and absent (up) episodes in the period: a child far from the bottom left went "
+    "often, whichever list they are on. Children with only away episodes are not counted."
+)
+grid = missing_absent_grid(view.current)
+chart_side, table_side = st.columns([3, 2])
+with chart_side:
+    app_display.show_chart(
+        lambda table: count_grid_chart(
+            table,
+            title="Children who are often absent are often missing too",
+            subtitle=subtitle_text("Children by missing and by absent episodes", period, view.filters),
+            source=source_line(period),
+            notes="10+ counts 10 or more episodes.",
+            order=COUNT_LABELS,
+        ),
+        grid,
+        name=f"Children by missing and absent episodes {view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}",
+    )
+with table_side:
+    app_display.show_table(
+        grid,
+        name=f"Children by missing and absent episodes (table) {view.period.start:%Y-%m-%d}",
+        column_config={
+            "missing": "Missing episodes",
+            "absent": "Absent episodes",
+            "children": st.column_config.NumberColumn("Children"),
+        },
+    )

@@ -1,6 +1,102 @@
-"""PLACEHOLDER: being built (see the issue that names this page)."""
+"""Return interviews: was every child who came back offered an independent interview within 72 hours,
+and did it happen? For all, home and care; month by month; and by outcome."""
 
+import pandas as pd
 import streamlit as st
 
-st.title("return_interviews")
-st.info("This page is being built.")
+import app_display
+import app_state
+from charts.bars import MEASURE_LABELS, band_chart, return_interview_chart
+from charts.lines import trend_chart
+from charts.titles import source_line, subtitle_text
+from metrics.return_interviews import monthly_return_interviews, outcome_bands, return_interviews
+
+OUTCOME_NAMES = {
+    "completed": "Completed", "declined": "Declined", "unable_to_contact": "Unable to contact",
+    "missing_again": "Missing again", "pending": "Pending (waiting list)", "not_offered": "Not offered",
+}  # fmt: skip
+ELIGIBLE = "Eligible: missing and absent episodes with a return recorded."
+
+
+def rate(table, group: str, measure: str) -> str:
+    row = table[(table["group"] == group) & (table["measure"] == measure)]
+    value = row["percent"].iloc[0] if len(row) else None
+    return "–" if value is None or pd.isna(value) else f"{value:.1f}%"
+
+
+st.title("Return interviews")
+view = app_state.page_view()
+period = view.period.label()
+stem = f"{view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}"
+st.caption(f"Episodes reported {period}" + (", with the sidebar filters." if view.filters else ".") + f" {ELIGIBLE}")
+if view.current.empty:
+    st.info(f"No episodes in this period ({period}). Choose another period in the sidebar.")
+    st.stop()
+
+rates = return_interviews(view.current)
+eligible = int(rates.loc[(rates["group"] == "all") & (rates["measure"] == "offered"), "denominator"].iloc[0])
+shown = st.columns(5)
+shown[0].metric("Eligible episodes", f"{eligible:,}", border=True, help=ELIGIBLE)
+for column, measure in zip(shown[1:], ("offered", "offered_within_72h", "completed", "declined_of_offered")):
+    column.metric(MEASURE_LABELS[measure], rate(rates, "all", measure), border=True)
+
+st.subheader("Offered, held and declined: all, from home, from care")
+app_display.show_chart(
+    lambda table: return_interview_chart(
+        table,
+        title=f"An interview was offered after {rate(table, 'all', 'offered')} of returns, "
+        f"{rate(table, 'all', 'offered_within_72h')} within 72 hours",
+        subtitle=subtitle_text("Share of eligible episodes (of offered, for the last two)", period, view.filters),
+        source=source_line(period),
+        notes=ELIGIBLE,
+    ),
+    rates,
+    name=f"Return interviews {stem}",
+    kind="return_interviews",
+    column_config={
+        "group": "Group", "measure": "Measure", "count": st.column_config.NumberColumn("Episodes"),
+        "denominator": st.column_config.NumberColumn("Out of"),
+        "percent": st.column_config.NumberColumn("Percent", format="%.1f%%"),
+    },
+)  # fmt: skip
+
+month_side, outcome_side = st.columns(2)
+with month_side:
+    st.subheader("Month by month")
+    app_display.show_chart(
+        lambda table: trend_chart(
+            table.assign(measure=table["measure"].map(MEASURE_LABELS)),
+            title="Offered and completed each month",
+            subtitle=subtitle_text("Share of eligible episodes, by month reported", period, view.filters),
+            source=source_line(period),
+            notes=ELIGIBLE,
+            series="measure",
+            value="percent",
+            y_title="Per cent of eligible episodes",
+            percent=True,
+        ),
+        monthly_return_interviews(view.current),
+        name=f"Return interviews by month {stem}",
+        column_config={
+            "month": "Month",
+            "measure": "Measure",
+            "percent": st.column_config.NumberColumn(format="%.1f%%"),
+        },
+    )
+with outcome_side:
+    st.subheader("By outcome")
+    app_display.show_chart(
+        lambda table: band_chart(
+            table.assign(band=table["band"].map(OUTCOME_NAMES).fillna(table["band"])),
+            title="What happened to each interview",
+            subtitle=subtitle_text("Eligible episodes by return interview outcome", period, view.filters),
+            source=source_line(period),
+            notes=ELIGIBLE + " Not recorded: no outcome given.",
+        ),
+        outcome_bands(view.current),
+        name=f"Return interview outcomes {stem}",
+        column_config={
+            "band": "Outcome", "count": st.column_config.NumberColumn("Episodes"),
+            "percent": st.column_config.NumberColumn("Percent", format="%.1f%%"),
+        },
+    )  # fmt: skip

@@ -73,3 +73,13 @@ def subtitle_text(measure: str, period: str, filters: dict[str, list[str]] | Non
     authority = config.settings()["authority"]["name"]
     shown = filters_text(filters)
     return f"{measure}, {authority}, {period}" + (f" (only {shown})" if shown else "")
+
+
+def band_message(table: pd.DataFrame, template: str, fallback: str, column: str = "band") -> str:
+    """A title stating the message of a band table: `template` filled with the largest band
+    ({band}) and its share ({percent}, e.g. "31.3%"); `fallback` when every share is hidden or blank."""
+    shares = pd.to_numeric(table["percent"], errors="coerce") if "percent" in table else pd.Series(dtype="float64")
+    if shares.notna().sum() == 0 or float(shares.max()) == 0:
+        return fallback
+    row = table.loc[shares.idxmax()]
+    return template.format(band=row[column], percent=f"{float(shares.max()):.1f}%")
