@@ -38,7 +38,7 @@ import config
 from charts.bars import band_chart, place_chart, return_interview_chart
 from charts.export import png_bytes
 from charts.lines import trend_chart
-from charts.titles import source_line
+from charts.titles import WIDTH, source_line, titled
 from metrics.filters import select_episodes
 from metrics.return_interviews import return_interviews
 from metrics.tables import headline_counts, metric_table
@@ -557,6 +557,22 @@ def format_cell(value: object, column: str) -> str:
     return f"{float(value):,.1f}"
 
 
+def _anything_shown(drawn: pd.DataFrame, kind: str) -> bool:
+    """False when the table has rows but suppression hid every number the chart would draw."""
+    value = {"trend": "episodes", "return_interviews": "percent"}.get(
+        kind, "episodes" if "hotspots" in kind else "count"
+    )
+    return drawn.empty or bool(drawn[value].notna().any())
+
+
+def _all_suppressed_chart(table: pd.DataFrame, *, title: str, subtitle: str, source: str, notes: str | None = None):
+    """In place of a chart whose every number is hidden: a line saying so, in the usual frame."""
+    text = alt.Chart(pd.DataFrame({"row": [0]})).mark_text(
+        text="Every number here is small and suppressed; see the table.", align="left", x=0, y=20
+    )
+    return titled(text.properties(width=WIDTH, height=40), title=title, subtitle=subtitle, source=source, notes=notes)
+
+
 def _chart_picture(document: Document, chart: alt.TopLevelMixin) -> None:
     png = png_bytes(chart, scale=2)
     width_px, height_px = _png_size(png)
@@ -686,7 +702,8 @@ def write_docx(
         if chart.reshape:
             safe = chart.reshape(safe)
         notes = f"{chart.notes} {SUPPRESSION_NOTE}"
-        image = chart.build(
+        build = chart.build if _anything_shown(drawn, chart.kind) else _all_suppressed_chart
+        image = build(
             drawn,
             title=chart.title(drawn),
             subtitle=f"{chart.subtitle}, {place_and_period}",
@@ -727,11 +744,19 @@ def write_docx(
     return path
 
 
+def pdf_converter() -> str | None:
+    """LibreOffice's `soffice` on PATH, or None (then only the Word file can be made)."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+NO_CONVERTER = "LibreOffice (soffice) is not installed, so no PDF can be made: run make setup"
+
+
 def docx_to_pdf(docx: Path, pdf: Path, timeout: int = 300) -> Path:
     """Convert with LibreOffice headless, offline, in a throwaway profile so parallel runs don't clash."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    soffice = pdf_converter()
     if soffice is None:
-        raise PackError("LibreOffice (soffice) is not installed, so no PDF can be made: run make setup")
+        raise PackError(NO_CONVERTER)
     with tempfile.TemporaryDirectory(prefix="pack-soffice-") as work:
         work = Path(work)
         command = [
@@ -777,8 +802,8 @@ def build_pack(
     if suffix == ".docx":
         write_docx(episodes, period, out_path, filters, report)
     else:
-        if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
-            raise PackError("LibreOffice (soffice) is not installed, so no PDF can be made: run make setup")
+        if pdf_converter() is None:
+            raise PackError(NO_CONVERTER)
         with tempfile.TemporaryDirectory(prefix="pack-") as folder:
             docx = write_docx(episodes, period, Path(folder) / f"{out_path.stem}.docx", filters,
                               lambda f, text: report(0.8 * f, text))  # fmt: skip

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(postgresql chromium)
+# libreoffice-writer-nogui turns the committee pack into PDF; poppler-utils (pdfinfo, pdftoppm) checks it.
+DEB_PACKAGES=(postgresql chromium libreoffice-writer-nogui poppler-utils)
 VENV=.venv
 STAMP="$VENV/.requirements.sha256"
 

@@ -1,0 +1,202 @@
+"""The committee pack built from a small generated sample, read back as a committee member gets it.
+
+The Word file is opened with python-docx (tables cell by cell, every part's
+text) and the PDF with poppler's pdfinfo and pdftotext: no count from 1 to 4
+in any table, no child or episode id anywhere, charts and tables present.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from docx import Document
+from sqlalchemy import select
+
+from loaders.database import connect
+from loaders.episodes import load_episodes
+from loaders.schema import AuditEntry
+from reports.pack import SECTIONS, Period, build_pack, previous_period, year_before
+from sample_data.build import build
+from tests.app_support import run_page
+from tests.commands import run_module
+from tests.test_app import build_database
+
+START, END = date(2014, 10, 1), date(2015, 4, 30)
+PERIOD = ["--from", START.isoformat(), "--to", END.isoformat()]
+SMALL_COUNT = re.compile(r"^[1-4]$")
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """A 3,000-episode sample database: small enough to be quick, sparse enough to have small cells."""
+    path = tmp_path_factory.mktemp("pack") / "sample.db"
+    url = f"sqlite:///{path}"
+    engine = connect(url)
+    build(engine, episodes=3000)
+    episodes = load_episodes(engine)
+    engine.dispose()
+    return url, episodes
+
+
+@pytest.fixture(scope="module")
+def pack(sample, tmp_path_factory) -> Path:
+    _, episodes = sample
+    return build_pack(episodes, START, END, tmp_path_factory.mktemp("docx") / "pack.docx")
+
+
+def table_cells(path: Path) -> list[str]:
+    return [cell.text.strip() for table in Document(path).tables for row in table.rows for cell in row.cells]
+
+
+def all_text(path: Path) -> str:
+    """Every XML part of the .docx (body, headers, footers, properties), tags and all."""
+    with zipfile.ZipFile(path) as archive:
+        return "\n".join(
+            archive.read(name).decode("utf-8", "replace") for name in archive.namelist() if name.endswith(".xml")
+        )
+
+
+def identifiers(sample) -> set[str]:
+    _, episodes = sample
+    return set(episodes["child_id"].astype(str)) | set(episodes["episode_id"].astype(str))
+
+
+def assert_no_identifiers(text: str, ids: set[str]) -> None:
+    leaked = set(re.findall(r"[A-Za-z0-9_]+", text)) & ids
+    assert not leaked, sorted(leaked)[:10]
+
+
+def test_docx_has_charts_tables_and_every_section(pack):
+    document = Document(pack)
+    assert len(document.inline_shapes) >= 6
+    assert len(document.tables) >= 4
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    for expected in ["Summary", *(section.heading for section in SECTIONS), "Definitions", "Small numbers"]:
+        assert expected in headings
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Birmingham City Council" in text and "1 October 2014 to 30 April 2015" in text
+    assert "OFFICIAL" in document.sections[0].header.paragraphs[0].text
+    every_width = [shape.width for shape in document.inline_shapes]
+    assert max(every_width) <= document.sections[0].page_width - 2 * document.sections[0].left_margin
+
+
+def test_docx_tables_have_no_small_counts_but_do_suppress(pack):
+    cells = table_cells(pack)
+    assert not [cell for cell in cells if SMALL_COUNT.match(cell.replace(",", ""))]
+    assert "<5" in cells  # the sparse sample has small cells: suppression really ran
+
+
+def test_docx_names_no_child_or_episode(pack, sample):
+    assert_no_identifiers(all_text(pack), identifiers(sample))
+
+
+def test_filtered_pack_of_one_home_stays_safe(sample, tmp_path):
+    """One children's home over a short period: nearly every number is small."""
+    _, episodes = sample
+    home = episodes["establishment_id"].dropna().value_counts().index[0]
+    path = build_pack(episodes, START, END, tmp_path / "home.docx", filters={"establishment_id": [home]})
+    cells = table_cells(path)
+    assert not [cell for cell in cells if SMALL_COUNT.match(cell.replace(",", ""))]
+    assert "<5" in cells
+    assert_no_identifiers(all_text(path), identifiers(sample))
+
+
+def test_empty_period_still_makes_a_pack(sample, tmp_path):
+    _, episodes = sample
+    path = build_pack(episodes, date(2030, 1, 1), date(2030, 3, 31), tmp_path / "empty.docx")
+    assert len(Document(path).tables) >= 4
+
+
+@pytest.mark.skipif(shutil.which("pdfinfo") is None or shutil.which("soffice") is None, reason="run make setup")
+def test_cli_writes_a_pdf_and_audits_it(sample, tmp_path):
+    url, _ = sample
+    out = tmp_path / "pack.pdf"
+    done = run_module("reports", "pack", *PERIOD, "--out", str(out), database_url=url, env={"MISSING_USER": "clerk"})
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"^Pages:\s+(\d+)", info, flags=re.MULTILINE).group(1)) >= 10
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Children missing from home and care" in text and "Page 1 of" in text
+    assert_no_identifiers(text, identifiers(sample))
+    engine = connect(url)
+    with engine.connect() as connection:
+        rows = connection.execute(select(AuditEntry.user_name, AuditEntry.action, AuditEntry.subject)).all()
+    engine.dispose()
+    assert ("clerk", "export", "committee pack pack.pdf") in rows
+
+
+def test_cli_writes_a_docx(sample, tmp_path):
+    url, _ = sample
+    out = tmp_path / "pack.docx"
+    done = run_module("reports", "pack", *PERIOD, "--out", str(out), "--filter", "missing_from=care", database_url=url)
+    assert done.returncode == 0, done.stderr
+    assert "missing from = care" in "\n".join(p.text for p in Document(out).paragraphs)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [*PERIOD, "--out", "pack.txt"],  # neither .docx nor .pdf
+        ["--from", "2015-04-30", "--to", "2014-10-01", "--out", "pack.docx"],  # backwards
+        ["--from", "2015-13-01", "--to", "2015-12-31", "--out", "pack.docx"],  # not a date
+        [*PERIOD, "--out", "pack.docx", "--filter", "colour=blue"],  # unknown filter key
+        [*PERIOD],  # no --out
+    ],
+)
+def test_cli_bad_usage_exits_2(args, sample, tmp_path):
+    url, _ = sample
+    done = run_module("reports", "pack", *args, database_url=url)
+    assert done.returncode == 2, done.stderr
+
+
+def test_cli_without_libreoffice_says_run_make_setup(sample, tmp_path):
+    url, _ = sample
+    done = run_module(
+        "reports", "pack", *PERIOD, "--out", str(tmp_path / "pack.pdf"), database_url=url, env={"PATH": "/nonexistent"}
+    )
+    assert done.returncode == 1
+    assert "run make setup" in done.stderr
+    assert not (tmp_path / "pack.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    "period, previous, last_year",
+    [
+        ((date(2014, 10, 1), date(2015, 4, 30)), (date(2014, 3, 1), date(2014, 9, 30)),
+         (date(2013, 10, 1), date(2014, 4, 30))),  # whole months: the 7 months before
+        ((date(2015, 3, 10), date(2015, 3, 19)), (date(2015, 2, 28), date(2015, 3, 9)),
+         (date(2014, 3, 10), date(2014, 3, 19))),  # days: the 10 days before
+        ((date(2016, 2, 1), date(2016, 2, 29)), (date(2016, 1, 1), date(2016, 1, 31)),
+         (date(2015, 2, 1), date(2015, 2, 28))),  # a leap February a year back ends on the 28th
+    ],
+)  # fmt: skip
+def test_comparison_periods(period, previous, last_year):
+    assert previous_period(Period(*period)) == Period(*previous)
+    assert year_before(Period(*period)) == Period(*last_year)
+
+
+def test_page_builds_the_pack_for_a_viewer_and_audits_it(tmp_path, monkeypatch):
+    url = build_database(tmp_path / "app.db")
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = run_page("app_pages/committee_pack.py", "viewer", {"from": "2015-03-01", "to": "2015-03-31"})
+    assert at.title[0].value == "Committee pack"
+    assert not at.get("download_button")
+    at.button[0].click().run(timeout=300)
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert "Download Word (.docx)" in labels
+    if shutil.which("soffice"):
+        assert "Download PDF" in labels
+    engine = connect(url)
+    with engine.connect() as connection:
+        rows = connection.execute(select(AuditEntry.action, AuditEntry.subject, AuditEntry.filters)).all()
+    engine.dispose()
+    assert [(action, subject) for action, subject, _ in rows] == [("export", "committee pack")]
+    assert '"from": "2015-03-01"' in rows[0][2]
