@@ -391,11 +391,11 @@ class Origins:
         if located is not None and row is not None and row in located.index and pd.notna(located.at[row, "file"]):
             file, original = located.at[row, "file"], located.at[row, "column"]
             row = int(located.at[row, "row"])
+        for canonical_name, name in self.columns.items():
+            if name != canonical_name and canonical_name in text and canonical_name not in self.derived:
+                text = re.sub(rf"\b{canonical_name}\b", name.replace("\\", "\\\\"), text)
         if self.date_hint and CANONICAL_DATE_HINT in text:
             text = text.replace(CANONICAL_DATE_HINT, self.date_hint)
         if column in self.value_hints and text.startswith("unknown value"):
             text = f"{text}; {self.value_hints[column]}"
-        for canonical_name, name in self.columns.items():
-            if name != canonical_name and canonical_name in text and canonical_name not in self.derived:
-                text = re.sub(rf"\b{canonical_name}\b", name.replace("\\", "\\\\"), text)
         return Message(file, row, original, message.severity, text)
