@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from loaders import canonical, store
 from loaders.schema import Episode, Import, ImportMessage
@@ -221,9 +222,13 @@ def import_files(
     report(0.4, "comparing with the database")
     episodes = parsed.episodes()
     with engine.begin() as connection:
+        renames: dict[str, str] = {}
         if prepared.join_same_day:
             episodes = join_same_day(connection, episodes)
+        elif not parsed.partial:
+            episodes, renames = absorb_ssda903(connection, episodes)
         status = store.classify_changes(connection, episodes)
+        status[episodes["episode_id"].isin(renames).to_numpy()] = "updated"  # stored under its 903 id
         result.inserted = int((status == "new").sum())
         result.updated = int((status == "updated").sum())
         result.unchanged = int((status == "unchanged").sum())
@@ -231,6 +236,8 @@ def import_files(
         result.outcome = "dry_run" if dry_run else "landed"
         result.import_id = _record(connection, result, name, digest, kind, user, started_at)
         if not dry_run:
+            if renames:
+                rename_episodes(connection, renames)
             _write(connection, parsed, episodes[status.ne("unchanged").to_numpy()], result.import_id, report)
             connection.execute(
                 update(Import).where(Import.import_id == result.import_id).values(finished_at=datetime.now())
@@ -280,63 +287,112 @@ def _unknown_episode_ids(engine: Engine, parsed: canonical.ParsedFile, name: str
     ]
 
 
-def join_same_day(connection: Connection, episodes: pd.DataFrame) -> pd.DataFrame:
-    """Give each incoming episode the id of an existing episode of the same child starting the same day.
+def same_day_matches(connection: Connection, episodes: pd.DataFrame, source: str | None = None) -> np.ndarray:
+    """Per incoming row, the id of a stored episode of the same child starting the same day (else None).
 
-    Another source (a police export) may already hold the event an SSDA903
-    period records. The stored episode keeps every value it has, including
-    its richer times and its source; the incoming row only fills blanks
-    (a datetime with its date-only flag, a postcode with its facts).
-    Re-importing the same 903 period finds its own id and updates as usual.
+    Stored episodes whose id is in the file are left out (they are the same
+    rows imported again); with `source`, only episodes from that source count.
+    Where a child has several that day, the earliest is the one.
     """
     table = Episode.__table__
     children = episodes["child_id"].dropna().unique().tolist()
+    columns = ["episode_id", "child_id", "reported_at"]
     parts = []
     for start in range(0, len(children), 900):
-        query = select(table.c.episode_id, table.c.child_id, table.c.reported_at).where(
-            table.c.child_id.in_(children[start : start + 900])
-        )
-        parts.append(pd.DataFrame(connection.execute(query).all(), columns=["episode_id", "child_id", "reported_at"]))
-    stored = pd.concat(parts) if parts else pd.DataFrame(columns=["episode_id", "child_id", "reported_at"])
+        query = select(*[table.c[c] for c in columns]).where(table.c.child_id.in_(children[start : start + 900]))
+        if source is not None:
+            query = query.where(table.c.source == source)
+        parts.append(pd.DataFrame(connection.execute(query).all(), columns=columns))
+    stored = pd.concat(parts) if parts else pd.DataFrame(columns=columns)
     stored = stored[~stored["episode_id"].isin(episodes["episode_id"])]
     if stored.empty:
-        return episodes
+        return np.full(len(episodes), None, dtype=object)
     stored["day"] = pd.to_datetime(stored["reported_at"]).dt.normalize()
     stored = stored.sort_values(["reported_at", "episode_id"]).drop_duplicates(["child_id", "day"])
-    incoming = episodes.assign(day=pd.to_datetime(episodes["reported_at"]).dt.normalize())
-    matched = incoming.merge(
+    incoming = episodes[["child_id"]].assign(day=pd.to_datetime(episodes["reported_at"]).dt.normalize())
+    found = incoming.merge(
         stored[["child_id", "day", "episode_id"]].rename(columns={"episode_id": "stored_id"}),
         on=["child_id", "day"],
         how="left",
-    )["stored_id"].to_numpy()
+    )["stored_id"]
+    return found.astype(object).where(found.notna(), None).to_numpy()
+
+
+def join_same_day(connection: Connection, episodes: pd.DataFrame) -> pd.DataFrame:
+    """SSDA903 rows take the id of an existing episode of the same child starting the same day.
+
+    Another source (a police export) may already hold the event an SSDA903
+    period records. The stored episode keeps every value it has, including
+    its richer times and its source; the 903 row only fills blanks (a
+    datetime with its date-only flag, a postcode with its facts).
+    Re-importing the same 903 period finds its own id and updates as usual.
+    """
+    matched = same_day_matches(connection, episodes)
     joined = pd.notna(matched)
     if not joined.any():
         return episodes
     episodes = episodes.copy()
-    index = episodes.index[joined]
-    episodes.loc[index, "episode_id"] = matched[joined]
+    episodes.loc[episodes.index[joined], "episode_id"] = matched[joined]
+    return _combine(connection, episodes, joined, matched[joined], stored_first=True)
+
+
+def absorb_ssda903(connection: Connection, episodes: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rows of another source that record an event an SSDA903 import already holds (same child, same day).
+
+    The reverse order of `join_same_day`: the incoming row (a police export,
+    with times) wins, filling its blanks from the 903 episode, and the 903
+    episode is renamed to the incoming id (`rename_episodes`) so the event is
+    still one episode. Returns the filled rows and {incoming id: 903 id}.
+    """
+    matched = same_day_matches(connection, episodes, source="ssda903")
+    absorbed = pd.notna(matched)
+    if not absorbed.any():
+        return episodes, {}
+    renames = dict(zip(episodes["episode_id"].to_numpy()[absorbed], matched[absorbed], strict=True))
+    return _combine(connection, episodes, absorbed, matched[absorbed], stored_first=False), renames
+
+
+def rename_episodes(connection: Connection, renames: dict[str, str]) -> None:
+    """Give stored episodes new ids ({new id: old id}); nothing refers to an episode by id."""
+    table = Episode.__table__
+    statement = update(table).where(table.c.episode_id == bindparam("old_id")).values(episode_id=bindparam("new_id"))
+    connection.execute(statement, [{"old_id": old, "new_id": new} for new, old in renames.items()])
+
+
+def _combine(
+    connection: Connection, episodes: pd.DataFrame, rows: np.ndarray, stored_ids: np.ndarray, *, stored_first: bool
+) -> pd.DataFrame:
+    """Merge the chosen incoming rows with stored episodes: the first side's given values win, the other fills blanks.
+
+    A datetime moves with its date-only flag, a postcode with its facts; the
+    source is the first side's.
+    """
+    index = episodes.index[rows]
     columns = [c for c in episodes.columns if c != "episode_id"]
-    before = store.existing_episodes(connection, matched[joined].tolist(), columns).reindex(matched[joined])
+    before = store.existing_episodes(connection, list(stored_ids), columns).reindex(stored_ids)
     before.index = index
+    incoming = episodes.loc[index]
     dtypes = episodes.dtypes
     merged = {}
     for column in columns:
+        first, second = (before, incoming) if stored_first else (incoming, before)
         values = episodes[column].astype(object)
-        values.loc[index] = before[column].astype(object).where(_stored_wins(before, column), values.loc[index])
+        keep = _given(first, column)
+        values.loc[index] = first[column].astype(object).where(keep, second[column].astype(object))
         merged[column] = values.astype(dtypes[column])
     return episodes.assign(**merged)
 
 
-def _stored_wins(before: pd.DataFrame, column: str) -> pd.Series:
-    """Where the stored value is kept: given, or (for a flag or postcode fact) its datetime or postcode is."""
+def _given(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Where a side's value stands: given, or (for a flag or postcode fact) its datetime or postcode is."""
     if column.endswith("_date_only"):
-        return before[column.removesuffix("_date_only")].notna()
+        return frame[column.removesuffix("_date_only")].notna()
     for prefix in ("from", "found"):
-        if column.startswith(f"{prefix}_") and f"{prefix}_postcode" in before:
-            return before[f"{prefix}_postcode"].notna()
+        if column.startswith(f"{prefix}_") and f"{prefix}_postcode" in frame:
+            return frame[f"{prefix}_postcode"].notna()
     if column == "source":
-        return pd.Series(True, index=before.index)
-    return before[column].notna()
+        return pd.Series(True, index=frame.index)
+    return frame[column].notna()
 
 
 def _write(

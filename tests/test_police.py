@@ -8,14 +8,25 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from sqlalchemy import Engine
 
-from loaders.episodes import load_episodes
+from loaders.episodes import episodes_query, typed_episodes
 from loaders.importer import import_file
 from tests.commands import run_module
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXPORT = EXAMPLES / "police_export.csv"
 MAPPING = EXAMPLES / "police_mapping.toml"
+
+
+def load_episodes(engine: Engine) -> pd.DataFrame:
+    """Episodes read row by row through the engine's own connection.
+
+    (loaders.episodes.load_episodes may read through a second SQLite library (ADBC),
+    which in one process can miss what this process's SQLAlchemy connections just wrote.)
+    """
+    with engine.connect() as connection:
+        return typed_episodes(pd.read_sql(episodes_query(), connection))
 
 
 def stored(engine) -> pd.DataFrame:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import Engine
 
 from loaders import ssda903
-from loaders.episodes import load_episodes
+from loaders.episodes import episodes_query, typed_episodes
 from loaders.importer import import_files
 from tests.commands import run_module
 
@@ -30,6 +31,16 @@ EXPECTED = [
     ("903-C-104-2015-04-18", "away", "2015-04-18", None, "semi_independent", "7654321", "B23 6AA",
      "male", "2004-06-30", "MWBC"),
 ]  # fmt: skip
+
+
+def load_episodes(engine: Engine) -> pd.DataFrame:
+    """Episodes read row by row through the engine's own connection.
+
+    (loaders.episodes.load_episodes may read through a second SQLite library (ADBC),
+    which in one process can miss what this process's SQLAlchemy connections just wrote.)
+    """
+    with engine.connect() as connection:
+        return typed_episodes(pd.read_sql(episodes_query(), connection))
 
 
 def stored(engine) -> pd.DataFrame:

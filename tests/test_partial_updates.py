@@ -1,0 +1,133 @@
+"""Partial updates and joining sources: police export, return-interview tracker and SSDA903 for the same children."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+
+from loaders.episodes import episodes_query, typed_episodes
+from loaders.importer import import_file, import_files
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPORT, MAPPING = ROOT / "examples" / "police_export.csv", ROOT / "examples" / "police_mapping.toml"
+TRACKER = ROOT / "examples" / "rhi_tracker.csv"
+SSDA903 = [ROOT / "tests" / "fixtures" / "ssda903" / f"{t}.csv" for t in ("missing", "header", "episodes")]
+
+
+def police(engine):
+    return import_file(engine, EXPORT, "police", mapping=MAPPING)
+
+
+def tracker(engine):
+    return import_file(engine, TRACKER)
+
+
+def ssda903(engine):
+    return import_files(engine, SSDA903, "ssda903")
+
+
+def load_episodes(engine: Engine) -> pd.DataFrame:
+    """Episodes read row by row through the engine's own connection.
+
+    (loaders.episodes.load_episodes may read through a second SQLite library (ADBC),
+    which in one process can miss what this process's SQLAlchemy connections just wrote.)
+    """
+    with engine.connect() as connection:
+        return typed_episodes(pd.read_sql(episodes_query(), connection))
+
+
+def stored(engine) -> pd.DataFrame:
+    return load_episodes(engine).set_index("episode_id")
+
+
+def test_tracker_updates_only_its_columns(sqlite_engine):
+    police(sqlite_engine)
+    before = stored(sqlite_engine)
+    result = tracker(sqlite_engine)
+    assert result.outcome == "landed" and result.messages == []
+    assert (result.inserted, result.updated, result.unchanged) == (0, 4, 0)
+    after = stored(sqlite_engine)
+    rhi = [
+        "rhi_offered_at",
+        "rhi_offered_at_date_only",
+        "rhi_outcome",
+        "rhi_completed_at",
+        "rhi_completed_at_date_only",
+    ]
+    pd.testing.assert_frame_equal(after.drop(columns=rhi), before.drop(columns=rhi))
+    first = after.loc["MP/15/0101"]
+    assert (first["rhi_offered_at"], first["rhi_outcome"]) == (pd.Timestamp("2015-03-03 09:00"), "completed")
+    assert after.loc["MP/15/0103", "rhi_offered_at_date_only"] and after["source"].eq("police").all()
+    assert tracker(sqlite_engine).unchanged == 4
+
+
+def test_unknown_episode_ids_are_refused_with_row_and_column(sqlite_engine, tmp_path):
+    police(sqlite_engine)
+    update = tmp_path / "tracker.csv"
+    update.write_text("episode_id,rhi_outcome\nMP/15/0101,declined\nMP/99/0001,declined\n")
+    result = import_file(sqlite_engine, update)
+    assert result.outcome == "refused"
+    assert [str(m) for m in result.messages] == [
+        (
+            "tracker.csv:3:episode_id: error: episode_id 'MP/99/0001' is not in the database "
+            "(a file without category, child_id, missing_from, reported_at only updates episodes already imported)"
+        )
+    ]
+    assert pd.isna(stored(sqlite_engine).loc["MP/15/0101", "rhi_outcome"])
+
+
+def test_partial_update_is_still_checked(sqlite_engine, tmp_path):
+    police(sqlite_engine)
+    update = tmp_path / "tracker.csv"
+    update.write_text("episode_id,rhi_outcome,rhi_completed_at\nMP/15/0101,done,\n")
+    result = import_file(sqlite_engine, update, dry_run=True)
+    assert [m.column for m in result.errors] == ["rhi_outcome"]
+
+
+# Each order a council might load them in: one episode per real event either way.
+ORDERS = {
+    "police-tracker-903": (police, tracker, ssda903),
+    "903-police-tracker": (ssda903, police, tracker),
+    "tracker-last-903-twice": (police, ssda903, tracker, ssda903),
+}
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_three_sources_give_one_episode_per_event_with_the_richer_times(engine, order):
+    for load in ORDERS[order]:
+        result = load(engine)
+        assert result.outcome == "landed" and not result.errors, [str(m) for m in result.messages]
+    episodes = stored(engine)
+    # 4 police episodes (one of them also in the 903 return as C-101's 01/03, one as C-103's 05/04)
+    # + C-101's away period of 10/03 and C-104's, which only the 903 return has.
+    assert sorted(episodes.index) == [
+        "903-C-101-2015-03-10", "903-C-104-2015-04-18", "MP/15/0101", "MP/15/0102", "MP/15/0103", "MP/15/0104",
+    ]  # fmt: skip
+    same = episodes.loc["MP/15/0101"]
+    # the police times are kept, not the 903 dates
+    assert same["reported_at"] == pd.Timestamp("2015-03-01 14:30") and not same["reported_at_date_only"]
+    assert same["returned_at"] == pd.Timestamp("2015-03-02 10:00") and not same["returned_at_date_only"]
+    # the 903 return fills what the police export did not know: the establishment (URN)
+    assert same["establishment_id"] == "1234567" and same["placement_type"] == "residential"
+    # the police placement type stands where the 903 return says otherwise (U1 kinship)
+    assert episodes.loc["MP/15/0104", "placement_type"] == "foster"
+    # the tracker's columns
+    assert same["rhi_outcome"] == "completed" and same["rhi_completed_at"] == pd.Timestamp("2015-03-04 11:00")
+    assert same["source"] == "police" and episodes.loc["903-C-104-2015-04-18", "source"] == "ssda903"
+    assert episodes.loc["903-C-104-2015-04-18", "placement_type"] == "semi_independent"
+    # child details: police and 903 agree; the 903-only child has them from the header table
+    assert episodes.loc["903-C-104-2015-04-18", "sex"] == "male"
+    assert ssda903(engine).unchanged == 4
+
+
+def test_a_903_period_on_another_day_or_of_another_child_is_its_own_episode(sqlite_engine, tmp_path):
+    police(sqlite_engine)
+    missing = tmp_path / "missing.csv"
+    missing.write_text("CHILD,DOB,MISSING,MIS_START,MIS_END\nC-101,01/05/2001,M,02/03/2015,03/03/2015\n"
+                       "C-999,01/05/2001,M,01/03/2015,02/03/2015\n")  # fmt: skip
+    result = import_files(sqlite_engine, [missing], "ssda903")
+    assert (result.inserted, result.updated) == (2, 0)
+    assert len(stored(sqlite_engine)) == 6
