@@ -1,6 +1,194 @@
-"""PLACEHOLDER: being built (see the issue that names this page)."""
+"""Hotspots: the postcode areas and children's homes children go missing from, and where they are found.
 
+The map works with no internet (see charts/maps.py); its areas are built from
+the ONS postcode directory the first time they are needed (loaders/boundaries.py).
+"""
+
+import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
-st.title("hotspots")
-st.info("This page is being built.")
+import app_auth
+import app_display
+import app_state
+import config
+from charts import maps
+from charts.bars import place_chart
+from charts.titles import source_line
+from loaders import boundaries
+from metrics.hotspots import hotspots
+from reports.tables import masked
+
+# URL parameter -> (radio label, {value: shown label}); the first value is the default.
+CHOICES = {
+    "where": ("Show where children", {"from": "went missing from", "found": "were found"}),
+    "areas": ("Areas", {"district": "Postcode districts", "sector": "Postcode sectors"}),
+    "shade": ("Shade by", {"episodes": "Episodes", "children": "Children"}),
+}
+# How each choice reads in a sentence ("children went missing from B23").
+DIRECTIONS = {"from": "went missing from", "found": "were found in"}
+TITLES = {"from": "Children most often went missing from {place}", "found": "Children were most often found in {place}"}
+MAP_HEIGHT = 640
+COUNT_COLUMNS = {
+    "episodes": st.column_config.NumberColumn("Episodes"),
+    "children": st.column_config.NumberColumn("Children"),
+}
+
+
+def choice(key: str) -> str:
+    """A radio button seeded from the URL (checked against its values) and written back to it."""
+    title, labels = CHOICES[key]
+    state = f"hotspots_{key}"
+    if state not in st.session_state:
+        wanted = st.query_params.get(key)
+        st.session_state[state] = wanted if wanted in labels else next(iter(labels))
+    value = st.radio(title, list(labels), format_func=labels.get, key=state, horizontal=True)
+    st.query_params[key] = value
+    return value
+
+
+@st.cache_resource(show_spinner=False)
+def cached_areas(level: str, postcode_areas: tuple[str, ...], lad_codes: tuple[str, ...]) -> gpd.GeoDataFrame:
+    return boundaries.areas(level, postcode_areas=postcode_areas, lad_codes=lad_codes)
+
+
+def areas(level: str) -> gpd.GeoDataFrame:
+    """The areas of a level; built with a progress bar the first time (about 10 seconds), then read from disk."""
+    postcode_areas, lad_codes = boundaries.authority()
+    if not boundaries.cache_path(level, postcode_areas, lad_codes).exists():
+        bar = st.progress(0.0, "Building the postcode areas from the ONS directory (first use only)…")
+        boundaries.areas(level, postcode_areas=postcode_areas, lad_codes=lad_codes, progress=bar.progress)
+        bar.empty()
+    return cached_areas(level, postcode_areas, lad_codes)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def map_document(level: str, counts: pd.DataFrame, homes: pd.DataFrame, measure: str, direction: str) -> str:
+    """The map's HTML (about half a megabyte with Leaflet inline), cached per view."""
+    tile_url, attribution = maps.tile_settings()
+    postcode_areas, lad_codes = boundaries.authority()
+    fmap = maps.hotspot_map(
+        cached_areas(level, postcode_areas, lad_codes), counts, homes, by=level, measure=measure, direction=direction,
+        outline=cached_areas("authority", postcode_areas, lad_codes),
+        labels=int(config.settings().get("map", {}).get("labels", 10)), tile_url=tile_url, attribution=attribution,
+    )  # fmt: skip
+    return maps.map_html(fmap)
+
+
+def kind_of(where: str, level: str) -> str:
+    """The publication rule of a table. Found-by-sector has none of its own yet: it has the shape
+    and the rule of hotspots_from_sector (episodes add up to the period's total)."""
+    return "hotspots_from_sector" if level == "sector" else f"hotspots_{where}_{level}"
+
+
+def counts_of(episodes: pd.DataFrame, where: str, level: str) -> pd.DataFrame:
+    if where == "found" and level == "sector":  # metrics.hotspots has no found_sector yet
+        return hotspots(episodes.assign(from_sector=episodes["found_sector"]), by="from_sector")
+    return hotspots(episodes, by=f"{where}_{level}")
+
+
+st.title("Hotspots")
+view = app_state.page_view()
+st.caption(
+    f"Episodes reported {view.period.label()}" + (", with the sidebar filters." if view.filters else ".")
+    + " Areas are postcode districts (B23) and sectors (B23 6) of the address a child went missing from,"
+    " or of the postcode where they were found."
+)  # fmt: skip
+if view.current.empty:
+    st.info(f"No episodes in this period ({view.period.label()}). Choose another period in the sidebar.")
+    st.stop()
+
+left, middle, right = st.columns(3)
+with left:
+    where = choice("where")
+with middle:
+    level = choice("areas")
+with right:
+    measure = choice("shade")
+direction = DIRECTIONS[where]
+level_name = "postcode district" if level == "district" else "postcode sector"
+
+counts = counts_of(view.current, where, level)
+homes = hotspots(view.current, by="establishment")
+viewer = not app_auth.can_see_child_level(app_auth.require_user())
+drawn_counts = masked(kind_of(where, level), counts) if viewer else counts
+drawn_homes = masked("hotspots_establishment", homes) if viewer else homes
+
+try:
+    shapes = areas(level)
+    outline = areas("authority")
+except (ValueError, OSError) as problem:
+    st.error(f"The postcode areas could not be built ({problem}). Check `[authority]` in config/settings.toml.")
+    st.stop()
+
+postcode_column = f"{where}_postcode"
+not_known = int(view.current[postcode_column].isna().sum() + view.current[f"{where}_unknown"].sum())
+on_map = counts["place"].isin(shapes["place"])
+outside = int(counts.loc[~on_map, "episodes"].sum())
+tiles = st.columns(4)
+tiles[0].metric("Episodes", f"{len(view.current):,}", border=True)
+tiles[1].metric(
+    f"Busiest {level_name}", counts["place"].iloc[0] if len(counts) else "–", border=True,
+    help=f"The {level_name} children most often {direction} in the period.",
+)  # fmt: skip
+tiles[2].metric(
+    "Not on the map", f"{outside:,}", border=True,
+    help="Episodes in areas outside the authority, or in one of the few sectors with no area of their own "
+    "(all their postcodes share a directory point with a neighbouring sector): in the tables, not on the map.",
+)  # fmt: skip
+tiles[3].metric(
+    "Place not known", f"{not_known:,}", border=True,
+    help="Episodes with no postcode, or one the ONS directory does not know: on neither map nor tables.",
+)  # fmt: skip
+
+points = maps.establishment_points(view.current, app_state.establishments()).merge(
+    drawn_homes.rename(columns={"place": "establishment_id"}), on="establishment_id", how="left"
+)
+try:
+    document = map_document(level, drawn_counts, points, measure, direction)
+except maps.LeafletMissing as problem:
+    st.error(str(problem))
+else:
+    st.iframe(
+        document, height=MAP_HEIGHT,
+        alt=f"Map of {measure} by {level_name} children {direction}, with children's homes as points",
+    )  # fmt: skip
+    st.caption(
+        f"Shading: {measure} by the {level_name} children {direction}; the busiest are named. "
+        "Orange circles: children's homes, placed at the postcode their episodes start from. "
+        "Areas are drawn from postcode centroids in the ONS directory, so their edges are approximate. "
+        "Hover over an area or a home for its numbers."
+    )
+
+source = source_line(view.period.label())
+name = f"{measure.capitalize()} by {level_name} children {direction}"
+top_area = counts.sort_values(measure, ascending=False, kind="stable")["place"].iloc[0] if len(counts) else None
+app_display.show_chart(
+    lambda table: place_chart(
+        table, title=TITLES[where].format(place=top_area) if top_area else name,
+        subtitle=f"{measure.capitalize()} by {level_name} children {direction}, busiest 15, {view.period.label()}",
+        source=source, value=measure,
+    ),
+    counts, name=f"{name} {view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}", kind=kind_of(where, level),
+    column_config={"place": level_name.capitalize(), **COUNT_COLUMNS},
+)  # fmt: skip
+
+st.subheader("Tables")
+district_tab, sector_tab, home_tab = st.tabs(["By postcode district", "By postcode sector", "By children's home"])
+for tab, tab_level in ((district_tab, "district"), (sector_tab, "sector")):
+    with tab:
+        table = counts_of(view.current, where, tab_level)
+        app_display.show_table(
+            table, name=f"Episodes by {tab_level} children {direction} {view.period.start:%Y-%m-%d} to "
+            f"{view.period.end:%Y-%m-%d}", kind=kind_of(where, tab_level),
+            column_config={"place": f"Postcode {tab_level}", **COUNT_COLUMNS},
+        )  # fmt: skip
+with home_tab:
+    names = app_state.establishments()
+    named = homes.assign(name=homes["place"].map(names).fillna(""))[["place", "name", "episodes", "children"]]
+    st.caption("Episodes starting from each children's home or placement, and the children they concern.")
+    app_display.show_table(
+        named, name=f"Episodes by establishment {view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}",
+        kind="hotspots_establishment",
+        column_config={"place": "Establishment", "name": "Name", **COUNT_COLUMNS},
+    )  # fmt: skip

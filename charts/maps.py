@@ -1,0 +1,311 @@
+"""The hotspot map: postcode areas shaded by episodes, children's homes as points, no internet.
+
+folium writes Leaflet maps, but by default its HTML loads Leaflet, jQuery,
+Bootstrap and Font Awesome from CDNs and draws OpenStreetMap tiles. A council
+laptop in a meeting room may have no internet, and a page that calls out to
+other servers leaks who is looking at what. So here the map has no tiles
+(unless the council sets `[map] tile_url`), loads nothing from a CDN, and
+carries the Leaflet that `make setup` installed (static/vendor/leaflet/)
+inline, so the HTML works as it is inside Streamlit's iframe or saved to disk.
+Areas are told apart by outline, tooltip and a text label on the busiest, not
+by colour alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import re
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import Element, MacroElement
+from jinja2 import Template
+from pyproj import Transformer
+
+import config
+from charts.theme import FONT, PALETTE, SEQUENTIAL, TEXT
+
+LEAFLET = config.PROJECT_ROOT / "static" / "vendor" / "leaflet"
+NO_EPISODES = "#FFFFFF"
+HIDDEN = "#D9D9D9"  # counts suppressed for viewers
+HOME_COLOUR = PALETTE[3]
+MEASURES = {"episodes": "episodes", "children": "children"}
+MAP_STYLE = (
+    f".leaflet-container{{background:#F3F2F1;font-family:{FONT}}}"
+    f".area-label{{color:{TEXT};font:bold 12px {FONT};text-align:center;white-space:nowrap;"
+    "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff}"
+)
+_TO_LONLAT = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+
+
+class LeafletMissing(FileNotFoundError):
+    """Leaflet was not installed: the map cannot be drawn offline."""
+
+
+def _css_with_inline_images(css: str, folder: Path) -> str:
+    """Leaflet's CSS with each `url(images/x.png)` replaced by a data: URL, so nothing is fetched."""
+
+    def inline(match: re.Match) -> str:
+        image = folder / match.group(1)
+        return f"url(data:image/png;base64,{base64.b64encode(image.read_bytes()).decode()})"
+
+    return re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css)
+
+
+def leaflet_assets(folder: Path | None = None) -> tuple[str, str]:
+    """Leaflet's JS and CSS as text, ready to inline; LeafletMissing when setup has not run."""
+    folder = folder or LEAFLET
+    script, style = folder / "leaflet.js", folder / "leaflet.css"
+    if not script.exists() or not style.exists():
+        raise LeafletMissing(f"Leaflet is not installed in {folder}: run make setup (scripts/install_leaflet.py)")
+    code = re.sub(r"//# sourceMappingURL=\S+", "", script.read_text())
+    return code, _css_with_inline_images(style.read_text(), folder)
+
+
+def tile_settings() -> tuple[str, str]:
+    """The optional `[map]` tile URL and its attribution (empty: no tiles, fully offline)."""
+    section = config.settings().get("map", {})
+    return str(section.get("tile_url", "")).strip(), str(section.get("tile_attribution", "")).strip()
+
+
+def offline_map(bounds: list[list[float]], *, tile_url: str = "", attribution: str = "") -> folium.Map:
+    """An empty folium map fitted to `bounds` ([[south, west], [north, east]]) that fetches nothing
+    (except tiles from `tile_url` when a council gives one)."""
+    script, style = leaflet_assets()
+    fmap = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25, prefer_canvas=False)
+    fmap.default_js, fmap.default_css = [], []  # folium's CDN links; Leaflet goes inline instead
+    header = fmap.get_root().header
+    header.add_child(Element(f"<style>{style}</style>"), name="leaflet_css")
+    header.add_child(Element(f"<script>{script}</script>"), name="leaflet")
+    header.add_child(
+        Element(f"<style>{MAP_STYLE}</style>"),
+        name="map_style",
+    )
+    prefix = MacroElement()
+    # Leaflet's own credit without its web link: nothing on the map leads off this machine.
+    prefix._template = Template(
+        "{% macro script(this, kwargs) %}{{ this._parent.get_name() }}.attributionControl.setPrefix('Leaflet');{% endmacro %}"
+    )
+    fmap.add_child(prefix)
+    if tile_url:
+        folium.TileLayer(tiles=tile_url, attr=attribution or "Map tiles", name="Background").add_to(fmap)
+    fmap.fit_bounds(bounds)
+    return fmap
+
+
+def class_breaks(values: pd.Series, classes: int = len(SEQUENTIAL)) -> list[float]:
+    """Upper bounds of `classes` shading classes over the counts above zero (equal numbers of areas
+    per class, rounded to whole numbers); the last is the largest count."""
+    counts = pd.to_numeric(values, errors="coerce").dropna()
+    counts = counts[counts > 0]
+    if counts.empty:
+        return []
+    quantiles = np.quantile(counts, [(i + 1) / classes for i in range(classes)])
+    return sorted({float(math.ceil(q)) for q in quantiles})
+
+
+def shade(value: float, breaks: list[float]) -> str:
+    """Fill colour of a count: white for none, grey for hidden, darker for more."""
+    if value is None or pd.isna(value):
+        return HIDDEN
+    if value <= 0 or not breaks:
+        return NO_EPISODES
+    ramp = list(reversed(SEQUENTIAL))[-len(breaks) :] if len(breaks) < len(SEQUENTIAL) else list(reversed(SEQUENTIAL))
+    for colour, upper in zip(ramp, breaks):
+        if value <= upper:
+            return colour
+    return ramp[-1]
+
+
+def _count_text(value: object) -> str:
+    return "fewer than 5" if value is None or pd.isna(value) else f"{int(value):,}"
+
+
+def area_label(place: str, episodes: object, children: object) -> str:
+    """The tooltip of an area: `B23: 312 episodes, 140 children`."""
+    return f"{place}: {_count_text(episodes)} episodes, {_count_text(children)} children"
+
+
+def _legend(breaks: list[float], title: str, has_hidden: bool, homes: bool) -> Element:
+    rows, lower = [], 1
+    ramp = list(reversed(SEQUENTIAL))[-len(breaks) :] if breaks else []
+    for colour, upper in zip(ramp, breaks):
+        text = f"{lower:,}" if lower == int(upper) else f"{lower:,} to {int(upper):,}"
+        rows.append((colour, text))
+        lower = int(upper) + 1
+    rows.append((NO_EPISODES, "none"))
+    if has_hidden:
+        rows.append((HIDDEN, "fewer than 5 (hidden)"))
+    items = "".join(
+        f'<div><span style="display:inline-block;width:18px;height:14px;margin-right:6px;vertical-align:middle;'
+        f'background:{colour};border:1px solid {TEXT}"></span>{html.escape(text)}</div>'
+        for colour, text in reversed(rows)
+    )
+    if homes:
+        items += (
+            f'<div style="margin-top:6px"><span style="display:inline-block;width:12px;height:12px;margin:0 9px 0 3px;'
+            f'vertical-align:middle;border-radius:50%;background:{HOME_COLOUR};border:2px solid {TEXT}"></span>'
+            "children's home</div>"
+        )
+    box = (
+        '<div class="map-legend" style="position:absolute;bottom:24px;right:12px;z-index:1000;background:#fff;'
+        f'padding:8px 10px;border:1px solid {TEXT};font:13px {FONT};color:{TEXT};line-height:20px">'
+        f'<div style="font-weight:bold;margin-bottom:4px">{html.escape(title)}</div>{items}</div>'
+    )
+    return Element(box)
+
+
+def bounds_of(frame: gpd.GeoDataFrame) -> list[list[float]]:
+    west, south, east, north = frame.to_crs("EPSG:4326").total_bounds
+    return [[float(south), float(west)], [float(north), float(east)]]
+
+
+def establishment_points(episodes: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Where to draw each establishment: the centroid of the from_postcode most of its episodes start at.
+
+    The establishments table holds no address; a care episode from a children's
+    home starts at the home, so its most common from_postcode is the home's.
+    Columns establishment_id, establishment_name, postcode, latitude, longitude.
+    """
+    known = episodes.dropna(subset=["establishment_id", "from_easting", "from_northing"])
+    columns = ["establishment_id", "establishment_name", "postcode", "latitude", "longitude"]
+    if known.empty:
+        return pd.DataFrame(columns=columns)
+    common = (
+        known.groupby(["establishment_id", "from_postcode", "from_easting", "from_northing"], observed=True)
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values(["n", "from_postcode"], ascending=[False, True], kind="stable")
+        .drop_duplicates("establishment_id")
+        .sort_values("establishment_id", ignore_index=True)
+    )
+    longitude, latitude = _TO_LONLAT.transform(common["from_easting"].to_numpy(), common["from_northing"].to_numpy())
+    return pd.DataFrame(
+        {
+            "establishment_id": common["establishment_id"].astype(str),
+            "establishment_name": common["establishment_id"].astype(str).map(names or {}).fillna(""),
+            "postcode": common["from_postcode"].astype(str),
+            "latitude": latitude,
+            "longitude": longitude,
+        }
+    )[columns]
+
+
+class AreaLabels(MacroElement):
+    """Text labels (place and count) drawn on the map, not clickable so the area's tooltip still shows.
+
+    Plain `L.divIcon` markers: folium's Marker would first add Leaflet's default
+    pin icon, which the browser then tries to fetch.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        {{ this.labels|tojson }}.forEach(function (label) {
+            L.marker([label.lat, label.lon], {
+                interactive: false, keyboard: false,
+                icon: L.divIcon({className: "area-label-icon", html: '<div class="area-label">' + label.html + "</div>",
+                                 iconSize: [80, 32], iconAnchor: [40, 16]})
+            }).addTo({{ this._parent.get_name() }});
+        });
+        {% endmacro %}"""
+    )
+
+    def __init__(self, labels: list[dict]) -> None:
+        super().__init__()
+        self._name = "AreaLabels"
+        self.labels = labels
+
+
+def hotspot_map(
+    areas: gpd.GeoDataFrame,
+    counts: pd.DataFrame,
+    establishments: pd.DataFrame | None = None,
+    *,
+    by: str = "district",
+    measure: str = "episodes",
+    direction: str = "went missing from",
+    outline: gpd.GeoDataFrame | None = None,
+    labels: int = 10,
+    tile_url: str = "",
+    attribution: str = "",
+) -> folium.Map:
+    """A choropleth of `counts` (place, episodes, children; NaN where hidden) over `areas`
+    (place, geometry), with `establishments` (establishment_points plus episodes, children)
+    as points and the `labels` busiest areas named on the map."""
+    if measure not in MEASURES:
+        raise ValueError(f"unknown measure {measure!r} (allowed: {', '.join(MEASURES)})")
+    shapes = areas[["place", "geometry"]].to_crs("EPSG:4326")
+    table = counts.set_index("place")[["episodes", "children"]] if len(counts) else None
+    for column in ("episodes", "children"):
+        values = table[column].reindex(shapes["place"]).to_numpy() if table is not None else np.zeros(len(shapes))
+        # Areas with no row had no episodes; a NaN that came in the table was hidden.
+        present = shapes["place"].isin(table.index) if table is not None else pd.Series(False, index=shapes.index)
+        shapes[column] = np.where(present, values, 0.0)
+    breaks = class_breaks(shapes[measure])
+    shapes["fill"] = [shade(v, breaks) for v in shapes[measure]]
+    shapes["label"] = [area_label(p, e, c) for p, e, c in zip(shapes["place"], shapes["episodes"], shapes["children"])]
+    fmap = offline_map(
+        bounds_of(outline if outline is not None else shapes), tile_url=tile_url, attribution=attribution
+    )
+    level = "postcode sector" if by == "sector" else "postcode district"
+    folium.GeoJson(
+        shapes[["place", "label", "fill", "geometry"]],
+        name=f"{measure.capitalize()} by {level}",
+        style_function=lambda feature: {
+            "fillColor": feature["properties"]["fill"],
+            "fillOpacity": 0.85,
+            "color": TEXT,
+            "weight": 0.8 if by == "sector" else 1.2,
+        },
+        highlight_function=lambda feature: {"weight": 3, "color": PALETTE[3]},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True),
+    ).add_to(fmap)
+    if outline is not None:
+        folium.GeoJson(
+            outline[["geometry"]].to_crs("EPSG:4326"),
+            name="Authority boundary",
+            style_function=lambda feature: {"fill": False, "color": TEXT, "weight": 3},
+            interactive=False,
+        ).add_to(fmap)
+    top = shapes[shapes[measure].fillna(0) > 0].sort_values(measure, ascending=False, kind="stable").head(labels)
+    points = top.to_crs("EPSG:27700").representative_point().to_crs("EPSG:4326")
+    fmap.add_child(
+        AreaLabels(
+            [
+                {"lat": p.y, "lon": p.x, "html": f"{html.escape(place)}<br>{int(value):,}"}
+                for place, value, p in zip(top["place"], top[measure], points)
+            ]
+        )
+    )
+    if establishments is not None and len(establishments):
+        homes = folium.FeatureGroup(name="Children's homes")
+        for row in establishments.itertuples(index=False):
+            name = row.establishment_name or row.establishment_id
+            folium.CircleMarker(
+                [row.latitude, row.longitude],
+                radius=6,
+                color=TEXT,
+                weight=2,
+                fill=True,
+                fill_color=HOME_COLOUR,
+                fill_opacity=1,
+                tooltip=f"{name} ({row.establishment_id}, {row.postcode}): "
+                f"{_count_text(getattr(row, 'episodes', None))} episodes, "
+                f"{_count_text(getattr(row, 'children', None))} children went missing from this home",
+            ).add_to(homes)
+        homes.add_to(fmap)
+    title = f"{measure.capitalize()} by {level} children {direction}"
+    has_homes = establishments is not None and len(establishments) > 0
+    fmap.get_root().html.add_child(_legend(breaks, title, bool(shapes[measure].isna().any()), has_homes))
+    return fmap
+
+
+def map_html(fmap: folium.Map) -> str:
+    """The whole map as one HTML document (what the page embeds and offers as a download)."""
+    return fmap.get_root().render()
