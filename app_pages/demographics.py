@@ -33,22 +33,20 @@ if view.current.empty:
     st.info(f"No episodes in this period ({period}). Choose another period in the sidebar.")
     st.stop()
 
-for pair in (BREAKDOWNS[:2], BREAKDOWNS[2:]):
-    for column, (kind, bands, heading, measure, template, counted) in zip(st.columns(2), pair):
-        with column:
-            st.subheader(heading)
-            app_display.show_chart(
-                lambda table, measure=measure, template=template: band_chart(
-                    table,
-                    title=band_message(table, template, measure),
-                    subtitle=subtitle_text(measure, period, view.filters),
-                    source=source_line(period),
-                ),
-                bands(view.current),
-                name=f"{measure} {stem}",
-                kind=kind,
-                column_config={"band": heading, "count": st.column_config.NumberColumn(counted), "percent": PERCENT},
-            )
+for kind, bands, heading, measure, template, counted in BREAKDOWNS:
+    st.subheader(heading)
+    app_display.show_chart(
+        lambda table, measure=measure, template=template: band_chart(
+            table,
+            title=band_message(table, template, measure),
+            subtitle=subtitle_text(measure, period, view.filters),
+            source=source_line(period),
+        ),
+        bands(view.current),
+        name=f"{measure} {stem}",
+        kind=kind,
+        column_config={"band": heading, "count": st.column_config.NumberColumn(counted), "percent": PERCENT},
+    )
 
 st.subheader("Month by month, by category")
 app_display.show_chart(

@@ -99,36 +99,33 @@ first, last = last_months(view.period.end)
 year = select_episodes(view.episodes, first, last, view.filters)
 year_label = f"{first:%b %Y} to {last:%b %Y}"
 districts = hotspots(view.current, by="from_district")
-left, right = st.columns(2)
-with left:
-    st.subheader("Month by month")
+st.subheader("Month by month")
+app_display.show_chart(
+    lambda table: trend_chart(
+        table,
+        title="Episodes each month, by category",
+        subtitle=subtitle_text("Episodes reported each month", year_label, view.filters),
+        source=source_line(year_label),
+        notes="Missing and absent are police categories; away is a looked-after child away without permission.",
+    ),
+    trend(year),
+    name=f"Episodes by month {first:%Y-%m} to {last:%Y-%m}",
+    kind="trend",
+)
+st.subheader("Where children go missing from")
+if districts.empty:
+    st.info("No episode in the period has a known from postcode.")
+else:
     app_display.show_chart(
-        lambda table: trend_chart(
+        lambda table: place_chart(
             table,
-            title="Episodes each month, by category",
-            subtitle=subtitle_text("Episodes reported each month", year_label, view.filters),
-            source=source_line(year_label),
-            notes="Missing and absent are police categories; away is a looked-after child away without permission.",
+            title=f"The {min(TOP_DISTRICTS, len(table))} postcode districts with most episodes",
+            subtitle=subtitle_text("Episodes by postcode district missing from", view.period.label(), view.filters),
+            source=source_line(view.period.label()),
+            top=TOP_DISTRICTS,
         ),
-        trend(year),
-        name=f"Episodes by month {first:%Y-%m} to {last:%Y-%m}",
-        kind="trend",
+        districts,
+        name=f"Episodes by district {view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}",
+        kind="hotspots_from_district",
+        column_config={"place": "District", "episodes": "Episodes", "children": "Children"},
     )
-with right:
-    st.subheader("Where children go missing from")
-    if districts.empty:
-        st.info("No episode in the period has a known from postcode.")
-    else:
-        app_display.show_chart(
-            lambda table: place_chart(
-                table,
-                title=f"The {min(TOP_DISTRICTS, len(table))} postcode districts with most episodes",
-                subtitle=subtitle_text("Episodes by postcode district missing from", view.period.label(), view.filters),
-                source=source_line(view.period.label()),
-                top=TOP_DISTRICTS,
-            ),
-            districts,
-            name=f"Episodes by district {view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}",
-            kind="hotspots_from_district",
-            column_config={"place": "District", "episodes": "Episodes", "children": "Children"},
-        )

@@ -65,27 +65,21 @@ st.caption(
     "often, whichever list they are on. Children with only away episodes are not counted."
 )
 grid = missing_absent_grid(view.current)
-chart_side, table_side = st.columns([3, 2])
-with chart_side:
-    app_display.show_chart(
-        lambda table: count_grid_chart(
-            table,
-            title="Children who are often absent are often missing too",
-            subtitle=subtitle_text("Children by missing and by absent episodes", period, view.filters),
-            source=source_line(period),
-            notes="10+ counts 10 or more episodes.",
-            order=COUNT_LABELS,
-        ),
-        grid,
-        name=f"Children by missing and absent episodes {view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}",
-    )
-with table_side:
-    app_display.show_table(
-        grid,
-        name=f"Children by missing and absent episodes (table) {view.period.start:%Y-%m-%d}",
-        column_config={
-            "missing": "Missing episodes",
-            "absent": "Absent episodes",
-            "children": st.column_config.NumberColumn("Children"),
-        },
-    )
+app_display.show_chart(
+    lambda table: count_grid_chart(
+        table,
+        title=f"{summary['both']:,} of {sum(summary.values()):,} children were recorded both missing and absent",
+        subtitle=subtitle_text("Children by missing and by absent episodes", period, view.filters),
+        source=source_line(period),
+        notes="10+ counts 10 or more episodes.",
+        order=COUNT_LABELS,
+    ),
+    grid,
+    name=f"Children by missing and absent episodes {view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}",
+    column_config={
+        "missing": "Missing episodes",
+        "absent": "Absent episodes",
+        "children": st.column_config.NumberColumn("Children"),
+    },
+    table_open=True,
+)

@@ -60,43 +60,40 @@ app_display.show_chart(
     },
 )  # fmt: skip
 
-month_side, outcome_side = st.columns(2)
-with month_side:
-    st.subheader("Month by month")
-    app_display.show_chart(
-        lambda table: trend_chart(
-            table.assign(measure=table["measure"].map(MEASURE_LABELS)),
-            title="Offered and completed each month",
-            subtitle=subtitle_text("Share of eligible episodes, by month reported", period, view.filters),
-            source=source_line(period),
-            notes=ELIGIBLE,
-            series="measure",
-            value="percent",
-            y_title="Per cent of eligible episodes",
-            percent=True,
-        ),
-        monthly_return_interviews(view.current),
-        name=f"Return interviews by month {stem}",
-        column_config={
-            "month": "Month",
-            "measure": "Measure",
-            "percent": st.column_config.NumberColumn(format="%.1f%%"),
-        },
-    )
-with outcome_side:
-    st.subheader("By outcome")
-    app_display.show_chart(
-        lambda table: band_chart(
-            table.assign(band=table["band"].map(OUTCOME_NAMES).fillna(table["band"])),
-            title="What happened to each interview",
-            subtitle=subtitle_text("Eligible episodes by return interview outcome", period, view.filters),
-            source=source_line(period),
-            notes=ELIGIBLE + " Not recorded: no outcome given.",
-        ),
-        outcome_bands(view.current),
-        name=f"Return interview outcomes {stem}",
-        column_config={
-            "band": "Outcome", "count": st.column_config.NumberColumn("Episodes"),
-            "percent": st.column_config.NumberColumn("Percent", format="%.1f%%"),
-        },
-    )  # fmt: skip
+st.subheader("Month by month")
+app_display.show_chart(
+    lambda table: trend_chart(
+        table.assign(measure=table["measure"].map(MEASURE_LABELS)),
+        title="Offered and completed each month",
+        subtitle=subtitle_text("Share of eligible episodes, by month reported", period, view.filters),
+        source=source_line(period),
+        notes=ELIGIBLE,
+        series="measure",
+        value="percent",
+        y_title="Per cent of eligible episodes",
+        percent=True,
+    ),
+    monthly_return_interviews(view.current),
+    name=f"Return interviews by month {stem}",
+    column_config={
+        "month": "Month",
+        "measure": "Measure",
+        "percent": st.column_config.NumberColumn(format="%.1f%%"),
+    },
+)
+st.subheader("By outcome")
+app_display.show_chart(
+    lambda table: band_chart(
+        table.assign(band=table["band"].map(OUTCOME_NAMES).fillna(table["band"])),
+        title="What happened to each interview",
+        subtitle=subtitle_text("Eligible episodes by return interview outcome", period, view.filters),
+        source=source_line(period),
+        notes=ELIGIBLE + " Not recorded: no outcome given.",
+    ),
+    outcome_bands(view.current),
+    name=f"Return interview outcomes {stem}",
+    column_config={
+        "band": "Outcome", "count": st.column_config.NumberColumn("Episodes"),
+        "percent": st.column_config.NumberColumn("Percent", format="%.1f%%"),
+    },
+)  # fmt: skip

@@ -55,21 +55,16 @@ for kind, bands, band_label, measure, headline in MEASURES:
         kind=kind,
         column_config={"band": band_label, **BAND_FORMAT},
     )  # fmt: skip
-    home_care, category = st.columns(2)
-    for column, group_column, split in (
-        (home_care, "missing_from", "home or care"),
-        (category, "category", "category"),
-    ):
-        with column:
-            st.subheader(f"By {split}")
-            app_display.show_chart(
-                lambda table, measure=measure, split=split, kind=kind, band_label=band_label: grouped_band_chart(
-                    named_groups(table), "group", title=f"{band_label} by {split}, each as a share of its own episodes",
-                    subtitle=subtitle_text(f"{measure}, each group's share", period, view.filters),
-                    source=source_line(period), notes=NOTES[kind],
-                ),
-                bands_by_group(view.current, bands, group_column),
-                name=f"{band_label} by {split} {stem}",
-                kind=kind,  # the band tables' publication rule, cell by cell
-                column_config={"band": band_label, **BAND_FORMAT},
-            )  # fmt: skip
+    for group_column, split in (("missing_from", "home or care"), ("category", "category")):
+        st.subheader(f"{band_label} by {split}")
+        app_display.show_chart(
+            lambda table, measure=measure, split=split, kind=kind, band_label=band_label: grouped_band_chart(
+                named_groups(table), "group", title=f"{band_label} by {split}, each as a share of its own episodes",
+                subtitle=subtitle_text(f"{measure}, each group's share", period, view.filters),
+                source=source_line(period), notes=NOTES[kind],
+            ),
+            bands_by_group(view.current, bands, group_column),
+            name=f"{band_label} by {split} {stem}",
+            kind=kind,  # the band tables' publication rule, cell by cell
+            column_config={"band": band_label, **BAND_FORMAT},
+        )  # fmt: skip

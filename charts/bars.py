@@ -18,6 +18,7 @@ from charts.titles import WIDTH, font_size, titled
 
 SUPPRESSED = "suppressed"
 HEADROOM = 1.3  # room right of the longest bar for its label
+GROUPED_WIDTH = 860  # small multiples side by side: wider than one chart, still fits the page
 MEASURE_LABELS = {
     "offered": "Offered",
     "offered_within_72h": "Offered within 72 hours",
@@ -116,7 +117,7 @@ def grouped_band_chart(
     frame[group_column] = frame[group_column].astype(str)
     order = list(dict.fromkeys(frame[band_column]))
     groups = list(dict.fromkeys(frame[group_column]))
-    panel_width = max(150, (WIDTH - 130) // max(len(groups), 1))
+    panel_width = max(200, (GROUPED_WIDTH - 130) // max(len(groups), 1))
     layer = _bars(frame, value, band_column, order, _domain_max(frame[value])).properties(
         width=panel_width, height=_height(len(order))
     )

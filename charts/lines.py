@@ -24,6 +24,21 @@ def complete_months(table: pd.DataFrame, series: str, value: str) -> pd.DataFram
     return merged
 
 
+def label_positions(frame: pd.DataFrame, value: str, top: float | None = None, gap: float = 0.08) -> pd.Series:
+    """Where each line's end label sits (in data units): at its last value, pushed down just
+    enough that no two labels are closer than `gap` of the axis height (else they overprint)."""
+    positions = pd.Series(float("nan"), index=frame.index)
+    ends = frame[frame["is_last"]].sort_values(value, ascending=False)
+    if ends.empty:
+        return positions
+    top = top if top is not None else float(frame[value].max()) or 1.0
+    previous = None
+    for index, end in zip(ends.index, ends[value].astype(float)):
+        spot = end if previous is None else min(end, previous - gap * top)
+        positions[index] = previous = spot
+    return positions
+
+
 def trend_chart(
     trend_table: pd.DataFrame,
     *,
@@ -54,6 +69,7 @@ def trend_chart(
     frame["end_label"] = [
         f"{name} {v:.1f}{unit}" if percent else f"{name} {v:,.0f}" for name, v in zip(frame[series], frame[value])
     ]
+    frame["label_y"] = label_positions(frame, value, 100.0 if percent else None)
     color = alt.Color(f"{series}:N", sort=names, scale=alt.Scale(domain=names, range=list(PALETTE)), legend=None)
     dash = alt.StrokeDash(f"{series}:N", sort=names, scale=alt.Scale(domain=names, range=[list(d) for d in DASHES]),
                           legend=None)  # fmt: skip
@@ -76,8 +92,8 @@ def trend_chart(
     points = base.mark_point(filled=True, size=40).encode(shape=alt.Shape(f"{series}:N", sort=names, legend=None))
     labels = (
         base.transform_filter(alt.datum.is_last)
-        .mark_text(align="left", dx=8, fontWeight="bold", fontSize=font_size())
-        .encode(text="end_label:N")
+        .mark_text(align="right", dy=-10, fontWeight="bold", fontSize=font_size())  # inside the plot: never clipped
+        .encode(y=alt.Y("label_y:Q"), text="end_label:N")
     )
     chart = alt.layer(lines, points, labels).properties(width=WIDTH - 120, height=300)
     return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)

@@ -179,3 +179,17 @@ def test_every_chart_exports_as_png(build):
     chart = build()
     assert png_bytes(chart, scale=1).startswith(b"\x89PNG")
     json.loads(chart.to_json())
+
+
+@pytest.mark.parametrize(
+    ("ends", "top", "positions"),
+    [
+        ({"a": 100.0, "b": 50.0}, None, {"a": 100.0, "b": 50.0}),  # far apart: at their values
+        ({"a": 100.0, "b": 97.0}, None, {"a": 100.0, "b": 92.0}),  # close: the lower pushed down 8% of 100
+        ({"a": 40.0, "b": 39.0, "c": 38.0}, 100.0, {"a": 40.0, "b": 32.0, "c": 24.0}),
+    ],
+)
+def test_end_labels_never_overprint(ends, top, positions):
+    frame = pd.DataFrame({"series": list(ends), "v": list(ends.values()), "is_last": True})
+    placed = lines.label_positions(frame, "v", top)
+    assert dict(zip(frame["series"], placed.round(6))) == positions
