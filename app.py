@@ -45,5 +45,6 @@ if app_auth.is_admin(user):
     ]
 
 navigation = st.navigation(sections)
+app_auth.account_sidebar(user)  # who is signed in, and Sign out
 app_state.sidebar(navigation)  # meeting switch, period and filters, kept in the URL
 navigation.run()

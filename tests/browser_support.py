@@ -7,7 +7,8 @@ works offline (no fonts, telemetry, tiles or CDNs).
 
 - `server`: a fresh server on the tiny hand-written database of tests/test_app.py (module scope).
 - `sample_server`: a server on the default sample database (session scope, built once).
-- `open_page(page, base, path)`: go to a page (signing in when sign-in exists) and wait until it settles.
+- `open_page(page, base, path, role="analyst")`: go to a page, sign in through the form as the
+  test user of `role` (TEST_USERS, created in each server's database) and wait until it settles.
 """
 
 from __future__ import annotations
@@ -86,11 +87,28 @@ def streamlit_server(url: str, log_path: Path):
         log.close()
 
 
+# One user per role in every test server's database: role -> (name, password).
+TEST_USERS = {role: (f"test-{role}", f"{role}-password-for-tests") for role in ("viewer", "analyst", "admin")}
+
+
+def add_test_users(url: str) -> str:
+    """Create TEST_USERS in the database at `url` (once); returns the url."""
+    from loaders.database import connect
+    from loaders.users import add_user, lookup
+
+    engine = connect(url)
+    for role, (name, password) in TEST_USERS.items():
+        if lookup(engine, name) is None:
+            add_user(engine, name, role, password)
+    engine.dispose()
+    return url
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A server on the tiny hand-written database of tests/test_app.py."""
     folder = tmp_path_factory.mktemp("browser")
-    with streamlit_server(build_database(folder / "app.db"), folder / "streamlit.log") as base:
+    with streamlit_server(add_test_users(build_database(folder / "app.db")), folder / "streamlit.log") as base:
         yield base
 
 
@@ -100,7 +118,7 @@ def sample_database(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("sample") / "sample.db"
     subprocess.run([sys.executable, "-m", "sample_data", "build"], check=True, cwd=ROOT, capture_output=True,
                    env={**os.environ, "DATABASE_URL": f"sqlite:///{path}", "PYTHONPATH": str(ROOT)})  # fmt: skip
-    return f"sqlite:///{path}"
+    return add_test_users(f"sqlite:///{path}")
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +172,32 @@ def wait_for_app(page) -> None:
     page.wait_for_timeout(500)
 
 
-def open_page(page, base: str, path: str = "") -> None:
-    """Go to `base/path` (path may carry a query string) and wait until the app has settled."""
+def sign_in(page, role: str) -> None:
+    """Fill in and send the sign-in form as the test user of `role`."""
+    name, password = TEST_USERS[role]
+    form = page.locator('[data-testid="stForm"]')
+    form.get_by_role("textbox", name="Name").fill(name)
+    form.get_by_role("textbox", name="Password").fill(password)
+    form.get_by_role("button", name="Sign in").click()
+
+
+def wait_for_sign_in_or_app(page) -> bool:
+    """Wait until the page shows the sign-in form (True) or the signed-in app with its sidebar (False)."""
+    page.wait_for_selector(
+        '[data-testid="stForm"] input[type="password"], [data-testid="stSidebarNav"]', timeout=30_000
+    )
+    return page.locator('[data-testid="stForm"] input[type="password"]').count() > 0
+
+
+def open_page(page, base: str, path: str = "", role: str = "analyst", wait: bool = True) -> None:
+    """Go to `base/path` (path may carry a query string), sign in as `role` and wait until the app has settled.
+
+    Every page load is a new Streamlit session, so the form shows on each; signing in
+    keeps the URL, so the page and its query string are the ones asked for.
+    """
     page.goto(f"{base}/{path.lstrip('/')}")
-    wait_for_app(page)
+    if wait_for_sign_in_or_app(page):
+        sign_in(page, role)
+        page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=30_000)
+    if wait:
+        wait_for_app(page)

@@ -18,6 +18,7 @@ import app_state
 from loaders.database import connect
 from loaders.history import import_history
 from loaders.store import upsert_children, upsert_episodes
+from tests.app_support import app_as
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -78,9 +79,8 @@ def database_url(tmp_path, monkeypatch) -> str:
 
 
 def run_app(params: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
+    """The app signed in as an analyst (unsuppressed numbers), with the URL's query parameters."""
+    at = app_as("analyst", params)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -252,7 +252,7 @@ BAD_CSV = (
 
 
 def open_import_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = app_as("admin")
     at.switch_page("app_pages/import_data.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import SHOTS, wait_for_app
+from tests.browser_support import SHOTS, open_page
 
 pytestmark = pytest.mark.browser
 
 
 def test_import_page_renders_offline_as_the_first_request(server, page):
-    """First in this file on purpose: a fresh server's first request is a deep link (see app.py)."""
-    page.goto(f"{server}/import_data?from=2015-03-01&to=2015-03-31")
-    wait_for_app(page)
+    """First in this file on purpose: a fresh server's first request is a deep link (see app.py),
+    kept through the sign-in form."""
+    open_page(page, server, "import_data?from=2015-03-01&to=2015-03-31", role="admin")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "import.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -28,8 +28,7 @@ def test_import_page_renders_offline_as_the_first_request(server, page):
 
 
 def test_overview_renders_headlines_offline(server, page):
-    page.goto(f"{server}/?from=2015-03-01&to=2015-03-31")
-    wait_for_app(page)
+    open_page(page, server, "?from=2015-03-01&to=2015-03-31")
     page.wait_for_function(
         "() => document.querySelectorAll('[data-testid=\"stDataFrame\"] canvas').length >= 2", timeout=30_000
     )
@@ -53,8 +52,7 @@ def test_overview_renders_headlines_offline(server, page):
 def test_import_page_checks_an_uploaded_file(server, page, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("episode_id,child_id,category,reported_at,missing_from\nE20,C9,vanished,2015-03-29 10:00,home\n")
-    page.goto(f"{server}/import_data")
-    wait_for_app(page)
+    open_page(page, server, "import_data", role="admin")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(bad))
     page.get_by_text("This file is refused").wait_for(timeout=30_000)
     page.wait_for_function(
