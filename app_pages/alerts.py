@@ -1,6 +1,160 @@
-"""PLACEHOLDER: being built (see the issue that names this page)."""
+"""Alerts (analysts only): the children, episodes and places that met a trigger of domain.md section 5.
 
+Open episodes and strategy meeting deadlines are judged as at now by
+default: the Operational Group acts on what is outstanding today, and an
+episode reported on the last day of the period that is still open, or
+whose meeting is now late, would be missed if judged at the period's end.
+"As at the end of the period" is there for looking back at a past month.
+"""
+
+from datetime import datetime
+
+import pandas as pd
 import streamlit as st
 
-st.title("alerts")
-st.info("This page is being built.")
+import app_auth
+import app_display
+import app_links
+import app_state
+import config
+from metrics.children import alert_children, alert_episodes
+from metrics.triggers import TRIGGERS, triggers
+
+AS_AT = {"now": "now", "period_end": "the end of the period"}
+AS_AT_PARAM = "as_at"
+
+user = app_auth.require_user()
+if not app_auth.can_see_child_level(user):
+    st.error("This page is for analysts: it lists individual children.")
+    st.stop()
+
+view = app_state.page_view()
+thresholds = config.settings()["triggers"]
+WORDS = {
+    "3_missing_in_90_days": (
+        f"{thresholds['missing_count']} missing episodes within {thresholds['missing_window_days']} days",
+        (
+            "A child whose missing episodes reached the count within the window; first met on the day of the "
+            "episode that completed it. Such children are discussed at the MASE meeting."
+        ),
+    ),
+    "3_absent_in_90_days": (
+        f"{thresholds['absent_count']} absent episodes within {thresholds['absent_window_days']} days",
+        "The same for absent episodes.",
+    ),
+    "missing_over_72_hours": (
+        f"Missing over {thresholds['missing_over_hours']} hours",
+        "A missing episode that lasted, or has been open, longer than this; first met at that point.",
+    ),
+    "strategy_meeting_overdue": (
+        "Strategy meeting overdue",
+        (
+            f"An episode missing over {thresholds['missing_over_hours']} hours with no strategy meeting within "
+            f"{thresholds['strategy_meeting_working_days']} working days of that point; first met the day after "
+            "the deadline."
+        ),
+    ),
+    "location_5_in_30_days": (
+        f"{thresholds['location_count']} episodes from one place within {thresholds['location_window_days']} days",
+        "A children's home or address (where no home is given) that children went missing from this often.",
+    ),
+}
+SUBJECT = {"3_missing_in_90_days": None, "3_absent_in_90_days": None, "missing_over_72_hours": "Episode",
+           "strategy_meeting_overdue": "Episode", "location_5_in_30_days": "Place"}  # fmt: skip
+ORDER = ("strategy_meeting_overdue",) + tuple(t for t in TRIGGERS if t != "strategy_meeting_overdue")
+
+st.title("Alerts")
+requested = st.query_params.get(AS_AT_PARAM)
+as_at = st.radio(
+    "Judge open episodes and strategy meeting deadlines as at",
+    list(AS_AT),
+    index=list(AS_AT).index(requested) if requested in AS_AT else 0,
+    format_func=AS_AT.get,
+    horizontal=True,
+    help="Now: what is outstanding today. The end of the period: what was outstanding then.",
+)
+if as_at == "now":
+    st.query_params.pop(AS_AT_PARAM, None)
+    as_of = datetime.now().replace(second=0, microsecond=0)
+else:
+    st.query_params[AS_AT_PARAM] = as_at
+    as_of = view.period.end
+app_auth.audit("view", "alerts", {**view.filters_for_audit(), AS_AT_PARAM: as_at})
+
+alerts = alert_children(triggers(view.current, thresholds, as_of=as_of), view.current)
+behind = alert_episodes(alerts, view.current)
+as_of_text = f"{as_of:%-d %b %Y %H:%M}" if as_at == "now" else f"the end of {as_of:%-d %b %Y}"
+st.caption(
+    f"Episodes reported {view.period.label()}"
+    + (f", filters: {', '.join(view.filters)}" if view.filters else "")
+    + f"; open episodes and deadlines judged as at {as_of_text}. Children are shown by pseudonymous id only."
+)
+
+counts = alerts["trigger"].value_counts()
+for column, trigger in zip(st.columns(len(ORDER)), ORDER):
+    column.metric(WORDS[trigger][0], f"{int(counts.get(trigger, 0)):,}", help=WORDS[trigger][1], border=True)
+
+overdue = alerts[alerts["trigger"] == "strategy_meeting_overdue"]
+if len(overdue):
+    listed = [f"{row.subject} ({', '.join(row.children)}), overdue since {row.first_met:%-d %b %Y}"
+              for row in overdue.head(12).itertuples()]  # fmt: skip
+    more = f"; and {len(overdue) - 12:,} more in the table below" if len(overdue) > 12 else ""
+    st.error(
+        f"**Strategy meeting overdue: {len(overdue):,} episode{'s' if len(overdue) != 1 else ''}.** "
+        + "; ".join(listed)
+        + more
+        + ".",
+        icon=":material/warning:",
+    )
+else:
+    st.success("No strategy meeting is overdue for the episodes in this period.", icon=":material/check_circle:")
+
+
+def alert_table(trigger: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """What one trigger's table shows: the child as a timeline link where the alert is about one child."""
+    single = rows["children"].map(lambda ids: ids[0] if len(ids) == 1 else None)
+    table = pd.DataFrame({"child": app_links.child_links(single).to_numpy()})
+    config_ = {"child": app_links.child_column()}
+    if SUBJECT[trigger]:
+        table["subject"] = rows["subject"].to_numpy()
+        config_["subject"] = SUBJECT[trigger]
+    if SUBJECT[trigger] == "Place":
+        table = table.drop(columns="child")
+        config_.pop("child")
+        table["children"] = rows["children"].to_numpy()
+        config_["children"] = st.column_config.ListColumn("Children")
+    table["first_met"] = pd.to_datetime(rows["first_met"]).to_numpy()
+    config_["first_met"] = st.column_config.DateColumn(
+        "Overdue since" if trigger == "strategy_meeting_overdue" else "First met", format="D MMM YYYY"
+    )
+    table["episode_ids"] = rows["episode_ids"].to_numpy()
+    config_["episode_ids"] = st.column_config.ListColumn("Episodes behind it")
+    return table, config_
+
+
+EPISODE_COLUMNS = {
+    "child_id": app_links.child_column(),
+    "subject": "Alert for",
+    "episode_id": "Episode",
+    "category": "Category",
+    "reported_at": st.column_config.DatetimeColumn("Reported", format="D MMM YYYY HH:mm"),
+    "returned_at": st.column_config.DatetimeColumn("Returned", format="D MMM YYYY HH:mm"),
+    "missing_from_place": "Missing from",
+    "police_risk": "Police risk",
+    "strategy_meeting_at": st.column_config.DatetimeColumn("Strategy meeting", format="D MMM YYYY"),
+}
+
+for trigger in ORDER:
+    label, definition = WORDS[trigger]
+    rows = alerts[alerts["trigger"] == trigger]
+    st.subheader(f"{label}: {len(rows):,}")
+    st.caption(definition)
+    if rows.empty:
+        st.write("None in this period.")
+        continue
+    table, column_config = alert_table(trigger, rows)
+    app_display.show_table(table, name=f"Alerts {label}", column_config=column_config)
+    episodes = behind[behind["trigger"] == trigger].drop(columns="trigger")
+    episodes = episodes.assign(child_id=app_links.child_links(episodes["child_id"]).to_numpy())
+    with st.expander(f"The {len(episodes):,} episodes behind these {len(rows):,} alerts"):
+        app_display.show_table(episodes, name=f"Alert episodes {label}", column_config=EPISODE_COLUMNS)

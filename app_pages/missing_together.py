@@ -1,6 +1,137 @@
-"""PLACEHOLDER: being built (see the issue that names this page)."""
+"""Missing together (analysts only): children who went missing from the same place within an hour,
+and the network of those children and the places they go missing from and are found in.
 
+"Trends, networks and connections between victims and locations" is what the
+Operational Group asks for: the pairs say who, the network says where.
+"""
+
+import pandas as pd
 import streamlit as st
 
-st.title("missing_together")
-st.info("This page is being built.")
+import app_auth
+import app_display
+import app_links
+import app_state
+import config
+from charts.network import network_chart
+from metrics.children import CHILD, largest_nodes, repeated_places, repeats_to_fit, together_network
+from metrics.together import missing_together, together_children
+
+user = app_auth.require_user()
+if not app_auth.can_see_child_level(user):
+    st.error("This page is for analysts: it names individual children by their pseudonymous ids.")
+    st.stop()
+
+view = app_state.page_view()
+app_auth.audit("view", "missing_together", view.filters_for_audit())
+READABLE = 100  # nodes: more and the labels run into each other
+window = int(config.settings()["missing_together"]["window_minutes"])
+
+st.title("Missing together")
+st.caption(
+    f"Two different children whose episodes started from the same place (the children's home, else the "
+    f"address) within {window} minutes of each other. Episodes reported {view.period.label()}"
+    + (f", filters: {', '.join(view.filters)}" if view.filters else "")
+    + "."
+)
+pairs = missing_together(view.current, window)
+children = together_children(pairs)
+together = sorted(set(pairs["child_a"]) | set(pairs["child_b"])) if len(pairs) else []
+HEADLINES = (
+    ("Times together", len(pairs), "Pairs of episodes: two children leaving one place within the window."),
+    ("Pairs of children", len(children), "Distinct pairs of children who went missing together."),
+    ("Children", len(together), "Children who went missing with another child at least once."),
+    ("Places", pairs["place"].nunique() if len(pairs) else 0, "Places they left together from."),
+)
+for column, (label, value, help_text) in zip(st.columns(4), HEADLINES):
+    column.metric(label, f"{value:,}", help=help_text, border=True)
+if pairs.empty:
+    st.info("No two children went missing together in this period.")
+    st.stop()
+
+st.subheader("The network: children and the places that link them")
+nodes, edges = together_network(pairs, view.current)
+left, right = st.columns(2)
+min_episodes = left.slider(
+    "Show a child's link to a place seen in at least this many of its episodes",
+    min_value=1,
+    max_value=5,
+    value=repeats_to_fit(nodes, edges, READABLE),
+    help="Children who went missing together are always linked. A place a child keeps going back to "
+    "matters more than a district it was found in once. Starts at the lowest number that keeps the "
+    f"picture to {READABLE} nodes or fewer.",
+)
+nodes, edges = repeated_places(nodes, edges, min_episodes)
+limit = right.slider(
+    "Show the best-connected nodes, at most",
+    min_value=min(10, len(nodes)),
+    max_value=max(len(nodes), 10),
+    value=min(60, len(nodes)),
+    step=1,
+    disabled=len(nodes) <= 10,
+)
+shown_nodes, shown_edges = largest_nodes(nodes, edges, limit)
+places = int((shown_nodes["kind"] != CHILD).sum())
+title = (
+    f"{int((shown_nodes['kind'] == CHILD).sum())} children who went missing together, "
+    f"linked through {places} place{'s' if places != 1 else ''}"
+)
+subtitle = (
+    f"Circle: child; square: children's home or placement; triangle: postcode district. Solid line: went "
+    f"missing together; dashed: missing from; dotted: found in. Bigger marks and thicker lines: more episodes. "
+    f"{view.period.label()}."
+)
+NODE_COLUMNS = {
+    "node": None,  # the internal id; the label says the same
+    "label": "Child or place",
+    "kind": "Kind",
+    "episodes": st.column_config.NumberColumn("Episodes"),
+    "degree": st.column_config.NumberColumn("Linked to", help="How many other children and places it links to."),
+}
+app_display.show_chart(
+    lambda table: network_chart(table, shown_edges, title=title, subtitle=subtitle),
+    shown_nodes,
+    name="Missing together network",
+    column_config=NODE_COLUMNS,
+)
+
+st.subheader(f"Pairs of children: {len(children):,}")
+pair_table = pd.DataFrame(
+    {
+        "child_a": app_links.child_links(children["child_a"]).to_numpy(),
+        "child_b": app_links.child_links(children["child_b"]).to_numpy(),
+        "times": children["times"].to_numpy(),
+        "places": children["places"].to_numpy(),
+    }
+)
+app_display.show_table(
+    pair_table,
+    name="Pairs of children missing together",
+    column_config={
+        "child_a": app_links.child_column("Child"),
+        "child_b": app_links.child_column("With child"),
+        "times": st.column_config.NumberColumn("Times together"),
+        "places": st.column_config.NumberColumn("From how many places"),
+    },
+)
+
+st.subheader(f"Each time they went missing together: {len(pairs):,}")
+episode_table = pairs.assign(
+    child_a=app_links.child_links(pairs["child_a"]).to_numpy(),
+    child_b=app_links.child_links(pairs["child_b"]).to_numpy(),
+    place=pairs["place"].map(lambda place: app_state.establishments().get(place, place)),
+)
+app_display.show_table(
+    episode_table,
+    name="Episodes missing together",
+    column_config={
+        "place": "Missing from",
+        "child_a": app_links.child_column("Child"),
+        "episode_a": "Episode",
+        "reported_at_a": st.column_config.DatetimeColumn("Reported", format="D MMM YYYY HH:mm"),
+        "child_b": app_links.child_column("With child"),
+        "episode_b": "Their episode",
+        "reported_at_b": st.column_config.DatetimeColumn("Reported", format="D MMM YYYY HH:mm"),
+        "minutes_apart": st.column_config.NumberColumn("Minutes apart", format="%d"),
+    },
+)

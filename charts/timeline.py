@@ -1,0 +1,147 @@
+"""One child's episodes on a time line (child-level: analysts only, never published).
+
+Each episode is a mark at the time it was reported, on its own row by
+category, with a line running to the return. Missing, absent and away get
+distinct shapes as well as colours and rows, so a black-and-white print or a
+colour-blind reader still tells them apart; an episode still open is drawn
+dashed up to the moment the page was viewed. The selected period is shaded.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+
+from charts.theme import PALETTE
+
+CATEGORIES = ("missing", "absent", "away")
+SHAPES = ("circle", "square", "triangle-up")
+COLOURS = PALETTE[:3]
+STATUSES = ("returned", "still open")
+PERIOD_FILL = "#DCE6F0"
+WIDTH = 900
+ROW_HEIGHT = 70
+
+
+def _yes_no(value: object) -> str:
+    if value is None or pd.isna(value):
+        return "not known"
+    return "yes" if bool(value) else "no"
+
+
+def _text(value: object, suffix: str = "") -> str:
+    if value is None or pd.isna(value):
+        return "not known"
+    return f"{value}{suffix}"
+
+
+def _datetime(moment: pd.Timestamp) -> alt.DateTime:
+    return alt.DateTime(year=moment.year, month=moment.month, date=moment.day, hours=moment.hour, minutes=moment.minute)
+
+
+def time_domain(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> list[alt.DateTime]:
+    """From the earlier of the period and the first episode to the later of the period and the last
+    report, with a little room: an episode still open runs off the right edge instead of stretching
+    the axis to today."""
+    low = min(start, frame["reported"].min()) if len(frame) else start
+    high = max(end, frame["reported"].max()) if len(frame) else end
+    pad = (high - low) * 0.02
+    return [_datetime(low - pad), _datetime(high + pad)]
+
+
+def chart_frame(timeline: pd.DataFrame) -> pd.DataFrame:
+    """The columns the marks and tooltips use, as plain values (no pandas NA, which Vega cannot read)."""
+    return pd.DataFrame(
+        {
+            "episode": timeline["episode_id"].astype(str),
+            "category": timeline["category"].astype(str),
+            "reported": timeline["reported_at"],
+            "until": timeline["shown_until"],
+            "returned": timeline["returned_at"].dt.strftime("%d %b %Y %H:%M").fillna("still open"),
+            "status": timeline["still_open"].map({True: STATUSES[1], False: STATUSES[0]}),
+            "period": timeline["in_period"].map({True: "in the period", False: "another period"}),
+            "duration": [_text(v, " hours") for v in timeline["duration_hours"]],
+            "from": [_text(v) for v in timeline["missing_from_place"]],
+            "found": [_text(v) for v in timeline["found_district"]],
+            "miles": [_text(v) for v in timeline["distance_miles"]],
+            "risk": [_text(v) for v in timeline["police_risk"]],
+            "interview": [_text(v) for v in timeline["rhi_outcome"]],
+            "cse": [_yes_no(v) for v in timeline["cse_concern"]],
+            "cce": [_yes_no(v) for v in timeline["cce_concern"]],
+        }
+    )
+
+
+def timeline_chart(timeline: pd.DataFrame, period: tuple[date, date], *, title: str, subtitle: str) -> alt.LayerChart:
+    """A child's episodes (`metrics.children.child_timeline`) by time, one row per category."""
+    frame = chart_frame(timeline)
+    start, end = pd.Timestamp(period[0]), pd.Timestamp(period[1]) + pd.Timedelta(days=1)
+    y = alt.Y(
+        "category:N",
+        sort=list(CATEGORIES),
+        scale=alt.Scale(domain=list(CATEGORIES)),
+        title=None,
+        axis=alt.Axis(ticks=False, domain=False, grid=False, labelPadding=10),
+    )
+    domain = time_domain(frame, start, end)
+    x = alt.X(
+        "reported:T",
+        title=None,
+        scale=alt.Scale(domain=domain),
+        axis=alt.Axis(format="%b %Y", grid=True, gridColor="#EEEEEE", labelAngle=0, tickCount=8),
+    )
+    colour = alt.Color("category:N", scale=alt.Scale(domain=list(CATEGORIES), range=list(COLOURS)), title="Category")
+    shape = alt.Shape("category:N", scale=alt.Scale(domain=list(CATEGORIES), range=list(SHAPES)), title="Category")
+    opacity = alt.Opacity(
+        "period:N", scale=alt.Scale(domain=["in the period", "another period"], range=[1.0, 0.45]), legend=None
+    )
+    tooltip = [
+        alt.Tooltip("episode:N", title="Episode"),
+        alt.Tooltip("category:N", title="Category"),
+        alt.Tooltip("reported:T", title="Reported", format="%d %b %Y %H:%M"),
+        alt.Tooltip("returned:N", title="Returned"),
+        alt.Tooltip("duration:N", title="Duration"),
+        alt.Tooltip("from:N", title="Missing from"),
+        alt.Tooltip("found:N", title="Found in"),
+        alt.Tooltip("miles:N", title="Distance (miles)"),
+        alt.Tooltip("risk:N", title="Police risk"),
+        alt.Tooltip("interview:N", title="Return interview"),
+        alt.Tooltip("cse:N", title="CSE concern"),
+        alt.Tooltip("cce:N", title="CCE concern"),
+    ]
+    shade = (
+        alt.Chart(pd.DataFrame({"start": [start], "end": [end], "label": ["selected period"]}))
+        .mark_rect(color=PERIOD_FILL, clip=True)
+        .encode(x=alt.X("start:T", scale=alt.Scale(domain=domain)), x2="end:T")
+    )
+    shade_label = (
+        alt.Chart(pd.DataFrame({"start": [start], "label": ["selected period"]}))
+        .mark_text(align="left", baseline="top", dx=4, fontStyle="italic")
+        .encode(x="start:T", y=alt.value(2), text="label:N")
+    )
+    base = alt.Chart(frame)
+    spans = base.mark_rule(strokeWidth=5, clip=True).encode(
+        x=x,
+        x2="until:T",
+        y=y,
+        color=colour,
+        strokeDash=alt.StrokeDash(
+            "status:N", scale=alt.Scale(domain=list(STATUSES), range=[[1, 0], [6, 4]]), title="Return"
+        ),
+        opacity=opacity,
+        tooltip=tooltip,
+    )
+    marks = base.mark_point(filled=True, size=220, stroke="white", strokeWidth=1).encode(
+        x=x, y=y, color=colour, shape=shape, opacity=opacity, tooltip=tooltip
+    )
+    return (
+        alt.layer(shade, shade_label, spans, marks)
+        .resolve_scale(color="shared", shape="shared")
+        .properties(
+            width=WIDTH,
+            height=ROW_HEIGHT * len(CATEGORIES),
+            title=alt.TitleParams(text=title, subtitle=subtitle),
+        )
+    )

@@ -1,0 +1,230 @@
+"""The child-level pages (alerts, child timeline, missing together) through AppTest on real SQLite.
+
+Analysts see them and every view leaves an audit row; a viewer is refused
+by the router (the pages are not in the navigation) and by each page itself,
+and no child id reaches any element the viewer is sent.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+import loaders.episodes as episodes_module
+from app_auth import SignedIn
+from loaders.database import connect
+from loaders.schema import AuditEntry
+from loaders.store import upsert_children, upsert_episodes, upsert_establishments
+from tests.app_support import app_as, run_page
+from tests.test_app import build_database
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ("app_pages/alerts.py", "app_pages/child_timeline.py", "app_pages/missing_together.py")
+MARCH = {"from": "2015-03-01", "to": "2015-03-31"}
+CHILD_ID = re.compile(r"\bC[1-6]\b")
+
+
+def add_together(url: str) -> None:
+    """C5 and C6 leave Oak House 20 minutes apart in March; found in B23 and B27."""
+    engine = connect(url)
+    with engine.begin() as connection:
+        upsert_children(connection, pd.DataFrame({"child_id": ["C5", "C6"], "sex": ["female", "female"]}))
+        upsert_establishments(
+            connection, pd.DataFrame({"establishment_id": ["H1"], "establishment_name": ["Oak House"]})
+        )
+        upsert_episodes(
+            connection,
+            pd.DataFrame(
+                {
+                    "episode_id": ["E9", "E10"],
+                    "child_id": ["C5", "C6"],
+                    "category": ["missing", "missing"],
+                    "missing_from": ["care", "care"],
+                    "placement_type": ["residential", "residential"],
+                    "establishment_id": ["H1", "H1"],
+                    "reported_at": pd.to_datetime(["2015-03-25 21:00", "2015-03-25 21:20"]),
+                    "returned_at": pd.to_datetime(["2015-03-26 02:00", "2015-03-26 03:00"]),
+                    "found_postcode": ["B23 6AA", "B27 7NT"],
+                    "found_district": ["B23", "B27"],
+                }
+            ),
+        )
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path, monkeypatch) -> str:
+    """The tiny database plus a pair; episodes read row by row: an ADBC read loads a second SQLite
+    library into this process, whose close loses the audit rows written next through sqlite3
+    (see tests/test_import_page.py, test_adbc_reads_do_not_lose_a_confirmed_import)."""
+    url = build_database(tmp_path / "app.db")
+    add_together(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setattr(episodes_module, "_arrow_episodes", lambda engine: None)
+    return url
+
+
+def audit_rows(url: str) -> list[tuple[str, str, str, str]]:
+    engine = connect(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(AuditEntry.user_name, AuditEntry.action, AuditEntry.subject, AuditEntry.filters).order_by(
+                AuditEntry.audit_id
+            )
+        ).all()
+    engine.dispose()
+    return [tuple(row) for row in rows]
+
+
+def everything_sent(at: AppTest) -> str:
+    """The text of every element in the page and sidebar, as the protobufs sent to the browser."""
+    texts = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            texts.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(texts)
+
+
+# ---- analysts ----------------------------------------------------------------------
+
+
+def test_alerts_list_the_child_with_three_missing_episodes_and_audit_the_view(database_url):
+    at = run_page("app_pages/alerts.py", "analyst", MARCH)
+    counts = {m.label: m.value for m in at.metric}
+    assert counts == {
+        "Strategy meeting overdue": "0",
+        "3 missing episodes within 90 days": "1",
+        "3 absent episodes within 90 days": "0",
+        "Missing over 72 hours": "0",
+        "5 episodes from one place within 30 days": "0",
+    }
+    assert "No strategy meeting is overdue" in at.success[0].value
+    table = at.dataframe[0].value
+    assert table["child"].tolist() == ["child_timeline?child=C1&from=2015-03-01&to=2015-03-31&period=last_month"]
+    assert pd.Timestamp(table["first_met"].iloc[0]) == pd.Timestamp("2015-03-10")
+    assert list(table["episode_ids"].iloc[0]) == ["E1", "E2", "E3"]
+    behind = at.dataframe[1].value
+    assert behind["episode_id"].tolist() == ["E1", "E2", "E3"]
+    rows = audit_rows(database_url)
+    assert rows[-1][:3] == ("test-analyst", "view", "alerts")
+    assert '"from": "2015-03-01"' in rows[-1][3] and '"as_at": "now"' in rows[-1][3]
+
+
+def test_alerts_as_at_the_end_of_the_period_is_kept_in_the_url(database_url):
+    at = run_page("app_pages/alerts.py", "analyst", MARCH)
+    at.radio[0].set_value("period_end").run()
+    assert at.query_params["as_at"] == "period_end"
+    assert "as at the end of 31 Mar 2015" in at.caption[0].value
+    assert audit_rows(database_url)[-1][3].count('"as_at": "period_end"') == 1
+
+
+def test_strategy_meeting_overdue_is_at_the_top_in_red(database_url):
+    engine = connect(database_url)
+    with engine.begin() as connection:  # C1's E3 now lasts 4 days with no strategy meeting
+        upsert_episodes(
+            connection, pd.DataFrame({"episode_id": ["E3"], "returned_at": pd.to_datetime(["2015-03-14 22:00"])})
+        )
+    engine.dispose()
+    at = run_page("app_pages/alerts.py", "analyst", MARCH)
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith("**Strategy meeting overdue: 1 episode.** E3 (C1), overdue since 21 Mar 2015")
+    assert at.subheader[0].value == "Strategy meeting overdue: 1"
+
+
+def test_timeline_of_the_child_in_the_url(database_url):
+    at = run_page("app_pages/child_timeline.py", "analyst", {**MARCH, "child": "C1"})
+    assert at.selectbox(key="timeline_child").value == "C1"
+    facts = {m.label: m.value for m in at.metric}
+    assert facts["Episodes, all periods"] == "4"
+    assert facts["In the period"] == "4"
+    assert (facts["Sex"], facts["Ethnic group"], facts["Missing from"]) == ("female", "White (WBRI)", "care")
+    table = at.dataframe[0].value
+    assert table["episode_id"].tolist() == ["E1", "E2", "E3", "E4"]
+    assert table["duration_hours"].tolist() == [5.0, 10.0, 22.0, 72.0]
+    assert table["rhi_outcome"].astype(str).tolist()[:2] == ["completed", "declined"]
+    assert audit_rows(database_url)[-1][:3] == ("test-analyst", "view", "child_timeline C1")
+
+
+def test_timeline_shades_the_period_and_keeps_other_periods(database_url):
+    at = run_page("app_pages/child_timeline.py", "analyst", {"from": "2015-02-01", "to": "2015-02-28", "child": "C2"})
+    table = at.dataframe[0].value
+    assert table["episode_id"].tolist() == ["E7", "E5"]
+    assert table["in_period"].tolist() == [True, False]
+
+
+def test_timeline_refuses_an_unknown_child_and_offers_the_list(database_url):
+    at = run_page("app_pages/child_timeline.py", "analyst", {**MARCH, "child": "NOPE"})
+    assert "No child has that id" in at.warning[0].value
+    assert at.selectbox(key="timeline_child").value is None
+    assert "child" not in at.query_params
+    assert at.selectbox(key="timeline_child").options == ["C1", "C2", "C3", "C4", "C5", "C6"]
+    at.selectbox(key="timeline_child").set_value("C3").run()
+    assert at.query_params["child"] == "C3"
+    assert at.dataframe[0].value["episode_id"].tolist() == ["E6"]
+    assert audit_rows(database_url)[-1][2] == "child_timeline C3"
+
+
+def test_missing_together_pairs_and_network(database_url):
+    at = run_page("app_pages/missing_together.py", "analyst", MARCH)
+    assert {m.label: m.value for m in at.metric} == {
+        "Times together": "1",
+        "Pairs of children": "1",
+        "Children": "2",
+        "Places": "1",
+    }
+    nodes = at.dataframe[0].value
+    assert sorted(nodes["label"]) == ["B23", "B27", "C5", "C6", "Oak House"]
+    pairs = at.dataframe[1].value
+    assert pairs["child_a"].str.extract(r"child=(\w+)")[0].tolist() == ["C5"]
+    assert pairs["child_b"].str.extract(r"child=(\w+)")[0].tolist() == ["C6"]
+    times = at.dataframe[2].value
+    assert times[["place", "episode_a", "episode_b", "minutes_apart"]].values.tolist() == [
+        ["Oak House", "E9", "E10", 20.0]
+    ]
+    assert audit_rows(database_url)[-1][:3] == ("test-analyst", "view", "missing_together")
+
+
+def test_missing_together_says_so_when_nobody_did(database_url):
+    at = run_page("app_pages/missing_together.py", "analyst", {"from": "2015-02-01", "to": "2015-02-28"})
+    assert "No two children went missing together" in at.info[0].value
+    assert not at.dataframe
+
+
+# ---- viewers -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_viewer_has_no_child_level_page_in_the_navigation(database_url, page):
+    at = app_as("viewer", MARCH)
+    at.run()
+    assert not at.exception
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(page)
+    assert not CHILD_ID.search(everything_sent(at))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_page_itself_refuses_a_viewer_and_sends_no_child_id(database_url, page):
+    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+    at.session_state["user"] = SignedIn("test-viewer", "viewer", time.time())
+    for key, value in {**MARCH, "child": "C1"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert "This page is for analysts" in at.error[0].value
+    assert not at.dataframe and not at.metric and not at.selectbox
+    sent = everything_sent(at)
+    assert not CHILD_ID.search(sent), CHILD_ID.search(sent)
+    assert audit_rows(database_url) == []

@@ -1,0 +1,240 @@
+"""A child's timeline and facts, alerts joined to children, and the missing-together network,
+on small hand-built frames with every expected value written out."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from metrics.children import (
+    CHILD,
+    DISTRICT,
+    FOUND,
+    FROM,
+    FROM_AND_FOUND,
+    HOME,
+    TOGETHER,
+    alert_children,
+    alert_episodes,
+    child_facts,
+    child_ids,
+    child_timeline,
+    largest_nodes,
+    repeated_places,
+    repeats_to_fit,
+    together_network,
+)
+from metrics.filters import NOT_KNOWN
+from metrics.together import missing_together
+from metrics.triggers import triggers
+from tests.test_metrics_frames import make_episodes
+
+MARCH = (date(2015, 3, 1), date(2015, 3, 31))
+
+
+def history() -> pd.DataFrame:
+    return make_episodes(
+        {"child_id": "C2", "reported_at": "2015-03-03 09:00", "returned_at": "2015-03-03 10:00", "category": "away"},
+        {"child_id": "C1", "reported_at": "2015-02-20 22:00", "returned_at": "2015-02-21 03:00",
+         "safe_and_well_at": "2015-02-21 13:00", "from_postcode": "B23 6AA", "found_postcode": "B27 7NT",
+         "police_risk": "high", "rag": "red", "cse_concern": True, "rhi_outcome": "declined",
+         "rhi_offered_at": "2015-02-22 09:00", "sex": "female", "date_of_birth": "2001-05-01",
+         "ethnicity": "APKN", "placement_type": "foster"},
+        {"child_id": "C1", "reported_at": "2015-03-10 08:00", "category": "absent", "establishment_id": "H1",
+         "establishment_name": "Oak House", "placement_type": "residential", "sex": "female",
+         "date_of_birth": "2001-05-01", "ethnicity": "APKN"},
+        {"child_id": "C1", "reported_at": "2015-03-05", "returned_at": "2015-03-07",
+         "safe_and_well_at": "2015-03-09 12:00", "sex": "female", "date_of_birth": "2001-05-01",
+         "ethnicity": "APKN"},
+    )  # fmt: skip
+
+
+def test_child_ids_are_every_child_sorted_once():
+    assert child_ids(history()) == ["C1", "C2"]
+
+
+def test_timeline_lists_every_episode_of_the_child_oldest_first_with_derived_facts():
+    table = child_timeline(history(), "C1", as_of=date(2015, 3, 12), period=MARCH)
+    assert table["episode_id"].tolist() == ["E2", "E4", "E3"]
+    assert table["category"].astype(str).tolist() == ["missing", "missing", "absent"]
+    assert table["in_period"].tolist() == [False, True, True]
+    assert table["still_open"].tolist() == [False, False, True]
+    # an open episode is drawn to the end of the as-of day; a returned one to its return
+    assert table["shown_until"].tolist() == [
+        pd.Timestamp("2015-02-21 03:00"),
+        pd.Timestamp("2015-03-07"),
+        pd.Timestamp("2015-03-12 23:59:59.999999999"),
+    ]
+    assert table["duration_hours"].tolist()[:2] == [5.0, 48.0]
+    assert pd.isna(table["duration_hours"].iloc[2])
+    # both ends date-only: 48 hours could be anything from 24 to 72, so the band is Not known
+    assert table["duration_band"].tolist() == ["0-8 hrs", NOT_KNOWN, NOT_KNOWN]
+    assert table["missing_from_place"].tolist() == ["B23", None, "Oak House"]
+    assert table["from_district"].tolist()[0] == "B23"
+    assert table["found_district"].tolist()[0] == "B27"
+    row = history().iloc[1]
+    miles = (
+        (row["found_easting"] - row["from_easting"]) ** 2 + (row["found_northing"] - row["from_northing"]) ** 2
+    ) ** 0.5
+    assert table["distance_miles"].iloc[0] == round(miles / 1609.344, 1) == 5.7
+    assert table["police_risk"].astype(str).iloc[0] == "high"
+    assert bool(table["cse_concern"].iloc[0]) is True
+    assert table["rhi_outcome"].astype(str).iloc[0] == "declined"
+    # safe and well within 24 hours: only for returned missing episodes
+    assert table["safe_and_well_within_24h"].iloc[0] == True
+    assert table["safe_and_well_within_24h"].iloc[1] == False
+    assert pd.isna(table["safe_and_well_within_24h"].iloc[2])
+
+
+def test_timeline_without_a_period_marks_every_episode_in_it():
+    assert child_timeline(history(), "C2", as_of=date(2015, 3, 12))["in_period"].tolist() == [True]
+
+
+def test_facts_come_from_the_latest_episode_and_never_hold_a_name():
+    facts = child_facts(history(), "C1", MARCH)
+    assert facts == {
+        "child_id": "C1",
+        "sex": "female",
+        "age_band": "13-15",
+        "ethnic_group": "Asian",
+        "ethnicity": "APKN",
+        "missing_from": "care",
+        "placement_type": "residential",
+        "establishment": "Oak House",
+        "episodes": 3,
+        "episodes_in_period": 2,
+        "first_reported": pd.Timestamp("2015-02-20 22:00"),
+        "last_reported": pd.Timestamp("2015-03-10 08:00"),
+    }
+
+
+def test_facts_say_not_known_for_blanks_and_refuse_an_unknown_child():
+    facts = child_facts(history(), "C2")
+    assert (facts["sex"], facts["age_band"], facts["ethnic_group"], facts["establishment"]) == (
+        NOT_KNOWN,
+        NOT_KNOWN,
+        NOT_KNOWN,
+        NOT_KNOWN,
+    )
+    with pytest.raises(KeyError):
+        child_facts(history(), "C9")
+
+
+def place_frame() -> pd.DataFrame:
+    """Five episodes from home H1 within 30 days, by three children; and C1's three missing in 90 days."""
+    return make_episodes(
+        {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-01 10:00", "returned_at": "2015-03-01 12:00"},
+        {"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-03 10:00", "returned_at": "2015-03-03 12:00"},
+        {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-08 10:00", "returned_at": "2015-03-08 12:00"},
+        {"child_id": "C3", "establishment_id": "H1", "reported_at": "2015-03-12 10:00", "returned_at": "2015-03-12 12:00"},
+        {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-20 10:00", "returned_at": "2015-03-20 12:00"},
+    )  # fmt: skip
+
+
+def test_alert_children_names_the_children_behind_each_alert():
+    episodes = place_frame()
+    alerts = alert_children(triggers(episodes, as_of=date(2015, 4, 1)), episodes)
+    assert alerts[["trigger", "subject", "children", "episodes"]].to_dict("records") == [
+        {"trigger": "3_missing_in_90_days", "subject": "C1", "children": ["C1"], "episodes": 3},
+        {"trigger": "location_5_in_30_days", "subject": "H1", "children": ["C1", "C2", "C3"], "episodes": 5},
+    ]
+
+
+def test_alert_episodes_has_one_row_per_episode_behind_each_alert():
+    episodes = place_frame()
+    behind = alert_episodes(triggers(episodes, as_of=date(2015, 4, 1)), episodes)
+    assert behind[["trigger", "subject", "episode_id", "child_id"]].values.tolist() == [
+        ["3_missing_in_90_days", "C1", "E1", "C1"],
+        ["3_missing_in_90_days", "C1", "E3", "C1"],
+        ["3_missing_in_90_days", "C1", "E5", "C1"],
+        ["location_5_in_30_days", "H1", "E1", "C1"],
+        ["location_5_in_30_days", "H1", "E2", "C2"],
+        ["location_5_in_30_days", "H1", "E3", "C1"],
+        ["location_5_in_30_days", "H1", "E4", "C3"],
+        ["location_5_in_30_days", "H1", "E5", "C1"],
+    ]
+    assert behind["missing_from_place"].tolist() == ["H1"] * 8  # no name given: the id
+
+
+def network_frame() -> pd.DataFrame:
+    """C1 and C2 leave Oak House together twice; C1 is found in B27 twice, C2 in B23 once;
+    C3 leaves from an address in B23 with C4 and is found in B23 (from and found in one district)."""
+    return make_episodes(
+        {"child_id": "C1", "establishment_id": "H1", "establishment_name": "Oak House",
+         "reported_at": "2015-03-01 10:00", "found_postcode": "B27 7NT"},
+        {"child_id": "C2", "establishment_id": "H1", "establishment_name": "Oak House",
+         "reported_at": "2015-03-01 10:20", "found_postcode": "B23 6AA"},
+        {"child_id": "C1", "establishment_id": "H1", "establishment_name": "Oak House",
+         "reported_at": "2015-03-08 22:00", "found_postcode": "B27 7NT"},
+        {"child_id": "C2", "establishment_id": "H1", "establishment_name": "Oak House",
+         "reported_at": "2015-03-08 22:45"},
+        {"child_id": "C3", "from_postcode": "B23 6AA", "reported_at": "2015-03-09 01:00", "found_postcode": "B23 6AA"},
+        {"child_id": "C4", "from_postcode": "B23 6AA", "reported_at": "2015-03-09 01:30"},
+        {"child_id": "C5", "establishment_id": "H1", "reported_at": "2015-03-20 10:00"},  # alone: not in the network
+    )  # fmt: skip
+
+
+def test_network_nodes_and_edges():
+    episodes = network_frame()
+    nodes, edges = together_network(missing_together(episodes), episodes)
+    assert nodes.to_dict("records") == [
+        {"node": "child:C1", "label": "C1", "kind": CHILD, "episodes": 2, "degree": 3},
+        {"node": "child:C2", "label": "C2", "kind": CHILD, "episodes": 2, "degree": 3},
+        {"node": "child:C3", "label": "C3", "kind": CHILD, "episodes": 1, "degree": 2},
+        {"node": "child:C4", "label": "C4", "kind": CHILD, "episodes": 1, "degree": 2},
+        {"node": "district:B23", "label": "B23", "kind": DISTRICT, "episodes": 3, "degree": 3},
+        {"node": "district:B27", "label": "B27", "kind": DISTRICT, "episodes": 2, "degree": 1},
+        {"node": "home:H1", "label": "Oak House", "kind": HOME, "episodes": 4, "degree": 2},
+    ]
+    assert edges.to_dict("records") == [
+        {"source": "child:C1", "target": "child:C2", "kind": TOGETHER, "weight": 2},
+        {"source": "child:C3", "target": "child:C4", "kind": TOGETHER, "weight": 1},
+        {"source": "child:C1", "target": "district:B27", "kind": FOUND, "weight": 2},
+        {"source": "child:C1", "target": "home:H1", "kind": FROM, "weight": 2},
+        {"source": "child:C2", "target": "district:B23", "kind": FOUND, "weight": 1},
+        {"source": "child:C2", "target": "home:H1", "kind": FROM, "weight": 2},
+        {"source": "child:C3", "target": "district:B23", "kind": FROM_AND_FOUND, "weight": 1},
+        {"source": "child:C4", "target": "district:B23", "kind": FROM, "weight": 1},
+    ]
+
+
+def test_no_pairs_no_network():
+    episodes = network_frame().iloc[[0, 6]]
+    nodes, edges = together_network(missing_together(episodes), episodes)
+    assert nodes.empty and edges.empty
+
+
+def test_repeated_places_keeps_together_links_and_places_seen_often_enough():
+    episodes = network_frame()
+    nodes, edges = repeated_places(*together_network(missing_together(episodes), episodes), min_episodes=2)
+    assert edges[["source", "target", "kind"]].values.tolist() == [
+        ["child:C1", "child:C2", TOGETHER],
+        ["child:C3", "child:C4", TOGETHER],
+        ["child:C1", "district:B27", FOUND],
+        ["child:C1", "home:H1", FROM],
+        ["child:C2", "home:H1", FROM],
+    ]
+    assert dict(zip(nodes["node"], nodes["degree"])) == {
+        "child:C1": 3, "child:C2": 2, "child:C3": 1, "child:C4": 1, "district:B27": 1, "home:H1": 2,
+    }  # fmt: skip
+
+
+def test_largest_nodes_keeps_the_best_connected_and_the_edges_among_them():
+    episodes = network_frame()
+    nodes, edges = largest_nodes(*together_network(missing_together(episodes), episodes), limit=3)
+    # degree 3: C1, C2 and B23; C1 and C2 have fewer episodes than B23 but all three tie on degree
+    assert nodes["node"].tolist() == ["child:C1", "child:C2", "district:B23"]
+    assert edges[["source", "target"]].values.tolist() == [
+        ["child:C1", "child:C2"],
+        ["child:C2", "district:B23"],
+    ]
+    assert largest_nodes(nodes, edges, 0)[0].empty
+
+
+@pytest.mark.parametrize(("limit", "expected"), [(7, 1), (6, 2), (3, 5)])
+def test_repeats_to_fit_shows_every_place_while_it_fits(limit, expected):
+    episodes = network_frame()
+    # every place: 7 nodes; places seen twice: 6 (C1-C4, B27, Oak House); never fewer than the 4 children
+    assert repeats_to_fit(*together_network(missing_together(episodes), episodes), limit=limit) == expected
