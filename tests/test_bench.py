@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -64,3 +68,31 @@ def test_bulk_write_stores_what_the_row_by_row_write_stored(engine):
     with engine.connect() as connection:
         stored = store.existing_episodes(connection, ["E2", "E1", "E9"], ["category"])
     assert stored["category"].to_dict() == {"E1": "missing", "E2": "away"}
+
+
+def test_bench_runs_every_measurement_at_a_tiny_size(tmp_path):
+    """make bench's code paths (build, import into both databases, cold load, a page in AppTest,
+    DuckDB, pack, report) at 2,000 episodes, writing to a temporary results file."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "BENCH_SIZES": "2000",
+        "BENCH_REPEATS": "1",
+        "BENCH_BROWSER": "0",
+        "BENCH_PAGES": "overview",
+        "BENCH_RESULTS": str(tmp_path / "results.json"),
+        "BENCH_REPORT": str(tmp_path / "benchmarks.md"),
+    }
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py")], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert {r["database"] for r in results["import"]} == {"sqlite", "postgresql"}
+    assert all(r["rows_per_s"] > 0 for r in results["import"])
+    assert [r["rows"] for r in results["load_episodes"]] == [2000, 2000]
+    assert results["pages"][0]["pages"]["overview"]["metrics_median_s"] > 0
+    assert all(r["same_counts"] for r in results["duckdb"])
+    assert results["pack"][0]["bytes"] > 0
+    report = (tmp_path / "benchmarks.md").read_text()
+    assert "## Targets" in report and "| overview |" in report
