@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import calendar
 import re
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -25,7 +23,7 @@ import config
 from charts import theme
 from loaders.database import connect
 from loaders.episodes import data_version, load_episodes
-from loaders.importer import ImportResult, import_file
+from loaders.importer import ImportResult, import_uploads
 from loaders.schema import CATEGORIES, MISSING_FROM, PLACEMENT_TYPES, POLICE_RISKS, SEXES, Episode
 from metrics.filters import AGE_BANDS, ETHNIC_GROUP_BANDS, FILTER_KEYS, NOT_KNOWN, locality_names, select_episodes
 
@@ -536,12 +534,8 @@ def import_upload(
     dry_run: bool,
     progress: Callable[[float, str], None] | None = None,
 ) -> ImportResult:
-    """Save an uploaded file to a temporary path (keeping its extension) and import it."""
-    suffix = Path(name).suffix.lower()
-    with tempfile.TemporaryDirectory(prefix="upload-") as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(content)
-        return import_file(db, path, display_name=name, dry_run=dry_run, progress=progress)
+    """Import one uploaded canonical file (the import page uses `loaders.importer.import_uploads` for every format)."""
+    return import_uploads(db, [(name, content)], dry_run=dry_run, progress=progress)
 
 
 def messages_frame(result: ImportResult) -> pd.DataFrame:

@@ -1,31 +1,102 @@
-"""Import: check an uploaded file, show exactly what is wrong, then land it on confirmation."""
+"""Import: check uploaded files, show every message and what would change, then land them on confirmation.
+
+Three formats, as on the command line: the canonical episode file, the
+SSDA903 return (its missing, header and episodes tables together, or the
+XML return) and a police export read through a header mapping (uploaded, or
+the shipped example). Nothing is written until the admin confirms; a
+confirmed import is recorded in the audit log.
+"""
 
 import hashlib
+from pathlib import Path
 
 import streamlit as st
 
+import app_auth
+import app_display
 import app_state
 from loaders.history import import_history
+from loaders.importer import import_uploads
+from reports import audit
+
+EXAMPLE_MAPPING = Path(__file__).resolve().parent.parent / "examples" / "police_mapping.toml"
+FORMATS = {
+    "canonical": "Canonical episode file",
+    "ssda903": "SSDA903 return (missing, header, episodes)",
+    "police": "Police export (with a header mapping)",
+}
+PREVIEW_COLUMNS = ["episode_id", "child_id", "category", "reported_at", "returned_at", "missing_from"]
+PREVIEW_ROWS = 20
+CHANGES = {"new": "New episodes", "updated": "Updated episodes", "unchanged": "Unchanged episodes"}
 
 st.title("Import data")
+user = app_auth.require_user()
+if not app_auth.is_admin(user):
+    st.error("Only an administrator can import data.")
+    st.stop()
 st.caption(
-    "Upload a canonical episode file (CSV or XLSX, one row per episode). It is checked first; "
-    "nothing is written until you confirm, and a file with any error is refused whole."
+    "Files are checked first and nothing is written until you confirm. A file with any error is refused whole; "
+    "every message names the file, row and column to fix."
 )
 db = app_state.current_engine()
 
-upload = st.file_uploader("Episode file", type=["csv", "xlsx"])
-if upload is not None:
-    content = upload.getvalue()
-    upload_key = (upload.name, hashlib.sha256(content).hexdigest())
+file_format = st.radio(
+    "Format", list(FORMATS), format_func=FORMATS.get, horizontal=True, key="import_format"
+)  # fmt: skip
+if file_format == "ssda903":
+    uploads = st.file_uploader(
+        "The SSDA903 tables (CSV, recognised by their columns) or the XML return",
+        type=["csv", "xlsx", "xml"],
+        accept_multiple_files=True,
+        key="import_files_ssda903",
+    )
+else:
+    one = st.file_uploader(
+        "Police export" if file_format == "police" else "Episode file (one row per episode, or a partial update)",
+        type=["csv", "xlsx"],
+        key=f"import_file_{file_format}",
+    )
+    uploads = [one] if one is not None else []
+
+mapping = None
+if file_format == "police":
+    use_example = st.radio(
+        "Header mapping",
+        ["example", "upload"],
+        format_func={"example": f"The shipped example ({EXAMPLE_MAPPING.name})", "upload": "Upload a mapping"}.get,
+        horizontal=True,
+        key="import_mapping_choice",
+    )
+    if use_example == "example":
+        mapping = EXAMPLE_MAPPING
+        with st.expander("The example mapping"):
+            st.code(EXAMPLE_MAPPING.read_text(), language="toml")
+    else:
+        mapping_upload = st.file_uploader("Mapping file (TOML or YAML)", type=["toml", "yaml", "yml"], key="import_map")
+        mapping = (mapping_upload.name, mapping_upload.getvalue()) if mapping_upload is not None else None
+
+files = [(u.name, u.getvalue()) for u in uploads or []]
+ready = bool(files) and (file_format != "police" or mapping is not None)
+if files and not ready:
+    st.info("Choose or upload the header mapping for this export.")
+
+if ready:
+    digest = hashlib.sha256()
+    for name, content in files:
+        digest.update(name.encode() + b"\0" + content)
+    mapping_key = mapping[0] + hashlib.sha256(mapping[1]).hexdigest() if isinstance(mapping, tuple) else str(mapping)
+    upload_key = (file_format, digest.hexdigest(), mapping_key)
+    names = ", ".join(name for name, _ in files)
     if st.session_state.get("checked_upload") != upload_key:
-        with st.spinner("Checking the file…"):
-            st.session_state.checked_result = app_state.import_upload(db, upload.name, content, dry_run=True)
+        with st.spinner("Checking…"):
+            st.session_state.checked_result = import_uploads(
+                db, files, file_format, mapping=mapping, dry_run=True, user=user.name
+            )
         st.session_state.checked_upload = upload_key
         st.session_state.pop("landed_upload", None)
     checked = st.session_state.checked_result
 
-    st.subheader(f"Check of {upload.name}")
+    st.subheader(f"Check of {names}")
     counts = st.columns(5)
     counts[0].metric("New episodes", f"{checked.inserted:,}")
     counts[1].metric("Updated", f"{checked.updated:,}")
@@ -33,40 +104,52 @@ if upload is not None:
     counts[3].metric("Errors", f"{len(checked.errors):,}")
     counts[4].metric("Warnings", f"{len(checked.warnings):,}")
     if checked.messages:
-        st.dataframe(app_state.messages_frame(checked), hide_index=True)
+        app_display.show_table(app_state.messages_frame(checked), name="import-messages")
 
     if checked.errors:
-        st.error(f"This file is refused: fix the {len(checked.errors):,} error(s) listed and upload it again.")
-    elif st.session_state.get("landed_upload") == upload_key:
-        st.success(st.session_state.landed_summary)
-    elif st.button("Confirm import", type="primary"):
-        bar = st.progress(0.0, text="Importing…")
-        result = app_state.import_upload(
-            db,
-            upload.name,
-            content,
-            dry_run=False,
-            progress=lambda done, text: bar.progress(min(max(done, 0.0), 1.0), text=text),
-        )
-        bar.progress(1.0, text="Done")
-        app_state.clear_episodes()
-        if result.errors:
-            st.error(f"Import refused: {result.summary()}")
-            st.dataframe(app_state.messages_frame(result), hide_index=True)
-        else:
-            st.session_state.landed_upload, st.session_state.landed_summary = (
-                upload_key,
-                f"Imported: {result.summary()}",
-            )
+        st.error(f"Refused: fix the {len(checked.errors):,} error(s) listed and upload again. Nothing was written.")
+    else:
+        st.subheader("What will change")
+        preview = checked.preview
+        for change, label in CHANGES.items():
+            rows = preview[preview["change"] == change] if preview is not None else preview
+            if rows is None or rows.empty:
+                continue
+            columns = [c for c in PREVIEW_COLUMNS if c in rows] + [
+                c for c in rows.columns if c not in PREVIEW_COLUMNS and c != "change" and not c.endswith("_date_only")
+            ]
+            with st.expander(f"{label}: {len(rows):,} (first {min(len(rows), PREVIEW_ROWS)} shown)"):
+                app_display.show_table(rows[columns].head(PREVIEW_ROWS), name=f"import-preview-{change}")
+        if st.session_state.get("landed_upload") == upload_key:
             st.success(st.session_state.landed_summary)
+        elif st.button("Confirm import", type="primary", key="import_confirm"):
+            bar = st.progress(0.0, text="Importing…")
+            result = import_uploads(
+                db,
+                files,
+                file_format,
+                mapping=mapping,
+                user=user.name,
+                progress=lambda done, text: bar.progress(min(max(done, 0.0), 1.0), text=text),
+            )
+            bar.progress(1.0, text="Done")
+            app_state.clear_episodes()
+            if result.errors:
+                st.error(f"Import refused: {result.summary()}")
+                app_display.show_table(app_state.messages_frame(result), name="import-messages")
+            else:
+                audit.record(app_state.current_engine(), user.name, "import", names, {})
+                st.session_state.landed_upload = upload_key
+                st.session_state.landed_summary = f"Imported {names}: {result.summary()}"
+                st.success(st.session_state.landed_summary)
 
 st.subheader("Recent imports")
 history = import_history(db, limit=20)
 if history.empty:
     st.info("Nothing has been imported yet.")
 else:
-    st.dataframe(
+    app_display.show_table(
         history,
-        hide_index=True,
+        name="import-history",
         column_config={"started_at": st.column_config.DatetimeColumn("Started", format="DD/MM/YYYY HH:mm")},
     )

@@ -17,6 +17,7 @@ started is that episode: it only fills what is blank.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,7 +37,7 @@ WRITE_CHUNK_ROWS = 20_000
 
 Progress = Callable[[float, str], None]
 
-__all__ = ["FORMATS", "ImportResult", "Message", "Prepared", "import_file", "import_files"]
+__all__ = ["FORMATS", "ImportResult", "Message", "Prepared", "import_file", "import_files", "import_uploads"]
 
 
 @dataclass
@@ -408,3 +409,43 @@ def _write(
         store.upsert_episodes(connection, changed.iloc[start : start + WRITE_CHUNK_ROWS])
         done = min(start + WRITE_CHUNK_ROWS, len(changed))
         report(0.5 + 0.5 * done / total, f"writing episodes {done}/{len(changed)}")
+
+
+def import_uploads(
+    engine: Engine,
+    files: list[tuple[str, bytes]],
+    file_format: str = "canonical",
+    *,
+    mapping: tuple[str, bytes] | Path | None = None,
+    dry_run: bool = False,
+    user: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """`import_files` for uploaded contents (name, bytes): written to a temporary folder, extensions kept.
+
+    `mapping` is an uploaded mapping file (name, bytes) or the path of one on disk (the shipped example).
+    """
+    with tempfile.TemporaryDirectory(prefix="upload-") as folder:
+        paths = []
+        for number, (name, content) in enumerate(files):
+            path = Path(folder) / f"upload{number}{Path(name).suffix.lower()}"
+            path.write_bytes(content)
+            paths.append(path)
+        mapping_path, mapping_name = None, None
+        if isinstance(mapping, tuple):
+            mapping_name = mapping[0]
+            mapping_path = Path(folder) / f"mapping{Path(mapping_name).suffix.lower()}"
+            mapping_path.write_bytes(mapping[1])
+        elif mapping is not None:
+            mapping_path, mapping_name = Path(mapping), Path(mapping).name
+        return import_files(
+            engine,
+            paths,
+            file_format,
+            display_names=[name for name, _ in files],
+            mapping=mapping_path,
+            mapping_name=mapping_name,
+            dry_run=dry_run,
+            user=user,
+            progress=progress,
+        )
