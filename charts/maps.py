@@ -122,13 +122,16 @@ def shade(value: float, breaks: list[float]) -> str:
     return ramp[-1]
 
 
-def _count_text(value: object) -> str:
-    return "fewer than 5" if value is None or pd.isna(value) else f"{int(value):,}"
+def counted(value: object, one: str, many: str) -> str:
+    """`312 episodes`, `1 child`, `fewer than 5 children` (hidden for publication)."""
+    if value is None or pd.isna(value):
+        return f"fewer than 5 {many}"
+    return f"{int(value):,} {one if int(value) == 1 else many}"
 
 
 def area_label(place: str, episodes: object, children: object) -> str:
     """The tooltip of an area: `B23: 312 episodes, 140 children`."""
-    return f"{place}: {_count_text(episodes)} episodes, {_count_text(children)} children"
+    return f"{place}: {counted(episodes, 'episode', 'episodes')}, {counted(children, 'child', 'children')}"
 
 
 def _legend(breaks: list[float], title: str, has_hidden: bool, homes: bool) -> Element:
@@ -296,8 +299,8 @@ def hotspot_map(
                 fill_color=HOME_COLOUR,
                 fill_opacity=1,
                 tooltip=f"{name} ({row.establishment_id}, {row.postcode}): "
-                f"{_count_text(getattr(row, 'episodes', None))} episodes, "
-                f"{_count_text(getattr(row, 'children', None))} children went missing from this home",
+                f"{counted(getattr(row, 'episodes', None), 'episode', 'episodes')}, "
+                f"{counted(getattr(row, 'children', None), 'child', 'children')} went missing from this home",
             ).add_to(homes)
         homes.add_to(fmap)
     title = f"{measure.capitalize()} by {level} children {direction}"

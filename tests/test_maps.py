@@ -38,7 +38,7 @@ def outline() -> gpd.GeoDataFrame:
 
 
 COUNTS = pd.DataFrame(
-    {"place": ["B23", "B27", "B33", "B1", "WS1"], "episodes": [312, 250, 40, 6, 9], "children": [140, 90, 30, 2, 3]}
+    {"place": ["B23", "B27", "B33", "B1", "WS1"], "episodes": [312, 250, 40, 6, 9], "children": [140, 90, 30, 1, 3]}
 )
 HOMES = pd.DataFrame(
     {
@@ -101,7 +101,7 @@ def test_every_area_is_drawn_with_its_numbers(districts, outline):
     drawn = drawn_areas(rendered(districts, outline))
     assert set(drawn) == set(districts["place"])
     assert drawn["B23"]["label"] == "B23: 312 episodes, 140 children"
-    assert drawn["B1"]["label"] == "B1: 6 episodes, 2 children"
+    assert drawn["B1"]["label"] == "B1: 6 episodes, 1 child"
     quiet = next(p for p in drawn if p not in set(COUNTS["place"]))
     assert drawn[quiet]["label"] == f"{quiet}: 0 episodes, 0 children"
     assert drawn[quiet]["fill"] == maps.NO_EPISODES
