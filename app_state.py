@@ -366,14 +366,14 @@ PAGE_KEY = "_page"
 MEETING_CSS = """<style>
 /* Meeting mode: readable from the back of a room (every text at least 16 px). */
 .stApp { font-size: 20px; }
-.stApp p, .stApp li, .stApp label, .stApp td, .stApp th, .stApp span { font-size: max(1.1rem, 18px); }
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1.15rem !important; }
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] div { font-size: 3.4rem !important; line-height: 1.1; }
-[data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div { font-size: 1.4rem !important; }
-[data-testid="stMetricDelta"] div { font-size: 1.2rem !important; }
-.stApp h1 { font-size: 2.8rem !important; }
-.stApp h2 { font-size: 2.2rem !important; }
-.stApp h3 { font-size: 1.8rem !important; }
+.stApp p, .stApp li, .stApp label, .stApp td, .stApp th { font-size: max(1.1rem, 18px); }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { font-size: 1.15rem !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3.4rem !important; line-height: 1.15; }
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { font-size: 1.4rem !important; }
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * { font-size: 1.2rem !important; }
+.stApp h1, .stApp h1 * { font-size: 2.8rem !important; }
+.stApp h2, .stApp h2 * { font-size: 2.2rem !important; }
+.stApp h3, .stApp h3 * { font-size: 1.8rem !important; }
 [data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.2rem !important; }
 [data-testid="stExpander"], [data-testid="stDownloadButton"] { display: none; }
 </style>"""

@@ -9,10 +9,15 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from charts.theme import PALETTE
+from charts.theme import MEETING_THEME, PALETTE
 
 OUTCOME_COLOURS = {"landed": PALETTE[0], "refused": PALETTE[2], "dry_run": PALETTE[4]}
 SOURCE = "Source: police and council records"
+
+
+def _row_height() -> int:
+    """Room for one bar and its label: more in meeting mode's bigger type."""
+    return 30 if alt.theme.active == MEETING_THEME else 22
 
 
 def completeness_chart(table: pd.DataFrame, period: str) -> alt.LayerChart:
@@ -20,7 +25,7 @@ def completeness_chart(table: pd.DataFrame, period: str) -> alt.LayerChart:
     order = table["field"].tolist()
     base = alt.Chart(table).encode(
         y=alt.Y("field:N", sort=order, title=None),
-        x=alt.X("percent_known:Q", title="Percent known", scale=alt.Scale(domain=[0, 100])),
+        x=alt.X("percent_known:Q", title="Percent known", scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(tickCount=5)),
         tooltip=["field", "applies_to", "episodes", "known", "not_known", "percent_known"],
     )
     bars = base.mark_bar(color=PALETTE[0])
@@ -33,7 +38,7 @@ def completeness_chart(table: pd.DataFrame, period: str) -> alt.LayerChart:
     )
     return (bars + labels).properties(
         width=520,
-        height=max(200, 22 * len(table)),
+        height=max(200, _row_height() * len(table)),
         title=alt.TitleParams(
             message,
             subtitle=[f"Percent of the episodes each field applies to that have it, {period}", SOURCE],
@@ -63,7 +68,7 @@ def import_outcomes_chart(history: pd.DataFrame) -> alt.LayerChart:
     refused = int((frame["outcome"] == "refused").sum())
     return (bars + labels).properties(
         width=520,
-        height=max(120, 26 * len(frame)),
+        height=max(120, (_row_height() + 4) * len(frame)),
         title=alt.TitleParams(
             f"{refused} of the last {len(frame)} imports refused" if len(frame) else "No imports yet",
             subtitle=["Rows in each import and what happened to it, newest last", SOURCE],
