@@ -1,0 +1,197 @@
+"""The analysis pages in AppTest on the tiny hand-written database of tests/test_app.py (March 2015
+against February): the numbers each page shows, and the titles its charts carry."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from loaders.database import connect
+from loaders.store import upsert_episodes, upsert_establishments
+from tests.app_support import run_page
+from tests.test_app import build_database
+
+MARCH = {"from": "2015-03-01", "to": "2015-03-31"}
+
+
+@pytest.fixture
+def database_url(tmp_path, monkeypatch) -> str:
+    url = build_database(tmp_path / "pages.db")
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def tables(at) -> list[pd.DataFrame]:
+    return [frame.value for frame in at.dataframe]
+
+
+def table_with(at, *columns: str) -> pd.DataFrame:
+    """The one table with these columns."""
+    found = [t for t in tables(at) if set(columns) <= set(t.columns)]
+    assert len(found) == 1, [list(t.columns) for t in tables(at)]
+    return found[0]
+
+
+def rows(table: pd.DataFrame, *columns: str) -> list[tuple]:
+    return list(table[list(columns)].itertuples(index=False, name=None))
+
+
+def chart_titles(at) -> list[str]:
+    return [" ".join(json.loads(chart.proto.spec)["title"]["text"]) for chart in at.get("vega_lite_chart")]
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_repeat_runaways(database_url):
+    at = run_page("app_pages/repeat_runaways.py", params=MARCH)
+    assert {k: metrics(at)[k] for k in ("Children", "Persistent runaways", "Share persistent", "Both missing and absent")} == {
+        "Children": "3", "Persistent runaways": "1", "Share persistent": "33.3%", "Both missing and absent": "1",
+    }  # fmt: skip
+    repeat = table_with(at, "band", "count", "percent")
+    assert rows(repeat, "band", "count", "percent") == [
+        ("1-2", 2, 66.7), ("3-5", 1, 33.3), ("6-8", 0, 0.0), ("9-19", 0, 0.0), ("20+", 0, 0.0),
+    ]  # fmt: skip
+    # C1: 3 missing, 1 absent; C2: 1 absent; C3 (away only) is in neither count
+    assert rows(table_with(at, "missing", "absent", "children"), "missing", "absent", "children") == [
+        ("0", "1", 1),
+        ("3", "1", 1),
+    ]
+    assert chart_titles(at) == [
+        "66.7% of children had 1-2 episodes",
+        "1 of 2 children were recorded both missing and absent",
+    ]
+
+
+def test_time_and_distance(database_url):
+    at = run_page("app_pages/time_distance.py", params=MARCH)
+    duration, distance = (t for t in tables(at) if "group" not in t.columns)
+    assert duration["count"].tolist() == [2, 1, 1, 0, 1, 0, 1]
+    assert distance["count"].tolist() == [0, 0, 0, 0, 0, 0, 6]  # no postcodes: all Not known
+    grouped = [t for t in tables(at) if "group" in t.columns]
+    assert len(grouped) == 4  # duration and distance, each by home/care and by category
+    by_home_care = grouped[0]
+    by_home_care = by_home_care[by_home_care["band"].isin(["0-8 hrs", "8-16 hrs", "Not known"])]
+    assert rows(by_home_care, "group", "band", "count", "percent") == [
+        ("home", "0-8 hrs", 1, 100.0), ("home", "8-16 hrs", 0, 0.0), ("home", "Not known", 0, 0.0),
+        ("care", "0-8 hrs", 1, 20.0), ("care", "8-16 hrs", 1, 20.0), ("care", "Not known", 1, 20.0),
+    ]  # fmt: skip
+    by_category = grouped[1]
+    assert by_category.groupby("group", sort=False)["count"].sum().to_dict() == {"missing": 3, "absent": 2, "away": 1}
+    titles = chart_titles(at)
+    assert titles[0] == "33.3% of episodes lasted 0-8 hrs"
+    assert "Time missing by home or care, each as a share of its own episodes" in titles
+    assert len(titles) == 6
+
+
+def test_return_interviews(database_url):
+    at = run_page("app_pages/return_interviews.py", params=MARCH)
+    assert {k: metrics(at)[k] for k in ("Eligible episodes", "Offered", "Completed", "Declined, of those offered")} == {
+        "Eligible episodes": "5", "Offered": "60.0%", "Completed": "40.0%", "Declined, of those offered": "33.3%",
+    }  # fmt: skip
+    rates = table_with(at, "group", "measure", "denominator").set_index(["group", "measure"])
+    assert tuple(rates.loc[("home", "offered")]) == (1, 1, 100.0)
+    assert tuple(rates.loc[("care", "offered")]) == (2, 4, 50.0)
+    assert tuple(rates.loc[("all", "completed_within_72h")]) == (2, 5, 40.0)
+    monthly = table_with(at, "month", "measure")
+    assert rows(monthly, "month", "measure", "count", "denominator", "percent")[:2] == [
+        ("2015-03", "offered", 3, 5, 60.0),
+        ("2015-03", "offered_within_72h", 3, 5, 60.0),
+    ]
+    outcomes = table_with(at, "band", "count", "percent")
+    assert dict(zip(outcomes["band"], outcomes["count"])) == {
+        "completed": 2, "declined": 1, "unable_to_contact": 0, "missing_again": 0, "pending": 0, "not_offered": 0,
+        "Not recorded": 2,
+    }  # fmt: skip
+    assert chart_titles(at)[0] == "An interview was offered after 60.0% of returns, 60.0% within 72 hours"
+
+
+def test_demographics(database_url):
+    at = run_page("app_pages/demographics.py", params=MARCH)
+    sex, ethnic, age, locality = (t for t in tables(at) if "band" in t.columns)
+    assert dict(zip(sex["band"], sex["count"])) == {"female": 2, "male": 1, "other": 0, "Not known": 0}
+    assert dict(zip(ethnic["band"], ethnic["count"])) == {
+        "White": 1, "Mixed": 0, "Asian": 1, "Black": 1, "Other": 0, "Not known": 0,
+    }  # fmt: skip
+    assert dict(zip(age["band"], age["count"])) == {"under 10": 0, "10-12": 1, "13-15": 2, "16-17": 0, "Not known": 0}
+    assert locality["count"].tolist()[-1] == 6
+    trend = table_with(at, "month", "category")
+    assert rows(trend, "month", "category", "episodes", "children") == [
+        ("2015-03", "missing", 3, 1),
+        ("2015-03", "absent", 2, 2),
+        ("2015-03", "away", 1, 1),
+    ]
+    assert chart_titles(at)[:3] == [
+        "66.7% of children were female",
+        "White: 33.3% of children",
+        "66.7% of children were aged 13-15",
+    ]
+
+
+def add_establishments(url: str) -> None:
+    """Four more March episodes from two children's homes (one named)."""
+    episodes = pd.DataFrame(
+        {
+            "episode_id": ["E21", "E22", "E23", "E24"],
+            "child_id": ["C1", "C2", "C2", "C3"],
+            "category": "missing",
+            "missing_from": "care",
+            "reported_at": pd.to_datetime(
+                ["2015-03-03 10:00", "2015-03-04 10:00", "2015-03-05 10:00", "2015-03-06 10:00"]
+            ),
+            "returned_at": pd.to_datetime(
+                ["2015-03-03 12:00", "2015-03-04 12:00", "2015-03-05 12:00", "2015-03-06 12:00"]
+            ),
+            "establishment_id": ["H1", "H1", "H1", "H2"],
+        }
+    )
+    engine = connect(url)
+    with engine.begin() as connection:
+        upsert_establishments(
+            connection, pd.DataFrame({"establishment_id": ["H1", "H2"], "establishment_name": ["Oak House", None]})
+        )
+        upsert_episodes(connection, episodes)
+    engine.dispose()
+
+
+def test_childrens_homes(database_url):
+    add_establishments(database_url)
+    at = run_page("app_pages/childrens_homes.py", params=MARCH)
+    assert {k: metrics(at)[k] for k in ("Establishments", "Episodes from establishments", "Busiest")} == {
+        "Establishments": "2", "Episodes from establishments": "4", "Busiest": "Oak House (H1)",
+    }  # fmt: skip
+    ranked = next(t for t in tables(at) if "month" not in t.columns)
+    assert rows(ranked, "place", "name", "episodes", "children") == [("H1", "Oak House (H1)", 3, 2), ("H2", "H2", 1, 1)]
+    assert rows(table_with(at, "month", "place"), "month", "place", "name", "episodes") == [
+        ("2015-03", "H1", "Oak House (H1)", 3),
+        ("2015-03", "H2", "H2", 1),
+    ]
+    assert chart_titles(at)[0] == "The 2 establishments with the most episodes"
+    at.radio(key="homes_rank").set_value("Episodes per child").run()
+    assert not at.exception
+    assert chart_titles(at)[0] == "The 2 establishments with the most episodes per child"
+
+
+def test_childrens_homes_without_establishments_says_so(database_url):
+    at = run_page("app_pages/childrens_homes.py", params=MARCH)
+    assert any("establishment recorded" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize(
+    "page", ["repeat_runaways", "time_distance", "return_interviews", "childrens_homes", "demographics"]
+)
+def test_a_period_with_no_episodes_says_so(database_url, page):
+    at = run_page(f"app_pages/{page}.py", params={"from": "2016-01-01", "to": "2016-01-31"})
+    assert any("No episodes in this period" in i.value for i in at.info)
+    assert not at.get("vega_lite_chart")
+
+
+def test_viewers_see_suppressed_numbers_and_no_unchecked_table(database_url):
+    at = run_page("app_pages/repeat_runaways.py", role="viewer", params=MARCH)
+    repeat = table_with(at, "band", "count", "percent")
+    assert repeat["count"].tolist()[:2] == ["<5", "<5"]
+    assert len(at.get("vega_lite_chart")) == 1  # the per-child grid is not checked for small numbers
+    assert any("Not shown to viewers" in i.value for i in at.info)
