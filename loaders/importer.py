@@ -89,6 +89,9 @@ class Prepared:
     messages: list[Message] = field(default_factory=list)  # found while reading or translating
     join_same_day: bool = False  # SSDA903: an episode of the same child starting that day is the same one
     full_rows_only: bool = False  # a police export is never a partial update
+    # The cells as the file wrote them, for columns recoded here ('Missing Person', 'M', dates):
+    # messages quote these, while the rules check the recoded values.
+    as_written: dict[str, pd.Series] = field(default_factory=dict)
 
 
 class Unreadable(ValueError):
@@ -209,9 +212,16 @@ def import_files(
     parsed = canonical.parse(prepared.text, source=prepared.source)
     if prepared.full_rows_only:
         parsed.partial = False
+    for column, cells in prepared.as_written.items():
+        if column in parsed.text:
+            parsed.text[column] = cells.where(parsed.text[column].notna())
+    borrowed = parsed.partial and _add_stored_return_times(engine, parsed)
     found = validate(parsed, names[0])
     if parsed.partial:
         found += _unknown_episode_ids(engine, parsed, names[0])
+    if borrowed:
+        parsed.typed = parsed.typed.drop(columns=["returned_at", "returned_at_date_only"])
+        parsed.text = parsed.text.drop(columns=["returned_at"])
     messages = prepared.messages + [prepared.origins.relocate(m) for m in found]
     result = ImportResult(refused, _in_file_order(messages, names), rows=len(prepared.text))
     if result.errors:
@@ -317,6 +327,28 @@ def same_day_matches(connection: Connection, episodes: pd.DataFrame, source: str
         how="left",
     )["stored_id"]
     return found.astype(object).where(found.notna(), None).to_numpy()
+
+
+def _add_stored_return_times(engine: Engine, parsed: canonical.ParsedFile) -> bool:
+    """A partial update without returned_at is still checked against each episode's stored return time.
+
+    (A return interview or safe and well check cannot come before the child
+    returned.) The stored values join the parsed file for the checks only: True when they did.
+    """
+    after_return = {"safe_and_well_at", "rhi_offered_at", "rhi_completed_at"}
+    if "returned_at" in parsed.text.columns or not after_return & set(parsed.text.columns):
+        return False
+    ids = parsed.text["episode_id"]
+    with engine.connect() as connection:
+        stored = store.existing_episodes(
+            connection, ids.dropna().unique().tolist(), ["returned_at", "returned_at_date_only"]
+        )
+    returned = pd.to_datetime(ids.map(stored["returned_at"])).astype("datetime64[us]")
+    date_only = ids.map(stored["returned_at_date_only"]).fillna(False).astype(bool)
+    parsed.typed["returned_at"], parsed.typed["returned_at_date_only"] = returned, date_only
+    text = returned.dt.strftime("%Y-%m-%d %H:%M").where(~date_only, returned.dt.strftime("%Y-%m-%d"))
+    parsed.text["returned_at"] = text.where(returned.notna()).astype(object)
+    return True
 
 
 def join_same_day(connection: Connection, episodes: pd.DataFrame) -> pd.DataFrame:

@@ -129,6 +129,7 @@ def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Pre
     if any(m.severity == ERROR for m in messages):
         raise Unreadable(messages)
 
+    as_written = {c: text[c].copy() for c in [*mapping.values, *DATE_COLUMNS] if c in text.columns}
     for column, lookup in mapping.values.items():
         if column in text.columns:
             recoded = text[column].str.strip().str.lower().map(lookup)
@@ -145,4 +146,4 @@ def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Pre
         value_hints=hints,
         date_hint=f"(expected a format listed under [dates] in {mapping.name}: {formats})",
     )
-    return Prepared(text, origins, source="police", messages=messages, full_rows_only=True)
+    return Prepared(text, origins, source="police", messages=messages, full_rows_only=True, as_written=as_written)

@@ -396,7 +396,18 @@ def prepare(paths: list[Path], names: list[str]) -> Prepared:
         ):
             origins.cells[column] = _origin(episodes, placed["episode_row"], original)
 
+    as_written = {"category": cells["missing"]}
+    if "sex" in text:
+        as_written["sex"] = sex
     for check in RULES:
         messages += check.check(tables, placed)
     text = text.astype(object).where(text.notna(), None)
-    return Prepared(text, origins, source="ssda903", messages=messages, join_same_day=True, full_rows_only=True)
+    return Prepared(
+        text,
+        origins,
+        source="ssda903",
+        messages=messages,
+        join_same_day=True,
+        full_rows_only=True,
+        as_written=as_written,
+    )

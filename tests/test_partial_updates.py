@@ -131,3 +131,19 @@ def test_a_903_period_on_another_day_or_of_another_child_is_its_own_episode(sqli
     result = import_files(sqlite_engine, [missing], "ssda903")
     assert (result.inserted, result.updated) == (2, 0)
     assert len(stored(sqlite_engine)) == 6
+
+
+def test_tracker_dates_are_checked_against_the_stored_return(sqlite_engine, tmp_path):
+    """MP/15/0101 returned 02/03/2015 10:00: an interview offered before that is refused."""
+    police(sqlite_engine)
+    update = tmp_path / "tracker.csv"
+    update.write_text("episode_id,rhi_offered_at\nMP/15/0101,02/03/2015 09:00\nMP/15/0102,16/03/2015\n")
+    result = import_file(sqlite_engine, update)
+    assert [str(m) for m in result.messages] == [
+        "tracker.csv:2:rhi_offered_at: error: rhi_offered_at '02/03/2015 09:00' is before returned_at '2015-03-02 10:00'"
+    ]
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text("episode_id,rhi_offered_at\nMP/15/0101,02/03/2015 11:00\n")
+    landed = import_file(sqlite_engine, fixed)
+    assert landed.outcome == "landed" and landed.updated == 1
+    assert stored(sqlite_engine).loc["MP/15/0101", "returned_at"] == pd.Timestamp("2015-03-02 10:00")

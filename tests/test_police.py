@@ -102,8 +102,8 @@ def test_mapped_column_missing_from_the_export(sqlite_engine, tmp_path):
          ("export.csv:3:Date/Time Found: error: unparseable date 'sometime' (expected a format listed under [dates] "
          "in police_mapping.toml: %d/%m/%Y %H:%M, %d-%b-%Y %H:%M, %d-%b-%Y, %d/%m/%Y)")),
         ("Date/Time Found", "13/03/2015 10:00",
-         ("export.csv:3:Date/Time Found: error: Date/Time Found '2015-03-13 10:00' is before "
-         "Date/Time Reported '2015-03-14 21:15'")),
+         ("export.csv:3:Date/Time Found: error: Date/Time Found '13/03/2015 10:00' is before "
+         "Date/Time Reported '14-Mar-2015 21:15'")),
         ("Home Postcode", "B23 6A", "export.csv:3:Home Postcode: error: malformed postcode 'B23 6A'"),
     ],
 )  # fmt: skip
