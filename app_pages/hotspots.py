@@ -63,7 +63,9 @@ def areas(level: str) -> gpd.GeoDataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def map_document(level: str, counts: pd.DataFrame, homes: pd.DataFrame, measure: str, direction: str) -> str:
+def map_document(
+    level: str, counts: pd.DataFrame, homes: pd.DataFrame, measure: str, direction: str, large: bool
+) -> str:
     """The map's HTML (about half a megabyte with Leaflet inline), cached per view."""
     tile_url, attribution = maps.tile_settings()
     postcode_areas, lad_codes = boundaries.authority()
@@ -71,6 +73,7 @@ def map_document(level: str, counts: pd.DataFrame, homes: pd.DataFrame, measure:
         cached_areas(level, postcode_areas, lad_codes), counts, homes, by=level, measure=measure, direction=direction,
         outline=cached_areas("authority", postcode_areas, lad_codes),
         labels=int(config.settings().get("map", {}).get("labels", 10)), tile_url=tile_url, attribution=attribution,
+        large=large,
     )  # fmt: skip
     return maps.map_html(fmap)
 
@@ -145,7 +148,7 @@ points = maps.establishment_points(view.current, app_state.establishments()).mer
     drawn_homes.rename(columns={"place": "establishment_id"}), on="establishment_id", how="left"
 )
 try:
-    document = map_document(level, drawn_counts, points, measure, direction)
+    document = map_document(level, drawn_counts, points, measure, direction, view.meeting)
 except maps.LeafletMissing as problem:
     st.error(str(problem))
 else:
@@ -173,6 +176,8 @@ app_display.show_chart(
     column_config={"place": level_name.capitalize(), **COUNT_COLUMNS},
 )  # fmt: skip
 
+if view.meeting:  # the big screen shows the map and the ranking; the tables are for desks and papers
+    st.stop()
 st.subheader("Tables")
 district_tab, sector_tab, home_tab = st.tabs(["By postcode district", "By postcode sector", "By children's home"])
 for tab, tab_level in ((district_tab, "district"), (sector_tab, "sector")):

@@ -40,6 +40,7 @@ MAP_STYLE = (
     f".area-label{{color:{TEXT};font:bold 12px {FONT};text-align:center;white-space:nowrap;"
     "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff}"
 )
+LARGE_STYLE = ".area-label{font-size:17px}.map-legend{font-size:17px!important;line-height:26px!important}"
 _TO_LONLAT = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
 
@@ -237,10 +238,11 @@ def hotspot_map(
     labels: int = 10,
     tile_url: str = "",
     attribution: str = "",
+    large: bool = False,
 ) -> folium.Map:
     """A choropleth of `counts` (place, episodes, children; NaN where hidden) over `areas`
     (place, geometry), with `establishments` (establishment_points plus episodes, children)
-    as points and the `labels` busiest areas named on the map."""
+    as points and the `labels` busiest areas named on the map; `large` type for meeting mode."""
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r} (allowed: {', '.join(MEASURES)})")
     shapes = areas[["place", "geometry"]].to_crs("EPSG:4326")
@@ -306,6 +308,8 @@ def hotspot_map(
     title = f"{measure.capitalize()} by {level} children {direction}"
     has_homes = establishments is not None and len(establishments) > 0
     fmap.get_root().html.add_child(_legend(breaks, title, bool(shapes[measure].isna().any()), has_homes))
+    if large:  # meeting mode: read from the back of the room
+        fmap.get_root().header.add_child(Element(f"<style>{LARGE_STYLE}</style>"), name="large_type")
     return fmap
 
 

@@ -111,3 +111,10 @@ def test_missing_leaflet_is_reported_not_a_traceback(sample_url, tmp_path, monke
     at = run_page(PAGE, "analyst", PERIOD)
     assert any(re.search("run make setup", e.value) for e in at.error)
     st.cache_data.clear()
+
+
+def test_meeting_mode_shows_the_map_in_large_type_and_the_ranking_without_tables(sample_url):
+    at = run_page(PAGE, "analyst", {"meeting": "1"})
+    assert maps.LARGE_STYLE in map_html(at)
+    assert len(at.get("vega_lite_chart")) == 1
+    assert not at.dataframe and not at.table and not at.tabs

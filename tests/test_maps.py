@@ -228,3 +228,8 @@ def test_missing_leaflet_says_run_make_setup(tmp_path):
 def test_unknown_measure_is_refused(districts, outline):
     with pytest.raises(ValueError, match="unknown measure"):
         maps.hotspot_map(districts, COUNTS, None, measure="miles")
+
+
+def test_meeting_mode_has_large_type(districts, outline):
+    assert maps.LARGE_STYLE not in rendered(districts, outline)
+    assert maps.LARGE_STYLE in rendered(districts, outline, large=True)
