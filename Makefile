@@ -1,5 +1,5 @@
 # Everything a developer or CI needs: `make run`, `make test`. Each target sets itself up.
-.PHONY: setup run test bench lint clean postgres
+.PHONY: setup run test bench lint clean postgres screenshots
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -30,6 +30,10 @@ bench: postgres
 
 lint: setup
 	$(VENV)/bin/ruff check .
+
+# Every page, normal and meeting mode, into docs/screenshots/ (sample in data/screenshots.db, built once).
+screenshots: setup
+	$(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache bench/*.csv

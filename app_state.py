@@ -369,8 +369,8 @@ MEETING_CSS = """<style>
 .stApp p, .stApp li, .stApp label, .stApp td, .stApp th { font-size: max(1.1rem, 18px); }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { font-size: 1.15rem !important; }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3.4rem !important; line-height: 1.15; }
-[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { font-size: 1.4rem !important; }
-[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * { font-size: 1.2rem !important; }
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { font-size: 1.15rem !important; }
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * { font-size: 1.05rem !important; }
 .stApp h1, .stApp h1 * { font-size: 2.8rem !important; }
 .stApp h2, .stApp h2 * { font-size: 2.2rem !important; }
 .stApp h3, .stApp h3 * { font-size: 1.8rem !important; }

@@ -38,7 +38,7 @@ def completeness_chart(table: pd.DataFrame, period: str) -> alt.LayerChart:
     )
     return (bars + labels).properties(
         width=520,
-        height=max(200, _row_height() * len(table)),
+        height=alt.Step(_row_height()),
         title=alt.TitleParams(
             message,
             subtitle=[f"Percent of the episodes each field applies to that have it, {period}", SOURCE],
@@ -68,7 +68,7 @@ def import_outcomes_chart(history: pd.DataFrame) -> alt.LayerChart:
     refused = int((frame["outcome"] == "refused").sum())
     return (bars + labels).properties(
         width=520,
-        height=max(120, (_row_height() + 4) * len(frame)),
+        height=alt.Step(_row_height() + 8),
         title=alt.TitleParams(
             f"{refused} of the last {len(frame)} imports refused" if len(frame) else "No imports yet",
             subtitle=["Rows in each import and what happened to it, newest last", SOURCE],
