@@ -15,6 +15,7 @@ for the build (about 10 seconds for Birmingham).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -127,9 +128,9 @@ def build_areas(
 
 
 def _write(frame: gpd.GeoDataFrame, path: Path) -> None:
-    """Write atomically: two servers building at once must not read half a file."""
+    """Write atomically: two servers (or two sessions of one) building at once must not read half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
     frame.to_file(partial, driver="GeoJSON")
     partial.replace(path)
 
