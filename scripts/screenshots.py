@@ -46,6 +46,19 @@ SETTLED = """() => {
 }"""
 
 
+# The bottom of the lowest thing drawn in the main area, in page pixels (its scroll box can be taller).
+CONTENT_HEIGHT = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (!main) return 900;
+  let bottom = 0;
+  for (const element of main.querySelectorAll('[data-testid="stMainBlockContainer"] *')) {
+    const box = element.getBoundingClientRect();
+    if (box.height > 0) bottom = Math.max(bottom, box.bottom + main.scrollTop);
+  }
+  return Math.max(bottom + 40, 900);
+}"""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -163,10 +176,7 @@ def open_signed_in(page, base: str, path: str, user: tuple[str, str] | None) -> 
 def full_page(page, path: Path) -> None:
     """Streamlit scrolls inside its main block, not the document: grow the viewport to the
     content, take the picture, shrink it back; then reduce it to a palette PNG."""
-    height = page.evaluate(
-        '() => Math.max(...[...document.querySelectorAll(\'[data-testid="stMainBlockContainer"],'
-        ' [data-testid="stSidebarContent"]\')].filter(e => e.offsetWidth > 0).map(e => e.scrollHeight), 900)'
-    )
+    height = page.evaluate(CONTENT_HEIGHT)
     page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 80, MAX_HEIGHT)})
     page.wait_for_timeout(800)
     page.screenshot(path=str(path), full_page=True)
