@@ -107,7 +107,7 @@ if ready:
         app_display.show_table(app_state.messages_frame(checked), name="import-messages")
 
     if checked.errors:
-        st.error(f"Refused: fix the {len(checked.errors):,} error(s) listed and upload again. Nothing was written.")
+        st.error(f"This file is refused: fix the {len(checked.errors):,} error(s) listed and upload it again.")
     else:
         st.subheader("What will change")
         preview = checked.preview
@@ -140,7 +140,7 @@ if ready:
             else:
                 audit.record(app_state.current_engine(), user.name, "import", names, {})
                 st.session_state.landed_upload = upload_key
-                st.session_state.landed_summary = f"Imported {names}: {result.summary()}"
+                st.session_state.landed_summary = f"Imported: {result.summary()}"
                 st.success(st.session_state.landed_summary)
 
 st.subheader("Recent imports")

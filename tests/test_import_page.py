@@ -64,7 +64,7 @@ def test_police_export_with_the_example_mapping_previews_then_lands(database):
 
     at.button(key="import_confirm").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.success[0].value.startswith("Imported police_export.csv: landed: 4 rows, 4 new")
+    assert at.success[0].value.startswith("Imported: landed: 4 rows, 4 new")
     assert rows(database, "select count(*) from episodes") == [(4,)]
     assert rows(database, "select user_name, action, subject from audit_log where action = 'import'") == [
         ("test-admin", "import", "police_export.csv")
@@ -93,7 +93,7 @@ def test_refused_file_shows_every_message_and_no_confirm(database):
     messages = at.dataframe[0].value
     assert isinstance(messages, pd.DataFrame) and len(messages) == 12
     assert list(messages.columns) == ["file", "row", "column", "severity", "text"]
-    assert at.error[0].value.startswith("Refused: fix the 11 error(s)")
+    assert at.error[0].value.startswith("This file is refused: fix the 11 error(s)")
     assert "import_confirm" not in [b.key for b in at.button]  # nothing to confirm
 
 
