@@ -6,10 +6,19 @@ the cells still shown) a second cell is hidden too. That second cell shows
 `*` when it is 5 or more (`<5` would be untrue) and `<5` when it is a zero
 hidden as a last resort. Percentages and totals are worked out by the
 metrics before this runs, from the real values.
+
+Hiding two cells of a line is not always enough: a reader who knows the
+total and that `<5` is 0-4 and `*` is 5 or more can still pin a hidden cell
+down (4 + 4 hidden of a known 8). So after the first pass the reader's
+reasoning is run (`pinned_cells`) and, while it pins a hidden cell, one more
+cell near it is hidden. What the totals give away on their own, with every
+cell hidden (sex 4 + 4 of a known 8 children), no table can help: such a
+total must not be published exactly elsewhere.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
@@ -26,6 +35,7 @@ def suppress(
     threshold: int = 5,
     total_groups: Sequence[tuple[str, Sequence[str]]] | None = None,
     linked: Iterable[Sequence[Cell]] = (),
+    total_rows: tuple[str, object] | None = None,
 ) -> pd.DataFrame:
     """A copy of `table` safe to publish.
 
@@ -39,6 +49,9 @@ def suppress(
     total is the percentages' denominator).
     linked: sets of cells holding the same quantity (a denominator repeated
     on several rows); hiding one hides them all.
+    total_rows: (column, value) marking the rows that are their line's total
+    (return interviews: group `all` = home + care); without it each line adds
+    up to a total the reader knows.
     """
     lines = _lines(table, count_columns, total_groups)
     links = [list(cells) for cells in linked]
@@ -49,8 +62,15 @@ def suppress(
         if pd.notna(value) and 0 < value < threshold
     }
     hidden = _with_links(hidden, links)
+    equations = _equations(table, lines, total_rows, threshold)
+    every_cell = {cell for cells in lines + links for cell in cells if pd.notna(table.at[cell])}
+    from_totals_alone = None  # what the totals give away with every cell hidden: nothing to do about it here
     while True:
         second = _next_cell_to_hide(table, lines, hidden)
+        if second is None:
+            if from_totals_alone is None:
+                from_totals_alone = pinned_cells(table, equations, every_cell, links, threshold)
+            second = _cell_to_unpin(table, lines, equations, hidden, links, threshold, from_totals_alone)
         if second is None:
             break
         hidden = _with_links(hidden | {second}, links)
@@ -111,4 +131,122 @@ def _next_cell_to_hide(table: pd.DataFrame, lines: list[list[Cell]], hidden: set
         if not shown:
             continue
         return min(shown, key=lambda cell: (table.at[cell] == 0, table.at[cell]))
+    return None
+
+
+# --- what a careful reader can work out -----------------------------------------------------
+
+# A line as the reader sees it: (coefficient, cell) terms whose sum lies in [low, high].
+Equation = tuple[list[tuple[int, Cell]], float, float]
+
+
+def _equations(
+    table: pd.DataFrame, lines: list[list[Cell]], total_rows: tuple[str, object] | None, threshold: int
+) -> list[Equation]:
+    """Each line as an equation the reader knows. A line holding its own total row is
+    cells - total = 0; otherwise its cells add up to a total taken as known exactly (a
+    small total is published as `<5`, but the reader may have it from elsewhere)."""
+    equations = []
+    for cells in lines:
+        if total_rows is not None:
+            column, value = total_rows
+            signs = [-1 if table.at[row, column] == value else 1 for row, _ in cells]
+            if -1 in signs:
+                equations.append((list(zip(signs, cells)), 0, 0))
+                continue
+        total = sum(table.at[cell] for cell in cells if pd.notna(table.at[cell]))
+        equations.append(([(1, cell) for cell in cells], total, total))
+    return equations
+
+
+def pinned_cells(
+    table: pd.DataFrame,
+    equations: list[Equation],
+    hidden: set[Cell],
+    links: list[list[Cell]],
+    threshold: int,
+    passes: int = 100,
+) -> set[Cell]:
+    """The hidden cells a reader can work out exactly: each hidden cell starts as 0..threshold-1
+    (`<5`) or threshold..infinity (`*`), and each equation narrows its cells' ranges from the
+    others' until nothing changes."""
+    low: dict[Cell, float] = {}
+    high: dict[Cell, float] = {}
+    for cells, _, _ in equations:
+        for _, cell in cells:
+            value = table.at[cell]
+            if cell not in hidden:
+                low[cell] = high[cell] = value
+            elif value < threshold:
+                low[cell], high[cell] = 0, threshold - 1
+            else:
+                low[cell], high[cell] = threshold, math.inf
+    for cells in links:
+        for cell in cells:
+            if cell not in low:
+                value = table.at[cell]
+                low[cell], high[cell] = (
+                    (value, value) if cell not in hidden else (0, threshold - 1) if value < threshold
+                    else (threshold, math.inf)
+                )  # fmt: skip
+    for _ in range(passes):
+        changed = False
+        for cells, total_low, total_high in equations:
+            # The least and most the line's terms can add up to; infinities counted apart so
+            # one cell's own infinity can be taken out again.
+            lows = [c * (low[cell] if c > 0 else high[cell]) for c, cell in cells]
+            highs = [c * (high[cell] if c > 0 else low[cell]) for c, cell in cells]
+            low_sum, low_infinite = sum(v for v in lows if math.isfinite(v)), sum(not math.isfinite(v) for v in lows)
+            high_sum, high_infinite = (sum(v for v in highs if math.isfinite(v)),
+                                       sum(not math.isfinite(v) for v in highs))  # fmt: skip
+            for (c, cell), own_low, own_high in zip(cells, lows, highs):
+                if cell not in hidden:
+                    continue
+                others_least = (
+                    -math.inf if low_infinite - (not math.isfinite(own_low)) else
+                    low_sum - (own_low if math.isfinite(own_low) else 0)
+                )  # fmt: skip
+                others_most = (
+                    math.inf if high_infinite - (not math.isfinite(own_high)) else
+                    high_sum - (own_high if math.isfinite(own_high) else 0)
+                )  # fmt: skip
+                bounds = sorted(((total_low - others_most) / c, (total_high - others_least) / c))
+                if math.isfinite(bounds[0]) and math.ceil(bounds[0]) > low[cell]:
+                    low[cell], changed = math.ceil(bounds[0]), True
+                if math.isfinite(bounds[1]) and math.floor(bounds[1]) < high[cell]:
+                    high[cell], changed = math.floor(bounds[1]), True
+        for cells in links:
+            lo, hi = max(low[cell] for cell in cells), min(high[cell] for cell in cells)
+            for cell in cells:
+                if (low[cell], high[cell]) != (lo, hi):
+                    low[cell], high[cell], changed = lo, hi, True
+        if not changed:
+            break
+    return {cell for cell in hidden if cell in low and low[cell] == high[cell]}
+
+
+def _cell_to_unpin(
+    table: pd.DataFrame,
+    lines: list[list[Cell]],
+    equations: list[Equation],
+    hidden: set[Cell],
+    links: list[list[Cell]],
+    threshold: int,
+    from_totals_alone: set[Cell],
+) -> Cell | None:
+    """A shown cell to hide while the reader can pin down a hidden cell that the totals alone
+    would not give away: the smallest shown cell of the first line holding such a cell, else
+    of a line sharing a hidden cell with one, else of any line with a hidden cell."""
+    leaks = pinned_cells(table, equations, hidden, links, threshold) - from_totals_alone
+    if not leaks:
+        return None
+    leaking_lines = [cells for cells in lines if leaks.intersection(cells)]
+    near = {cell for cells in leaking_lines for cell in cells if cell in hidden}
+    for wanted in (leaks, near, hidden):
+        for cells in lines:
+            if not wanted.intersection(cells):
+                continue
+            shown = [cell for cell in cells if cell not in hidden and pd.notna(table.at[cell])]
+            if shown:
+                return min(shown, key=lambda cell: (table.at[cell] == 0, table.at[cell]))
     return None

@@ -58,18 +58,19 @@ def publishable(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFr
             threshold,
             total_groups=[("count", ["measure"]), ("denominator", ["measure"])],
             linked=return_interview_twins(table),
+            total_rows=("group", "all"),
         )
     if name in HOTSPOT_TABLES:
         # episodes add up to the period's total; children do not (a child can be in several places)
         return suppress(table, ["episodes", "children"], {}, threshold, total_groups=[("episodes", ())])
     if name == "trend":
-        # each month's and each category's episodes add up to totals shown elsewhere
+        # each month's and each category's episodes, and all of them, add up to totals shown elsewhere
         return suppress(
             table,
             ["episodes", "children"],
             {},
             threshold,
-            total_groups=[("episodes", ["month"]), ("episodes", ["category"])],
+            total_groups=[("episodes", ["month"]), ("episodes", ["category"]), ("episodes", [])],
         )
     raise ValueError(f"no publication rule for table {name!r}")
 
