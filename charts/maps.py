@@ -31,6 +31,7 @@ import config
 from charts.theme import FONT, PALETTE, SEQUENTIAL, TEXT
 
 LEAFLET = config.PROJECT_ROOT / "static" / "vendor" / "leaflet"
+LEGEND_WIDTH = 220  # pixels
 NO_EPISODES = "#FFFFFF"
 HIDDEN = "#D9D9D9"  # counts suppressed for viewers
 HOME_COLOUR = PALETTE[3]
@@ -95,7 +96,8 @@ def offline_map(bounds: list[list[float]], *, tile_url: str = "", attribution: s
     fmap.add_child(prefix)
     if tile_url:
         folium.TileLayer(tiles=tile_url, attr=attribution or "Map tiles", name="Background").add_to(fmap)
-    fmap.fit_bounds(bounds)
+    # Room on the right for the legend, so it does not cover the areas.
+    fmap.fit_bounds(bounds, padding_top_left=(10, 10), padding_bottom_right=(LEGEND_WIDTH + 30, 10))
     return fmap
 
 
@@ -158,6 +160,7 @@ def _legend(breaks: list[float], title: str, has_hidden: bool, homes: bool) -> E
         )
     box = (
         '<div class="map-legend" style="position:absolute;bottom:24px;right:12px;z-index:1000;background:#fff;'
+        f"max-width:{LEGEND_WIDTH}px;"
         f'padding:8px 10px;border:1px solid {TEXT};font:13px {FONT};color:{TEXT};line-height:20px">'
         f'<div style="font-weight:bold;margin-bottom:4px">{html.escape(title)}</div>{items}</div>'
     )
