@@ -12,12 +12,19 @@ import time
 
 import pytest
 
+from charts.maps import LEAFLET
 from tests.browser_support import SHOTS, open_page
 
 pytestmark = pytest.mark.browser
 
 PERIOD = "from=2014-10-01&to=2015-04-30"
 MAP = 'iframe[title^="Map of"]'
+
+
+@pytest.fixture(scope="module", autouse=True)
+def leaflet_installed():
+    if not (LEAFLET / "leaflet.js").exists():
+        pytest.fail(f"Leaflet is not installed in {LEAFLET}: run make setup")
 
 
 def open_map(page, base: str, query: str):
