@@ -10,7 +10,7 @@ categoricals with their full vocabulary, datetimes are naive local
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Date, DateTime, Engine, func, select
+from sqlalchemy import Engine, func, select
 
 from config.canonical import DATETIME_COLUMNS
 from loaders.schema import (
@@ -80,74 +80,95 @@ def load_episodes(engine: Engine) -> pd.DataFrame:
     return typed_episodes(frame)
 
 
-def _sqlite_select(column) -> str:
-    """One column of the episodes query in SQLite SQL; datetimes as integer microseconds since 1970.
+def _fetch_arrow(connection, sql: str, options: dict[str, str] | None = None):
+    cursor = connection.cursor()
+    try:
+        if options:
+            cursor.adbc_statement.set_options(**options)
+        cursor.execute(sql)
+        return cursor.fetch_arrow_table()
+    finally:
+        cursor.close()
 
-    SQLite keeps datetimes as text (`2015-03-01 14:30:00.000000`); whole
-    seconds from strftime plus the fraction's digits is exact and far
-    cheaper than parsing the text afterwards.
+
+def _sqlite_arrow(path: str):
+    """The three tables read whole and joined in Arrow.
+
+    SQLite's own join and datetime functions were most of the time at a
+    million rows; plain table scans plus Arrow's hash join and text-to-
+    timestamp cast take a fraction of it. Datetimes stay text here.
     """
-    name = f'"{column.table.name}"."{column.name}"'
-    if isinstance(column.type, DateTime):
-        return (
-            f"CAST(strftime('%s', {name}) AS INTEGER) * 1000000"
-            f" + coalesce(CAST(substr({name}, 21, 6) AS INTEGER), 0) AS {column.name}"
-        )
-    if isinstance(column.type, Date):
-        return f"CAST(strftime('%s', {name}) AS INTEGER) * 1000000 AS {column.name}"
-    return f"{name} AS {column.name}"
+    import adbc_driver_sqlite.dbapi as adbc
+
+    episode_columns = [c.name for c in Episode.__table__.columns if c.name != "import_id"]
+    options = {"adbc.sqlite.query.batch_rows": str(1 << 30)}  # infer each column's type from every row
+    connection = adbc.connect(path)
+    try:
+        episodes = _fetch_arrow(connection, f"SELECT {', '.join(episode_columns)} FROM episodes", options)
+        children = _fetch_arrow(connection, "SELECT child_id, sex, date_of_birth, ethnicity FROM children", options)
+        homes = _fetch_arrow(connection, "SELECT establishment_id, establishment_name FROM establishments", options)
+    finally:
+        connection.close()
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # Each episode's row in children / establishments by hash lookup, then take(): an inner join
+    # on child_id and an outer join on establishment_id, as in episodes_query().
+    child_row = pc.index_in(episodes.column("child_id"), value_set=children.column("child_id"))
+    if child_row.null_count:
+        keep = pc.is_valid(child_row)
+        episodes, child_row = episodes.filter(keep), child_row.filter(keep)
+    home_row = pc.index_in(episodes.column("establishment_id"), value_set=homes.column("establishment_id"))
+    columns = [episodes.column(name) for name in episode_columns]
+    columns += [children.column(name).take(child_row) for name in ("sex", "date_of_birth", "ethnicity")]
+    names = homes.column("establishment_name")
+    columns.append(names.take(home_row) if homes.num_rows else pa.nulls(episodes.num_rows, pa.string()))
+    return pa.table(columns, names=[*episode_columns, "sex", "date_of_birth", "ethnicity", "establishment_name"])
 
 
 def _arrow_episodes(engine: Engine):
     """The episodes query's result as an Arrow table through ADBC, or None when no ADBC driver fits."""
-    query = episodes_query().order_by(None)  # sorted in Arrow below: cheaper than SQL's sort here
-    columns = list(query.selected_columns)
     try:
         if engine.dialect.name == "sqlite" and engine.url.database and engine.url.database != ":memory:":
-            import adbc_driver_sqlite.dbapi as adbc
-
-            compiled = query.compile(dialect=engine.dialect)
-            sql = str(compiled)
-            select_list = sql[len("SELECT ") : sql.index("\nFROM ")]
-            sql = sql.replace(select_list, ", ".join(_sqlite_select(c) for c in columns), 1)
-            connection = adbc.connect(engine.url.database)
-            options = {"adbc.sqlite.query.batch_rows": str(1 << 30)}  # infer types from every row
+            table = _sqlite_arrow(engine.url.database)
         elif engine.dialect.name == "postgresql":
             import adbc_driver_postgresql.dbapi as adbc
 
+            query = episodes_query().order_by(None)  # sorted in Arrow below
             sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-            uri = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            connection = adbc.connect(uri)
-            options = {}
+            connection = adbc.connect(engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+            try:
+                table = _fetch_arrow(connection, sql)
+            finally:
+                connection.close()
         else:
             return None
     except ImportError:
         return None
-    try:
-        cursor = connection.cursor()
-        if options:
-            cursor.adbc_statement.set_options(**options)
-        cursor.execute(sql)
-        table = cursor.fetch_arrow_table()
-        cursor.close()
-    finally:
-        connection.close()
     return table.sort_by([("reported_at", "ascending"), ("episode_id", "ascending")])
 
 
 def _typed_arrow(table) -> pd.DataFrame:
     """The Arrow result as the frame `typed_episodes` gives, built column by column."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     frame = {}
     for name in table.column_names:
         values = table.column(name)
         if name in DATETIME_COLUMNS or name == "date_of_birth":
-            if pa.types.is_integer(values.type) or pa.types.is_null(values.type):
-                values = values.cast(pa.int64()).cast(pa.timestamp("us"))
+            if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+                # SQLite's text: `2015-03-01 14:30:00.000000`, or `2001-02-03` for a date
+                values = values.cast(pa.timestamp("us") if name != "date_of_birth" else pa.date32())
+            if pa.types.is_date(values.type) or pa.types.is_null(values.type):
+                values = values.cast(pa.timestamp("us"))
             frame[name] = values.to_pandas().astype("datetime64[ns]")
         elif name in VOCABULARIES:
-            frame[name] = pd.Categorical(values.to_pandas(), categories=list(VOCABULARIES[name]))
+            vocabulary = list(VOCABULARIES[name])
+            if pa.types.is_null(values.type):
+                values = values.cast(pa.string())
+            codes = pc.index_in(values, value_set=pa.array(vocabulary, pa.string())).fill_null(-1)
+            frame[name] = pd.Categorical.from_codes(codes.to_numpy(zero_copy_only=False), categories=vocabulary)
         elif name in NULLABLE_FLAGS:
             frame[name] = values.cast(pa.bool_()).to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
         elif name in NOT_NULL_FLAGS:
