@@ -10,7 +10,7 @@ categoricals with their full vocabulary, datetimes are naive local
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Date, DateTime, Engine, String, func, select
 
 from config.canonical import DATETIME_COLUMNS
 from loaders.schema import (
@@ -112,6 +112,8 @@ def _sqlite_arrow(path: str):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    episodes, children, homes = (_as_text_where_text(t, model) for t, model in
+                                 ((episodes, Episode), (children, Child), (homes, Establishment)))  # fmt: skip
     # Each episode's row in children / establishments by hash lookup, then take(): an inner join
     # on child_id and an outer join on establishment_id, as in episodes_query().
     child_row = pc.index_in(episodes.column("child_id"), value_set=children.column("child_id"))
@@ -124,6 +126,17 @@ def _sqlite_arrow(path: str):
     names = homes.column("establishment_name")
     columns.append(names.take(home_row) if homes.num_rows else pa.nulls(episodes.num_rows, pa.string()))
     return pa.table(columns, names=[*episode_columns, "sex", "date_of_birth", "ethnicity", "establishment_name"])
+
+
+def _as_text_where_text(table, model):
+    """Text columns that SQLite returned as another type (ADBC calls a column of only NULLs int64) as text."""
+    import pyarrow as pa
+
+    for index, name in enumerate(table.column_names):
+        kind = model.__table__.c[name].type
+        if isinstance(kind, (String, DateTime, Date)) and not pa.types.is_string(table.schema.field(index).type):
+            table = table.set_column(index, name, table.column(index).cast(pa.string()))
+    return table
 
 
 def _arrow_episodes(engine: Engine):
