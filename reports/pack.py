@@ -599,7 +599,8 @@ def _filters_text(filters: dict[str, list[str]] | None) -> str:
 
 
 def _merged_filters(filters: dict, extra: dict | None) -> dict:
-    """The user's filters narrowed by a section's own (children's homes: residential placements)."""
+    """The user's filters narrowed by a section's own (children's homes: residential placements);
+    a key whose values do not meet is left empty."""
     merged = {key: list(values) for key, values in filters.items()}
     for key, values in (extra or {}).items():
         merged[key] = [v for v in merged[key] if v in values] if key in merged else list(values)
@@ -692,7 +693,9 @@ def write_docx(
             document.add_page_break()
             document.add_heading(section.heading, level=1)
         chosen_filters = _merged_filters(filters, chart.extra_filters)
-        table = metric_table(chart.kind, episodes, period.start, period.end, chosen_filters)
+        # a key left with no value (kinship asked for, residential needed) matches no episode
+        source_episodes = episodes if all(chosen_filters.values()) else episodes.iloc[:0]
+        table = metric_table(chart.kind, source_episodes, period.start, period.end, chosen_filters)
         safe = publishable(chart.kind, table, threshold)
         drawn = masked(chart.kind, table, threshold)
         if chart.top:

@@ -107,6 +107,14 @@ def test_filtered_pack_of_one_home_stays_safe(sample, tmp_path):
     assert_no_identifiers(all_text(path), identifiers(sample))
 
 
+def test_childrens_homes_section_keeps_the_users_filter(sample, tmp_path):
+    """Kinship placements asked for: the residential homes section must be empty, not every home."""
+    _, episodes = sample
+    path = build_pack(episodes, START, END, tmp_path / "kinship.docx", filters={"placement_type": ["kinship"]})
+    homes = [table for table in Document(path).tables if table.rows[0].cells[0].text == "Home"]
+    assert len(homes) == 1 and len(homes[0].rows) == 1
+
+
 def test_empty_period_still_makes_a_pack(sample, tmp_path):
     _, episodes = sample
     path = build_pack(episodes, date(2030, 1, 1), date(2030, 3, 31), tmp_path / "empty.docx")
