@@ -41,7 +41,8 @@ from charts.lines import trend_chart
 from charts.titles import WIDTH, source_line, titled
 from metrics.filters import select_episodes
 from metrics.return_interviews import return_interviews
-from metrics.tables import headline_counts, metric_table
+from metrics.tables import TABLES, headline_counts, metric_table
+from reports.suppression import HIDDEN_MARK
 from reports.tables import masked, publishable
 
 Progress = Callable[[float, str], None]
@@ -359,16 +360,28 @@ def safe_count(value: int, threshold: int) -> str:
     return f"<{threshold}" if 0 < value < threshold else f"{value:,}"
 
 
-HEADLINES = (
-    ("Episodes", "episodes"),
-    ("Children", "children"),
-    ("Persistent runaways (4 or more episodes)", "persistent_runaways"),
-)
+PERSISTENT = ("Persistent runaways (4 or more episodes)", "persistent_runaways")
+HEADLINES = (("Episodes", "episodes"), ("Children", "children"), PERSISTENT)
 RATES = (
     ("Return interview offered", "offered"),
     ("Return interview completed", "completed"),
     ("Return interview completed within 72 hours", "completed_within_72h"),
 )
+
+
+def metric_table_of(chosen: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A metric table of episodes already chosen for a period and filters."""
+    return TABLES[name](chosen)
+
+
+def gives_away_four_to_five(chosen: pd.DataFrame, persistent: int, threshold: int) -> bool:
+    """True when the persistent runaways (4+ episodes), set beside the published repeat bands
+    6-8, 9-19 and 20+, would give away a small number: the children with 4 or 5 episodes."""
+    bands = publishable("repeat", metric_table_of(chosen, "repeat"), threshold)
+    six_or_more = bands[bands["band"].isin(["6-8", "9-19", "20+"])]["count"]
+    if any(isinstance(value, str) for value in six_or_more):
+        return False  # a band is hidden: the difference cannot be worked out
+    return 0 < persistent - int(sum(six_or_more)) < threshold
 
 
 def summary_table(
@@ -387,6 +400,8 @@ def summary_table(
         rates = publishable("return_interviews", return_interviews(chosen), threshold)
         rates = rates[rates["group"] == "all"].set_index("measure")["percent"]
         values = [safe_count(int(counts[key]), threshold) for _, key in HEADLINES]
+        if gives_away_four_to_five(chosen, counts["persistent_runaways"], threshold):
+            values[HEADLINES.index(PERSISTENT)] = HIDDEN_MARK
         for _, measure in RATES:
             rate = rates.get(measure)
             values.append(rate if isinstance(rate, str) else ("–" if pd.isna(rate) else f"{float(rate):.1f}%"))

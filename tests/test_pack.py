@@ -14,6 +14,7 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from docx import Document
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from loaders.database import connect
 from loaders.episodes import load_episodes
 from loaders.schema import AuditEntry
-from reports.pack import SECTIONS, Period, build_pack, previous_period, year_before
+from reports.pack import SECTIONS, Period, build_pack, gives_away_four_to_five, previous_period, year_before
 from sample_data.build import build
 from tests.app_support import run_page
 from tests.commands import run_module
@@ -172,6 +173,26 @@ def test_cli_without_libreoffice_says_run_make_setup(sample, tmp_path):
     assert done.returncode == 1
     assert "run make setup" in done.stderr
     assert not (tmp_path / "pack.pdf").exists()
+
+
+def episodes_per_child(counts: dict[str, int]) -> pd.DataFrame:
+    rows = [(f"{child}-{n}", child) for child, episodes in counts.items() for n in range(episodes)]
+    return pd.DataFrame(rows, columns=["episode_id", "child_id"])
+
+
+@pytest.mark.parametrize(
+    "four_or_five, three, six, expected",
+    [
+        (3, 5, 6, True),  # 9 persistent - 6 shown in 6-8 = 3 children with 4-5 episodes: hide it
+        (5, 5, 6, False),  # 5 with 4-5 episodes is not small
+        (0, 5, 6, False),  # none: a true zero
+        (3, 0, 6, False),  # band 3-5 is small, so 6-8 is hidden beside it: nothing to subtract
+    ],
+)
+def test_persistent_runaways_hidden_when_they_give_away_a_small_number(four_or_five, three, six, expected):
+    counts = {f"A{i}": 4 for i in range(four_or_five)} | {f"B{i}": 3 for i in range(three)}
+    counts |= {f"C{i}": 6 for i in range(six)} | {f"D{i}": 1 for i in range(10)}
+    assert gives_away_four_to_five(episodes_per_child(counts), four_or_five + six, 5) is expected
 
 
 @pytest.mark.parametrize(
