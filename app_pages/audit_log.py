@@ -49,7 +49,8 @@ def record_export() -> None:
 if rows.empty:
     st.info("No audit entries match these filters.")
 else:
-    st.caption(f"{len(rows):,} entries" + (f"; the newest {SHOWN:,} are shown" if len(rows) > SHOWN else ""))
+    count = f"{len(rows):,} entries" if len(rows) != 1 else "1 entry"
+    st.caption(count + (f"; the newest {SHOWN:,} are shown" if len(rows) > SHOWN else ""))
     st.dataframe(
         rows.head(SHOWN),
         hide_index=True,

@@ -7,6 +7,8 @@ leave audit rows.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -15,8 +17,9 @@ from streamlit.testing.v1 import AppTest
 
 import app_auth
 from loaders.database import connect
+from loaders.episodes import load_episodes
 from loaders.users import add_oidc_user, add_user, set_disabled
-from reports.audit import entries
+from reports.audit import entries, record
 from tests.app_support import APP, TIMEOUT, app_as
 from tests.browser_support import TEST_USERS, add_test_users
 from tests.test_app import build_database
@@ -249,8 +252,6 @@ def test_audit_records_the_signed_in_user(database):
 
 
 def test_admin_filters_the_audit_log_and_its_export_is_recorded(database):
-    from reports.audit import record
-
     record(database, "test-analyst", "view", "child_timeline", {"child": "C1"})
     record(database, "test-analyst", "export", "alerts", {"from": "2015-03-01"})
     record(database, "test-viewer", "sign_in", "password", {})
@@ -306,3 +307,20 @@ def test_identity_provider_role_comes_from_the_users_table_first(database, monke
 )
 def test_requested_page_is_read_from_the_url(url, base, expected):
     assert app_auth.requested_page(url, base) == expected
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="loaders/episodes.py reads SQLite through ADBC, a second SQLite library in the process: closing it "
+    "deletes the WAL under SQLAlchemy's open connections, so later writes (audit rows, imports) never reach the file",
+)
+def test_audit_rows_written_after_loading_episodes_reach_the_database_file(database):
+    """The app loads episodes then records views on the same engine; another process must see the rows."""
+    load_episodes(database)
+    record(database, "test-analyst", "view", "alerts", {})
+    path = database.url.database
+    seen = subprocess.run(
+        [sys.executable, "-c", f"import sqlite3; print(sqlite3.connect({path!r}).execute('select count(*) from audit_log').fetchone()[0])"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert seen.stdout.strip() == "1"
