@@ -6,7 +6,7 @@ import streamlit as st
 import app_display
 import app_state
 from charts.bars import place_chart
-from charts.lines import trend_chart
+from charts.lines import trend_panels
 from charts.titles import source_line, subtitle_text
 from metrics.establishments import establishment_labels, establishment_trend, with_episodes_per_child
 from metrics.filters import select_episodes
@@ -77,7 +77,7 @@ busiest = list(places["place"].head(TREND_TOP))
 monthly = establishment_trend(select_episodes(view.episodes, first, last, view.filters), busiest)
 monthly.insert(2, "name", monthly["place"].map(labels).fillna(monthly["place"]))
 app_display.show_chart(
-    lambda table: trend_chart(
+    lambda table: trend_panels(
         table,
         title="Episodes each month from the busiest establishments",
         subtitle=subtitle_text("Episodes by month reported", year_label, view.filters),

@@ -91,6 +91,7 @@ for column, (label, measure, help_text) in zip(st.columns(5), RATES):
         "–" if value is None else f"{value:.1f}%",
         delta=delta,
         delta_arrow="off" if value == earlier else "auto",
+        delta_color="inverse" if measure == "declined_of_offered" else "normal",  # fewer declined is better
         help=f"{help_text} Previous period: {'–' if earlier is None else f'{earlier:.1f}%'}.",
         border=True,
     )

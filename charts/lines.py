@@ -97,3 +97,42 @@ def trend_chart(
     )
     chart = alt.layer(lines, points, labels).properties(width=WIDTH - 120, height=300)
     return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)
+
+
+def trend_panels(
+    trend_table: pd.DataFrame,
+    *,
+    title: str,
+    subtitle: str,
+    source: str,
+    notes: str | None = None,
+    series: str = "category",
+    value: str = "episodes",
+    y_title: str = "Episodes",
+) -> alt.VConcatChart:
+    """Monthly `value`, one small panel per `series` named above it, for many series whose lines
+    would cross and crowd one chart (the busiest establishments). Each panel labels its last month."""
+    if trend_table.empty:
+        return trend_chart(trend_table, title=title, subtitle=subtitle, source=source, notes=notes)
+    frame = complete_months(trend_table, series, value)
+    names = list(dict.fromkeys(frame[series]))
+    frame["date"] = pd.to_datetime(frame["month"] + "-01")
+    last = frame[frame[value].notna()].groupby(series, sort=False)["date"].max()
+    frame["is_last"] = (frame["date"] == frame[series].map(last)).to_numpy(dtype=bool)
+    frame["end_label"] = [("" if pd.isna(v) else f"{v:,.0f}") for v in frame[value]]
+    top = float(frame[value].max()) if frame[value].notna().any() else 1.0
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-45, grid=False))
+    y = alt.Y(f"{value}:Q", title=None, scale=alt.Scale(zero=True, domain=[0, max(top, 1.0)]),
+              axis=alt.Axis(tickCount=3))  # fmt: skip
+    base = alt.Chart().encode(x=x, y=y)
+    line = base.mark_line(strokeWidth=3, color=PALETTE[0]).encode(
+        tooltip=[alt.Tooltip("month:N"), alt.Tooltip(f"{series}:N"), alt.Tooltip(f"{value}:Q", title=y_title)]
+    )
+    ends = base.transform_filter(alt.datum.is_last)
+    point = ends.mark_point(filled=True, size=50, color=PALETTE[0])
+    label = ends.mark_text(align="left", dx=8, fontWeight="bold", fontSize=font_size()).encode(text="end_label:N")
+    panel = alt.layer(line, point, label, data=frame).properties(width=WIDTH - 60, height=70)
+    header = alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top",
+                        labelFontWeight="bold", labelFontSize=font_size())  # fmt: skip
+    chart = panel.facet(row=alt.Row(f"{series}:N", sort=names, title=None, header=header), spacing=10)
+    return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)

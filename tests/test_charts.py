@@ -173,6 +173,7 @@ def test_trend_chart_tolerates_suppressed_months_and_no_rows():
         lambda: bars.place_chart(PLACES, **TEXT),
         lambda: bars.return_interview_chart(RATES, **TEXT),
         lambda: lines.trend_chart(TREND, **TEXT),
+        lambda: lines.trend_panels(TREND, **TEXT),
     ],
 )
 def test_every_chart_exports_as_png(build):
@@ -193,3 +194,12 @@ def test_end_labels_never_overprint(ends, top, positions):
     frame = pd.DataFrame({"series": list(ends), "v": list(ends.values()), "is_last": True})
     placed = lines.label_positions(frame, "v", top)
     assert dict(zip(frame["series"], placed.round(6))) == positions
+
+
+def test_trend_panels_are_one_named_panel_per_series():
+    spec = lines.trend_panels(TREND, **TEXT).to_dict()
+    check_frame(spec)
+    facet = next(node["facet"] for node in walk(spec) if "facet" in node)
+    assert facet["row"]["field"] == "category" and facet["row"]["sort"] == ["missing", "absent"]
+    assert {"line", "point", "text"} <= set(marks(spec))
+    assert encodings(spec, "y")[0]["scale"]["domain"][0] == 0
