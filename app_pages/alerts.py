@@ -59,6 +59,13 @@ WORDS = {
         "A children's home or address (where no home is given) that children went missing from this often.",
     ),
 }
+SHORT = {  # fits a metric card on a projector
+    "3_missing_in_90_days": f"{thresholds['missing_count']} missing, {thresholds['missing_window_days']} days",
+    "3_absent_in_90_days": f"{thresholds['absent_count']} absent, {thresholds['absent_window_days']} days",
+    "missing_over_72_hours": f"Missing over {thresholds['missing_over_hours']}h",
+    "strategy_meeting_overdue": "Meeting overdue",
+    "location_5_in_30_days": f"{thresholds['location_count']} from one place",
+}
 SUBJECT = {"3_missing_in_90_days": None, "3_absent_in_90_days": None, "missing_over_72_hours": "Episode",
            "strategy_meeting_overdue": "Episode", "location_5_in_30_days": "Place"}  # fmt: skip
 ORDER = ("strategy_meeting_overdue",) + tuple(t for t in TRIGGERS if t != "strategy_meeting_overdue")
@@ -92,7 +99,8 @@ st.caption(
 
 counts = alerts["trigger"].value_counts()
 for column, trigger in zip(st.columns(len(ORDER)), ORDER):
-    column.metric(WORDS[trigger][0], f"{int(counts.get(trigger, 0)):,}", help=WORDS[trigger][1], border=True)
+    column.metric(SHORT[trigger], f"{int(counts.get(trigger, 0)):,}", help=WORDS[trigger][0] + ". " + WORDS[trigger][1],
+                  border=True)  # fmt: skip
 
 overdue = alerts[alerts["trigger"] == "strategy_meeting_overdue"]
 if len(overdue):

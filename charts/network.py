@@ -10,6 +10,8 @@ draws the same picture (a meeting can refer to "the cluster top left").
 
 from __future__ import annotations
 
+import textwrap
+
 import altair as alt
 import networkx as nx
 import pandas as pd
@@ -25,6 +27,7 @@ EDGE_DASHES = ([1, 0], [8, 4], [2, 3], [8, 3, 2, 3])
 EDGE_COLOURS = (PALETTE[2], "#6F777B", "#6F777B", "#6F777B")
 WIDTH = 900
 HEIGHT = 620
+SUBTITLE_WRAP = 120  # characters: Vega-Lite does not wrap titles itself
 SEED = 7
 SPREAD = 2.0  # networkx k times this: more room between nodes for their labels
 NODE_LEGEND = alt.Legend(title="Node", orient="right", symbolSize=200)
@@ -60,7 +63,8 @@ def network_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str, subti
         y2=edges["target"].map(where["y"]),
         source_label=edges["source"].map(where["label"]),
         target_label=edges["target"].map(where["label"]),
-    )
+    ).rename(columns={"kind": "link"})  # one field name per legend: Vega-Lite merges legends of a shared field
+    placed = placed.rename(columns={"kind": "node_kind"})
     hidden = alt.Axis(labels=False, ticks=False, domain=False, grid=False, title=None)
     x = alt.X("x:Q", axis=hidden, scale=alt.Scale(zero=False, padding=40))
     y = alt.Y("y:Q", axis=hidden, scale=alt.Scale(zero=False, padding=30))
@@ -73,16 +77,16 @@ def network_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str, subti
             x2="x2:Q",
             y2="y2:Q",
             strokeDash=alt.StrokeDash(
-                "kind:N", scale=alt.Scale(domain=list(EDGE_KINDS), range=list(EDGE_DASHES)), legend=LINK_LEGEND
+                "link:N", scale=alt.Scale(domain=list(EDGE_KINDS), range=list(EDGE_DASHES)), legend=LINK_LEGEND
             ),
             color=alt.Color(
-                "kind:N", scale=alt.Scale(domain=list(EDGE_KINDS), range=list(EDGE_COLOURS)), legend=LINK_LEGEND
+                "link:N", scale=alt.Scale(domain=list(EDGE_KINDS), range=list(EDGE_COLOURS)), legend=LINK_LEGEND
             ),
             strokeWidth=alt.StrokeWidth("weight:Q", scale=alt.Scale(range=[1.5, 6]), legend=None),
             tooltip=[
                 alt.Tooltip("source_label:N", title="From"),
                 alt.Tooltip("target_label:N", title="To"),
-                alt.Tooltip("kind:N", title="Link"),
+                alt.Tooltip("link:N", title="Link"),
                 alt.Tooltip("weight:Q", title="Times"),
             ],
         )
@@ -90,18 +94,23 @@ def network_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str, subti
     base = alt.Chart(placed).encode(x=x, y=y)
     points = base.mark_point(filled=True, opacity=1, stroke="white", strokeWidth=1.5).encode(
         shape=alt.Shape(
-            "kind:N", scale=alt.Scale(domain=list(NODE_KINDS), range=list(NODE_SHAPES)), legend=NODE_LEGEND
+            "node_kind:N", scale=alt.Scale(domain=list(NODE_KINDS), range=list(NODE_SHAPES)), legend=NODE_LEGEND
         ),
-        fill=alt.Fill("kind:N", scale=alt.Scale(domain=list(NODE_KINDS), range=list(NODE_COLOURS)), legend=NODE_LEGEND),
+        fill=alt.Fill(
+            "node_kind:N", scale=alt.Scale(domain=list(NODE_KINDS), range=list(NODE_COLOURS)), legend=NODE_LEGEND
+        ),
         size=alt.Size("episodes:Q", scale=alt.Scale(range=[120, 900]), legend=None),
         tooltip=[
             alt.Tooltip("label:N", title="Name"),
-            alt.Tooltip("kind:N", title="Kind"),
+            alt.Tooltip("node_kind:N", title="Kind"),
             alt.Tooltip("episodes:Q", title="Episodes"),
             alt.Tooltip("degree:Q", title="Linked to"),
         ],
     )
     labels = base.mark_text(dy=-16, fontWeight="bold").encode(text="label:N")
     return alt.layer(links, points, labels).properties(
-        width=WIDTH, height=HEIGHT, title=alt.TitleParams(text=title, subtitle=subtitle)
+        width=WIDTH,
+        height=HEIGHT,
+        title=alt.TitleParams(text=title, subtitle=textwrap.wrap(subtitle, SUBTITLE_WRAP)),
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),  # keep the height on a wide page
     )

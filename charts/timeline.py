@@ -9,6 +9,7 @@ dashed up to the moment the page was viewed. The selected period is shaded.
 
 from __future__ import annotations
 
+import textwrap
 from datetime import date
 
 import altair as alt
@@ -22,6 +23,7 @@ COLOURS = PALETTE[:3]
 STATUSES = ("returned", "still open")
 PERIOD_FILL = "#DCE6F0"
 WIDTH = 900
+SUBTITLE_WRAP = 120  # characters: Vega-Lite does not wrap titles itself
 ROW_HEIGHT = 70
 
 
@@ -118,8 +120,8 @@ def timeline_chart(timeline: pd.DataFrame, period: tuple[date, date], *, title: 
     )
     shade_label = (
         alt.Chart(pd.DataFrame({"start": [start], "label": ["selected period"]}))
-        .mark_text(align="left", baseline="top", dx=4, fontStyle="italic")
-        .encode(x="start:T", y=alt.value(2), text="label:N")
+        .mark_text(align="left", baseline="bottom", dx=2, dy=-4, fontStyle="italic")
+        .encode(x="start:T", y=alt.value(0), text="label:N")
     )
     base = alt.Chart(frame)
     spans = base.mark_rule(strokeWidth=5, clip=True).encode(
@@ -128,7 +130,9 @@ def timeline_chart(timeline: pd.DataFrame, period: tuple[date, date], *, title: 
         y=y,
         color=colour,
         strokeDash=alt.StrokeDash(
-            "status:N", scale=alt.Scale(domain=list(STATUSES), range=[[1, 0], [6, 4]]), title="Return"
+            "status:N",
+            scale=alt.Scale(domain=list(STATUSES), range=[[1, 0], [6, 4]]),
+            legend=alt.Legend(title="Return", symbolStrokeWidth=4, symbolSize=500),
         ),
         opacity=opacity,
         tooltip=tooltip,
@@ -142,6 +146,9 @@ def timeline_chart(timeline: pd.DataFrame, period: tuple[date, date], *, title: 
         .properties(
             width=WIDTH,
             height=ROW_HEIGHT * len(CATEGORIES),
-            title=alt.TitleParams(text=title, subtitle=subtitle),
+            # fit the width to the page but keep the rows' height: "fit" would squeeze the rows
+            # into whatever the title and legend leave
+            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+            title=alt.TitleParams(text=title, subtitle=textwrap.wrap(subtitle, SUBTITLE_WRAP)),
         )
     )

@@ -85,11 +85,13 @@ def test_network_tells_children_and_places_apart_by_shape_and_links_by_dashes():
     spec = network_chart(nodes, edges, title="t", subtitle="s").to_dict()
     marks = layers_by_mark(spec)
     points = marks["point"][0]["encoding"]
-    assert points["shape"]["field"] == "kind"
+    assert points["shape"]["field"] == "node_kind"
     assert points["shape"]["scale"] == {"domain": list(NODE_KINDS), "range": list(NODE_SHAPES)}
     links = marks["rule"][0]["encoding"]
-    assert links["strokeDash"]["field"] == "kind"
+    assert links["strokeDash"]["field"] == "link"
     assert links["strokeDash"]["scale"] == {"domain": list(EDGE_KINDS), "range": [list(d) for d in EDGE_DASHES]}
+    # different field names, or Vega-Lite merges the node and link legends into one muddle
+    assert points["shape"]["field"] != links["strokeDash"]["field"]
     assert marks["text"][0]["encoding"]["text"]["field"] == "label"
     labels = spec["datasets"][marks["text"][0].get("data", spec.get("data", {})).get("name")]
     assert sorted(row["label"] for row in labels) == ["B23", "B27", "C1", "C2", "C3", "C4", "Oak House"]
