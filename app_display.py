@@ -155,7 +155,10 @@ def show_table(
             suppressed = True
     shown, config = publication_view(table, column_config) if suppressed else (table, column_config)
     if app_state.meeting_mode():
-        st.table(shown.rename(columns={c: _label(v, c) for c, v in (config or {}).items()}).set_index(shown.columns[0]))
+        hidden = [c for c, v in (config or {}).items() if v is None and c in shown]  # as st.dataframe hides them
+        shown = shown.drop(columns=hidden)
+        labels = {c: _label(v, c) for c, v in (config or {}).items() if c in shown}
+        st.table(shown.rename(columns=labels).set_index(labels.get(shown.columns[0], shown.columns[0])))
     else:
         st.dataframe(shown, hide_index=True, column_config=config, width="stretch")
     if suppressed:
