@@ -131,7 +131,7 @@ app_display.show_table(
         "reported_at_a": st.column_config.DatetimeColumn("Reported", format="D MMM YYYY HH:mm"),
         "child_b": app_links.child_column("With child"),
         "episode_b": "Their episode",
-        "reported_at_b": st.column_config.DatetimeColumn("Reported", format="D MMM YYYY HH:mm"),
+        "reported_at_b": st.column_config.DatetimeColumn("They were reported", format="D MMM YYYY HH:mm"),
         "minutes_apart": st.column_config.NumberColumn("Minutes apart", format="%d"),
     },
 )

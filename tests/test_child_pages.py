@@ -228,3 +228,14 @@ def test_each_page_itself_refuses_a_viewer_and_sends_no_child_id(database_url, p
     sent = everything_sent(at)
     assert not CHILD_ID.search(sent), CHILD_ID.search(sent)
     assert audit_rows(database_url) == []
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_meeting_mode_shows_ids_as_text_not_links(database_url, page):
+    at = run_page(page, "analyst", {**MARCH, "meeting": "1", "child": "C1"})
+    assert not at.dataframe  # plain tables on the big screen
+    sent = everything_sent(at)
+    assert "child_timeline?child=" not in sent
+    if page.endswith("alerts.py"):
+        assert at.table[0].value.index.tolist() == ["C1"]
+        assert at.table[0].value.index.name == "Child"
