@@ -60,7 +60,7 @@ def _domain_max(values: pd.Series) -> float:
 
 
 def _bars(
-    frame: pd.DataFrame, value: str, category: str, order: list[str], domain_max: float, color: str | None = None
+    frame: pd.DataFrame, value: str, category: str, order: list[str], domain_max: float, width: int, height: int
 ) -> alt.LayerChart:
     """Bars of `value` along x for each `category` on y in `order`, with the labels just past each bar."""
     size = font_size()
@@ -68,14 +68,12 @@ def _bars(
               axis=alt.Axis(labelFontSize=size, ticks=False, domain=False))  # fmt: skip
     x = alt.X(f"{value}:Q", scale=alt.Scale(domain=[0, domain_max], zero=True, nice=False), axis=None)
     base = alt.Chart(frame).encode(y=y)
-    bars = base.mark_bar(**({"color": color} if color else {})).encode(
-        x=x, tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip("label:N", title=value)]
-    )
+    bars = base.mark_bar().encode(x=x, tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip("label:N", title=value)])
     labels = base.mark_text(align="left", dx=4).encode(
         x=alt.X("label_at:Q", scale=alt.Scale(domain=[0, domain_max], zero=True, nice=False), axis=None),
         text="label:N",
     )
-    return alt.layer(bars, labels)
+    return alt.layer(bars, labels, width=width, height=height)  # sizes here: .properties() deep-copies
 
 
 def _height(rows: int) -> int:
@@ -94,9 +92,7 @@ def band_chart(
     """Horizontal bars of each band's percent (or count), bands in the table's order."""
     frame = _labelled(table, value, "band")
     order = list(frame["band"])
-    chart = _bars(frame, value, "band", order, _domain_max(frame[value])).properties(
-        width=WIDTH, height=_height(len(order))
-    )
+    chart = _bars(frame, value, "band", order, _domain_max(frame[value]), WIDTH, _height(len(order)))
     return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)
 
 
@@ -118,9 +114,7 @@ def grouped_band_chart(
     order = list(dict.fromkeys(frame[band_column]))
     groups = list(dict.fromkeys(frame[group_column]))
     panel_width = max(200, (GROUPED_WIDTH - 130) // max(len(groups), 1))
-    layer = _bars(frame, value, band_column, order, _domain_max(frame[value])).properties(
-        width=panel_width, height=_height(len(order))
-    )
+    layer = _bars(frame, value, band_column, order, _domain_max(frame[value]), panel_width, _height(len(order)))
     chart = layer.facet(
         column=alt.Column(
             f"{group_column}:N", sort=groups, title=None,
@@ -148,9 +142,7 @@ def place_chart(
     frame = frame.sort_values(value, ascending=False, na_position="last", kind="stable").head(top)
     frame = _labelled(frame, value, label_column)
     order = list(dict.fromkeys(frame[label_column]))
-    chart = _bars(frame, value, label_column, order, _domain_max(frame[value])).properties(
-        width=WIDTH, height=_height(len(order))
-    )
+    chart = _bars(frame, value, label_column, order, _domain_max(frame[value]), WIDTH, _height(len(order)))
     return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)
 
 

@@ -50,5 +50,5 @@ def count_grid_chart(
         text="label:N",
         color=alt.condition(f"datum.{value} >= {max(top / 8, 2):.1f}", alt.value("white"), alt.value("#0B0C0C")),
     )
-    chart = alt.layer(cells, text).properties(width=cell * len(labels), height=cell * len(labels))
+    chart = alt.layer(cells, text, width=cell * len(labels), height=cell * len(labels))
     return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)

@@ -95,7 +95,7 @@ def trend_chart(
         .mark_text(align="right", dy=-10, fontWeight="bold", fontSize=font_size())  # inside the plot: never clipped
         .encode(y=alt.Y("label_y:Q"), text="end_label:N")
     )
-    chart = alt.layer(lines, points, labels).properties(width=WIDTH - 120, height=300)
+    chart = alt.layer(lines, points, labels, width=WIDTH - 120, height=300)
     return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)
 
 
@@ -131,7 +131,7 @@ def trend_panels(
     ends = base.transform_filter(alt.datum.is_last)
     point = ends.mark_point(filled=True, size=50, color=PALETTE[0])
     label = ends.mark_text(align="left", dx=8, fontWeight="bold", fontSize=font_size()).encode(text="end_label:N")
-    panel = alt.layer(line, point, label, data=frame).properties(width=WIDTH - 60, height=70)
+    panel = alt.layer(line, point, label, data=frame, width=WIDTH - 60, height=70)
     header = alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top",
                         labelFontWeight="bold", labelFontSize=font_size())  # fmt: skip
     chart = panel.facet(row=alt.Row(f"{series}:N", sort=names, title=None, header=header), spacing=10)

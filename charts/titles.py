@@ -41,10 +41,8 @@ def wrap(text: str, width: int) -> list[str]:
 def footer(lines: list[str]) -> alt.Chart:
     """A chart of left-aligned text lines only (no axes, no data shown)."""
     line_height = font_size() + 5
-    return (
-        alt.Chart(pd.DataFrame({"row": [0]}))
-        .mark_text(align="left", baseline="top", x=0, y=0, text=lines, lineHeight=line_height)
-        .properties(width=WIDTH, height=line_height * len(lines))
+    return alt.Chart(pd.DataFrame({"row": [0]}), width=WIDTH, height=line_height * len(lines)).mark_text(
+        align="left", baseline="top", x=0, y=0, text=lines, lineHeight=line_height
     )
 
 
@@ -55,9 +53,8 @@ def titled(
     lines = wrap(source, FOOTER_WRAP)
     if notes:
         lines += wrap(f"Notes: {notes}", FOOTER_WRAP)
-    return alt.vconcat(chart, footer(lines), spacing=14).properties(
-        title=alt.TitleParams(text=wrap(title, TITLE_WRAP), subtitle=wrap(subtitle, TITLE_WRAP + 25))
-    )
+    heading = alt.TitleParams(text=wrap(title, TITLE_WRAP), subtitle=wrap(subtitle, TITLE_WRAP + 25))
+    return alt.vconcat(chart, footer(lines), spacing=14, title=heading)  # not .properties(): it deep-copies
 
 
 def filters_text(filters: dict[str, list[str]] | None) -> str:
