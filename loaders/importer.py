@@ -377,6 +377,9 @@ def absorb_ssda903(connection: Connection, episodes: pd.DataFrame) -> tuple[pd.D
     episode is renamed to the incoming id (`rename_episodes`) so the event is
     still one episode. Returns the filled rows and {incoming id: 903 id}.
     """
+    table = Episode.__table__
+    if connection.execute(select(table.c.episode_id).where(table.c.source == "ssda903").limit(1)).first() is None:
+        return episodes, {}  # the usual case, checked once: no 903 episode to take over
     matched = same_day_matches(connection, episodes, source="ssda903")
     absorbed = pd.notna(matched)
     if not absorbed.any():
