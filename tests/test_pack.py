@@ -214,18 +214,20 @@ def test_comparison_periods(period, previous, last_year):
 def test_page_builds_the_pack_for_a_viewer_and_audits_it(tmp_path, monkeypatch):
     url = build_database(tmp_path / "app.db")
     monkeypatch.setenv("DATABASE_URL", url)
-    at = run_page("app_pages/committee_pack.py", "viewer", {"from": "2015-03-01", "to": "2015-03-31"})
-    assert at.title[0].value == "Committee pack"
-    assert not at.get("download_button")
-    at.button[0].click().run(timeout=300)
-    assert not at.exception, [e.value for e in at.exception]
-    labels = [button.proto.label for button in at.get("download_button")]
-    assert "Download Word (.docx)" in labels
-    if shutil.which("soffice"):
-        assert "Download PDF" in labels
     engine = connect(url)
-    with engine.connect() as connection:
-        rows = connection.execute(select(AuditEntry.action, AuditEntry.subject, AuditEntry.filters)).all()
-    engine.dispose()
+    try:
+        at = run_page("app_pages/committee_pack.py", "viewer", {"from": "2015-03-01", "to": "2015-03-31"})
+        assert at.title[0].value == "Committee pack"
+        assert not at.get("download_button")
+        at.button[0].click().run(timeout=300)
+        assert not at.exception, [e.value for e in at.exception]
+        labels = [button.proto.label for button in at.get("download_button")]
+        assert "Download Word (.docx)" in labels
+        if shutil.which("soffice"):
+            assert "Download PDF" in labels
+        with engine.connect() as connection:
+            rows = connection.execute(select(AuditEntry.action, AuditEntry.subject, AuditEntry.filters)).all()
+    finally:
+        engine.dispose()
     assert [(action, subject) for action, subject, _ in rows] == [("export", "committee pack")]
     assert '"from": "2015-03-01"' in rows[0][2]
