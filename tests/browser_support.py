@@ -184,8 +184,8 @@ def sign_in(page, role: str) -> None:
 def wait_for_sign_in_or_app(page) -> bool:
     """Wait until the page shows the sign-in form (True) or the signed-in app with its sidebar (False)."""
     page.wait_for_selector(
-        '[data-testid="stForm"] input[type="password"], [data-testid="stSidebarNav"]', timeout=60_000
-    )
+        '[data-testid="stForm"] input[type="password"], [data-testid="stSidebarNav"]', state="attached", timeout=60_000
+    )  # attached: a meeting-mode link opens with the sidebar folded away
     return page.locator('[data-testid="stForm"] input[type="password"]').count() > 0
 
 
@@ -198,6 +198,6 @@ def open_page(page, base: str, path: str = "", role: str = "analyst", wait: bool
     page.goto(f"{base}/{path.lstrip('/')}")
     if wait_for_sign_in_or_app(page):
         sign_in(page, role)
-        page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
+        page.wait_for_selector('[data-testid="stForm"] input[type="password"]', state="detached", timeout=60_000)
     if wait:
         wait_for_app(page)
