@@ -375,7 +375,7 @@ MEETING_CSS = """<style>
 .stApp h2, .stApp h2 * { font-size: 2.2rem !important; }
 .stApp h3, .stApp h3 * { font-size: 1.8rem !important; }
 [data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.2rem !important; }
-[data-testid="stExpander"], [data-testid="stDownloadButton"] { display: none; }
+[data-testid="stMain"] [data-testid="stDownloadButton"] { display: none; }
 </style>"""
 
 

@@ -104,8 +104,12 @@ def test_publication_view_turns_marked_columns_into_text_keeping_labels():
 
 
 def audit_rows(url: str) -> list[tuple]:
-    with connect(url).connect() as connection:
-        return connection.execute(text("SELECT user_name, action, subject, filters FROM audit_log")).all()
+    engine = connect(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT user_name, action, subject, filters FROM audit_log")).all()
+    finally:
+        engine.dispose()
 
 
 def test_every_download_is_audited_when_taken(database):
