@@ -9,6 +9,12 @@ categoricals with their full vocabulary, datetimes are naive local
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
 import pandas as pd
 from sqlalchemy import Date, DateTime, Engine, String, func, select
 
@@ -21,6 +27,7 @@ from loaders.schema import (
     Import,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 NULLABLE_FLAGS = ("out_of_area", "cse_concern", "cce_concern")
 NOT_NULL_FLAGS = tuple(f"{c}_date_only" for c in DATETIME_COLUMNS) + ("from_unknown", "found_unknown")
 
@@ -92,12 +99,45 @@ def _fetch_arrow(connection, sql: str, options: dict[str, str] | None = None):
 
 
 def _sqlite_arrow(path: str):
-    """The three tables read whole and joined in Arrow.
+    """The three tables read whole and joined in Arrow, in a child process.
 
-    SQLite's own join and datetime functions were most of the time at a
-    million rows; plain table scans plus Arrow's hash join and text-to-
-    timestamp cast take a fraction of it. Datetimes stay text here.
+    ADBC bundles its own SQLite library. Two SQLite libraries in one process
+    do not see each other's POSIX locks: closing ADBC's connection deleted
+    the WAL under SQLAlchemy's connection and lost a confirmed import. A
+    child process has locks of its own; it hands the table back as an Arrow
+    IPC file.
     """
+    import pyarrow as pa
+
+    with tempfile.TemporaryDirectory(prefix="episodes-arrow-") as folder:
+        out = Path(folder) / "episodes.arrow"
+        environment = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        }
+        completed = subprocess.run(
+            [sys.executable, "-c", "import sys; from loaders.episodes import write_sqlite_arrow; write_sqlite_arrow(*sys.argv[1:])",
+             path, str(out)],
+            check=False, capture_output=True, text=True, env=environment, cwd=ROOT,
+        )  # fmt: skip
+        if completed.returncode != 0:
+            if "No module named 'adbc_driver_sqlite'" in completed.stderr:
+                raise ImportError("adbc_driver_sqlite")
+            raise RuntimeError(f"reading episodes from {path} failed: {completed.stderr.strip()[-2000:]}")
+        with pa.memory_map(str(out)) as source:
+            return pa.ipc.open_file(source).read_all()
+
+
+def write_sqlite_arrow(path: str, out: str) -> None:
+    """Child process side of `_sqlite_arrow`: read, join and write the table to `out`."""
+    import pyarrow as pa
+
+    table = _sqlite_arrow_here(path)
+    with pa.OSFile(out, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _sqlite_arrow_here(path: str):
     import adbc_driver_sqlite.dbapi as adbc
 
     episode_columns = [c.name for c in Episode.__table__.columns if c.name != "import_id"]

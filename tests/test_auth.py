@@ -309,11 +309,6 @@ def test_requested_page_is_read_from_the_url(url, base, expected):
     assert app_auth.requested_page(url, base) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loaders/episodes.py reads SQLite through ADBC, a second SQLite library in the process: closing it "
-    "deletes the WAL under SQLAlchemy's open connections, so later writes (audit rows, imports) never reach the file",
-)
 def test_audit_rows_written_after_loading_episodes_reach_the_database_file(database):
     """The app loads episodes then records views on the same engine; another process must see the rows."""
     load_episodes(database)

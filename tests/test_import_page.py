@@ -121,11 +121,6 @@ def test_analyst_cannot_import(database):
     assert direct.error[0].value == "Only an administrator can import data." and not direct.file_uploader
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="load_episodes reads SQLite through ADBC, a second SQLite library in the app's process: with WAL, "
-    "its close drops this process's locks and the import written next through sqlite3 is not seen by others",
-)
 def test_adbc_reads_do_not_lose_a_confirmed_import(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'page.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
