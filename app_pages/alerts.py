@@ -124,7 +124,8 @@ def alert_table(trigger: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     table = pd.DataFrame({"child": app_links.child_links(single).to_numpy()})
     config_ = {"child": app_links.child_column()}
     if SUBJECT[trigger]:
-        table["subject"] = rows["subject"].to_numpy()
+        names = app_state.establishments()  # a home by its name (and id); an address as it is
+        table["subject"] = [f"{names[s]} ({s})" if names.get(s) else s for s in rows["subject"]]
         config_["subject"] = SUBJECT[trigger]
     if SUBJECT[trigger] == "Place":
         table = table.drop(columns="child")
