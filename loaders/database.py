@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 
 import config
 
@@ -39,9 +39,21 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+# Any fixed number: the PostgreSQL advisory lock every app process takes while migrating.
+MIGRATION_LOCK = 7_311_947
+
+
 def migrate(engine: Engine) -> None:
-    """Apply every Alembic migration not yet applied (safe to call at every start)."""
+    """Apply every Alembic migration not yet applied (safe to call at every start).
+
+    On PostgreSQL the migration runs under a transaction-level advisory lock,
+    so several app processes starting together against one database migrate
+    once: the first applies the revisions, the others wait, then find nothing
+    to do (without it two could both try to create the same tables).
+    """
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
