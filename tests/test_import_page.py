@@ -23,7 +23,8 @@ SSDA903 = ROOT / "tests" / "fixtures" / "ssda903"
 
 @pytest.fixture
 def database(tmp_path, monkeypatch) -> str:
-    """A fresh SQLite file for the app, read row by row (see `test_adbc_reads_do_not_lose_a_confirmed_import`)."""
+    """A fresh SQLite file for the app, episodes read row by row in this process (the ADBC read runs in a
+    child process, seconds a run; `test_adbc_reads_do_not_lose_a_confirmed_import` covers that path)."""
     url = f"sqlite:///{tmp_path / 'page.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setattr(episodes_module, "_arrow_episodes", lambda engine: None)
@@ -31,11 +32,8 @@ def database(tmp_path, monkeypatch) -> str:
 
 
 def rows(url: str, sql: str) -> list[tuple]:
-    """Query the database from another process, as a second user of the file would.
-
-    (In this process the app may have read through ADBC's own SQLite library; a
-    second SQLite library in one process can see a stale or locked file.)
-    """
+    """Query the database from another process, as a second user of the file would (a write the app
+    made must be on disk, not only visible to the app's own connections)."""
     script = (
         "import json, sys, sqlite3; c = sqlite3.connect(sys.argv[1]); "
         "print(json.dumps(c.execute(sys.argv[2]).fetchall()))"

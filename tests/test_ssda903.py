@@ -34,10 +34,9 @@ EXPECTED = [
 
 
 def load_episodes(engine: Engine) -> pd.DataFrame:
-    """Episodes read row by row through the engine's own connection.
+    """Episodes read row by row in this process: the frame `loaders.episodes.load_episodes` gives.
 
-    (loaders.episodes.load_episodes may read through a second SQLite library (ADBC),
-    which in one process can miss what this process's SQLAlchemy connections just wrote.)
+    (That one reads SQLite through ADBC in a child process, seconds a call: too slow after every import here.)
     """
     with engine.connect() as connection:
         return typed_episodes(pd.read_sql(episodes_query(), connection))
