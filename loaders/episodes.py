@@ -28,6 +28,8 @@ from loaders.schema import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+# Below this many episodes the in-process row read is quicker than starting the ADBC child process.
+SQLITE_ARROW_FROM = 50_000
 NULLABLE_FLAGS = ("out_of_area", "cse_concern", "cce_concern")
 NOT_NULL_FLAGS = tuple(f"{c}_date_only" for c in DATETIME_COLUMNS) + ("from_unknown", "found_unknown")
 
@@ -179,10 +181,17 @@ def _as_text_where_text(table, model):
     return table
 
 
+def _episode_count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(Episode)).scalar() or 0)
+
+
 def _arrow_episodes(engine: Engine):
     """The episodes query's result as an Arrow table through ADBC, or None when no ADBC driver fits."""
     try:
         if engine.dialect.name == "sqlite" and engine.url.database and engine.url.database != ":memory:":
+            if _episode_count(engine) < SQLITE_ARROW_FROM:
+                return None
             table = _sqlite_arrow(engine.url.database)
         elif engine.dialect.name == "postgresql":
             import adbc_driver_postgresql.dbapi as adbc

@@ -23,7 +23,8 @@ def _row_by_row(engine) -> pd.DataFrame:
         return loaded.typed_episodes(pd.read_sql(loaded.episodes_query(), connection))
 
 
-def test_columnar_load_gives_the_same_frame(engine):
+def test_columnar_load_gives_the_same_frame(engine, monkeypatch):
+    monkeypatch.setattr(loaded, "SQLITE_ARROW_FROM", 0)  # the columnar read even for a small database
     build(engine, 1500, seed=7)
     fast = loaded.load_episodes(engine)
     assert len(fast) == 1500
@@ -36,8 +37,9 @@ def test_load_without_adbc_is_the_same(engine, monkeypatch):
     pd.testing.assert_frame_equal(loaded.load_episodes(engine), _row_by_row(engine))
 
 
-def test_bulk_write_stores_what_the_row_by_row_write_stored(engine):
+def test_bulk_write_stores_what_the_row_by_row_write_stored(engine, monkeypatch):
     """Datetimes (with and without time), flags, blanks and floats survive the driver-level write."""
+    monkeypatch.setattr(loaded, "SQLITE_ARROW_FROM", 0)
     episodes = pd.DataFrame(
         {
             "episode_id": ["E1", "E2"],

@@ -120,6 +120,7 @@ def test_analyst_cannot_import(database):
 
 
 def test_adbc_reads_do_not_lose_a_confirmed_import(tmp_path, monkeypatch):
+    monkeypatch.setattr("loaders.episodes.SQLITE_ARROW_FROM", 0)  # the columnar (ADBC) read, as at scale
     url = f"sqlite:///{tmp_path / 'page.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     at = run_page(PAGE, "admin")
