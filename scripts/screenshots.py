@@ -46,7 +46,8 @@ SETTLED = """() => {
 }"""
 
 
-# The bottom of the lowest thing drawn in the main area, in page pixels (its scroll box can be taller).
+# The bottom of the lowest thing drawn in the main area, in page pixels (its scroll box can be taller),
+# or the open sidebar's height when that is more.
 CONTENT_HEIGHT = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   if (!main) return 900;
@@ -55,7 +56,9 @@ CONTENT_HEIGHT = """() => {
     const box = element.getBoundingClientRect();
     if (box.height > 0) bottom = Math.max(bottom, box.bottom + main.scrollTop);
   }
-  return Math.max(bottom + 40, 900);
+  const sidebar = document.querySelector('[data-testid="stSidebarContent"]');
+  const sidebarHeight = sidebar && sidebar.offsetWidth > 0 && sidebar.getBoundingClientRect().left >= 0 ? sidebar.scrollHeight : 0;
+  return Math.max(bottom + 40, sidebarHeight, 900);
 }"""
 
 
