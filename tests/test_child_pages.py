@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-import loaders.episodes as episodes_module
 from app_auth import SignedIn
 from loaders.database import connect
 from loaders.schema import AuditEntry
@@ -60,13 +59,10 @@ def add_together(url: str) -> None:
 
 @pytest.fixture
 def database_url(tmp_path, monkeypatch) -> str:
-    """The tiny database plus a pair; episodes read row by row: an ADBC read loads a second SQLite
-    library into this process, whose close loses the audit rows written next through sqlite3
-    (see tests/test_import_page.py, test_adbc_reads_do_not_lose_a_confirmed_import)."""
+    """The tiny database plus a pair of children who went missing together."""
     url = build_database(tmp_path / "app.db")
     add_together(url)
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setattr(episodes_module, "_arrow_episodes", lambda engine: None)
     return url
 
 
