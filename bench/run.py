@@ -74,7 +74,8 @@ def say(message: str) -> None:
 
 
 def repeats_for(size: int | None) -> int:
-    return LARGE_REPEATS if size and size >= LARGE else REPEATS
+    """Runs of the slow commands: fewer at LARGE and above, one for the default sample (built for the browser)."""
+    return LARGE_REPEATS if size is None or size >= LARGE else REPEATS
 
 
 def median_time(label: str, run: Callable[[], None], repeats: int = REPEATS) -> dict:
@@ -337,7 +338,7 @@ def instrument_metrics() -> dict:
 
     import metrics
 
-    spent = {"seconds": 0.0, "depth": 0}
+    spent = {"seconds": 0.0, "depth": 0, "by": {}}
 
     def timed(function):
         @functools.wraps(function)
@@ -349,7 +350,10 @@ def instrument_metrics() -> dict:
             finally:
                 spent["depth"] -= 1
                 if spent["depth"] == 0:
-                    spent["seconds"] += time.perf_counter() - start
+                    elapsed = time.perf_counter() - start
+                    spent["seconds"] += elapsed
+                    name = f"{function.__module__}.{function.__name__}"
+                    spent["by"][name] = spent["by"].get(name, 0.0) + elapsed
 
         return wrapper
 
@@ -383,13 +387,13 @@ def pages_child(url: str, repeats: int) -> None:
             at.query_params[key] = value
         at.run()  # the router and the default page
         at.switch_page(f"app_pages/{page}.py")
-        spent["seconds"] = 0.0
+        spent["seconds"], spent["by"] = 0.0, {}
         started = time.perf_counter()
         at.run()
         seconds = time.perf_counter() - started
         if at.exception:
             raise RuntimeError(f"{page}: {at.exception[0].value}")
-        return seconds, spent["seconds"]
+        return seconds, spent["seconds"], dict(spent["by"])
 
     say(f"pages: first run fills the episodes cache ({url})")
     run_page("overview")
@@ -401,6 +405,7 @@ def pages_child(url: str, repeats: int) -> None:
                 "page_median_s": statistics.median(r[0] for r in runs),
                 "metrics_median_s": statistics.median(r[1] for r in runs),
                 "page_runs_s": [r[0] for r in runs],
+                "slowest_metrics": sorted(runs[-1][2].items(), key=lambda item: -item[1])[:3],
             }
             say(f"page {page}: {out[page]['page_median_s']:.3f}s, metrics {out[page]['metrics_median_s']:.3f}s")
         except Exception as error:  # noqa: BLE001 - one broken page does not stop the others
@@ -698,6 +703,13 @@ def bench_size(results: dict, workdir: Path, size: int) -> None:
         browser = section(results, f"browser ({size})", bench_browser, sqlite_url, str(size), workdir, REPEATS)
         if browser:
             results["browser"].append(browser)
+
+
+def save(results: dict) -> None:
+    results["machine"]["load_average_end"] = os.getloadavg()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    write_report(results)
 
 
 def main() -> int:
