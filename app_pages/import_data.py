@@ -4,7 +4,7 @@ Three formats, as on the command line: the canonical episode file, the
 SSDA903 return (its missing, header and episodes tables together, or the
 XML return) and a police export read through a header mapping (uploaded, or
 the shipped example). Nothing is written until the admin confirms; a
-confirmed import is recorded in the audit log.
+confirmed import is recorded in the audit log (by the importer, as on the command line).
 """
 
 import hashlib
@@ -17,7 +17,6 @@ import app_display
 import app_state
 from loaders.history import import_history
 from loaders.importer import import_uploads
-from reports import audit
 
 EXAMPLE_MAPPING = Path(__file__).resolve().parent.parent / "examples" / "police_mapping.toml"
 FORMATS = {
@@ -138,7 +137,6 @@ if ready:
                 st.error(f"Import refused: {result.summary()}")
                 app_display.show_table(app_state.messages_frame(result), name="import-messages")
             else:
-                audit.record(app_state.current_engine(), user.name, "import", names, {})
                 st.session_state.landed_upload = upload_key
                 st.session_state.landed_summary = f"Imported: {result.summary()}"
                 st.success(st.session_state.landed_summary)

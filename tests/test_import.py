@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 
 from loaders.episodes import load_episodes
 from loaders.importer import import_file
-from loaders.schema import Child, Episode, Establishment, Import, ImportMessage
+from loaders.schema import AuditEntry, Child, Episode, Establishment, Import, ImportMessage
 from tests.commands import run_module
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -225,3 +226,22 @@ def test_cli_dry_run_exit_codes(tmp_path):
     assert clean.returncode == 0 and clean.stdout.splitlines()[-1].startswith("dry_run: 5 rows, 5 new")
     bad = run_cli("import", "--dry-run", str(BAD), database_url=url)
     assert bad.returncode == 1 and bad.stdout.splitlines()[-1].endswith("11 errors, 1 warnings")
+
+
+def test_every_real_import_is_in_the_audit_log(engine):
+    """Landed and refused imports leave an audit row naming who, what and the outcome; a dry run does not."""
+    import_file(engine, CLEAN, user="data-officer", dry_run=True)
+    import_file(engine, CLEAN, user="data-officer")
+    import_file(engine, BAD, user="data-officer")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(AuditEntry.user_name, AuditEntry.action, AuditEntry.subject, AuditEntry.filters).order_by(
+                AuditEntry.audit_id
+            )
+        ).all()
+    assert [(r.user_name, r.action, r.subject) for r in rows] == [
+        ("data-officer", "import", CLEAN.name),
+        ("data-officer", "import", BAD.name),
+    ]
+    assert [json.loads(r.filters)["outcome"] for r in rows] == ["landed", "refused"]
+    assert json.loads(rows[0].filters)["rows"] == 5
