@@ -65,6 +65,6 @@ for kind, bands, band_label, measure, headline in MEASURES:
             ),
             bands_by_group(view.current, bands, group_column),
             name=f"{band_label} by {split} {stem}",
-            kind=kind,  # the band tables' publication rule, cell by cell
+            kind=f"{kind}_by_group",
             column_config={"band": band_label, **BAND_FORMAT},
         )  # fmt: skip

@@ -20,7 +20,10 @@ BAND_TABLES = ("duration", "distance", "repeat", "sex", "ethnic_group", "age_ban
 HOTSPOT_TABLES = ("hotspots_from_district", "hotspots_from_sector", "hotspots_found_district", "hotspots_establishment")
 # Tables naming children or episodes: never published, and every export is audited.
 CHILD_LEVEL_TABLES = ("triggers",)
-PUBLISHABLE_TABLES = BAND_TABLES + ("return_interviews",) + HOTSPOT_TABLES + ("trend",)
+# Band tables split by a group (group,band,count,percent): each group's bands add up to its
+# own total, and each band's groups to the band's count in the unsplit table shown beside it.
+GROUPED_BAND_TABLES = tuple(f"{name}_by_group" for name in BAND_TABLES)
+PUBLISHABLE_TABLES = BAND_TABLES + GROUPED_BAND_TABLES + ("return_interviews",) + HOTSPOT_TABLES + ("trend",)
 # Return interview measures whose denominator is the eligible episodes (the rest: offered ones).
 OF_ELIGIBLE = ("offered", "offered_within_72h", "completed", "completed_within_72h")
 
@@ -49,6 +52,10 @@ def publishable(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFr
         raise ChildLevelTable(f"{name} lists children or episodes and cannot be published")
     if name in BAND_TABLES:
         return suppress(table, ["count"], {"percent": "count"}, threshold)
+    if name in GROUPED_BAND_TABLES:
+        return suppress(
+            table, ["count"], {"percent": "count"}, threshold, total_groups=[("count", ["group"]), ("count", ["band"])]
+        )
     if name == "return_interviews":
         # all = home + care for every measure, in counts and in denominators
         return suppress(

@@ -144,6 +144,31 @@ def test_two_fours_are_not_given_away_by_the_total():
     assert not leaks(table, shown, ["count"], [sum_line(table, table.index, "count")])
 
 
+@st.composite
+def grouped_band_tables(draw):
+    """A band table split by home/care, as the Time and distance page shows it."""
+    kind = draw(st.sampled_from(("duration", "distance")))
+    bands = BANDS[kind]
+    rows = []
+    for group in ("home", "care"):
+        counts = draw(st.lists(small_or_not, min_size=len(bands), max_size=len(bands)))
+        shares = percent(pd.Series(counts).to_numpy(), [sum(counts)] * len(bands))
+        rows += [(group, band, count, share) for band, count, share in zip(bands, counts, shares)]
+    return f"{kind}_by_group", pd.DataFrame(rows, columns=["group", "band", "count", "percent"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(grouped_band_tables())
+def test_grouped_band_tables_give_nothing_away(case):
+    """Each group's bands add up to its total; each band's groups to the unsplit table's count."""
+    kind, table = case
+    shown = publishable(kind, table)
+    assert_small_counts_hidden(table, shown, ["count"])
+    lines = [sum_line(table, rows.index, "count") for _, rows in table.groupby("group")]
+    lines += [sum_line(table, rows.index, "count") for _, rows in table.groupby("band")]
+    assert not leaks(table, shown, ["count"], lines)
+
+
 # --- trend ---------------------------------------------------------------------------------
 
 
