@@ -726,13 +726,10 @@ def main() -> int:
             browser = section(results, "browser (sample)", bench_browser, built[0], "sample", workdir, REPEATS)
             if browser:
                 results["browser"].append(browser)
+            save(results)
         for size in SIZES:
             bench_size(results, workdir, size)
-    results["machine"]["load_average_end"] = os.getloadavg()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    write_report(results)
+            save(results)  # what is measured so far survives a run stopped part way
     say(f"wrote {RESULTS} and {REPORT}")
     if results["errors"]:
         say(f"{len(results['errors'])} measurement(s) failed:")
