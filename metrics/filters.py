@@ -256,8 +256,16 @@ def select_episodes(
         if key not in FILTER_KEYS:
             raise ValueError(f"unknown filter key: {key!r} (allowed: {', '.join(FILTER_KEYS)})")
     reported = episodes["reported_at"]
-    in_period = (reported >= pd.Timestamp(start)) & (reported < pd.Timestamp(end) + pd.Timedelta(days=1))
-    chosen = ensure_derived(episodes.loc[in_period.to_numpy()])
+    first, after = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
+    if reported.is_monotonic_increasing:
+        # load_episodes sorts by reported_at: the period is one slice, found by binary search,
+        # not a mask over every episode (the same rows in the same order, several times cheaper at 1M)
+        values = reported.to_numpy(dtype="datetime64[ns]")
+        lo, hi = np.searchsorted(values, first.to_datetime64(), "left"), np.searchsorted(values, after.to_datetime64())
+        chosen = ensure_derived(episodes.iloc[lo:hi])
+    else:
+        in_period = (reported >= first) & (reported < after)
+        chosen = ensure_derived(episodes.loc[in_period.to_numpy()])
     mask = np.ones(len(chosen), dtype=bool)
     for key, values in filters.items():
         if values:
