@@ -25,7 +25,15 @@ from loaders.database import connect
 from loaders.episodes import data_version, load_episodes
 from loaders.importer import ImportResult, import_uploads
 from loaders.schema import CATEGORIES, MISSING_FROM, PLACEMENT_TYPES, POLICE_RISKS, SEXES, Episode
-from metrics.filters import AGE_BANDS, ETHNIC_GROUP_BANDS, FILTER_KEYS, NOT_KNOWN, locality_names, select_episodes
+from metrics.filters import (
+    AGE_BANDS,
+    ETHNIC_GROUP_BANDS,
+    FILTER_KEYS,
+    NOT_KNOWN,
+    locality_names,
+    select_episodes,
+    with_derived,
+)
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
@@ -55,9 +63,15 @@ def current_engine() -> Engine:
     return engine(config.database_url())
 
 
-@st.cache_data(show_spinner="Loading episodes…")
+@st.cache_resource(show_spinner="Loading episodes…", max_entries=2)
 def _episodes(url: str, version: tuple[int, int]) -> pd.DataFrame:
-    return load_episodes(engine(url))
+    """One frame for the whole server, with the derived columns worked out once.
+
+    A resource, not cache_data: cache_data hands every page run its own
+    unpickled copy (about 1 GB at a million episodes). Nothing may change
+    it in place: metrics and pages take copies (pandas copy-on-write).
+    """
+    return with_derived(load_episodes(engine(url)))
 
 
 def episodes() -> pd.DataFrame:

@@ -15,21 +15,23 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]  # fmt: skip
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    guard_requests,
+    sign_in,
+    streamlit_server,
+    wait_for_sign_in_or_app,
+)
+
 # The page files of app.py, in its order (the URL path is the stem; overview is the default page).
 PAGES = ("overview", "hotspots", "repeat_runaways", "time_distance", "return_interviews", "childrens_homes",
          "demographics", "data_quality", "committee_pack", "alerts", "child_timeline", "missing_together",
@@ -62,12 +64,6 @@ CONTENT_HEIGHT = """() => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def database_url() -> str:
     """DATABASE_URL, else data/screenshots.db (built from the sample when absent)."""
     if os.environ.get("DATABASE_URL"):
@@ -82,60 +78,24 @@ def database_url() -> str:
     return url
 
 
-def screenshot_user(url: str) -> tuple[str, str] | None:
-    """An admin with a fresh random password, or None when this version has no sign-in."""
-    try:
-        from loaders.users import add_user, lookup, reset_password
-    except ImportError:  # HOOK: no users table yet, the app signs nobody in
-        return None
+def screenshot_user(url: str) -> tuple[str, tuple[str, str]]:
+    """An admin with a fresh random password, and the child with the most episodes (the timeline's example)."""
+    from sqlalchemy import func, select
+
     from loaders.database import connect
+    from loaders.schema import Episode
+    from loaders.users import add_user, lookup, reset_password
 
     engine = connect(url)
     try:
-        if lookup(engine, USER) is None:
-            return USER, add_user(engine, USER, "admin")
-        return USER, reset_password(engine, USER)
+        user = (USER, add_user(engine, USER, "admin") if lookup(engine, USER) is None else reset_password(engine, USER))
+        with engine.connect() as connection:
+            busiest = connection.execute(
+                select(Episode.child_id).group_by(Episode.child_id).order_by(func.count().desc(), Episode.child_id)
+            ).first()
+        return (busiest[0] if busiest else ""), user
     finally:
         engine.dispose()
-
-
-def serve(url: str, log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)},
-        stdout=log_path.open("w"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}; see {log_path}")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return process, base
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    raise TimeoutError(f"streamlit did not answer at {base}")
-
-
-def offline(page) -> list[str]:
-    """Refuse, and list, every request that is not to this machine."""
-    outside: list[str] = []
-
-    def guard(route):
-        host = urlparse(route.request.url).hostname or ""
-        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
-    return outside
 
 
 def settle(page, quiet_ms: int = 1200, timeout_s: float = 90) -> None:
@@ -153,25 +113,16 @@ def settle(page, quiet_ms: int = 1200, timeout_s: float = 90) -> None:
     print(f"  (still running after {timeout_s:.0f} s)", flush=True)
 
 
-def open_signed_in(page, base: str, path: str, user: tuple[str, str] | None) -> float:
+def open_signed_in(page, base: str, path: str, user: tuple[str, str]) -> float:
     """Open base/path, sign in through the form when it shows; seconds from request (or from
     pressing Sign in) until the page settled."""
     started = time.monotonic()
     page.goto(f"{base}/{path}")
     page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
-    if user is not None:
-        # the sign-in form, or the page list of a signed-in app (attached even when folded away)
-        page.wait_for_selector(
-            '[data-testid="stForm"] input[type="password"], [data-testid="stSidebarNav"]', state="attached",
-            timeout=60_000,
-        )  # fmt: skip
-        form = page.locator('[data-testid="stForm"]')
-        if form.locator('input[type="password"]').count():
-            form.get_by_role("textbox", name="Name").fill(user[0])
-            form.get_by_role("textbox", name="Password").fill(user[1])
-            started = time.monotonic()
-            form.get_by_role("button", name="Sign in").click()
-            page.wait_for_selector('[data-testid="stForm"] input[type="password"]', state="detached", timeout=60_000)
+    if wait_for_sign_in_or_app(page):
+        started = time.monotonic()
+        sign_in(page, credentials=user)
+        page.wait_for_selector('[data-testid="stForm"] input[type="password"]', state="detached", timeout=60_000)
     settle(page)
     return time.monotonic() - started - 1.2  # less the quiet time settle() waits to be sure
 
@@ -201,37 +152,31 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
 
     url = database_url()
-    user = screenshot_user(url)
+    child, user = screenshot_user(url)
     log_path = ROOT / "data" / "screenshots-streamlit.log"
-    process, base = serve(url, log_path)
     from playwright.sync_api import sync_playwright
 
     timings: list[tuple[str, str, float]] = []
     outside: list[str] = []
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": WIDTH, "height": 900})
-            page = context.new_page()
-            outside = offline(page)
-            for stem in pages:
-                for meeting in (False, True):
-                    path = ("" if stem == "overview" else stem) + ("?meeting=1" if meeting else "")
-                    seconds = open_signed_in(page, base, path, user)
-                    errors = page.locator('[data-testid="stException"]').count()
-                    name = f"{stem}-meeting.png" if meeting else f"{stem}.png"
-                    full_page(page, out / name)
-                    mode = "meeting" if meeting else "normal"
-                    timings.append((stem, mode, seconds))
-                    note = f", {errors} exception(s) shown" if errors else ""
-                    print(f"{stem:20} {mode:8} settled in {seconds:5.1f} s -> {out / name}{note}", flush=True)
-            browser.close()
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with streamlit_server(url, log_path, seconds=90) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": WIDTH, "height": 900})
+        page = context.new_page()
+        outside = guard_requests(page)
+        for stem in pages:
+            for meeting in (False, True):
+                query = [f"child={child}"] if stem == "child_timeline" and child else []
+                query += ["meeting=1"] if meeting else []
+                path = ("" if stem == "overview" else stem) + (f"?{'&'.join(query)}" if query else "")
+                seconds = open_signed_in(page, base, path, user)
+                errors = page.locator('[data-testid="stException"]').count()
+                name = f"{stem}-meeting.png" if meeting else f"{stem}.png"
+                full_page(page, out / name)
+                mode = "meeting" if meeting else "normal"
+                timings.append((stem, mode, seconds))
+                note = f", {errors} exception(s) shown" if errors else ""
+                print(f"{stem:20} {mode:8} settled in {seconds:5.1f} s -> {out / name}{note}", flush=True)
+        browser.close()
     total = sum(f.stat().st_size for f in out.glob("*.png"))
     print(f"{len(timings)} screenshots, {total / 1e6:.1f} MB in {out}")
     if outside:

@@ -43,7 +43,7 @@ SHOTS = Path("/tmp/shots")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -64,9 +64,12 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 60
 
 
 @contextmanager
-def streamlit_server(url: str, log_path: Path):
-    """`streamlit run app.py` on a free port against the database at `url`; yields its base URL."""
-    port = _free_port()
+def streamlit_server(url: str, log_path: Path, seconds: float = 60):
+    """`streamlit run app.py` on a free port against the database at `url`; yields its base URL.
+
+    Also used by scripts/screenshots.py and bench/run.py, so every tool starts the app one way.
+    """
+    port = free_port()
     log = log_path.open("w")
     environment = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
@@ -76,7 +79,7 @@ def streamlit_server(url: str, log_path: Path):
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(base, process)
+        _wait_until_healthy(base, process, seconds)
         yield base
     finally:
         process.terminate()
@@ -141,11 +144,8 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A page that refuses, and records, every request leaving this machine."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
+def guard_requests(target) -> list[str]:
+    """Refuse, and list, every request from a Playwright page or context that leaves this machine."""
     outside: list[str] = []
 
     def guard(route):
@@ -156,8 +156,16 @@ def page(browser):
             outside.append(route.request.url)
             route.abort()
 
-    page.route("**/*", guard)
-    page.outside_requests = outside
+    target.route("**/*", guard)
+    return outside
+
+
+@pytest.fixture
+def page(browser):
+    """A page that refuses, and records, every request leaving this machine."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.outside_requests = guard_requests(page)
     yield page
     context.close()
 
@@ -172,9 +180,9 @@ def wait_for_app(page) -> None:
     page.wait_for_timeout(500)
 
 
-def sign_in(page, role: str) -> None:
-    """Fill in and send the sign-in form as the test user of `role`."""
-    name, password = TEST_USERS[role]
+def sign_in(page, role: str = "analyst", credentials: tuple[str, str] | None = None) -> None:
+    """Fill in and send the sign-in form as the test user of `role` (or with the given name and password)."""
+    name, password = credentials or TEST_USERS[role]
     form = page.locator('[data-testid="stForm"]')
     form.get_by_role("textbox", name="Name").fill(name)
     form.get_by_role("textbox", name="Password").fill(password)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser_support import LOCAL_HOSTS, SHOTS, open_page, sign_in, wait_for_app, wait_for_sign_in_or_app
+from tests.browser_support import SHOTS, guard_requests, open_page, sign_in, wait_for_app, wait_for_sign_in_or_app
 
 pytestmark = pytest.mark.browser
 PERIOD = "from=2014-10-01&to=2015-04-30"
@@ -24,24 +24,8 @@ def open_slowly(page, base: str, path: str, role: str = "analyst") -> None:
     wait_for_app(page)
 
 
-def guard_context(context) -> list[str]:
-    """Refuse and record requests leaving this machine from every page of the context (pop-ups too)."""
-    outside: list[str] = []
-
-    def guard(route):
-        host = urlparse(route.request.url).hostname or ""
-        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    return outside
-
-
 def test_alerts_render_and_a_child_id_opens_that_childs_timeline(sample_server, page):
-    outside = guard_context(page.context)
+    outside = guard_requests(page.context)
     open_slowly(page, sample_server, f"alerts?{PERIOD}")
     overdue = page.locator('[data-testid="stAlertContentError"]')
     assert "Strategy meeting overdue: 115 episodes." in overdue.inner_text()
@@ -70,6 +54,7 @@ def test_alerts_render_and_a_child_id_opens_that_childs_timeline(sample_server, 
     timeline.screenshot(path=str(SHOTS / "child-timeline.png"), full_page=True)
     picked = timeline.locator('[data-testid="stMainBlockContainer"] [data-testid="stSelectbox"]')
     assert first_child in picked.inner_text() + picked.locator("input").input_value()
+    timeline.wait_for_selector('[data-testid="stVegaLiteChart"]', timeout=60_000)
     assert timeline.locator('[data-testid="stVegaLiteChart"]').count() == 1
     assert "child=" + first_child in timeline.url
     assert outside == [] and page.outside_requests == []

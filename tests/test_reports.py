@@ -19,7 +19,7 @@ from loaders.postcodes import resolve
 from loaders.schema import AuditEntry
 from loaders.store import upsert_children, upsert_episodes, upsert_establishments
 from metrics.tables import TABLES
-from reports.tables import CHILD_LEVEL_TABLES, PUBLISHABLE_TABLES
+from reports.tables import CHILD_LEVEL_TABLES, GROUPED_BAND_TABLES, PUBLISHABLE_TABLES
 from tests.commands import run_module
 
 PERIOD = ["--from", "2015-01-01", "--to", "2015-03-31"]
@@ -209,7 +209,8 @@ TABLE_CASES = {
 
 def test_every_table_has_a_case_and_a_publication_rule():
     assert set(TABLE_CASES) == set(TABLES)
-    assert set(PUBLISHABLE_TABLES) | set(CHILD_LEVEL_TABLES) == set(TABLES)
+    # the pages' tables split by group (duration_by_group, ...) have rules but no command-line name
+    assert (set(PUBLISHABLE_TABLES) - set(GROUPED_BAND_TABLES)) | set(CHILD_LEVEL_TABLES) == set(TABLES)
 
 
 @pytest.mark.parametrize("name", list(TABLE_CASES))
@@ -371,7 +372,7 @@ def test_triggers_cannot_be_published(database_url):
         (["table", "sex", *PERIOD, "--filter", "colour=red"], 2, "colour"),
         (["table", "sex", *PERIOD, "--bogus"], 2, "--bogus"),
         ([], 2, "usage"),
-        (["pack", *PERIOD], 2, "invalid choice"),
+        (["pack", *PERIOD], 2, "--out"),
     ],
 )
 def test_exit_codes(database_url, args, code, message):
