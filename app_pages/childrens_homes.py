@@ -29,9 +29,7 @@ st.caption(
     f"Episodes reported {period} with an establishment recorded"
     + (", with the sidebar filters." if view.filters else ".")
 )
-if view.current.empty:
-    st.info(f"No episodes in this period ({period}). Choose another period in the sidebar.")
-    st.stop()
+view.stop_when_empty()
 
 labels = establishment_labels(view.episodes)
 places = hotspots(view.current, by="establishment")

@@ -29,9 +29,7 @@ view = app_state.page_view()
 period = view.period.label()
 stem = f"{view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}"
 st.caption(f"Episodes reported {period}" + (", with the sidebar filters." if view.filters else "."))
-if view.current.empty:
-    st.info(f"No episodes in this period ({period}). Choose another period in the sidebar.")
-    st.stop()
+view.stop_when_empty()
 
 for kind, bands, heading, measure, template, counted in BREAKDOWNS:
     st.subheader(heading)

@@ -16,9 +16,7 @@ st.title("Repeat runaways")
 view = app_state.page_view()
 period = view.period.label()
 st.caption(f"Children with an episode reported {period}" + (", with the sidebar filters." if view.filters else "."))
-if view.current.empty:
-    st.info(f"No episodes in this period ({period}). Choose another period in the sidebar.")
-    st.stop()
+view.stop_when_empty()
 
 children = int(view.current["child_id"].nunique())
 persistent = len(persistent_children(view.current))

@@ -29,9 +29,7 @@ view = app_state.page_view()
 period = view.period.label()
 stem = f"{view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}"
 st.caption(f"Episodes reported {period}" + (", with the sidebar filters." if view.filters else ".") + f" {ELIGIBLE}")
-if view.current.empty:
-    st.info(f"No episodes in this period ({period}). Choose another period in the sidebar.")
-    st.stop()
+view.stop_when_empty()
 
 rates = return_interviews(view.current)
 eligible = int(rates.loc[(rates["group"] == "all") & (rates["measure"] == "offered"), "denominator"].iloc[0])
