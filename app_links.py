@@ -31,7 +31,9 @@ def child_links(child_ids: Iterable[object]) -> pd.Series:
     if app_state.meeting_mode():
         return ids
     params = app_state.view_params(app_state.current_view())
-    return ids.map(lambda child: None if child is None or pd.isna(child) else timeline_url(str(child), params))
+    known = ids.notna()
+    urls = {child: timeline_url(str(child), params) for child in ids[known].unique()}  # once per child
+    return ids.map(urls).where(known, None)
 
 
 def child_column(label: str = "Child", help: str | None = None) -> object:

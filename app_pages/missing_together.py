@@ -116,10 +116,11 @@ app_display.show_table(
 )
 
 st.subheader(f"Each time they went missing together: {len(pairs):,}")
+place_names = app_state.establishments()
 episode_table = pairs.assign(
     child_a=app_links.child_links(pairs["child_a"]).to_numpy(),
     child_b=app_links.child_links(pairs["child_b"]).to_numpy(),
-    place=pairs["place"].map(lambda place: app_state.establishments().get(place, place)),
+    place=pairs["place"].map(lambda place: place_names.get(place, place)),
 )
 app_display.show_table(
     episode_table,

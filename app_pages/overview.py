@@ -97,7 +97,8 @@ for column, (label, measure, help_text) in zip(st.columns(5), RATES):
     )
 
 first, last = last_months(view.period.end)
-year = select_episodes(view.episodes, first, last, view.filters)
+same_range = (first, last) == (view.period.start, view.period.end)  # the default: 12 months
+year = view.current if same_range else select_episodes(view.episodes, first, last, view.filters)
 year_label = f"{first:%b %Y} to {last:%b %Y}"
 districts = hotspots(view.current, by="from_district")
 st.subheader("Month by month")

@@ -547,34 +547,6 @@ def wait_settled(page, quiet_ms: int = 500, timeout_s: float = 180) -> float:
     raise TimeoutError("the page did not settle")
 
 
-def start_server(url: str, log_path: Path) -> tuple[subprocess.Popen, str]:
-    import socket
-    import urllib.request
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)},
-        stdout=log_path.open("w"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}; see {log_path}")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return process, base
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    raise TimeoutError(f"streamlit did not answer at {base}")
-
-
 def bench_browser(url: str, label: str, workdir: Path, repeats: int) -> dict:
     """Overview then Hotspots in headless Chromium, signed in through the form.
 
@@ -585,9 +557,10 @@ def bench_browser(url: str, label: str, workdir: Path, repeats: int) -> dict:
     """
     from playwright.sync_api import sync_playwright
 
+    from tests.browser_support import streamlit_server
+
     add_bench_user(url)
-    process, base = start_server(url, workdir / f"streamlit_{label}.log")
-    try:
+    with streamlit_server(url, workdir / f"streamlit_{label}.log", seconds=120) as base:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
@@ -623,13 +596,7 @@ def bench_browser(url: str, label: str, workdir: Path, repeats: int) -> dict:
                 runs.append(overview_then_hotspots())
                 say(f"browser {label}: run {i + 1}/{repeats} Overview {runs[-1][0]:.2f}s, Hotspots {runs[-1][1]:.2f}s")
             browser.close()
-        rss = peak_rss_mb(process.pid)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        rss = peak_rss_mb(base.pid)
     return {
         "database": label,
         "first_overview_s": first[0],

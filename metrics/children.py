@@ -9,12 +9,13 @@ every metric, so the tests pin exact values on hand-built frames.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 
-from metrics.filters import NOT_KNOWN, ensure_derived
+from metrics.filters import NOT_KNOWN, ensure_derived, first_known
 from metrics.together import together_children
 
 TIMELINE_COLUMNS = [
@@ -76,11 +77,8 @@ def _moment(as_of: date | datetime) -> pd.Timestamp:
 
 def missing_from_place(episodes: pd.DataFrame) -> pd.Series:
     """Where each episode started, in words: the establishment's name (or id), else the postcode district."""
-    establishment = (
-        episodes["establishment_name"].astype("object").fillna(episodes["establishment_id"].astype("object"))
-    )
-    place = establishment.fillna(episodes["from_district"].astype("object"))
-    return place.where(place.notna(), None)
+    place = first_known(episodes["establishment_name"], episodes["establishment_id"], episodes["from_district"])
+    return place.astype("object").where(place.notna(), None)
 
 
 def child_timeline(
@@ -111,7 +109,7 @@ def child_timeline(
     checked = mine["safe_and_well_at"] - mine["returned_at"]
     within = (checked <= pd.Timedelta(hours=24)).astype("boolean")
     table["safe_and_well_within_24h"] = within.where(
-        (mine["category"].astype("object") == "missing").to_numpy() & mine["returned_at"].notna().to_numpy()
+        (mine["category"] == "missing").to_numpy(dtype=bool) & mine["returned_at"].notna().to_numpy()
     )
     return table[TIMELINE_COLUMNS].reset_index(drop=True)
 
@@ -154,11 +152,24 @@ def alert_children(alerts: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame
 
     A child's alert has one child, an episode's alert the child of that
     episode, a place's alert every child whose episode completed the count.
+    Worked out on arrays: tens of thousands of alerts at a national scale.
     """
-    owner = dict(zip(episodes["episode_id"].astype(str), episodes["child_id"].astype(str)))
+    lengths = np.fromiter((len(ids) for ids in alerts["episode_ids"]), dtype="int64", count=len(alerts))
+    behind = np.fromiter(itertools.chain.from_iterable(alerts["episode_ids"]), dtype=object, count=int(lengths.sum()))
+    alert_row = np.repeat(np.arange(len(alerts)), lengths)
+    position = pd.Index(episodes["episode_id"].astype(str)).get_indexer(behind)
+    known = position >= 0
+    owners = pd.DataFrame(
+        {"row": alert_row[known], "child": episodes["child_id"].astype(str).to_numpy(dtype=object)[position[known]]}
+    )
+    owners = owners.drop_duplicates().sort_values(["row", "child"], kind="stable")
+    rows, starts = np.unique(owners["row"].to_numpy(), return_index=True)
+    children = [[] for _ in range(len(alerts))]
+    for row, ids in zip(rows, np.split(owners["child"].to_numpy(), starts[1:])):
+        children[row] = ids.tolist()
     table = alerts.copy()
-    table["children"] = [sorted({owner[i] for i in ids if i in owner}) for ids in table["episode_ids"]]
-    table["episodes"] = [len(ids) for ids in table["episode_ids"]]
+    table["children"] = children
+    table["episodes"] = lengths
     return table
 
 
@@ -169,6 +180,8 @@ def alert_episodes(alerts: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame
         .explode("episode_ids")
         .rename(columns={"episode_ids": "episode_id"})
     )
+    named = pd.Index(behind["episode_id"].dropna().astype(str).unique())
+    episodes = episodes.loc[episodes["episode_id"].astype(str).isin(named).to_numpy(dtype=bool)]  # only those behind
     facts = episodes[[c for c in ALERT_EPISODE_COLUMNS if c in episodes and c not in ("trigger", "subject")]].copy()
     facts["episode_id"] = facts["episode_id"].astype(str)
     facts["missing_from_place"] = missing_from_place(episodes)
@@ -194,33 +207,39 @@ def together_network(pairs: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd.Da
     """
     if pairs.empty:
         return pd.DataFrame(columns=NODE_COLUMNS), pd.DataFrame(columns=EDGE_COLUMNS)
-    children = sorted(set(pairs["child_a"].astype(str)) | set(pairs["child_b"].astype(str)))
-    mine = episodes.loc[episodes["child_id"].astype(str).isin(children).to_numpy()]
-    child = "child:" + mine["child_id"].astype(str)
-    has_home = mine["establishment_id"].notna()
-    from_node = pd.Series(
-        np.where(
-            has_home, "home:" + mine["establishment_id"].astype(str), "district:" + mine["from_district"].astype(str)
-        ),
-        index=mine.index,
-    ).where(has_home | mine["from_district"].notna())
-    found_node = ("district:" + mine["found_district"].astype(str)).where(mine["found_district"].notna())
-
-    links = pd.concat(
-        [
-            pd.DataFrame(
-                {"source": child, "target": from_node, "episode_id": mine["episode_id"], "from": 1, "found": 0}
-            ),
-            pd.DataFrame(
-                {"source": child, "target": found_node, "episode_id": mine["episode_id"], "from": 0, "found": 1}
-            ),
-        ]
-    ).dropna(subset=["target"])
-    places = (
-        links.groupby(["source", "target"], sort=True)
-        .agg(**{"from": ("from", "sum"), "found": ("found", "sum"), "weight": ("episode_id", "nunique")})
-        .reset_index()
+    children = sorted(pd.unique(np.concatenate([pairs["child_a"].to_numpy(dtype=object),
+                                                pairs["child_b"].to_numpy(dtype=object)])).astype(str))  # fmt: skip
+    mine = episodes.loc[episodes["child_id"].isin(children).to_numpy(dtype=bool)]
+    # Each episode links its child to where it went missing from and where it was found. Children
+    # and places are integer codes until the end: a national year has hundreds of thousands of links.
+    child_codes, child_names = pd.factorize(mine["child_id"].astype(str))
+    has_home = mine["establishment_id"].notna().to_numpy()
+    home_codes, home_ids = pd.factorize(mine["establishment_id"])
+    district_codes, districts = pd.factorize(pd.concat([mine["from_district"].where(~has_home), mine["found_district"]]))
+    from_district, found_district = district_codes[: len(mine)], district_codes[len(mine) :]
+    place_names = np.array(
+        [f"home:{h}" for h in home_ids] + [f"district:{d}" for d in districts], dtype=object
     )
+    from_place = np.where(has_home, home_codes, np.where(from_district >= 0, len(home_ids) + from_district, -1))
+    found_place = np.where(found_district >= 0, len(home_ids) + found_district, -1)
+    n_places = max(len(place_names), 1)
+    from_keys = (child_codes * n_places + from_place)[from_place >= 0]
+    found_keys = (child_codes * n_places + found_place)[found_place >= 0]
+    both_keys = (child_codes * n_places + from_place)[(from_place >= 0) & (from_place == found_place)]
+    keys, positions = np.unique(np.concatenate([from_keys, found_keys]), return_inverse=True)
+    from_count = np.bincount(positions[: len(from_keys)], minlength=len(keys))
+    found_count = np.bincount(positions[len(from_keys) :], minlength=len(keys))
+    both_count = np.bincount(np.searchsorted(keys, both_keys), minlength=len(keys))
+    source = "child:" + pd.Index(child_names, dtype=object)[keys // n_places]
+    places = pd.DataFrame(
+        {
+            "source": source.to_numpy(dtype=object),
+            "target": place_names[keys % n_places],
+            "from": from_count,
+            "found": found_count,
+            "weight": from_count + found_count - both_count,  # an episode found where it started counts once
+        }
+    ).sort_values(["source", "target"], ignore_index=True)
     places["kind"] = np.select([places["found"] == 0, places["from"] == 0], [FROM, FOUND], default=FROM_AND_FOUND)
     together = together_children(pairs)
     together_edges = pd.DataFrame(
@@ -236,15 +255,21 @@ def together_network(pairs: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd.Da
 
     labels = {f"child:{c}": c for c in children}
     kinds = {f"child:{c}": CHILD for c in children}
-    homes = mine.loc[has_home.to_numpy()]
+    homes = mine.loc[has_home].drop_duplicates("establishment_id", keep="last")  # its last name
     for home_id, name in zip(homes["establishment_id"].astype(str), missing_from_place(homes)):
         labels[f"home:{home_id}"], kinds[f"home:{home_id}"] = str(name), HOME
-    for node in pd.concat([from_node, found_node]).dropna().unique():
-        if node.startswith("district:"):
-            labels[node], kinds[node] = node.removeprefix("district:"), DISTRICT
+    for district in districts:
+        labels[f"district:{district}"], kinds[f"district:{district}"] = str(district), DISTRICT
     degree = neighbours(edges)
-    child_episodes = mine.groupby(child).size()
-    place_episodes = links.groupby("target")["episode_id"].nunique()
+    child_episodes = pd.Series(np.bincount(child_codes, minlength=len(child_names)),
+                               index="child:" + pd.Index(child_names, dtype=object))  # fmt: skip
+    in_both = (from_place >= 0) & (from_place == found_place)
+    place_episodes = pd.Series(
+        np.bincount(from_place[from_place >= 0], minlength=len(place_names))
+        + np.bincount(found_place[found_place >= 0], minlength=len(place_names))
+        - np.bincount(from_place[in_both], minlength=len(place_names)),
+        index=place_names,
+    )
     nodes = pd.DataFrame({"node": sorted(labels)})
     nodes["label"] = nodes["node"].map(labels)
     nodes["kind"] = nodes["node"].map(kinds)
@@ -282,8 +307,20 @@ def largest_nodes(nodes: pd.DataFrame, edges: pd.DataFrame, limit: int) -> tuple
 
 def repeats_to_fit(nodes: pd.DataFrame, edges: pd.DataFrame, limit: int, most: int = 5) -> int:
     """The smallest `min_episodes` (1 to `most`) for which `repeated_places` leaves at most `limit`
-    nodes: show every place while the picture stays readable, only repeated ones when it would not."""
+    nodes: show every place while the picture stays readable, only repeated ones when it would not.
+
+    Counted from each node's strongest link rather than by running `repeated_places` for every
+    number: a node stays when it is a child or has a link kept at that number."""
+    together = np.tile((edges["kind"] == TOGETHER).to_numpy(dtype=bool), 2)
+    ends = pd.DataFrame(
+        {
+            "node": np.concatenate([edges["source"].to_numpy(dtype=object), edges["target"].to_numpy(dtype=object)]),
+            "weight": np.where(together, np.inf, np.tile(edges["weight"].to_numpy(dtype="float64"), 2)),
+        }
+    )
+    strongest = nodes["node"].map(ends.groupby("node")["weight"].max()).fillna(-np.inf).to_numpy()
+    child = (nodes["kind"] == CHILD).to_numpy(dtype=bool)
     for min_episodes in range(1, most):
-        if len(repeated_places(nodes, edges, min_episodes)[0]) <= limit:
+        if int((child | (strongest >= min_episodes)).sum()) <= limit:
             return min_episodes
     return most

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from metrics.filters import month_labels
 from metrics.rounding import percent
 
 
@@ -36,15 +37,14 @@ def with_episodes_per_child(table: pd.DataFrame) -> pd.DataFrame:
 
 def establishment_trend(episodes: pd.DataFrame, places: list[str]) -> pd.DataFrame:
     """month,place,episodes,children for the given establishment ids (months with episodes only)."""
-    ids = episodes["establishment_id"].astype("object")
-    chosen = episodes.loc[ids.isin(places).to_numpy()]
+    chosen = episodes.loc[episodes["establishment_id"].isin(places).to_numpy(dtype=bool)]
     if chosen.empty:
         return pd.DataFrame({"month": [], "place": [], "episodes": [], "children": []}).astype(
             {"episodes": "int64", "children": "int64"}
         )
     frame = pd.DataFrame(
         {
-            "month": chosen["reported_at"].dt.strftime("%Y-%m").to_numpy(),
+            "month": month_labels(chosen["reported_at"]),
             "place": chosen["establishment_id"].astype(str).to_numpy(),
             "child_id": chosen["child_id"].to_numpy(),
         }

@@ -55,6 +55,30 @@ def locality_names() -> tuple[str, ...]:
     return tuple(dict.fromkeys(config.locality_table().values())) + (OUT_OF_AREA, NOT_KNOWN)
 
 
+def month_labels(times: pd.Series) -> np.ndarray:
+    """`YYYY-MM` of each datetime (None where missing), formatting each month once:
+    `dt.strftime` formats every row and took 0.4 s for half a million episodes."""
+    moments = pd.DatetimeIndex(times)
+    index = moments.year.to_numpy(dtype="float64") * 12 + moments.month.to_numpy(dtype="float64") - 1
+    known = ~np.isnan(index)
+    months, positions = np.unique(index[known].astype("int64"), return_inverse=True)
+    labels = np.array([f"{m // 12:04d}-{m % 12 + 1:02d}" for m in months] + [None], dtype=object)
+    codes = np.full(len(index), len(months), dtype="int64")
+    codes[known] = positions
+    return labels[codes]
+
+
+def first_known(*columns: pd.Series) -> pd.Series:
+    """The first non-blank value of the columns, row by row. Text columns stay in their own
+    (Arrow) dtype: going through Python objects was 6x slower at 1M episodes."""
+    if any(isinstance(c.dtype, pd.CategoricalDtype) or c.dtype != columns[0].dtype for c in columns):
+        columns = tuple(c.astype("object") for c in columns)
+    place = columns[0]
+    for other in columns[1:]:
+        place = place.fillna(other)
+    return place
+
+
 def banded(codes: np.ndarray, bands: tuple[str, ...]) -> pd.Categorical:
     """Integer band positions (-1 or len-1 = Not known) as an ordered categorical."""
     return pd.Categorical.from_codes(np.asarray(codes, dtype="int64"), categories=list(bands), ordered=True)
@@ -270,4 +294,4 @@ def select_episodes(
     for key, values in filters.items():
         if values:
             mask &= _filter_mask(chosen, key, values)
-    return chosen.loc[mask]
+    return chosen if mask.all() else chosen.loc[mask]  # no filter: the slice itself, not a copy of it

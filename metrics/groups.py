@@ -19,7 +19,7 @@ def bands_by_group(
 
     Every group is listed (a group with no episodes has counts 0 and blank percents).
     """
-    values = episodes[column].astype("object")
+    values = episodes[column]
     groups = tuple(groups if groups is not None else GROUP_VALUES[column])
     tables = [bands(episodes.loc[(values == group).to_numpy()]).assign(group=group) for group in groups]
     table = pd.concat(tables, ignore_index=True)

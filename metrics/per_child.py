@@ -18,10 +18,11 @@ COUNT_LABELS = tuple(str(n) for n in range(CAP)) + (f"{CAP}+",)
 
 def missing_absent_counts(episodes: pd.DataFrame) -> pd.DataFrame:
     """child_id,missing,absent: each child's missing and absent episodes (children with neither left out)."""
-    category = episodes["category"].astype("object").to_numpy()
     codes, children = pd.factorize(episodes["child_id"])
-    missing = np.bincount(codes, weights=category == "missing", minlength=len(children)).astype("int64")
-    absent = np.bincount(codes, weights=category == "absent", minlength=len(children)).astype("int64")
+    is_missing = (episodes["category"] == "missing").to_numpy(dtype=bool)
+    is_absent = (episodes["category"] == "absent").to_numpy(dtype=bool)
+    missing = np.bincount(codes, weights=is_missing, minlength=len(children)).astype("int64")
+    absent = np.bincount(codes, weights=is_absent, minlength=len(children)).astype("int64")
     table = pd.DataFrame({"child_id": np.asarray(children, dtype=object), "missing": missing, "absent": absent})
     return table[(table["missing"] + table["absent"]) > 0].reset_index(drop=True)
 

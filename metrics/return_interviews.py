@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.filters import date_only_flags
+from metrics.filters import date_only_flags, month_labels
 from metrics.rounding import percent
 
 RETURN_INTERVIEW_MEASURES = (
@@ -25,29 +25,26 @@ def within(episodes: pd.DataFrame, earlier: str, later: str, hours: int) -> np.n
     first = episodes[earlier]
     second = episodes[later]
     date_only = date_only_flags(episodes, earlier) | date_only_flags(episodes, later)
-    exact = (second - first) <= pd.Timedelta(hours=hours)
-    by_date = (second.dt.normalize() - first.dt.normalize()) <= pd.Timedelta(days=hours // 24)
+    exact = ((second - first) <= pd.Timedelta(hours=hours)).fillna(False).to_numpy(dtype=bool)
     both_known = (first.notna() & second.notna()).to_numpy()
-    return both_known & np.where(
-        date_only, by_date.fillna(False).to_numpy(dtype=bool), exact.fillna(False).to_numpy(dtype=bool)
-    )
+    if not date_only.any():
+        return both_known & exact
+    by_date = (second.dt.normalize() - first.dt.normalize()) <= pd.Timedelta(days=hours // 24)
+    return both_known & np.where(date_only, by_date.fillna(False).to_numpy(dtype=bool), exact)
 
 
 def _groups(episodes: pd.DataFrame):
-    missing_from = episodes["missing_from"].astype("object").to_numpy()
     yield "all", np.ones(len(episodes), dtype=bool)
     for group in GROUPS[1:]:
-        yield group, missing_from == group
+        yield group, (episodes["missing_from"] == group).to_numpy(dtype=bool)
 
 
 def return_interviews(episodes: pd.DataFrame) -> pd.DataFrame:
     """group,measure,count,denominator,percent for all, home and care episodes."""
-    category = episodes["category"].astype("object").to_numpy()
-    outcome = episodes["rhi_outcome"].astype("object").to_numpy()
-    eligible = np.isin(category, ["missing", "absent"]) & episodes["returned_at"].notna().to_numpy()
+    eligible = _eligible(episodes)
     offered = eligible & episodes["rhi_offered_at"].notna().to_numpy()
-    completed = eligible & (outcome == "completed")
-    declined = eligible & (outcome == "declined")
+    completed = eligible & (episodes["rhi_outcome"] == "completed").to_numpy(dtype=bool)
+    declined = eligible & (episodes["rhi_outcome"] == "declined").to_numpy(dtype=bool)
     offered_in_time = offered & within(episodes, "returned_at", "rhi_offered_at", 72)
     completed_in_time = completed & within(episodes, "returned_at", "rhi_completed_at", 72)
     rows = []
@@ -72,7 +69,7 @@ def return_interviews(episodes: pd.DataFrame) -> pd.DataFrame:
 
 def safe_and_well(episodes: pd.DataFrame) -> pd.DataFrame:
     """Of returned missing episodes, those with a safe and well check within 24 hours (all, home, care)."""
-    returned_missing = (episodes["category"].astype("object") == "missing").to_numpy() & episodes[
+    returned_missing = (episodes["category"] == "missing").to_numpy(dtype=bool) & episodes[
         "returned_at"
     ].notna().to_numpy()
     checked = returned_missing & within(episodes, "returned_at", "safe_and_well_at", 24)
@@ -91,8 +88,7 @@ MONTHLY_MEASURES = ("offered", "offered_within_72h", "completed", "completed_wit
 
 
 def _eligible(episodes: pd.DataFrame) -> np.ndarray:
-    category = episodes["category"].astype("object").to_numpy()
-    return np.isin(category, ["missing", "absent"]) & episodes["returned_at"].notna().to_numpy()
+    return episodes["category"].isin(["missing", "absent"]).to_numpy(dtype=bool) & episodes["returned_at"].notna().to_numpy()
 
 
 def outcome_bands(episodes: pd.DataFrame) -> pd.DataFrame:
@@ -113,10 +109,12 @@ def outcome_bands(episodes: pd.DataFrame) -> pd.DataFrame:
 def monthly_return_interviews(episodes: pd.DataFrame) -> pd.DataFrame:
     """month,measure,count,denominator,percent: the rates over eligible episodes (all groups)
     for each calendar month of reported_at that has episodes."""
-    months = episodes["reported_at"].dt.strftime("%Y-%m")
+    months = month_labels(episodes["reported_at"])
+    needed = [c for c in episodes.columns if c.startswith(("category", "missing_from", "returned_at", "rhi_"))]
+    frame = episodes[needed]  # each month's rows are copied: only the columns the rates read
     rows = []
-    for month in sorted(months.dropna().unique()):
-        table = return_interviews(episodes.loc[(months == month).to_numpy()])
+    for month in sorted(m for m in set(months) if m is not None):
+        table = return_interviews(frame.loc[months == month])
         table = table[(table["group"] == "all") & table["measure"].isin(MONTHLY_MEASURES)]
         rows.append(table.drop(columns="group").assign(month=month))
     if not rows:

@@ -65,8 +65,8 @@ def metric_table(
 def headline_counts(episodes: pd.DataFrame) -> dict[str, int]:
     """Numbers for the Overview page: episodes, children, episodes per category and home/care,
     persistent runaways (children with 4+ episodes) and episodes still open."""
-    category = episodes["category"].astype("object")
-    missing_from = episodes["missing_from"].astype("object")
+    category = episodes["category"]
+    missing_from = episodes["missing_from"]
     return {
         "episodes": len(episodes),
         "children": int(episodes["child_id"].nunique()),

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 import config
+from metrics.filters import first_known
 
 PAIR_COLUMNS = [
     "place",
@@ -28,7 +29,7 @@ SECOND_NS = 1_000_000_000
 
 def episode_place(episodes: pd.DataFrame) -> pd.Series:
     """establishment_id, else from_postcode, else missing: where an episode started."""
-    return episodes["establishment_id"].astype("object").fillna(episodes["from_postcode"].astype("object"))
+    return first_known(episodes["establishment_id"], episodes["from_postcode"])
 
 
 def missing_together(episodes: pd.DataFrame, window_minutes: int | None = None) -> pd.DataFrame:

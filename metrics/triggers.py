@@ -32,19 +32,28 @@ def _as_dates(ns: np.ndarray) -> np.ndarray:
 
 
 def counting_alerts(
-    trigger: str, subjects: pd.Series, episodes: pd.DataFrame, count: int, window_days: int
+    trigger: str,
+    subjects: pd.Series,
+    episodes: pd.DataFrame,
+    count: int,
+    window_days: int,
+    only: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Subjects with `count` episodes whose first and last reported_at are at most `window_days` apart.
 
     Once per subject: first_met is the reported_at date of the episode completing
     the count in the earliest such window. Where either end is date-only the
-    dates are compared.
+    dates are compared. `only` (a flag per episode) limits which episodes count.
     """
-    keep = np.flatnonzero((subjects.notna() & episodes["reported_at"].notna()).to_numpy())
+    counted = (subjects.notna() & episodes["reported_at"].notna()).to_numpy()
+    keep = np.flatnonzero(counted if only is None else counted & only)
     subject_codes, subject_names = pd.factorize(subjects.iloc[keep])
     times = episodes["reported_at"].to_numpy(dtype="datetime64[ns]")[keep].view("int64")
     date_only = date_only_flags(episodes, "reported_at")[keep]
-    order = np.lexsort((times, subject_codes))  # stable: equal times keep frame order
+    if len(times) and (np.diff(times) >= 0).all():  # episodes come sorted by time: sort by subject alone
+        order = np.argsort(subject_codes, kind="stable")
+    else:
+        order = np.lexsort((times, subject_codes))  # stable: equal times keep frame order
     subject_codes, times, date_only, rows = subject_codes[order], times[order], date_only[order], keep[order]
     back = count - 1
     if len(times) <= back:
@@ -65,7 +74,7 @@ def counting_alerts(
             "trigger": trigger,
             "subject": np.asarray(subject_names, dtype=object)[subject_codes[hits]].astype(str),
             "first_met": _as_dates(times[hits]),
-            "episode_ids": [list(row) for row in ids],
+            "episode_ids": ids.tolist(),
         },
         columns=COLUMNS,
     )
@@ -87,13 +96,12 @@ def over_hours(episodes: pd.DataFrame, hours: int, as_of: date | datetime | None
     returned = episodes["returned_at"]
     limit = pd.Timedelta(hours=hours)
     either_date_only = date_only_flags(episodes, "reported_at") | date_only_flags(episodes, "returned_at")
-    by_date = (returned.dt.normalize() - reported.dt.normalize()) > limit
-    exact = (returned - reported) > limit
-    closed_over = np.where(
-        either_date_only, by_date.fillna(False).to_numpy(dtype=bool), exact.fillna(False).to_numpy(dtype=bool)
-    )
+    closed_over = ((returned - reported) > limit).fillna(False).to_numpy(dtype=bool)
+    if either_date_only.any():
+        by_date = (returned.dt.normalize() - reported.dt.normalize()) > limit
+        closed_over = np.where(either_date_only, by_date.fillna(False).to_numpy(dtype=bool), closed_over)
     open_over = (returned.isna() & ((moment - reported) > limit)).fillna(False).to_numpy(dtype=bool)
-    missing = (episodes["category"].astype("object") == "missing").to_numpy()
+    missing = (episodes["category"] == "missing").to_numpy(dtype=bool)
     return missing & (closed_over | open_over)
 
 
@@ -110,20 +118,20 @@ def triggers(
     category = episodes["category"]
     child = episodes["child_id"]
     parts = [
-        counting_alerts("3_missing_in_90_days", child.where(category == "missing"), episodes,
-                        int(settings["missing_count"]), int(settings["missing_window_days"])),
-        counting_alerts("3_absent_in_90_days", child.where(category == "absent"), episodes,
-                        int(settings["absent_count"]), int(settings["absent_window_days"])),
+        counting_alerts("3_missing_in_90_days", child, episodes, int(settings["missing_count"]),
+                        int(settings["missing_window_days"]), only=(category == "missing").to_numpy(dtype=bool)),
+        counting_alerts("3_absent_in_90_days", child, episodes, int(settings["absent_count"]),
+                        int(settings["absent_window_days"]), only=(category == "absent").to_numpy(dtype=bool)),
     ]  # fmt: skip
 
     over = over_hours(episodes, int(settings["missing_over_hours"]), as_of)
-    long = episodes.loc[over]
+    long = episodes.loc[over, ["episode_id", "reported_at", "strategy_meeting_at"]]
     point = long["reported_at"] + pd.Timedelta(hours=int(settings["missing_over_hours"]))
     point_dates = point.dt.normalize().to_numpy(dtype="datetime64[D]")
     long_ids = long["episode_id"].astype(str).to_numpy()
     parts.append(pd.DataFrame({"trigger": "missing_over_72_hours", "subject": long_ids,
                                "first_met": point_dates.astype(object),
-                               "episode_ids": [[i] for i in long_ids]}, columns=COLUMNS))  # fmt: skip
+                               "episode_ids": long_ids[:, None].tolist()}, columns=COLUMNS))  # fmt: skip
 
     deadline = np.busday_offset(point_dates, int(settings["strategy_meeting_working_days"]), roll="backward")
     meeting = long["strategy_meeting_at"].dt.normalize().to_numpy(dtype="datetime64[D]")
@@ -131,7 +139,7 @@ def triggers(
     overdue = (deadline < np.datetime64(as_of_date, "D")) & ~held_in_time
     parts.append(pd.DataFrame({"trigger": "strategy_meeting_overdue", "subject": long_ids[overdue],
                                "first_met": (deadline[overdue] + np.timedelta64(1, "D")).astype(object),
-                               "episode_ids": [[i] for i in long_ids[overdue]]}, columns=COLUMNS))  # fmt: skip
+                               "episode_ids": long_ids[overdue][:, None].tolist()}, columns=COLUMNS))  # fmt: skip
 
     parts.append(counting_alerts("location_5_in_30_days", episode_place(episodes), episodes,
                                  int(settings["location_count"]), int(settings["location_window_days"])))  # fmt: skip

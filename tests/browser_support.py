@@ -63,6 +63,12 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 60
     raise TimeoutError(f"streamlit did not answer at {url}")
 
 
+class ServerAddress(str):
+    """A server's base URL that also knows the server's process id (bench/run.py reads its memory)."""
+
+    pid: int
+
+
 @contextmanager
 def streamlit_server(url: str, log_path: Path, seconds: float = 60):
     """`streamlit run app.py` on a free port against the database at `url`; yields its base URL.
@@ -77,7 +83,8 @@ def streamlit_server(url: str, log_path: Path, seconds: float = 60):
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    base = ServerAddress(f"http://127.0.0.1:{port}")
+    base.pid = process.pid
     try:
         _wait_until_healthy(base, process, seconds)
         yield base
