@@ -3,8 +3,9 @@
 The frame has one row per episode with every episode column (see
 `loaders/schema.py`), the child's sex, date_of_birth and ethnicity from
 `children`, and establishment_name. Vocabulary columns are pandas
-categoricals with their full vocabulary, datetimes are naive local
-`datetime64[ns]`, flags are nullable booleans.
+categoricals with their full vocabulary, child_id a categorical of the
+sorted ids, datetimes are naive local `datetime64[ns]`, flags are nullable
+booleans.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def typed_episodes(frame: pd.DataFrame) -> pd.DataFrame:
     for column in ("from_easting", "from_northing", "found_easting", "found_northing"):
         if column in frame:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
-    return frame
+    return _with_child_codes(frame)
 
 
 def load_episodes(engine: Engine) -> pd.DataFrame:
@@ -87,6 +88,15 @@ def load_episodes(engine: Engine) -> pd.DataFrame:
     with engine.connect() as connection:
         frame = pd.read_sql(episodes_query(), connection)
     return typed_episodes(frame)
+
+
+def _with_child_codes(frame: pd.DataFrame) -> pd.DataFrame:
+    """child_id as a categorical (sorted ids): every per-child count groups by integer codes, and
+    choosing a period copies codes, not text. At 1M episodes, factorising the text took 20 ms a call."""
+    if "child_id" in frame:
+        ids = frame["child_id"]
+        frame["child_id"] = pd.Categorical(ids, categories=sorted(ids.dropna().unique()))
+    return frame
 
 
 def _fetch_arrow(connection, sql: str, options: dict[str, str] | None = None):
@@ -243,7 +253,7 @@ def _typed_arrow(table) -> pd.DataFrame:
             frame[name] = values.to_pandas()
     out = pd.DataFrame(frame)
     out.index = pd.RangeIndex(len(out))
-    return out
+    return _with_child_codes(out)
 
 
 def data_version(engine: Engine) -> tuple[int, int]:
