@@ -76,23 +76,30 @@ def _is_viewer() -> bool:
     return app_auth.require_user().role == "viewer"
 
 
-def record_export(subject: str, filters: dict) -> None:
-    """Audit one download (a download button's on_click: runs when the file is taken)."""
-    app_auth.audit("export", subject, filters)
-
-
 def _download(container, label: str, data: Callable[[], bytes | str], *, name: str, what: str, mime: str,
               extension: str) -> None:  # fmt: skip
-    """A download button keyed by the file name (stable from run to run, so its click is seen);
-    a second chart of the same name on a page gets `-2`, and so on."""
+    """A download button keyed by the file name (stable from run to run); a second chart of the
+    same name on a page gets `-2`, and so on.
+
+    The file is made when the button is clicked, and the export audited at that moment, in the
+    same call: the page does not rerun for a download (at a million episodes a rerun takes seconds,
+    and a click landing during one was lost).
+    """
+    from reports.audit import record
+
     subject = f"{app_state.current_page()}: {name} ({what})"
+    user, engine, filters = app_auth.require_user().name, app_state.current_engine(), app_state.filters_for_audit()
+
+    def audited_file() -> bytes | str:
+        record(engine, user, "export", subject, filters)
+        return data()
+
     base = f"{extension}-{file_stem(name)}"
     for number in range(1, 100):
         try:
             container.download_button(
-                label, data, file_name=f"{file_stem(name)}.{extension}", mime=mime,
-                key=base if number == 1 else f"{base}-{number}",
-                on_click=record_export, args=(subject, app_state.filters_for_audit()),
+                label, audited_file, file_name=f"{file_stem(name)}.{extension}", mime=mime,
+                key=base if number == 1 else f"{base}-{number}", on_click="ignore",
             )  # fmt: skip
             return
         except StreamlitDuplicateElementKey:

@@ -64,9 +64,11 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 60
 
 
 class ServerAddress(str):
-    """A server's base URL that also knows the server's process id (bench/run.py reads its memory)."""
+    """A server's base URL that also knows its process id (bench/run.py reads its memory) and the
+    URL of its database (tests read what the app wrote, e.g. audit rows)."""
 
     pid: int
+    database: str
 
 
 @contextmanager
@@ -84,7 +86,7 @@ def streamlit_server(url: str, log_path: Path, seconds: float = 60):
         cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = ServerAddress(f"http://127.0.0.1:{port}")
-    base.pid = process.pid
+    base.pid, base.database = process.pid, url
     try:
         _wait_until_healthy(base, process, seconds)
         yield base

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 from xml.etree import ElementTree
 
 import pytest
 
+from loaders.database import connect
+from reports.audit import entries
 from tests.browser_support import SHOTS, open_page, sign_in, wait_for_app, wait_for_sign_in_or_app
 
 pytestmark = pytest.mark.browser
@@ -73,6 +76,11 @@ def test_downloads_are_valid_png_svg_and_csv(server, page):
     assert rows[0] == ["field", "applies_to", "episodes", "known", "not_known", "percent_known"]
     assert rows[1][:3] == ["episode_id", "all episodes", "3"]
     assert page.outside_requests == [], page.outside_requests
+    # each file taken is audited when it is made, with the view's period and filters
+    exported = entries(connect(server.database), actions=["export"])
+    taken = exported[exported["subject"].str.startswith("data_quality: Field completeness")]
+    assert sorted(subject.rsplit(" ", 1)[1] for subject in taken["subject"]) == ["(CSV)", "(PNG)", "(SVG)"], taken
+    assert all(json.loads(f)["missing_from"] == ["care"] for f in taken["filters"]), taken["filters"].tolist()
 
 
 SMALLEST_TEXT = """() => {

@@ -7,7 +7,6 @@ The page under test is a small script showing the real duration bands of March
 
 from __future__ import annotations
 
-import json
 import time
 
 import pandas as pd
@@ -112,21 +111,17 @@ def audit_rows(url: str) -> list[tuple]:
         engine.dispose()
 
 
-def test_every_download_is_audited_when_taken(database):
+def test_downloads_are_made_only_when_taken(database):
+    """Showing the buttons audits nothing and reruns nothing; each file is made (and audited) only
+    when taken: tests/test_browser_filters.py takes them in a browser and reads the audit rows."""
     at = open_as("analyst")
-    assert audit_rows(database) == []
-    keys = [button.key for button in at.get("download_button")]
+    buttons = at.get("download_button")
+    keys = [button.key for button in buttons]
     assert len(keys) == len(set(keys)) == 8  # 2 charts x (PNG, SVG, CSV) + 2 tables
-    at.get("download_button")[0].click().run()
-    [button] = [b for b in at.get("download_button") if b.key == "csv-time-missing-2"]
-    button.click().run()
+    assert audit_rows(database) == []
+    buttons[0].click().run()  # AppTest cannot take a file made on demand: the click alone
     assert not at.exception
-    rows = audit_rows(database)
-    assert [(r.user_name, r.action, r.subject) for r in rows] == [
-        ("test-analyst", "export", "overview: Time missing (PNG)"),
-        ("test-analyst", "export", "overview: Time missing (CSV)"),
-    ]
-    assert json.loads(rows[0].filters) == {}  # no sidebar on this test page: nothing chosen
+    assert audit_rows(database) == []
 
 
 @pytest.mark.usefixtures("database")
