@@ -156,17 +156,6 @@ def _upsert(
         connection.execute(statement, _records(rows_frame.iloc[start : start + CHUNK_ROWS]))
 
 
-def _copy_into(connection: Connection, target: str, frame: pd.DataFrame, table: Table) -> None:
-    """PostgreSQL COPY of the frame's rows into the table named `target`."""
-    column_list = ", ".join(f'"{c}"' for c in frame.columns)
-    cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy(f'COPY "{target}" ({column_list}) FROM STDIN') as copy:
-        for start in range(0, len(frame), CHUNK_ROWS * 20):
-            for row in _driver_rows(frame.iloc[start : start + CHUNK_ROWS * 20], table, "postgresql"):
-                copy.write_row(row)
-    cursor.close()
-
-
 def _copy_upsert(
     connection: Connection,
     table: Table,
@@ -186,7 +175,12 @@ def _copy_upsert(
     connection.exec_driver_sql(
         f'CREATE TEMPORARY TABLE "{staging_name}" AS SELECT {column_list} FROM "{table.name}" WITH NO DATA'
     )
-    _copy_into(connection, staging_name, frame, table)
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{staging_name}" ({column_list}) FROM STDIN') as copy:
+        for start in range(0, len(frame), CHUNK_ROWS * 20):
+            for row in _driver_rows(frame.iloc[start : start + CHUNK_ROWS * 20], table, "postgresql"):
+                copy.write_row(row)
+    cursor.close()
     statement = postgresql.insert(table).from_select(names, select(*[staging.c[c] for c in names]))
     if columns:
         statement = statement.on_conflict_do_update(
