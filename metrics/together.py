@@ -32,51 +32,79 @@ def episode_place(episodes: pd.DataFrame) -> pd.Series:
     return first_known(episodes["establishment_id"], episodes["from_postcode"])
 
 
-def missing_together(episodes: pd.DataFrame, window_minutes: int | None = None) -> pd.DataFrame:
-    """Pairs of episodes of two different children from one place, reported at most `window_minutes` apart."""
-    if window_minutes is None:
-        window_minutes = int(config.settings()["missing_together"]["window_minutes"])
-    place = episode_place(episodes)
-    keep = np.flatnonzero((place.notna() & episodes["reported_at"].notna()).to_numpy())
+def close_in_time(
+    episodes: pd.DataFrame, place: pd.Series, time_column: str, window_ns: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of pairs of episodes of two different children at one place at most `window_ns` apart.
+
+    Sorted by place and time, each episode is paired only with those after it
+    inside the window, so a busy place does not cost episodes x episodes.
+    """
+    times_column = episodes[time_column]
+    keep = np.flatnonzero((place.notna() & times_column.notna()).to_numpy())
     if not len(keep):
-        return pd.DataFrame(columns=PAIR_COLUMNS)
-    place_codes, place_names = pd.factorize(place.iloc[keep])
-    times = episodes["reported_at"].to_numpy(dtype="datetime64[ns]")[keep].view("int64")
+        return np.empty(0, dtype="int64"), np.empty(0, dtype="int64")
+    place_codes = pd.factorize(place.iloc[keep])[0]
+    times = times_column.to_numpy(dtype="datetime64[ns]")[keep].view("int64")
     child_codes = pd.factorize(episodes["child_id"])[0][keep]
     order = np.lexsort((times, place_codes))
     place_codes, times, child_codes, rows = place_codes[order], times[order], child_codes[order], keep[order]
 
-    window_ns = window_minutes * 60 * SECOND_NS
+    window_seconds = window_ns // SECOND_NS
     seconds = (times - times.min()) // SECOND_NS
-    span = int(seconds.max()) + window_minutes * 60 + 1
+    span = int(seconds.max()) + window_seconds + 1
     key = place_codes.astype("int64") * span + seconds
-    ends = np.searchsorted(key, key + window_minutes * 60, side="right")
+    ends = np.searchsorted(key, key + window_seconds, side="right")
     counts = ends - np.arange(len(key)) - 1
     first = np.repeat(np.arange(len(key)), counts)
     offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     second = first + 1 + offsets
     real = (child_codes[first] != child_codes[second]) & (times[second] - times[first] <= window_ns)
-    first, second = first[real], second[real]
+    return rows[first[real]], rows[second[real]]
+
+
+def _pair_table(episodes: pd.DataFrame, place: pd.Series, time_column: str, window_ns: int) -> pd.DataFrame:
+    """PAIR_COLUMNS for the pairs `close_in_time` finds, child_a before child_b, earliest first."""
+    first, second = close_in_time(episodes, place, time_column, window_ns)
+    if not len(first):
+        return pd.DataFrame(columns=PAIR_COLUMNS)
 
     def column(name: str, positions: np.ndarray) -> np.ndarray:
-        return episodes[name].iloc[rows[positions]].to_numpy(dtype=object)
+        return episodes[name].iloc[positions].to_numpy(dtype=object)
 
+    times = episodes[time_column].to_numpy(dtype="datetime64[ns]").view("int64")
+    time_first, time_second = times[first], times[second]
     child_first, child_second = column("child_id", first), column("child_id", second)
     id_first, id_second = column("episode_id", first), column("episode_id", second)
     swap = child_first > child_second
     pairs = pd.DataFrame(
         {
-            "place": np.asarray(place_names, dtype=object)[place_codes[first]],
+            "place": place.iloc[first].to_numpy(dtype=object),
             "child_a": np.where(swap, child_second, child_first),
             "episode_a": np.where(swap, id_second, id_first),
-            "reported_at_a": np.where(swap, times[second], times[first]).view("datetime64[ns]"),
+            "reported_at_a": episodes["reported_at"].iloc[np.where(swap, second, first)].to_numpy(),
             "child_b": np.where(swap, child_first, child_second),
             "episode_b": np.where(swap, id_first, id_second),
-            "reported_at_b": np.where(swap, times[first], times[second]).view("datetime64[ns]"),
-            "minutes_apart": np.abs(times[second] - times[first]) / (60 * SECOND_NS),
+            "reported_at_b": episodes["reported_at"].iloc[np.where(swap, first, second)].to_numpy(),
+            "minutes_apart": np.abs(time_second - time_first) / (60 * SECOND_NS),
         }
     )
     return pairs.sort_values(["reported_at_a", "place", "child_a", "child_b"], ignore_index=True)
+
+
+def missing_together(episodes: pd.DataFrame, window_minutes: int | None = None) -> pd.DataFrame:
+    """Pairs of episodes of two different children from one place, reported at most `window_minutes` apart."""
+    if window_minutes is None:
+        window_minutes = int(config.settings()["missing_together"]["window_minutes"])
+    return _pair_table(episodes, episode_place(episodes), "reported_at", window_minutes * 60 * SECOND_NS)
+
+
+def found_together(episodes: pd.DataFrame, window_hours: int = 24) -> pd.DataFrame:
+    """Pairs of episodes of two different children found at one full postcode, returned at most `window_hours` apart.
+
+    `minutes_apart` is between the returns; `place` is the found postcode.
+    """
+    return _pair_table(episodes, episodes["found_postcode"], "returned_at", window_hours * 3600 * SECOND_NS)
 
 
 def together_children(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -84,3 +112,70 @@ def together_children(pairs: pd.DataFrame) -> pd.DataFrame:
     grouped = pairs.groupby(["child_a", "child_b"], sort=True)
     table = pd.DataFrame({"times": grouped.size(), "places": grouped["place"].nunique()}).reset_index()
     return table.sort_values(["times", "child_a", "child_b"], ascending=[False, True, True], ignore_index=True)
+
+
+ASSOCIATE_COLUMNS = ["child_a", "child_b", "missing_together", "found_together", "first_linked"]
+LISTED_COLUMNS = ["subject", "associate", "episode_id", "reported_at", "listed_until"]
+
+
+def associates(missing_pairs: pd.DataFrame, found_pairs: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of children who went missing together or were found together (domain.md section 12).
+
+    One row per pair: how many times each way, and when they were first linked.
+    """
+    kinds = [pairs.assign(kind=kind) for kind, pairs in (("missing_together", missing_pairs),
+                                                          ("found_together", found_pairs)) if len(pairs)]  # fmt: skip
+    if not kinds:
+        return pd.DataFrame(columns=ASSOCIATE_COLUMNS)
+    both = pd.concat(kinds, ignore_index=True)
+    both["linked"] = both[["reported_at_a", "reported_at_b"]].max(axis=1)
+    counts = pd.crosstab([both["child_a"], both["child_b"]], both["kind"])
+    table = counts.reindex(columns=["missing_together", "found_together"], fill_value=0)
+    table["first_linked"] = both.groupby(["child_a", "child_b"])["linked"].min()
+    table = table.reset_index().rename_axis(columns=None)
+    total = table["missing_together"] + table["found_together"]
+    order = np.lexsort((table["child_b"], table["child_a"], -total))
+    return table.iloc[order].reset_index(drop=True)[ASSOCIATE_COLUMNS]
+
+
+def associate_missing(
+    episodes: pd.DataFrame, associate_table: pd.DataFrame, pair_tables: list[pd.DataFrame], start, end, days: int = 7
+) -> pd.DataFrame:
+    """Children listed because an associate went missing, for `days` after each of the associate's episodes.
+
+    Listed when that time overlaps the period and the two were linked before
+    the associate's episode; an episode that is itself one of the pair's
+    (`pair_tables`: missing or found together) lists nobody, as the child was
+    missing too.
+    """
+    if not len(associate_table):
+        return pd.DataFrame(columns=LISTED_COLUMNS)
+    links = pd.concat(
+        [
+            associate_table.rename(columns={"child_a": "subject", "child_b": "associate"}),
+            associate_table.rename(columns={"child_b": "subject", "child_a": "associate"}),
+        ],
+        ignore_index=True,
+    )[["subject", "associate", "first_linked"]]
+    reported = episodes["reported_at"]
+    first_day = pd.Timestamp(start) - pd.Timedelta(days=days)
+    window = (reported >= first_day) & (reported < pd.Timestamp(end) + pd.Timedelta(days=1))
+    gone = pd.DataFrame(
+        {
+            "associate": episodes.loc[window, "child_id"].astype(str).to_numpy(),
+            "episode_id": episodes.loc[window, "episode_id"].astype(str).to_numpy(),
+            "reported_at": reported[window].to_numpy(),
+        }
+    )
+    listed = links.merge(gone, on="associate")
+    listed = listed[listed["first_linked"] < listed["reported_at"]]
+    pairs = [p for p in pair_tables if len(p)]
+    if pairs:
+        together = pd.concat(
+            [pd.DataFrame({"subject": p["child_a"], "episode_id": p["episode_b"]}) for p in pairs]
+            + [pd.DataFrame({"subject": p["child_b"], "episode_id": p["episode_a"]}) for p in pairs]
+        ).astype(str)
+        key = listed["subject"].astype(str) + "\x00" + listed["episode_id"]
+        listed = listed[~key.isin(together["subject"] + "\x00" + together["episode_id"])]
+    listed = listed.assign(listed_until=(listed["reported_at"].dt.normalize() + pd.Timedelta(days=days)).dt.date)
+    return listed.sort_values(["reported_at", "subject", "associate"], ignore_index=True)[LISTED_COLUMNS]

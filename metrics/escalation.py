@@ -1,0 +1,171 @@
+"""Children whose pattern is getting worse (domain.md section 12): more often, longer, further, newly exploited.
+
+Each reason is judged on the child's episodes up to and including an
+episode, for every episode in the period, so `first_met` is the first
+episode in the period at which the condition holds. Episodes before the
+period count as history; episodes after it are never looked at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from metrics.filters import DAY_NS, HOUR_NS, date_only_flags, distance_miles
+
+REASONS = ("more_often", "longer", "further", "new_exploitation_concern")
+COLUMNS = ["reason", "subject", "first_met", "episode_ids"]
+REASON_WORDING = {
+    "more_often": "going missing more often",
+    "longer": "missing for longer each time",
+    "further": "found further away",
+    "new_exploitation_concern": "a first CSE or CCE concern",
+}
+
+
+@dataclass(frozen=True)
+class EscalationThresholds:
+    """`[escalation]` of the settings: the numbers behind each reason."""
+
+    recent_episodes: int = 4  # more_often: the gaps between the last this-many starts ...
+    gap_ratio: float = 0.5  # ... have a median at most this share of the median gap of as many before them
+    rising_episodes: int = 3  # longer: the durations of the last this-many episodes rise each time ...
+    longer_hours: float = 24  # ... and the last lasted over this many hours
+    further_miles: float = 20  # further: found over this many miles away ...
+    further_ratio: float = 2.0  # ... and over this many times the median distance of the earlier episodes
+
+
+def possible_durations(episodes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Shortest and longest possible duration of each episode in ns (NaN where not returned).
+
+    A date-only time stands for any moment of its day (domain.md section 4).
+    """
+    reported = episodes["reported_at"].to_numpy(dtype="datetime64[ns]").view("int64").astype("float64")
+    returned = episodes["returned_at"].to_numpy(dtype="datetime64[ns]").view("int64").astype("float64")
+    unknown = episodes["returned_at"].isna().to_numpy() | episodes["reported_at"].isna().to_numpy()
+    reported_day = date_only_flags(episodes, "reported_at") * DAY_NS
+    returned_day = date_only_flags(episodes, "returned_at") * DAY_NS
+    shortest = np.maximum(returned - reported - reported_day, 0)
+    longest = returned + returned_day - reported
+    return np.where(unknown, np.nan, shortest), np.where(unknown, np.nan, longest)
+
+
+def _shifted(values: np.ndarray, steps: int) -> np.ndarray:
+    """values moved `steps` places later (the value `steps` episodes before), NaN at the start."""
+    out = np.full(len(values), np.nan)
+    if steps < len(values):
+        out[steps:] = values[: len(values) - steps]
+    return out
+
+
+def _more_often(times: np.ndarray, position: np.ndarray, t: EscalationThresholds) -> np.ndarray:
+    """The median gap of the last n starts is at most `gap_ratio` of the median gap of the n before them."""
+    n = t.recent_episodes
+    gaps = np.diff(times, prepend=np.nan)
+    recent = np.column_stack([_shifted(gaps, k) for k in range(n - 1)])
+    earlier = np.column_stack([_shifted(gaps, k) for k in range(n, 2 * n - 1)])
+    enough = position >= 2 * n - 1
+    with np.errstate(invalid="ignore"):
+        met = np.median(recent, axis=1) <= t.gap_ratio * np.median(earlier, axis=1)
+    return enough & met
+
+
+def _longer(shortest: np.ndarray, longest: np.ndarray, position: np.ndarray, t: EscalationThresholds) -> np.ndarray:
+    """The last m durations may each be longer than the one before, the last over `longer_hours`.
+
+    Where a date-only time leaves a rise in doubt it counts (a trigger fires if it may have been met).
+    """
+    m = t.rising_episodes
+    met = (position >= m - 1) & (longest > t.longer_hours * HOUR_NS)
+    for k in range(m - 1):  # episode i-k against episode i-k-1
+        with np.errstate(invalid="ignore"):
+            met &= _shifted(longest, k) > _shifted(shortest, k + 1)
+    return met  # NaN (an unknown duration) compares False: it breaks the run
+
+
+def _further(
+    miles: np.ndarray, position: np.ndarray, candidates: np.ndarray, t: EscalationThresholds
+) -> np.ndarray:
+    """Found over `further_miles` away and over `further_ratio` times the median of the child's earlier distances."""
+    met = np.zeros(len(miles), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        far = candidates & (miles > t.further_miles)
+    for i in np.flatnonzero(far):
+        earlier = miles[i - position[i] : i]
+        earlier = earlier[~np.isnan(earlier)]
+        met[i] = len(earlier) > 0 and miles[i] > t.further_ratio * np.median(earlier)
+    return met
+
+
+def _first_concern(concern: np.ndarray, position: np.ndarray, child: np.ndarray) -> np.ndarray:
+    """The child's first episode with a CSE or CCE concern."""
+    seen_before = np.zeros(len(concern), dtype=bool)
+    order = np.flatnonzero(concern)
+    first_of_child = order[np.insert(child[order][1:] != child[order][:-1], 0, True)] if len(order) else order
+    seen_before[first_of_child] = True
+    return seen_before
+
+
+def escalating_children(
+    episodes: pd.DataFrame, start: date, end: date, thresholds: EscalationThresholds | None = None
+) -> pd.DataFrame:
+    """reason,subject,first_met,episode_ids: each child met by an episode in the period, once per reason.
+
+    `episodes` is the child's history after filters but without the period's
+    start (episodes after `end` are ignored).
+    """
+    t = thresholds or EscalationThresholds()
+    reported = episodes["reported_at"]
+    end_ns = np.datetime64(end, "D").astype("datetime64[ns]").view("int64") + DAY_NS
+    keep = np.flatnonzero(reported.notna().to_numpy() & (reported.to_numpy(dtype="datetime64[ns]").view("int64") < end_ns))
+    if not len(keep):
+        return pd.DataFrame(columns=COLUMNS)
+    frame = episodes.iloc[keep]
+    child_codes, child_names = pd.factorize(frame["child_id"])
+    times = frame["reported_at"].to_numpy(dtype="datetime64[ns]").view("int64")
+    ids = frame["episode_id"].astype(str).to_numpy()
+    order = np.lexsort((ids, times, child_codes))
+    frame, child_codes, times, ids = frame.iloc[order], child_codes[order], times[order], ids[order]
+    starts = np.flatnonzero(np.insert(child_codes[1:] != child_codes[:-1], 0, True))
+    position = np.arange(len(times)) - np.repeat(starts, np.diff(np.append(starts, len(times))))
+    in_period = times >= np.datetime64(start, "D").astype("datetime64[ns]").view("int64")
+
+    # every rule looks back only as far as `position` allows, so no value of another child is read
+    shortest, longest = possible_durations(frame)
+    times_f = times.astype("float64")
+    miles = frame["distance_miles"].to_numpy(dtype="float64") if "distance_miles" in frame else distance_miles(frame)
+    concern = (frame["cse_concern"].fillna(False).to_numpy(dtype=bool)) | (
+        frame["cce_concern"].fillna(False).to_numpy(dtype=bool)
+    )
+    behind = {
+        "more_often": (_more_often(times_f, position, t), 2 * t.recent_episodes),
+        "longer": (_longer(shortest, longest, position, t), t.rising_episodes),
+        "further": (_further(miles, position, in_period, t), 1),
+        "new_exploitation_concern": (_first_concern(concern, position, child_codes), 1),
+    }
+    parts = []
+    for reason, (met, span) in behind.items():
+        hits = np.flatnonzero(met & in_period)
+        if not len(hits):
+            continue
+        hits = hits[np.insert(child_codes[hits][1:] != child_codes[hits][:-1], 0, True)]  # first per child
+        windows = hits[:, None] - np.arange(span - 1, -1, -1)[None, :]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "reason": reason,
+                    "subject": np.asarray(child_names, dtype=object)[child_codes[hits]].astype(str),
+                    "first_met": times[hits].view("datetime64[ns]").astype("datetime64[D]").astype(object),
+                    "episode_ids": ids[windows].tolist(),
+                },
+                columns=COLUMNS,
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS)
+    table = pd.concat(parts, ignore_index=True)
+    table["order"] = table["reason"].map({r: i for i, r in enumerate(REASONS)})
+    return table.sort_values(["order", "first_met", "subject"], kind="stable", ignore_index=True)[COLUMNS]

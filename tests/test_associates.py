@@ -1,0 +1,87 @@
+"""Associates (domain.md section 12): missing together or found together, and "associate missing" for 7 days."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from metrics.together import associate_missing, associates, found_together, missing_together
+from tests.test_metrics_frames import make_episodes
+
+
+def found(child, reported, returned, postcode="B23 6AA"):
+    return {"child_id": child, "reported_at": reported, "returned_at": returned, "found_postcode": postcode}
+
+
+@pytest.mark.parametrize(
+    ("second_return", "postcode", "paired"),
+    [
+        ("2015-03-03 10:00", "B23 6AA", True),  # exactly 24 hours apart
+        ("2015-03-03 10:01", "B23 6AA", False),
+        ("2015-03-02 12:00", "B23 6AB", False),  # another postcode, even in the same sector
+        ("2015-03-02 12:00", "b236aa", True),  # the same postcode written another way
+    ],
+)
+def test_found_together_at_one_full_postcode_within_24_hours(second_return, postcode, paired):
+    frame = make_episodes(
+        found("C1", "2015-03-01 20:00", "2015-03-02 10:00"), found("C2", "2015-03-01 08:00", second_return, postcode)
+    )
+    assert len(found_together(frame)) == int(paired)
+
+
+def test_one_child_is_never_their_own_associate():
+    frame = make_episodes(found("C1", "2015-03-01 20:00", "2015-03-02 10:00"), found("C1", "2015-03-02 11:00", "2015-03-02 12:00"))
+    assert found_together(frame).empty
+
+
+def network_frame():
+    return make_episodes(
+        # C1 and C2 leave one home together on 1 March
+        {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-01 20:00"},
+        {"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-01 20:30"},
+        # C3 and C2 are found together on 5 March
+        found("C3", "2015-03-04 18:00", "2015-03-05 09:00"),
+        found("C2", "2015-03-04 22:00", "2015-03-05 11:00"),
+        # later, C2 goes missing alone twice; C4 (no associate) too
+        {"child_id": "C2", "reported_at": "2015-03-20 10:00"},
+        {"child_id": "C2", "reported_at": "2015-04-02 10:00"},
+        {"child_id": "C4", "reported_at": "2015-03-21 10:00"},
+    )
+
+
+def test_associates_count_each_kind_of_link():
+    frame = network_frame()
+    table = associates(missing_together(frame, 60), found_together(frame))
+    rows = {(r.child_a, r.child_b): (r.missing_together, r.found_together) for r in table.itertuples()}
+    assert rows == {("C1", "C2"): (1, 0), ("C2", "C3"): (0, 1)}
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        # C2's episode of 4 March lists C1 (linked on 1 March), not C3 (found with C2 on that episode);
+        # C2's episode of 20 March lists C1 and C3 from 20 to 27 March
+        (date(2015, 3, 1), date(2015, 3, 31), [("C1", "C2", "E4"), ("C1", "C2", "E5"), ("C3", "C2", "E5")]),
+        (date(2015, 3, 27), date(2015, 3, 31), [("C1", "C2", "E5"), ("C3", "C2", "E5")]),  # the 7th day
+        (date(2015, 3, 28), date(2015, 3, 31), []),
+        (date(2015, 4, 1), date(2015, 4, 30), [("C1", "C2", "E6"), ("C3", "C2", "E6")]),
+        # the episodes that made the links list nobody but C1: the others were missing together
+        (date(2015, 3, 1), date(2015, 3, 6), [("C1", "C2", "E4")]),
+        (date(2015, 3, 1), date(2015, 3, 3), []),
+    ],
+)
+def test_associate_missing_lists_a_child_for_seven_days(start, end, expected):
+    frame = network_frame()
+    pairs = [missing_together(frame, 60), found_together(frame)]
+    table = associate_missing(frame, associates(*pairs), pairs, start, end)
+    assert [(r.subject, r.associate, r.episode_id) for r in table.itertuples()] == expected
+    assert all(table["listed_until"] == [d.date() + timedelta(days=7) for d in table["reported_at"]])
+
+
+def test_a_link_made_later_does_not_list_earlier_episodes():
+    frame = make_episodes(
+        {"child_id": "C2", "reported_at": "2015-02-20 10:00"},
+        {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-01 20:00"},
+        {"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-01 20:30"},
+    )
+    pairs = [missing_together(frame, 60), found_together(frame)]
+    assert associate_missing(frame, associates(*pairs), pairs, date(2015, 2, 1), date(2015, 3, 31)).empty
