@@ -12,6 +12,8 @@ from functools import partial
 
 import pandas as pd
 
+import config
+from metrics.attention import AttentionSettings, associate_tables, escalation_table, history_until, meeting_list
 from metrics.bands import distance_bands, duration_bands, locality_bands, persistent_children, repeat_bands
 from metrics.demographics import age_bands, ethnic_group_bands, home_care_bands, sex_bands
 from metrics.filters import select_episodes
@@ -43,6 +45,18 @@ TABLES: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
     "trend": trend,
     "triggers": trigger_table,
 }
+# Tables judged on each child's history up to the period's end (domain.md section 12), child-level.
+HISTORY_TABLES = ("escalation", "associates", "meeting_list")
+
+
+def history_table(name: str, history: pd.DataFrame, start: date, end: date, settings: AttentionSettings,
+                  as_of: date | datetime | None = None) -> pd.DataFrame:  # fmt: skip
+    """escalation (reason,subject,first_met), associates (the pairs of children) or meeting_list."""
+    if name == "escalation":
+        return escalation_table(history, start, end, settings).drop(columns="episode_ids")
+    if name == "associates":
+        return associate_tables(history, start, end, settings).pairs_of_children
+    return meeting_list(history, start, end, settings, as_of)
 
 
 def metric_table(
@@ -54,6 +68,9 @@ def metric_table(
     as_of: date | datetime | None = None,
 ) -> pd.DataFrame:
     """One named table over the episodes reported from `start` to `end` that pass `filters`."""
+    if name in HISTORY_TABLES:
+        history = history_until(episodes, end, filters)
+        return history_table(name, history, start, end, AttentionSettings.from_settings(config.settings()), as_of)
     if name not in TABLES:
         raise ValueError(f"unknown table {name!r} (tables: {', '.join(TABLES)})")
     chosen = select_episodes(episodes, start, end, filters)

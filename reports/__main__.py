@@ -18,7 +18,7 @@ import config
 from loaders.database import connect
 from loaders.episodes import load_episodes
 from metrics.filters import FILTER_KEYS
-from metrics.tables import TABLES, metric_table
+from metrics.tables import HISTORY_TABLES, TABLES, metric_table
 from reports import audit
 from reports.tables import CHILD_LEVEL_TABLES, publishable, to_csv
 
@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m reports", description="Metric tables as CSV.")
     commands = parser.add_subparsers(dest="command", required=True)
     table = commands.add_parser("table", help="one metric table as CSV on stdout")
-    table.add_argument("name", choices=list(TABLES), metavar="NAME", help=f"one of: {', '.join(TABLES)}")
+    names = [*TABLES, *HISTORY_TABLES]
+    table.add_argument("name", choices=names, metavar="NAME", help=f"one of: {', '.join(names)}")
     table.add_argument(
         "--from", dest="start", type=iso_date, required=True, metavar="DATE", help="first day (YYYY-MM-DD)"
     )

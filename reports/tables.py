@@ -19,7 +19,7 @@ from reports.suppression import suppress
 BAND_TABLES = ("duration", "distance", "repeat", "sex", "ethnic_group", "age_band", "home_care", "locality")
 HOTSPOT_TABLES = ("hotspots_from_district", "hotspots_from_sector", "hotspots_found_district", "hotspots_establishment")
 # Tables naming children or episodes: never published, and every export is audited.
-CHILD_LEVEL_TABLES = ("triggers",)
+CHILD_LEVEL_TABLES = ("triggers", "escalation", "associates", "meeting_list")
 # Band tables split by a group (group,band,count,percent): each group's bands add up to its
 # own total, and each band's groups to the band's count in the unsplit table shown beside it.
 GROUPED_BAND_TABLES = tuple(f"{name}_by_group" for name in BAND_TABLES)

@@ -1,0 +1,87 @@
+"""Who needs attention now (domain.md section 12): the tables the Alerts page, the meeting list,
+the briefing and the command line share, so each is worked out one way.
+
+Escalation and associates are judged on a child's history, not only the
+period: `history` is every episode up to the period's end that passes the
+filters (`history_until`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+
+from metrics.children import alert_children
+from metrics.escalation import EscalationThresholds, escalating_children
+from metrics.filters import select_episodes
+from metrics.meeting import children_to_discuss
+from metrics.together import associate_missing, associates, found_together, missing_together
+from metrics.triggers import triggers
+
+EARLIEST = date(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class AttentionSettings:
+    """`[escalation]`, `[associates]`, `[missing_together]` and `[triggers]` of the settings, typed."""
+
+    escalation: EscalationThresholds = field(default_factory=EscalationThresholds)
+    window_minutes: int = 60
+    found_window_hours: int = 24
+    listed_days: int = 7
+    triggers: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> AttentionSettings:
+        linked = settings.get("associates", {})
+        return cls(
+            escalation=EscalationThresholds(**settings.get("escalation", {})),
+            window_minutes=int(settings.get("missing_together", {}).get("window_minutes", 60)),
+            found_window_hours=int(linked.get("found_window_hours", 24)),
+            listed_days=int(linked.get("listed_days", 7)),
+            triggers=dict(settings.get("triggers", {})),
+        )
+
+
+def history_until(episodes: pd.DataFrame, end: date, filters: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """Every episode reported up to the end of `end` that passes the filters."""
+    return select_episodes(episodes, EARLIEST, end, filters)
+
+
+def in_period(history: pd.DataFrame, start: date) -> pd.DataFrame:
+    return history.loc[(history["reported_at"] >= pd.Timestamp(start)).to_numpy()]
+
+
+def escalation_table(history: pd.DataFrame, start: date, end: date, settings: AttentionSettings) -> pd.DataFrame:
+    """reason,subject,first_met,episode_ids."""
+    return escalating_children(history, start, end, settings.escalation)
+
+
+@dataclass(frozen=True)
+class Associates:
+    """The pairs behind the associates, the associates themselves and who is listed for the period."""
+
+    missing_pairs: pd.DataFrame
+    found_pairs: pd.DataFrame
+    pairs_of_children: pd.DataFrame
+    listed: pd.DataFrame
+
+
+def associate_tables(history: pd.DataFrame, start: date, end: date, settings: AttentionSettings) -> Associates:
+    together = missing_together(history, settings.window_minutes)
+    found = found_together(history, settings.found_window_hours)
+    children = associates(together, found)
+    listed = associate_missing(history, children, [together, found], start, end, settings.listed_days)
+    return Associates(together, found, children, listed)
+
+
+def meeting_list(
+    history: pd.DataFrame, start: date, end: date, settings: AttentionSettings, as_of: date | datetime | None = None
+) -> pd.DataFrame:
+    """The children to discuss in the period: child_id, reasons, first_met and each kind of reason."""
+    period = in_period(history, start)
+    alerts = alert_children(triggers(period, thresholds=settings.triggers, as_of=as_of), period)
+    linked = associate_tables(history, start, end, settings)
+    return children_to_discuss(alerts, escalation_table(history, start, end, settings), linked.listed)
