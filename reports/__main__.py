@@ -82,7 +82,39 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="keep episodes with this value; repeat a key for several values",
     )
+    briefing = commands.add_parser("briefing", help="one child's one-page briefing as Word or PDF (child-level, audited)")
+    briefing.add_argument("child_id", metavar="CHILD_ID", help="the child's pseudonymous id")
+    briefing.add_argument("--out", type=pack_path, required=True, metavar="FILE", help="FILE.docx or FILE.pdf")
+    briefing.add_argument(
+        "--as-of", dest="as_of", type=iso_date, metavar="DATE",
+        help="the 12 months end on this day (default: the day of the latest episode)",
+    )  # fmt: skip
     return parser
+
+
+def run_briefing(args: argparse.Namespace) -> int:
+    """Write the child's briefing and record the export in the audit log."""
+    from reports.briefing import build_briefing  # python-docx and the charts load only when needed
+    from reports.pack import PackError
+
+    engine = connect()
+    try:
+        episodes = load_episodes(engine)
+        as_of = args.as_of or (episodes["reported_at"].max().date() if len(episodes) else date.today())
+        user = audit.current_user()
+        try:
+            path = build_briefing(episodes, args.child_id, as_of, args.out, produced_by=user)
+        except KeyError:
+            print(f"error: no episodes for child {args.child_id!r} up to {as_of}", file=sys.stderr)
+            return 1
+        except (PackError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        audit.record(engine, user, "export", f"briefing {args.child_id} {path.name}", {"as_of": as_of.isoformat()})
+    finally:
+        engine.dispose()
+    print(f"wrote {path}")
+    return 0
 
 
 def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -146,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_table(args, parser)
     if args.command == "pack":
         return run_pack(args, parser)
+    if args.command == "briefing":
+        return run_briefing(args)
     parser.error(f"unknown command {args.command!r}")
     return 2
 
