@@ -63,6 +63,11 @@ PLACEMENT_TYPES = {
     **dict.fromkeys(("K1", "K2"), "residential"),
     **dict.fromkeys(("H5", "P2", "K3"), "semi_independent"),
 }
+# Every code of that list; another (a typo, a retired code) is not read as `other` but left blank, with a warning.
+PLACEMENT_CODES = frozenset(
+    ["A3", "A4", "A5", "A6", "H5", "K1", "K2", "K3", "P1", "P2", "P3", "R1", "R2", "R3", "R4", "R5", "S1",
+     "T0", "T1", "T2", "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6", "Z1", "Z11", "Z12", "Z13", "Z14"]
+)  # fmt: skip
 NO_URN = "XXXXXXX"  # the return's value for a placement without an Ofsted URN
 DATE_FORMAT = "%d/%m/%Y"
 DATE_PATTERN = r"\d{2}/\d{2}/\d{4}"  # DD/MM/YYYY exactly: `to_datetime` alone takes 1/3/2015 too
@@ -156,8 +161,13 @@ def read_xml(path: Path, name: str) -> list[Table]:
 
     names = {"child": "CHILDID", "place": "PL"}
     return [
-        Table("missing", name, frame(missing, ["child", "dob", "missing", "mis_start", "mis_end"]), dict(names),
-              date_columns=("mis_start", "mis_end")),  # fmt: skip
+        Table(
+            "missing",
+            name,
+            frame(missing, ["child", "dob", "missing", "mis_start", "mis_end"]),
+            dict(names),
+            date_columns=("mis_start", "mis_end"),
+        ),
         Table("header", name, frame(headers, ["child", "sex", "dob", "ethnic"]), dict(names)),
         Table("episodes", name, frame(episodes, ["child", "decom", "dec", "place", "pl_post", "urn"]), dict(names)),
     ]
@@ -329,6 +339,21 @@ def no_placement_in_force(tables: dict[str, Table], placed: pd.DataFrame) -> lis
     ]  # fmt: skip
 
 
+@rule(WARNING, ("PLACE",), "PLACE '<value>' is not an SSDA903 placement code: placement type left blank")
+def unknown_placement_code(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
+    """A code outside the DfE list says nothing of the placement: blank, not `other`, and said so."""
+    if "episodes" not in tables:
+        return []
+    episodes = tables["episodes"]
+    codes = episodes.cells["place"]
+    unknown = codes.notna() & ~codes.str.upper().isin(PLACEMENT_CODES)
+    return [
+        Message(episodes.file, int(row), episodes.name_of("place"), WARNING,
+                f"{episodes.name_of('place')} '{codes[row]}' is not an SSDA903 placement code: placement type left blank")
+        for row in unknown.index[unknown.to_numpy()]
+    ]  # fmt: skip
+
+
 @rule(WARNING, ("PL_POST",), "PL_POST '<value>' is not a UK postcode: left blank")
 def malformed_placement_postcode(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
     """Test returns carry made-up postcodes; one without a postcode's shape is dropped, not refused."""
@@ -449,9 +474,8 @@ def prepare(paths: list[Path], names: list[str]) -> Prepared:
 
     if "episodes" in tables:
         episodes = tables["episodes"]
-        text["placement_type"] = (
-            placed["place"].str.upper().map(PLACEMENT_TYPES).fillna("other").where(placed["place"].notna())
-        )
+        code = placed["place"].str.upper()
+        text["placement_type"] = code.map(PLACEMENT_TYPES).fillna("other").where(code.isin(PLACEMENT_CODES))
         text["establishment_id"] = placed["urn"].where(placed["urn"].str.upper().ne(NO_URN))
         text["from_postcode"] = placed["pl_post"].where(placed["postcode_ok"])
         for column, original in (

@@ -202,7 +202,9 @@ def test_cli_imports_the_tables_together(tmp_path):
     bad = write_missing(tmp_path, [["C1", "01/01/2005", "M", "10/03/2015", "09/03/2015"]])
     refused = run_module("loaders", "import", str(bad), "--format", "ssda903", database_url=url)
     assert refused.returncode == 1
-    assert f"{bad}:2:MIS_END: error: MIS_END '09/03/2015' is before MIS_START '10/03/2015'" in refused.stdout.splitlines()
+    assert (
+        f"{bad}:2:MIS_END: error: MIS_END '09/03/2015' is before MIS_START '10/03/2015'" in refused.stdout.splitlines()
+    )
 
 
 # ---- issue 12: no silent misreads, same-day periods --------------------------------------------
@@ -246,7 +248,9 @@ def test_two_digit_dec_years_in_the_xml_return_are_refused(sqlite_engine, tmp_pa
     xml.write_text(re.sub(r"<DEC>([^<]+)</DEC>", lambda m: f"<DEC>{two_digit_years(m[1])}</DEC>",
                           (SMALL / "return.xml").read_text()))  # fmt: skip
     result = import_files(sqlite_engine, [xml], "ssda903")
-    assert [str(m) for m in result.errors] == ["return.xml:1:DEC: error: unparseable date '01/01/15' (expected DD/MM/YYYY)"]
+    assert [str(m) for m in result.errors] == [
+        "return.xml:1:DEC: error: unparseable date '01/01/15' (expected DD/MM/YYYY)"
+    ]
 
 
 EPISODES_HEADER = ",".join(ssda903.TABLES["episodes"])
@@ -269,7 +273,9 @@ BAD_DATES = [
 def test_every_date_of_every_table_is_checked(sqlite_engine, tmp_path, table, row, where, cell):
     missing_row = row if table == "missing" else ["C1", "01/01/2005", "M", "10/03/2015", "11/03/2015"]
     header = tmp_path / "header.csv"
-    header.write_text(f"CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n{row if table == 'header' else 'C1,2,01/01/2005,WBRI,,,'}\n")
+    header.write_text(
+        f"CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n{row if table == 'header' else 'C1,2,01/01/2005,WBRI,,,'}\n"
+    )
     episodes = tmp_path / "episodes.csv"
     placement = row if table == "episodes" else "C1,01/01/2015,S,C2,N1,K2,PR1,,,,,B23 6AA,1234567"
     episodes.write_text(f"{EPISODES_HEADER}\n{placement}\n")
@@ -288,8 +294,7 @@ def test_a_return_without_its_header_or_episodes_table_lands_with_a_warning_nami
         "episodes": "every period's placement postcode, establishment and placement type left blank",
     }[absent]
     assert [str(m) for m in result.warnings] == [
-        f"missing.csv::: warning: no SSDA903 {absent} table ({', '.join(ssda903.TABLES[absent])}) among the files: "
-        f"{blank}"
+        f"missing.csv::: warning: no SSDA903 {absent} table ({', '.join(ssda903.TABLES[absent])}) among the files: {blank}"
     ]
 
 
@@ -314,3 +319,15 @@ def test_two_periods_of_one_child_on_one_day_are_two_episodes(engine, tmp_path):
     again = import_files(engine, [missing], "ssda903")
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 5)
     assert len(stored(engine)) == 5
+
+
+def test_an_unknown_placement_code_is_left_blank_with_a_warning_not_read_as_other(sqlite_engine, tmp_path):
+    episodes = tmp_path / "episodes.csv"
+    episodes.write_text(f"{EPISODES_HEADER}\nC1,01/01/2015,S,C2,N1,U44,PR1,,,,,B23 6AA,\n")
+    missing = write_missing(tmp_path, [["C1", "01/01/2005", "M", "10/03/2015", "11/03/2015"]])
+    result = import_files(sqlite_engine, [missing, episodes], "ssda903")
+    assert "episodes.csv:2:PLACE: warning: PLACE 'U44' is not an SSDA903 placement code: placement type left blank" in [
+        str(m) for m in result.warnings
+    ]
+    episode = stored(sqlite_engine).loc[0]
+    assert pd.isna(episode["placement_type"]) and episode["from_postcode"] == "B23 6AA"
