@@ -307,6 +307,25 @@ def child_not_in_header(tables: dict[str, Table], placed: pd.DataFrame) -> list[
     ]  # fmt: skip
 
 
+@rule(WARNING, ("CHILD",), "CHILD <child> has other details at header row <row>, which are used")
+def header_repeats_child(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
+    """A child's details come from its last header row; an earlier one that differs is named, not dropped unsaid."""
+    if "header" not in tables:
+        return []
+    header = tables["header"]
+    details = header.cells[["child", "sex", "dob", "ethnic"]].dropna(subset=["child"]).fillna("")
+    rows = pd.Series(details.index, index=details.index)
+    last_row = rows.groupby(details["child"]).transform("last")
+    last = details.loc[last_row.to_numpy()].set_axis(details.index)
+    differs = (details != last).any(axis=1)
+    return [
+        Message(header.file, int(row), header.name_of("child"), WARNING,
+                f"CHILD {details.at[row, 'child']} has other details at header row {int(last_row[row])}, "
+                f"which are used: this row's SEX, DOB and ETHNIC are not")
+        for row in differs.index[differs.to_numpy()]
+    ]  # fmt: skip
+
+
 @rule(WARNING, ("DOB",), "DOB '<value>' differs from the header table's '<value>'")
 def dob_differs_from_header(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
     """The missing table repeats the child's DOB; the header table's is kept when they differ."""

@@ -331,3 +331,20 @@ def test_an_unknown_placement_code_is_left_blank_with_a_warning_not_read_as_othe
     ]
     episode = stored(sqlite_engine).loc[0]
     assert pd.isna(episode["placement_type"]) and episode["from_postcode"] == "B23 6AA"
+
+
+def test_a_child_repeated_in_the_header_table_with_other_details_is_named(sqlite_engine, tmp_path):
+    header = tmp_path / "header.csv"
+    header.write_text(
+        "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nC1,2,01/01/2005,WBRI,,,\nC2,1,01/01/2006,WBRI,,,\n"
+        "C1,1,01/01/2005,WBRI,,,\nC2,1,01/01/2006,WBRI,,,\n"
+    )
+    missing = write_missing(tmp_path, [["C1", "01/01/2005", "M", "10/03/2015", "11/03/2015"]])
+    result = import_files(sqlite_engine, [missing, header], "ssda903")
+    assert [str(m) for m in result.warnings if m.file == "header.csv"] == [
+        (
+            "header.csv:2:CHILD: warning: CHILD C1 has other details at header row 4, which are used: "
+            "this row's SEX, DOB and ETHNIC are not"
+        )
+    ]
+    assert stored(sqlite_engine).loc[0, "sex"] == "male"
