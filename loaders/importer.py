@@ -313,11 +313,13 @@ def same_day_matches(connection: Connection, episodes: pd.DataFrame, source: str
 
     Stored episodes whose id is in the file are left out (they are the same
     rows imported again); with `source`, only episodes from that source count.
-    Where a child has several that day, the earliest is the one.
+    Where a child has several that day, on either side, they pair in order
+    (reported_at, then returned_at, open last; then id or row), so two
+    periods that day never take one stored episode's id.
     """
     table = Episode.__table__
     children = episodes["child_id"].dropna().unique().tolist()
-    columns = ["episode_id", "child_id", "reported_at"]
+    columns = ["episode_id", "child_id", "reported_at", "returned_at"]
     parts = []
     for start in range(0, len(children), 900):
         query = select(*[table.c[c] for c in columns]).where(table.c.child_id.in_(children[start : start + 900]))
@@ -328,12 +330,27 @@ def same_day_matches(connection: Connection, episodes: pd.DataFrame, source: str
     stored = stored[~stored["episode_id"].isin(episodes["episode_id"])]
     if stored.empty:
         return np.full(len(episodes), None, dtype=object)
-    stored["day"] = pd.to_datetime(stored["reported_at"]).dt.normalize()
-    stored = stored.sort_values(["reported_at", "episode_id"]).drop_duplicates(["child_id", "day"])
-    incoming = episodes[["child_id"]].assign(day=pd.to_datetime(episodes["reported_at"]).dt.normalize())
+    stored = stored.assign(
+        reported_at=pd.to_datetime(stored["reported_at"]), returned_at=pd.to_datetime(stored["returned_at"])
+    )
+    stored["day"] = stored["reported_at"].dt.normalize()
+    stored = stored.sort_values(["reported_at", "returned_at", "episode_id"], na_position="last")
+    stored["nth"] = stored.groupby(["child_id", "day"]).cumcount()
+    returned = episodes["returned_at"] if "returned_at" in episodes else pd.Series(pd.NaT, index=episodes.index)
+    incoming = pd.DataFrame(
+        {
+            "child_id": episodes["child_id"].to_numpy(),
+            "reported_at": pd.to_datetime(episodes["reported_at"]).to_numpy(),
+            "returned_at": pd.to_datetime(returned).to_numpy(),
+            "position": np.arange(len(episodes)),
+        }
+    )
+    incoming["day"] = incoming["reported_at"].dt.normalize()
+    ordered = incoming.sort_values(["reported_at", "returned_at", "position"], na_position="last")
+    incoming["nth"] = ordered.groupby(["child_id", "day"]).cumcount().reindex(incoming.index)
     found = incoming.merge(
-        stored[["child_id", "day", "episode_id"]].rename(columns={"episode_id": "stored_id"}),
-        on=["child_id", "day"],
+        stored[["child_id", "day", "nth", "episode_id"]].rename(columns={"episode_id": "stored_id"}),
+        on=["child_id", "day", "nth"],
         how="left",
     )["stored_id"]
     return found.astype(object).where(found.notna(), None).to_numpy()

@@ -11,11 +11,14 @@ Each missing period becomes a `care` episode: MISSING `M` is `missing`,
 `A` is `away`; MIS_START and MIS_END are date-only; the placement in force
 on MIS_START gives the postcode missing from (PL_POST), the establishment
 (URN) and the placement type (PLACE, by the DfE code meanings below). The
-episode_id is built from the child and the start date, so importing the
-return again updates rather than duplicates. The 903 validator's own rules
-on the missing table (end before start: error; start before birth: error;
-overlapping periods: warning) are reported at the file, row and column of
-the return.
+episode_id is built from the child and the start date (`-2`, `-3` for a
+child's later periods starting that day), so importing the return again
+updates rather than duplicates. Every date of every table must be
+DD/MM/YYYY: any other (a two-digit year, 31/02) is an error, never read as
+blank (a blank DEC would keep an ended placement in force). The 903
+validator's own rules on the missing table (end before start: error; start
+before birth: error; overlapping periods: warning) are reported at the
+file, row and column of the return.
 """
 
 from __future__ import annotations
@@ -60,9 +63,17 @@ PLACEMENT_TYPES = {
     **dict.fromkeys(("K1", "K2"), "residential"),
     **dict.fromkeys(("H5", "P2", "K3"), "semi_independent"),
 }
+# Every code of that list; another (a typo, a retired code) is not read as `other` but left blank, with a warning.
+PLACEMENT_CODES = frozenset(
+    ["A3", "A4", "A5", "A6", "H5", "K1", "K2", "K3", "P1", "P2", "P3", "R1", "R2", "R3", "R4", "R5", "S1",
+     "T0", "T1", "T2", "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6", "Z1", "Z11", "Z12", "Z13", "Z14"]
+)  # fmt: skip
 NO_URN = "XXXXXXX"  # the return's value for a placement without an Ofsted URN
 DATE_FORMAT = "%d/%m/%Y"
+DATE_PATTERN = r"\d{2}/\d{2}/\d{4}"  # DD/MM/YYYY exactly: `to_datetime` alone takes 1/3/2015 too
 DATE_HINT = "(expected DD/MM/YYYY)"
+# The date columns of each table (lower case), every one checked.
+DATE_COLUMNS = {"missing": ("dob", "mis_start", "mis_end"), "header": ("dob",), "episodes": ("decom", "dec")}
 
 # The canonical column each 903 column fills, for naming the 903 column in messages.
 MISSING_COLUMNS = {
@@ -79,6 +90,12 @@ class Table:
     file: str
     cells: pd.DataFrame
     names: dict[str, str] = field(default_factory=dict)  # lower-case column -> name as the file writes it
+    # Its date columns to check; the XML missing table's DOB is a copy of the header's, checked there.
+    date_columns: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.date_columns is None:
+            self.date_columns = DATE_COLUMNS[self.kind]
 
     def name_of(self, column: str) -> str:
         return self.names.get(column, column.upper())
@@ -144,7 +161,13 @@ def read_xml(path: Path, name: str) -> list[Table]:
 
     names = {"child": "CHILDID", "place": "PL"}
     return [
-        Table("missing", name, frame(missing, ["child", "dob", "missing", "mis_start", "mis_end"]), dict(names)),
+        Table(
+            "missing",
+            name,
+            frame(missing, ["child", "dob", "missing", "mis_start", "mis_end"]),
+            dict(names),
+            date_columns=("mis_start", "mis_end"),
+        ),
         Table("header", name, frame(headers, ["child", "sex", "dob", "ethnic"]), dict(names)),
         Table("episodes", name, frame(episodes, ["child", "decom", "dec", "place", "pl_post", "urn"]), dict(names)),
     ]
@@ -207,7 +230,46 @@ def rule(severity: str, columns: tuple[str, ...], message: str):
 
 
 def dates(text: pd.Series) -> pd.Series:
-    return pd.to_datetime(text, format=DATE_FORMAT, errors="coerce")
+    """DD/MM/YYYY cells as dates; any other cell is NaT here and an error of `unreadable_date`."""
+    exact = text.where(text.astype(object).str.fullmatch(DATE_PATTERN).fillna(False).astype(bool))
+    return pd.to_datetime(exact, format=DATE_FORMAT, errors="coerce")
+
+
+@rule(ERROR, ("MIS_START", "MIS_END", "DOB", "DECOM", "DEC"), "unparseable date '<value>' (expected DD/MM/YYYY)")
+def unreadable_date(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
+    """Every date of every table must read as DD/MM/YYYY, or the file is refused.
+
+    Read as blank, a DEC of 25/05/19 would keep an ended placement in force
+    (the wrong home, postcode and type) and a DECOM of 31/02/2015 would leave
+    the child unplaced. (The canonical checks say the same of MIS_START,
+    MIS_END and DOB; the same message twice is shown once.)
+    """
+    found = []
+    for table in tables.values():
+        for column in table.date_columns:
+            cells = table.cells[column]
+            bad = cells.notna() & dates(cells).isna()
+            found += [
+                Message(table.file, int(row), table.name_of(column), ERROR,
+                        f"unparseable date '{cells[row]}' {DATE_HINT}")
+                for row in bad.index[bad.to_numpy()]
+            ]  # fmt: skip
+    return found
+
+
+@rule(WARNING, ("CHILD",), "no SSDA903 <table> table among the files: <what> left blank")
+def table_not_given(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
+    """Without the header table every child's sex and ethnicity is blank; without the episodes table, every placement."""
+    left_blank = {
+        "header": "every child's sex and ethnicity left blank (date of birth from the missing table)",
+        "episodes": "every period's placement postcode, establishment and placement type left blank",
+    }
+    missing = tables["missing"]
+    return [
+        Message(missing.file, None, None, WARNING,
+                f"no SSDA903 {kind} table ({', '.join(TABLES[kind])}) among the files: {what}")
+        for kind, what in left_blank.items() if kind not in tables
+    ]  # fmt: skip
 
 
 @rule(WARNING, ("MIS_START", "MIS_END"), "CHILD <child> period from <start> overlaps the one at row <row>")
@@ -245,6 +307,25 @@ def child_not_in_header(tables: dict[str, Table], placed: pd.DataFrame) -> list[
     ]  # fmt: skip
 
 
+@rule(WARNING, ("CHILD",), "CHILD <child> has other details at header row <row>, which are used")
+def header_repeats_child(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
+    """A child's details come from its last header row; an earlier one that differs is named, not dropped unsaid."""
+    if "header" not in tables:
+        return []
+    header = tables["header"]
+    details = header.cells[["child", "sex", "dob", "ethnic"]].dropna(subset=["child"]).fillna("")
+    rows = pd.Series(details.index, index=details.index)
+    last_row = rows.groupby(details["child"]).transform("last")
+    last = details.loc[last_row.to_numpy()].set_axis(details.index)
+    differs = (details != last).any(axis=1)
+    return [
+        Message(header.file, int(row), header.name_of("child"), WARNING,
+                f"CHILD {details.at[row, 'child']} has other details at header row {int(last_row[row])}, "
+                f"which are used: this row's SEX, DOB and ETHNIC are not")
+        for row in differs.index[differs.to_numpy()]
+    ]  # fmt: skip
+
+
 @rule(WARNING, ("DOB",), "DOB '<value>' differs from the header table's '<value>'")
 def dob_differs_from_header(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
     """The missing table repeats the child's DOB; the header table's is kept when they differ."""
@@ -274,6 +355,21 @@ def no_placement_in_force(tables: dict[str, Table], placed: pd.DataFrame) -> lis
                 f"CHILD {missing.cells.at[row, 'child']}: no placement in the episodes table in force on "
                 f"{missing.cells.at[row, 'mis_start']}: placement postcode, establishment and type left blank")
         for row in unplaced.index[unplaced.to_numpy()]
+    ]  # fmt: skip
+
+
+@rule(WARNING, ("PLACE",), "PLACE '<value>' is not an SSDA903 placement code: placement type left blank")
+def unknown_placement_code(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
+    """A code outside the DfE list says nothing of the placement: blank, not `other`, and said so."""
+    if "episodes" not in tables:
+        return []
+    episodes = tables["episodes"]
+    codes = episodes.cells["place"]
+    unknown = codes.notna() & ~codes.str.upper().isin(PLACEMENT_CODES)
+    return [
+        Message(episodes.file, int(row), episodes.name_of("place"), WARNING,
+                f"{episodes.name_of('place')} '{codes[row]}' is not an SSDA903 placement code: placement type left blank")
+        for row in unknown.index[unknown.to_numpy()]
     ]  # fmt: skip
 
 
@@ -327,6 +423,18 @@ def placements_in_force(tables: dict[str, Table]) -> pd.DataFrame:
     return placed
 
 
+def same_day_number(child: pd.Series, day: pd.Series, end: pd.Series) -> pd.Series:
+    """The episode_id's ending for a child's periods starting the same day: '' for the first, then '-2', '-3'.
+
+    Ordered by MIS_END (open last), then by row, so the same return always
+    gives each period the same id (domain.md section 3).
+    """
+    periods = pd.DataFrame({"child": child, "day": day, "end": end, "position": range(len(child))}, index=child.index)
+    ordered = periods.sort_values(["child", "day", "end", "position"], na_position="last", kind="stable")
+    number = ordered.groupby(["child", "day"], dropna=False).cumcount().reindex(child.index) + 1
+    return number.map(lambda n: "" if n == 1 else f"-{n}")
+
+
 def _origin(table: Table, rows: pd.Series, column: str) -> pd.DataFrame:
     """Where a canonical column's cells came from: this table's file, these rows, this column."""
     return pd.DataFrame({"file": table.file, "row": rows, "column": table.name_of(column)}, index=rows.index).where(
@@ -344,10 +452,11 @@ def prepare(paths: list[Path], names: list[str]) -> Prepared:
     child = cells["child"]
     start = dates(cells["mis_start"])
     day = start.dt.strftime("%Y-%m-%d").where(start.notna(), cells["mis_start"])
+    later = same_day_number(child, day, dates(cells["mis_end"]))
     category = cells["missing"].str.upper().map(CATEGORIES).where(cells["missing"].str.upper().isin(CATEGORIES))
     text = pd.DataFrame(
         {
-            "episode_id": ("903-" + child + "-" + day).where(child.notna() & cells["mis_start"].notna()),
+            "episode_id": ("903-" + child + "-" + day + later).where(child.notna() & cells["mis_start"].notna()),
             "child_id": child,
             "category": category.fillna(cells["missing"]),
             "reported_at": cells["mis_start"],
@@ -384,9 +493,8 @@ def prepare(paths: list[Path], names: list[str]) -> Prepared:
 
     if "episodes" in tables:
         episodes = tables["episodes"]
-        text["placement_type"] = (
-            placed["place"].str.upper().map(PLACEMENT_TYPES).fillna("other").where(placed["place"].notna())
-        )
+        code = placed["place"].str.upper()
+        text["placement_type"] = code.map(PLACEMENT_TYPES).fillna("other").where(code.isin(PLACEMENT_CODES))
         text["establishment_id"] = placed["urn"].where(placed["urn"].str.upper().ne(NO_URN))
         text["from_postcode"] = placed["pl_post"].where(placed["postcode_ok"])
         for column, original in (

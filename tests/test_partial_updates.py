@@ -146,3 +146,29 @@ def test_tracker_dates_are_checked_against_the_stored_return(sqlite_engine, tmp_
     landed = import_file(sqlite_engine, fixed)
     assert landed.outcome == "landed" and landed.updated == 1
     assert stored(sqlite_engine).loc["MP/15/0101", "returned_at"] == pd.Timestamp("2015-03-02 10:00")
+
+
+def two_periods_on_one_day(engine, folder: Path):
+    """C-101 missing twice on 01/03/2015 (the police export's MP/15/0101 day): ended 02/03 and 05/03."""
+    missing = folder / "missing.csv"
+    missing.write_text("CHILD,DOB,MISSING,MIS_START,MIS_END\nC-101,01/05/2001,A,01/03/2015,05/03/2015\n"
+                       "C-101,01/05/2001,M,01/03/2015,02/03/2015\n")  # fmt: skip
+    return import_files(engine, [missing, *SSDA903[1:]], "ssda903")
+
+
+@pytest.mark.parametrize("order", ["police-903-903", "903-police-903"])
+def test_two_903_periods_on_the_day_of_a_police_episode_are_two_episodes(engine, tmp_path, order):
+    loads = {"police": police, "903": lambda e: two_periods_on_one_day(e, tmp_path)}
+    for name in order.split("-"):
+        result = loads[name](engine)
+        assert result.outcome == "landed" and not result.errors, [str(m) for m in result.messages]
+    episodes = stored(engine)
+    # the period ending first is the police episode; the other is its own, never both on one id
+    assert sorted(episodes.index) == [
+        "903-C-101-2015-03-01-2", "MP/15/0101", "MP/15/0102", "MP/15/0103", "MP/15/0104",
+    ]  # fmt: skip
+    assert episodes.loc["MP/15/0101", "returned_at"] == pd.Timestamp("2015-03-02 10:00")
+    assert episodes.loc["MP/15/0101", "source"] == "police"
+    later = episodes.loc["903-C-101-2015-03-01-2"]
+    assert (later["category"], later["returned_at"]) == ("away", pd.Timestamp("2015-03-05"))
+    assert later["source"] == "ssda903"

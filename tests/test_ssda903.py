@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -127,10 +128,15 @@ RULE_CASES = [
 ]  # fmt: skip
 
 
+def cell_messages(result) -> list[str]:
+    """The messages about cells (a missing table given alone also gets a whole-file warning per absent table)."""
+    return [str(m) for m in result.messages if m.row is not None]
+
+
 @pytest.mark.parametrize(("rows", "expected"), RULE_CASES)
 def test_missing_table_rules(sqlite_engine, tmp_path, rows, expected):
     result = import_files(sqlite_engine, [write_missing(tmp_path, rows)], "ssda903", dry_run=True)
-    assert [str(m) for m in result.messages] == expected
+    assert cell_messages(result) == expected
 
 
 def test_every_903_rule_has_metadata():
@@ -148,7 +154,7 @@ def test_header_and_episode_messages_name_their_own_file(sqlite_engine, tmp_path
         "ssda903",
         dry_run=True,
     )
-    assert [str(m) for m in result.messages] == [
+    assert cell_messages(result) == [
         "header.csv:2:SEX: error: unknown value '7' (expected one of: female, male, other); SEX is 1 (male) or 2 (female)"
     ]
 
@@ -197,6 +203,148 @@ def test_cli_imports_the_tables_together(tmp_path):
     refused = run_module("loaders", "import", str(bad), "--format", "ssda903", database_url=url)
     assert refused.returncode == 1
     assert (
-        refused.stdout.splitlines()[0]
-        == f"{bad}:2:MIS_END: error: MIS_END '09/03/2015' is before MIS_START '10/03/2015'"
+        f"{bad}:2:MIS_END: error: MIS_END '09/03/2015' is before MIS_START '10/03/2015'" in refused.stdout.splitlines()
     )
+
+
+# ---- issue 12: no silent misreads, same-day periods --------------------------------------------
+
+
+def two_digit_years(text: str) -> str:
+    """Every DD/MM/YYYY date written DD/MM/YY, as Social Finance's synthesizer writes DEC."""
+    return re.sub(r"\b(\d{2}/\d{2}/)\d{2}(\d{2})\b", r"\1\2", text)
+
+
+def with_two_digit_dec(source: Path, target: Path) -> list[tuple[int, str]]:
+    """The episodes table with its DEC cells in two-digit years; returns (row, cell) of each one changed."""
+    with source.open(newline="") as f:
+        rows = list(csv.reader(f))
+    dec = rows[0].index("DEC")
+    changed = []
+    for number, row in enumerate(rows[1:], start=2):
+        if row[dec]:
+            row[dec] = two_digit_years(row[dec])
+            changed.append((number, row[dec]))
+    with target.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return changed
+
+
+@pytest.mark.parametrize("data", ["small", "validator_fake"])
+def test_two_digit_dec_years_refuse_the_return_naming_every_cell(engine, tmp_path, data):
+    folder = SMALL if data == "small" else FAKE
+    episodes = tmp_path / "episodes.csv"
+    changed = with_two_digit_dec(folder / "episodes.csv", episodes)
+    result = import_files(engine, [folder / "missing.csv", folder / "header.csv", episodes], "ssda903")
+    assert result.outcome == "refused" and changed
+    assert [str(m) for m in result.errors] == [
+        f"episodes.csv:{row}:DEC: error: unparseable date '{cell}' (expected DD/MM/YYYY)" for row, cell in changed
+    ]
+    assert stored(engine).empty
+
+
+def test_two_digit_dec_years_in_the_xml_return_are_refused(sqlite_engine, tmp_path):
+    xml = tmp_path / "return.xml"
+    xml.write_text(re.sub(r"<DEC>([^<]+)</DEC>", lambda m: f"<DEC>{two_digit_years(m[1])}</DEC>",
+                          (SMALL / "return.xml").read_text()))  # fmt: skip
+    result = import_files(sqlite_engine, [xml], "ssda903")
+    assert [str(m) for m in result.errors] == [
+        "return.xml:1:DEC: error: unparseable date '01/01/15' (expected DD/MM/YYYY)"
+    ]
+
+
+EPISODES_HEADER = ",".join(ssda903.TABLES["episodes"])
+
+
+# One bad date in each date column of each table: an error at its file, row and column, and nothing lands.
+BAD_DATES = [
+    ("missing", ["C1", "01/01/05", "M", "10/03/2015", "11/03/2015"], "missing.csv:2:DOB", "01/01/05"),
+    ("missing", ["C1", "01/01/2005", "M", "2015-03-10", "11/03/2015"], "missing.csv:2:MIS_START", "2015-03-10"),
+    ("missing", ["C1", "01/01/2005", "M", "10/03/2015", "11/03/15"], "missing.csv:2:MIS_END", "11/03/15"),
+    ("missing", ["C1", "01/01/2005", "M", "10/03/2015", "1/4/2015"], "missing.csv:2:MIS_END", "1/4/2015"),
+    ("header", "C1,2,2005-01-01,WBRI,,,", "header.csv:2:DOB", "2005-01-01"),
+    ("episodes", "C1,2015-02-31,S,C2,N1,K2,PR1,,,,,B23 6AA,1234567", "episodes.csv:2:DECOM", "2015-02-31"),
+    ("episodes", "C1,31/02/2015,S,C2,N1,K2,PR1,,,,,B23 6AA,1234567", "episodes.csv:2:DECOM", "31/02/2015"),
+    ("episodes", "C1,01/01/2015,S,C2,N1,K2,PR1,25/05/19,,,,B23 6AA,1234567", "episodes.csv:2:DEC", "25/05/19"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("table", "row", "where", "cell"), BAD_DATES)
+def test_every_date_of_every_table_is_checked(sqlite_engine, tmp_path, table, row, where, cell):
+    missing_row = row if table == "missing" else ["C1", "01/01/2005", "M", "10/03/2015", "11/03/2015"]
+    header = tmp_path / "header.csv"
+    header.write_text(
+        f"CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n{row if table == 'header' else 'C1,2,01/01/2005,WBRI,,,'}\n"
+    )
+    episodes = tmp_path / "episodes.csv"
+    placement = row if table == "episodes" else "C1,01/01/2015,S,C2,N1,K2,PR1,,,,,B23 6AA,1234567"
+    episodes.write_text(f"{EPISODES_HEADER}\n{placement}\n")
+    result = import_files(sqlite_engine, [write_missing(tmp_path, [missing_row]), header, episodes], "ssda903")
+    assert [str(m) for m in result.errors] == [f"{where}: error: unparseable date '{cell}' (expected DD/MM/YYYY)"]
+    assert result.outcome == "refused" and stored(sqlite_engine).empty
+
+
+@pytest.mark.parametrize("absent", ["header", "episodes"])
+def test_a_return_without_its_header_or_episodes_table_lands_with_a_warning_naming_it(sqlite_engine, absent):
+    files = [f for f in TABLES if f.stem != absent]
+    result = import_files(sqlite_engine, files, "ssda903")
+    assert result.outcome == "landed" and not result.errors
+    blank = {
+        "header": "every child's sex and ethnicity left blank (date of birth from the missing table)",
+        "episodes": "every period's placement postcode, establishment and placement type left blank",
+    }[absent]
+    assert [str(m) for m in result.warnings] == [
+        f"missing.csv::: warning: no SSDA903 {absent} table ({', '.join(ssda903.TABLES[absent])}) among the files: {blank}"
+    ]
+
+
+def test_two_periods_of_one_child_on_one_day_are_two_episodes(engine, tmp_path):
+    rows = [
+        ["C1", "01/01/2005", "M", "10/03/2015", ""],            # open: last
+        ["C1", "01/01/2005", "A", "10/03/2015", "12/03/2015"],
+        ["C1", "01/01/2005", "M", "10/03/2015", "11/03/2015"],  # ends first: first
+        ["C1", "01/01/2005", "M", "10/03/2015", "11/03/2015"],  # same end: then by row
+        ["C2", "01/01/2006", "M", "10/03/2015", "11/03/2015"],
+    ]  # fmt: skip
+    missing = write_missing(tmp_path, rows)
+    first = import_files(engine, [missing], "ssda903")
+    assert first.outcome == "landed" and not first.errors, [str(m) for m in first.errors]
+    assert first.inserted == 5
+    episodes = stored(engine).set_index("episode_id")
+    assert episodes["returned_at"].dt.strftime("%d/%m/%Y").fillna("open").to_dict() == {
+        "903-C1-2015-03-10": "11/03/2015", "903-C1-2015-03-10-2": "11/03/2015", "903-C1-2015-03-10-3": "12/03/2015",
+        "903-C1-2015-03-10-4": "open", "903-C2-2015-03-10": "11/03/2015",
+    }  # fmt: skip
+    assert episodes.loc["903-C1-2015-03-10-3", "category"] == "away"
+    again = import_files(engine, [missing], "ssda903")
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 5)
+    assert len(stored(engine)) == 5
+
+
+def test_an_unknown_placement_code_is_left_blank_with_a_warning_not_read_as_other(sqlite_engine, tmp_path):
+    episodes = tmp_path / "episodes.csv"
+    episodes.write_text(f"{EPISODES_HEADER}\nC1,01/01/2015,S,C2,N1,U44,PR1,,,,,B23 6AA,\n")
+    missing = write_missing(tmp_path, [["C1", "01/01/2005", "M", "10/03/2015", "11/03/2015"]])
+    result = import_files(sqlite_engine, [missing, episodes], "ssda903")
+    assert "episodes.csv:2:PLACE: warning: PLACE 'U44' is not an SSDA903 placement code: placement type left blank" in [
+        str(m) for m in result.warnings
+    ]
+    episode = stored(sqlite_engine).loc[0]
+    assert pd.isna(episode["placement_type"]) and episode["from_postcode"] == "B23 6AA"
+
+
+def test_a_child_repeated_in_the_header_table_with_other_details_is_named(sqlite_engine, tmp_path):
+    header = tmp_path / "header.csv"
+    header.write_text(
+        "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nC1,2,01/01/2005,WBRI,,,\nC2,1,01/01/2006,WBRI,,,\n"
+        "C1,1,01/01/2005,WBRI,,,\nC2,1,01/01/2006,WBRI,,,\n"
+    )
+    missing = write_missing(tmp_path, [["C1", "01/01/2005", "M", "10/03/2015", "11/03/2015"]])
+    result = import_files(sqlite_engine, [missing, header], "ssda903")
+    assert [str(m) for m in result.warnings if m.file == "header.csv"] == [
+        (
+            "header.csv:2:CHILD: warning: CHILD C1 has other details at header row 4, which are used: "
+            "this row's SEX, DOB and ETHNIC are not"
+        )
+    ]
+    assert stored(sqlite_engine).loc[0, "sex"] == "male"
