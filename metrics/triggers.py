@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 import config
-from metrics.time_limits import HOUR_NS, date_only_flags, may_exceed, opening
+from metrics.time_limits import HOUR_NS, date_only_flags, has_date_only_time, may_exceed, opening
 from metrics.together import episode_place
 
 TRIGGERS = (
@@ -24,6 +24,8 @@ TRIGGERS = (
     "location_5_in_30_days",
 )
 COLUMNS = ["trigger", "subject", "first_met", "episode_ids"]
+# the times the alerts' limits are measured between (the counting windows compare reported_at)
+ALERT_TIMES = ("reported_at", "returned_at")
 DAY_NS = 86_400_000_000_000
 
 
@@ -100,6 +102,11 @@ def over_hours(episodes: pd.DataFrame, hours: int, as_of: date | datetime | None
     open_over &= (moment.to_datetime64() - began) > np.timedelta64(hours * HOUR_NS, "ns")
     missing = (episodes["category"] == "missing").to_numpy(dtype=bool)
     return missing & (closed_over | open_over)
+
+
+def date_only_alert_episodes(episodes: pd.DataFrame) -> tuple[int, int]:
+    """(episodes with a date-only report or return time, episodes): what the note beside the alerts counts."""
+    return int(has_date_only_time(episodes, ALERT_TIMES).sum()), len(episodes)
 
 
 def triggers(
