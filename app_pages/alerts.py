@@ -18,7 +18,8 @@ import app_links
 import app_state
 import config
 from metrics.children import alert_children, alert_episodes
-from metrics.triggers import TRIGGERS, triggers
+from metrics.triggers import TRIGGERS, date_only_alert_episodes, triggers
+from reports.notes import date_only_note
 
 AS_AT = {"now": "now", "period_end": "the end of the period"}
 AS_AT_PARAM = "as_at"
@@ -96,6 +97,7 @@ st.caption(
     + (f", filters: {', '.join(view.filters)}" if view.filters else "")
     + f"; open episodes and deadlines judged as at {as_of_text}. Children are shown by pseudonymous id only."
 )
+st.caption(date_only_note(*date_only_alert_episodes(view.current), publication=False))  # analysts only
 
 counts = alerts["trigger"].value_counts()
 for column, trigger in zip(st.columns(len(ORDER)), ORDER):

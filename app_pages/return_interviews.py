@@ -4,12 +4,14 @@ and did it happen? For all, home and care; month by month; and by outcome."""
 import pandas as pd
 import streamlit as st
 
+import app_auth
 import app_display
 import app_state
 from charts.bars import MEASURE_LABELS, band_chart, return_interview_chart
 from charts.lines import trend_chart
 from charts.titles import source_line, subtitle_text
-from metrics.return_interviews import monthly_return_interviews, outcome_bands, return_interviews
+from metrics.return_interviews import date_only_eligible, monthly_return_interviews, outcome_bands, return_interviews
+from reports.notes import date_only_note
 
 OUTCOME_NAMES = {
     "completed": "Completed", "declined": "Declined", "unable_to_contact": "Unable to contact",
@@ -37,6 +39,10 @@ shown = st.columns(5)
 shown[0].metric("Eligible episodes", f"{eligible:,}", border=True, help=ELIGIBLE)
 for column, measure in zip(shown[1:], ("offered", "offered_within_72h", "completed", "declined_of_offered")):
     column.metric(MEASURE_LABELS[measure], rate(rates, "all", measure), border=True)
+# "Within 72 hours" counts only what was certainly within: say how many episodes that doubt touches
+publication = not app_auth.can_see_child_level(app_auth.require_user())
+DATE_ONLY = date_only_note(*date_only_eligible(view.current), publication=publication)
+st.caption(DATE_ONLY)
 
 st.subheader("Offered, held and declined: all, from home, from care")
 app_display.show_chart(
@@ -46,7 +52,7 @@ app_display.show_chart(
         f"{rate(table, 'all', 'offered_within_72h')} within 72 hours",
         subtitle=subtitle_text("Share of eligible episodes (of offered, for the last two)", period, view.filters),
         source=source_line(period),
-        notes=ELIGIBLE,
+        notes=f"{ELIGIBLE} {DATE_ONLY}",
     ),
     rates,
     name=f"Return interviews {stem}",
@@ -65,7 +71,7 @@ app_display.show_chart(
         title="Offered and completed each month",
         subtitle=subtitle_text("Share of eligible episodes, by month reported", period, view.filters),
         source=source_line(period),
-        notes=ELIGIBLE,
+        notes=f"{ELIGIBLE} {DATE_ONLY}",
         series="measure",
         value="percent",
         y_title="Per cent of eligible episodes",

@@ -18,6 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from metrics.filters import NOT_KNOWN, ensure_derived, first_known
+from metrics.return_interviews import SAFE_AND_WELL_DUE_HOURS
+from metrics.time_limits import certainly_within
 from metrics.together import together_children
 
 TIMELINE_COLUMNS = [
@@ -108,8 +110,9 @@ def child_timeline(
         table["in_period"] = ((mine["reported_at"] >= start) & (mine["reported_at"] < end)).to_numpy()
     table["missing_from_place"] = missing_from_place(mine)
     table["distance_miles"] = mine["distance_miles"].round(1)
-    checked = mine["safe_and_well_at"] - mine["returned_at"]
-    within = (checked <= pd.Timedelta(hours=24)).astype("boolean")
+    within = pd.Series(
+        certainly_within(mine, "returned_at", "safe_and_well_at", SAFE_AND_WELL_DUE_HOURS), index=mine.index
+    ).astype("boolean")
     table["safe_and_well_within_24h"] = within.where(
         (mine["category"] == "missing").to_numpy(dtype=bool) & mine["returned_at"].notna().to_numpy()
     )

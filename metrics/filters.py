@@ -15,6 +15,7 @@ import pandas as pd
 
 import config
 from config.canonical import CANONICAL_COLUMNS
+from metrics.time_limits import HOUR_NS, date_only_flags, longest_gap, shortest_gap
 
 FILTER_KEYS = CANONICAL_COLUMNS + ("locality", "ethnic_group", "age_band")
 
@@ -37,8 +38,6 @@ DURATION_EDGES_HOURS = (0, 8, 16, 24, 48, 168)
 DISTANCE_BANDS = ("0-5 miles", "5-10 miles", "10-20 miles", "20-40 miles", "40-80 miles", "80+ miles", NOT_KNOWN)
 DISTANCE_EDGES_MILES = (0, 5, 10, 20, 40, 80)
 METRES_PER_MILE = 1609.344
-HOUR_NS = 3_600_000_000_000
-DAY_NS = 24 * HOUR_NS
 
 VOCAB_COLUMNS = ("category", "missing_from", "placement_type", "sex", "ethnicity", "police_risk", "rag", "rhi_outcome")
 BOOLEAN_COLUMNS = ("out_of_area", "cse_concern", "cce_concern")
@@ -84,19 +83,6 @@ def banded(codes: np.ndarray, bands: tuple[str, ...]) -> pd.Categorical:
     return pd.Categorical.from_codes(np.asarray(codes, dtype="int64"), categories=list(bands), ordered=True)
 
 
-def _ns(series: pd.Series) -> np.ndarray:
-    """Datetimes as int64 nanoseconds (NaT -> the smallest int64)."""
-    return series.to_numpy(dtype="datetime64[ns]").view("int64")
-
-
-def date_only_flags(episodes: pd.DataFrame, column: str) -> np.ndarray:
-    """A `<datetime>_date_only` flag, False when the frame has no such column."""
-    name = f"{column}_date_only"
-    if name not in episodes:
-        return np.zeros(len(episodes), dtype=bool)
-    return episodes[name].fillna(False).to_numpy(dtype=bool)
-
-
 def duration_band_codes(episodes: pd.DataFrame) -> np.ndarray:
     """Band position of each episode's duration, honouring date-only values.
 
@@ -104,14 +90,12 @@ def duration_band_codes(episodes: pd.DataFrame) -> np.ndarray:
     form an interval; the band is known only when that whole interval lies in
     one band.
     """
-    reported = _ns(episodes["reported_at"])
-    returned = _ns(episodes["returned_at"])
     known = episodes["returned_at"].notna().to_numpy() & episodes["reported_at"].notna().to_numpy()
-    reported_date_only = date_only_flags(episodes, "reported_at")
-    returned_date_only = date_only_flags(episodes, "returned_at")
+    reported, reported_date_only = episodes["reported_at"], date_only_flags(episodes, "reported_at")
+    returned, returned_date_only = episodes["returned_at"], date_only_flags(episodes, "returned_at")
     # possible durations: from `low` (inclusive) up to `high` (inclusive unless open)
-    low = returned - np.where(reported_date_only, reported + DAY_NS, reported)
-    high = np.where(returned_date_only, returned + DAY_NS, returned) - reported
+    low = shortest_gap(reported, reported_date_only, returned, returned_date_only).view("int64")
+    high = longest_gap(reported, reported_date_only, returned, returned_date_only).view("int64")
     high_open = returned_date_only  # a date-only return could be any time before midnight
     low = np.maximum(low, 0)  # the child cannot return before leaving
     edges = np.asarray(DURATION_EDGES_HOURS, dtype="int64") * HOUR_NS

@@ -17,6 +17,7 @@ import pandas as pd
 from config.canonical import CANONICAL_COLUMNS
 from metrics.filters import ETHNIC_GROUPS, NOT_KNOWN
 from metrics.rounding import percent
+from metrics.time_limits import may_exceed
 
 COMPLETENESS_COLUMNS = ("field", "applies_to", "episodes", "known", "not_known", "percent_known")
 UNRESOLVED_COLUMNS = ("postcode", "where", "episodes", "first_reported", "last_reported")
@@ -53,8 +54,8 @@ def _completed(episodes: pd.DataFrame) -> np.ndarray:
 
 
 def _missing_over_72_hours(episodes: pd.DataFrame) -> np.ndarray:
-    hours = (episodes["returned_at"] - episodes["reported_at"]).dt.total_seconds() / 3600
-    long = (hours > 72).fillna(False).to_numpy(dtype=bool) | ~_returned(episodes)
+    """Missing episodes that may have lasted over 72 hours (as the alert judges them), or still open."""
+    long = may_exceed(episodes, "reported_at", "returned_at", 72) | ~_returned(episodes)
     return (episodes["category"] == "missing").to_numpy(dtype=bool) & long
 
 

@@ -2,7 +2,9 @@
 
 Domain.md section 4: eligible episodes are missing or absent ones with a
 returned_at; interviews are due within 72 hours of return, safe and well
-checks within 24 hours. Where either time is date-only the dates are compared.
+checks within 24 hours. A deadline counts as met only when it was certainly
+met: where a date-only time leaves it in doubt, it counts as missed
+(`metrics.time_limits`).
 """
 
 from __future__ import annotations
@@ -10,27 +12,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.filters import date_only_flags, month_labels
+from metrics.filters import month_labels
 from metrics.rounding import percent
+from metrics.time_limits import certainly_within, has_date_only_time
 
 RETURN_INTERVIEW_MEASURES = (
     "offered", "offered_within_72h", "completed", "completed_within_72h",
     "completed_of_offered", "declined_of_offered",
 )  # fmt: skip
 GROUPS = ("all", "home", "care")
-
-
-def within(episodes: pd.DataFrame, earlier: str, later: str, hours: int) -> np.ndarray:
-    """`later` - `earlier` <= hours, comparing dates (hours / 24 days) when either is date-only."""
-    first = episodes[earlier]
-    second = episodes[later]
-    date_only = date_only_flags(episodes, earlier) | date_only_flags(episodes, later)
-    exact = ((second - first) <= pd.Timedelta(hours=hours)).fillna(False).to_numpy(dtype=bool)
-    both_known = (first.notna() & second.notna()).to_numpy()
-    if not date_only.any():
-        return both_known & exact
-    by_date = (second.dt.normalize() - first.dt.normalize()) <= pd.Timedelta(days=hours // 24)
-    return both_known & np.where(date_only, by_date.fillna(False).to_numpy(dtype=bool), exact)
+INTERVIEW_DUE_HOURS = 72
+SAFE_AND_WELL_DUE_HOURS = 24
+# the times the interview deadlines are measured between
+INTERVIEW_TIMES = ("returned_at", "rhi_offered_at", "rhi_completed_at")
 
 
 def _groups(episodes: pd.DataFrame):
@@ -45,8 +39,8 @@ def return_interviews(episodes: pd.DataFrame) -> pd.DataFrame:
     offered = eligible & episodes["rhi_offered_at"].notna().to_numpy()
     completed = eligible & (episodes["rhi_outcome"] == "completed").to_numpy(dtype=bool)
     declined = eligible & (episodes["rhi_outcome"] == "declined").to_numpy(dtype=bool)
-    offered_in_time = offered & within(episodes, "returned_at", "rhi_offered_at", 72)
-    completed_in_time = completed & within(episodes, "returned_at", "rhi_completed_at", 72)
+    offered_in_time = offered & certainly_within(episodes, "returned_at", "rhi_offered_at", INTERVIEW_DUE_HOURS)
+    completed_in_time = completed & certainly_within(episodes, "returned_at", "rhi_completed_at", INTERVIEW_DUE_HOURS)
     rows = []
     for group, members in _groups(episodes):
         n_eligible = int((eligible & members).sum())
@@ -72,7 +66,7 @@ def safe_and_well(episodes: pd.DataFrame) -> pd.DataFrame:
     returned_missing = (episodes["category"] == "missing").to_numpy(dtype=bool) & episodes[
         "returned_at"
     ].notna().to_numpy()
-    checked = returned_missing & within(episodes, "returned_at", "safe_and_well_at", 24)
+    checked = returned_missing & certainly_within(episodes, "returned_at", "safe_and_well_at", SAFE_AND_WELL_DUE_HOURS)
     rows = [
         (group, "safe_and_well_within_24h", int((checked & members).sum()), int((returned_missing & members).sum()))
         for group, members in _groups(episodes)
@@ -89,6 +83,13 @@ MONTHLY_MEASURES = ("offered", "offered_within_72h", "completed", "completed_wit
 
 def _eligible(episodes: pd.DataFrame) -> np.ndarray:
     return episodes["category"].isin(["missing", "absent"]).to_numpy(dtype=bool) & episodes["returned_at"].notna().to_numpy()
+
+
+def date_only_eligible(episodes: pd.DataFrame) -> tuple[int, int]:
+    """(eligible episodes with a date-only return, offer or interview time, eligible episodes):
+    what the note beside the interview rates counts."""
+    eligible = _eligible(episodes)
+    return int((eligible & has_date_only_time(episodes, INTERVIEW_TIMES)).sum()), int(eligible.sum())
 
 
 def outcome_bands(episodes: pd.DataFrame) -> pd.DataFrame:

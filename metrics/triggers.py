@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 import config
-from metrics.filters import date_only_flags
+from metrics.time_limits import HOUR_NS, date_only_flags, has_date_only_time, may_exceed, opening
 from metrics.together import episode_place
 
 TRIGGERS = (
@@ -24,6 +24,8 @@ TRIGGERS = (
     "location_5_in_30_days",
 )
 COLUMNS = ["trigger", "subject", "first_met", "episode_ids"]
+# the times the alerts' limits are measured between (the counting windows compare reported_at)
+ALERT_TIMES = ("reported_at", "returned_at")
 DAY_NS = 86_400_000_000_000
 
 
@@ -91,19 +93,20 @@ def _as_of_moment(as_of: date | datetime | None) -> tuple[pd.Timestamp, date]:
 
 
 def over_hours(episodes: pd.DataFrame, hours: int, as_of: date | datetime | None = None) -> np.ndarray:
-    """Missing episodes that lasted over `hours`, or are still open more than `hours` after they began."""
+    """Missing episodes that may have lasted over `hours`, or are still open more than `hours` after
+    they began (by `as_of`): in doubt the alert fires (`metrics.time_limits`)."""
     moment, _ = _as_of_moment(as_of)
-    reported = episodes["reported_at"]
-    returned = episodes["returned_at"]
-    limit = pd.Timedelta(hours=hours)
-    either_date_only = date_only_flags(episodes, "reported_at") | date_only_flags(episodes, "returned_at")
-    closed_over = ((returned - reported) > limit).fillna(False).to_numpy(dtype=bool)
-    if either_date_only.any():
-        by_date = (returned.dt.normalize() - reported.dt.normalize()) > limit
-        closed_over = np.where(either_date_only, by_date.fillna(False).to_numpy(dtype=bool), closed_over)
-    open_over = (returned.isna() & ((moment - reported) > limit)).fillna(False).to_numpy(dtype=bool)
+    began = opening(episodes["reported_at"], date_only_flags(episodes, "reported_at"))
+    closed_over = may_exceed(episodes, "reported_at", "returned_at", hours)
+    open_over = episodes["returned_at"].isna().to_numpy() & ~np.isnat(began)
+    open_over &= (moment.to_datetime64() - began) > np.timedelta64(hours * HOUR_NS, "ns")
     missing = (episodes["category"] == "missing").to_numpy(dtype=bool)
     return missing & (closed_over | open_over)
+
+
+def date_only_alert_episodes(episodes: pd.DataFrame) -> tuple[int, int]:
+    """(episodes with a date-only report or return time, episodes): what the note beside the alerts counts."""
+    return int(has_date_only_time(episodes, ALERT_TIMES).sum()), len(episodes)
 
 
 def triggers(
@@ -126,9 +129,10 @@ def triggers(
     ]  # fmt: skip
 
     over = over_hours(episodes, int(settings["missing_over_hours"]), as_of)
-    long = episodes.loc[over, ["episode_id", "reported_at", "strategy_meeting_at"]]
-    point = long["reported_at"] + pd.Timedelta(hours=int(settings["missing_over_hours"]))
-    point_dates = point.dt.normalize().to_numpy(dtype="datetime64[D]")
+    long = episodes.loc[over, ["episode_id", "strategy_meeting_at"]]
+    began = opening(episodes["reported_at"], date_only_flags(episodes, "reported_at"))[over]  # 00:00 if date-only
+    point = began + np.timedelta64(int(settings["missing_over_hours"]) * HOUR_NS, "ns")
+    point_dates = point.astype("datetime64[D]")
     long_ids = long["episode_id"].astype(str).to_numpy()
     parts.append(pd.DataFrame({"trigger": "missing_over_72_hours", "subject": long_ids,
                                "first_met": point_dates.astype(object),

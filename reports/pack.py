@@ -40,8 +40,9 @@ from charts.export import png_bytes
 from charts.lines import trend_chart
 from charts.titles import WIDTH, source_line, titled
 from metrics.filters import select_episodes
-from metrics.return_interviews import return_interviews
+from metrics.return_interviews import date_only_eligible, return_interviews
 from metrics.tables import TABLES, headline_counts, metric_table
+from reports.notes import date_only_note
 from reports.suppression import HIDDEN_MARK
 from reports.tables import masked, publishable
 
@@ -125,6 +126,7 @@ class Chart:
     reshape: Callable[[pd.DataFrame], pd.DataFrame] | None = None  # the suppressed table as printed
     extra_filters: dict[str, list[str]] | None = None
     top: int | None = None  # show only the first rows (places)
+    note: Callable[[pd.DataFrame, int], str] | None = None  # (chosen episodes, threshold) -> a line under the table
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,11 @@ def _interview_title(table: pd.DataFrame) -> str:
     if offered is None or pd.isna(offered) or in_time is None or pd.isna(in_time):
         return "Return interviews offered and held"
     return f"{offered:.0f}% of returns were offered an interview; {in_time:.0f}% had one within 72 hours"
+
+
+def _interview_date_only_note(chosen: pd.DataFrame, threshold: int) -> str:
+    """Beside the interview rates: how many eligible episodes had a date-only time (counted against the deadline)."""
+    return date_only_note(*date_only_eligible(chosen), publication=True, threshold=threshold)
 
 
 def _group_title(template: str, band: str, fallback: str) -> Callable[[pd.DataFrame], str]:
@@ -297,6 +304,7 @@ SECTIONS = (
                 "Eligible: missing or absent episodes with a return. Offered and completed are shares of eligible "
                 "episodes; completed and declined of offered are shares of those offered.",
                 {"group": "Group", "measure": "Measure", "count": "Number", "denominator": "Out of", "percent": "%"},
+                note=_interview_date_only_note,
             ),
         ),
     ),
@@ -341,6 +349,14 @@ DEFINITIONS = (
     (
         "Return interviews",
         "Offered to every child returning from a missing or absent episode, due within 72 hours of return.",
+    ),
+    (
+        "Date-only times",
+        (
+            "A date given without a time stands for any moment of that day. Where that leaves a time limit in "
+            "doubt, it counts against the deadline and for the alert: an interview counts as within 72 hours only "
+            "if it certainly was (returned 1 March and offered 3 March, dates only: within; offered 4 March: not)."
+        ),
     ),
     ("Hotspots", "Episodes and distinct children by postcode district of the address missing from or found at."),
     ("Demographics", "Distinct children; age at their first episode in the period; home or care from the latest."),
@@ -731,6 +747,9 @@ def write_docx(
         _chart_picture(document, image)
         _paragraph(document, f"Table: {chart.subtitle.lower()}, {place_and_period}", size=9.5, bold=True)
         _word_table(document, safe, chart.columns)
+        if chart.note:
+            chosen = select_episodes(source_episodes, period.start, period.end, chosen_filters)
+            _paragraph(document, chart.note(chosen, threshold), size=9, italic=True)
         document.add_paragraph()
 
     report(0.96, "Definitions")

@@ -139,6 +139,30 @@ def test_strategy_meeting_overdue_is_at_the_top_in_red(database_url):
     assert at.subheader[0].value == "Strategy meeting overdue: 1"
 
 
+def test_alerts_say_when_no_episode_has_a_date_only_time(database_url):
+    at = run_page("app_pages/alerts.py", "analyst", MARCH)
+    assert at.caption[1].value == "None of these 8 episodes has a date-only time, so no time limit is in doubt."
+
+
+def test_alerts_count_a_date_only_episode_that_may_have_lasted_over_72_hours(database_url):
+    """E3 reported 10 March and returned 13 March, dates only: it may have lasted 96 hours, so it is
+    an alert (and, with no strategy meeting, an overdue one); the note says how many such episodes."""
+    engine = connect(database_url)
+    with engine.begin() as connection:
+        upsert_episodes(connection, pd.DataFrame({
+            "episode_id": ["E3"], "reported_at": pd.to_datetime(["2015-03-10"]), "reported_at_date_only": [True],
+            "returned_at": pd.to_datetime(["2015-03-13"]), "returned_at_date_only": [True],
+        }))  # fmt: skip
+    engine.dispose()
+    at = run_page("app_pages/alerts.py", "analyst", MARCH)
+    counts = {m.label: m.value for m in at.metric}
+    assert (counts["Missing over 72h"], counts["Meeting overdue"]) == ("1", "1")
+    assert at.caption[1].value == (
+        "1 of these 8 episodes has a date-only time (a date with no time of day): "
+        "a time limit in doubt counts against the deadline and for the alert."
+    )
+
+
 def test_timeline_of_the_child_in_the_url(database_url):
     at = run_page("app_pages/child_timeline.py", "analyst", {**MARCH, "child": "C1"})
     assert at.selectbox(key="timeline_child").value == "C1"

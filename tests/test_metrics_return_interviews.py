@@ -24,9 +24,11 @@ def measures(**episode):
         ({"returned_at": None}, 0, {}),
         ({"rhi_offered_at": "2015-03-05 10:00"}, 1, {"offered": 1, "offered_within_72h": 1}),  # exactly 72h
         ({"rhi_offered_at": "2015-03-05 10:01"}, 1, {"offered": 1}),
-        ({"rhi_offered_at": "2015-03-05"}, 1, {"offered": 1, "offered_within_72h": 1}),  # date-only: 3 days
-        ({"rhi_offered_at": "2015-03-06"}, 1, {"offered": 1}),
-        ({"returned_at": "2015-03-02", "rhi_offered_at": "2015-03-05 23:00"}, 1, {"offered": 1, "offered_within_72h": 1}),
+        # date-only: within only if certainly within, 00:00 where it opens and 24:00 where it closes
+        ({"rhi_offered_at": "2015-03-04"}, 1, {"offered": 1, "offered_within_72h": 1}),  # at most 62 hours
+        ({"rhi_offered_at": "2015-03-05"}, 1, {"offered": 1}),  # up to 86 hours
+        ({"returned_at": "2015-03-02", "rhi_offered_at": "2015-03-05 00:00"}, 1, {"offered": 1, "offered_within_72h": 1}),
+        ({"returned_at": "2015-03-02", "rhi_offered_at": "2015-03-05 23:00"}, 1, {"offered": 1}),  # up to 95 hours
         (
             {"rhi_offered_at": "2015-03-03 10:00", "rhi_outcome": "completed", "rhi_completed_at": "2015-03-05 10:00"},
             1,
@@ -75,8 +77,10 @@ def test_return_interview_table_groups_and_rates():
     [
         ({"safe_and_well_at": "2015-03-03 10:00"}, 1, 1),  # exactly 24 hours
         ({"safe_and_well_at": "2015-03-03 10:01"}, 0, 1),
-        ({"safe_and_well_at": "2015-03-03"}, 1, 1),  # date-only: next day
-        ({"safe_and_well_at": "2015-03-04"}, 0, 1),
+        ({"safe_and_well_at": "2015-03-02"}, 1, 1),  # date-only: by 24:00 the same day, at most 14 hours
+        ({"safe_and_well_at": "2015-03-03"}, 0, 1),  # up to 38 hours: not certainly within 24
+        ({"returned_at": "2015-03-02", "safe_and_well_at": "2015-03-02"}, 1, 1),  # at most 24 hours
+        ({"returned_at": "2015-03-02", "safe_and_well_at": "2015-03-03"}, 0, 1),  # up to 48 hours
         ({"safe_and_well_at": None}, 0, 1),
         ({"category": "absent", "safe_and_well_at": "2015-03-02 11:00"}, 0, 0),
         ({"returned_at": None}, 0, 0),

@@ -22,11 +22,14 @@ from sqlalchemy import select
 from loaders.database import connect
 from loaders.episodes import load_episodes
 from loaders.schema import AuditEntry
+from metrics.filters import select_episodes
+from metrics.return_interviews import date_only_eligible
 from reports.pack import SECTIONS, Period, build_pack, gives_away_four_to_five, previous_period, year_before
 from sample_data.build import build
 from tests.app_support import run_page
 from tests.commands import run_module
 from tests.test_app import build_database
+from tests.test_metrics_frames import make_episodes
 
 START, END = date(2014, 10, 1), date(2015, 4, 30)
 PERIOD = ["--from", START.isoformat(), "--to", END.isoformat()]
@@ -231,3 +234,36 @@ def test_page_builds_the_pack_for_a_viewer_and_audits_it(tmp_path, monkeypatch):
         engine.dispose()
     assert [(action, subject) for action, subject, _ in rows] == [("export", "committee pack")]
     assert '"from": "2015-03-01"' in rows[0][2]
+
+
+def paragraphs(path: Path) -> list[str]:
+    return [p.text for p in Document(path).paragraphs]
+
+
+def test_return_interviews_section_says_how_many_episodes_have_a_date_only_time(pack, sample):
+    _, episodes = sample
+    with_date_only, eligible = date_only_eligible(select_episodes(episodes, START, END))
+    assert with_date_only >= 5 and eligible - with_date_only >= 5  # the sample has some, and shows them exactly
+    text = paragraphs(pack)
+    note = f"{with_date_only:,} of these {eligible:,} episodes have a date-only time"
+    found = [i for i, p in enumerate(text) if p.startswith(note)]
+    assert len(found) == 1, note
+    section = max(i for i, p in enumerate(text[: found[0]]) if p == "Return interviews")
+    assert "time limit in doubt counts against the deadline" in text[found[0]] and found[0] > section
+    assert any(p.startswith("Date-only times: A date given without a time") for p in text)  # in the definitions
+
+
+def test_date_only_note_in_the_pack_reads_fewer_than_5(tmp_path):
+    """Six returned episodes, two of them with a date-only return: the pack never prints the 2."""
+    episodes = make_episodes(
+        *[{"reported_at": f"2015-03-0{d} 10:00", "returned_at": f"2015-03-0{d} 18:00"} for d in range(1, 5)],
+        *[{"reported_at": f"2015-03-0{d} 10:00", "returned_at": f"2015-03-0{d + 1}"} for d in (5, 6)],
+    )
+    path = build_pack(episodes, date(2015, 3, 1), date(2015, 3, 31), tmp_path / "small.docx")
+    notes = [p for p in paragraphs(path) if "date-only time (" in p]
+    assert notes == [
+        (
+            "Fewer than 5 of these 6 episodes have a date-only time (a date with no time of day): "
+            "a time limit in doubt counts against the deadline and for the alert."
+        )
+    ]

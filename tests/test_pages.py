@@ -195,3 +195,44 @@ def test_viewers_see_suppressed_numbers_and_no_unchecked_table(database_url):
     assert repeat["count"].tolist()[:2] == ["<5", "<5"]
     assert len(at.get("vega_lite_chart")) == 1  # the per-child grid is not checked for small numbers
     assert any("Not shown to viewers" in i.value for i in at.info)
+
+
+def make_date_only(url: str, **times: str) -> None:
+    """Give episodes date-only times, as an import of a date without a time would: `E2="returned_at=2015-03-06"`."""
+    engine = connect(url)
+    with engine.begin() as connection:
+        for episode_id, change in times.items():
+            column, day = change.split("=")
+            upsert_episodes(connection, pd.DataFrame({"episode_id": [episode_id], column: [pd.Timestamp(day)],
+                                                      f"{column}_date_only": [True]}))  # fmt: skip
+    engine.dispose()
+
+
+def test_return_interviews_say_when_no_episode_has_a_date_only_time(database_url):
+    at = run_page("app_pages/return_interviews.py", params=MARCH)
+    assert "None of these 5 episodes has a date-only time, so no time limit is in doubt." in [c.value for c in at.caption]
+
+
+def test_return_interviews_say_how_many_episodes_have_a_date_only_time(database_url):
+    # E5 returned on 20 March, date only; offered 15:00 that day: up to 15 hours, so still within 72
+    # E1 returned 2 March 15:00, completed on 5 March, date only: up to 81 hours, so not within 72
+    make_date_only(database_url, E5="returned_at=2015-03-20", E1="rhi_completed_at=2015-03-05")
+    at = run_page("app_pages/return_interviews.py", params=MARCH)
+    note = (
+        "2 of these 5 episodes have a date-only time (a date with no time of day): "
+        "a time limit in doubt counts against the deadline and for the alert."
+    )
+    assert note in [c.value for c in at.caption]
+    rates = table_with(at, "group", "measure", "denominator").set_index(["group", "measure"])
+    assert tuple(rates.loc[("all", "offered_within_72h")]) == (3, 5, 60.0)
+    assert tuple(rates.loc[("all", "completed_within_72h")]) == (1, 5, 20.0)  # E1 no longer counts
+    footer = json.loads(at.get("vega_lite_chart")[0].proto.spec)["vconcat"][-1]["mark"]["text"]
+    assert note in " ".join(footer)  # the chart, and so its PNG and SVG, carries the note
+
+
+def test_viewers_read_fewer_than_5_in_the_date_only_note(database_url):
+    make_date_only(database_url, E5="returned_at=2015-03-20")
+    at = run_page("app_pages/return_interviews.py", role="viewer", params=MARCH)
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Fewer than 5 of these 5 episodes have a date-only time") for c in captions), captions
+    assert not any("1 of these" in c for c in captions)

@@ -76,8 +76,14 @@ def test_thresholds_can_be_changed():
         ({"reported_at": "2015-03-02 10:00", "returned_at": "2015-03-05 10:00"}, []),  # exactly 72 hours
         ({"reported_at": "2015-03-02 10:00", "returned_at": "2015-03-05 10:01"}, [("E1", date(2015, 3, 5))]),
         ({"reported_at": "2015-03-02 22:00", "returned_at": "2015-03-06 09:00"}, [("E1", date(2015, 3, 5))]),
-        ({"reported_at": "2015-03-02", "returned_at": "2015-03-05"}, []),  # dates: 3 days is not over 72 hours
+        # date-only: 00:00 where it opens, 24:00 where it closes; fires if it may have lasted over 72 hours
+        ({"reported_at": "2015-03-02", "returned_at": "2015-03-04"}, []),  # at most 72 hours
+        ({"reported_at": "2015-03-02", "returned_at": "2015-03-05"}, [("E1", date(2015, 3, 5))]),  # up to 96 hours
         ({"reported_at": "2015-03-02", "returned_at": "2015-03-06"}, [("E1", date(2015, 3, 5))]),
+        ({"reported_at": "2015-03-02 10:00", "returned_at": "2015-03-05"}, [("E1", date(2015, 3, 5))]),  # to 86h
+        ({"reported_at": "2015-03-02 10:00", "returned_at": "2015-03-04"}, []),  # at most 62 hours
+        ({"reported_at": "2015-03-02", "returned_at": "2015-03-05 00:00"}, []),  # at most 72 hours
+        ({"reported_at": "2015-03-02", "returned_at": "2015-03-05 00:01"}, [("E1", date(2015, 3, 5))]),
         ({"reported_at": "2015-03-02 10:00", "returned_at": "2015-03-06"}, [("E1", date(2015, 3, 5))]),
         ({"category": "absent", "reported_at": "2015-03-02 10:00", "returned_at": "2015-03-20 10:00"}, []),
         ({"category": "away", "reported_at": "2015-03-02 10:00", "returned_at": None}, []),
