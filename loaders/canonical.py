@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -190,16 +191,19 @@ def _check_row_count(rows: int) -> None:
 
 def _read_csv_strictly(text: str) -> pd.DataFrame:
     """The slow reader, record by record, saying which row is malformed and how."""
+    csv.field_size_limit(sys.maxsize)  # the limit is LIMITS.max_cell_chars, checked below with the cell's size
     reader = csv.reader(io.StringIO(text), strict=True)
     records: list[list[str]] = []
     problems: list[Problem] = []
     try:
         for record in reader:
-            records.append(record)
+            records.append(record)  # noqa: PERF402 (len(records) names the row a csv.Error stops at)
     except csv.Error as error:
         row = len(records) + 1
         if "end of data" in str(error) or "EOF" in str(error):
             why = 'a quote (") opens a cell and is never closed, so the rest of the file would be one cell'
+        elif "expected after" in str(error):
+            why = 'a quoted cell has more text after its closing quote: a stray quote ("), or one never closed'
         else:
             why = f"malformed CSV ({error})"
         raise _refuse_cells([(row, None, why)]) from None

@@ -60,7 +60,7 @@ def load_mapping(path: Path, name: str) -> Mapping:
     try:
         raw_text = path.read_text(encoding="utf-8")
         if path.suffix.lower() in (".yaml", ".yml"):
-            raw = yaml.load(raw_text, Loader=_NoAliasLoader) or {}  # noqa: S506 (a safe loader)
+            raw = yaml.load(raw_text, Loader=_NoAliasLoader) or {}  # a safe loader without aliases
         else:
             raw = tomllib.loads(raw_text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as error:
