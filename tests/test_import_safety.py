@@ -64,7 +64,7 @@ def test_unclosed_quote_is_refused_naming_its_row(engine, tmp_path):
     result = import_file(engine, path)
     assert result.outcome == "refused"
     assert messages(result) == [
-        "f.csv:3:: error: a quote (\") opens a cell and is never closed, so the rest of the file would be one cell"
+        'f.csv:3:: error: a quote (") opens a cell and is never closed, so the rest of the file would be one cell'
     ]
     assert count(engine, Episode) == 0 and recorded(engine) == [("refused", 1)]
 
@@ -208,7 +208,9 @@ def test_xlsx_bomb_is_refused_before_parsing(sqlite_engine, tmp_path):
     assert path.stat().st_size < 100_000
     result = import_file(sqlite_engine, path)
     assert len(result.messages) == 1
-    assert str(result.messages[0]).startswith("f.xlsx::: error: cannot read file: the workbook part xl/worksheets/sheet1.xml expands")
+    assert str(result.messages[0]).startswith(
+        "f.xlsx::: error: cannot read file: the workbook part xl/worksheets/sheet1.xml expands"
+    )
     assert "refused as unsafe" in str(result.messages[0])
 
 
@@ -248,7 +250,9 @@ def test_yaml_mapping_with_aliases_is_refused_at_once(sqlite_engine, tmp_path):
     mapping = tmp_path / "bomb.yaml"
     mapping.write_text("\n".join(levels) + "\ncolumns: *i\n")
     started = time.monotonic()
-    result = import_file(sqlite_engine, EXAMPLES / "police_export.csv", "police", mapping=mapping, mapping_name="bomb.yaml")
+    result = import_file(
+        sqlite_engine, EXAMPLES / "police_export.csv", "police", mapping=mapping, mapping_name="bomb.yaml"
+    )
     assert time.monotonic() - started < 5
     [message] = messages(result)
     assert message.startswith("bomb.yaml::: error: cannot read mapping file: ")
@@ -259,28 +263,36 @@ def test_yaml_mapping_with_aliases_is_refused_at_once(sqlite_engine, tmp_path):
 
 
 def test_two_sqlite_imports_at_once_both_land(tmp_path):
-    """The first holds the write lock longer than sqlite3's default 5 s wait; the second waits, then lands."""
+    """The second starts while the first holds the write lock, which it keeps 6 s after the second is
+    about to write (sqlite3 gives up after 5 s by default): the second waits, then lands."""
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     first_engine, second_engine = connect(url), connect(url)
-    second_started = threading.Event()
+    first_writing, second_writing = threading.Event(), threading.Event()
     results = {}
 
     def hold_lock(fraction: float, stage: str) -> None:
-        if stage.startswith("writing episodes"):  # inside the write transaction
-            second_started.wait(10)
+        if stage.startswith("writing episodes"):  # inside the first's write transaction
+            first_writing.set()
+            second_writing.wait(30)
             time.sleep(6)
 
-    def second() -> None:
-        second_started.set()
-        results["second"] = import_file(second_engine, write_csv(tmp_path, row(7), row(8), name="b.csv"))
+    def about_to_write(fraction: float, stage: str) -> None:
+        if stage == "comparing with the database":
+            second_writing.set()
 
-    first = threading.Thread(target=lambda: results.update(first=import_file(first_engine, CLEAN, progress=hold_lock)))
-    first.start()
-    time.sleep(0.5)
-    other = threading.Thread(target=second)
-    other.start()
-    first.join(60)
-    other.join(60)
+    def first() -> None:
+        results["first"] = import_file(first_engine, CLEAN, progress=hold_lock)
+
+    def second() -> None:
+        first_writing.wait(30)
+        other = write_csv(tmp_path, row(7), row(8), name="b.csv")
+        results["second"] = import_file(second_engine, other, progress=about_to_write)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
     assert results["first"].outcome == "landed", messages(results["first"])
     assert results["second"].outcome == "landed", messages(results["second"])
     assert count(first_engine, Episode) == 7 and recorded(first_engine) == [("landed", 0), ("landed", 0)]
