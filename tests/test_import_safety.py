@@ -10,8 +10,8 @@ message and recorded in `imports`.
 from __future__ import annotations
 
 import logging
-import pwd
 import os
+import pwd
 import threading
 import time
 import zipfile
@@ -21,10 +21,12 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select, text
 
+import loaders.episodes as episodes_module
 from loaders import canonical
 from loaders.database import connect
 from loaders.importer import import_file
 from loaders.schema import Episode, Import, ImportMessage
+from tests.app_support import run_page
 from tests.commands import run_module
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -73,8 +75,10 @@ def test_quote_closed_rows_later_is_refused(sqlite_engine, tmp_path):
     path = write_csv(tmp_path, row(1), row(2, '"Oak House'), row(3), row(4, 'Ash House"'), row(5))
     result = import_file(sqlite_engine, path)
     assert messages(result) == [
-        "f.csv:3:establishment_name: error: the cell holds line breaks and what look like further rows: "
-        'a quote (") is probably not closed'
+        (
+            "f.csv:3:establishment_name: error: the cell holds line breaks and what look like further rows: "
+            'a quote (") is probably not closed'
+        )
     ]
     stray = write_csv(tmp_path, row(1), row(2, '"Oak House'), row(3), row(4, 'Ash" House'), name="stray.csv")
     assert messages(import_file(sqlite_engine, stray)) == [
@@ -118,8 +122,10 @@ def test_utf16_is_refused_with_an_encoding_message(sqlite_engine, tmp_path, enco
     path = write_csv(tmp_path, row(1), row(2), encoding=encoding)
     result = import_file(sqlite_engine, path)
     assert messages(result) == [
-        "f.csv::: error: cannot read file: the file is UTF-16 encoded: "
-        "save it as 'CSV UTF-8 (comma delimited)' and import that"
+        (
+            "f.csv::: error: cannot read file: the file is UTF-16 encoded: "
+            "save it as 'CSV UTF-8 (comma delimited)' and import that"
+        )
     ]
 
 
@@ -234,8 +240,10 @@ def test_xlsx_formula_without_saved_value_is_an_error(sqlite_engine, tmp_path):
     path = workbook(tmp_path, xlsx_row(1), xlsx_row(2, '=CONCAT("Oak", " House")'))  # openpyxl saves no value
     result = import_file(sqlite_engine, path)
     assert messages(result) == [
-        "f.xlsx:3:establishment_name: error: a formula with no saved value: "
-        "open the file in Excel, save it, and import it again"
+        (
+            "f.xlsx:3:establishment_name: error: a formula with no saved value: "
+            "open the file in Excel, save it, and import it again"
+        )
     ]
 
 
@@ -312,8 +320,10 @@ def test_unexpected_failure_is_logged_recorded_and_plain(engine, caplog):
         result = import_file(engine, CLEAN, user="tester")
     assert result.outcome == "refused" and result.import_id is not None
     assert messages(result) == [
-        "clean.csv::: error: the import failed unexpectedly and nothing was written; "
-        "the details are in the application log"
+        (
+            "clean.csv::: error: the import failed unexpectedly and nothing was written; "
+            "the details are in the application log"
+        )
     ]
     assert recorded(engine) == [("refused", 1)]
     assert "import of clean.csv failed unexpectedly" in caplog.text and caplog.records[0].exc_info
@@ -339,3 +349,27 @@ def test_cli_records_the_operating_system_user_not_the_environment(sqlite_engine
     assert done.returncode == 0, done.stdout + done.stderr
     with sqlite_engine.connect() as connection:
         assert connection.execute(select(Import.imported_by)).scalar_one() == pwd.getpwuid(os.getuid()).pw_name
+
+
+def test_import_page_failure_at_confirm_is_plain_and_recorded(tmp_path, monkeypatch):
+    """The check passes (it writes nothing); landing fails in the database: a plain message, never an exception box."""
+    url = f"sqlite:///{tmp_path / 'page.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setattr(episodes_module, "_arrow_episodes", lambda engine: None)
+    engine = connect(url)
+    with engine.begin() as connection:  # a real fault at write time only: the app can still read
+        connection.execute(
+            text("CREATE TRIGGER refuse BEFORE INSERT ON episodes BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+        )
+    at = run_page("app_pages/import_data.py", "admin")
+    at.file_uploader(key="import_file_canonical").upload("clean.csv", CLEAN.read_bytes(), "text/csv").run()
+    assert not at.exception and {m.label: m.value for m in at.metric}["Errors"] == "0"
+    at.button(key="import_confirm").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.error[0].value.startswith("Import refused: refused: 0 rows")
+    shown = next(d.value for d in at.dataframe if "severity" in d.value.columns)  # the preview stays above
+    assert shown["text"].tolist() == [
+        "the import failed unexpectedly and nothing was written; the details are in the application log"
+    ]
+    assert recorded(engine) == [("dry_run", 0), ("refused", 1)]
+    engine.dispose()
