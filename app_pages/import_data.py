@@ -8,6 +8,7 @@ confirmed import is recorded in the audit log (by the importer, as on the comman
 """
 
 import hashlib
+import logging
 from pathlib import Path
 
 import streamlit as st
@@ -27,6 +28,19 @@ FORMATS = {
 PREVIEW_COLUMNS = ["episode_id", "child_id", "category", "reported_at", "returned_at", "missing_from"]
 PREVIEW_ROWS = 20
 CHANGES = {"new": "New episodes", "updated": "Updated episodes", "unchanged": "Unchanged episodes"}
+FAILED = "The import could not run (the database may be unreachable); nothing was written. The details are in the application log."
+log = logging.getLogger(__name__)
+
+
+def run_import(*args, **kwargs):
+    """`import_uploads`, or None (a plain message shown, the error logged) when even recording the attempt failed."""
+    try:
+        return import_uploads(*args, **kwargs)
+    except Exception:
+        log.exception("import of uploaded files failed")
+        st.error(FAILED)
+        return None
+
 
 st.title("Import data")
 user = app_auth.require_user()
@@ -88,9 +102,10 @@ if ready:
     names = ", ".join(name for name, _ in files)
     if st.session_state.get("checked_upload") != upload_key:
         with st.spinner("Checking…"):
-            st.session_state.checked_result = import_uploads(
-                db, files, file_format, mapping=mapping, dry_run=True, user=user.name
-            )
+            checked = run_import(db, files, file_format, mapping=mapping, dry_run=True, user=user.name)
+        if checked is None:
+            st.stop()
+        st.session_state.checked_result = checked
         st.session_state.checked_upload = upload_key
         st.session_state.pop("landed_upload", None)
     checked = st.session_state.checked_result
@@ -123,7 +138,7 @@ if ready:
             st.success(st.session_state.landed_summary)
         elif st.button("Confirm import", type="primary", key="import_confirm"):
             bar = st.progress(0.0, text="Importing…")
-            result = import_uploads(
+            result = run_import(
                 db,
                 files,
                 file_format,
@@ -133,10 +148,10 @@ if ready:
             )
             bar.progress(1.0, text="Done")
             app_state.clear_episodes()
-            if result.errors:
+            if result is not None and result.errors:
                 st.error(f"Import refused: {result.summary()}")
                 app_display.show_table(app_state.messages_frame(result), name="import-messages")
-            else:
+            elif result is not None:
                 st.session_state.landed_upload = upload_key
                 st.session_state.landed_summary = f"Imported: {result.summary()}"
                 st.success(st.session_state.landed_summary)

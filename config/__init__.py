@@ -23,6 +23,11 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
 
 
+def log_file() -> Path:
+    """Where the command line logs (unexpected errors with their tracebacks): `MISSING_LOG_FILE`, else data/missing.log."""
+    return Path(os.environ.get("MISSING_LOG_FILE") or DATA_DIR / "missing.log")
+
+
 @lru_cache(maxsize=1)
 def settings() -> dict:
     """The council's settings file (authority, thresholds), `config/settings.toml`."""
@@ -36,4 +41,7 @@ def locality_table() -> dict[str, str]:
     """Postcode district -> locality, from the council-editable `config/localities.csv`."""
     path = Path(os.environ.get("MISSING_LOCALITIES", CONFIG_DIR / "localities.csv"))
     with path.open(newline="") as f:
-        return {row["district"].strip().upper(): row["locality"].strip() for row in csv.DictReader(line for line in f if not line.startswith("#"))}
+        return {
+            row["district"].strip().upper(): row["locality"].strip()
+            for row in csv.DictReader(line for line in f if not line.startswith("#"))
+        }

@@ -12,14 +12,18 @@ can be added beside `import`.
 from __future__ import annotations
 
 import argparse
-import getpass
+import logging
 import os
+import pwd
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
+import config
 from loaders.importer import FORMATS, import_files
+
+log = logging.getLogger("loaders")
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -126,6 +130,26 @@ def run_users(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return EXIT_OK
 
 
+def operating_system_user() -> str:
+    """Who ran the command, as the operating system knows them: $USER and $LOGNAME can be set to anything."""
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # a uid with no passwd entry (some containers)
+        return f"uid {os.getuid()}"
+
+
+def _log_to_file() -> None:
+    """Log (with tracebacks) to config.log_file(), not the terminal: a user sees plain messages only."""
+    path = config.log_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+
 def run_import(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.mapping and args.format != "police":
         parser.error("--mapping applies only to --format police")
@@ -137,8 +161,13 @@ def run_import(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
 
     from loaders.database import connect
 
-    engine = connect()
-    user = os.environ.get("USER") or getpass.getuser() or "cli"
+    try:
+        engine = connect()
+    except Exception:
+        log.exception("cannot reach the database")
+        print(f"cannot reach the database: nothing was imported (details in {config.log_file()})", flush=True)
+        return EXIT_REFUSED
+    user = operating_system_user()
     exit_code = EXIT_OK
     # SSDA903 tables belong together (missing, header, episodes); other formats go file by file.
     batches = [args.files] if args.format == "ssda903" else [[f] for f in args.files]
@@ -173,6 +202,7 @@ def run_import(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _log_to_file()
     return args.run(args, args.command_parser)
 
 

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from config.canonical import CANONICAL_COLUMNS, DATETIME_COLUMNS
@@ -37,8 +40,45 @@ _UK_FORMATS = (("%d/%m/%Y %H:%M", False), ("%d/%m/%Y %H:%M:%S", False), ("%d/%m/
 _EARLIEST = pd.Timestamp("1900-01-01")
 
 
+@dataclass(frozen=True)
+class ReadLimits:
+    """How big a file may be once read, so a small file cannot expand into gigabytes of memory.
+
+    Checked before (XLSX zip members) and while reading; a file beyond any
+    limit is refused with a message, never partly read. Tests set smaller ones.
+    """
+
+    max_cell_chars: int = 32_767  # Excel's own limit for one cell
+    max_rows: int = 2_000_000
+    max_xlsx_bytes: int = 2 << 30  # all members of the XLSX zip, uncompressed
+    max_xlsx_ratio: int = 100  # uncompressed / compressed, for a member over 1 MB (a bomb is ~1000)
+
+
+LIMITS = ReadLimits()
+MAX_PROBLEM_MESSAGES = 100  # a ragged million-row file gives the first hundred and a count
+
+Problem = tuple[int | None, str | None, str]  # spreadsheet row, column, what is wrong
+
+
 class UnreadableFile(ValueError):
-    """The file could not be read as a table at all (wrong type, corrupt, empty)."""
+    """The file could not be read as a table at all (wrong type, corrupt, empty, malformed cells).
+
+    `problems` names the rows and columns when the fault is in particular cells.
+    """
+
+    def __init__(self, text: str, problems: list[Problem] | None = None):
+        super().__init__(text)
+        self.problems = problems or []
+
+
+def _refuse_cells(problems: list[Problem]) -> UnreadableFile:
+    """One error for the first MAX_PROBLEM_MESSAGES problems and a count of the rest."""
+    shown = problems[:MAX_PROBLEM_MESSAGES]
+    if len(problems) > len(shown):
+        shown.append((None, None, f"{len(problems) - len(shown):,} more rows with problems like these"))
+    first = shown[0]
+    row = "" if first[0] is None else f"row {first[0]}: "
+    return UnreadableFile(f"{row}{first[2]}", shown)
 
 
 def normalise_header(name: object) -> str:
@@ -75,33 +115,139 @@ def _tidy_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(tidy, index=frame.index)
 
 
-def read_csv(path: Path) -> pd.DataFrame:
-    """A CSV file as text cells. UTF-8 (with or without BOM), else Windows-1252."""
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    if "\x00" in text:
+def _looks_utf16(data: bytes) -> bool:
+    """A UTF-16 byte-order mark, or every other byte NUL (UTF-16 without one)."""
+    sample = data[:200]
+    return sample[:2] in (b"\xff\xfe", b"\xfe\xff") or (
+        len(sample) >= 4 and max(sample[0::2].count(0), sample[1::2].count(0)) * 2 >= len(sample) // 2
+    )
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252; UTF-16 and binary files are refused."""
+    if _looks_utf16(data):
+        raise UnreadableFile("the file is UTF-16 encoded: save it as 'CSV UTF-8 (comma delimited)' and import that")
+    first_line = data.split(b"\n", 1)[0]
+    if b"\x00" in first_line or data[:4] == b"PK\x03\x04":
         raise UnreadableFile("not a CSV file (binary content)")
     try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _longest_line(data: bytes) -> tuple[int, int]:
+    """(line breaks, bytes in the longest line): cheap limits on what any cell can hold."""
+    breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    edges = np.concatenate(([-1], breaks, [len(data)]))
+    return len(breaks), int(np.diff(edges).max()) - 1
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    """A CSV file as text cells. UTF-8 (with or without BOM), else Windows-1252.
+
+    Refused, naming the row: an unclosed quote, a row with more or fewer
+    cells than the header, a NUL byte, a cell over the size limit, a line
+    break inside a cell that holds what look like further rows.
+    """
+    data = path.read_bytes()
+    text = _decode(data)
+    breaks, longest = _longest_line(data)
+    try:
         cells = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False)
-        records = None
-    except pd.errors.ParserError:  # ragged rows: the slower reader pads them
-        records = list(csv.reader(io.StringIO(text)))
+    except pd.errors.ParserError:  # an unclosed quote or a row wider than the header
+        return _read_csv_strictly(text)
     except pd.errors.EmptyDataError:
         raise UnreadableFile("no header row") from None
-    if records is not None:
-        if not records:
-            raise UnreadableFile("no header row")
-        header, body = records[0], records[1:]
-        return _table_from_rows(header, body, list(range(2, len(body) + 2)))
     header = cells.iloc[0].tolist()
-    if not any(str(h).strip() for h in header if isinstance(h, str)):
+    width = _header_width(header)
+    if width == 0:
         raise UnreadableFile("no header row")
     body = cells.iloc[1:]
+    suspicious = (
+        "\x00" in text
+        or longest > LIMITS.max_cell_chars
+        or len(cells) < breaks  # a cell holds a line break
+        or body.isna().to_numpy().any()  # a row shorter than the header
+        or body.iloc[:, width:].ne("").to_numpy().any()  # a value beyond the last header
+    )
+    if suspicious:
+        return _read_csv_strictly(text)
+    _check_row_count(len(body))
     body.index = pd.RangeIndex(2, len(cells) + 1, name="row")
     return _frame_under_header(header, body)
+
+
+def _header_width(header: list[object]) -> int:
+    """Cells up to the last one naming a column (trailing blank headers are Excel strays)."""
+    named = [i for i, h in enumerate(header) if isinstance(h, str) and h.strip()]
+    return named[-1] + 1 if named else 0
+
+
+def _check_row_count(rows: int) -> None:
+    if rows > LIMITS.max_rows:
+        raise UnreadableFile(f"the file has {rows:,} rows, more than the {LIMITS.max_rows:,} one import may hold")
+
+
+def _read_csv_strictly(text: str) -> pd.DataFrame:
+    """The slow reader, record by record, saying which row is malformed and how."""
+    csv.field_size_limit(sys.maxsize)  # the limit is LIMITS.max_cell_chars, checked below with the cell's size
+    reader = csv.reader(io.StringIO(text), strict=True)
+    records: list[list[str]] = []
+    problems: list[Problem] = []
+    try:
+        for record in reader:
+            records.append(record)  # noqa: PERF402 (len(records) names the row a csv.Error stops at)
+    except csv.Error as error:
+        row = len(records) + 1
+        if "end of data" in str(error) or "EOF" in str(error):
+            why = 'a quote (") opens a cell and is never closed, so the rest of the file would be one cell'
+        elif "expected after" in str(error):
+            why = 'a quoted cell has more text after its closing quote: a stray quote ("), or one never closed'
+        else:
+            why = f"malformed CSV ({error})"
+        raise _refuse_cells([(row, None, why)]) from None
+    if not records or _header_width(records[0]) == 0:
+        raise UnreadableFile("no header row")
+    header, body = records[0], records[1:]
+    width = _header_width(header)
+    names = [normalise_header(h) for h in header]
+    for row, record in enumerate(body, start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) < width or any(cell.strip() for cell in record[width:]):
+            problems.append(
+                (
+                    row,
+                    None,
+                    f"the row has {len(record)} cells but the header has {width}: a missing or extra comma, or an unquoted comma in a value",
+                )
+            )
+        for position, cell in enumerate(record):
+            column = names[position] if position < len(names) and names[position] else None
+            if "\x00" in cell:
+                problems.append((row, column, "the cell holds a NUL byte (\\0): the file is damaged or not plain text"))
+            if len(cell) > LIMITS.max_cell_chars:
+                problems.append(
+                    (row, column, f"the cell holds {len(cell):,} characters, more than {LIMITS.max_cell_chars:,}")
+                )
+            elif ("\n" in cell or "\r" in cell) and _holds_rows(cell, width):
+                problems.append(
+                    (
+                        row,
+                        column,
+                        'the cell holds line breaks and what look like further rows: a quote (") is probably not closed',
+                    )
+                )
+    if problems:
+        raise _refuse_cells(problems)
+    _check_row_count(len(body))
+    return _table_from_rows(header, body, list(range(2, len(body) + 2)))
+
+
+def _holds_rows(cell: str, width: int) -> bool:
+    """A line inside the cell with nearly a row's worth of commas: rows swallowed by an open quote."""
+    return any(line.count(",") >= max(width - 2, 1) for line in cell.splitlines()[1:])
 
 
 def _cell_text(value: object, number_format: str | None) -> object:
@@ -124,33 +270,120 @@ def _cell_text(value: object, number_format: str | None) -> object:
     return str(value)
 
 
-def read_xlsx(path: Path) -> pd.DataFrame:
-    """The first sheet of a workbook as text cells; dates written as ISO text."""
+def _check_xlsx_size(path: Path) -> None:
+    """Refuse a workbook whose zip members would expand beyond the limits, before openpyxl parses it."""
+    try:
+        members = zipfile.ZipFile(path).infolist()
+    except (zipfile.BadZipFile, OSError):
+        return  # openpyxl says the file is not a workbook
+    total = sum(m.file_size for m in members)
+    if total > LIMITS.max_xlsx_bytes:
+        raise UnreadableFile(
+            f"the workbook expands to {total:,} bytes, more than the {LIMITS.max_xlsx_bytes:,} allowed"
+        )
+    for member in members:
+        if member.file_size > (1 << 20) and member.file_size > LIMITS.max_xlsx_ratio * max(member.compress_size, 1):
+            raise UnreadableFile(
+                f"the workbook part {member.filename} expands {member.file_size // max(member.compress_size, 1):,} "
+                f"times (to {member.file_size:,} bytes), more than a real spreadsheet does: refused as unsafe"
+            )
+
+
+def _member_holds(archive: zipfile.ZipFile, name: str, needles: tuple[bytes, ...]) -> bool:
+    """Whether a zip member's bytes hold any of the needles, read a megabyte at a time."""
+    tail = b""
+    with archive.open(name) as member:
+        while block := member.read(1 << 20):
+            window = tail + block
+            if any(n in window for n in needles):
+                return True
+            tail = window[-8:]
+    return False
+
+
+def _formula_cells(path: Path) -> set[tuple[int, int]]:
+    """(row, column) of every formula in the first sheet; read only when the workbook has any."""
     from openpyxl import load_workbook
 
+    with zipfile.ZipFile(path) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+        if not any(_member_holds(archive, n, (b"<f>", b"<f ")) for n in sheets):
+            return set()
+    workbook = load_workbook(path, read_only=True, data_only=False)
+    try:
+        return {
+            (c.row, c.column)
+            for cells in workbook.worksheets[0].iter_rows()
+            for c in cells
+            if getattr(c, "data_type", None) == "f"
+        }
+    finally:
+        workbook.close()
+
+
+def read_xlsx(path: Path) -> pd.DataFrame:
+    """The first sheet of a workbook as text cells; dates written as ISO text.
+
+    A formula is read as the value Excel saved with it; one saved without a
+    value (written by a program, never opened in Excel) is refused, not read as blank.
+    """
+    from openpyxl import load_workbook
+
+    _check_xlsx_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
+        formulas = _formula_cells(path)
     except Exception as error:  # openpyxl raises many kinds for a bad file
         raise UnreadableFile(f"not a readable XLSX workbook ({type(error).__name__})") from error
+    problems: list[Problem] = []
     try:
         sheet = workbook.worksheets[0]
         header: list[object] | None = None
         rows, numbers = [], []
         for cells in sheet.iter_rows():
             values = [_cell_text(c.value, getattr(c, "number_format", None)) for c in cells]
+            number = next((c.row for c in cells if getattr(c, "row", None)), None)
+            problems += _xlsx_cell_problems(cells, values, header, formulas)
             if not any(v is not None and str(v).strip() for v in values):
                 continue
-            number = next((c.row for c in cells if getattr(c, "row", None)), None)
             if header is None:
                 header = values
                 continue
             rows.append(values)
             numbers.append(number)
+            _check_row_count(len(rows))
     finally:
         workbook.close()
+    if problems:
+        raise _refuse_cells(problems)
     if header is None:
         raise UnreadableFile("no header row")
     return _table_from_rows(header, rows, numbers)
+
+
+def _xlsx_cell_problems(cells, values: list[object], header: list[object] | None, formulas) -> list[Problem]:
+    """Cells too big to hold, or formulas without a saved value, in one row of the sheet."""
+    found: list[Problem] = []
+    for position, (cell, value) in enumerate(zip(cells, values, strict=True)):
+        row, column = getattr(cell, "row", None), getattr(cell, "column", None)
+        name = normalise_header(header[position]) if header and position < len(header) else None
+        if value is None and (row, column) in formulas:
+            found.append(
+                (
+                    row,
+                    name or None,
+                    "a formula with no saved value: open the file in Excel, save it, and import it again",
+                )
+            )
+        elif value is not None and len(str(value)) > LIMITS.max_cell_chars:
+            found.append(
+                (
+                    row,
+                    name or None,
+                    f"the cell holds {len(str(value)):,} characters, more than {LIMITS.max_cell_chars:,}",
+                )
+            )
+    return found
 
 
 def read_table(path: str | Path) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event, text
 import config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_SECONDS = 600  # a million-row import holds the write lock for about a minute
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -18,7 +19,9 @@ def make_engine(url: str | None = None) -> Engine:
     url = url or config.database_url()
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    sqlite = url.startswith("sqlite")
+    # A second writer (two imports at once) waits for the first instead of failing with "database is locked".
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS} if sqlite else {})
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

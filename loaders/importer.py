@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ SUPPORTED_FORMATS = FORMATS
 WRITE_CHUNK_ROWS = 20_000
 
 Progress = Callable[[float, str], None]
+log = logging.getLogger(__name__)
 
 __all__ = ["FORMATS", "ImportResult", "Message", "Prepared", "import_file", "import_files", "import_uploads"]
 
@@ -102,6 +104,18 @@ class Unreadable(ValueError):
         super().__init__("; ".join(str(m) for m in messages))
         self.messages = messages
 
+    @classmethod
+    def from_file(cls, name: str, error: canonical.UnreadableFile) -> Unreadable:
+        """The reader's refusal as messages: one per malformed cell or row, else one for the file."""
+        if error.problems:
+            return cls([Message(name, row, column, ERROR, text) for row, column, text in error.problems])
+        return cls([Message(name, None, None, ERROR, f"cannot read file: {error}")])
+
+
+def _fit(value: str | None, column) -> str | None:
+    """A name cut to its column's length (a 1 MB header cell is still named, in part)."""
+    return value if value is None else value[: column.type.length]
+
 
 def _record(
     connection: Connection,
@@ -116,7 +130,7 @@ def _record(
     an audit_log row, so every import is in the one audit log; returns the import id."""
     import_id = connection.execute(
         insert(Import).values(
-            file_name=name, content_hash=digest, file_format=file_format, imported_by=user,
+            file_name=_fit(name, Import.file_name), content_hash=digest, file_format=file_format, imported_by=_fit(user, Import.imported_by),
             started_at=started_at, finished_at=datetime.now(), rows=result.rows, inserted=result.inserted,
             updated=result.updated, unchanged=result.unchanged, errors=len(result.errors),
             warnings=len(result.warnings), outcome=result.outcome,
@@ -128,9 +142,9 @@ def _record(
             [
                 {
                     "import_id": import_id,
-                    "file_name": m.file,
+                    "file_name": _fit(m.file, ImportMessage.file_name),
                     "row": m.row,
-                    "column": m.column,
+                    "column": _fit(m.column, ImportMessage.column),
                     "severity": m.severity,
                     "text": m.text,
                 }
@@ -207,7 +221,50 @@ def import_files(
     name = ", ".join(names)
     kind = canonical.file_format_of(paths[0]) if file_format == "canonical" else file_format
     refused = "dry_run" if dry_run else "refused"
+    attempt = Attempt(name, digest, kind, user, started_at, refused)
+    try:
+        return _check_and_land(engine, paths, names, file_format, mapping, mapping_name, dry_run, attempt, report)
+    except Exception:
+        # A fault of ours or of the database: the user gets a plain message, the log the traceback.
+        log.exception("import of %s failed unexpectedly", name)
+        text = "the import failed unexpectedly and nothing was written; the details are in the application log"
+        result = ImportResult(refused, [Message(names[0], None, None, ERROR, text)])
+        try:
+            with engine.begin() as connection:
+                result.import_id = _record(connection, result, name, digest, kind, user, started_at)
+        except Exception:
+            log.exception("could not record the failed import of %s", name)
+        report(1.0, refused)
+        return result
 
+
+@dataclass(frozen=True)
+class Attempt:
+    """What `imports` records of one call, whatever happens to it."""
+
+    name: str
+    digest: str
+    kind: str
+    user: str | None
+    started_at: datetime
+    refused: str  # the outcome when nothing lands: "refused", or "dry_run"
+
+
+def _check_and_land(
+    engine: Engine,
+    paths: list[Path],
+    names: list[str],
+    file_format: str,
+    mapping: str | Path | None,
+    mapping_name: str | None,
+    dry_run: bool,
+    attempt: Attempt,
+    report: Progress,
+) -> ImportResult:
+    """The body of `import_files`: read, check, then land whole or record the refusal."""
+    name, digest, kind, user, started_at, refused = (
+        attempt.name, attempt.digest, attempt.kind, attempt.user, attempt.started_at, attempt.refused,
+    )  # fmt: skip
     report(0.0, "reading")
     try:
         prepared = _prepare(paths, names, file_format, mapping, mapping_name)
@@ -284,7 +341,7 @@ def _prepare(
     try:
         text = canonical.read_table(paths[0])
     except canonical.UnreadableFile as error:
-        raise Unreadable([Message(names[0], None, None, ERROR, f"cannot read file: {error}")]) from None
+        raise Unreadable.from_file(names[0], error) from None
     return Prepared(text, Origins(names[0]))
 
 

@@ -39,6 +39,18 @@ class Mapping:
     fixed: dict[str, str] = field(default_factory=dict)  # canonical column -> value for every row
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing anchors and aliases: a few nested aliases expand to gigabytes."""
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (&name, *name) are not allowed in a mapping file", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
 def _refuse(name: str, column: str | None, text: str) -> Unreadable:
     return Unreadable([Message(name, None, column, ERROR, text)])
 
@@ -48,7 +60,7 @@ def load_mapping(path: Path, name: str) -> Mapping:
     try:
         raw_text = path.read_text(encoding="utf-8")
         if path.suffix.lower() in (".yaml", ".yml"):
-            raw = yaml.safe_load(raw_text) or {}
+            raw = yaml.load(raw_text, Loader=_NoAliasLoader) or {}  # a safe loader without aliases
         else:
             raw = tomllib.loads(raw_text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as error:
@@ -98,7 +110,7 @@ def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Pre
     try:
         cells = canonical.read_table(path)
     except canonical.UnreadableFile as error:
-        raise Unreadable([Message(name, None, None, ERROR, f"cannot read file: {error}")]) from None
+        raise Unreadable.from_file(name, error) from None
 
     messages: list[Message] = []
     by_header = {canonical.normalise_header(k): v for k, v in mapping.columns.items()}

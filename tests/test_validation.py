@@ -95,6 +95,10 @@ BAD_CASES = [
     ("child_details_differ", [{}, {"date_of_birth": "02/05/2001"}],
      ["f.csv:3:date_of_birth: warning: child C0001 date_of_birth '02/05/2001' differs from '2001-05-01' at row 2"]),
     ("placement_type_for_home", [{"missing_from": "home"}], ["f.csv:2:placement_type: warning: placement_type given for a home episode"]),
+    ("too_long", [{"establishment_name": "H" * 201}],
+     ["f.csv:2:establishment_name: error: the value has 201 characters, more than the 200 a establishment_name may hold"]),
+    ("name_like_child_id", [{"child_id": "John Smith"}],
+     ["f.csv:2:child_id: warning: child_id 'John Smith' looks like a person's name: ids must be pseudonymous"]),
 ]  # fmt: skip
 
 
