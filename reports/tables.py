@@ -94,9 +94,34 @@ def masked(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
     return result
 
 
+# A cell starting with one of these is run as a formula by Excel, LibreOffice or Google Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: object) -> object:
+    """A text cell no spreadsheet will run (the OWASP rule: one starting with =, +, -, @, tab or
+    carriage return gets a leading `'`); numbers and anything else unchanged.
+
+    Ids and names come from imported files and the sign-in form, so an export could carry
+    `=HYPERLINK(...)` to whoever opens it. Every CSV and Word table the project writes goes through this.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `table` with every text cell through `spreadsheet_text`; numeric columns untouched."""
+    safe = table.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]) and not pd.api.types.is_datetime64_any_dtype(safe[column]):
+            safe[column] = safe[column].map(spreadsheet_text)
+    return safe
+
+
 def _cell(value: object, column: str) -> str:
     if isinstance(value, str):
-        return value
+        return spreadsheet_text(value)
     if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
         return ""
     if isinstance(value, (datetime, date)):  # pd.Timestamp is a datetime
@@ -109,10 +134,10 @@ def _cell(value: object, column: str) -> str:
 
 
 def to_csv(table: pd.DataFrame) -> str:
-    """CSV text: percentages with one decimal, blank for not known, dates as YYYY-MM-DD."""
+    """CSV text: percentages with one decimal, blank for not known, dates as YYYY-MM-DD, no formulas."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.columns)
+    writer.writerow(spreadsheet_text(str(column)) for column in table.columns)
     for row in table.itertuples(index=False):
         writer.writerow(_cell(value, column) for value, column in zip(row, table.columns))
     return out.getvalue()
