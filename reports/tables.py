@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 import pandas as pd
@@ -80,6 +81,27 @@ def publishable(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFr
             total_groups=[("episodes", ["month"]), ("episodes", ["category"]), ("episodes", [])],
         )
     raise ValueError(f"no publication rule for table {name!r}")
+
+
+def publishable_counts(
+    counts: Mapping[str, int], lines: Sequence[tuple[str, Sequence[str]]] = (), threshold: int = 5
+) -> dict[str, object]:
+    """Headline numbers (a page's tiles) safe for a viewer, by the same rule as every table: a count
+    from 1 to 4 becomes `<5`, and where shown parts add up to a shown total (`lines`: (total, its
+    parts), e.g. ("episodes", ("missing", "absent", "away"))) a second number is hidden (`*`, or
+    `<5` for a zero) so the first cannot be worked out. A count in no line stands alone."""
+    rows = []
+    for number, (total, members) in enumerate(lines):
+        rows += [(number, total, "total")] + [(number, part, "part") for part in members]
+    in_lines = {key for _, key, _ in rows}
+    rows += [(f"alone {key}", key, "alone") for key in counts if key not in in_lines]
+    table = pd.DataFrame(rows, columns=["line", "key", "role"])
+    table["line"] = table["line"].astype(str)
+    table["count"] = [int(counts[key]) for key in table["key"]]
+    linked = [[(row, "count") for row in same.index] for _, same in table.groupby("key") if len(same) > 1]
+    safe = suppress(table, ["count"], {}, threshold, total_groups=[("count", ["line"])], linked=linked,
+                    total_rows=("role", "total"))  # fmt: skip
+    return {key: safe.loc[table["key"] == key, "count"].iloc[0] for key in counts}
 
 
 def masked(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
