@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import altair as alt
 import pandas as pd
@@ -34,7 +34,7 @@ import app_auth
 import app_state
 from charts import theme
 from charts.export import png_bytes, svg_text
-from reports.tables import ChildLevelTable, masked, publishable, to_csv
+from reports.tables import ChildLevelTable, masked, publishable, publishable_counts, to_csv
 
 SUPPRESSION_NOTE = (
     "Small numbers are hidden to protect children's privacy: counts from 1 to 4 show as <5, "
@@ -74,6 +74,19 @@ def _svg(spec: str) -> str:
 
 def _is_viewer() -> bool:
     return app_auth.require_user().role == "viewer"
+
+
+def tile_counts(counts: dict[str, int], lines: Sequence[tuple[str, Sequence[str]]] = ()) -> dict[str, str]:
+    """Each headline count as a tile's text (`1,234`); for a viewer suppressed first, by the rule
+    of every table (`reports.tables.publishable_counts`: `<5`, and `*` where parts give a total away)."""
+    shown = publishable_counts(counts, lines) if _is_viewer() else counts
+    return {key: value if isinstance(value, str) else f"{int(value):,}" for key, value in shown.items()}
+
+
+def viewer_table(kind: str, table: pd.DataFrame) -> pd.DataFrame:
+    """The table as this user may see its numbers: suppressed (`publishable`) for a viewer, for the
+    tiles and sentences a page builds from it."""
+    return publishable(kind, table) if _is_viewer() else table
 
 
 def _download(container, label: str, data: Callable[[], bytes | str], *, name: str, what: str, mime: str,

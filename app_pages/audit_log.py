@@ -10,7 +10,7 @@ import streamlit as st
 
 import app_auth
 import app_state
-from reports.audit import distinct_values, entries
+from reports.audit import distinct_values, entries, entries_csv
 
 SHOWN = 2000
 
@@ -65,7 +65,7 @@ else:
     )
     st.download_button(
         "Download these entries (CSV)",
-        rows.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S"),
+        entries_csv(rows),
         file_name=f"audit-log-{date.today():%Y-%m-%d}.csv",
         mime="text/csv",
         key="audit-export",

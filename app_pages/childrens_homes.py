@@ -38,11 +38,16 @@ if places.empty:
     st.stop()
 places.insert(1, "name", places["place"].map(labels).fillna(places["place"]))
 
+from_homes = int(places["episodes"].sum())
+numbers = app_display.tile_counts(
+    {"episodes": len(view.current), "from_homes": from_homes, "elsewhere": len(view.current) - from_homes},
+    [("episodes", ("from_homes", "elsewhere"))],
+)
 shown = st.columns(3)
 shown[0].metric("Establishments", f"{len(places):,}", border=True, help="Establishments with an episode in the period.")
 shown[1].metric(
-    "Episodes from establishments", f"{int(places['episodes'].sum()):,}", border=True,
-    help=f"Of {len(view.current):,} episodes in the period.",
+    "Episodes from establishments", numbers["from_homes"], border=True,
+    help=f"Of {numbers['episodes']} episodes in the period.",
 )  # fmt: skip
 shown[2].metric("Busiest", str(places["name"].iloc[0]), border=True, help="Most episodes in the period.")
 

@@ -21,7 +21,8 @@ history = import_history(app_state.current_engine())
 
 low = fields[fields["percent_known"] < WELL_FILLED]
 counts = st.columns(4)
-counts[0].metric("Episodes in the period", f"{len(view.current):,}", border=True)
+counts[0].metric("Episodes in the period", app_display.tile_counts({"episodes": len(view.current)})["episodes"],
+                 border=True)  # fmt: skip
 counts[1].metric(
     f"Fields under {WELL_FILLED:.0f}% known", f"{len(low)}", border=True,
     help="Of the episodes each field applies to (e.g. placement type: care episodes).",

@@ -128,19 +128,24 @@ postcode_column = f"{where}_postcode"
 not_known = int(view.current[postcode_column].isna().sum() + view.current[f"{where}_unknown"].sum())
 on_map = counts["place"].isin(shapes["place"])
 outside = int(counts.loc[~on_map, "episodes"].sum())
+on_map_episodes = len(view.current) - outside - not_known  # not shown, but a viewer could work it out
+shown = app_display.tile_counts(
+    {"episodes": len(view.current), "outside": outside, "not_known": not_known, "on_map": on_map_episodes},
+    [("episodes", ("outside", "not_known", "on_map"))],
+)
 tiles = st.columns(4)
-tiles[0].metric("Episodes", f"{len(view.current):,}", border=True)
+tiles[0].metric("Episodes", shown["episodes"], border=True)
 tiles[1].metric(
     f"Busiest {level_name}", counts["place"].iloc[0] if len(counts) else "–", border=True,
     help=f"The {level_name} children most often {direction} in the period.",
 )  # fmt: skip
 tiles[2].metric(
-    "Not on the map", f"{outside:,}", border=True,
+    "Not on the map", shown["outside"], border=True,
     help="Episodes in areas outside the authority, or in one of the few sectors with no area of their own "
     "(all their postcodes share a directory point with a neighbouring sector): in the tables, not on the map.",
 )  # fmt: skip
 tiles[3].metric(
-    "Place not known", f"{not_known:,}", border=True,
+    "Place not known", shown["not_known"], border=True,
     help="Episodes with no postcode, or one the ONS directory does not know: on neither map nor tables.",
 )  # fmt: skip
 

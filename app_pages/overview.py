@@ -48,14 +48,28 @@ RATES = (
 TOP_DISTRICTS = 10
 
 
-def rate(interviews: pd.DataFrame, measure: str) -> float | None:
+# Counts that add up to the episodes, so a hidden one could be worked out from the others.
+PARTS = (("episodes", ("missing", "absent", "away")), ("episodes", ("home", "care")))
+
+
+def rate(interviews: pd.DataFrame, measure: str) -> float | str | None:
+    """The `all` row's percent: a number, `*` where suppressed for a viewer, None where blank."""
     row = interviews[(interviews["group"] == "all") & (interviews["measure"] == measure)]
     value = row["percent"].iloc[0] if len(row) else None
+    if isinstance(value, str):
+        return value
     return None if value is None or pd.isna(value) else float(value)
 
 
+def rate_text(value: float | str | None) -> str:
+    return "–" if value is None else value if isinstance(value, str) else f"{value:.1f}%"
+
+
 def counts(episodes: pd.DataFrame, as_of) -> dict[str, int]:
-    return {**headline_counts(episodes), "alerts": len(triggers(episodes, as_of=as_of))}
+    return {
+        key: int(value)
+        for key, value in {**headline_counts(episodes), "alerts": len(triggers(episodes, as_of=as_of))}.items()
+    }
 
 
 st.title("Children missing from home and care")
@@ -68,31 +82,35 @@ if view.current.empty:
 
 now_counts = counts(view.current, None)
 before_counts = counts(view.before, view.period.start)  # alerts as they stood when that period ended
+now_shown, before_shown = app_display.tile_counts(now_counts, PARTS), app_display.tile_counts(before_counts, PARTS)
 for row_start in range(0, len(COUNTS), 5):
     for column, (label, key, help_text) in zip(st.columns(5), COUNTS[row_start : row_start + 5]):
-        change = int(now_counts[key]) - int(before_counts[key])
+        change = now_counts[key] - before_counts[key]
+        exact = now_shown[key] == f"{now_counts[key]:,}" and before_shown[key] == f"{before_counts[key]:,}"
         column.metric(
             label,
-            f"{int(now_counts[key]):,}",
-            delta=f"{change:+,} on previous period",
+            now_shown[key],
+            delta=f"{change:+,} on previous period" if exact else None,  # a change would give a hidden number away
             delta_color="off",
             delta_arrow="auto" if change else "off",
-            help=f"{help_text} Previous period: {int(before_counts[key]):,}.",
+            help=f"{help_text} Previous period: {before_shown[key]}.",
             border=True,
         )
 
 st.subheader("Return interviews")
-now_rates, before_rates = return_interviews(view.current), return_interviews(view.before)
+now_rates = app_display.viewer_table("return_interviews", return_interviews(view.current))
+before_rates = app_display.viewer_table("return_interviews", return_interviews(view.before))
 for column, (label, measure, help_text) in zip(st.columns(5), RATES):
     value, earlier = rate(now_rates, measure), rate(before_rates, measure)
-    delta = None if value is None or earlier is None else f"{value - earlier:+.1f} points"
+    numbers = isinstance(value, float) and isinstance(earlier, float)
+    delta = f"{value - earlier:+.1f} points" if numbers else None
     column.metric(
         label,
-        "–" if value is None else f"{value:.1f}%",
+        rate_text(value),
         delta=delta,
         delta_arrow="off" if value == earlier else "auto",
         delta_color="inverse" if measure == "declined_of_offered" else "normal",  # fewer declined is better
-        help=f"{help_text} Previous period: {'–' if earlier is None else f'{earlier:.1f}%'}.",
+        help=f"{help_text} Previous period: {rate_text(earlier)}.",
         border=True,
     )
 

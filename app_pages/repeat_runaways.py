@@ -11,6 +11,7 @@ from charts.grids import count_grid_chart
 from charts.titles import band_message, source_line, subtitle_text
 from metrics.bands import PERSISTENT_FROM, persistent_children, repeat_bands
 from metrics.per_child import COUNT_LABELS, missing_absent_grid, missing_absent_summary
+from reports.suppression import HIDDEN_MARK
 
 st.title("Repeat runaways")
 view = app_state.page_view()
@@ -21,18 +22,21 @@ view.stop_when_empty()
 children = int(view.current["child_id"].nunique())
 persistent = len(persistent_children(view.current))
 summary = missing_absent_summary(view.current)
+numbers = app_display.tile_counts({"children": children, "persistent": persistent, "both": int(summary["both"])})
+exact = numbers["children"] == f"{children:,}" and numbers["persistent"] == f"{persistent:,}"
+share = f"{100 * persistent / children:.1f}%" if exact else HIDDEN_MARK  # a share of a hidden count gives it away
 shown = st.columns(4)
-shown[0].metric("Children", f"{children:,}", border=True, help="Distinct children with an episode in the period.")
+shown[0].metric("Children", numbers["children"], border=True, help="Distinct children with an episode in the period.")
 shown[1].metric(
-    "Persistent runaways", f"{persistent:,}", border=True,
+    "Persistent runaways", numbers["persistent"], border=True,
     help=f"Children with {PERSISTENT_FROM} or more episodes in the period.",
 )  # fmt: skip
 shown[2].metric(
-    "Share persistent", f"{100 * persistent / children:.1f}%", border=True,
+    "Share persistent", share, border=True,
     help="Persistent runaways as a share of children with an episode.",
 )  # fmt: skip
 shown[3].metric(
-    "Both missing and absent", f"{summary['both']:,}", border=True,
+    "Both missing and absent", numbers["both"], border=True,
     help="Children with at least one missing and at least one absent episode in the period: "
     "neither police list alone shows how often they went.",
 )  # fmt: skip

@@ -23,6 +23,8 @@ ELIGIBLE = "Eligible: missing and absent episodes with a return recorded."
 def rate(table, group: str, measure: str) -> str:
     row = table[(table["group"] == group) & (table["measure"] == measure)]
     value = row["percent"].iloc[0] if len(row) else None
+    if isinstance(value, str):  # suppressed for a viewer
+        return value
     return "–" if value is None or pd.isna(value) else f"{value:.1f}%"
 
 
@@ -34,11 +36,13 @@ st.caption(f"Episodes reported {period}" + (", with the sidebar filters." if vie
 view.stop_when_empty()
 
 rates = return_interviews(view.current)
-eligible = int(rates.loc[(rates["group"] == "all") & (rates["measure"] == "offered"), "denominator"].iloc[0])
+tiles = app_display.viewer_table("return_interviews", rates)  # a viewer's tiles: as the table shows them
+eligible = tiles.loc[(tiles["group"] == "all") & (tiles["measure"] == "offered"), "denominator"].iloc[0]
 shown = st.columns(5)
-shown[0].metric("Eligible episodes", f"{eligible:,}", border=True, help=ELIGIBLE)
+shown[0].metric("Eligible episodes", eligible if isinstance(eligible, str) else f"{int(eligible):,}", border=True,
+                help=ELIGIBLE)  # fmt: skip
 for column, measure in zip(shown[1:], ("offered", "offered_within_72h", "completed", "declined_of_offered")):
-    column.metric(MEASURE_LABELS[measure], rate(rates, "all", measure), border=True)
+    column.metric(MEASURE_LABELS[measure], rate(tiles, "all", measure), border=True)
 # "Within 72 hours" counts only what was certainly within: say how many episodes that doubt touches
 publication = not app_auth.can_see_child_level(app_auth.require_user())
 DATE_ONLY = date_only_note(*date_only_eligible(view.current), publication=publication)

@@ -64,7 +64,7 @@ def trend_chart(
     names = list(dict.fromkeys(frame[series]))
     frame["date"] = pd.to_datetime(frame["month"] + "-01")
     last = frame[frame[value].notna()].groupby(series, sort=False)["date"].max()
-    frame["is_last"] = (frame["date"] == frame[series].map(last)).to_numpy(dtype=bool)
+    frame["is_last"] = (frame["date"] == frame[series].map(dict(last))).to_numpy(dtype=bool)  # none when all hidden
     unit = "%" if percent else ""
     frame["end_label"] = [
         f"{name} {v:.1f}{unit}" if percent else f"{name} {v:,.0f}" for name, v in zip(frame[series], frame[value])
@@ -118,7 +118,7 @@ def trend_panels(
     names = list(dict.fromkeys(frame[series]))
     frame["date"] = pd.to_datetime(frame["month"] + "-01")
     last = frame[frame[value].notna()].groupby(series, sort=False)["date"].max()
-    frame["is_last"] = (frame["date"] == frame[series].map(last)).to_numpy(dtype=bool)
+    frame["is_last"] = (frame["date"] == frame[series].map(dict(last))).to_numpy(dtype=bool)  # none when all hidden
     frame["end_label"] = [("" if pd.isna(v) else f"{v:,.0f}") for v in frame[value]]
     top = float(frame[value].max()) if frame[value].notna().any() else 1.0
     x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-45, grid=False))

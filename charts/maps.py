@@ -14,7 +14,6 @@ by colour alone.
 from __future__ import annotations
 
 import base64
-import html
 import math
 import re
 from pathlib import Path
@@ -28,6 +27,7 @@ from jinja2 import Template
 from pyproj import Transformer
 
 import config
+from charts.markup import html_text
 from charts.theme import FONT, PALETTE, SEQUENTIAL, TEXT
 
 LEAFLET = config.PROJECT_ROOT / "static" / "vendor" / "leaflet"
@@ -133,8 +133,13 @@ def counted(value: object, one: str, many: str) -> str:
 
 
 def area_label(place: str, episodes: object, children: object) -> str:
-    """The tooltip of an area: `B23: 312 episodes, 140 children`."""
-    return f"{place}: {counted(episodes, 'episode', 'episodes')}, {counted(children, 'child', 'children')}"
+    """The tooltip of an area: `B23: 312 episodes, 140 children` (as HTML: the tooltip shows it as such)."""
+    return f"{html_text(place)}: {counted(episodes, 'episode', 'episodes')}, {counted(children, 'child', 'children')}"
+
+
+def home_label(name: object, establishment_id: object, postcode: object) -> str:
+    """`Oak House (EST062, B23 6AA)` as HTML for a tooltip: names and ids are imported text."""
+    return f"{html_text(name)} ({html_text(establishment_id)}, {html_text(postcode)})"
 
 
 def _legend(breaks: list[float], title: str, has_hidden: bool, homes: bool) -> Element:
@@ -149,7 +154,7 @@ def _legend(breaks: list[float], title: str, has_hidden: bool, homes: bool) -> E
         rows.append((HIDDEN, "fewer than 5 (hidden)"))
     items = "".join(
         f'<div><span style="display:inline-block;width:18px;height:14px;margin-right:6px;vertical-align:middle;'
-        f'background:{colour};border:1px solid {TEXT}"></span>{html.escape(text)}</div>'
+        f'background:{colour};border:1px solid {TEXT}"></span>{html_text(text)}</div>'
         for colour, text in reversed(rows)
     )
     if homes:
@@ -162,7 +167,7 @@ def _legend(breaks: list[float], title: str, has_hidden: bool, homes: bool) -> E
         '<div class="map-legend" style="position:absolute;bottom:24px;right:12px;z-index:1000;background:#fff;'
         f"max-width:{LEGEND_WIDTH}px;"
         f'padding:8px 10px;border:1px solid {TEXT};font:13px {FONT};color:{TEXT};line-height:20px">'
-        f'<div style="font-weight:bold;margin-bottom:4px">{html.escape(title)}</div>{items}</div>'
+        f'<div style="font-weight:bold;margin-bottom:4px">{html_text(title)}</div>{items}</div>'
     )
     return Element(box)
 
@@ -286,7 +291,7 @@ def hotspot_map(
     fmap.add_child(
         AreaLabels(
             [
-                {"lat": p.y, "lon": p.x, "html": f"{html.escape(place)}<br>{int(value):,}"}
+                {"lat": p.y, "lon": p.x, "html": f"{html_text(place)}<br>{int(value):,}"}
                 for place, value, p in zip(top["place"], top[measure], points)
             ]
         )
@@ -303,7 +308,8 @@ def hotspot_map(
                 fill=True,
                 fill_color=HOME_COLOUR,
                 fill_opacity=1,
-                tooltip=f"{name} ({row.establishment_id}, {row.postcode}): "
+                tooltip=home_label(name, row.establishment_id, row.postcode)
+                + ": "
                 f"{counted(getattr(row, 'episodes', None), 'episode', 'episodes')}, "
                 f"{counted(getattr(row, 'children', None), 'child', 'children')} went missing from this home",
             ).add_to(homes)

@@ -44,7 +44,7 @@ from metrics.return_interviews import date_only_eligible, return_interviews
 from metrics.tables import TABLES, headline_counts, metric_table
 from reports.notes import date_only_note
 from reports.suppression import HIDDEN_MARK
-from reports.tables import masked, publishable
+from reports.tables import masked, publishable, spreadsheet_text
 
 Progress = Callable[[float, str], None]
 
@@ -578,7 +578,7 @@ LABELS = {
 def format_cell(value: object, column: str) -> str:
     """Text for a Word table cell: thousands separators, one decimal for percentages, marks kept."""
     if isinstance(value, str):
-        return LABELS.get(value, value)
+        return spreadsheet_text(LABELS.get(value, value))
     if value is None or pd.isna(value):
         return "–"
     if column == "percent":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 import pandas as pd
@@ -82,6 +83,27 @@ def publishable(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFr
     raise ValueError(f"no publication rule for table {name!r}")
 
 
+def publishable_counts(
+    counts: Mapping[str, int], lines: Sequence[tuple[str, Sequence[str]]] = (), threshold: int = 5
+) -> dict[str, object]:
+    """Headline numbers (a page's tiles) safe for a viewer, by the same rule as every table: a count
+    from 1 to 4 becomes `<5`, and where shown parts add up to a shown total (`lines`: (total, its
+    parts), e.g. ("episodes", ("missing", "absent", "away"))) a second number is hidden (`*`, or
+    `<5` for a zero) so the first cannot be worked out. A count in no line stands alone."""
+    rows = []
+    for number, (total, members) in enumerate(lines):
+        rows += [(number, total, "total")] + [(number, part, "part") for part in members]
+    in_lines = {key for _, key, _ in rows}
+    rows += [(f"alone {key}", key, "alone") for key in counts if key not in in_lines]
+    table = pd.DataFrame(rows, columns=["line", "key", "role"])
+    table["line"] = table["line"].astype(str)
+    table["count"] = [int(counts[key]) for key in table["key"]]
+    linked = [[(row, "count") for row in same.index] for _, same in table.groupby("key") if len(same) > 1]
+    safe = suppress(table, ["count"], {}, threshold, total_groups=[("count", ["line"])], linked=linked,
+                    total_rows=("role", "total"))  # fmt: skip
+    return {key: safe.loc[table["key"] == key, "count"].iloc[0] for key in counts}
+
+
 def masked(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
     """The table with every cell that `publishable` hides set to NaN, numbers kept numeric:
     what a chart for publication or for a viewer may draw."""
@@ -94,9 +116,34 @@ def masked(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
     return result
 
 
+# A cell starting with one of these is run as a formula by Excel, LibreOffice or Google Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: object) -> object:
+    """A text cell no spreadsheet will run (the OWASP rule: one starting with =, +, -, @, tab or
+    carriage return gets a leading `'`); numbers and anything else unchanged.
+
+    Ids and names come from imported files and the sign-in form, so an export could carry
+    `=HYPERLINK(...)` to whoever opens it. Every CSV and Word table the project writes goes through this.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `table` with every text cell through `spreadsheet_text`; numeric columns untouched."""
+    safe = table.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]) and not pd.api.types.is_datetime64_any_dtype(safe[column]):
+            safe[column] = safe[column].map(spreadsheet_text)
+    return safe
+
+
 def _cell(value: object, column: str) -> str:
     if isinstance(value, str):
-        return value
+        return spreadsheet_text(value)
     if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
         return ""
     if isinstance(value, (datetime, date)):  # pd.Timestamp is a datetime
@@ -109,10 +156,10 @@ def _cell(value: object, column: str) -> str:
 
 
 def to_csv(table: pd.DataFrame) -> str:
-    """CSV text: percentages with one decimal, blank for not known, dates as YYYY-MM-DD."""
+    """CSV text: percentages with one decimal, blank for not known, dates as YYYY-MM-DD, no formulas."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.columns)
+    writer.writerow(spreadsheet_text(str(column)) for column in table.columns)
     for row in table.itertuples(index=False):
         writer.writerow(_cell(value, column) for value, column in zip(row, table.columns))
     return out.getvalue()

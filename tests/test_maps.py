@@ -15,6 +15,7 @@ import pytest
 import shapely
 
 from charts import maps
+from charts.markup import html_text
 from charts.theme import SEQUENTIAL
 from loaders import boundaries
 
@@ -233,3 +234,16 @@ def test_unknown_measure_is_refused(districts, outline):
 def test_meeting_mode_has_large_type(districts, outline):
     assert maps.LARGE_STYLE not in rendered(districts, outline)
     assert maps.LARGE_STYLE in rendered(districts, outline, large=True)
+
+
+SCRIPT_PAYLOADS = ("${alert(1)}", "`+alert(1)+`", "<img src=x onerror=alert(1)>", "\\`${alert(2)}")
+
+
+@pytest.mark.parametrize("payload", SCRIPT_PAYLOADS)
+def test_imported_names_and_ids_reach_the_map_only_escaped(districts, outline, payload):
+    homes = HOMES.assign(establishment_name=[payload, ""], establishment_id=["EST001", payload])
+    document = without_leaflet(rendered(districts, outline, homes=homes))
+    assert payload not in document
+    for fragment in ("${alert", "`+alert", "<img"):
+        assert fragment not in document
+    assert html_text(payload) in document  # still shown, as text
