@@ -52,6 +52,6 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$wanted" ]; then
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt
     echo "$wanted" > "$STAMP"
 fi
-# Leaflet for the offline hotspot map, from the npm registry (checked, never committed).
-"$VENV/bin/python" scripts/install_leaflet.py
+# Leaflet (the offline hotspot map) and axe-core (the accessibility tests) from the npm registry, checked, never committed.
+"$VENV/bin/python" scripts/install_vendor.py
 echo "setup: ready"

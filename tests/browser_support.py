@@ -201,7 +201,7 @@ def sign_in(page, role: str = "analyst", credentials: tuple[str, str] | None = N
 def wait_for_sign_in_or_app(page) -> bool:
     """Wait until the page shows the sign-in form (True) or the signed-in app with its sidebar (False)."""
     page.wait_for_selector(
-        '[data-testid="stForm"] input[type="password"], [data-testid="stSidebarNav"]', state="attached", timeout=60_000
+        '[data-testid="stForm"] input[type="password"], .st-key-page_links', state="attached", timeout=60_000
     )  # attached: a meeting-mode link opens with the sidebar folded away
     return page.locator('[data-testid="stForm"] input[type="password"]').count() > 0
 
