@@ -233,3 +233,10 @@ def test_unknown_measure_is_refused(districts, outline):
 def test_meeting_mode_has_large_type(districts, outline):
     assert maps.LARGE_STYLE not in rendered(districts, outline)
     assert maps.LARGE_STYLE in rendered(districts, outline, large=True)
+
+
+def test_the_map_document_names_its_language_and_its_title(districts, outline):
+    """axe (WCAG 2.2 A: html-has-lang, document-title) checks the map's own document too."""
+    document = rendered(districts, outline)
+    assert '<html lang="en">' in document
+    assert re.search(r"<title>Episodes by postcode district children went missing from</title>", document)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 import uuid
 from pathlib import Path
@@ -126,3 +128,15 @@ def test_make_run_listens_on_this_machine_only(tmp_path):
             process.terminate()
             process.wait(timeout=10)
     assert addresses and all(address.is_loopback for address in addresses), addresses
+
+
+def test_the_production_settings_are_real_streamlit_options():
+    """A misspelt key in docs/production.md would be ignored by Streamlit, leaving the unsafe default on."""
+    from streamlit import config
+
+    blocks = re.findall(r"```toml\n(.*?)```", (ROOT / "docs" / "production.md").read_text(), flags=re.DOTALL)
+    settings = tomllib.loads(blocks[0])
+    keys = {f"{section}.{key}" for section, values in settings.items() for key in values}
+    assert keys - set(config._config_options_template) == set()
+    assert settings["server"]["address"] == "127.0.0.1" and settings["server"]["enableXsrfProtection"] is True
+    assert settings["client"]["showErrorDetails"] == "none"
