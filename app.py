@@ -44,7 +44,8 @@ if app_auth.is_admin(user):
         st.Page("app_pages/audit_log.py", title="Audit log"),
     ]
 
-navigation = st.navigation(sections)
+navigation = st.navigation(sections, position="hidden")  # Streamlit's menu fails axe's list rules
+app_state.page_links(sections)  # the same pages as plain links: screen readers and keyboards get through
 app_auth.account_sidebar(user)  # who is signed in, and Sign out
 app_state.sidebar(navigation)  # meeting switch, period and filters, kept in the URL
 navigation.run()

@@ -393,6 +393,30 @@ MEETING_CSS = """<style>
 </style>"""
 
 
+# Every page, whatever the mode: WCAG 2.2 target size (24 px) for the date fields' day, month and year
+# parts, and a focus ring on every link and control a keyboard reaches (Streamlit draws none on links).
+ACCESSIBLE_CSS = """<style>
+[data-testid="stDateInput"] [role="spinbutton"] { display: inline-block; min-width: 24px; min-height: 24px;
+  text-align: center; }
+.stApp a:focus-visible, .stApp button:focus-visible, .stApp [role="spinbutton"]:focus-visible {
+  outline: 3px solid #12436D; outline-offset: 2px; }
+</style>"""
+PAGE_LINKS_KEY = "page_links"
+
+
+def page_links(sections: Mapping[str, Sequence[object]]) -> None:
+    """The router's pages as links in the sidebar, under their section names (app.py hides Streamlit's menu).
+
+    Streamlit's own menu puts each section's <li> items in a <div> inside the <ul>, which screen readers
+    misread (axe: list, listitem); st.page_link draws a plain link a keyboard reaches in order."""
+    st.html(ACCESSIBLE_CSS)
+    with st.sidebar.container(key=PAGE_LINKS_KEY):
+        for section, pages in sections.items():
+            st.caption(f"**{section}**")
+            for page in pages:
+                st.page_link(page)
+
+
 def _seed_from_url(latest: date | None, options: Mapping[str, Sequence[str]]) -> None:
     """First run of a session: the widgets start from the URL (checked)."""
     params = {key: st.query_params.get_all(key) for key in st.query_params}

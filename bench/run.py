@@ -566,7 +566,7 @@ def bench_browser(url: str, label: str, workdir: Path, repeats: int) -> dict:
     """
     from playwright.sync_api import sync_playwright
 
-    from tests.browser_support import streamlit_server
+    from tests.browser_support import PAGE_LINKS, streamlit_server
 
     add_bench_user(url)
     with streamlit_server(url, workdir / f"streamlit_{label}.log", seconds=120) as base:
@@ -577,7 +577,7 @@ def bench_browser(url: str, label: str, workdir: Path, repeats: int) -> dict:
 
             def click_and_settle(page, name: str) -> float:
                 clicked = time.perf_counter()
-                page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name).first.click()
+                page.locator(PAGE_LINKS).get_by_role("link", name=name).first.click()
                 page.wait_for_timeout(100)
                 return wait_settled(page) - clicked
 

@@ -64,7 +64,7 @@ def leaflet_assets(folder: Path | None = None) -> tuple[str, str]:
     folder = folder or LEAFLET
     script, style = folder / "leaflet.js", folder / "leaflet.css"
     if not script.exists() or not style.exists():
-        raise LeafletMissing(f"Leaflet is not installed in {folder}: run make setup (scripts/install_leaflet.py)")
+        raise LeafletMissing(f"Leaflet is not installed in {folder}: run make setup (scripts/install_vendor.py)")
     code = re.sub(r"//# sourceMappingURL=\S+", "", script.read_text())
     return code, _css_with_inline_images(style.read_text(), folder)
 
@@ -315,6 +315,7 @@ def hotspot_map(
             ).add_to(homes)
         homes.add_to(fmap)
     title = f"{measure.capitalize()} by {level} children {direction}"
+    fmap.get_root().title = html.escape(title)  # the document's <title>: screen readers name the frame by it
     has_homes = establishments is not None and len(establishments) > 0
     fmap.get_root().html.add_child(_legend(breaks, title, bool(shapes[measure].isna().any()), has_homes))
     if large:  # meeting mode: read from the back of the room
@@ -323,5 +324,6 @@ def hotspot_map(
 
 
 def map_html(fmap: folium.Map) -> str:
-    """The whole map as one HTML document (what the page embeds and offers as a download)."""
-    return fmap.get_root().render()
+    """The whole map as one HTML document (what the page embeds and offers as a download), in English
+    (`lang`, which branca's page template leaves out, tells a screen reader how to speak it)."""
+    return fmap.get_root().render().replace("<html>", '<html lang="en">', 1)

@@ -4,8 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# libreoffice-writer-nogui turns the committee pack into PDF; poppler-utils (pdfinfo, pdftoppm) checks it.
-DEB_PACKAGES=(postgresql chromium libreoffice-writer-nogui poppler-utils)
+# What each package is for (a fresh Debian 12 has none of them):
+#   postgresql                the second database every database test runs on
+#   chromium                  the browser tests and `make screenshots` (driven by Playwright, never downloaded)
+#   libreoffice-writer-nogui  turns the committee pack into PDF
+#   poppler-utils             pdfinfo, pdftotext, pdffonts, pdftoppm: the pack tests read the PDF back
+#   fonts-liberation2         Liberation Sans, metric-compatible with the Arial the pack and the charts name; without
+#                             it LibreOffice and Chromium fall back to the wider DejaVu Sans and every line wraps elsewhere
+#   ca-certificates           HTTPS to the npm registry for Leaflet and axe-core (pip brings its own, Python does not)
+#   python3-venv              `python3 -m venv` when the system Python 3.11 makes .venv
+DEB_PACKAGES=(postgresql chromium libreoffice-writer-nogui poppler-utils fonts-liberation2 ca-certificates python3-venv)
 VENV=.venv
 STAMP="$VENV/.requirements.sha256"
 
@@ -44,6 +52,6 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$wanted" ]; then
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt
     echo "$wanted" > "$STAMP"
 fi
-# Leaflet for the offline hotspot map, from the npm registry (checked, never committed).
-"$VENV/bin/python" scripts/install_leaflet.py
+# Leaflet (the offline hotspot map) and axe-core (the accessibility tests) from the npm registry, checked, never committed.
+"$VENV/bin/python" scripts/install_vendor.py
 echo "setup: ready"

@@ -40,6 +40,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SHOTS = Path("/tmp/shots")
+PAGE_LINKS = ".st-key-page_links"  # the sidebar's links to the pages a user may open (app_state.page_links)
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
@@ -201,7 +202,7 @@ def sign_in(page, role: str = "analyst", credentials: tuple[str, str] | None = N
 def wait_for_sign_in_or_app(page) -> bool:
     """Wait until the page shows the sign-in form (True) or the signed-in app with its sidebar (False)."""
     page.wait_for_selector(
-        '[data-testid="stForm"] input[type="password"], [data-testid="stSidebarNav"]', state="attached", timeout=60_000
+        f'[data-testid="stForm"] input[type="password"], {PAGE_LINKS}', state="attached", timeout=60_000
     )  # attached: a meeting-mode link opens with the sidebar folded away
     return page.locator('[data-testid="stForm"] input[type="password"]').count() > 0
 

@@ -12,6 +12,7 @@ import pytest
 from loaders.database import connect
 from reports.audit import entries
 from tests.browser_support import (
+    PAGE_LINKS,
     SHOTS,
     TEST_USERS,
     add_test_users,
@@ -48,7 +49,7 @@ def test_the_sign_in_form_refuses_a_wrong_password_then_signs_in(auth_server, pa
     page.wait_for_timeout(500)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "sign_in.png"))
-    assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+    assert page.locator(PAGE_LINKS).count() == 0
     assert page.locator('[data-testid="stMetric"]').count() == 0
 
     form = page.locator('[data-testid="stForm"]')
@@ -76,7 +77,7 @@ def test_a_viewer_typing_a_restricted_address_gets_no_child_data(auth_server, pa
     page.locator('[data-testid="stMetric"]').first.wait_for(timeout=WAIT)  # the overview instead
     settle(page)
     assert page.url.split("?")[0].rstrip("/") == base
-    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    nav = page.locator(PAGE_LINKS).inner_text()
     assert "Alerts" not in nav and "Audit log" not in nav and "Import data" not in nav
     body = page.locator('[data-testid="stMain"]').inner_text()
     assert "C1" not in body and "Audit log" not in body
@@ -91,7 +92,7 @@ def test_an_analyst_reaches_the_child_level_pages(auth_server, page, path):
     settle(page)
     assert page.url.split("?")[0].endswith(f"/{path}")
     assert page.locator('[data-testid="stException"]').count() == 0
-    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    nav = page.locator(PAGE_LINKS).inner_text()
     assert "Alerts" in nav and "Audit log" not in nav
 
 
@@ -123,4 +124,4 @@ def test_sign_out_returns_to_the_form(auth_server, page):
     page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Sign out").click()
     page.get_by_text("You have signed out.").wait_for(timeout=WAIT)
     assert page.locator('[data-testid="stMetric"]').count() == 0
-    assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+    assert page.locator(PAGE_LINKS).count() == 0

@@ -17,7 +17,7 @@ import pytest
 
 from loaders.database import connect
 from reports.audit import entries
-from tests.browser_support import SHOTS, open_page, sign_in, wait_for_app, wait_for_sign_in_or_app
+from tests.browser_support import PAGE_LINKS, SHOTS, open_page, sign_in, wait_for_app, wait_for_sign_in_or_app
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,7 @@ def test_a_url_with_filters_reproduces_the_view(server, page):
     assert page.locator('[data-testid="stException"]').count() == 0
 
     # going to another page keeps the filters in the URL
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Overview").click()
+    page.locator(f"{PAGE_LINKS} a", has_text="Overview").click()
     page.wait_for_url(lambda url: "data_quality" not in url and "category=missing" in url, timeout=30_000)
     page.wait_for_url(lambda url: "missing_from=care" in url, timeout=30_000)  # each key is written in turn
     assert parse_qs(urlparse(page.url).query)["from"] == ["2015-03-01"]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import math
 
+import altair as alt
 import pandas as pd
 import pytest
 
 from charts import bars, lines
 from charts.export import png_bytes
-from charts.theme import DASHES
+from charts.theme import DASHES, FONT
 from charts.titles import source_line
 
 TEXT = {"title": "Most episodes end within a day", "subtitle": "Episodes by time missing, Birmingham, 2015",
@@ -180,6 +181,23 @@ def test_every_chart_exports_as_png(build):
     chart = build()
     assert png_bytes(chart, scale=1).startswith(b"\x89PNG")
     json.loads(chart.to_json())
+
+
+def lettering(font: str) -> bytes:
+    """A line of text in `font`, drawn by vl-convert as exported charts and the committee pack are."""
+    words = pd.DataFrame({"text": ["Wolverhampton 44.2% of episodes lasted 0-8 hrs"]})
+    return png_bytes(alt.Chart(words).mark_text(font=font, fontSize=20).encode(text="text:N"), scale=1)
+
+
+def test_the_theme_font_resolves_offline_to_a_font_it_names():
+    """vl-convert finds no font by fontconfig alias: a list naming nothing it has falls back to another face.
+
+    The theme's list must reach a family it names (Liberation Sans ships with vl-convert and fonts-liberation2),
+    so exported images do not depend on what a machine happens to have."""
+    named = [family.strip() for family in FONT.split(",") if family.strip() != "sans-serif"]
+    drawn = lettering(FONT)
+    assert drawn != lettering("No Such Font"), "the theme's fonts fell back to vl-convert's default"
+    assert drawn in {lettering(family) for family in named}
 
 
 @pytest.mark.parametrize(

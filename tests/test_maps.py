@@ -247,3 +247,10 @@ def test_imported_names_and_ids_reach_the_map_only_escaped(districts, outline, p
     for fragment in ("${alert", "`+alert", "<img"):
         assert fragment not in document
     assert html_text(payload) in document  # still shown, as text
+
+
+def test_the_map_document_names_its_language_and_its_title(districts, outline):
+    """axe (WCAG 2.2 A: html-has-lang, document-title) checks the map's own document too."""
+    document = rendered(districts, outline)
+    assert '<html lang="en">' in document
+    assert re.search(r"<title>Episodes by postcode district children went missing from</title>", document)

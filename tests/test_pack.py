@@ -125,8 +125,28 @@ def test_empty_period_still_makes_a_pack(sample, tmp_path):
     assert len(Document(path).tables) >= 4
 
 
-@pytest.mark.skipif(shutil.which("pdfinfo") is None or shutil.which("soffice") is None, reason="run make setup")
+def require_tools(*names: str) -> None:
+    """Fail, not skip, when a program `make setup` installs is missing: a new machine must run every test."""
+    missing = [name for name in names if shutil.which(name) is None]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not found: run make setup")
+
+
+def pdf_fonts(path: Path) -> list[tuple[str, bool]]:
+    """(font name without its subset prefix, embedded?) for every font poppler's pdffonts lists."""
+    lines = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()
+    header, rule = lines[0], lines[1]
+    columns = [match.span() for match in re.finditer(r"-+", rule)]
+    emb = next(i for i, (start, end) in enumerate(columns) if header[start:end].strip() == "emb")
+    fonts = []
+    for line in lines[2:]:
+        cells = [line[start:end].strip() for start, end in columns]
+        fonts.append((cells[0].split("+")[-1], cells[emb] == "yes"))
+    return fonts
+
+
 def test_cli_writes_a_pdf_and_audits_it(sample, tmp_path):
+    require_tools("soffice", "pdfinfo", "pdftotext", "pdffonts")
     url, _ = sample
     out = tmp_path / "pack.pdf"
     done = run_module("reports", "pack", *PERIOD, "--out", str(out), database_url=url, env={"MISSING_USER": "clerk"})
@@ -135,8 +155,14 @@ def test_cli_writes_a_pdf_and_audits_it(sample, tmp_path):
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
     assert int(re.search(r"^Pages:\s+(\d+)", info, flags=re.MULTILINE).group(1)) >= 10
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
-    assert "Children missing from home and care" in text and "Page 1 of" in text
+    words = " ".join(text.split())  # where a line wraps depends on the font's widths: read the words in order
+    assert "Children missing from home and care" in words and "Page 1 of" in words
     assert_no_identifiers(text, identifiers(sample))
+    # The pack names Arial; LibreOffice must find it or its metric-compatible Liberation Sans (fonts-liberation2),
+    # not fall back to a wider font that moves every line and page break.
+    fonts = pdf_fonts(out)
+    assert fonts and all(embedded for _, embedded in fonts), fonts
+    assert {name for name, _ in fonts if not name.startswith(("Arial", "LiberationSans"))} == set(), fonts
     engine = connect(url)
     with engine.connect() as connection:
         rows = connection.execute(select(AuditEntry.user_name, AuditEntry.action, AuditEntry.subject)).all()

@@ -2,15 +2,19 @@
 
 Migrations run once however many processes start together (an advisory
 lock in `loaders.database.migrate`), and two `streamlit run` servers on the
-same database both answer and both show the Overview.
+same database both answer and both show the Overview. Started as `make run`
+starts it, a server listens on this machine only.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 import uuid
 from pathlib import Path
@@ -18,7 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from tests.browser_support import add_test_users, open_page, streamlit_server
+from tests.browser_support import _wait_until_healthy, add_test_users, free_port, open_page, streamlit_server
 from tests.conftest import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,3 +96,47 @@ def test_two_servers_on_one_database_both_serve_the_overview(fresh_schema, tmp_p
             page.get_by_text("compared with").first.wait_for(timeout=120_000)
             assert page.get_by_text("Children missing from home and care").first.is_visible()
             assert not page.locator('[data-testid="stException"]').count()
+
+
+def listening_addresses(port: int) -> set[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The local addresses of every TCP socket listening on `port`, from the kernel's own tables."""
+    found = set()
+    for table, width in (("/proc/net/tcp", 4), ("/proc/net/tcp6", 16)):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.split(":")
+            if state == "0A" and int(port_hex, 16) == port:  # 0A: LISTEN
+                words = bytes.fromhex(address)  # 32-bit words in host (little-endian) order
+                raw = b"".join(words[i : i + 4][::-1] for i in range(0, width, 4))
+                found.add(ipaddress.ip_address(raw))
+    return found
+
+
+def test_make_run_listens_on_this_machine_only(tmp_path):
+    """`make run` passes no address: .streamlit/config.toml must keep the dashboard off the network."""
+    port = free_port()
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "PYTHONPATH": str(ROOT)}
+    with (tmp_path / "streamlit.log").open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
+            cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            _wait_until_healthy(f"http://127.0.0.1:{port}", process)
+            addresses = listening_addresses(port)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    assert addresses and all(address.is_loopback for address in addresses), addresses
+
+
+def test_the_production_settings_are_real_streamlit_options():
+    """A misspelt key in docs/production.md would be ignored by Streamlit, leaving the unsafe default on."""
+    from streamlit import config
+
+    blocks = re.findall(r"```toml\n(.*?)```", (ROOT / "docs" / "production.md").read_text(), flags=re.DOTALL)
+    settings = tomllib.loads(blocks[0])
+    keys = {f"{section}.{key}" for section, values in settings.items() for key in values}
+    assert keys - set(config._config_options_template) == set()
+    assert settings["server"]["address"] == "127.0.0.1" and settings["server"]["enableXsrfProtection"] is True
+    assert settings["client"]["showErrorDetails"] == "none"

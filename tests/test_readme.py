@@ -26,6 +26,18 @@ def settings_sections() -> list[str]:
         return list(tomllib.load(f))
 
 
+def setup_packages() -> list[str]:
+    """The Debian packages scripts/setup.sh installs (its DEB_PACKAGES)."""
+    text = (ROOT / "scripts" / "setup.sh").read_text()
+    return re.search(r"^DEB_PACKAGES=\(([^)]*)\)", text, flags=re.MULTILINE).group(1).split()
+
+
+@pytest.mark.parametrize("package", setup_packages())
+def test_every_debian_package_setup_installs_is_documented(package):
+    """A new machine's owner reads in the README what `make setup` will put on it."""
+    assert f"`{package}`" in README
+
+
 @pytest.mark.parametrize("target", [t for t in make_targets() if t != "postgres"])
 def test_every_make_target_is_documented(target):
     assert f"make {target}" in README
