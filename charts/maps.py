@@ -315,7 +315,7 @@ def hotspot_map(
             ).add_to(homes)
         homes.add_to(fmap)
     title = f"{measure.capitalize()} by {level} children {direction}"
-    fmap.get_root().title = html.escape(title)  # the document's <title>: screen readers name the frame by it
+    fmap.get_root().title = html_text(title)  # the document's <title>: screen readers name the frame by it
     has_homes = establishments is not None and len(establishments) > 0
     fmap.get_root().html.add_child(_legend(breaks, title, bool(shapes[measure].isna().any()), has_homes))
     if large:  # meeting mode: read from the back of the room
