@@ -35,6 +35,8 @@ sections = {
 if app_auth.can_see_child_level(user):
     sections["Children (restricted)"] = [
         st.Page("app_pages/alerts.py", title="Alerts"),
+        st.Page("app_pages/attention.py", title="Who to discuss"),
+        st.Page("app_pages/interview_clock.py", title="72-hour clock"),
         st.Page("app_pages/child_timeline.py", title="Child timeline"),
         st.Page("app_pages/missing_together.py", title="Missing together"),
     ]

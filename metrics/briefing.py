@@ -16,7 +16,8 @@ import pandas as pd
 from metrics.attention import AttentionSettings, associate_tables, escalation_table
 from metrics.children import child_facts
 from metrics.escalation import REASON_WORDING
-from metrics.filters import DURATION_BANDS, NOT_KNOWN, date_only_flags, ensure_derived
+from metrics.filters import DURATION_BANDS, NOT_KNOWN, ensure_derived
+from metrics.time_limits import date_only_flags
 from metrics.trend import last_months
 from metrics.triggers import triggers
 

@@ -14,7 +14,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from metrics.filters import DAY_NS, HOUR_NS, date_only_flags, distance_miles
+from metrics.filters import distance_miles
+from metrics.time_limits import HOUR_NS, date_only_flags, longest_gap, shortest_gap
 
 REASONS = ("more_often", "longer", "further", "new_exploitation_concern")
 COLUMNS = ["reason", "subject", "first_met", "episode_ids"]
@@ -43,14 +44,13 @@ def possible_durations(episodes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
     A date-only time stands for any moment of its day (domain.md section 4).
     """
-    reported = episodes["reported_at"].to_numpy(dtype="datetime64[ns]").view("int64").astype("float64")
-    returned = episodes["returned_at"].to_numpy(dtype="datetime64[ns]").view("int64").astype("float64")
-    unknown = episodes["returned_at"].isna().to_numpy() | episodes["reported_at"].isna().to_numpy()
-    reported_day = date_only_flags(episodes, "reported_at") * DAY_NS
-    returned_day = date_only_flags(episodes, "returned_at") * DAY_NS
-    shortest = np.maximum(returned - reported - reported_day, 0)
-    longest = returned + returned_day - reported
-    return np.where(unknown, np.nan, shortest), np.where(unknown, np.nan, longest)
+    times = (episodes["reported_at"], date_only_flags(episodes, "reported_at"),
+             episodes["returned_at"], date_only_flags(episodes, "returned_at"))  # fmt: skip
+
+    def as_float(gaps: np.ndarray) -> np.ndarray:
+        return np.where(np.isnat(gaps), np.nan, gaps.view("int64").astype("float64"))
+
+    return np.maximum(as_float(shortest_gap(*times)), 0), as_float(longest_gap(*times))
 
 
 def _shifted(values: np.ndarray, steps: int) -> np.ndarray:
@@ -119,7 +119,7 @@ def escalating_children(
     """
     t = thresholds or EscalationThresholds()
     reported = episodes["reported_at"]
-    end_ns = np.datetime64(end, "D").astype("datetime64[ns]").view("int64") + DAY_NS
+    end_ns = (np.datetime64(end, "D") + np.timedelta64(1, "D")).astype("datetime64[ns]").view("int64")
     keep = np.flatnonzero(reported.notna().to_numpy() & (reported.to_numpy(dtype="datetime64[ns]").view("int64") < end_ns))
     if not len(keep):
         return pd.DataFrame(columns=COLUMNS)

@@ -16,7 +16,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from metrics.filters import HOUR_NS
+from metrics.time_limits import HOUR_NS
 
 ELIGIBLE_CATEGORIES = ("missing", "absent")
 WAITING_OUTCOMES = ("pending",)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.filters import DAY_NS, HOUR_NS
+from metrics.time_limits import DAY_NS, HOUR_NS
 
 KINDS = ("police_only", "council_only", "category", "return_time")
 KIND_WORDING = {

@@ -26,7 +26,8 @@ from tests.browser_support import TEST_USERS, add_test_users
 from tests.test_app import build_database
 
 ROOT = Path(APP).parent
-CHILD_PAGES = ["app_pages/alerts.py", "app_pages/child_timeline.py", "app_pages/missing_together.py"]
+CHILD_PAGES = ["app_pages/alerts.py", "app_pages/attention.py", "app_pages/interview_clock.py",
+               "app_pages/child_timeline.py", "app_pages/missing_together.py"]
 ADMIN_PAGES = ["app_pages/import_data.py", "app_pages/audit_log.py"]
 SETTINGS = {"idle_minutes": 30, "session_minutes": 600, "max_failures": 5, "lockout_minutes": 15}
 
