@@ -262,9 +262,8 @@ def _check_and_land(
     report: Progress,
 ) -> ImportResult:
     """The body of `import_files`: read, check, then land whole or record the refusal."""
-    name, digest, kind, user, started_at, refused = (
-        attempt.name, attempt.digest, attempt.kind, attempt.user, attempt.started_at, attempt.refused,
-    )  # fmt: skip
+    name, digest, kind, user, started_at = attempt.name, attempt.digest, attempt.kind, attempt.user, attempt.started_at
+    refused = attempt.refused
     report(0.0, "reading")
     try:
         prepared = _prepare(paths, names, file_format, mapping, mapping_name)
