@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 import config
-from metrics.time_limits import HOUR_NS, date_only_flags, has_date_only_time, may_exceed, opening
+from metrics.time_limits import DAY_NS, HOUR_NS, date_only_flags, has_date_only_time, may_exceed, opening
 from metrics.together import episode_place
 
 TRIGGERS = (
@@ -26,7 +26,6 @@ TRIGGERS = (
 COLUMNS = ["trigger", "subject", "first_met", "episode_ids"]
 # the times the alerts' limits are measured between (the counting windows compare reported_at)
 ALERT_TIMES = ("reported_at", "returned_at")
-DAY_NS = 86_400_000_000_000
 
 
 def _as_dates(ns: np.ndarray) -> np.ndarray:
