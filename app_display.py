@@ -119,6 +119,12 @@ def _download(container, label: str, data: Callable[[], bytes | str], *, name: s
             continue
 
 
+def download_file(container, label: str, data: Callable[[], bytes], *, name: str, what: str, mime: str,
+                  extension: str) -> None:  # fmt: skip
+    """A download made on click and audited as an export, for files other than charts and tables."""
+    _download(container, label, data, name=name, what=what, mime=mime, extension=extension)
+
+
 def _text_cells(column: pd.Series, percent: bool) -> pd.Series:
     def cell(value: object) -> str:
         if isinstance(value, str):

@@ -13,8 +13,12 @@ import app_auth
 import app_display
 import app_links
 import app_state
+import config
 from charts.timeline import timeline_chart
+from metrics.attention import AttentionSettings
+from metrics.briefing import child_briefing
 from metrics.children import child_facts, child_ids, child_timeline
+from reports.briefing import briefing_file
 
 PICKED = "timeline_child"
 
@@ -116,6 +120,30 @@ COLUMNS = {
     "rhi_completed_at": st.column_config.DatetimeColumn("Interview held", format="D MMM YYYY HH:mm"),
     "strategy_meeting_at": st.column_config.DatetimeColumn("Strategy meeting", format="D MMM YYYY HH:mm"),
 }
+st.header("Briefing")
+st.caption(
+    "The child's last 12 months to the end of the period on one page, for the Operational Group: "
+    "alerts, escalation, associates, places found and interviews. Word or PDF; each download is audited."
+)
+briefing = child_briefing(view.episodes, child, view.period.end, AttentionSettings.from_settings(config.settings()))
+reasons = [f"{r.trigger.replace('_', ' ')} (first {r.first_met:%-d %b %Y})" for r in briefing.alerts.itertuples()]
+worse = [f"{r.reason} (from {r.first_met:%-d %b %Y})" for r in briefing.escalation.itertuples()]
+for line in (  # plain text: imported values are never read as markdown or HTML
+    f"Alerts met: {'; '.join(reasons) or 'none'}",
+    f"Getting worse: {'; '.join(worse) or 'no escalation reason'}",
+    f"Associates: {', '.join(briefing.associates['associate']) or 'none known'}",
+    f"Found most often in: {', '.join(briefing.found['place']) or 'no found postcode recorded'}",
+):
+    st.text(line)
+user_name = app_auth.require_user().name
+word, pdf, _ = st.columns([1, 1, 3])
+app_display.download_file(word, "Briefing (Word)", lambda: briefing_file(briefing, ".docx", user_name),
+                          name=f"Briefing {child}", what="Word", extension="docx",
+                          mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")  # fmt: skip
+app_display.download_file(pdf, "Briefing (PDF)", lambda: briefing_file(briefing, ".pdf", user_name),
+                          name=f"Briefing {child}", what="PDF", extension="pdf", mime="application/pdf")  # fmt: skip
+
+st.header("Every episode")
 app_display.show_chart(
     lambda table: timeline_chart(table, period, title=title, subtitle=subtitle),
     timeline,

@@ -143,7 +143,7 @@ def child_briefing(
             "associate": np.where(linked["child_a"] == child_id, linked["child_b"], linked["child_a"]),
             "missing_together": linked["missing_together"].to_numpy(),
             "found_together": linked["found_together"].to_numpy(),
-            "first_linked": linked["first_linked"].dt.date.to_numpy(),
+            "first_linked": pd.to_datetime(linked["first_linked"]).dt.date.to_numpy(),
         }
     )
 

@@ -161,6 +161,17 @@ def write_docx(briefing: Briefing, path: Path, produced_by: str, today: date | N
     return path
 
 
+def briefing_file(briefing: Briefing, suffix: str, produced_by: str) -> bytes:
+    """The briefing as the bytes of a .docx or .pdf file (the app's download)."""
+    with tempfile.TemporaryDirectory(prefix="briefing-") as folder:
+        docx = write_docx(briefing, Path(folder) / f"{briefing.child_id}.docx", produced_by)
+        if suffix == ".docx":
+            return docx.read_bytes()
+        if pdf_converter() is None:
+            raise PackError(NO_CONVERTER)
+        return docx_to_pdf(docx, Path(folder) / f"{briefing.child_id}.pdf").read_bytes()
+
+
 def build_briefing(
     episodes: pd.DataFrame, child_id: str, as_of: date, out_path: str | Path, produced_by: str
 ) -> Path:

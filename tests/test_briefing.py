@@ -50,6 +50,14 @@ def test_briefing_holds_the_childs_pattern_and_only_their_associates():
     assert briefing.facts["episodes_in_period"] == 2 and briefing.facts["episodes"] == 3
 
 
+def test_a_child_with_no_associate_or_found_postcode():
+    briefing = child_briefing(make_episodes(*rows()[2:3]), "C3", date(2015, 5, 31), SETTINGS)
+    assert briefing.associates.empty and briefing.found.empty
+    # still missing at the end of May: over 72 hours, and no strategy meeting
+    assert briefing.alerts["trigger"].tolist() == ["missing_over_72_hours", "strategy_meeting_overdue"]
+    assert briefing.durations.set_index("band")["episodes"]["Not known"] == 1
+
+
 def test_unknown_child_is_refused():
     with pytest.raises(KeyError):
         child_briefing(make_episodes(*rows()), "C9", date(2015, 5, 31), SETTINGS)
