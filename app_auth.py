@@ -161,23 +161,18 @@ def attempt_sign_in(engine, name: str, password: str, settings: dict) -> tuple[S
     that name is refused (even with the right password) until the window has
     passed; every failure also waits a second, to slow guessing.
     """
-    from loaders.users import verify
-    from reports.audit import failed_sign_ins, record
+    from loaders.users import sign_in
 
     name = name.strip()[:100]
     if not name or not password:
         return None, "Enter your name and password."
     since = datetime.now() - timedelta(minutes=settings["lockout_minutes"])
-    if failed_sign_ins(engine, name, since) >= settings["max_failures"]:
-        record(engine, name, "sign_in_failed", "locked", {})
-        time.sleep(FAILURE_DELAY_SECONDS)
-        return None, f"Too many failed sign-ins for {name}. Try again in {settings['lockout_minutes']} minutes."
-    account = verify(engine, name, password)
+    account, how = sign_in(engine, name, password, max_failures=settings["max_failures"], since=since)
     if account is None:
-        record(engine, name, "sign_in_failed", "password", {})
         time.sleep(FAILURE_DELAY_SECONDS)
+        if how == "locked":
+            return None, f"Too many failed sign-ins for {name}. Try again in {settings['lockout_minutes']} minutes."
         return None, "That name and password do not match an enabled user."
-    record(engine, account.name, "sign_in", "password", {"role": account.role})
     return SignedIn(account.name, account.role, time.time()), ""
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -321,3 +323,27 @@ def test_audit_rows_written_after_loading_episodes_reach_the_database_file(datab
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert seen.stdout.strip() == "1"
+
+
+# ---- the lockout under concurrent attempts --------------------------------------------
+
+
+def test_concurrent_wrong_passwords_are_counted_up_to_the_limit_then_lock(engine, monkeypatch):
+    """Twelve browsers guessing one name at once: the count and the check are one step, so at most
+    `max_failures` guesses are checked and the right password is refused afterwards (both databases)."""
+    monkeypatch.setattr(app_auth, "FAILURE_DELAY_SECONDS", 0)
+    add_user(engine, "ann", "analyst", "the right passphrase")
+    start = threading.Barrier(12)
+
+    def guess(_):
+        start.wait()
+        return app_auth.attempt_sign_in(engine, "ann", "a wrong guess", SETTINGS)
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(guess, range(12)))
+    assert all(user is None for user, _message in results)
+    subjects = [subject for _user, action, subject in actions(engine) if action == "sign_in_failed"]
+    assert subjects.count("password") == SETTINGS["max_failures"], subjects
+    assert subjects.count("locked") == 12 - SETTINGS["max_failures"]
+    user, message = app_auth.attempt_sign_in(engine, "ann", "the right passphrase", SETTINGS)
+    assert user is None and message.startswith("Too many failed sign-ins")
