@@ -150,8 +150,9 @@ def new_page(browser, cookies: list[dict] | None = None):
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     if cookies:
         context.add_cookies(cookies)
+    outside = guard_requests(context)  # every tab of this context
     page = context.new_page()
-    page.outside_requests = guard_requests(page)
+    page.outside_requests = outside
     return page
 
 
@@ -176,7 +177,7 @@ def test_signed_in_once_a_refresh_a_new_tab_and_a_copied_link_need_no_password(a
     other = new_page(browser)
     other.goto(base)
     assert wait_for_sign_in_or_app(other), "another browser still signs in"
-    assert page.outside_requests == tab.outside_requests == other.outside_requests == []
+    assert page.outside_requests == other.outside_requests == [], "nothing leaves this machine, in any tab"
     page.context.close()
     other.context.close()
 
