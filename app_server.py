@@ -41,8 +41,8 @@ def _engine():
 
 
 def _secure(request: Request) -> bool:
-    setting = auth_settings().get("secure_cookie", "auto")
-    return request.url.scheme == "https" if setting == "auto" else bool(setting)
+    setting = auth_settings()["secure_cookie"]
+    return request.url.scheme == "https" if setting == "auto" else setting is True
 
 
 def _cookie_path() -> str:
