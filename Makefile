@@ -20,7 +20,7 @@ run: setup
 		$(PY) -m sample_data build; \
 	fi
 	@$(PY) -m loaders users ensure-demo  # first start only: an admin with a random password, printed once
-	$(VENV)/bin/streamlit run app.py $(STREAMLIT_ARGS)
+	$(VENV)/bin/streamlit run app_server.py $(STREAMLIT_ARGS)
 
 test: postgres
 	$(PY) -m pytest $(PYTEST_ARGS)

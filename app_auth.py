@@ -11,14 +11,18 @@ CONTRACT (other modules rely on it):
 Sign-in is by name and password from the `users` table (loaders/users.py), or,
 when `[auth.oidc] enabled` and `.streamlit/secrets.toml` has an `[auth]`
 section, through the council's identity provider with `st.login` (docs/sign-in.md).
-A session ends after `[auth] idle_minutes` without use or `session_minutes`
-after signing in, whichever comes first.
+A password sign-in is stored in `sessions` (loaders/sessions.py) and handed to
+the browser as an HttpOnly cookie (app_server.py), so refreshes, new tabs and
+links in that browser stay signed in. A session ends after `[auth]
+idle_minutes` without use or `session_minutes` after signing in, whichever
+comes first, or when it is signed out (here, or everywhere).
 """
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
@@ -29,8 +33,19 @@ import config
 ROLES = ("viewer", "analyst", "admin")
 LAST_SEEN = "user_last_seen"
 NOTICE = "sign_in_notice"
+CLAIM = "sign_in_claim"  # the one-time ticket this tab still has to trade for the cookie
+FORGET = "forget_cookie"  # the browser's cookie names an ended session: ask the server to delete it
+COOKIE = "missing_session"
+SESSION_ROUTE = "/_session"  # app_server.py serves claim and forget under it
+TOUCH_SECONDS = 60  # a stored session's last use is written at most this often
 FAILURE_DELAY_SECONDS = 1.0
-DEFAULTS = {"idle_minutes": 30, "session_minutes": 600, "max_failures": 5, "lockout_minutes": 15}
+DEFAULTS = {
+    "idle_minutes": 30,
+    "session_minutes": 600,
+    "max_failures": 5,
+    "lockout_minutes": 15,
+    "secure_cookie": "auto",
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,7 @@ class SignedIn:
     name: str
     role: str
     signed_in_at: float
+    session_id: int | None = None  # the stored session behind the cookie; None for OIDC and AppTest seeds
 
 
 def auth_settings() -> dict:
@@ -59,21 +75,95 @@ def require_user() -> SignedIn:
     user = st.session_state.get("user")
     now = time.time()
     if user is not None:
-        reason = session_expiry(user.signed_in_at, st.session_state.get(LAST_SEEN), now, auth_settings())
-        if reason is None:
+        ended = _why_ended(user, now, auth_settings())
+        if isinstance(ended, SignedIn):
+            st.session_state["user"] = user = ended
             st.session_state[LAST_SEEN] = now
+            _hand_cookie_to_browser()
             return user
-        _end_session(user, "session_expired")
+        reason, action = ended
+        _end_session(user, action)
         st.session_state[NOTICE] = reason
+        st.session_state[FORGET] = user.session_id is not None
         if oidc_enabled() and st.user.is_logged_in:
             st.logout()  # else the provider's cookie would sign them straight back in
     if oidc_enabled():
         user = _oidc_user()
     else:
-        _hold_requested_page()
-        _sign_in_form()
-        st.stop()
+        user = _resume_from_cookie(now, auth_settings())
+        if user is None:
+            _hold_requested_page()
+            _sign_in_form()
+            st.stop()
     return user
+
+
+def _why_ended(user: SignedIn, now: float, settings: dict) -> SignedIn | tuple[str, str | None]:
+    """The user (role as stored now) while the session is good; else the notice and the audit action.
+
+    A stored session is checked in the database on every run, so signing out
+    everywhere, disabling the user or expiry in another tab ends this tab too.
+    """
+    if user.session_id is None:
+        reason = session_expiry(user.signed_in_at, st.session_state.get(LAST_SEEN), now, settings)
+        return user if reason is None else (reason, "session_expired")
+    from loaders import sessions
+
+    engine = _engine()
+    stored = sessions.get(engine, user.session_id)
+    if stored is None or stored.ended_at is not None or stored.role is None:
+        return "You were signed out (in another window, or by an admin). Please sign in again.", None
+    reason = session_expiry(stored.signed_in_at.timestamp(), stored.last_seen_at.timestamp(), now, settings)
+    if reason is not None:
+        sessions.end(engine, user.session_id, datetime.fromtimestamp(now))
+        return reason, "session_expired"
+    if now - stored.last_seen_at.timestamp() >= TOUCH_SECONDS:
+        sessions.touch(engine, user.session_id, datetime.fromtimestamp(now))
+    return replace(user, role=stored.role)
+
+
+def _resume_from_cookie(now: float, settings: dict) -> SignedIn | None:
+    """The user whose stored session this browser's cookie names, when it is still good."""
+    token = st.context.cookies.get(COOKIE)
+    if not isinstance(token, str) or not token:  # AppTest's context holds no real cookies
+        return None
+    from loaders import sessions
+
+    engine = _engine()
+    stored = sessions.find(engine, token)
+    if stored is None or stored.ended_at is not None or stored.role is None:
+        st.session_state[FORGET] = True
+        return None
+    reason = session_expiry(stored.signed_in_at.timestamp(), stored.last_seen_at.timestamp(), now, settings)
+    if reason is not None:
+        sessions.end(engine, stored.session_id, datetime.fromtimestamp(now))
+        _record(stored.user_name, "session_expired", "", {})
+        st.session_state[NOTICE] = reason
+        st.session_state[FORGET] = True
+        return None
+    sessions.touch(engine, stored.session_id, datetime.fromtimestamp(now))
+    user = SignedIn(stored.user_name, stored.role, stored.signed_in_at.timestamp(), stored.session_id)
+    st.session_state["user"] = user
+    st.session_state[LAST_SEEN] = now
+    return user
+
+
+def _hand_cookie_to_browser() -> None:
+    """Just signed in: the page trades the one-time ticket for the HttpOnly cookie (app_server.py)."""
+    ticket = st.session_state.pop(CLAIM, None)
+    if ticket:
+        _post_from_browser("claim", ticket)
+
+
+def _post_from_browser(route: str, body: str) -> None:
+    """A same-origin POST made by the page itself, so the answer's Set-Cookie reaches the browser."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    url = f"/{base}{SESSION_ROUTE}/{route}" if base else f"{SESSION_ROUTE}/{route}"
+    st.html(
+        f"<script>fetch({json.dumps(url)}, {{method: 'POST', body: {json.dumps(body)}, "
+        "credentials: 'same-origin', cache: 'no-store'});</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def requested_page(url: str | None, base_path: str = "") -> str:
@@ -161,23 +251,18 @@ def attempt_sign_in(engine, name: str, password: str, settings: dict) -> tuple[S
     that name is refused (even with the right password) until the window has
     passed; every failure also waits a second, to slow guessing.
     """
-    from loaders.users import verify
-    from reports.audit import failed_sign_ins, record
+    from loaders.users import sign_in
 
     name = name.strip()[:100]
     if not name or not password:
         return None, "Enter your name and password."
     since = datetime.now() - timedelta(minutes=settings["lockout_minutes"])
-    if failed_sign_ins(engine, name, since) >= settings["max_failures"]:
-        record(engine, name, "sign_in_failed", "locked", {})
-        time.sleep(FAILURE_DELAY_SECONDS)
-        return None, f"Too many failed sign-ins for {name}. Try again in {settings['lockout_minutes']} minutes."
-    account = verify(engine, name, password)
+    account, how = sign_in(engine, name, password, max_failures=settings["max_failures"], since=since)
     if account is None:
-        record(engine, name, "sign_in_failed", "password", {})
         time.sleep(FAILURE_DELAY_SECONDS)
+        if how == "locked":
+            return None, f"Too many failed sign-ins for {name}. Try again in {settings['lockout_minutes']} minutes."
         return None, "That name and password do not match an enabled user."
-    record(engine, account.name, "sign_in", "password", {"role": account.role})
     return SignedIn(account.name, account.role, time.time()), ""
 
 
@@ -188,6 +273,8 @@ def _start_session(user: SignedIn) -> None:
 
 
 def _sign_in_form() -> None:
+    if st.session_state.pop(FORGET, False):
+        _post_from_browser("forget", "")
     st.title("Sign in")
     st.caption("Children missing from home and care. Ask an admin for an account.")
     if st.session_state.get(NOTICE):
@@ -201,31 +288,53 @@ def _sign_in_form() -> None:
         if user is None:
             st.error(message)
         else:
-            _start_session(user)
+            from loaders import sessions
+
+            session_id, ticket = sessions.start(_engine(), user.name, datetime.fromtimestamp(user.signed_in_at))
+            _start_session(replace(user, session_id=session_id))
+            st.session_state[CLAIM] = ticket
             st.rerun()
 
 
-def _end_session(user: SignedIn, action: str) -> None:
+def _end_session(user: SignedIn, action: str | None, subject: str = "") -> None:
     """Forget everything this browser session held (the next person at the screen starts clean)."""
     try:
-        _record(user.name, action, "", {})
+        if action:
+            _record(user.name, action, subject, {})
     finally:
         st.session_state.clear()
 
 
-def sign_out() -> None:
+def sign_out(everywhere: bool = False) -> None:
+    """End this browser's session (or every session of this user), here and in the database."""
     user = st.session_state.get("user")
     if user is not None:
-        _end_session(user, "sign_out")
-    st.session_state[NOTICE] = "You have signed out."
+        from loaders import sessions
+
+        now = datetime.now()
+        if everywhere:
+            sessions.end_all(_engine(), user.name, now)
+        elif user.session_id is not None:
+            sessions.end(_engine(), user.session_id, now)
+        _end_session(user, "sign_out", "everywhere" if everywhere else "")
+    st.session_state[NOTICE] = "You have signed out everywhere." if everywhere else "You have signed out."
+    st.session_state[FORGET] = True
     if oidc_enabled() and getattr(st.user, "is_logged_in", False):
         st.logout()
 
 
 def account_sidebar(user: SignedIn) -> None:
-    """Who is signed in, in which role, and the sign-out button (app.py calls this once a run)."""
+    """Who is signed in, in which role, and the sign-out buttons (app.py calls this once a run)."""
     st.sidebar.caption(f"Signed in as **{user.name}** ({user.role})")
     st.sidebar.button("Sign out", on_click=sign_out, key="sign_out")
+    st.sidebar.button(
+        "Sign out everywhere",
+        on_click=sign_out,
+        kwargs={"everywhere": True},
+        key="sign_out_everywhere",
+        help="Ends your sessions in every browser and on every computer.",
+        type="tertiary",
+    )
 
 
 # ---- the council's identity provider (st.login) ---------------------------------------

@@ -150,6 +150,25 @@ class User(Base):
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class SignInSession(Base):
+    """One browser's signed-in session, found again from its cookie (docs/sign-in.md).
+
+    Only hashes are kept: `token_hash` of the cookie's random token, and
+    `claim_hash` of the one-time ticket the page trades for that cookie within a
+    minute of signing in. Ending a session (`ended_at`) makes its cookie worthless.
+    """
+
+    __tablename__ = "sessions"
+
+    session_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_name: Mapped[str] = mapped_column(String(100), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    claim_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    signed_in_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class Episode(Base):
     """One occasion a child was not where they should be."""
 

@@ -15,8 +15,9 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
+from loaders import audit
 from loaders.schema import User
 
 ROLES = ("viewer", "analyst", "admin")
@@ -159,9 +160,13 @@ def verify(engine: Engine, name: str, password: str) -> Account | None:
     name from a wrong password. Records the sign-in time, and rehashes when
     the library's parameters have grown since the hash was made.
     """
+    with engine.begin() as connection:
+        return _verify(connection, name, password)
+
+
+def _verify(connection: Connection, name: str, password: str) -> Account | None:
     name = name.strip()
-    with engine.connect() as connection:
-        user = connection.execute(select(User.__table__).where(User.name == name)).first()
+    user = connection.execute(select(User.__table__).where(User.name == name)).first()
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
@@ -173,8 +178,46 @@ def verify(engine: Engine, name: str, password: str) -> Account | None:
     values: dict = {"last_sign_in_at": _now()}
     if _hasher.check_needs_rehash(stored):
         values["password_hash"] = _hasher.hash(password)
-    _change(engine, user.name, **values)
+    connection.execute(update(User).where(User.name == user.name).values(**values))
     return Account(user.name, user.role, False, user.created_at, user.password_set_at, values["last_sign_in_at"], True)
+
+
+# Any fixed number: with the name's hash, the PostgreSQL advisory lock a sign-in holds.
+SIGN_IN_LOCK = 7_311_948
+
+
+def sign_in(
+    engine: Engine, name: str, password: str, *, max_failures: int, since: datetime
+) -> tuple[Account | None, str]:
+    """Check a password under the lockout, and audit the attempt; returns (account, how).
+
+    `how` is "password" (signed in, or a wrong name or password) or "locked"
+    (`max_failures` failures for the name since `since`). Counting the
+    failures, checking the password and writing the audit row happen in one
+    transaction that holds a lock on the name (PostgreSQL: an advisory lock
+    on the name; SQLite: BEGIN IMMEDIATE, the database's write lock), so
+    attempts made at the same moment from many browsers are counted one
+    after the other and no guess is checked once the limit is reached.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA busy_timeout = 60000")  # wait for the other attempts
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key, hashtext(:name))"), {"key": SIGN_IN_LOCK, "name": name}
+            )
+        if audit.failed_sign_ins(connection, name, since) >= max_failures:
+            audit.write(connection, name, "sign_in_failed", "locked", {})
+            connection.commit()
+            return None, "locked"
+        account = _verify(connection, name, password)
+        if account is None:
+            audit.write(connection, name, "sign_in_failed", "password", {})
+        else:
+            audit.write(connection, account.name, "sign_in", "password", {"role": account.role})
+        connection.commit()
+    return account, "password"
 
 
 def ensure_demo_admin(engine: Engine) -> str | None:

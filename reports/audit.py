@@ -6,13 +6,13 @@ Actions written today: `view` and `export` (child-level pages, exports), `import
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, func, insert, or_, select
+from sqlalchemy import Engine, func, or_, select
 
+from loaders import audit as audit_log
 from loaders.schema import AuditEntry
 from reports.tables import spreadsheet_safe
 
@@ -25,32 +25,13 @@ def current_user() -> str:
 def record(engine: Engine, user: str, action: str, subject: str, filters: dict) -> None:
     """Write one audit_log row; `filters` is stored as JSON (period included by the caller)."""
     with engine.begin() as connection:
-        connection.execute(
-            insert(AuditEntry).values(
-                at=datetime.now().replace(microsecond=0),
-                user_name=user[:100],
-                action=action,
-                subject=subject[:200],
-                filters=json.dumps(filters, sort_keys=True),
-            )
-        )
+        audit_log.write(connection, user, action, subject, filters)
 
 
 def failed_sign_ins(engine: Engine, name: str, since: datetime) -> int:
     """How many failed sign-ins for `name` since `since` and after its last success (for the lockout)."""
-    name = name[:100]
     with engine.connect() as connection:
-        last_success = connection.execute(
-            select(func.max(AuditEntry.audit_id)).where(AuditEntry.user_name == name, AuditEntry.action == "sign_in")
-        ).scalar()
-        return connection.execute(
-            select(func.count()).where(
-                AuditEntry.user_name == name,
-                AuditEntry.action == "sign_in_failed",
-                AuditEntry.at >= since,
-                AuditEntry.audit_id > (last_success or 0),
-            )
-        ).scalar_one()
+        return audit_log.failed_sign_ins(connection, name, since)
 
 
 def entries(

@@ -82,7 +82,7 @@ def streamlit_server(url: str, log_path: Path, seconds: float = 60):
     log = log_path.open("w")
     environment = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", "app_server.py", "--server.port", str(port), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -210,8 +210,9 @@ def wait_for_sign_in_or_app(page) -> bool:
 def open_page(page, base: str, path: str = "", role: str = "analyst", wait: bool = True) -> None:
     """Go to `base/path` (path may carry a query string), sign in as `role` and wait until the app has settled.
 
-    Every page load is a new Streamlit session, so the form shows on each; signing in
-    keeps the URL, so the page and its query string are the ones asked for.
+    The form shows only when this browser context has no live session cookie yet (after
+    one sign-in, later loads go straight to the app); signing in keeps the URL, so the
+    page and its query string are the ones asked for.
     """
     page.goto(f"{base}/{path.lstrip('/')}")
     if wait_for_sign_in_or_app(page):

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 import app_auth
 import loaders.episodes
+from loaders import sessions
 from loaders.database import connect
 from loaders.episodes import load_episodes
-from loaders.users import add_oidc_user, add_user, set_disabled
+from loaders.schema import SignInSession
+from loaders.users import add_oidc_user, add_user, set_disabled, set_role
 from reports.audit import entries, record
 from tests.app_support import APP, TIMEOUT, app_as
 from tests.browser_support import TEST_USERS, add_test_users
@@ -322,3 +328,87 @@ def test_audit_rows_written_after_loading_episodes_reach_the_database_file(datab
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert seen.stdout.strip() == "1"
+
+
+# ---- the lockout under concurrent attempts --------------------------------------------
+
+
+def test_concurrent_wrong_passwords_are_counted_up_to_the_limit_then_lock(engine, monkeypatch):
+    """Twelve browsers guessing one name at once: the count and the check are one step, so at most
+    `max_failures` guesses are checked and the right password is refused afterwards (both databases)."""
+    monkeypatch.setattr(app_auth, "FAILURE_DELAY_SECONDS", 0)
+    add_user(engine, "ann", "analyst", "the right passphrase")
+    start = threading.Barrier(12)
+
+    def guess(_):
+        start.wait()
+        return app_auth.attempt_sign_in(engine, "ann", "a wrong guess", SETTINGS)
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(guess, range(12)))
+    assert all(user is None for user, _message in results)
+    subjects = [subject for _user, action, subject in actions(engine) if action == "sign_in_failed"]
+    assert subjects.count("password") == SETTINGS["max_failures"], subjects
+    assert subjects.count("locked") == 12 - SETTINGS["max_failures"]
+    user, message = app_auth.attempt_sign_in(engine, "ann", "the right passphrase", SETTINGS)
+    assert user is None and message.startswith("Too many failed sign-ins")
+
+
+# ---- the stored session behind the browser's cookie -----------------------------------------
+
+
+def stored_sessions(engine) -> list:
+    with engine.connect() as connection:
+        return connection.execute(select(SignInSession.__table__).order_by(SignInSession.session_id)).all()
+
+
+def test_signing_in_stores_a_session_and_the_page_claims_its_cookie(database):
+    at = submit(fresh_app(), *TEST_USERS["analyst"])
+    [row] = stored_sessions(database)
+    assert (row.user_name, row.token_hash, row.ended_at) == ("test-analyst", None, None) and row.claim_hash
+    assert at.session_state["user"].session_id == row.session_id
+    scripts = [h.value for h in at.html]
+    assert any("/_session/claim" in body for body in scripts), scripts
+    assert row.claim_hash not in " ".join(scripts), "the page gets the ticket, the table only its hash"
+
+
+def test_a_session_ended_elsewhere_signs_this_tab_out_on_its_next_click(database):
+    at = submit(fresh_app(), *TEST_USERS["analyst"])
+    assert at.metric
+    sessions.end_all(database, "test-analyst", datetime.now())
+    at.run()
+    assert [t.value for t in at.title] == ["Sign in"] and not at.metric
+    assert "signed out" in at.info[0].value
+    assert any("/_session/forget" in h.value for h in at.html), "the dead cookie is deleted"
+
+
+def test_disabling_a_user_ends_their_open_session(database):
+    at = submit(fresh_app(), *TEST_USERS["analyst"])
+    set_disabled(database, "test-analyst", True)
+    at.run()
+    assert [t.value for t in at.title] == ["Sign in"] and not at.metric
+
+
+def test_a_role_changed_by_an_admin_applies_on_the_next_click(database):
+    at = submit(fresh_app(), *TEST_USERS["analyst"])
+    set_role(database, "test-analyst", "viewer")
+    at.run()
+    assert at.session_state["user"].role == "viewer"
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app_pages/alerts.py")
+
+
+def test_sign_out_everywhere_ends_every_session_of_the_user(database):
+    first = submit(fresh_app(), *TEST_USERS["analyst"])
+    second = submit(fresh_app(), *TEST_USERS["analyst"])
+    other = submit(fresh_app(), *TEST_USERS["viewer"])
+    first.button(key="sign_out_everywhere").click()
+    first.run()
+    assert first.info[0].value == "You have signed out everywhere."
+    ended = {row.user_name: row.ended_at for row in stored_sessions(database) if row.ended_at}
+    assert set(ended) == {"test-analyst"} and len([r for r in stored_sessions(database) if r.ended_at]) == 2
+    second.run()
+    assert [t.value for t in second.title] == ["Sign in"]
+    other.run()
+    assert other.metric, "another user's session goes on"
+    assert ("test-analyst", "sign_out", "everywhere") in actions(database)

@@ -7,8 +7,13 @@ sign-in form and the audit log land in /tmp/shots.
 
 from __future__ import annotations
 
-import pytest
+import time
+from datetime import datetime, timedelta
 
+import pytest
+from sqlalchemy import text
+
+from app_auth import COOKIE
 from loaders.database import connect
 from reports.audit import entries
 from tests.browser_support import (
@@ -16,6 +21,7 @@ from tests.browser_support import (
     SHOTS,
     TEST_USERS,
     add_test_users,
+    guard_requests,
     open_page,
     streamlit_server,
     wait_for_sign_in_or_app,
@@ -121,7 +127,107 @@ def test_admin_reads_and_exports_the_audit_log_and_the_export_is_recorded(auth_s
 def test_sign_out_returns_to_the_form(auth_server, page):
     base, _ = auth_server
     open_page(page, base, "", role="viewer")
-    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Sign out").click()
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Sign out", exact=True).click()
     page.get_by_text("You have signed out.").wait_for(timeout=WAIT)
     assert page.locator('[data-testid="stMetric"]').count() == 0
     assert page.locator(PAGE_LINKS).count() == 0
+
+
+# ---- one sign-in per browser (the session cookie) --------------------------------------------
+
+
+def session_cookie(context) -> dict:
+    """The session cookie once the page has traded its ticket for it (the page does so after signing in)."""
+    for _ in range(WAIT // 250):
+        found = [c for c in context.cookies() if c["name"] == COOKIE]
+        if found:
+            return found[0]
+        time.sleep(0.25)
+    raise AssertionError(f"no {COOKIE} cookie: {context.cookies()}")
+
+
+def new_page(browser, cookies: list[dict] | None = None):
+    """A page in a browser context of its own (another browser, as far as the server can tell)."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    if cookies:
+        context.add_cookies(cookies)
+    outside = guard_requests(context)  # every tab of this context
+    page = context.new_page()
+    page.outside_requests = outside
+    return page
+
+
+def test_signed_in_once_a_refresh_a_new_tab_and_a_copied_link_need_no_password(auth_server, browser):
+    base, url = auth_server
+    page = new_page(browser)
+    open_page(page, base, "", role="analyst")
+    cookie = session_cookie(page.context)
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and not cookie["secure"]  # plain http here
+    assert "test-analyst" not in cookie["value"] and len(cookie["value"]) >= 40
+    with connect(url).connect() as connection:
+        stored = connection.execute(text("SELECT token_hash FROM sessions WHERE user_name = 'test-analyst'")).all()
+    assert cookie["value"] not in {row.token_hash for row in stored}, "only the hash is stored"
+
+    page.reload()
+    assert not wait_for_sign_in_or_app(page), "a refresh keeps the sign-in"
+    tab = page.context.new_page()
+    tab.goto(f"{base}/child_timeline?child=C1&from=2015-03-01")  # a copied link, in a new tab
+    assert not wait_for_sign_in_or_app(tab), "a new tab keeps the sign-in"
+    tab.locator('[data-testid="stSidebar"]').get_by_text("test-analyst").wait_for(timeout=WAIT)
+    assert tab.url.split("?")[0].endswith("/child_timeline") and "child=C1" in tab.url
+    other = new_page(browser)
+    other.goto(base)
+    assert wait_for_sign_in_or_app(other), "another browser still signs in"
+    assert page.outside_requests == other.outside_requests == [], "nothing leaves this machine, in any tab"
+    page.context.close()
+    other.context.close()
+
+
+def test_sign_out_ends_the_session_and_the_old_cookie_no_longer_works(auth_server, browser):
+    base, _ = auth_server
+    page = new_page(browser)
+    open_page(page, base, "", role="viewer")
+    cookie = session_cookie(page.context)
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Sign out", exact=True).click()
+    page.get_by_text("You have signed out.").wait_for(timeout=WAIT)
+    page.reload()
+    assert wait_for_sign_in_or_app(page), "signed out in this browser"
+    replay = new_page(browser, cookies=[cookie])  # someone who copied the cookie before sign-out
+    replay.goto(base)
+    assert wait_for_sign_in_or_app(replay), "the old cookie signs nobody in"
+    page.context.close()
+    replay.context.close()
+
+
+def test_sign_out_everywhere_ends_the_other_browsers_too(auth_server, browser):
+    base, _ = auth_server
+    first, second = new_page(browser), new_page(browser)
+    open_page(first, base, "", role="admin")
+    open_page(second, base, "", role="admin")
+    session_cookie(first.context), session_cookie(second.context)
+    first.locator('[data-testid="stSidebar"]').get_by_role("button", name="Sign out everywhere").click()
+    first.get_by_text("You have signed out everywhere.").wait_for(timeout=WAIT)
+    second.reload()
+    assert wait_for_sign_in_or_app(second), "the other browser's session ended too"
+    first.context.close()
+    second.context.close()
+
+
+def test_an_idle_session_still_expires(auth_server, browser):
+    base, url = auth_server
+    page = new_page(browser)
+    open_page(page, base, "", role="viewer")
+    session_cookie(page.context)
+    engine = connect(url)
+    with engine.begin() as connection:  # 31 minutes without use, as far as the server knows
+        connection.execute(
+            text("UPDATE sessions SET last_seen_at = :then WHERE user_name = 'test-viewer' AND ended_at IS NULL"),
+            {"then": datetime.now() - timedelta(minutes=31)},
+        )
+    tab = page.context.new_page()
+    tab.goto(base)
+    assert wait_for_sign_in_or_app(tab), "the idle limit still applies to a new tab"
+    tab.get_by_text("without activity").wait_for(timeout=WAIT)
+    assert entries(engine, users=["test-viewer"])["action"].iloc[0] == "session_expired"
+    engine.dispose()
+    page.context.close()
