@@ -103,7 +103,11 @@ def read_dfe_file(path: Path, name: str | None = None) -> FigureFile:
     """
     name = name or str(path)
     result = FigureFile()
-    header, rows = _rows(path)
+    try:
+        header, rows = _rows(path)
+    except (UnicodeDecodeError, csv.Error) as problem:
+        result.errors.append(f"{name}:1:: error: not a CSV file in UTF-8 ({problem})")
+        return result
     columns = {h.lower(): i for i, h in enumerate(header)}
     for column in DFE_COLUMNS:
         if column not in columns:
@@ -256,6 +260,14 @@ def dfe_figures(engine: Engine, year: int | None = None) -> pd.DataFrame:
     frame["_measure"] = frame["measure"].map(order).fillna(len(order))
     frame = frame.sort_values(["year", "_level", "area_code", "_measure", "measure"], kind="stable")
     return frame.drop(columns=["_level", "_measure"]).reset_index(drop=True)
+
+
+def dfe_version(engine: Engine) -> tuple[int, str]:
+    """(figures stored, when last loaded): a cache key that changes when a DfE file is loaded."""
+    ensure_shipped(engine)
+    with engine.connect() as connection:
+        count, last = connection.execute(select(func.count(), func.max(DfeFigure.loaded_at))).one()
+    return int(count), str(last)
 
 
 def statistical_neighbours(path: Path = SHIPPED_NEIGHBOURS) -> pd.DataFrame:
