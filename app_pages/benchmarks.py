@@ -11,11 +11,12 @@ import app_state
 import config
 from charts.benchmarks import benchmark_chart
 from loaders.benchmarks import dfe_figures, dfe_version
-from metrics.benchmarks import COMPARED_CATEGORIES, LOCAL_COLUMNS
+from metrics.benchmarks import COMPARED_CATEGORIES, COUNT_COLUMNS, LOCAL_COLUMNS
 from reports.benchmarks import (
     ATTRIBUTION,
     DFE_SOURCE,
     benchmarks_for,
+    chart_rows,
     measure_title,
     source_text,
     subtitle,
@@ -23,6 +24,7 @@ from reports.benchmarks import (
 )
 
 YEAR_PARAM = "year"
+COUNT_NOTE = "Region and England totals are in the table below the chart, on another scale. "
 NEAREST_PARAM = "nearest"
 TABLE_COLUMNS = {
     "category": None,
@@ -117,11 +119,11 @@ if compare:
             rows = result.table[(result.table["category"] == category) & (result.table["column"] == column)]
             app_display.show_chart(
                 lambda table, column=column: benchmark_chart(
-                    table,
+                    chart_rows(table),
                     title=measure_title(table, council),
                     subtitle=subtitle(result, column, council),
                     source=source_text(result, council),
-                    notes=result.notes(),
+                    notes=(COUNT_NOTE if column in COUNT_COLUMNS else "") + result.notes(),
                 ),
                 rows.reset_index(drop=True),
                 name=f"Benchmarks {rows['label'].iloc[0]} {year}",

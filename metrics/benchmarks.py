@@ -20,6 +20,7 @@ from metrics.rounding import percent
 
 COMPARED_CATEGORIES = ("missing", "away")
 LOCAL_COLUMNS = ("children", "episodes", "episodes_per_child", "percent_looked_after")
+COUNT_COLUMNS = ("children", "episodes")
 # The DfE's name for each local figure, by category (one home for the correspondence).
 DFE_MEASURES = {
     "missing": {
@@ -147,7 +148,7 @@ def figure_text(value: float, column: str, published: str = "") -> str:
     `%` for a percentage; the DfE's symbol (`c`, `x`, ...) where it printed one."""
     if np.isnan(value):
         return published or "not known"
-    if column in ("children", "episodes"):
+    if column in COUNT_COLUMNS:
         return f"{int(value):,}"
     return f"{value:.1f}%" if column == "percent_looked_after" else f"{value:.1f}"
 
@@ -230,9 +231,9 @@ def comparison_table(
             known = [v for v in values if not np.isnan(v)]
             if known:
                 mean = _one_decimal(float(np.mean(known)))
-                shown = (
-                    f"mean {mean:g}, range {min(known):g} to {max(known):g} ({len(known)} of {len(neighbour_codes)})"
-                )
+                low, high = (figure_text(v, column) for v in (min(known), max(known)))
+                average = f"{mean:,.1f}" if column in COUNT_COLUMNS else figure_text(mean, column)
+                shown = f"mean {average}, range {low} to {high} ({len(known)} of {len(neighbour_codes)})"
                 rows.append({**base, "role": ROLES[4], "area": "Statistical neighbours", "value": mean,
                              "low": min(known), "high": max(known), "shown": shown})  # fmt: skip
             else:

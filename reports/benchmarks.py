@@ -18,6 +18,7 @@ from loaders.benchmarks import LOOKED_AFTER, statistical_neighbours
 from metrics.benchmarks import (
     CAVEATS,
     COMPARED_CATEGORIES,
+    COUNT_COLUMNS,
     LOCAL_COLUMNS,
     MEASURE_LABELS,
     comparison_table,
@@ -149,12 +150,24 @@ def _hide_small_local(table: pd.DataFrame, local: pd.DataFrame, year: int, thres
     return table
 
 
+def chart_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows a measure's dot plot draws: a count's region and England totals are on another
+    scale from a council's and would squash it to the left, so they stay in the table only."""
+    if rows["column"].iloc[0] in COUNT_COLUMNS:
+        return rows[~rows["role"].isin(("region", "England"))]
+    return rows
+
+
 def measure_title(rows: pd.DataFrame, council_name: str) -> str:
-    """A title stating the comparison: the council's own figure and England's."""
+    """A title stating the comparison: the council's own figure against the DfE's for it
+    (counts) or England's (rates)."""
     label = rows["label"].iloc[0]
     own = rows.loc[rows["role"] == "own records", "shown"].iloc[0]
+    if rows["column"].iloc[0] in COUNT_COLUMNS:
+        dfe = rows.loc[rows["role"] == "council (DfE)", "shown"].iloc[0]
+        return f"{label}: {own} in {council_name}'s own records, {dfe} in the DfE's figures"
     england = rows.loc[rows["role"] == "England", "shown"].iloc[0]
-    return f"{label}: {council_name} {own} in its own records; England {england}"
+    return f"{label}: {own} in {council_name}'s own records; England {england}"
 
 
 def subtitle(benchmarks: Benchmarks, column: str, council_name: str) -> str:
