@@ -255,6 +255,17 @@ def dfe_figures(engine: Engine, year: int | None = None) -> pd.DataFrame:
         query = query.where(DfeFigure.year == year)
     with engine.connect() as connection:
         frame = pd.DataFrame(connection.execute(query).all(), columns=list(query.selected_columns.keys()))
+    return _in_order(frame)
+
+
+def shipped_figures() -> pd.DataFrame:
+    """The shipped figures without a database (the columns of `dfe_figures`), for a committee
+    pack made from an episodes frame."""
+    return _in_order(pd.DataFrame(read_shipped_file().figures))
+
+
+def _in_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sorted by year, level, area code and the DfE's order of measures."""
     order = {m: i for i, m in enumerate(MEASURES)}
     frame["_level"] = frame["level"].map({lvl: i for i, lvl in enumerate(LEVELS)})
     frame["_measure"] = frame["measure"].map(order).fillna(len(order))
