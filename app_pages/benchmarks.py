@@ -14,6 +14,7 @@ from loaders.benchmarks import dfe_figures, dfe_version
 from metrics.benchmarks import COMPARED_CATEGORIES, COUNT_COLUMNS, LOCAL_COLUMNS
 from reports.benchmarks import (
     ATTRIBUTION,
+    CHART_NOTE,
     DFE_SOURCE,
     benchmarks_for,
     chart_rows,
@@ -123,7 +124,7 @@ if compare:
                     title=measure_title(table, council),
                     subtitle=subtitle(result, column, council),
                     source=source_text(result, council),
-                    notes=(COUNT_NOTE if column in COUNT_COLUMNS else "") + result.notes(),
+                    notes=(COUNT_NOTE if column in COUNT_COLUMNS else "") + CHART_NOTE,
                 ),
                 rows.reset_index(drop=True),
                 name=f"Benchmarks {rows['label'].iloc[0]} {year}",

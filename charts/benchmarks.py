@@ -2,8 +2,8 @@
 England and its statistical neighbours (their mean as a dot, their range as a line).
 
 The council's two rows are diamonds and carry the council's name; every other row is a
-circle; each dot has its value written beside it, so the chart reads without colour
-(black-and-white committee papers). A suppressed or unpublished figure gets no dot and
+circle; each dot has its value written beside it (no x axis, as the bar charts), so the
+chart reads without colour (black-and-white committee papers). The scale starts at zero. A suppressed or unpublished figure gets no dot and
 its published text (`c`, `x`, `not published`).
 """
 
@@ -18,7 +18,8 @@ from charts.titles import WIDTH, font_size, titled
 
 COUNCIL_ROLES = ("own records", "council (DfE)")
 SHAPES = {"own records": "diamond", "council (DfE)": "diamond"}
-HEADROOM = 1.45  # room right of the furthest dot for its label
+HEADROOM = 1.6  # room right of the furthest dot for its label
+PLOT_WIDTH = WIDTH - 160  # the area names take the rest
 
 
 def benchmark_chart(
@@ -38,11 +39,11 @@ def benchmark_chart(
     size = font_size()
     y = alt.Y("area:N", sort=order, scale=alt.Scale(domain=order), title=None,
               axis=alt.Axis(labelFontSize=size, ticks=False, domain=False, labelFontWeight="normal"))  # fmt: skip
-    x = alt.X("value:Q", scale=alt.Scale(domain=domain, zero=True, nice=False), title=None,
-              axis=alt.Axis(grid=True, gridColor="#D9D9D9", labelFontSize=size - 1))  # fmt: skip
+    # no x axis (as the bars): every dot carries its value, and the page may stretch the plot
+    x = alt.X("value:Q", scale=alt.Scale(domain=domain, zero=True, nice=False), axis=None)
     base = alt.Chart(frame).encode(y=y)
     ranges = base.mark_rule(strokeWidth=3, color=PALETTE[4]).encode(
-        x=alt.X("low:Q", scale=alt.Scale(domain=domain, zero=True, nice=False)), x2="high:Q"
+        x=alt.X("low:Q", scale=alt.Scale(domain=domain, zero=True, nice=False), axis=None), x2="high:Q"
     )
     dots = base.mark_point(filled=True, size=size * 14, opacity=1).encode(
         x=x,
@@ -50,9 +51,9 @@ def benchmark_chart(
         color=alt.condition("datum.council", alt.value(PALETTE[2]), alt.value(PALETTE[0])),
         tooltip=[alt.Tooltip("area:N", title="Area"), alt.Tooltip("shown:N", title="Figure")],
     )
-    label_x = alt.X("label_at:Q", scale=alt.Scale(domain=domain, zero=True, nice=False))
+    label_x = alt.X("label_at:Q", scale=alt.Scale(domain=domain, zero=True, nice=False), axis=None)
     council_labels = base.mark_text(align="left", dx=10, fontWeight="bold").encode(x=label_x, text="shown:N")
     other_labels = base.mark_text(align="left", dx=10).encode(x=label_x, text="shown:N")
     labels = [council_labels.transform_filter("datum.council"), other_labels.transform_filter("!datum.council")]
-    chart = alt.layer(ranges, dots, *labels, width=WIDTH, height=max(120, len(order) * (size + 17)))
+    chart = alt.layer(ranges, dots, *labels, width=PLOT_WIDTH, height=max(120, len(order) * (size + 17)))
     return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)

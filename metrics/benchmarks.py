@@ -233,7 +233,7 @@ def comparison_table(
                 mean = _one_decimal(float(np.mean(known)))
                 low, high = (figure_text(v, column) for v in (min(known), max(known)))
                 average = f"{mean:,.1f}" if column in COUNT_COLUMNS else figure_text(mean, column)
-                shown = f"mean {average}, range {low} to {high} ({len(known)} of {len(neighbour_codes)})"
+                shown = f"mean {average} ({low} to {high}, {len(known)} of {len(neighbour_codes)})"
                 rows.append({**base, "role": ROLES[4], "area": "Statistical neighbours", "value": mean,
                              "low": min(known), "high": max(known), "shown": shown})  # fmt: skip
             else:

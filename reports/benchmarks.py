@@ -34,6 +34,11 @@ DFE_SOURCE = (
     "(CLA who were missing or away from placement without authorisation), Open Government Licence v3.0"
 )
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
+# The caveats in a line, for every chart (the full ones sit under the charts and in the pack).
+CHART_NOTE = (
+    "Councils record missing and away differently. DfE figures are rounded and suppressed (c, x: never read "
+    "as 0). Police absent has no DfE equivalent. Neighbours: mean, with lowest to highest."
+)
 
 
 @dataclass

@@ -677,6 +677,7 @@ def benchmarks_section(
                 title=benchmarks.measure_title(rows, authority),
                 subtitle=benchmarks.subtitle(result, column, authority),
                 source=benchmarks.source_text(result, authority),
+                notes=benchmarks.CHART_NOTE,
             )
             _chart_picture(document, image)
     wide = result.table.pivot_table(index="label", columns="area", values="shown", aggfunc="first", sort=False)

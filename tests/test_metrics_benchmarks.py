@@ -130,13 +130,13 @@ def test_comparison_with_the_dfe_by_hand():
         ("Region", "8.0% (from DfE counts)"),  # 800 of 10000
         ("England", "8.0% (from DfE counts)"),
         # neighbour one 5.0%; neighbour two suppressed (c) and neighbour three not published: left out
-        ("Statistical neighbours", "mean 5.0%, range 5.0% to 5.0% (1 of 3)"),
+        ("Statistical neighbours", "mean 5.0% (5.0% to 5.0%, 1 of 3)"),
     ]
     per_child = table[(table["category"] == "missing") & (table["column"] == "episodes_per_child")]
     assert per_child["value"].tolist() == [1.5, 5.0, 4.0, 5.0, 2.0]
     # neighbour two's average rests on a suppressed count: not a number, and not its 30 incidents / 0
     children = table[(table["category"] == "missing") & (table["column"] == "children")]
-    assert children["shown"].tolist() == ["2", "100", "800", "8,000", "mean 50.0, range 50 to 50 (1 of 3)"]
+    assert children["shown"].tolist() == ["2", "100", "800", "8,000", "mean 50.0 (50 to 50, 1 of 3)"]
     away = table[(table["category"] == "away") & (table["column"] == "children")]
     assert away.set_index("role")["shown"].to_dict() == {
         "own records": "2", "council (DfE)": "x", "region": "not published", "England": "not published",

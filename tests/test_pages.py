@@ -227,7 +227,7 @@ def test_benchmarks_compares_the_year_with_the_dfe(database_url):
         ("Birmingham City Council (own records)", "1"), ("Birmingham City Council (DfE)", "65"),
         ("West Midlands", "610"), ("England", "6,110"),
         # Nottingham 72, Middlesbrough 11, ... Manchester 105 (SFR34/2015): 481 / 10
-        ("Statistical neighbours", "mean 48.1, range 9 to 105 (10 of 10)"),
+        ("Statistical neighbours", "mean 48.1 (9 to 105, 10 of 10)"),
     ]  # fmt: skip
     text = " ".join(m.value for m in at.markdown)
     assert "police 'absent' episodes have no dfe equivalent" in text.lower()
