@@ -198,13 +198,18 @@ def read_shipped_file(path: Path = SHIPPED_FIGURES) -> FigureFile:
 
 
 def _store(engine: Engine, figures: list[dict], source: str) -> None:
-    """Replace, for every year and measure the figures cover, what the table held."""
+    """Replace the stored figure of every year, area and measure the figures hold; keep the rest
+    (a file of a few councils leaves the others as they were)."""
     frame = pd.DataFrame(figures)
     now = datetime.now().replace(microsecond=0)
     with engine.begin() as connection:
-        for year, measures in frame.groupby("year")["measure"]:
+        for (year, area_code), measures in frame.groupby(["year", "area_code"])["measure"]:
             connection.execute(
-                delete(DfeFigure).where(DfeFigure.year == int(year), DfeFigure.measure.in_(sorted(set(measures))))
+                delete(DfeFigure).where(
+                    DfeFigure.year == int(year),
+                    DfeFigure.area_code == str(area_code),
+                    DfeFigure.measure.in_(sorted(set(measures))),
+                )
             )
         for start in range(0, len(figures), 5000):
             connection.execute(
@@ -230,8 +235,8 @@ def ensure_shipped(engine: Engine) -> None:
 
 
 def load_benchmarks(engine: Engine, path: Path, name: str | None = None) -> FigureFile:
-    """Check a DfE file and, when it has no errors, store its figures (they replace the
-    figures of the years and measures it covers); refused whole on any error."""
+    """Check a DfE file and, when it has no errors, store its figures (each replaces the figure of
+    the same year, area and measure); refused whole on any error."""
     read = read_dfe_file(path, name)
     if read.errors:
         return read

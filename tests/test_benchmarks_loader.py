@@ -109,13 +109,14 @@ def test_a_newer_dfe_file_is_loaded_with_its_symbols_kept(engine, tmp_path):
     assert len(dfe_figures(engine, 2025)) == len(NEWER)
 
 
-def test_a_newer_file_replaces_the_figures_of_its_year_and_measure(engine, tmp_path):
+def test_a_newer_file_replaces_only_the_figures_it_holds(engine, tmp_path):
     revised = [dfe_row(2024, "Local authority", BIRMINGHAM, "Birmingham", MEASURES[3], "2100", "E12000005", "330")]
     load_benchmarks(engine, write_csv(tmp_path / "revised.csv", list(DFE_COLUMNS), revised))
     stored = dfe_figures(engine, 2024)
     assert figure(stored, 2024, BIRMINGHAM, MEASURES[3]) == ("2100", 2100.0)
-    assert stored[stored["measure"] == MEASURES[3]]["area_code"].tolist() == [BIRMINGHAM]
     assert figure(stored, 2024, BIRMINGHAM, MEASURES[1]) == ("281", 281.0)  # other measures kept
+    assert figure(stored, 2024, "E08000026", MEASURES[3]) == ("778", 778.0)  # other councils (Coventry) kept
+    assert len(stored) == len(shipped_figures().query("year == 2024"))  # replaced, not added
 
 
 def test_wrong_columns_are_refused_naming_file_row_and_column(engine, tmp_path):
