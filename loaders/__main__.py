@@ -6,7 +6,8 @@ be piped. Exit 0 when every file landed (or passed a dry run), 1 when any was
 refused, 2 on bad usage. Each command is a subparser so more (e.g. `users`)
 can be added beside `import`.
 
-`python -m loaders users ...` manages who may sign in to the app (loaders/users.py).
+`python -m loaders users ...` manages who may sign in to the app (loaders/users.py);
+`python -m loaders benchmarks FILE` loads a newer DfE file of national figures (loaders/benchmarks.py).
 """
 
 from __future__ import annotations
@@ -44,7 +45,36 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("--dry-run", action="store_true", help="check and count, change nothing")
     importing.set_defaults(run=run_import, command_parser=importing)
     add_users_parser(commands)
+    benchmarks = commands.add_parser(
+        "benchmarks",
+        help="load a newer DfE file of children looked after who were missing or away from placement",
+        description="Check a DfE file (its current layout) and store its figures; refused whole on any error.",
+    )
+    benchmarks.add_argument("file", metavar="FILE", help="the DfE's CSV (time_period, geographic_level, ..., number)")
+    benchmarks.set_defaults(run=run_benchmarks, command_parser=benchmarks)
     return parser
+
+
+def run_benchmarks(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """`benchmarks FILE`: the DfE's figures for more years; messages as `FILE:ROW:COLUMN: error: text`."""
+    if not Path(args.file).is_file():
+        parser.error(f"no such file: {args.file}")
+    from loaders.benchmarks import load_benchmarks
+    from loaders.database import connect
+
+    engine = connect()
+    try:
+        result = load_benchmarks(engine, Path(args.file), args.file)
+    finally:
+        engine.dispose()
+    for message in result.errors:
+        print(message)
+    if result.errors:
+        print(f"refused: {args.file}, {len(result.errors)} errors, nothing loaded")
+        return EXIT_REFUSED
+    years = sorted({f["year"] for f in result.figures})
+    print(f"loaded: {len(result.figures)} figures for years ending March {', '.join(map(str, years))}")
+    return EXIT_OK
 
 
 def add_users_parser(commands) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -224,3 +225,28 @@ class Episode(Base):
 
 
 EPISODE_COLUMNS = tuple(c.name for c in Episode.__table__.columns)
+
+
+class DfeFigure(Base):
+    """One figure the DfE published (domain.md section 10): a year ending 31 March, an area
+    (England, a region or a council) and a measure, as published text plus its number.
+
+    `value` keeps the DfE's symbols (`c`, `x`, `z`, `k`, `low`, `:`) as printed; `number` is
+    blank for them, so a suppressed figure is never read as 0.
+    """
+
+    __tablename__ = "dfe_figures"
+    __table_args__ = (UniqueConstraint("year", "area_code", "measure", name="uq_dfe_figures_year_area_measure"),)
+
+    figure_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)  # the year ending 31 March
+    level: Mapped[str] = mapped_column(String(16))  # national | regional | local_authority
+    area_code: Mapped[str] = mapped_column(String(12))  # ONS code (E92000001, E12000005, E08000025)
+    old_la_code: Mapped[str | None] = mapped_column(String(8))  # the DfE's LA number (330)
+    area_name: Mapped[str] = mapped_column(String(100))
+    region_code: Mapped[str | None] = mapped_column(String(12))  # a council's region
+    measure: Mapped[str] = mapped_column(String(200))  # as the DfE names it
+    value: Mapped[str] = mapped_column(String(16))  # as published
+    number: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(300))  # the shipped file, or the file loaded
+    loaded_at: Mapped[datetime] = mapped_column(DateTime)

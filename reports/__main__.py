@@ -1,5 +1,6 @@
 """`python -m reports table NAME --from DATE --to DATE [--filter KEY=VALUE ...] [--publication]`
-and `python -m reports pack --from DATE --to DATE --out FILE.docx|FILE.pdf [--filter KEY=VALUE ...]`.
+and `python -m reports pack --from DATE --to DATE --out FILE.docx|FILE.pdf [--filter KEY=VALUE ...]`;
+`python -m reports table benchmarks [--year YYYY]` prints the DfE's national figures.
 
 One metric table as CSV on stdout, or the committee pack as a Word or PDF
 file (domain.md section 8). Exit 0 on success, 1 when the input is refused
@@ -21,6 +22,8 @@ from metrics.filters import FILTER_KEYS
 from metrics.tables import HISTORY_TABLES, TABLES, metric_table
 from reports import audit
 from reports.tables import CHILD_LEVEL_TABLES, publishable, to_csv
+
+BENCHMARKS = "benchmarks"  # the DfE's national figures: not a metric of the episodes
 
 
 def iso_date(text: str) -> date:
@@ -51,12 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m reports", description="Metric tables as CSV.")
     commands = parser.add_subparsers(dest="command", required=True)
     table = commands.add_parser("table", help="one metric table as CSV on stdout")
-    names = [*TABLES, *HISTORY_TABLES]
+    names = [*TABLES, *HISTORY_TABLES, BENCHMARKS]
     table.add_argument("name", choices=names, metavar="NAME", help=f"one of: {', '.join(names)}")
-    table.add_argument(
-        "--from", dest="start", type=iso_date, required=True, metavar="DATE", help="first day (YYYY-MM-DD)"
-    )
-    table.add_argument("--to", dest="end", type=iso_date, required=True, metavar="DATE", help="last day (YYYY-MM-DD)")
+    table.add_argument("--from", dest="start", type=iso_date, metavar="DATE", help="first day (YYYY-MM-DD)")
+    table.add_argument("--to", dest="end", type=iso_date, metavar="DATE", help="last day (YYYY-MM-DD)")
+    table.add_argument("--year", type=int, metavar="YYYY", help="benchmarks only: one year ending 31 March")
     table.add_argument(
         "--filter",
         dest="filters",
@@ -117,7 +119,31 @@ def run_briefing(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_benchmarks_table(args: argparse.Namespace) -> int:
+    """The DfE figures as shipped (and any newer DfE file loaded), value as published."""
+    from loaders.benchmarks import dfe_figures
+
+    engine = connect()
+    try:
+        figures = dfe_figures(engine, args.year)
+    finally:
+        engine.dispose()
+    if figures.empty:
+        print(f"error: no DfE figures for the year ending March {args.year}", file=sys.stderr)
+        return 1
+    sys.stdout.write(to_csv(figures[["year", "area_code", "area_name", "level", "measure", "value"]]))
+    return 0
+
+
 def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.name == BENCHMARKS:
+        if args.start or args.end or args.filters or args.publication:
+            parser.error("benchmarks takes only --year (DfE figures are already published)")
+        return run_benchmarks_table(args)
+    if args.year is not None:
+        parser.error("--year applies only to the benchmarks table")
+    if args.start is None or args.end is None:
+        parser.error("the following arguments are required: --from, --to")
     if args.start > args.end:
         parser.error(f"--from {args.start} is after --to {args.end}")
     if args.publication and args.name in CHILD_LEVEL_TABLES:

@@ -36,12 +36,16 @@ from sqlalchemy import Engine
 
 import config
 from charts.bars import band_chart, place_chart, return_interview_chart
+from charts.benchmarks import benchmark_chart
 from charts.export import png_bytes
 from charts.lines import trend_chart
 from charts.titles import WIDTH, source_line, titled
+from loaders.benchmarks import dfe_figures, shipped_figures
+from metrics.benchmarks import COMPARED_CATEGORIES
 from metrics.filters import select_episodes
 from metrics.return_interviews import date_only_eligible, return_interviews
 from metrics.tables import TABLES, headline_counts, metric_table
+from reports import benchmarks
 from reports.notes import date_only_note
 from reports.suppression import HIDDEN_MARK
 from reports.tables import masked, publishable, spreadsheet_text
@@ -655,6 +659,52 @@ def _load(engine_or_episodes: Engine | pd.DataFrame) -> pd.DataFrame:
     return load_episodes(engine_or_episodes)
 
 
+def benchmarks_section(
+    document: Document, episodes: pd.DataFrame, dfe: pd.DataFrame | None, period: Period, threshold: int, authority: str
+) -> None:
+    """How do we compare? (domain.md section 10): the year ending 31 March on or before the period's
+    end, the council's own rates beside the DfE's, every figure in one table, the caveats."""
+    year = period.end.year if (period.end.month, period.end.day) >= (3, 31) else period.end.year - 1
+    settings = config.settings()
+    la_code = str(settings["authority"].get("dfe_la_code", ""))
+    document.add_page_break()
+    document.add_heading("How do we compare? National figures", level=1)
+    if not la_code or year not in benchmarks.years_with_episodes(episodes):
+        _paragraph(document, f"No comparison: no episodes in the year ending 31 March {year}, or no DfE LA number set.")
+        return
+    dfe = shipped_figures() if dfe is None else dfe
+    grouping = str(settings.get("benchmarks", {}).get("neighbour_grouping", "2025"))
+    result = benchmarks.benchmarks_for(
+        episodes, dfe, year, la_code=la_code, council_name=authority, grouping=grouping, threshold=threshold
+    )
+    _paragraph(
+        document,
+        f"{authority}'s own care episodes of category missing and away in the year ending 31 March {year} (the whole "
+        f"year and every care episode: this pack's period and filters do not apply), beside the Department for "
+        f"Education's figures. {result.year_note()}",
+    )
+    if result.dfe_year is None:
+        return
+    for category in COMPARED_CATEGORIES:
+        for column in ("episodes_per_child", "percent_looked_after"):
+            rows = result.table[(result.table["category"] == category) & (result.table["column"] == column)]
+            image = benchmark_chart(
+                benchmarks.chart_rows(rows),
+                title=benchmarks.measure_title(rows, authority),
+                subtitle=benchmarks.subtitle(result, column, authority),
+                source=benchmarks.source_text(result, authority),
+                notes=benchmarks.CHART_NOTE,
+            )
+            _chart_picture(document, image)
+    wide = result.table.pivot_table(index="label", columns="area", values="shown", aggfunc="first", sort=False)
+    wide = wide[list(dict.fromkeys(result.table["area"]))].reset_index()
+    _paragraph(document, f"Table: every measure, year ending 31 March {year}", size=9.5, bold=True)
+    _word_table(document, wide, {"label": "Measure", **{area: area for area in wide.columns[1:]}})
+    for caveat in result.caveats():
+        _paragraph(document, caveat, size=9, italic=True)
+    _paragraph(document, f"Source: {benchmarks.DFE_SOURCE}. {benchmarks.ATTRIBUTION}", size=9)
+
+
 def write_docx(
     episodes: pd.DataFrame,
     period: Period,
@@ -662,8 +712,9 @@ def write_docx(
     filters: dict[str, list[str]] | None = None,
     progress: Progress | None = None,
     today: date | None = None,
+    dfe: pd.DataFrame | None = None,
 ) -> Path:
-    """The pack as a Word file at `path`."""
+    """The pack as a Word file at `path`; `dfe`: the DfE's figures (default: the shipped ones)."""
     report = progress or (lambda fraction, text: None)
     filters = filters or {}
     threshold = suppression_threshold()
@@ -752,6 +803,9 @@ def write_docx(
             _paragraph(document, chart.note(chosen, threshold), size=9, italic=True)
         document.add_paragraph()
 
+    report(0.95, "How do we compare?")
+    benchmarks_section(document, episodes, dfe, period, threshold, authority)
+
     report(0.96, "Definitions")
     document.add_page_break()
     document.add_heading("Definitions", level=1)
@@ -836,14 +890,15 @@ def build_pack(
     report(0.0, "Loading episodes")
     episodes = _load(engine_or_episodes)
     period = Period(start, end)
+    dfe = None if isinstance(engine_or_episodes, pd.DataFrame) else dfe_figures(engine_or_episodes)
     if suffix == ".docx":
-        write_docx(episodes, period, out_path, filters, report)
+        write_docx(episodes, period, out_path, filters, report, dfe=dfe)
     else:
         if pdf_converter() is None:
             raise PackError(NO_CONVERTER)
         with tempfile.TemporaryDirectory(prefix="pack-") as folder:
             docx = write_docx(episodes, period, Path(folder) / f"{out_path.stem}.docx", filters,
-                              lambda f, text: report(0.8 * f, text))  # fmt: skip
+                              lambda f, text: report(0.8 * f, text), dfe=dfe)  # fmt: skip
             report(0.8, "Converting to PDF")
             docx_to_pdf(docx, out_path)
     report(1.0, "Done")

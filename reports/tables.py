@@ -80,6 +80,11 @@ def publishable(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFr
             threshold,
             total_groups=[("episodes", ["month"]), ("episodes", ["category"]), ("episodes", [])],
         )
+    if name == "benchmarks_local":
+        # a council's own figures each year ending March (metrics.benchmarks.local_figures): no totals
+        # between rows; episodes per child and the share of looked-after children rest on the counts
+        rates = {"percent_looked_after": "children", "episodes_per_child": ["episodes", "children"]}
+        return suppress(table, ["children", "episodes"], rates, threshold, total_groups=[])
     raise ValueError(f"no publication rule for table {name!r}")
 
 

@@ -221,3 +221,29 @@ def test_trend_panels_are_one_named_panel_per_series():
     assert facet["row"]["field"] == "category" and facet["row"]["sort"] == ["missing", "absent"]
     assert {"line", "point", "text"} <= set(marks(spec))
     assert encodings(spec, "y")[0]["scale"]["domain"][0] == 0
+
+
+def test_benchmark_chart_marks_the_council_by_shape_and_label_and_renders():
+    from charts.benchmarks import benchmark_chart
+
+    table = pd.DataFrame(
+        {
+            "area": ["Our council (own records)", "Our council (DfE)", "Region", "England", "Statistical neighbours"],
+            "role": ["own records", "council (DfE)", "region", "England", "statistical neighbours"],
+            "value": [12.5, float("nan"), 6.0, 8.6, 7.0],  # the council's DfE figure suppressed
+            "low": [None, None, None, None, 4.0],
+            "high": [None, None, None, None, 11.0],
+            "shown": ["12.5%", "c", "6.0%", "8.6%", "mean 7.0% (4.0% to 11.0%, 9 of 10)"],
+        }
+    )
+    chart = benchmark_chart(table, **TEXT, notes="Councils record missing and away differently.")
+    spec = chart.to_dict()
+    check_frame(spec, notes="Councils record missing and away differently.")
+    rows = {row["area"]: row for row in data_rows(spec) if "area" in row}
+    assert rows["Our council (own records)"]["shape"] == rows["Our council (DfE)"]["shape"] == "diamond"
+    assert {rows[a]["shape"] for a in ("Region", "England", "Statistical neighbours")} == {"circle"}
+    assert (
+        rows["Our council (DfE)"]["label_at"] == 0.0 and rows["Our council (DfE)"]["shown"] == "c"
+    )  # no dot, its symbol
+    assert {"point", "rule", "text"} <= set(marks(spec))
+    assert png_bytes(chart)[:8] == b"\x89PNG\r\n\x1a\n"  # Vega-Lite compiles it (mixed axes once broke it)

@@ -83,6 +83,24 @@ def test_docx_has_charts_tables_and_every_section(pack):
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     for expected in ["Summary", *(section.heading for section in SECTIONS), "Definitions", "Small numbers"]:
         assert expected in headings
+    assert "How do we compare? National figures" in headings
+
+
+def test_docx_compares_the_year_ending_march_with_the_dfe(pack):
+    """The pack's period ends 30 April 2015: the year ending 31 March 2015 is compared, with SFR34/2015."""
+    document = Document(pack)
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "in the year ending 31 March 2015" in text
+    assert "DfE figures for the same year, ending 31 March 2015." in text
+    assert "Police 'absent' episodes have no DfE equivalent" in text
+    assert "Open Government Licence v3.0" in text
+    table = next(t for t in document.tables if t.rows[0].cells[-1].text == "Statistical neighbours")
+    header = [cell.text for cell in table.rows[0].cells]
+    assert header[2:] == ["Birmingham City Council (DfE)", "West Midlands", "England", "Statistical neighbours"]
+    by_measure = {row.cells[0].text: [cell.text for cell in row.cells[1:]] for row in table.rows[1:]}
+    # SFR34/2015 as published: Birmingham 65 children, 228 incidents; England 6,110
+    assert by_measure["Missing: Children with at least one incident"][1:3] == ["65", "610"]
+    assert by_measure["Missing: Incidents"][1] == "228"
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Birmingham City Council" in text and "1 October 2014 to 30 April 2015" in text
     assert "OFFICIAL" in document.sections[0].header.paragraphs[0].text

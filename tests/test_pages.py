@@ -236,3 +236,77 @@ def test_viewers_read_fewer_than_5_in_the_date_only_note(database_url):
     captions = [c.value for c in at.caption]
     assert any(c.startswith("Fewer than 5 of these 5 episodes have a date-only time") for c in captions), captions
     assert not any("1 of these" in c for c in captions)
+
+
+def benchmark_titles(at) -> list[str]:
+    return [t for t in chart_titles(at) if t.startswith(("Missing:", "Away:"))]
+
+
+def test_benchmarks_compares_the_year_with_the_dfe(database_url):
+    """The tiny database's only year is the one ending March 2015: C1's 3 missing episodes from care
+    (E1-E3) and C3's away (E6); Birmingham had 2,717 looked-after children that year (SFR34/2015)."""
+    at = run_page("app_pages/benchmarks.py", params=MARCH)
+    assert at.selectbox[0].options == ["2015"]
+    assert "DfE figures for the same year, ending 31 March 2015." in [c.value for c in at.caption]
+    assert not at.warning
+    titles = benchmark_titles(at)
+    assert len(titles) == 8
+    assert (
+        titles[0]
+        == "Missing: Children with at least one incident: 1 in Birmingham City Council's own records, 65 in the DfE's figures"
+    )
+    assert (
+        titles[3]
+        == "Missing: % of looked-after children: 0.0% in Birmingham City Council's own records; England 6.2% (from DfE counts)"
+    )
+    local = table_with(at, "year", "category", "children", "episodes", "episodes_per_child")
+    assert rows(local, "year", "category", "children", "episodes", "episodes_per_child", "looked_after") == [
+        (2015, "missing", 1, 3, 3.0, 2717.0), (2015, "away", 1, 1, 1.0, 2717.0),
+    ]  # fmt: skip
+    children = next(t for t in tables(at) if "shown" in t.columns)
+    assert rows(children, "area", "shown") == [
+        ("Birmingham City Council (own records)", "1"), ("Birmingham City Council (DfE)", "65"),
+        ("West Midlands", "610"), ("England", "6,110"),
+        # Nottingham 72, Middlesbrough 11, ... Manchester 105 (SFR34/2015): 481 / 10
+        ("Statistical neighbours", "mean 48.1 (9 to 105, 10 of 10)"),
+    ]  # fmt: skip
+    text = " ".join(m.value for m in at.markdown)
+    assert "police 'absent' episodes have no dfe equivalent" in text.lower()
+    assert "Open Government Licence v3.0" in " ".join(c.value for c in at.caption)
+    assert at.query_params["year"] in ("2015", ["2015"])
+
+
+def test_benchmarks_for_a_year_the_dfe_has_not_published_says_so(database_url):
+    """An episode in the year ending March 2014, before the first DfE year shipped (2015)."""
+    episodes = pd.DataFrame(
+        {"episode_id": ["B1"], "child_id": ["C1"], "category": ["missing"], "missing_from": ["care"],
+         "reported_at": pd.to_datetime(["2013-10-01 10:00"]), "returned_at": pd.to_datetime(["2013-10-01 12:00"])}
+    )  # fmt: skip
+    engine = connect(database_url)
+    with engine.begin() as connection:
+        upsert_episodes(connection, episodes)
+    engine.dispose()
+    at = run_page("app_pages/benchmarks.py", params={**MARCH, "year": "2014"})
+    assert at.selectbox[0].value == 2014
+    assert "has published no figures for the year ending 31 March 2014" in at.warning[0].value
+    assert benchmark_titles(at) == []  # nothing compared until asked
+    at.checkbox[0].check().run()
+    titles = benchmark_titles(at)
+    assert len(titles) == 8
+    subtitles = [" ".join(json.loads(c.proto.spec)["title"]["subtitle"]) for c in at.get("vega_lite_chart")]
+    nearest = [
+        s for s in subtitles if "year ending 31 March 2014 (DfE figures: year ending March 2015, the nearest" in s
+    ]
+    assert len(nearest) == 8
+
+
+def test_benchmarks_hides_small_own_counts_from_viewers(database_url):
+    at = run_page("app_pages/benchmarks.py", role="viewer", params=MARCH)
+    titles = benchmark_titles(at)
+    assert (
+        titles[0]
+        == "Missing: Children with at least one incident: <5 in Birmingham City Council's own records, 65 in the DfE's figures"
+    )
+    assert titles[2].startswith("Missing: Incidents per child who had one: * in")
+    local = table_with(at, "year", "category", "children", "episodes")
+    assert local["children"].tolist() == ["<5", "<5"]

@@ -7,6 +7,7 @@ domain.md sections 4 and 5.
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 
@@ -392,3 +393,40 @@ def test_on_each_database(engine):
     result = run_reports(url, "table", "triggers", *PERIOD)
     assert result.stdout == TABLE_CASES["triggers"]
     assert [(row.user_name, row.subject) for row in audit_rows(url)] == [("analyst7", "table triggers")]
+
+
+def test_benchmarks_table_prints_the_shipped_dfe_figures_as_published(database_url):
+    result = run_reports(database_url, "table", "benchmarks", "--year", "2016")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "year,area_code,area_name,level,measure,value"
+    assert lines[1] == "2016,E92000001,England,national,Children looked after during the year,100810"
+    birmingham = [line for line in lines if ",E08000025," in line]
+    assert birmingham[:2] == [
+        "2016,E08000025,Birmingham,local_authority,Children looked after during the year,2672",
+        "2016,E08000025,Birmingham,local_authority,Children who had a missing incident during the year,127",
+    ]
+    # a suppressed cell stays `x`, never 0
+    assert "2016,E08000025,Birmingham,local_authority,Children missing at 31 March,x" in birmingham
+    rows = pd.read_csv(io.StringIO(result.stdout), dtype=str)
+    assert set(rows["year"]) == {"2016"}
+    assert set(rows["level"]) == {"national", "regional", "local_authority"}
+    assert rows[rows["area_name"] == "Bristol, City of"]["area_code"].unique().tolist() == ["E06000023"]
+    every_year = run_reports(database_url, "table", "benchmarks")
+    assert sorted({line.split(",")[0] for line in every_year.stdout.splitlines()[1:]}) == [
+        str(year) for year in range(2015, 2025)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["table", "benchmarks", "--year", "1999"], 1, "no DfE figures for the year ending March 1999"),
+        (["table", "benchmarks", *PERIOD], 2, "benchmarks takes only --year"),
+        (["table", "sex", *PERIOD, "--year", "2016"], 2, "--year applies only to the benchmarks table"),
+    ],
+)
+def test_benchmarks_table_usage(database_url, args, code, message):
+    result = run_reports(database_url, *args)
+    assert result.returncode == code, result.stderr
+    assert message in result.stderr

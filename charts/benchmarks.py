@@ -1,0 +1,59 @@
+"""Dot plot of one measure: the council's own figure and the DfE's for the council, its region,
+England and its statistical neighbours (their mean as a dot, their range as a line).
+
+The council's two rows are diamonds and carry the council's name; every other row is a
+circle; each dot has its value written beside it (no x axis, as the bar charts), so the
+chart reads without colour (black-and-white committee papers). The scale starts at zero. A suppressed or unpublished figure gets no dot and
+its published text (`c`, `x`, `not published`).
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from charts.theme import PALETTE
+from charts.titles import WIDTH, font_size, titled
+
+COUNCIL_ROLES = ("own records", "council (DfE)")
+SHAPES = {"own records": "diamond", "council (DfE)": "diamond"}
+HEADROOM = 1.6  # room right of the furthest dot for its label
+PLOT_WIDTH = WIDTH - 160  # the area names take the rest
+
+
+def benchmark_chart(
+    table: pd.DataFrame, *, title: str, subtitle: str, source: str, notes: str | None = None
+) -> alt.VConcatChart:
+    """One measure's rows of `metrics.benchmarks.comparison_table` (area, role, value, low,
+    high, shown) as dots on a scale from zero, in the table's order top to bottom."""
+    frame = table[["area", "role", "value", "low", "high", "shown"]].copy()
+    for column in ("value", "low", "high"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    frame["council"] = frame["role"].isin(COUNCIL_ROLES)
+    frame["shape"] = frame["role"].map(SHAPES).fillna("circle")
+    frame["label_at"] = frame[["value", "high"]].max(axis=1).fillna(0.0)
+    top = float(np.nanmax(frame[["value", "high"]].to_numpy())) if frame[["value", "high"]].notna().any().any() else 0
+    domain = [0, max(top, 1.0) * HEADROOM]
+    order = list(frame["area"])
+    size = font_size()
+    y = alt.Y("area:N", sort=order, scale=alt.Scale(domain=order), title=None,
+              axis=alt.Axis(labelFontSize=size, ticks=False, domain=False, labelFontWeight="normal"))  # fmt: skip
+    # no x axis (as the bars): every dot carries its value, and the page may stretch the plot
+    x = alt.X("value:Q", scale=alt.Scale(domain=domain, zero=True, nice=False), axis=None)
+    base = alt.Chart(frame).encode(y=y)
+    ranges = base.mark_rule(strokeWidth=3, color=PALETTE[4]).encode(
+        x=alt.X("low:Q", scale=alt.Scale(domain=domain, zero=True, nice=False), axis=None), x2="high:Q"
+    )
+    dots = base.mark_point(filled=True, size=size * 14, opacity=1).encode(
+        x=x,
+        shape=alt.Shape("shape:N", scale=None),
+        color=alt.condition("datum.council", alt.value(PALETTE[2]), alt.value(PALETTE[0])),
+        tooltip=[alt.Tooltip("area:N", title="Area"), alt.Tooltip("shown:N", title="Figure")],
+    )
+    label_x = alt.X("label_at:Q", scale=alt.Scale(domain=domain, zero=True, nice=False), axis=None)
+    council_labels = base.mark_text(align="left", dx=10, fontWeight="bold").encode(x=label_x, text="shown:N")
+    other_labels = base.mark_text(align="left", dx=10).encode(x=label_x, text="shown:N")
+    labels = [council_labels.transform_filter("datum.council"), other_labels.transform_filter("!datum.council")]
+    chart = alt.layer(ranges, dots, *labels, width=PLOT_WIDTH, height=max(120, len(order) * (size + 17)))
+    return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)
