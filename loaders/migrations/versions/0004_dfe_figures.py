@@ -1,7 +1,7 @@
 """dfe_figures: the DfE's national figures on children missing or away from placement
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-30 14:00:00
 
 Follows 0003 (sessions).
