@@ -308,8 +308,7 @@ def hotspot_map(
                 fill=True,
                 fill_color=HOME_COLOUR,
                 fill_opacity=1,
-                tooltip=home_label(name, row.establishment_id, row.postcode)
-                + ": "
+                tooltip=home_label(name, row.establishment_id, row.postcode) + ": "
                 f"{counted(getattr(row, 'episodes', None), 'episode', 'episodes')}, "
                 f"{counted(getattr(row, 'children', None), 'child', 'children')} went missing from this home",
             ).add_to(homes)

