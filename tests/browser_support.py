@@ -220,3 +220,9 @@ def open_page(page, base: str, path: str = "", role: str = "analyst", wait: bool
         page.wait_for_selector('[data-testid="stForm"] input[type="password"]', state="detached", timeout=60_000)
     if wait:
         wait_for_app(page)
+
+
+def page_link_names(page) -> str:
+    """The text of the sidebar's page links, once they are drawn (a run draws the section names first)."""
+    page.locator(f"{PAGE_LINKS} a").first.wait_for(state="attached", timeout=60_000)
+    return "\n".join(page.locator(f"{PAGE_LINKS} a").all_inner_texts())

@@ -23,6 +23,7 @@ from tests.browser_support import (
     add_test_users,
     guard_requests,
     open_page,
+    page_link_names,
     streamlit_server,
     wait_for_sign_in_or_app,
 )
@@ -83,7 +84,7 @@ def test_a_viewer_typing_a_restricted_address_gets_no_child_data(auth_server, pa
     page.locator('[data-testid="stMetric"]').first.wait_for(timeout=WAIT)  # the overview instead
     settle(page)
     assert page.url.split("?")[0].rstrip("/") == base
-    nav = page.locator(PAGE_LINKS).inner_text()
+    nav = page_link_names(page)
     assert "Alerts" not in nav and "Audit log" not in nav and "Import data" not in nav
     body = page.locator('[data-testid="stMain"]').inner_text()
     assert "C1" not in body and "Audit log" not in body
@@ -98,7 +99,7 @@ def test_an_analyst_reaches_the_child_level_pages(auth_server, page, path):
     settle(page)
     assert page.url.split("?")[0].endswith(f"/{path}")
     assert page.locator('[data-testid="stException"]').count() == 0
-    nav = page.locator(PAGE_LINKS).inner_text()
+    nav = page_link_names(page)
     assert "Alerts" in nav and "Audit log" not in nav
 
 

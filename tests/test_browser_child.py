@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.browser_support import (
-    PAGE_LINKS,
     SHOTS,
     guard_requests,
     open_page,
+    page_link_names,
     sign_in,
     wait_for_app,
     wait_for_sign_in_or_app,
@@ -80,7 +80,7 @@ def test_missing_together_draws_the_network_offline(sample_server, page):
 @pytest.mark.parametrize("path", ["alerts", "child_timeline?child=C00387", "missing_together"])
 def test_a_viewer_sees_no_child_level_page_and_no_child_id(sample_server, page, path):
     open_slowly(page, sample_server, f"{path}&{PERIOD}" if "?" in path else f"{path}?{PERIOD}", role="viewer")
-    navigation = page.locator(PAGE_LINKS).inner_text()
+    navigation = page_link_names(page)
     assert "Alerts" not in navigation and "Child timeline" not in navigation
     assert not CHILD_ID.search(page.locator('[data-testid="stApp"]').inner_text())
     assert page.outside_requests == []
