@@ -97,6 +97,14 @@ def date_only_flags(episodes: pd.DataFrame, column: str) -> np.ndarray:
     return episodes[name].fillna(False).to_numpy(dtype=bool)
 
 
+def longest_gap(episodes: pd.DataFrame, earlier: str, later: str) -> pd.Series:
+    """The longest `later` - `earlier` could have been (section 4: a date-only time opens its
+    interval at 00:00 and closes it at 24:00), so a deadline counts as met only when certainly met
+    and a duration limit as passed when it may have been. NaT where either is blank."""
+    closes = episodes[later] + pd.to_timedelta(date_only_flags(episodes, later).astype("int64"), unit="D")
+    return closes - episodes[earlier]
+
+
 def duration_band_codes(episodes: pd.DataFrame) -> np.ndarray:
     """Band position of each episode's duration, honouring date-only values.
 

@@ -1,4 +1,5 @@
-"""`python -m reports table NAME --from DATE --to DATE [--filter KEY=VALUE ...] [--publication]`
+"""`python -m reports table NAME --from DATE --to DATE [--filter KEY=VALUE ...] [--publication]`,
+`python -m reports table process_control --measure NAME --from DATE --to DATE [--filter ...]`
 and `python -m reports pack --from DATE --to DATE --out FILE.docx|FILE.pdf [--filter KEY=VALUE ...]`.
 
 One metric table as CSV on stdout, or the committee pack as a Word or PDF
@@ -17,10 +18,13 @@ from pathlib import Path
 import config
 from loaders.database import connect
 from loaders.episodes import load_episodes
-from metrics.filters import FILTER_KEYS
+from metrics.filters import FILTER_KEYS, select_episodes
+from metrics.process_control import MEASURES, ProcessControlSettings, process_control_table
 from metrics.tables import TABLES, metric_table
 from reports import audit
-from reports.tables import CHILD_LEVEL_TABLES, publishable, to_csv
+from reports.tables import CHILD_LEVEL_TABLES, process_control_csv, publishable, to_csv
+
+PROCESS_CONTROL = "process_control"
 
 
 def iso_date(text: str) -> date:
@@ -51,7 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m reports", description="Metric tables as CSV.")
     commands = parser.add_subparsers(dest="command", required=True)
     table = commands.add_parser("table", help="one metric table as CSV on stdout")
-    table.add_argument("name", choices=list(TABLES), metavar="NAME", help=f"one of: {', '.join(TABLES)}")
+    names = [*TABLES, PROCESS_CONTROL]
+    table.add_argument("name", choices=names, metavar="NAME", help=f"one of: {', '.join(names)}")
+    table.add_argument(
+        "--measure", choices=list(MEASURES), metavar="MEASURE",
+        help=f"process_control only, the monthly series: one of {', '.join(MEASURES)}",
+    )  # fmt: skip
     table.add_argument(
         "--from", dest="start", type=iso_date, required=True, metavar="DATE", help="first day (YYYY-MM-DD)"
     )
@@ -87,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
 def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.start > args.end:
         parser.error(f"--from {args.start} is after --to {args.end}")
+    if (args.name == PROCESS_CONTROL) != (args.measure is not None):
+        parser.error("--measure is needed with process_control, and only with it")
     if args.publication and args.name in CHILD_LEVEL_TABLES:
         print(f"error: {args.name} lists children or episodes and cannot be exported for publication", file=sys.stderr)
         return 1
@@ -98,7 +109,12 @@ def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         episodes = load_episodes(engine)
         try:
-            table = metric_table(args.name, episodes, args.start, args.end, filters)
+            if args.name == PROCESS_CONTROL:
+                chosen = select_episodes(episodes, args.start, args.end, filters)
+                settings = ProcessControlSettings.from_mapping(config.settings().get(PROCESS_CONTROL))
+                table = process_control_table(chosen, args.measure, args.start, args.end, settings)
+            else:
+                table = metric_table(args.name, episodes, args.start, args.end, filters)
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
@@ -110,7 +126,7 @@ def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             audit.record(engine, audit.current_user(), "export", f"table {args.name}", {**period, "filters": filters})
     finally:
         engine.dispose()
-    sys.stdout.write(to_csv(table))
+    sys.stdout.write(process_control_csv(table) if args.name == PROCESS_CONTROL else to_csv(table))
     return 0
 
 
