@@ -22,9 +22,16 @@ MEAN_COLOUR, LIMIT_COLOUR = PALETTE[4], PALETTE[4]
 SIGNAL_COLOUR = PALETTE[3]
 
 
-def first_signal(signals: tuple[str, ...] | list[str]) -> str:
+def signal_names(signals: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
+    """A point's signals, given as names or as the `; `-joined text a page's table shows."""
+    if isinstance(signals, str):
+        return tuple(s.strip() for s in signals.replace(";", " ").split())
+    return tuple(signals)
+
+
+def first_signal(signals: tuple[str, ...] | list[str] | str) -> str:
     """The signal a point is drawn with: the first in order of seriousness, else none."""
-    return next(iter(signals), "") if len(signals) else ""
+    return next(iter(signal_names(signals)), "")
 
 
 def signal_labels(table: pd.DataFrame) -> list[str]:
@@ -56,15 +63,16 @@ def process_title(table: pd.DataFrame, label: str) -> str:
     last = table.iloc[-1]
     month = month_name(str(last["month"]))
     value, mean = pd.to_numeric(last["value"], errors="coerce"), float(last["mean"])
-    way = "higher" if value > mean else "lower"
-    if "outside_limits" in last["signals"]:
+    way = "higher" if value > mean else "lower" if value < mean else "no different"
+    signals = signal_names(last["signals"])
+    if "outside_limits" in signals:
         edge = "upper" if way == "higher" else "lower"
         return f"{label}: {month} is beyond the {edge} process limit, a real change, not noise"
-    if len(last["signals"]):
-        return f"{label}: {way} than usual in {month} ({SIGNAL_NAMES[first_signal(last['signals'])].lower()})"
+    if signals:
+        return f"{label}: {way} than usual in {month} ({SIGNAL_NAMES[signals[0]].lower()})"
     if table["upper_limit"].isna().all():
         return f"{label} each month"
-    if any(len(s) for s in table["signals"]):
+    if any(signal_names(s) for s in table["signals"]):
         return f"{label}: {month} within the limits, after earlier signals of change"
     return f"{label}: no signal of change, the months vary within the limits"
 
@@ -89,7 +97,8 @@ def process_chart(
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce")  # a viewer's hidden months: NaN, not drawn
     frame["date"] = pd.to_datetime(frame["month"] + "-01")
     frame["signal"] = [SIGNAL_NAMES.get(first_signal(s), NO_SIGNAL) for s in table["signals"]]
-    frame["signals_text"] = [", ".join(SIGNAL_NAMES[s] for s in signals) or "none" for signals in table["signals"]]
+    frame["signals_text"] = [", ".join(SIGNAL_NAMES[s] for s in signal_names(signals)) or "none"
+                             for signals in table["signals"]]  # fmt: skip
     frame["label"] = signal_labels(table)
     unit = "%" if percent else ""
     months = len(frame)
@@ -107,7 +116,7 @@ def process_chart(
         shape=alt.Shape("signal:N", sort=order, scale=alt.Scale(domain=order, range=shapes),
                         legend=alt.Legend(title=None, orient="top")),
         size=alt.condition(alt.datum.signal == NO_SIGNAL, alt.value(40), alt.value(160)),
-        color=alt.Color("signal:N", sort=order, legend=None,
+        color=alt.Color("signal:N", sort=order, legend=alt.Legend(title=None, orient="top"),
                         scale=alt.Scale(domain=order, range=[SIGNAL_COLOUR] * len(SIGNAL_NAMES) + [PALETTE[0]])),
         tooltip=[alt.Tooltip("month:N", title="Month"), alt.Tooltip("value:Q", title=y_title, format=",.1f"),
                  alt.Tooltip("mean:Q", title="Mean", format=",.1f"),

@@ -195,3 +195,33 @@ def test_viewers_see_suppressed_numbers_and_no_unchecked_table(database_url):
     assert repeat["count"].tolist()[:2] == ["<5", "<5"]
     assert len(at.get("vega_lite_chart")) == 1  # the per-child grid is not checked for small numbers
     assert any("Not shown to viewers" in i.value for i in at.info)
+
+
+def test_trends_shows_every_series_as_a_process_chart(database_url):
+    at = run_page("app_pages/trends.py", params=MARCH)
+    # March alone reaches back to the 24 months April 2013 to March 2015
+    assert [h.value for h in at.subheader] == [
+        "Episodes", "Children with an episode", "Missing episodes", "Episodes from care",
+        "Episodes that may have lasted over 24 hours", "Children with 4 or more episodes in the month",
+        "Return interviews offered within 72 hours", "Return interviews completed within 72 hours",
+    ]  # fmt: skip
+    episodes = tables(at)[0]
+    assert len(episodes) == 24 and episodes["month"].iloc[0] == "2013-04"
+    assert rows(episodes.tail(2), "month", "value") == [("2015-02", 2.0), ("2015-03", 6.0)]
+    assert episodes["mean"].iloc[0] == pytest.approx(8 / 24)
+    assert episodes["signals"].iloc[-1] == "outside_limits; two_of_three"  # February is beyond too
+    # 22 months of none: the moving ranges of 2 and 4 are screened out, leaving limits on the mean
+    assert episodes["signals"].iloc[0] == "outside_limits; shift; two_of_three"
+    titles = chart_titles(at)
+    assert len(titles) == 8
+    assert titles[0] == "Episodes: March 2015 is beyond the upper process limit, a real change, not noise"
+    # rates: only the months with eligible episodes are points (February and March)
+    offered = tables(at)[6]
+    assert rows(offered, "month", "value") == [("2015-02", 50.0), ("2015-03", 60.0)]  # E8 of E7, E8; E1, E2, E5 of 5
+    assert titles[6] == "Return interviews offered within 72 hours each month"  # 2 points: no limits
+
+
+def test_trends_for_a_viewer_hides_small_months(database_url):
+    at = run_page("app_pages/trends.py", role="viewer", params=MARCH)
+    episodes = tables(at)[0]
+    assert episodes.loc[episodes["month"] == "2015-02", "value"].tolist() == ["<5"]
