@@ -5,15 +5,17 @@ import pandas as pd
 import streamlit as st
 
 import app_display
+import config
 import app_state
 from charts.bars import place_chart
-from charts.lines import trend_chart
+from charts.process_control import limits_note, process_chart, process_title
 from charts.titles import source_line, subtitle_text
 from metrics.filters import select_episodes
 from metrics.hotspots import hotspots
 from metrics.return_interviews import return_interviews
 from metrics.tables import headline_counts
-from metrics.trend import last_months, trend
+from metrics.process_control import ProcessControlSettings, process_control_table
+from metrics.trend import trend_window
 from metrics.triggers import triggers
 
 # (label, headline key, help)
@@ -46,6 +48,7 @@ RATES = (
     ("Declined", "declined_of_offered", "Of episodes offered an interview, the share where the child declined."),
 )
 TOP_DISTRICTS = 10
+PROCESS_SETTINGS = ProcessControlSettings.from_mapping(config.settings().get("process_control"))
 
 
 def rate(interviews: pd.DataFrame, measure: str) -> float | None:
@@ -96,23 +99,27 @@ for column, (label, measure, help_text) in zip(st.columns(5), RATES):
         border=True,
     )
 
-first, last = last_months(view.period.end)
-same_range = (first, last) == (view.period.start, view.period.end)  # the default: 12 months
-year = view.current if same_range else select_episodes(view.episodes, first, last, view.filters)
+first, last = trend_window(view.period.start, view.period.end)
 year_label = f"{first:%b %Y} to {last:%b %Y}"
 districts = hotspots(view.current, by="from_district")
 st.subheader("Month by month")
+months = process_control_table(
+    select_episodes(view.episodes, first, last, view.filters), "episodes", first, last, PROCESS_SETTINGS
+)
+months["signals"] = months["signals"].map("; ".join)
 app_display.show_chart(
-    lambda table: trend_chart(
+    lambda table: process_chart(
         table,
-        title="Episodes each month, by category",
+        title=process_title(table, "Episodes"),
         subtitle=subtitle_text("Episodes reported each month", year_label, view.filters),
         source=source_line(year_label),
-        notes="Missing and absent are police categories; away is a looked-after child away without permission.",
+        notes=limits_note(table, PROCESS_SETTINGS.minimum_points) or "Mean (solid) and process limits (dashed): "
+        "a point beyond a limit or a marked run is a real change, not noise. More on the Trends page.",
+        y_title="Episodes",
     ),
-    trend(year),
+    months,
     name=f"Episodes by month {first:%Y-%m} to {last:%Y-%m}",
-    kind="trend",
+    kind="process_control",
 )
 st.subheader("Where children go missing from")
 if districts.empty:
