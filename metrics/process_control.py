@@ -40,7 +40,7 @@ MEASURES: dict[str, Measure] = {
     "missing": Measure("Missing episodes"),
     "from_care": Measure("Episodes from care"),
     "over_24_hours": Measure("Episodes that may have lasted over 24 hours", better="lower"),
-    "persistent": Measure("Children with 4 or more episodes in the month"),
+    "persistent": Measure("Children with four or more episodes in the month"),
     "rhi_offered_within_72h": Measure("Return interviews offered within 72 hours", rate=True, better="higher"),
     "rhi_completed_within_72h": Measure("Return interviews completed within 72 hours", rate=True, better="higher"),
 }

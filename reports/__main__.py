@@ -1,5 +1,6 @@
 """`python -m reports table NAME --from DATE --to DATE [--filter KEY=VALUE ...] [--publication]`,
 `python -m reports table process_control --measure NAME --from DATE --to DATE [--filter ...]`
+`python -m reports findings --from DATE --to DATE [--filter ...] [--publication]`
 and `python -m reports pack --from DATE --to DATE --out FILE.docx|FILE.pdf [--filter KEY=VALUE ...]`.
 
 One metric table as CSV on stdout, or the committee pack as a Word or PDF
@@ -75,6 +76,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep episodes with this value; repeat a key for several values",
     )
     table.add_argument("--publication", action="store_true", help="suppress small numbers for publication")
+    written = commands.add_parser("findings", help="the period's written findings, one a line")
+    written.add_argument(
+        "--from", dest="start", type=iso_date, required=True, metavar="DATE", help="first day (YYYY-MM-DD)"
+    )
+    written.add_argument("--to", dest="end", type=iso_date, required=True, metavar="DATE", help="last day (YYYY-MM-DD)")
+    written.add_argument(
+        "--filter", dest="filters", type=key_value, action="append", default=[], metavar="KEY=VALUE",
+        help="keep episodes with this value; repeat a key for several values",
+    )  # fmt: skip
+    written.add_argument("--publication", action="store_true", help="counts from 1 to 4 read 'fewer than 5'")
     pack = commands.add_parser("pack", help="the committee pack as a Word or PDF file (publication-safe)")
     pack.add_argument(
         "--from", dest="start", type=iso_date, required=True, metavar="DATE", help="first day (YYYY-MM-DD)"
@@ -111,22 +122,53 @@ def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         try:
             if args.name == PROCESS_CONTROL:
                 chosen = select_episodes(episodes, args.start, args.end, filters)
-                settings = ProcessControlSettings.from_mapping(config.settings().get(PROCESS_CONTROL))
-                table = process_control_table(chosen, args.measure, args.start, args.end, settings)
+                table = process_control_table(chosen, args.measure, args.start, args.end, process_control_settings())
             else:
                 table = metric_table(args.name, episodes, args.start, args.end, filters)
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
         if args.publication:
-            threshold = int(config.settings().get("publication", {}).get("suppress_below", 5))
-            table = publishable(args.name, table, threshold)
+            table = publishable(args.name, table, suppress_below())
         if args.name in CHILD_LEVEL_TABLES:
             period = {"from": args.start.isoformat(), "to": args.end.isoformat()}
             audit.record(engine, audit.current_user(), "export", f"table {args.name}", {**period, "filters": filters})
     finally:
         engine.dispose()
     sys.stdout.write(process_control_csv(table) if args.name == PROCESS_CONTROL else to_csv(table))
+    return 0
+
+
+def process_control_settings() -> ProcessControlSettings:
+    return ProcessControlSettings.from_mapping(config.settings().get(PROCESS_CONTROL))
+
+
+def suppress_below() -> int:
+    return int(config.settings().get("publication", {}).get("suppress_below", 5))
+
+
+def run_findings(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Section 9's written findings for the period, one sentence a line."""
+    from metrics.findings import period_findings
+
+    if args.start > args.end:
+        parser.error(f"--from {args.start} is after --to {args.end}")
+    filters: dict[str, list[str]] = {}
+    for key, value in args.filters:
+        filters.setdefault(key, []).append(value)
+    engine = connect()
+    try:
+        episodes = load_episodes(engine)
+    finally:
+        engine.dispose()
+    try:
+        found = period_findings(episodes, args.start, args.end, filters, process_control_settings(),
+                                suppress_below() if args.publication else None)  # fmt: skip
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for finding in found:
+        print(finding.sentence)
     return 0
 
 
@@ -161,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_table(args, parser)
     if args.command == "pack":
         return run_pack(args, parser)
+    if args.command == "findings":
+        return run_findings(args, parser)
     parser.error(f"unknown command {args.command!r}")
     return 2
 

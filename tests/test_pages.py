@@ -202,7 +202,7 @@ def test_trends_shows_every_series_as_a_process_chart(database_url):
     # March alone reaches back to the 24 months April 2013 to March 2015
     assert [h.value for h in at.subheader] == [
         "Episodes", "Children with an episode", "Missing episodes", "Episodes from care",
-        "Episodes that may have lasted over 24 hours", "Children with 4 or more episodes in the month",
+        "Episodes that may have lasted over 24 hours", "Children with four or more episodes in the month",
         "Return interviews offered within 72 hours", "Return interviews completed within 72 hours",
     ]  # fmt: skip
     episodes = tables(at)[0]

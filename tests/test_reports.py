@@ -453,3 +453,37 @@ def test_process_control_limits_and_signals(tmp_path):
     assert len(lines) == 1 + 25
     assert lines[-1].startswith("2016-01,20,") and lines[-1].endswith(",outside_limits")
     assert all(line.split(",")[3] != "" for line in lines[1:])  # 25 points: limits on every row
+
+
+def test_findings_one_a_line(database_url):
+    # January to March 2015 reaches back to April 2013: a handful of episodes after 21 empty months,
+    # so March is beyond every upper limit; over-24-hour episodes (lower is better) come first
+    result = run_reports(database_url, "findings", *PERIOD)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "Episodes that may have lasted over 24 hours, 2 in March 2015, are above the upper process limit (0.2): "
+        "a real rise, not noise, worse than usual."
+    )
+    assert "Postcode district B31 entered the ten busiest in March 2015 with 1 episode." in lines
+    assert len(lines) <= 8
+
+
+def test_findings_for_publication_say_fewer_than_5(database_url):
+    result = run_reports(database_url, "findings", *PERIOD, "--publication")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("Episodes that may have lasted over 24 hours, fewer than 5 in March")
+    assert "Postcode district B31 entered the ten busiest in March 2015 with fewer than 5 episodes." in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["findings", "--from", "2015-03-31", "--to", "2015-01-01"], 2, "after"),
+        (["findings", *PERIOD, "--filter", "sex=banana"], 1, "banana"),
+    ],
+)
+def test_findings_refuses_bad_input(database_url, args, code, message):
+    result = run_reports(database_url, *args)
+    assert (result.returncode, result.stdout) == (code, "")
+    assert message in result.stderr
