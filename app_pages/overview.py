@@ -1,5 +1,5 @@
 """Overview: this period against the one before, for the monthly meeting's big screen:
-headline numbers, the last 12 months by category, and where children go missing from."""
+the written findings, headline numbers, the last 12 months by category, and where children go missing from."""
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +11,7 @@ from charts.bars import place_chart
 from charts.process_control import limits_note, process_chart, process_title
 from charts.titles import source_line, subtitle_text
 from metrics.filters import select_episodes
+from metrics.findings import period_findings
 from metrics.hotspots import hotspots
 from metrics.return_interviews import return_interviews
 from metrics.tables import headline_counts
@@ -68,6 +69,13 @@ st.caption(f"{view.period.label()}, compared with {view.previous.label()}.")
 if view.current.empty:
     st.info(f"No episodes in this period ({view.period.label()}). Choose another period in the sidebar.")
     st.stop()
+
+st.subheader("Findings")
+app_display.show_findings(
+    lambda below: period_findings(
+        view.episodes, view.period.start, view.period.end, view.filters, PROCESS_SETTINGS, below
+    )
+)
 
 now_counts = counts(view.current, None)
 before_counts = counts(view.before, view.period.start)  # alerts as they stood when that period ended

@@ -4,6 +4,7 @@ against February): the numbers each page shows, and the titles its charts carry.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -225,3 +226,34 @@ def test_trends_for_a_viewer_hides_small_months(database_url):
     at = run_page("app_pages/trends.py", role="viewer", params=MARCH)
     episodes = tables(at)[0]
     assert episodes.loc[episodes["month"] == "2015-02", "value"].tolist() == ["<5"]
+
+
+def findings_text(at) -> list[str]:
+    return [m.value for m in at.markdown if "process limit" in m.value or "ten busiest" in m.value]
+
+
+def test_overview_opens_with_the_written_findings(database_url):
+    at = run_page("app_pages/overview.py", params=MARCH)
+    assert [h.value for h in at.subheader][0] == "Findings"
+    [text] = findings_text(at)
+    lines = text.splitlines()
+    # over-24-hour episodes (lower is better) rising comes first; each line links to its page
+    assert lines[0].startswith(
+        "- Episodes that may have lasted over 24 hours, 2 in March 2015, are above the upper process limit"  # E4, E6 open
+    )
+    assert "[Trends](trends?" in lines[0] and "from=2015-03-01" in lines[0]
+    assert 1 <= len(lines) <= 8
+
+
+def test_overview_findings_for_a_viewer_say_fewer_than_5(database_url):
+    at = run_page("app_pages/overview.py", role="viewer", params=MARCH)
+    [text] = findings_text(at)
+    assert text.splitlines()[0].startswith("- Episodes that may have lasted over 24 hours, fewer than 5 in March 2015")
+    assert not re.search(r"(?<![\w.])[1-4] in March", text)
+
+
+def test_overview_findings_in_meeting_mode_are_large_and_at_most_5(database_url):
+    at = run_page("app_pages/overview.py", params={**MARCH, "meeting": "1"})
+    [text] = [m.value for m in at.markdown if 'class="findings"' in m.value]
+    assert "font-size:1.6rem" in text and 1 <= text.count("<li>") <= 5
+    assert "](trends?" not in text
