@@ -35,6 +35,8 @@ from docx.shared import Mm, Pt, RGBColor
 from sqlalchemy import Engine
 
 import config
+from metrics.findings import period_findings
+from metrics.process_control import ProcessControlSettings
 from charts.bars import band_chart, place_chart, return_interview_chart
 from charts.export import png_bytes
 from charts.lines import trend_chart
@@ -639,6 +641,28 @@ def _load(engine_or_episodes: Engine | pd.DataFrame) -> pd.DataFrame:
     return load_episodes(engine_or_episodes)
 
 
+def _findings_page(
+    document: Document, episodes: pd.DataFrame, period: Period, filters: dict, threshold: int
+) -> None:
+    """The pack's summary page: section 9's written findings, publication-safe (`fewer than 5`)."""
+    settings = ProcessControlSettings.from_mapping(config.settings().get("process_control"))
+    found = period_findings(episodes, period.start, period.end, filters, settings, threshold)
+    document.add_heading("Findings", level=1)
+    for finding in found:
+        document.add_paragraph(finding.sentence, style="List Bullet")
+    if not found:
+        _paragraph(document, "No signal of change, and nothing else the rules look for, in this period.")
+    _paragraph(
+        document,
+        "Worked out by rules, not typed by hand: a month beyond its process limits or part of a run (mean and "
+        "limits from the 24 months to the period's end), a postcode district newly among the ten busiest, a "
+        "children's home at its most episodes in 12 months, many times recorded as a date only. Most serious "
+        "first; at most 8.",
+        size=9,
+        italic=True,
+    )
+
+
 def write_docx(
     episodes: pd.DataFrame,
     period: Period,
@@ -674,6 +698,10 @@ def write_docx(
         size=10.5,
         italic=True,
     )
+
+    report(0.04, "Findings")
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _findings_page(document, episodes, period, filters, threshold)
 
     report(0.06, "Summary")
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
