@@ -5,17 +5,17 @@ import pandas as pd
 import streamlit as st
 
 import app_display
-import config
 import app_state
+import config
 from charts.bars import place_chart
 from charts.process_control import limits_note, process_chart, process_title
 from charts.titles import source_line, subtitle_text
 from metrics.filters import select_episodes
 from metrics.findings import period_findings
 from metrics.hotspots import hotspots
+from metrics.process_control import ProcessControlSettings, process_control_table
 from metrics.return_interviews import return_interviews
 from metrics.tables import headline_counts
-from metrics.process_control import ProcessControlSettings, process_control_table
 from metrics.trend import trend_window
 from metrics.triggers import triggers
 
@@ -121,7 +121,8 @@ app_display.show_chart(
         title=process_title(table, "Episodes"),
         subtitle=subtitle_text("Episodes reported each month", year_label, view.filters),
         source=source_line(year_label),
-        notes=limits_note(table, PROCESS_SETTINGS.minimum_points) or "Mean (solid) and process limits (dashed): "
+        notes=limits_note(table, PROCESS_SETTINGS.minimum_points)
+        or "Mean (solid) and process limits (dashed): "
         "a point beyond a limit or a marked run is a real change, not noise. More on the Trends page.",
         y_title="Episodes",
     ),

@@ -50,8 +50,9 @@ for name, measure in MEASURES.items():
         lambda shown, measure=measure, extra=extra: process_chart(
             shown,
             title=process_title(shown, measure.label),
-            subtitle=subtitle_text(measure.label + (" (% of eligible episodes)" if measure.rate else ""), label,
-                                   view.filters),  # fmt: skip
+            subtitle=subtitle_text(
+                measure.label + (" (% of eligible episodes)" if measure.rate else ""), label, view.filters
+            ),
             source=source_line(label),
             notes=" ".join(n for n in (notes, extra) if n),
             y_title="Percent" if measure.rate else "Number",

@@ -124,9 +124,11 @@ def process_chart(
                  alt.Tooltip("upper_limit:Q", title="Upper limit", format=",.1f"),
                  alt.Tooltip("signals_text:N", title="Signals")],
     )  # fmt: skip
-    labels = base.transform_filter(alt.datum.label != "").mark_text(
-        dy=-16, fontWeight="bold", fontSize=font_size(), color="black"
-    ).encode(y=y, text="label:N")
+    labels = (
+        base.transform_filter(alt.datum.label != "")
+        .mark_text(dy=-16, fontWeight="bold", fontSize=font_size(), color="black")
+        .encode(y=y, text="label:N")
+    )
     layers = [line, points, labels]
     ends = frame.iloc[[-1]]
     for column, name, dash in (("mean", "Mean", []), ("upper_limit", "Upper limit", [8, 4]),

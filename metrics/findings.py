@@ -165,9 +165,7 @@ def home_findings(episodes: pd.DataFrame, end: date, words: Wording) -> list[Fin
     counts = _monthly_by(recent, "establishment_id", months)
     if counts.empty:
         return []
-    names = (
-        recent.dropna(subset=["establishment_id"]).drop_duplicates("establishment_id").set_index("establishment_id")
-    )
+    names = recent.dropna(subset=["establishment_id"]).drop_duplicates("establishment_id").set_index("establishment_id")
     now = counts[months[-1]]
     before = counts[months[:-1]].max(axis=1) if len(months) > 1 else now * 0
     rising = counts[(now > before) & (now > 0)]
@@ -196,7 +194,9 @@ def date_only_finding(episodes: pd.DataFrame, period: str, words: Wording) -> Fi
     share = float(percent(count, total))
     if share <= DATE_ONLY_SHARE:
         return None
-    shown = f"{share:.1f}% of episodes" if not (words.hidden(count) or words.hidden(total)) else "More than 20% of episodes"
+    shown = (
+        f"{share:.1f}% of episodes" if not (words.hidden(count) or words.hidden(total)) else "More than 20% of episodes"
+    )
     sentence = (f"{shown} ({words.count(count)} of {words.count(total)}) in {period} have a time recorded as a date "
                 "only, so durations and 72-hour checks are uncertain for them.")  # fmt: skip
     return Finding("date_only", sentence, "date_only", {"count": count, "total": total, "percent": share},
@@ -219,7 +219,9 @@ def findings(
     words = Wording(suppress_below)
     first, last = trend_window(start, end)
     reported = episodes["reported_at"]
-    window = episodes[((reported >= pd.Timestamp(first)) & (reported < pd.Timestamp(last) + pd.Timedelta(days=1))).to_numpy()]
+    window = episodes[
+        ((reported >= pd.Timestamp(first)) & (reported < pd.Timestamp(last) + pd.Timedelta(days=1))).to_numpy()
+    ]
     period = window[(window["reported_at"] >= pd.Timestamp(start)).to_numpy()]
     found: list[Finding] = []
     for name in MEASURES:
@@ -228,7 +230,7 @@ def findings(
         if finding:
             found.append(finding)
     months = list(pd.period_range(pd.Timestamp(first), pd.Timestamp(last), freq="M").strftime("%Y-%m"))
-    found += district_findings(window, months[-(HOME_MONTHS + 1):], words)
+    found += district_findings(window, months[-(HOME_MONTHS + 1) :], words)
     found += home_findings(window, last, words)
     date_only = date_only_finding(period, period_text(start, end), words)
     if date_only:

@@ -66,7 +66,10 @@ def _months(start: date, end: date) -> list[str]:
 
 
 def _eligible(episodes: pd.DataFrame) -> np.ndarray:
-    return episodes["category"].isin(["missing", "absent"]).to_numpy(dtype=bool) & episodes["returned_at"].notna().to_numpy()
+    return (
+        episodes["category"].isin(["missing", "absent"]).to_numpy(dtype=bool)
+        & episodes["returned_at"].notna().to_numpy()
+    )
 
 
 def _within_72h(episodes: pd.DataFrame, column: str) -> np.ndarray:
@@ -167,9 +170,7 @@ def limits(values: np.ndarray, rate: bool) -> tuple[float, float, float]:
     return mean, lower, upper
 
 
-def process_control(
-    series: pd.DataFrame, settings: ProcessControlSettings, rate: bool = False
-) -> pd.DataFrame:
+def process_control(series: pd.DataFrame, settings: ProcessControlSettings, rate: bool = False) -> pd.DataFrame:
     """The series (month,value,...) with moving_range, mean, lower_limit, upper_limit and
     signals (a tuple of SIGNALS names) for each point. With fewer than `minimum_points`
     baseline points the limits are blank and only the mean's rules (shift, trend) apply."""
@@ -217,9 +218,3 @@ def process_control_table(
     """month,value,count,denominator,moving_range,mean,lower_limit,upper_limit,signals for one measure."""
     series = monthly_series(episodes, measure, start, end, as_of)
     return process_control(series, settings, rate=MEASURES[measure].rate)
-
-
-def side(row: Mapping[str, object]) -> str:
-    """"above" or "below" the mean, or "on" it: which way a point's signal points."""
-    value, mean = float(row["value"]), float(row["mean"])  # type: ignore[arg-type]
-    return "above" if value > mean else "below" if value < mean else "on"

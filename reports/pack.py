@@ -35,13 +35,13 @@ from docx.shared import Mm, Pt, RGBColor
 from sqlalchemy import Engine
 
 import config
-from metrics.findings import period_findings
-from metrics.process_control import ProcessControlSettings
 from charts.bars import band_chart, place_chart, return_interview_chart
 from charts.export import png_bytes
 from charts.lines import trend_chart
 from charts.titles import WIDTH, source_line, titled
 from metrics.filters import select_episodes
+from metrics.findings import period_findings
+from metrics.process_control import ProcessControlSettings
 from metrics.return_interviews import return_interviews
 from metrics.tables import TABLES, headline_counts, metric_table
 from reports.suppression import HIDDEN_MARK
@@ -641,9 +641,7 @@ def _load(engine_or_episodes: Engine | pd.DataFrame) -> pd.DataFrame:
     return load_episodes(engine_or_episodes)
 
 
-def _findings_page(
-    document: Document, episodes: pd.DataFrame, period: Period, filters: dict, threshold: int
-) -> None:
+def _findings_page(document: Document, episodes: pd.DataFrame, period: Period, filters: dict, threshold: int) -> None:
     """The pack's summary page: section 9's written findings, publication-safe (`fewer than 5`)."""
     settings = ProcessControlSettings.from_mapping(config.settings().get("process_control"))
     found = period_findings(episodes, period.start, period.end, filters, settings, threshold)

@@ -23,7 +23,9 @@ CHILD_LEVEL_TABLES = ("triggers",)
 # Band tables split by a group (group,band,count,percent): each group's bands add up to its
 # own total, and each band's groups to the band's count in the unsplit table shown beside it.
 GROUPED_BAND_TABLES = tuple(f"{name}_by_group" for name in BAND_TABLES)
-PUBLISHABLE_TABLES = BAND_TABLES + GROUPED_BAND_TABLES + ("return_interviews",) + HOTSPOT_TABLES + ("trend", "process_control")
+PUBLISHABLE_TABLES = (
+    BAND_TABLES + GROUPED_BAND_TABLES + ("return_interviews",) + HOTSPOT_TABLES + ("trend", "process_control")
+)
 # What `python -m reports table process_control` prints (domain.md section 8).
 PROCESS_CONTROL_COLUMNS = ["month", "value", "mean", "lower_limit", "upper_limit", "signals"]
 # Return interview measures whose denominator is the eligible episodes (the rest: offered ones).

@@ -466,7 +466,7 @@ def _new_residents(others: pd.DataFrame, children: pd.DataFrame, rng: np.random.
     away = np.flatnonzero((others["category"] == "away").to_numpy())
     if sizes.empty or len(away) < 20:
         return others
-    home = sorted(sizes.index[sizes == sizes.max()])[0]
+    home = min(sizes.index[sizes == sizes.max()])
     residents = np.flatnonzero((children["establishment_id"] == home).to_numpy())
     moved = rng.choice(away, round(len(away) * NEW_RESIDENTS_SHARE), replace=False)
     first, after = np.datetime64(NEW_RESIDENTS_FROM, "s"), np.datetime64(LAST_DAY, "s") + np.timedelta64(1, "D")

@@ -8,7 +8,6 @@ the default period (the 12 months to March 2015).
 from __future__ import annotations
 
 import json
-
 from datetime import date
 from pathlib import Path
 

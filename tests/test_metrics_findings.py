@@ -60,7 +60,12 @@ def test_a_point_beyond_the_upper_limit():
     assert sentences(found) == [
         "Episodes, 30 in March 2016, are above the upper process limit (16.3): a real rise, not noise, higher than usual."
     ]
-    assert (found[0].kind, found[0].measure, found[0].link, found[0].numbers["value"]) == ("signal", "episodes", "trends", 30)
+    assert (found[0].kind, found[0].measure, found[0].link, found[0].numbers["value"]) == (
+        "signal",
+        "episodes",
+        "trends",
+        30,
+    )
 
 
 def test_no_signal_no_finding():
@@ -82,8 +87,10 @@ def test_a_shift_names_its_run():
     counts = {**{m: ALTERNATING[m] for m in MONTHS[:15]}, MONTHS[15]: 11, **{m: 14 for m in MONTHS[16:]}}
     found = findings(episodes(counts), *YEAR, FIXED)
     assert sentences(found) == [
-        "Episodes have been above their mean (11.0) for 8 months in a row to March 2016 (14): a real rise, "
-        "not noise, higher than usual."
+        (
+            "Episodes have been above their mean (11.0) for 8 months in a row to March 2016 (14): a real rise, "
+            "not noise, higher than usual."
+        )
     ]
 
 
@@ -133,8 +140,8 @@ def test_a_home_new_high_in_publication_reads_fewer_than_5():
 @pytest.mark.parametrize(
     "date_only, expected",
     [
-        (3, "30.0% of episodes (3 of 10) in 1 Mar 2016 to 31 Mar 2016 have a time recorded as a date only, "
-            "so durations and 72-hour checks are uncertain for them."),
+        (3, ("30.0% of episodes (3 of 10) in 1 Mar 2016 to 31 Mar 2016 have a time recorded as a date only, "
+            "so durations and 72-hour checks are uncertain for them.")),
         (2, None),  # 20.0% is not over 20%
     ],
 )  # fmt: skip

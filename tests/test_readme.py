@@ -43,8 +43,13 @@ def test_every_settings_section_is_documented(section):
 
 @pytest.mark.parametrize(
     "command",
-    ["python -m loaders import", "python -m sample_data build", "python -m sample_data csv", "python -m reports table",
-     "python -m reports findings"],
+    [
+        "python -m loaders import",
+        "python -m sample_data build",
+        "python -m sample_data csv",
+        "python -m reports table",
+        "python -m reports findings",
+    ],
 )
 def test_every_command_is_documented(command):
     assert command in README

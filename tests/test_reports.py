@@ -415,7 +415,9 @@ PROCESS_CONTROL_CASES = {
 def test_process_control_csv(database_url, measure):
     result = run_reports(database_url, "table", "process_control", "--measure", measure, *PERIOD)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == csv_lines("month,value,mean,lower_limit,upper_limit,signals", *PROCESS_CONTROL_CASES[measure])
+    assert result.stdout == csv_lines(
+        "month,value,mean,lower_limit,upper_limit,signals", *PROCESS_CONTROL_CASES[measure]
+    )
 
 
 def test_process_control_for_publication_hides_small_months(database_url):
@@ -472,7 +474,9 @@ def test_findings_one_a_line(database_url):
 def test_findings_for_publication_say_fewer_than_5(database_url):
     result = run_reports(database_url, "findings", *PERIOD, "--publication")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[0].startswith("Episodes that may have lasted over 24 hours, fewer than 5 in March")
+    assert result.stdout.splitlines()[0].startswith(
+        "Episodes that may have lasted over 24 hours, fewer than 5 in March"
+    )
     assert "Postcode district B31 entered the ten busiest in March 2015 with fewer than 5 episodes." in result.stdout
 
 
