@@ -104,9 +104,8 @@ def process_chart(
     months = len(frame)
     x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-45 if months > 6 else 0,
                                                   tickCount=min(months, 12), grid=False))  # fmt: skip
-    top = float(pd.concat([frame["value"], frame["upper_limit"]]).max()) if len(frame) else 1.0
-    domain = [0, 100] if percent else [0, max(top * 1.1, 1.0)]
-    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=domain))
+    # a count's axis need not start at zero (a line, not bars): the months' variation must show
+    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=[0, 100]) if percent else alt.Scale(zero=False))
     base = alt.Chart(frame).encode(x=x)
     line = base.mark_line(strokeWidth=2, color=PALETTE[0]).encode(y=y)
     order = [SIGNAL_NAMES[s] for s in SIGNAL_NAMES] + [NO_SIGNAL]
@@ -126,11 +125,11 @@ def process_chart(
     )  # fmt: skip
     labels = (
         base.transform_filter(alt.datum.label != "")
-        .mark_text(dy=-16, fontWeight="bold", fontSize=font_size(), color="black")
+        .mark_text(align="right", dx=-6, dy=-14, fontWeight="bold", fontSize=font_size(), color="black")
         .encode(y=y, text="label:N")
     )
     layers = [line, points, labels]
-    ends = frame.iloc[[-1]]
+    ends = frame.iloc[[-1]]  # the limits' values as they stand in the last month
     for column, name, dash in (("mean", "Mean", []), ("upper_limit", "Upper limit", [8, 4]),
                                ("lower_limit", "Lower limit", [8, 4])):  # fmt: skip
         if frame[column].notna().any():
@@ -138,8 +137,9 @@ def process_chart(
                                          strokeDash=dash).encode(y=alt.Y(f"{column}:Q", title=y_title)))  # fmt: skip
             value = float(ends[column].iloc[0])
             text = f"{name} {value:,.1f}{unit}"
-            layers.append(alt.Chart(ends.assign(text=text)).mark_text(
-                align="left", dx=6, fontSize=font_size() - 1, color="black"
+            # inside the plot, just above (the lower limit: below) its line at the left edge: never clipped
+            layers.append(alt.Chart(frame.iloc[[0]].assign(text=text)).mark_text(
+                align="left", dx=2, dy=12 if column == "lower_limit" else -8, fontSize=font_size() - 1, color="black"
             ).encode(x=x, y=alt.Y(f"{column}:Q", title=y_title), text="text:N"))  # fmt: skip
-    chart = alt.layer(*layers, width=WIDTH - 130, height=300)
+    chart = alt.layer(*layers, width=WIDTH - 60, height=300)
     return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)
