@@ -28,6 +28,7 @@ sections = {
         st.Page("app_pages/return_interviews.py", title="Return interviews"),
         st.Page("app_pages/childrens_homes.py", title="Children's homes"),
         st.Page("app_pages/demographics.py", title="Demographics and trend"),
+        st.Page("app_pages/trends.py", title="Trends"),
         st.Page("app_pages/data_quality.py", title="Data quality"),
         st.Page("app_pages/benchmarks.py", title="Benchmarks"),
         st.Page("app_pages/committee_pack.py", title="Committee pack"),

@@ -20,10 +20,12 @@ CONTRACT (pages rely on it):
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import threading
 from collections.abc import Callable, Sequence
+from urllib.parse import urlencode
 
 import altair as alt
 import pandas as pd
@@ -32,6 +34,7 @@ from streamlit.errors import StreamlitDuplicateElementKey
 
 import app_auth
 import app_state
+import config
 from charts import theme
 from charts.export import png_bytes, svg_text
 from reports.tables import ChildLevelTable, masked, publishable, publishable_counts, to_csv
@@ -192,6 +195,33 @@ def show_table(
     if not app_state.meeting_mode():
         _download(st, "Download table (CSV)", lambda: to_csv(table), name=name, what="CSV", mime="text/csv",
                   extension="csv")  # fmt: skip
+
+
+FINDINGS_IN_MEETING = 5
+LINK_NAMES = {"trends": "Trends", "hotspots": "Hotspots", "childrens_homes": "Children's homes",
+              "data_quality": "Data quality", "return_interviews": "Return interviews"}  # fmt: skip
+
+
+def show_findings(make: Callable[[int | None], list]) -> None:
+    """The written findings (`metrics.findings`), made by `make(suppress_below)`: publication-safe
+    for viewers (a count from 1 to 4 reads `fewer than 5`); in meeting mode at most 5, in large
+    type, without links; otherwise each with a link to the page behind it, keeping the view."""
+    below = int(config.settings().get("publication", {}).get("suppress_below", 5)) if _is_viewer() else None
+    found = make(below)
+    if not found:
+        st.caption("No findings: no signal of change, and nothing else the rules look for, in this period.")
+        return
+    if app_state.meeting_mode():
+        items = "".join(f"<li>{html.escape(f.sentence)}</li>" for f in found[:FINDINGS_IN_MEETING])
+        st.markdown(f'<ul class="findings" style="font-size:1.6rem;line-height:1.4">{items}</ul>',
+                    unsafe_allow_html=True)  # fmt: skip
+        return
+    query = urlencode(app_state.view_params(app_state.current_view()), doseq=True)
+    lines = [
+        f"- {f.sentence.replace('$', chr(92) + '$')} [{LINK_NAMES.get(f.link, f.link)}]({f.link}?{query})"
+        for f in found
+    ]
+    st.markdown("\n".join(lines))
 
 
 def show_chart(

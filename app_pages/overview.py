@@ -1,19 +1,22 @@
 """Overview: this period against the one before, for the monthly meeting's big screen:
-headline numbers, the last 12 months by category, and where children go missing from."""
+the written findings, headline numbers, the last 12 months by category, and where children go missing from."""
 
 import pandas as pd
 import streamlit as st
 
 import app_display
 import app_state
+import config
 from charts.bars import place_chart
-from charts.lines import trend_chart
+from charts.process_control import limits_note, process_chart, process_title
 from charts.titles import source_line, subtitle_text
 from metrics.filters import select_episodes
+from metrics.findings import period_findings
 from metrics.hotspots import hotspots
+from metrics.process_control import ProcessControlSettings, process_control_table
 from metrics.return_interviews import return_interviews
 from metrics.tables import headline_counts
-from metrics.trend import last_months, trend
+from metrics.trend import trend_window
 from metrics.triggers import triggers
 
 # (label, headline key, help)
@@ -46,6 +49,7 @@ RATES = (
     ("Declined", "declined_of_offered", "Of episodes offered an interview, the share where the child declined."),
 )
 TOP_DISTRICTS = 10
+PROCESS_SETTINGS = ProcessControlSettings.from_mapping(config.settings().get("process_control"))
 
 
 # Counts that add up to the episodes, so a hidden one could be worked out from the others.
@@ -79,6 +83,13 @@ st.caption(f"{view.period.label()}, compared with {view.previous.label()}.")
 if view.current.empty:
     st.info(f"No episodes in this period ({view.period.label()}). Choose another period in the sidebar.")
     st.stop()
+
+st.subheader("Findings")
+app_display.show_findings(
+    lambda below: period_findings(
+        view.episodes, view.period.start, view.period.end, view.filters, PROCESS_SETTINGS, below
+    )
+)
 
 now_counts = counts(view.current, None)
 before_counts = counts(view.before, view.period.start)  # alerts as they stood when that period ended
@@ -114,23 +125,28 @@ for column, (label, measure, help_text) in zip(st.columns(5), RATES):
         border=True,
     )
 
-first, last = last_months(view.period.end)
-same_range = (first, last) == (view.period.start, view.period.end)  # the default: 12 months
-year = view.current if same_range else select_episodes(view.episodes, first, last, view.filters)
+first, last = trend_window(view.period.start, view.period.end)
 year_label = f"{first:%b %Y} to {last:%b %Y}"
 districts = hotspots(view.current, by="from_district")
 st.subheader("Month by month")
+months = process_control_table(
+    select_episodes(view.episodes, first, last, view.filters), "episodes", first, last, PROCESS_SETTINGS
+)
+months["signals"] = months["signals"].map("; ".join)
 app_display.show_chart(
-    lambda table: trend_chart(
+    lambda table: process_chart(
         table,
-        title="Episodes each month, by category",
+        title=process_title(table, "Episodes"),
         subtitle=subtitle_text("Episodes reported each month", year_label, view.filters),
         source=source_line(year_label),
-        notes="Missing and absent are police categories; away is a looked-after child away without permission.",
+        notes=limits_note(table, PROCESS_SETTINGS.minimum_points)
+        or "Mean (solid) and process limits (dashed): "
+        "a point beyond a limit or a marked run is a real change, not noise. More on the Trends page.",
+        y_title="Episodes",
     ),
-    trend(year),
+    months,
     name=f"Episodes by month {first:%Y-%m} to {last:%Y-%m}",
-    kind="trend",
+    kind="process_control",
 )
 st.subheader("Where children go missing from")
 if districts.empty:

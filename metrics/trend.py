@@ -37,3 +37,13 @@ def last_months(end: date, months: int = 12) -> tuple[date, date]:
     """The `months` calendar months ending with the month of `end`: (first day, `end`)."""
     index = end.year * 12 + end.month - 1 - (months - 1)
     return date(index // 12, index % 12 + 1, 1), end
+
+
+TREND_MONTHS = 24  # a process-behaviour chart needs history: 12 points at least, 24 to see a shift
+
+
+def trend_window(start: date, end: date, months: int = TREND_MONTHS) -> tuple[date, date]:
+    """The months a trend chart shows: the period, reaching back to `months` calendar months
+    before its end when it is shorter (a month or a year alone cannot show a change)."""
+    first, _ = last_months(end, months)
+    return min(start, first), end

@@ -1,6 +1,9 @@
-"""`python -m reports table NAME --from DATE --to DATE [--filter KEY=VALUE ...] [--publication]`
-and `python -m reports pack --from DATE --to DATE --out FILE.docx|FILE.pdf [--filter KEY=VALUE ...]`;
-`python -m reports table benchmarks [--year YYYY]` prints the DfE's national figures.
+"""`python -m reports table NAME --from DATE --to DATE [--filter KEY=VALUE ...] [--publication]`,
+`python -m reports table process_control --measure NAME --from DATE --to DATE [--filter ...]`,
+`python -m reports table benchmarks [--year YYYY]` (the DfE's national figures),
+`python -m reports findings --from DATE --to DATE [--filter ...] [--publication]`,
+`python -m reports briefing CHILD_ID --out FILE.docx|FILE.pdf [--as-of DATE]`
+and `python -m reports pack --from DATE --to DATE --out FILE.docx|FILE.pdf [--filter KEY=VALUE ...]`.
 
 One metric table as CSV on stdout, or the committee pack as a Word or PDF
 file (domain.md section 8). Exit 0 on success, 1 when the input is refused
@@ -18,10 +21,13 @@ from pathlib import Path
 import config
 from loaders.database import connect
 from loaders.episodes import load_episodes
-from metrics.filters import FILTER_KEYS
+from metrics.filters import FILTER_KEYS, select_episodes
+from metrics.process_control import MEASURES, ProcessControlSettings, process_control_table
 from metrics.tables import HISTORY_TABLES, TABLES, metric_table
 from reports import audit
-from reports.tables import CHILD_LEVEL_TABLES, publishable, to_csv
+from reports.tables import CHILD_LEVEL_TABLES, process_control_csv, publishable, to_csv
+
+PROCESS_CONTROL = "process_control"
 
 BENCHMARKS = "benchmarks"  # the DfE's national figures: not a metric of the episodes
 
@@ -54,8 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m reports", description="Metric tables as CSV.")
     commands = parser.add_subparsers(dest="command", required=True)
     table = commands.add_parser("table", help="one metric table as CSV on stdout")
-    names = [*TABLES, *HISTORY_TABLES, BENCHMARKS]
+    names = [*TABLES, *HISTORY_TABLES, PROCESS_CONTROL, BENCHMARKS]
     table.add_argument("name", choices=names, metavar="NAME", help=f"one of: {', '.join(names)}")
+    table.add_argument(
+        "--measure", choices=list(MEASURES), metavar="MEASURE",
+        help=f"process_control only, the monthly series: one of {', '.join(MEASURES)}",
+    )  # fmt: skip
     table.add_argument("--from", dest="start", type=iso_date, metavar="DATE", help="first day (YYYY-MM-DD)")
     table.add_argument("--to", dest="end", type=iso_date, metavar="DATE", help="last day (YYYY-MM-DD)")
     table.add_argument("--year", type=int, metavar="YYYY", help="benchmarks only: one year ending 31 March")
@@ -69,6 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep episodes with this value; repeat a key for several values",
     )
     table.add_argument("--publication", action="store_true", help="suppress small numbers for publication")
+    written = commands.add_parser("findings", help="the period's written findings, one a line")
+    written.add_argument(
+        "--from", dest="start", type=iso_date, required=True, metavar="DATE", help="first day (YYYY-MM-DD)"
+    )
+    written.add_argument("--to", dest="end", type=iso_date, required=True, metavar="DATE", help="last day (YYYY-MM-DD)")
+    written.add_argument(
+        "--filter", dest="filters", type=key_value, action="append", default=[], metavar="KEY=VALUE",
+        help="keep episodes with this value; repeat a key for several values",
+    )  # fmt: skip
+    written.add_argument("--publication", action="store_true", help="counts from 1 to 4 read 'fewer than 5'")
     pack = commands.add_parser("pack", help="the committee pack as a Word or PDF file (publication-safe)")
     pack.add_argument(
         "--from", dest="start", type=iso_date, required=True, metavar="DATE", help="first day (YYYY-MM-DD)"
@@ -146,6 +166,8 @@ def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error("the following arguments are required: --from, --to")
     if args.start > args.end:
         parser.error(f"--from {args.start} is after --to {args.end}")
+    if (args.name == PROCESS_CONTROL) != (args.measure is not None):
+        parser.error("--measure is needed with process_control, and only with it")
     if args.publication and args.name in CHILD_LEVEL_TABLES:
         print(f"error: {args.name} lists children or episodes and cannot be exported for publication", file=sys.stderr)
         return 1
@@ -157,19 +179,55 @@ def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         episodes = load_episodes(engine)
         try:
-            table = metric_table(args.name, episodes, args.start, args.end, filters)
+            if args.name == PROCESS_CONTROL:
+                chosen = select_episodes(episodes, args.start, args.end, filters)
+                table = process_control_table(chosen, args.measure, args.start, args.end, process_control_settings())
+            else:
+                table = metric_table(args.name, episodes, args.start, args.end, filters)
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
         if args.publication:
-            threshold = int(config.settings().get("publication", {}).get("suppress_below", 5))
-            table = publishable(args.name, table, threshold)
+            table = publishable(args.name, table, suppress_below())
         if args.name in CHILD_LEVEL_TABLES:
             period = {"from": args.start.isoformat(), "to": args.end.isoformat()}
             audit.record(engine, audit.current_user(), "export", f"table {args.name}", {**period, "filters": filters})
     finally:
         engine.dispose()
-    sys.stdout.write(to_csv(table))
+    sys.stdout.write(process_control_csv(table) if args.name == PROCESS_CONTROL else to_csv(table))
+    return 0
+
+
+def process_control_settings() -> ProcessControlSettings:
+    return ProcessControlSettings.from_mapping(config.settings().get(PROCESS_CONTROL))
+
+
+def suppress_below() -> int:
+    return int(config.settings().get("publication", {}).get("suppress_below", 5))
+
+
+def run_findings(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Section 9's written findings for the period, one sentence a line."""
+    from metrics.findings import period_findings
+
+    if args.start > args.end:
+        parser.error(f"--from {args.start} is after --to {args.end}")
+    filters: dict[str, list[str]] = {}
+    for key, value in args.filters:
+        filters.setdefault(key, []).append(value)
+    engine = connect()
+    try:
+        episodes = load_episodes(engine)
+    finally:
+        engine.dispose()
+    try:
+        found = period_findings(episodes, args.start, args.end, filters, process_control_settings(),
+                                suppress_below() if args.publication else None)  # fmt: skip
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for finding in found:
+        print(finding.sentence)
     return 0
 
 
@@ -206,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_pack(args, parser)
     if args.command == "briefing":
         return run_briefing(args)
+    if args.command == "findings":
+        return run_findings(args, parser)
     parser.error(f"unknown command {args.command!r}")
     return 2
 

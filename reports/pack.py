@@ -43,6 +43,8 @@ from charts.titles import WIDTH, source_line, titled
 from loaders.benchmarks import dfe_figures, shipped_figures
 from metrics.benchmarks import COMPARED_CATEGORIES
 from metrics.filters import select_episodes
+from metrics.findings import period_findings
+from metrics.process_control import ProcessControlSettings
 from metrics.return_interviews import date_only_eligible, return_interviews
 from metrics.tables import TABLES, headline_counts, metric_table
 from reports import benchmarks
@@ -705,6 +707,26 @@ def benchmarks_section(
     _paragraph(document, f"Source: {benchmarks.DFE_SOURCE}. {benchmarks.ATTRIBUTION}", size=9)
 
 
+def _findings_page(document: Document, episodes: pd.DataFrame, period: Period, filters: dict, threshold: int) -> None:
+    """The pack's summary page: section 9's written findings, publication-safe (`fewer than 5`)."""
+    settings = ProcessControlSettings.from_mapping(config.settings().get("process_control"))
+    found = period_findings(episodes, period.start, period.end, filters, settings, threshold)
+    document.add_heading("Findings", level=1)
+    for finding in found:
+        document.add_paragraph(finding.sentence, style="List Bullet")
+    if not found:
+        _paragraph(document, "No signal of change, and nothing else the rules look for, in this period.")
+    _paragraph(
+        document,
+        "Worked out by rules, not typed by hand: a month beyond its process limits or part of a run (mean and "
+        "limits from the 24 months to the period's end), a postcode district newly among the ten busiest, a "
+        "children's home at its most episodes in 12 months, many times recorded as a date only. Most serious "
+        "first; at most 8.",
+        size=9,
+        italic=True,
+    )
+
+
 def write_docx(
     episodes: pd.DataFrame,
     period: Period,
@@ -741,6 +763,10 @@ def write_docx(
         size=10.5,
         italic=True,
     )
+
+    report(0.04, "Findings")
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _findings_page(document, episodes, period, filters, threshold)
 
     report(0.06, "Summary")
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)

@@ -24,7 +24,11 @@ CHILD_LEVEL_TABLES = ("triggers", "escalation", "associates", "meeting_list")
 # Band tables split by a group (group,band,count,percent): each group's bands add up to its
 # own total, and each band's groups to the band's count in the unsplit table shown beside it.
 GROUPED_BAND_TABLES = tuple(f"{name}_by_group" for name in BAND_TABLES)
-PUBLISHABLE_TABLES = BAND_TABLES + GROUPED_BAND_TABLES + ("return_interviews",) + HOTSPOT_TABLES + ("trend",)
+PUBLISHABLE_TABLES = (
+    BAND_TABLES + GROUPED_BAND_TABLES + ("return_interviews",) + HOTSPOT_TABLES + ("trend", "process_control")
+)
+# What `python -m reports table process_control` prints (domain.md section 8).
+PROCESS_CONTROL_COLUMNS = ["month", "value", "mean", "lower_limit", "upper_limit", "signals"]
 # Return interview measures whose denominator is the eligible episodes (the rest: offered ones).
 OF_ELIGIBLE = ("offered", "offered_within_72h", "completed", "completed_within_72h")
 
@@ -85,6 +89,8 @@ def publishable(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFr
         # between rows; episodes per child and the share of looked-after children rest on the counts
         rates = {"percent_looked_after": "children", "episodes_per_child": ["episodes", "children"]}
         return suppress(table, ["children", "episodes"], rates, threshold, total_groups=[])
+    if name == "process_control":
+        return _publishable_process_control(table, threshold)
     raise ValueError(f"no publication rule for table {name!r}")
 
 
@@ -107,6 +113,27 @@ def publishable_counts(
     safe = suppress(table, ["count"], {}, threshold, total_groups=[("count", ["line"])], linked=linked,
                     total_rows=("role", "total"))  # fmt: skip
     return {key: safe.loc[table["key"] == key, "count"].iloc[0] for key in counts}
+
+
+def _publishable_process_control(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """A monthly series (metrics.process_control): a count's months add up to the period's
+    total; a rate is built on its count and eligible episodes, which add up the same way.
+    The value shows what its count shows; the mean and limits are of the real values."""
+    rate = table["denominator"].notna().any()
+    counts = ["count", "denominator"] if rate else ["count"]
+    safe = suppress(
+        table.drop(columns=["denominator"]) if not rate else table,
+        counts,
+        {"value": counts} if rate else {},
+        threshold,
+        total_groups=[(column, []) for column in counts],
+    )
+    if not rate:
+        safe["value"] = safe["value"].astype(object)
+        hidden = safe["count"].map(lambda v: isinstance(v, str))
+        safe.loc[hidden, "value"] = safe.loc[hidden, "count"]
+        safe["denominator"] = table["denominator"]
+    return safe[table.columns]
 
 
 def masked(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
@@ -158,6 +185,16 @@ def _cell(value: object, column: str) -> str:
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def process_control_csv(table: pd.DataFrame) -> str:
+    """The process-control series as the command prints it: signals `;`-separated, one decimal."""
+    shown = table[PROCESS_CONTROL_COLUMNS].copy()
+    for column in ("mean", "lower_limit", "upper_limit"):
+        shown[column] = shown[column].astype("float64").round(1)
+    shown["value"] = shown["value"].map(lambda v: v if isinstance(v, str) or pd.isna(v) else round(float(v), 1))
+    shown["signals"] = shown["signals"].map(";".join)
+    return to_csv(shown)
 
 
 def to_csv(table: pd.DataFrame) -> str:

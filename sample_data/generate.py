@@ -47,6 +47,10 @@ BLOCKS = (
     (date(2015, 12, 1), date(2016, 3, 31)),
 )
 STREETWISE_BLOCK = 1
+# A children's home takes a new group of residents: from this day a share of the away episodes
+# (taken from elsewhere in the two years) are theirs, a real shift for the Trends page to show.
+NEW_RESIDENTS_FROM = date(2015, 9, 1)
+NEW_RESIDENTS_SHARE = 0.25  # of away episodes
 MISSING_SHARE = 0.58  # of all episodes; the rest are absent (70%) and away (30%)
 CARRY_OVER = 0.4  # share of a block's children still going missing in the next block
 
@@ -453,12 +457,32 @@ def _other_episodes(blocks: pd.DataFrame, children: pd.DataFrame, n: int, rng: n
     return pd.concat(parts, ignore_index=True)
 
 
+def _new_residents(others: pd.DataFrame, children: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Move a share of the away episodes to the residents of one children's home, from
+    NEW_RESIDENTS_FROM to the last day: monthly episodes from care rise and stay up (a shift).
+    Only away episodes move, so the missing episodes of section 7 are untouched."""
+    homes = children.loc[children["care"] & (children["placement_type"] == "residential"), "establishment_id"]
+    sizes = homes.dropna().value_counts()
+    away = np.flatnonzero((others["category"] == "away").to_numpy())
+    if sizes.empty or len(away) < 20:
+        return others
+    home = min(sizes.index[sizes == sizes.max()])
+    residents = np.flatnonzero((children["establishment_id"] == home).to_numpy())
+    moved = rng.choice(away, round(len(away) * NEW_RESIDENTS_SHARE), replace=False)
+    first, after = np.datetime64(NEW_RESIDENTS_FROM, "s"), np.datetime64(LAST_DAY, "s") + np.timedelta64(1, "D")
+    seconds = (rng.random(len(moved)) * ((after - first) / np.timedelta64(1, "s") - 86_400)).astype("int64")
+    others = others.copy()
+    others.loc[moved, "reported_at"] = first + seconds.astype("timedelta64[s]")
+    others.loc[moved, "child"] = rng.choice(residents, len(moved))
+    return others
+
+
 def _episode_rows(blocks: pd.DataFrame, children: pd.DataFrame, total: int, rng: np.random.Generator) -> pd.DataFrame:
     """Exactly `total` episodes: the designed missing ones, then absent and away to fill up."""
     missing = _missing_episodes(blocks, rng)
     if len(missing) > total:  # only for very small samples
         missing = missing.iloc[np.sort(rng.choice(len(missing), total, replace=False))]
-    others = _other_episodes(blocks, children, total - len(missing), rng)
+    others = _new_residents(_other_episodes(blocks, children, total - len(missing), rng), children, rng)
     frame = pd.concat([missing, others], ignore_index=True)
     frame["reported_at"] = pd.to_datetime(frame["reported_at"]).dt.floor("min")
     frame["returned_at"] = (frame["reported_at"] + pd.to_timedelta(frame["hours"], unit="h")).dt.floor("min")

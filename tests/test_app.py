@@ -7,6 +7,7 @@ the default period (the 12 months to March 2015).
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -175,15 +176,14 @@ def test_overview_headlines_for_march_against_february(database_url):
     assert "1 Mar 2015 to 31 Mar 2015, compared with 1 Feb 2015 to 28 Feb 2015." in [c.value for c in at.caption]
 
 
-def test_overview_trend_table_covers_the_twelve_months_to_the_period_end(database_url):
+def test_overview_monthly_chart_is_a_process_chart_of_24_months_to_the_period_end(database_url):
     at = run_app(MARCH)
-    [trend] = [frame.value for frame in at.dataframe if "month" in frame.value.columns]
-    assert list(trend.itertuples(index=False, name=None)) == [
-        ("2015-02", "missing", 2, 2),
-        ("2015-03", "missing", 3, 1),
-        ("2015-03", "absent", 2, 2),
-        ("2015-03", "away", 1, 1),
-    ]
+    [months] = [frame.value for frame in at.dataframe if "month" in frame.value.columns]
+    assert len(months) == 24 and (months["month"].iloc[0], months["month"].iloc[-1]) == ("2013-04", "2015-03")
+    assert months["value"].tolist()[-3:] == [0, 2, 6]
+    assert {"mean", "lower_limit", "upper_limit", "signals"} <= set(months.columns)
+    [spec] = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    assert " ".join(spec["title"]["text"]).startswith("Episodes: March 2015 is beyond the upper process limit")
     assert len(at.get("vega_lite_chart")) == 1  # no from postcodes: no district chart, a message instead
     assert any("known from postcode" in i.value for i in at.info)
 

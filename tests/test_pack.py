@@ -83,6 +83,7 @@ def test_docx_has_charts_tables_and_every_section(pack):
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     for expected in ["Summary", *(section.heading for section in SECTIONS), "Definitions", "Small numbers"]:
         assert expected in headings
+    assert headings[:2] == ["Findings", "Summary"]  # the findings are the first page after the title
     assert "How do we compare? National figures" in headings
 
 
@@ -112,6 +113,18 @@ def test_docx_tables_have_no_small_counts_but_do_suppress(pack):
     cells = table_cells(pack)
     assert not [cell for cell in cells if SMALL_COUNT.match(cell.replace(",", ""))]
     assert "<5" in cells  # the sparse sample has small cells: suppression really ran
+
+
+def test_findings_page_has_no_small_counts(pack):
+    """Section 9's findings in the pack: sentences, each count from 1 to 4 written `fewer than 5`."""
+    paragraphs = [p for p in Document(pack).paragraphs]
+    start = next(i for i, p in enumerate(paragraphs) if p.text == "Findings")
+    end = next(i for i, p in enumerate(paragraphs) if p.text == "Summary")
+    bullets = [p.text for p in paragraphs[start + 1 : end] if p.style.name == "List Bullet"]
+    assert 1 <= len(bullets) <= 8
+    dates = re.compile(r"\b\d{1,2} [A-Z][a-z]{2} \d{4}\b")
+    for text in bullets:
+        assert not re.search(r"(?<![\w.])(?<!\d,)[1-4](?![\w%]|\.\d|,\d)", dates.sub("", text)), text
 
 
 def test_docx_names_no_child_or_episode(pack, sample):

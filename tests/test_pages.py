@@ -4,6 +4,7 @@ against February): the numbers each page shows, and the titles its charts carry.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -310,3 +311,63 @@ def test_benchmarks_hides_small_own_counts_from_viewers(database_url):
     assert titles[2].startswith("Missing: Incidents per child who had one: * in")
     local = table_with(at, "year", "category", "children", "episodes")
     assert local["children"].tolist() == ["<5", "<5"]
+
+
+def test_trends_shows_every_series_as_a_process_chart(database_url):
+    at = run_page("app_pages/trends.py", params=MARCH)
+    # March alone reaches back to the 24 months April 2013 to March 2015
+    assert [h.value for h in at.subheader] == [
+        "Episodes", "Children with an episode", "Missing episodes", "Episodes from care",
+        "Episodes that may have lasted over 24 hours", "Children with four or more episodes in the month",
+        "Return interviews offered within 72 hours", "Return interviews completed within 72 hours",
+    ]  # fmt: skip
+    episodes = tables(at)[0]
+    assert len(episodes) == 24 and episodes["month"].iloc[0] == "2013-04"
+    assert rows(episodes.tail(2), "month", "value") == [("2015-02", 2.0), ("2015-03", 6.0)]
+    assert episodes["mean"].iloc[0] == pytest.approx(8 / 24)
+    assert episodes["signals"].iloc[-1] == "outside_limits; two_of_three"  # February is beyond too
+    # 22 months of none: the moving ranges of 2 and 4 are screened out, leaving limits on the mean
+    assert episodes["signals"].iloc[0] == "outside_limits; shift; two_of_three"
+    titles = chart_titles(at)
+    assert len(titles) == 8
+    assert titles[0] == "Episodes: March 2015 is beyond the upper process limit, a real change, not noise"
+    # rates: only the months with eligible episodes are points (February and March)
+    offered = tables(at)[6]
+    assert rows(offered, "month", "value") == [("2015-02", 50.0), ("2015-03", 60.0)]  # E8 of E7, E8; E1, E2, E5 of 5
+    assert titles[6] == "Return interviews offered within 72 hours each month"  # 2 points: no limits
+
+
+def test_trends_for_a_viewer_hides_small_months(database_url):
+    at = run_page("app_pages/trends.py", role="viewer", params=MARCH)
+    episodes = tables(at)[0]
+    assert episodes.loc[episodes["month"] == "2015-02", "value"].tolist() == ["<5"]
+
+
+def findings_text(at) -> list[str]:
+    return [m.value for m in at.markdown if "process limit" in m.value or "ten busiest" in m.value]
+
+
+def test_overview_opens_with_the_written_findings(database_url):
+    at = run_page("app_pages/overview.py", params=MARCH)
+    assert next(h.value for h in at.subheader) == "Findings"
+    [text] = findings_text(at)
+    lines = text.splitlines()
+    # over-24-hour episodes (lower is better) rising comes first; each line links to its page
+    first = "- Episodes that may have lasted over 24 hours, 2 in March 2015, are above the upper process limit"
+    assert lines[0].startswith(first)  # E4 (72 h) and E6 (still away at the end of March)
+    assert "[Trends](trends?" in lines[0] and "from=2015-03-01" in lines[0]
+    assert 1 <= len(lines) <= 8
+
+
+def test_overview_findings_for_a_viewer_say_fewer_than_5(database_url):
+    at = run_page("app_pages/overview.py", role="viewer", params=MARCH)
+    [text] = findings_text(at)
+    assert text.splitlines()[0].startswith("- Episodes that may have lasted over 24 hours, fewer than 5 in March 2015")
+    assert not re.search(r"(?<![\w.])[1-4] in March", text)
+
+
+def test_overview_findings_in_meeting_mode_are_large_and_at_most_5(database_url):
+    at = run_page("app_pages/overview.py", params={**MARCH, "meeting": "1"})
+    [text] = [m.value for m in at.markdown if 'class="findings"' in m.value]
+    assert "font-size:1.6rem" in text and 1 <= text.count("<li>") <= 5
+    assert "](trends?" not in text

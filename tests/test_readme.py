@@ -62,6 +62,8 @@ def test_every_settings_section_is_documented(section):
         "python -m sample_data csv",
         "python -m reports table",
         "python -m reports table benchmarks",
+        "python -m reports findings",
+        "python -m reports briefing",
     ],
 )
 def test_every_command_is_documented(command):

@@ -210,10 +210,11 @@ TABLE_CASES = {
 
 def test_every_table_has_a_case_and_a_publication_rule():
     assert set(TABLE_CASES) == set(TABLES)
-    # the pages' tables split by group (duration_by_group, ...) have rules but no command-line name
-    # escalation, associates and meeting_list are child-level tables judged on history (tests/test_reports_attention.py)
-    named = set(TABLES) | set(HISTORY_TABLES)
-    assert (set(PUBLISHABLE_TABLES) - set(GROUPED_BAND_TABLES)) | set(CHILD_LEVEL_TABLES) == named
+    # the pages' tables split by group (duration_by_group, ...) have rules but no command-line name;
+    # process_control has one, with --measure (tested below); escalation, associates and meeting_list
+    # are child-level tables judged on history (tests/test_reports_attention.py)
+    published = set(PUBLISHABLE_TABLES) - set(GROUPED_BAND_TABLES) - {"process_control"}
+    assert published | set(CHILD_LEVEL_TABLES) == set(TABLES) | set(HISTORY_TABLES)
 
 
 @pytest.mark.parametrize("name", list(TABLE_CASES))
@@ -376,6 +377,10 @@ def test_triggers_cannot_be_published(database_url):
         (["table", "sex", *PERIOD, "--bogus"], 2, "--bogus"),
         ([], 2, "usage"),
         (["pack", *PERIOD], 2, "--out"),
+        (["table", "process_control", *PERIOD], 2, "--measure"),
+        (["table", "sex", "--measure", "episodes", *PERIOD], 2, "--measure"),
+        (["table", "process_control", "--measure", "nosuch", *PERIOD], 2, "invalid choice"),
+        (["table", "process_control", "--measure", "episodes", *PERIOD, "--filter", "sex=banana"], 1, "banana"),
     ],
 )
 def test_exit_codes(database_url, args, code, message):
@@ -431,4 +436,96 @@ def test_benchmarks_table_prints_the_shipped_dfe_figures_as_published(database_u
 def test_benchmarks_table_usage(database_url, args, code, message):
     result = run_reports(database_url, *args)
     assert result.returncode == code, result.stderr
+
+
+# By hand from the episodes above, January to March 2015 (3 months: a mean, no limits).
+PROCESS_CONTROL_CASES = {
+    "episodes": ["2015-01,3,4.7,,,", "2015-02,8,4.7,,,", "2015-03,3,4.7,,,"],  # as the trend table
+    "children": ["2015-01,2,2.7,,,", "2015-02,3,2.7,,,", "2015-03,3,2.7,,,"],
+    # E04 36 h; E05 exactly 72 h; E06 9 days and C4 still away (may have lasted over 24 h)
+    "over_24_hours": ["2015-01,1,1.3,,,", "2015-02,1,1.3,,,", "2015-03,2,1.3,,,"],
+    # January eligible E01, E02, E04: E02 offered after 6 days
+    "rhi_offered_within_72h": ["2015-01,66.7,55.6,,,", "2015-02,50,55.6,,,", "2015-03,50,55.6,,,"],
+}
+
+
+@pytest.mark.parametrize("measure", list(PROCESS_CONTROL_CASES))
+def test_process_control_csv(database_url, measure):
+    result = run_reports(database_url, "table", "process_control", "--measure", measure, *PERIOD)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == csv_lines(
+        "month,value,mean,lower_limit,upper_limit,signals", *PROCESS_CONTROL_CASES[measure]
+    )
+
+
+def test_process_control_for_publication_hides_small_months(database_url):
+    result = run_reports(database_url, "table", "process_control", "--measure", "episodes", *PERIOD, "--publication")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == csv_lines(
+        "month,value,mean,lower_limit,upper_limit,signals", "2015-01,<5,4.7,,,", "2015-02,8,4.7,,,", "2015-03,<5,4.7,,,"
+    )
+
+
+def test_process_control_limits_and_signals(tmp_path):
+    """Two years of one episode a week, then a month of 20: limits from 24 months, the last outside."""
+    url = f"sqlite:///{tmp_path / 'weekly.db'}"
+    engine = connect(url)
+    days = list(pd.date_range("2014-01-06", "2015-12-28", freq="7D")) + list(pd.date_range("2016-01-01", periods=20))
+    episodes = pd.DataFrame(
+        {
+            "episode_id": [f"W{i}" for i in range(len(days))],
+            "child_id": [f"C{i % 7}" for i in range(len(days))],
+            "category": "away",
+            "missing_from": "care",
+            "reported_at": days,
+            "reported_at_date_only": False,
+        }
+    )
+    with engine.begin() as connection:
+        upsert_children(connection, pd.DataFrame({"child_id": [f"C{i}" for i in range(7)]}))
+        upsert_episodes(connection, episodes)
+    engine.dispose()
+    result = run_reports(url, "table", "process_control", "--measure", "episodes", "--from", "2014-01-01",
+                         "--to", "2016-01-31")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "month,value,mean,lower_limit,upper_limit,signals"
+    assert len(lines) == 1 + 25
+    assert lines[-1].startswith("2016-01,20,") and lines[-1].endswith(",outside_limits")
+    assert all(line.split(",")[3] != "" for line in lines[1:])  # 25 points: limits on every row
+
+
+def test_findings_one_a_line(database_url):
+    # January to March 2015 reaches back to April 2013: a handful of episodes after 21 empty months,
+    # so March is beyond every upper limit; over-24-hour episodes (lower is better) come first
+    result = run_reports(database_url, "findings", *PERIOD)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "Episodes that may have lasted over 24 hours, 2 in March 2015, are above the upper process limit (0.2): "
+        "a real rise, not noise, worse than usual."
+    )
+    assert "Postcode district B31 entered the ten busiest in March 2015 with 1 episode." in lines
+    assert len(lines) <= 8
+
+
+def test_findings_for_publication_say_fewer_than_5(database_url):
+    result = run_reports(database_url, "findings", *PERIOD, "--publication")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith(
+        "Episodes that may have lasted over 24 hours, fewer than 5 in March"
+    )
+    assert "Postcode district B31 entered the ten busiest in March 2015 with fewer than 5 episodes." in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["findings", "--from", "2015-03-31", "--to", "2015-01-01"], 2, "after"),
+        (["findings", *PERIOD, "--filter", "sex=banana"], 1, "banana"),
+    ],
+)
+def test_findings_refuses_bad_input(database_url, args, code, message):
+    result = run_reports(database_url, *args)
+    assert (result.returncode, result.stdout) == (code, "")
     assert message in result.stderr

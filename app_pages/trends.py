@@ -1,0 +1,65 @@
+"""Trends: is a change real or noise? Every monthly series of domain.md section 9 as a
+process-behaviour (XmR) chart, for the sidebar's filters, reaching back 24 months."""
+
+import streamlit as st
+
+import app_display
+import app_state
+import config
+from charts.process_control import limits_note, process_chart, process_title
+from charts.titles import source_line, subtitle_text
+from metrics.filters import select_episodes
+from metrics.process_control import MEASURES, ProcessControlSettings, process_control_table
+from metrics.trend import trend_window
+
+NOTES = (
+    "The mean (solid) and process limits (dashed) come from {baseline}; a point beyond a limit, {shift} "
+    "in a row on one side of the mean, {trend} in a row each higher or each lower, or 2 of 3 near a limit "
+    "is a signal of real change (NHS 'Making Data Count')."
+)
+COLUMNS = {
+    "month": "Month", "value": "Value", "count": None, "denominator": None, "moving_range": "Moving range",
+    "mean": st.column_config.NumberColumn("Mean", format="%.1f"),
+    "lower_limit": st.column_config.NumberColumn("Lower limit", format="%.1f"),
+    "upper_limit": st.column_config.NumberColumn("Upper limit", format="%.1f"),
+    "signals": "Signals",
+}  # fmt: skip
+
+st.title("Trends: real change or noise?")
+view = app_state.page_view()
+settings = ProcessControlSettings.from_mapping(config.settings().get("process_control"))
+start, end = trend_window(view.period.start, view.period.end)
+label = f"{start:%b %Y} to {end:%b %Y}"
+st.caption(
+    f"Each month from {label}" + (", with the sidebar filters" if view.filters else "")
+    + ". Shorter periods are shown with the 24 months up to their end: a change needs history to be seen."
+)  # fmt: skip
+episodes = select_episodes(view.episodes, start, end, view.filters)
+if episodes.empty:
+    st.info(f"No episodes from {label}. Choose another period in the sidebar.")
+    st.stop()
+baseline = f"the first {settings.baseline_months} months" if settings.baseline_months else "every month shown"
+notes = NOTES.format(baseline=baseline, shift=settings.shift_points, trend=settings.trend_points)
+
+for name, measure in MEASURES.items():
+    st.subheader(measure.label)
+    table = process_control_table(episodes, name, start, end, settings)
+    table["signals"] = table["signals"].map("; ".join)
+    extra = limits_note(table, settings.minimum_points)
+    app_display.show_chart(
+        lambda shown, measure=measure, extra=extra: process_chart(
+            shown,
+            title=process_title(shown, measure.label),
+            subtitle=subtitle_text(
+                measure.label + (" (% of eligible episodes)" if measure.rate else ""), label, view.filters
+            ),
+            source=source_line(label),
+            notes=" ".join(n for n in (notes, extra) if n),
+            y_title="Percent" if measure.rate else "Number",
+            percent=measure.rate,
+        ),
+        table,
+        name=f"{measure.label} {start:%Y-%m} to {end:%Y-%m}",
+        kind="process_control",
+        column_config=COLUMNS,
+    )

@@ -1,0 +1,220 @@
+"""Is a change real or noise? XmR process-behaviour charts (domain.md section 9).
+
+`monthly_series` turns episodes into one of the section's monthly series;
+`process_control` adds the centre line, the process limits, the moving
+ranges and the signals each point is part of. Settings come in as a
+`ProcessControlSettings` (from `[process_control]`), never read here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from metrics.bands import PERSISTENT_FROM
+from metrics.filters import month_labels
+from metrics.rounding import percent
+from metrics.time_limits import certainly_within, may_exceed
+
+SIGNALS = ("outside_limits", "shift", "trend", "two_of_three")
+LIMIT_FACTOR = 2.66  # 3 sigma from the mean moving range (3 / d2, d2 = 1.128)
+SCREEN_FACTOR = 3.267  # moving ranges above this many times their mean are left out of it
+ON_LIMIT = 1e-9  # a point this close to a limit is on it, not beyond it
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One monthly series: what the chart calls it, whether it is a rate, and which way is better."""
+
+    label: str
+    rate: bool = False
+    better: str = "neutral"  # "higher", "lower" or "neutral"
+
+
+MEASURES: dict[str, Measure] = {
+    "episodes": Measure("Episodes"),
+    "children": Measure("Children with an episode"),
+    "missing": Measure("Missing episodes"),
+    "from_care": Measure("Episodes from care"),
+    "over_24_hours": Measure("Episodes that may have lasted over 24 hours", better="lower"),
+    "persistent": Measure("Children with four or more episodes in the month"),
+    "rhi_offered_within_72h": Measure("Return interviews offered within 72 hours", rate=True, better="higher"),
+    "rhi_completed_within_72h": Measure("Return interviews completed within 72 hours", rate=True, better="higher"),
+}
+
+
+@dataclass(frozen=True)
+class ProcessControlSettings:
+    """`[process_control]` of config/settings.toml; baseline_months 0 means every point shown."""
+
+    baseline_months: int = 0
+    minimum_points: int = 12
+    shift_points: int = 7
+    trend_points: int = 6
+
+    @classmethod
+    def from_mapping(cls, section: Mapping[str, object] | None) -> ProcessControlSettings:
+        known = {k: int(v) for k, v in (section or {}).items() if k in cls.__dataclass_fields__}  # type: ignore[call-overload]
+        return cls(**known)
+
+
+def _months(start: date, end: date) -> list[str]:
+    return list(pd.period_range(pd.Timestamp(start), pd.Timestamp(end), freq="M").strftime("%Y-%m"))
+
+
+def _eligible(episodes: pd.DataFrame) -> np.ndarray:
+    return (
+        episodes["category"].isin(["missing", "absent"]).to_numpy(dtype=bool)
+        & episodes["returned_at"].notna().to_numpy()
+    )
+
+
+def _within_72h(episodes: pd.DataFrame, column: str) -> np.ndarray:
+    """Certainly within 72 hours of return (section 4: the longest possible gap is at most 72 h)."""
+    return certainly_within(episodes, "returned_at", column, 72)
+
+
+def over_24_hours(episodes: pd.DataFrame, as_of: date | datetime | None = None) -> np.ndarray:
+    """Episodes that may have lasted over 24 hours: the longest possible duration is over 24 h,
+    or the episode is still open more than 24 h after it began (as of `as_of`, default now)."""
+    limit = pd.Timedelta(hours=24)
+    closed_over = may_exceed(episodes, "reported_at", "returned_at", 24)
+    moment = pd.Timestamp(as_of if as_of is not None else datetime.now())
+    if not isinstance(as_of, datetime) and as_of is not None:
+        moment += pd.Timedelta(days=1)  # a date means by the end of that day
+    still_open = episodes["returned_at"].isna().to_numpy()
+    open_over = still_open & ((moment - episodes["reported_at"]) > limit).fillna(False).to_numpy(dtype=bool)
+    return closed_over | open_over
+
+
+def monthly_series(
+    episodes: pd.DataFrame, measure: str, start: date, end: date, as_of: date | datetime | None = None
+) -> pd.DataFrame:
+    """month,value,count,denominator: one of section 9's series over the episodes given (already
+    chosen for the period and filters), every calendar month from `start` to `end`.
+
+    Counts have every month (0 when none); a rate's month with no eligible episode has no row.
+    `denominator` is the eligible episodes for rates and blank for counts.
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"unknown measure {measure!r} (measures: {', '.join(MEASURES)})")
+    months = _months(start, end)
+    labels = month_labels(episodes["reported_at"]) if len(episodes) else np.array([], dtype=object)
+    frame = pd.DataFrame({"month": labels, "child_id": episodes["child_id"].to_numpy()})
+    if measure == "episodes":
+        counts = frame.groupby("month").size()
+    elif measure == "children":
+        counts = frame.groupby("month")["child_id"].nunique()
+    elif measure == "missing":
+        counts = frame[(episodes["category"] == "missing").to_numpy(dtype=bool)].groupby("month").size()
+    elif measure == "from_care":
+        counts = frame[(episodes["missing_from"] == "care").to_numpy(dtype=bool)].groupby("month").size()
+    elif measure == "over_24_hours":
+        counts = frame[over_24_hours(episodes, as_of)].groupby("month").size()
+    elif measure == "persistent":
+        per_child = frame.groupby(["month", "child_id"]).size()
+        counts = (per_child >= PERSISTENT_FROM).groupby(level="month").sum()
+    else:
+        eligible = _eligible(episodes)
+        column = "rhi_offered_at" if measure == "rhi_offered_within_72h" else "rhi_completed_at"
+        in_time = eligible & _within_72h(episodes, column)
+        if measure == "rhi_completed_within_72h":
+            in_time &= (episodes["rhi_outcome"] == "completed").to_numpy(dtype=bool)
+        denominators = frame[eligible].groupby("month").size().reindex(months, fill_value=0)
+        numerators = frame[in_time].groupby("month").size().reindex(months, fill_value=0)
+        table = pd.DataFrame(
+            {"month": months, "count": numerators.to_numpy(dtype="int64"), "denominator": denominators.to_numpy()}
+        )
+        table = table[table["denominator"] > 0].reset_index(drop=True)
+        table["value"] = percent(table["count"].to_numpy(), table["denominator"].to_numpy())
+        return table[["month", "value", "count", "denominator"]]
+    counts = counts.reindex(months, fill_value=0).to_numpy(dtype="int64")
+    return pd.DataFrame({"month": months, "value": counts.astype("float64"), "count": counts, "denominator": np.nan})
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) positions of each run of True."""
+    runs, start = [], None
+    for i, flag in enumerate(list(flags) + [False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            runs.append((start, i - 1))
+            start = None
+    return runs
+
+
+def _mark_runs(flags: np.ndarray, length: int, into: np.ndarray) -> None:
+    for first, last in _runs(flags):
+        if last - first + 1 >= length:
+            into[first : last + 1] = True
+
+
+def limits(values: np.ndarray, rate: bool) -> tuple[float, float, float]:
+    """(mean, lower, upper) of the baseline values: mean +- 2.66 x mean moving range, the moving
+    ranges above 3.267 x their mean screened out; a rate clipped to 0-100, a count's lower to 0."""
+    mean = float(np.mean(values))
+    ranges = np.abs(np.diff(values))
+    average_range = float(np.mean(ranges)) if len(ranges) else 0.0
+    kept = ranges[ranges <= SCREEN_FACTOR * average_range]
+    if len(kept):
+        average_range = float(np.mean(kept))
+    lower, upper = mean - LIMIT_FACTOR * average_range, mean + LIMIT_FACTOR * average_range
+    lower = max(lower, 0.0)
+    if rate:
+        upper = min(upper, 100.0)
+    return mean, lower, upper
+
+
+def process_control(series: pd.DataFrame, settings: ProcessControlSettings, rate: bool = False) -> pd.DataFrame:
+    """The series (month,value,...) with moving_range, mean, lower_limit, upper_limit and
+    signals (a tuple of SIGNALS names) for each point. With fewer than `minimum_points`
+    baseline points the limits are blank and only the mean's rules (shift, trend) apply."""
+    table = series.reset_index(drop=True).copy()
+    values = table["value"].to_numpy(dtype="float64")
+    n = len(values)
+    table["moving_range"] = np.append(np.nan, np.abs(np.diff(values))) if n else np.array([], dtype="float64")
+    if n == 0:
+        return table.assign(mean=np.nan, lower_limit=np.nan, upper_limit=np.nan, signals=[])
+    baseline = values[: settings.baseline_months] if settings.baseline_months else values
+    mean, lower, upper = limits(baseline, rate)
+    has_limits = len(baseline) >= settings.minimum_points
+    marks = {name: np.zeros(n, dtype=bool) for name in SIGNALS}
+    if has_limits:
+        marks["outside_limits"] = (values > upper + ON_LIMIT) | (values < lower - ON_LIMIT)
+        upper_zone, lower_zone = mean + 2 / 3 * (upper - mean), mean - 2 / 3 * (mean - lower)
+        for beyond in (values > upper_zone + ON_LIMIT, values < lower_zone - ON_LIMIT):
+            for i in range(n - 2):
+                if beyond[i : i + 3].sum() >= 2:
+                    marks["two_of_three"][i : i + 3] |= beyond[i : i + 3]
+    _mark_runs(values > mean, settings.shift_points, marks["shift"])
+    _mark_runs(values < mean, settings.shift_points, marks["shift"])
+    # a trend of k points is k - 1 rises in a row: mark the rises' runs, then their start points
+    steps = np.diff(values)
+    for direction in (steps > 0, steps < 0):
+        in_trend = np.zeros(n - 1, dtype=bool)
+        _mark_runs(direction, settings.trend_points - 1, in_trend)
+        marks["trend"][1:] |= in_trend
+        marks["trend"][:-1] |= in_trend
+    table["mean"] = mean
+    table["lower_limit"] = lower if has_limits else np.nan
+    table["upper_limit"] = upper if has_limits else np.nan
+    table["signals"] = [tuple(name for name in SIGNALS if marks[name][i]) for i in range(n)]
+    return table
+
+
+def process_control_table(
+    episodes: pd.DataFrame,
+    measure: str,
+    start: date,
+    end: date,
+    settings: ProcessControlSettings,
+    as_of: date | datetime | None = None,
+) -> pd.DataFrame:
+    """month,value,count,denominator,moving_range,mean,lower_limit,upper_limit,signals for one measure."""
+    series = monthly_series(episodes, measure, start, end, as_of)
+    return process_control(series, settings, rate=MEASURES[measure].rate)
