@@ -184,8 +184,10 @@ def show_chart(
     column_config: dict | None = None,
     table_open: bool = False,
     aggregate_safe: bool = False,
+    draw: bool = True,
 ) -> None:
-    """A chart drawn by `build(table)` with PNG and SVG downloads, then its table (see the contract)."""
+    """A chart drawn by `build(table)` with PNG and SVG downloads, then its table (see the contract).
+    `draw=False`: the page has drawn an interactive view of the same chart; only the downloads and table."""
     drawn_from = table
     if _is_viewer():
         if kind is None and not aggregate_safe:
@@ -202,7 +204,8 @@ def show_chart(
         theme.use(meeting)
         chart = build(drawn_from)
         spec = json.dumps(chart.to_dict())
-        st.altair_chart(chart, width="stretch", theme=None)  # our registered theme, not Streamlit's
+        if draw:
+            st.altair_chart(chart, width="stretch", theme=None)  # our registered theme, not Streamlit's
     if meeting:
         return
     png, svg, _ = st.columns([1, 1, 4])
