@@ -124,8 +124,7 @@ except network.CytoscapeMissing as problem:
     st.error(str(problem))
     drawn = False
 else:
-    st.markdown(f"**{title}**")
-    st.iframe(document, height=height)
+    st.iframe(document, height=height, alt=f"Network: {title}")
     drawn = True
 NODE_COLUMNS = {
     "node": None,  # the internal id; the label says the same

@@ -277,6 +277,7 @@ html, body { margin: 0; font-family: FONT; color: TEXT; background: #fff; }
 #details table { border-collapse: collapse; width: 100%; }
 #details th, #details td { text-align: left; padding: 2px 4px; border-bottom: 1px solid #B1B4B6; vertical-align: top; }
 #legend { font-size: SMALLpx; margin: 4px 0; }
+#title { font-size: TITLEpx; margin: 0; }
 """
 
 PAGE_SCRIPT = """
@@ -345,7 +346,7 @@ def network_html(
     small = max(font_px, 13)
     style = (
         PAGE_STYLE.replace("FONT", FONT).replace("TEXT", TEXT).replace("HEIGHT", str(shown_height))
-        .replace("SMALL", str(small)).replace("BIG", str(small + 3))
+        .replace("SMALL", str(small)).replace("BIG", str(small + 3)).replace("TITLE", str(small + 5))
     )  # fmt: skip
     script = (
         PAGE_SCRIPT.replace('"TOGETHER"', json.dumps(TOGETHER)).replace("FONT_PX", str(font_px))
@@ -361,6 +362,7 @@ def network_html(
 <style>{style}</style>
 <script>{cytoscape_script()}</script>
 </head><body>
+<h1 id="title">{html.escape(label)}</h1>
 <p id="legend">{html.escape(legend)}</p>
 <div id="layout">
 <div id="network" role="img" aria-label="{html.escape(label)}"></div>
@@ -369,4 +371,4 @@ def network_html(
 <script type="application/json" id="network-data">{script_json(network_data(placed, edges, details))}</script>
 <script>{script}</script>
 </body></html>"""
-    return document, shown_height + 60
+    return document, shown_height + 4 * small + 70
