@@ -214,12 +214,16 @@ def network_chart(
     labels = base.mark_text(baseline="top", fontWeight="bold", fontSize=font_px).encode(
         x=x, y=alt.Y("label_y:Q", scale=down, axis=hidden), text="label:N"
     )
-    return alt.layer(links, points, labels).properties(
-        width=width,
-        height=height,
-        title=alt.TitleParams(text=title, subtitle=textwrap.wrap(subtitle, SUBTITLE_WRAP), anchor="start"),
-        autosize=alt.AutoSizeParams(type="pad"),  # the layout's own size: labels keep their room
-    ).configure_view(stroke=None)
+    return (
+        alt.layer(links, points, labels)
+        .properties(
+            width=width,
+            height=height,
+            title=alt.TitleParams(text=title, subtitle=textwrap.wrap(subtitle, SUBTITLE_WRAP), anchor="start"),
+            autosize=alt.AutoSizeParams(type="pad"),  # the layout's own size: labels keep their room
+        )
+        .configure_view(stroke=None)
+    )
 
 
 def cytoscape_script(folder: Path | None = None) -> str:
@@ -248,20 +252,32 @@ def network_data(placed: pd.DataFrame, edges: pd.DataFrame, details: pd.DataFram
     return {
         "nodes": [
             {
-                "data": {"id": n.node, "label": str(n.label), "kind": n.kind, "episodes": int(n.episodes),
-                         "degree": int(n.degree), "radius": float(n.radius),
-                         "shape": NODE_JS_SHAPES[NODE_KINDS.index(n.kind)],
-                         "colour": NODE_COLOURS[NODE_KINDS.index(n.kind)]},
+                "data": {
+                    "id": n.node,
+                    "label": str(n.label),
+                    "kind": n.kind,
+                    "episodes": int(n.episodes),
+                    "degree": int(n.degree),
+                    "radius": float(n.radius),
+                    "shape": NODE_JS_SHAPES[NODE_KINDS.index(n.kind)],
+                    "colour": NODE_COLOURS[NODE_KINDS.index(n.kind)],
+                },
                 "position": {"x": float(n.x), "y": float(n.y)},
-            }  # fmt: skip
+            }
             for n in placed.itertuples()
         ],
         "edges": [
             {
-                "data": {"id": f"e{i}", "source": e.source, "target": e.target, "kind": e.kind, "weight": int(e.weight),
-                         "dash": EDGE_DASHES[EDGE_KINDS.index(e.kind)],
-                         "colour": EDGE_COLOURS[EDGE_KINDS.index(e.kind)]}
-            }  # fmt: skip
+                "data": {
+                    "id": f"e{i}",
+                    "source": e.source,
+                    "target": e.target,
+                    "kind": e.kind,
+                    "weight": int(e.weight),
+                    "dash": EDGE_DASHES[EDGE_KINDS.index(e.kind)],
+                    "colour": EDGE_COLOURS[EDGE_KINDS.index(e.kind)],
+                }
+            }
             for i, e in enumerate(edges.itertuples())
         ],
         "episodes": by_node,

@@ -364,12 +364,12 @@ def node_episodes(nodes: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
             "found_in": mine["found_district"].astype("object").where(mine["found_district"].notna(), None).to_numpy(),
             "child": ("child:" + mine["child_id"].astype(str)).to_numpy(),
             "home": ("home:" + mine["establishment_id"].astype(str)).where(has_home).to_numpy(),
-            "from_district": ("district:" + mine["from_district"].astype(str)).where(
-                ~has_home & mine["from_district"].notna()
-            ).to_numpy(),
-            "found_district": ("district:" + mine["found_district"].astype(str)).where(
-                mine["found_district"].notna()
-            ).to_numpy(),
+            "from_district": ("district:" + mine["from_district"].astype(str))
+            .where(~has_home & mine["from_district"].notna())
+            .to_numpy(),
+            "found_district": ("district:" + mine["found_district"].astype(str))
+            .where(mine["found_district"].notna())
+            .to_numpy(),
         }
     )
     links = rows.melt(
@@ -391,5 +391,5 @@ def focus(nodes: pd.DataFrame, edges: pd.DataFrame, centre: str, steps: int = 2)
     graph.add_edges_from(zip(edges["source"], edges["target"]))
     near = set(nx.ego_graph(graph, centre, radius=steps))
     among = edges[edges["source"].isin(near) & edges["target"].isin(near)].reset_index(drop=True)
-    kept = nodes[nodes["node"].isin(near)]
-    return kept.assign(degree=kept["node"].map(neighbours(among)).fillna(0).astype("int64")).reset_index(drop=True), among
+    kept = nodes[nodes["node"].isin(near)].reset_index(drop=True)
+    return kept.assign(degree=kept["node"].map(neighbours(among)).fillna(0).astype("int64")), among

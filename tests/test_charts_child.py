@@ -109,7 +109,9 @@ def islands(groups: int = 6, size: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]
         for child in children:
             nodes.append({"node": child, "label": child[6:], "kind": CHILD, "episodes": 3, "degree": size - 1})
             edges.append({"source": child, "target": home, "kind": FROM, "weight": 3})
-        edges += [{"source": a, "target": b, "kind": TOGETHER, "weight": 1} for a in children for b in children if a < b]
+        edges += [
+            {"source": a, "target": b, "kind": TOGETHER, "weight": 1} for a in children for b in children if a < b
+        ]
     return pd.DataFrame(nodes), pd.DataFrame(edges)
 
 
@@ -149,8 +151,14 @@ def test_the_layout_is_the_same_in_another_process():
         "print(layout(*islands())[['node', 'x', 'y']].to_json())"
     )
     runs = {
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
-                       env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}).stdout  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)},
+        ).stdout
         for seed in ("1", "2")
     }
     assert len(runs) == 1
