@@ -43,8 +43,10 @@ RADIUS = (7.0, 16.0)  # pixels: the node with fewest episodes, the one with most
 EDGE_PX = 2.2  # typical link length, in label heights (overlaps are pushed apart afterwards)
 GAP = 6.0  # pixels between any two node-and-label boxes
 GROUP_GAP = 44.0  # pixels between connected groups
-ROW_WIDTH = 900.0  # pixels: groups are packed in rows about this wide
+ROW_WIDTH = 880.0  # pixels: groups are packed in rows about this wide
 MARGIN = 16.0  # pixels round the whole picture
+FRAME_WIDTH = 920  # pixels: about the width of the page's frame on a laptop (the picture shrinks to fit)
+MAX_HEIGHT = 1600  # pixels: a taller network is shown this tall, scrolled and zoomed within
 CYTOSCAPE = config.PROJECT_ROOT / "static" / "vendor" / "cytoscape"
 NODE_LEGEND = alt.Legend(title="Node", orient="top", symbolSize=200)
 LINK_LEGEND = alt.Legend(title="Link", orient="top", symbolStrokeWidth=3, symbolSize=400)
@@ -184,7 +186,7 @@ def network_chart(
             color=alt.Color(
                 "link:N", scale=alt.Scale(domain=list(EDGE_KINDS), range=list(EDGE_COLOURS)), legend=LINK_LEGEND
             ),
-            strokeWidth=alt.StrokeWidth("weight:Q", scale=alt.Scale(range=[1.5, 5]), legend=None),
+            strokeWidth=alt.StrokeWidth("weight:Q", scale=alt.Scale(range=[1.5, 4]), legend=None),
             tooltip=[
                 alt.Tooltip("source_label:N", title="From"),
                 alt.Tooltip("target_label:N", title="To"),
@@ -286,13 +288,17 @@ def network_data(placed: pd.DataFrame, edges: pd.DataFrame, details: pd.DataFram
 
 PAGE_STYLE = """
 html, body { margin: 0; font-family: FONT; color: TEXT; background: #fff; }
-#layout { display: flex; gap: 12px; align-items: flex-start; }
-#network { flex: 1 1 auto; height: HEIGHTpx; border: 1px solid #B1B4B6; }
-#details { flex: 0 0 330px; max-height: HEIGHTpx; overflow: auto; font-size: SMALLpx; }
+#layout { position: relative; }
+#network { height: HEIGHTpx; border: 1px solid #B1B4B6; }
+#details { position: absolute; right: 8px; top: 8px; width: min(420px, 60%); max-height: PANELpx; overflow: auto;
+  font-size: SMALLpx; background: #fff; border: 2px solid TEXT; padding: 8px; box-shadow: 0 2px 8px #0004; }
+#details[hidden] { display: none; }
 #details h2 { font-size: BIGpx; margin: 0 0 4px; }
 #details table { border-collapse: collapse; width: 100%; }
 #details th, #details td { text-align: left; padding: 2px 4px; border-bottom: 1px solid #B1B4B6; vertical-align: top; }
+#details button { float: right; font-size: SMALLpx; min-height: 24px; }
 #legend { font-size: SMALLpx; margin: 4px 0; }
+#zoom { margin: 4px 0; } #zoom button { font-size: SMALLpx; min-height: 24px; }
 #title { font-size: TITLEpx; margin: 0; }
 """
 
@@ -302,7 +308,8 @@ const cy = cytoscape({
   container: document.getElementById("network"),
   elements: { nodes: data.nodes, edges: data.edges },
   layout: { name: "preset", fit: false },
-  autoungrabify: true, boxSelectionEnabled: false, minZoom: 0.1, maxZoom: 4, wheelSensitivity: 0.3,
+  autoungrabify: true, boxSelectionEnabled: false, minZoom: 0.1, maxZoom: 4,
+  userZoomingEnabled: false,  // the mouse wheel scrolls the page, as everywhere else on it; buttons zoom
   style: [
     { selector: "node", style: {
         "shape": "data(shape)", "background-color": "data(colour)", "border-color": "#fff", "border-width": 1.5,
@@ -312,14 +319,19 @@ const cy = cytoscape({
         "text-background-color": "#fff", "text-background-opacity": 0.75, "text-background-padding": 1 } },
     { selector: "node:selected", style: { "border-color": "TEXT", "border-width": 4 } },
     { selector: "edge", style: {
-        "line-color": "data(colour)", "width": e => Math.min(1.5 + e.data("weight"), 5), "opacity": 0.8,
+        "line-color": "data(colour)", "width": e => Math.min(1 + 0.5 * e.data("weight"), 4), "opacity": 0.8,
         "line-style": e => e.data("kind") === "TOGETHER" ? "solid" : "dashed",
         "line-dash-pattern": e => e.data("dash"), "curve-style": "straight" } },
   ],
 });
-const padding = 8;
-cy.fit(undefined, padding);
-if (cy.zoom() > 1) { cy.zoom(1); cy.pan({ x: padding, y: padding }); }
+// One layout pixel to one screen pixel, unless the frame is smaller than the layout: then all of it.
+const box = document.getElementById("network").getBoundingClientRect();
+function reset() { cy.zoom(Math.min(1, box.width / LAYOUT_WIDTH, box.height / LAYOUT_HEIGHT)); cy.pan({ x: 0, y: 0 }); }
+reset();
+const middle = () => ({ x: box.width / 2, y: Math.min(box.height, window.innerHeight) / 2 });
+document.getElementById("zoom-in").addEventListener("click", () => cy.zoom({ level: cy.zoom() * 1.25, renderedPosition: middle() }));
+document.getElementById("zoom-out").addEventListener("click", () => cy.zoom({ level: cy.zoom() / 1.25, renderedPosition: middle() }));
+document.getElementById("zoom-reset").addEventListener("click", reset);
 window.cy = cy;
 
 const panel = document.getElementById("details");
@@ -344,7 +356,15 @@ function show(node) {
     const row = body.insertRow();
     [e.episode_id, e.child_id, e.reported_at, e.category, e.missing_from, e.found_in].forEach(t => cell(row, t));
   }
-  panel.append(heading, summary, table);
+  const close = document.createElement("button");
+  close.type = "button";
+  close.textContent = "Close";
+  close.addEventListener("click", () => { panel.hidden = true; });
+  panel.append(close, heading, summary, table);
+  panel.hidden = false;
+  // Beside the node clicked, inside the picture.
+  const y = node.renderedPosition().y - 20;
+  panel.style.top = Math.max(8, Math.min(y, box.height - panel.offsetHeight - 8)) + "px";
 }
 cy.on("tap", "node", event => show(event.target));
 """
@@ -357,21 +377,23 @@ def network_html(
     fetched), and the height it wants in pixels. `details` is `metrics.children.node_episodes`:
     a click on a node lists its episodes beside the network."""
     placed = layout(nodes, edges, font_px)
-    _, height = extent(placed)
-    shown_height = int(min(max(height, 360), 900))
+    width, height = extent(placed)
+    shown_height = int(min(max(height * min(1, FRAME_WIDTH / width), 360), MAX_HEIGHT))
     small = max(font_px, 13)
     style = (
         PAGE_STYLE.replace("FONT", FONT).replace("TEXT", TEXT).replace("HEIGHT", str(shown_height))
+        .replace("PANEL", str(min(shown_height - 24, 520)))
         .replace("SMALL", str(small)).replace("BIG", str(small + 3)).replace("TITLE", str(small + 5))
     )  # fmt: skip
     script = (
         PAGE_SCRIPT.replace('"TOGETHER"', json.dumps(TOGETHER)).replace("FONT_PX", str(font_px))
+        .replace("LAYOUT_WIDTH", str(width)).replace("LAYOUT_HEIGHT", str(height))
         .replace('"FONT"', json.dumps(FONT)).replace('"TEXT"', json.dumps(TEXT))
     )  # fmt: skip
     legend = (
         "Circle: child. Square: children's home or placement. Triangle: postcode district. "
         "Solid line: went missing together; dashed: missing from; dotted: found in. "
-        "Click a child or place for its episodes; scroll to zoom, drag to move."
+        "Click a child or place to list its episodes; drag to move the picture."
     )
     document = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(label)}</title>
@@ -380,11 +402,13 @@ def network_html(
 </head><body>
 <h1 id="title">{html.escape(label)}</h1>
 <p id="legend">{html.escape(legend)}</p>
+<p id="zoom"><button type="button" id="zoom-in">Zoom in</button> <button type="button" id="zoom-out">Zoom out</button>
+<button type="button" id="zoom-reset">Whole network</button></p>
 <div id="layout">
 <div id="network" role="img" aria-label="{html.escape(label)}"></div>
-<section id="details" aria-live="polite"><p>{html.escape("Click a child or place to see its episodes here.")}</p></section>
+<section id="details" aria-live="polite" hidden></section>
 </div>
 <script type="application/json" id="network-data">{script_json(network_data(placed, edges, details))}</script>
 <script>{script}</script>
 </body></html>"""
-    return document, shown_height + 4 * small + 70
+    return document, shown_height + 6 * small + 90
