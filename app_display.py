@@ -7,6 +7,8 @@ CONTRACT (pages rely on it):
   drawn, then the table behind it (in an expander unless `table_open`), each
   with downloads. The page passes the builder, not the chart, so a viewer's
   chart is drawn from the suppressed numbers (`reports.tables.masked`; NaN where hidden).
+  `draw=False` when the page draws its own interactive view of the same chart
+  (the missing-together network): downloads and table only.
 - `show_table(table, *, name, kind=None, ...)`: a table with a CSV download.
 - `kind` is a `reports.tables` table name (e.g. "duration", "hotspots_from_district")
   when the table is publishable; viewers then see it suppressed (`publishable`).
