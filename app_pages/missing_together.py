@@ -93,6 +93,7 @@ centre = left.selectbox(
 )
 if centre:
     st.query_params[FOCUS_PARAM] = centre
+    app_auth.audit("view", f"missing_together {centre}", view.filters_for_audit())  # one child or place: audited
 else:
     st.query_params.pop(FOCUS_PARAM, None)
 limit = right.slider(

@@ -243,6 +243,7 @@ def test_missing_together_focus_comes_from_the_url_and_goes_back_to_it(database_
     # B27, the child found there (C6), and what is two links away: C5 and Oak House; not B23 (three links)
     assert sorted(at.dataframe[0].value["label"]) == ["B27", "C5", "C6", "Oak House"]
     assert at.query_params["focus"] == "district:B27"
+    assert audit_rows(database_url)[-1][:3] == ("test-analyst", "view", "missing_together district:B27")
     at.selectbox(key="together_focus").set_value("").run()
     assert sorted(at.dataframe[0].value["label"]) == ["B23", "B27", "C5", "C6", "Oak House"]
     assert "focus" not in at.query_params
