@@ -7,6 +7,8 @@ CONTRACT (pages rely on it):
   drawn, then the table behind it (in an expander unless `table_open`), each
   with downloads. The page passes the builder, not the chart, so a viewer's
   chart is drawn from the suppressed numbers (`reports.tables.masked`; NaN where hidden).
+  `draw=False` when the page draws its own interactive view of the same chart
+  (the missing-together network): downloads and table only.
 - `show_table(table, *, name, kind=None, ...)`: a table with a CSV download.
 - `kind` is a `reports.tables` table name (e.g. "duration", "hotspots_from_district")
   when the table is publishable; viewers then see it suppressed (`publishable`).
@@ -233,8 +235,10 @@ def show_chart(
     column_config: dict | None = None,
     table_open: bool = False,
     aggregate_safe: bool = False,
+    draw: bool = True,
 ) -> None:
-    """A chart drawn by `build(table)` with PNG and SVG downloads, then its table (see the contract)."""
+    """A chart drawn by `build(table)` with PNG and SVG downloads, then its table (see the contract).
+    `draw=False`: the page has drawn an interactive view of the same chart; only the downloads and table."""
     drawn_from = table
     if _is_viewer():
         if kind is None and not aggregate_safe:
@@ -251,7 +255,8 @@ def show_chart(
         theme.use(meeting)
         chart = build(drawn_from)
         spec = json.dumps(chart.to_dict())
-        st.altair_chart(chart, width="stretch", theme=None)  # our registered theme, not Streamlit's
+        if draw:
+            st.altair_chart(chart, width="stretch", theme=None)  # our registered theme, not Streamlit's
     if meeting:
         return
     png, svg, _ = st.columns([1, 1, 4])

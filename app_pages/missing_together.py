@@ -13,8 +13,18 @@ import app_display
 import app_links
 import app_state
 import config
-from charts.network import network_chart
-from metrics.children import CHILD, largest_nodes, repeated_places, repeats_to_fit, together_network
+from charts import network
+from metrics.children import (
+    CHILD,
+    DISTRICT,
+    HOME,
+    focus,
+    largest_nodes,
+    node_episodes,
+    repeated_places,
+    repeats_to_fit,
+    together_network,
+)
 from metrics.together import missing_together, together_children
 
 user = app_auth.require_user()
@@ -25,6 +35,8 @@ if not app_auth.can_see_child_level(user):
 view = app_state.page_view()
 app_auth.audit("view", "missing_together", view.filters_for_audit())
 READABLE = 100  # nodes: more and the labels run into each other
+FOCUS_PARAM = "focus"  # URL parameter: the node id (child:C00640, home:H1, district:B23) to focus on
+KIND_ORDER = {CHILD: 0, HOME: 1, DISTRICT: 2}
 window = int(config.settings()["missing_together"]["window_minutes"])
 
 st.title("Missing together")
@@ -62,25 +74,59 @@ min_episodes = left.slider(
     f"picture to {READABLE} nodes or fewer.",
 )
 nodes, edges = repeated_places(nodes, edges, min_episodes)
+centres = nodes.sort_values(["kind", "label"], key=lambda c: c.map(KIND_ORDER) if c.name == "kind" else c)
+names = dict(zip(centres["node"], centres["label"] + " (" + centres["kind"] + ")"))
+if "together_focus" not in st.session_state:
+    wanted = st.query_params.get(FOCUS_PARAM, "")
+    st.session_state["together_focus"] = wanted if wanted in names else ""
+    if wanted and wanted not in names:
+        st.warning("From the link: the child or place to focus on is not in this network; showing all of it.")
+elif st.session_state["together_focus"] not in names:
+    st.session_state["together_focus"] = ""
+left, right = st.columns(2)
+centre = left.selectbox(
+    "Focus on one child or place",
+    [""] + list(names),
+    format_func=lambda node: names.get(node, "Everyone (no focus)"),
+    key="together_focus",
+    help="Only that child or place and everything within two links of it.",
+)
+if centre:
+    st.query_params[FOCUS_PARAM] = centre
+    app_auth.audit("view", f"missing_together {centre}", view.filters_for_audit())  # one child or place: audited
+else:
+    st.query_params.pop(FOCUS_PARAM, None)
 limit = right.slider(
     "Show the best-connected nodes, at most",
     min_value=min(10, len(nodes)),
     max_value=max(len(nodes), 10),
     value=min(60, len(nodes)),
     step=1,
-    disabled=len(nodes) <= 10,
+    disabled=len(nodes) <= 10 or bool(centre),
 )
-shown_nodes, shown_edges = largest_nodes(nodes, edges, limit)
+shown_nodes, shown_edges = focus(nodes, edges, centre) if centre else largest_nodes(nodes, edges, limit)
 places = int((shown_nodes["kind"] != CHILD).sum())
 title = (
     f"{int((shown_nodes['kind'] == CHILD).sum())} children who went missing together, "
     f"linked through {places} place{'s' if places != 1 else ''}"
+    + (f": within two links of {names[centre]}" if centre else "")
 )
 subtitle = (
     f"Circle: child; square: children's home or placement; triangle: postcode district. Solid line: went "
     f"missing together; dashed: missing from; dotted: found in. Bigger marks and thicker lines: more episodes. "
     f"{view.period.label()}."
 )
+font_px = network.FONT_PX + (5 if view.meeting else 0)
+try:
+    document, height = network.network_html(
+        shown_nodes, shown_edges, node_episodes(shown_nodes, view.current), label=title, font_px=font_px
+    )
+except network.CytoscapeMissing as problem:
+    st.error(str(problem))
+    drawn = False
+else:
+    st.iframe(document, height=height, alt=f"Network: {title}")
+    drawn = True
 NODE_COLUMNS = {
     "node": None,  # the internal id; the label says the same
     "label": "Child or place",
@@ -89,10 +135,11 @@ NODE_COLUMNS = {
     "degree": st.column_config.NumberColumn("Linked to", help="How many other children and places it links to."),
 }
 app_display.show_chart(
-    lambda table: network_chart(table, shown_edges, title=title, subtitle=subtitle),
+    lambda table: network.network_chart(table, shown_edges, title=title, subtitle=subtitle, font_px=font_px),
     shown_nodes,
     name="Missing together network",
     column_config=NODE_COLUMNS,
+    draw=not drawn,  # the interactive network above; the same layout as a picture for the downloads
 )
 
 st.subheader(f"Pairs of children: {len(children):,}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -343,3 +344,55 @@ def repeats_to_fit(nodes: pd.DataFrame, edges: pd.DataFrame, limit: int, most: i
         if int((child | (strongest >= min_episodes)).sum()) <= limit:
             return min_episodes
     return most
+
+
+NODE_EPISODE_COLUMNS = ["node", "episode_id", "child_id", "reported_at", "category", "missing_from", "found_in"]
+
+
+def node_episodes(nodes: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
+    """The episodes behind each node of `together_network`, one row per node and episode, oldest first:
+    what an analyst reads on clicking a node. The same links as the network: a child's own episodes;
+    a home's episodes started there; a district's episodes started there (no home) or found there,
+    counting only the network's children, so each node has `episodes` rows."""
+    children = nodes.loc[nodes["kind"] == CHILD, "label"].astype(str)
+    mine = episodes.loc[episodes["child_id"].astype(str).isin(set(children)).to_numpy(dtype=bool)]
+    has_home = mine["establishment_id"].notna()
+    rows = pd.DataFrame(
+        {
+            "episode_id": mine["episode_id"].astype(str).to_numpy(),
+            "child_id": mine["child_id"].astype(str).to_numpy(),
+            "reported_at": mine["reported_at"].to_numpy(),
+            "category": mine["category"].astype(str).to_numpy(),
+            "missing_from": missing_from_place(mine).to_numpy(),
+            "found_in": mine["found_district"].astype("object").where(mine["found_district"].notna(), None).to_numpy(),
+            "child": ("child:" + mine["child_id"].astype(str)).to_numpy(),
+            "home": ("home:" + mine["establishment_id"].astype(str)).where(has_home).to_numpy(),
+            "from_district": ("district:" + mine["from_district"].astype(str))
+            .where(~has_home & mine["from_district"].notna())
+            .to_numpy(),
+            "found_district": ("district:" + mine["found_district"].astype(str))
+            .where(mine["found_district"].notna())
+            .to_numpy(),
+        }
+    )
+    links = rows.melt(
+        id_vars=NODE_EPISODE_COLUMNS[1:], value_vars=["child", "home", "from_district", "found_district"],
+        value_name="node",
+    ).dropna(subset=["node"])  # fmt: skip
+    links = links.drop_duplicates(["node", "episode_id"])  # started and found in one district: once
+    links = links[links["node"].isin(set(nodes["node"]))]
+    return links.sort_values(["node", "reported_at", "episode_id"], ignore_index=True)[NODE_EPISODE_COLUMNS]
+
+
+def focus(nodes: pd.DataFrame, edges: pd.DataFrame, centre: str, steps: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One child or place and everything within `steps` links of it, with the edges among them: who and
+    where a meeting discussing one child needs in front of it. Nothing when `centre` is not a node."""
+    if centre not in set(nodes["node"]):
+        return nodes.iloc[0:0], edges.iloc[0:0]
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes["node"])
+    graph.add_edges_from(zip(edges["source"], edges["target"]))
+    near = set(nx.ego_graph(graph, centre, radius=steps))
+    among = edges[edges["source"].isin(near) & edges["target"].isin(near)].reset_index(drop=True)
+    kept = nodes[nodes["node"].isin(near)].reset_index(drop=True)
+    return kept.assign(degree=kept["node"].map(neighbours(among)).fillna(0).astype("int64")), among

@@ -1,8 +1,8 @@
 """Install the browser libraries the app and its tests need into static/vendor/<package>/ from the npm registry.
 
 The dashboard must work with no internet, so it ships what a browser needs
-instead of pointing at a CDN: Leaflet for the hotspot map, axe-core for the
-accessibility checks of the browser tests. Each package is fetched once at
+instead of pointing at a CDN: Leaflet for the hotspot map, Cytoscape.js for the
+missing-together network, axe-core for the accessibility checks of the browser tests. Each package is fetched once at
 setup (`make setup`), checked against the sha512 pinned here and the one the
 registry publishes, and never committed. A package whose installed version
 matches is not fetched again.
@@ -65,6 +65,13 @@ PACKAGES = (
         "4.14.1",
         "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
         files=("axe.min.js", "LICENSE"),
+    ),
+    Package(
+        "cytoscape",
+        "3.35.0",
+        "sha512-sMvBIXiGMnhkCaWz2R06FwF/27MNlS+Tqvi17foO9UhnUg3XGZccKjxsvEqQFAQYMSSZmN5SxYzUYlQ0DOJJ3g==",
+        files=("dist/cytoscape.min.js", "LICENSE"),
+        strip="dist/",
     ),
 )
 

@@ -142,6 +142,17 @@ def full_page(page, path: Path) -> None:
     small.save(path, optimize=True)
 
 
+def focus_shot(page, base: str, user: tuple[str, str], path: Path) -> None:
+    """The missing-together network focused on its best-connected child (the page is open, unfocused)."""
+    network = page.frame_locator('iframe[title^="Network"]').locator("#network")
+    if not network.count():
+        return
+    child = network.evaluate("() => cy.nodes('[kind = \"child\"]').max(n => n.degree()).ele.id()")
+    seconds = open_signed_in(page, base, f"missing_together?focus={child}", user)
+    full_page(page, path)
+    print(f"{'missing_together':20} {'focus':8} settled in {seconds:5.1f} s -> {path}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated page stems (default: all)")
@@ -176,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
                 timings.append((stem, mode, seconds))
                 note = f", {errors} exception(s) shown" if errors else ""
                 print(f"{stem:20} {mode:8} settled in {seconds:5.1f} s -> {out / name}{note}", flush=True)
+                if stem == "missing_together" and not meeting:
+                    focus_shot(page, base, user, out / f"{stem}-focus.png")
         browser.close()
     total = sum(f.stat().st_size for f in out.glob("*.png"))
     print(f"{len(timings)} screenshots, {total / 1e6:.1f} MB in {out}")

@@ -2,7 +2,7 @@
 
 axe-core comes from static/vendor/axe-core/ (`make setup`, scripts/install_vendor.py) and is put
 into the page from that file, so nothing is fetched. A serious or critical violation fails the test;
-lesser ones are printed (pytest -s). The hotspot map's iframe is checked on its own, as axe
+lesser ones are printed (pytest -s). The hotspot map's and the network's iframes are checked on their own, as axe
 sees only the document it runs in.
 """
 
@@ -73,6 +73,10 @@ def test_every_page(sample_server, page, name):
         page.frame_locator('iframe[title^="Map of"]').locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
         frame = next(frame for frame in page.frames if frame.query_selector(".leaflet-container"))
         assert_accessible(frame, "hotspots map")
+    if name == "missing_together":  # so is the network
+        page.frame_locator('iframe[title^="Network"]').locator("#network canvas").first.wait_for(timeout=60_000)
+        frame = next(frame for frame in page.frames if frame.query_selector("#network-data"))
+        assert_accessible(frame, "missing together network")
     assert page.outside_requests == [], page.outside_requests
 
 

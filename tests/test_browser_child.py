@@ -68,12 +68,75 @@ def test_alerts_render_and_a_child_id_opens_that_childs_timeline(sample_server, 
     assert outside == [] and page.outside_requests == []
 
 
-def test_missing_together_draws_the_network_offline(sample_server, page):
-    open_slowly(page, sample_server, f"missing_together?{PERIOD}")
-    page.wait_for_selector('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg')
-    metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
-    assert any(text.startswith("Pairs of children") for text in metrics)
+NETWORK = 'iframe[title^="Network"]'
+# Every pair of node labels whose drawn boxes overlap, as Cytoscape.js measures them in the browser.
+LABEL_CLASHES = """() => {
+  const boxes = cy.nodes().map(n => [n.data("label"), n.boundingBox({includeNodes: false, includeEdges: false})]);
+  const clashes = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const [a, b] = [boxes[i][1], boxes[j][1]];
+    if (a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) clashes.push([boxes[i][0], boxes[j][0]]);
+  }
+  return clashes;
+}"""
+
+
+def open_network(page, base: str, query: str):
+    """The Missing together page with its network drawn; returns the network's frame."""
+    open_slowly(page, base, f"missing_together?{query}")
+    frame = page.frame_locator(NETWORK)
+    frame.locator("#network canvas").first.wait_for(timeout=60_000)
+    return frame
+
+
+def click_node(page, frame, kind: str) -> str:
+    """Click, with the mouse, the first node of `kind` where Cytoscape.js drew it; returns its label."""
+    network = frame.locator("#network")
+    network.scroll_into_view_if_needed()
+    label, x, y = network.evaluate(
+        "(element, kind) => { const n = cy.nodes().filter(n => n.data('kind') === kind)[0];"
+        " const p = n.renderedPosition(); return [n.data('label'), p.x, p.y]; }",
+        kind,
+    )
+    box = network.bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    return label
+
+
+def test_missing_together_draws_the_network_offline_and_a_click_shows_episodes(sample_server, page):
+    frame = open_network(page, sample_server, PERIOD)
+    network = frame.locator("#network")
+    assert network.evaluate("() => typeof cytoscape") == "function"  # the inlined copy: no script has a src
+    assert network.evaluate("() => Array.from(document.scripts).filter(s => s.src).length") == 0
+    assert network.evaluate("() => cy.nodes().length") >= 20
+    kinds = set(network.evaluate("() => cy.nodes().map(n => n.style('shape'))"))
+    assert kinds == {"ellipse", "rectangle", "triangle"}  # children, homes, districts: shapes, not colour alone
+    assert network.evaluate(LABEL_CLASHES) == []
+    SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "child-missing-together.png"), full_page=True)
+
+    label = click_node(page, frame, "child")
+    details = frame.locator("#details")
+    assert details.locator("h2").inner_text() == label
+    rows = details.locator("tbody tr")
+    assert rows.count() >= 1
+    assert rows.first.locator("td").nth(1).inner_text() == label  # the child's own episodes
+    assert re.fullmatch(r"E\d+", rows.first.locator("td").first.inner_text())
+    assert page.outside_requests == []
+
+
+def test_focus_on_a_child_keeps_what_is_within_two_links(sample_server, page):
+    frame = open_network(page, sample_server, PERIOD)
+    everyone = frame.locator("#network").evaluate("() => cy.nodes().length")
+    child = frame.locator("#network").evaluate("() => cy.nodes().filter(n => n.data('kind') === 'child')[0].id()")
+    frame = open_network(page, sample_server, f"{PERIOD}&focus={child}")
+    network = frame.locator("#network")
+    assert child.split(":")[1] in frame.locator("#title").inner_text()
+    assert 2 <= network.evaluate("() => cy.nodes().length") < everyone
+    assert network.evaluate(LABEL_CLASHES) == []
+    page.screenshot(path=str(SHOTS / "child-missing-together-focus.png"), full_page=True)
+    label = click_node(page, frame, "children's home or placement")
+    assert frame.locator("#details h2").inner_text() == label
     assert page.outside_requests == []
 
 

@@ -3,16 +3,35 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from charts.export import png_bytes, svg_text
-from charts.network import EDGE_DASHES, EDGE_KINDS, NODE_KINDS, NODE_SHAPES, layout, network_chart
+from charts.network import (
+    EDGE_DASHES,
+    EDGE_KINDS,
+    NODE_KINDS,
+    NODE_SHAPES,
+    extent,
+    layout,
+    network_chart,
+    network_data,
+    network_html,
+    script_json,
+)
 from charts.timeline import CATEGORIES, SHAPES, chart_frame, timeline_chart
-from metrics.children import child_timeline, together_network
+from metrics.children import CHILD, FROM, HOME, TOGETHER, child_timeline, node_episodes, together_network
 from metrics.together import missing_together
 from tests.test_metrics_children import MARCH, history, network_frame
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def layers_by_mark(spec: dict) -> dict[str, list[dict]]:
@@ -80,9 +99,105 @@ def test_network_layout_is_the_same_every_time_and_places_every_node():
     assert len(first[["x", "y"]].drop_duplicates()) == len(nodes)
 
 
+def islands(groups: int = 6, size: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`groups` separate groups, each a home with `size - 1` children who all left it together, with long labels."""
+    nodes, edges = [], []
+    for g in range(groups):
+        home = f"home:H{g}"
+        nodes.append({"node": home, "label": f"Longer Home Name {g}", "kind": HOME, "episodes": 9, "degree": size - 1})
+        children = [f"child:C{g}{c:03d}" for c in range(size - 1)]
+        for child in children:
+            nodes.append({"node": child, "label": child[6:], "kind": CHILD, "episodes": 3, "degree": size - 1})
+            edges.append({"source": child, "target": home, "kind": FROM, "weight": 3})
+        edges += [
+            {"source": a, "target": b, "kind": TOGETHER, "weight": 1} for a in children for b in children if a < b
+        ]
+    return pd.DataFrame(nodes), pd.DataFrame(edges)
+
+
+def boxes(placed: pd.DataFrame) -> pd.DataFrame:
+    """Each node's mark-and-label box: left, right, top, bottom."""
+    return pd.DataFrame({
+        "left": placed["x"] - placed["box_width"] / 2, "right": placed["x"] + placed["box_width"] / 2,
+        "top": placed["y"] - placed["radius"], "bottom": placed["y"] - placed["radius"] + placed["box_height"],
+        "group": placed["group"],
+    })  # fmt: skip
+
+
+def overlapping(a: pd.Series, b: pd.Series) -> bool:
+    return a.left < b.right and b.left < a.right and a.top < b.bottom and b.top < a.bottom
+
+
+@pytest.mark.parametrize("font_px", [13, 18])
+def test_every_group_is_drawn_apart_and_no_two_labels_touch(font_px):
+    nodes, edges = islands()
+    placed = layout(nodes, edges, font_px)
+    assert sorted(placed["node"]) == sorted(nodes["node"])  # every node placed, once
+    assert placed["group"].nunique() == 6
+    box = boxes(placed)
+    groups = box.groupby("group").agg(left=("left", "min"), right=("right", "max"), top=("top", "min"),
+                                      bottom=("bottom", "max"))  # fmt: skip
+    assert not any(overlapping(groups.iloc[i], groups.iloc[j]) for i in range(6) for j in range(i + 1, 6))
+    assert not any(overlapping(box.iloc[i], box.iloc[j]) for i in range(len(box)) for j in range(i + 1, len(box)))
+    width, height = extent(placed)
+    assert (box["left"] >= 0).all() and (box["right"] <= width).all() and (box["bottom"] <= height).all()
+    assert width < 1200  # packed in rows, not one long line
+
+
+def test_the_layout_is_the_same_in_another_process():
+    """A set's order changes with each process's hash seed: the layout must not depend on it."""
+    code = (
+        "from tests.test_charts_child import islands; from charts.network import layout; "
+        "print(layout(*islands())[['node', 'x', 'y']].to_json())"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)},
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(runs) == 1
+
+
+def test_a_name_in_the_data_cannot_close_the_script():
+    hostile = '</script><img src=x onerror="alert(1)">&amp;'
+    text = script_json({"label": hostile})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"label": hostile}
+
+
+def test_the_interactive_page_carries_the_layout_and_each_nodes_episodes():
+    episodes = network_frame()
+    nodes, edges = together_network(missing_together(episodes), episodes)
+    nodes.loc[nodes["label"] == "Oak House", "label"] = "</script><script>alert(1)</script>"
+    details = node_episodes(nodes, episodes)
+    document, height = network_html(nodes, edges, details, label="Network </script>")
+    assert document.count("</script>") == 3  # Cytoscape.js, the data, the page's own script: nothing more
+    assert "alert(1)" in document and "<script>alert(1)" not in document
+    assert "http://" not in document.split("<script>", 1)[0] and 'src="http' not in document
+    data = network_data(layout(nodes, edges), edges, details)
+    placed = layout(nodes, edges).set_index("node")
+    assert {n["data"]["id"]: (n["position"]["x"], n["position"]["y"]) for n in data["nodes"]} == {
+        node: (row.x, row.y) for node, row in placed.iterrows()
+    }  # the same layout as the static chart
+    assert [e["episode_id"] for e in data["episodes"]["home:H1"]] == ["E1", "E2", "E3", "E4"]
+    assert data["episodes"]["district:B23"][0] == {
+        "episode_id": "E2", "child_id": "C2", "reported_at": "01 Mar 2015 10:20", "category": "missing",
+        "missing_from": "Oak House", "found_in": "B23",
+    }  # fmt: skip
+    assert height > 300
+
+
 def test_network_tells_children_and_places_apart_by_shape_and_links_by_dashes():
     nodes, edges = network()
     spec = network_chart(nodes, edges, title="t", subtitle="s").to_dict()
+    width, height = extent(layout(nodes, edges))
+    assert (spec["width"], spec["height"]) == (width, height)  # one layout pixel, one image pixel
     marks = layers_by_mark(spec)
     points = marks["point"][0]["encoding"]
     assert points["shape"]["field"] == "node_kind"

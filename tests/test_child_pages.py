@@ -260,3 +260,22 @@ def test_meeting_mode_shows_ids_as_text_not_links(database_url, page):
     if page.endswith("alerts.py"):
         assert at.table[0].value.index.tolist() == ["C1"]
         assert at.table[0].value.index.name == "Child"
+
+
+def test_missing_together_focus_comes_from_the_url_and_goes_back_to_it(database_url):
+    at = run_page("app_pages/missing_together.py", "analyst", {**MARCH, "focus": "district:B27"})
+    assert at.selectbox(key="together_focus").value == "district:B27"
+    # B27, the child found there (C6), and what is two links away: C5 and Oak House; not B23 (three links)
+    assert sorted(at.dataframe[0].value["label"]) == ["B27", "C5", "C6", "Oak House"]
+    assert at.query_params["focus"] == "district:B27"
+    assert audit_rows(database_url)[-1][:3] == ("test-analyst", "view", "missing_together district:B27")
+    at.selectbox(key="together_focus").set_value("").run()
+    assert sorted(at.dataframe[0].value["label"]) == ["B23", "B27", "C5", "C6", "Oak House"]
+    assert "focus" not in at.query_params
+
+
+def test_missing_together_focus_on_no_such_node_shows_everything_and_says_so(database_url):
+    at = run_page("app_pages/missing_together.py", "analyst", {**MARCH, "focus": "child:<script>"})
+    assert at.selectbox(key="together_focus").value == ""
+    assert "not in this network" in at.warning[0].value
+    assert sorted(at.dataframe[0].value["label"]) == ["B23", "B27", "C5", "C6", "Oak House"]

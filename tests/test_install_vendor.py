@@ -59,6 +59,18 @@ AXE = {
     "locales/de.json": b"{}",
     "package.json": b"{}",
 }
+CYTOSCAPE = {
+    "dist/cytoscape.min.js": b"window.cytoscape = function () {};",
+    "dist/cytoscape.esm.mjs": b"export default {};",
+    "LICENSE": b"MIT",
+    "src/index.mjs": b"// source",
+    "package.json": b"{}",
+}
+
+
+def genuine() -> dict[str, bytes]:
+    """A tarball for every pinned package, as the registry serves them."""
+    return {"leaflet": package(LEAFLET), "axe-core": package(AXE), "cytoscape": package(CYTOSCAPE)}
 
 
 def pin(installer, monkeypatch, served: dict[str, bytes], pinned=None, published=None) -> None:
@@ -85,11 +97,12 @@ def files_in(folder: Path) -> list[str]:
 
 
 def test_every_package_lands_with_only_the_files_the_app_and_tests_need(installer, monkeypatch):
-    pin(installer, monkeypatch, {"leaflet": package(LEAFLET), "axe-core": package(AXE)})
+    pin(installer, monkeypatch, genuine())
     assert not any(installer.installed(p) for p in installer.PACKAGES)
     assert installer.main([]) == 0
     assert files_in(installer.VENDOR / "leaflet") == ["VERSION", "images/marker-icon.png", "leaflet.css", "leaflet.js"]
     assert files_in(installer.VENDOR / "axe-core") == ["LICENSE", "VERSION", "axe.min.js"]
+    assert files_in(installer.VENDOR / "cytoscape") == ["LICENSE", "VERSION", "cytoscape.min.js"]
     assert all(installer.installed(p) for p in installer.PACKAGES)
 
 
@@ -106,7 +119,7 @@ def test_second_run_does_nothing(installer, monkeypatch):
 
 
 def test_a_new_pinned_version_replaces_the_old_folder(installer, monkeypatch):
-    pin(installer, monkeypatch, {"leaflet": package(LEAFLET), "axe-core": package(AXE)})
+    pin(installer, monkeypatch, genuine())
     old = installer.VENDOR / "axe-core"
     old.mkdir(parents=True)
     (old / "VERSION").write_text("4.0.0\n")
@@ -116,9 +129,9 @@ def test_a_new_pinned_version_replaces_the_old_folder(installer, monkeypatch):
 
 
 def test_a_tarball_that_does_not_match_the_pinned_checksum_is_refused(installer, monkeypatch):
-    genuine = {"leaflet": package(LEAFLET), "axe-core": package(AXE)}
-    altered = {**genuine, "axe-core": package({**AXE, "axe.min.js": b"window.axe = {}; steal()"})}
-    pin(installer, monkeypatch, served=altered, pinned=genuine)
+    served = genuine()
+    altered = {**served, "axe-core": package({**AXE, "axe.min.js": b"window.axe = {}; steal()"})}
+    pin(installer, monkeypatch, served=altered, pinned=served)
     with pytest.raises(SystemExit, match="axe-core tarball does not match"):
         installer.main([])
     assert not (installer.VENDOR / "axe-core").exists()
@@ -128,7 +141,7 @@ def test_a_registry_publishing_another_checksum_is_refused(installer, monkeypatc
     pin(
         installer,
         monkeypatch,
-        {"leaflet": package(LEAFLET), "axe-core": package(AXE)},
+        genuine(),
         published={"leaflet": "sha512-x"},
     )
     with pytest.raises(SystemExit, match="expected"):
@@ -139,7 +152,7 @@ def test_a_registry_publishing_another_checksum_is_refused(installer, monkeypatc
 def test_a_package_without_a_wanted_file_is_refused(installer, monkeypatch):
     """A new version that moved axe.min.js must fail setup, not leave the tests without axe."""
     moved = {name.replace("axe.min.js", "dist/axe.min.js"): content for name, content in AXE.items()}
-    pin(installer, monkeypatch, {"leaflet": package(LEAFLET), "axe-core": package(moved)})
+    pin(installer, monkeypatch, {**genuine(), "axe-core": package(moved)})
     with pytest.raises(SystemExit, match="axe-core 4.* has no axe.min.js"):
         installer.main([])
     assert not (installer.VENDOR / "axe-core").exists()

@@ -21,7 +21,9 @@ from metrics.children import (
     child_facts,
     child_ids,
     child_timeline,
+    focus,
     largest_nodes,
+    node_episodes,
     repeated_places,
     repeats_to_fit,
     together_network,
@@ -238,3 +240,32 @@ def test_repeats_to_fit_shows_every_place_while_it_fits(limit, expected):
     episodes = network_frame()
     # every place: 7 nodes; places seen twice: 6 (C1-C4, B27, Oak House); never fewer than the 4 children
     assert repeats_to_fit(*together_network(missing_together(episodes), episodes), limit=limit) == expected
+
+
+def test_each_nodes_episodes_are_the_ones_it_counts():
+    episodes = network_frame()
+    nodes, _ = together_network(missing_together(episodes), episodes)
+    details = node_episodes(nodes, episodes)
+    assert details.groupby("node").size().to_dict() == dict(zip(nodes["node"], nodes["episodes"]))
+    assert details.loc[details["node"] == "district:B23", "episode_id"].tolist() == ["E2", "E5", "E6"]
+    assert "C5" not in set(details["child_id"])  # went missing alone: not in the network
+
+
+@pytest.mark.parametrize(
+    ("centre", "steps", "expected"),
+    [
+        ("child:C3", 1, ["child:C3", "child:C4", "district:B23"]),
+        ("child:C3", 2, ["child:C2", "child:C3", "child:C4", "district:B23"]),
+        ("home:H1", 2, ["child:C1", "child:C2", "district:B23", "district:B27", "home:H1"]),
+        ("child:C9", 2, []),
+    ],
+)
+def test_focus_keeps_one_node_and_everything_within_two_links(centre, steps, expected):
+    nodes, edges = together_network(missing_together(network_frame()), network_frame())
+    kept, among = focus(nodes, edges, centre, steps)
+    assert sorted(kept["node"]) == expected
+    assert set(among["source"]) | set(among["target"]) <= set(expected)
+    assert kept["degree"].tolist() == [
+        len(set(among.loc[among["source"] == n, "target"]) | set(among.loc[among["target"] == n, "source"]))
+        for n in kept["node"]
+    ]
