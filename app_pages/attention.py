@@ -27,7 +27,7 @@ if not app_auth.can_see_child_level(user):
 view = app_state.page_view()
 st.title("Who to discuss")
 view.stop_when_empty()
-app_auth.audit("view", "who to discuss", view.filters_for_audit())
+app_auth.audit("view", "attention (who to discuss)", view.filters_for_audit())
 settings = AttentionSettings.from_settings(config.settings())
 history = history_until(view.episodes, view.period.end, view.filters)
 as_of = min(datetime.now(), datetime.combine(view.period.end, datetime.max.time()))

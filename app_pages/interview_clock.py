@@ -22,7 +22,7 @@ if not app_auth.can_see_child_level(user):
 view = app_state.page_view()
 st.title("72-hour clock")
 view.stop_when_empty()
-app_auth.audit("view", "72-hour clock", view.filters_for_audit())
+app_auth.audit("view", "interview_clock (72-hour clock)", view.filters_for_audit())
 as_of = min(datetime.now(), datetime.combine(view.period.end, datetime.max.time()))
 waiting = waiting_for_interview(view.current, as_of)
 overdue = waiting[waiting["status"] == "overdue"]

@@ -22,7 +22,7 @@ def test_who_to_discuss_lists_the_meeting_and_audits_the_view(database_url):  # 
     agenda = at.dataframe[0].value
     assert agenda["child_id"].str.contains("child=C1").tolist() == [True]
     assert agenda["reasons"].tolist() == ["alert: 3_missing_in_90_days; escalating: longer"]
-    assert audit_rows(database_url)[-1][:3] == ("test-analyst", "view", "who to discuss")
+    assert audit_rows(database_url)[-1][:3] == ("test-analyst", "view", "attention (who to discuss)")
 
 
 def test_72_hour_clock_lists_returned_children_waiting_overdue_first(database_url):  # noqa: F811
@@ -33,4 +33,4 @@ def test_72_hour_clock_lists_returned_children_waiting_overdue_first(database_ur
     assert table["episode_id"].tolist() == ["E3", "E4", "E9", "E10"]
     assert table["status"].tolist() == ["overdue"] * 4
     assert table["hours_left"].tolist() == pytest.approx([-412.0, -246.0, -70.0, -69.0])
-    assert audit_rows(database_url)[-1][:3] == ("test-analyst", "view", "72-hour clock")
+    assert audit_rows(database_url)[-1][:3] == ("test-analyst", "view", "interview_clock (72-hour clock)")
