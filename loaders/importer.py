@@ -30,7 +30,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from loaders import canonical, store
-from loaders.schema import AuditEntry, Episode, Import, ImportMessage
+from loaders.schema import AuditEntry, Contribution, Episode, Import, ImportMessage
 from loaders.validation import ERROR, WARNING, Message, Origins, validate
 
 FORMATS = ("canonical", "ssda903", "police")
@@ -298,6 +298,7 @@ def _check_and_land(
 
     report(0.4, "comparing with the database")
     episodes = parsed.episodes()
+    contributions = _contributions(episodes, "tracker" if parsed.partial else prepared.source)
     with engine.begin() as connection:
         renames: dict[str, str] = {}
         if prepared.join_same_day:
@@ -316,6 +317,7 @@ def _check_and_land(
             if renames:
                 rename_episodes(connection, renames)
             _write(connection, parsed, episodes[status.ne("unchanged").to_numpy()], result.import_id, report)
+            store.upsert_contributions(connection, contributions.assign(import_id=result.import_id))
             connection.execute(
                 update(Import).where(Import.import_id == result.import_id).values(finished_at=datetime.now())
             )
@@ -512,6 +514,14 @@ def _given(frame: pd.DataFrame, column: str) -> pd.Series:
     if column == "source":
         return pd.Series(True, index=frame.index)
     return frame[column].notna()
+
+
+def _contributions(episodes: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Every row as its source gave it, under its own id: taken before an SSDA903 period is joined
+    with another source's episode of the same day, so reconciliation sees both sides (domain.md section 11)."""
+    own = [c.name for c in Contribution.__table__.columns if c.name not in ("source", "import_id")]
+    kept = [c for c in own if c in episodes.columns]
+    return episodes[kept].assign(source=source)
 
 
 def _write(

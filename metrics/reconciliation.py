@@ -135,3 +135,14 @@ def items_by_kind_and_month(items: pd.DataFrame) -> pd.DataFrame:
     counts = items.groupby(["kind", "month"]).size().rename("items").reset_index()
     counts["order"] = counts["kind"].map({k: i for i, k in enumerate(KINDS)})
     return counts.sort_values(["order", "month"], ignore_index=True)[["kind", "month", "items"]]
+
+
+def item_keys(items: pd.DataFrame) -> pd.Series:
+    """Each item's stable key, `kind|police episode|council episode`: the same disagreement gets the same key
+    after later imports, so a resolution stays with it (and a new disagreement is a new item)."""
+    if items.empty:
+        return pd.Series([], index=items.index, dtype=object)
+    police = items["police_episode"].fillna("").astype(str)
+    council = items["council_episode"].fillna("").astype(str)
+    return items["kind"].astype(str) + "|" + police + "|" + council
+

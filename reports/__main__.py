@@ -20,6 +20,7 @@ from loaders.episodes import load_episodes
 from metrics.filters import FILTER_KEYS
 from metrics.tables import HISTORY_TABLES, TABLES, metric_table
 from reports import audit
+from reports.reconciliation import open_items_by_kind_and_month
 from reports.tables import CHILD_LEVEL_TABLES, publishable, to_csv
 
 
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m reports", description="Metric tables as CSV.")
     commands = parser.add_subparsers(dest="command", required=True)
     table = commands.add_parser("table", help="one metric table as CSV on stdout")
-    names = [*TABLES, *HISTORY_TABLES]
+    names = [*TABLES, *HISTORY_TABLES, "reconciliation"]
     table.add_argument("name", choices=names, metavar="NAME", help=f"one of: {', '.join(names)}")
     table.add_argument(
         "--from", dest="start", type=iso_date, required=True, metavar="DATE", help="first day (YYYY-MM-DD)"
@@ -127,11 +128,18 @@ def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     for key, value in args.filters:
         filters.setdefault(key, []).append(value)
 
+    if args.name == "reconciliation" and filters:
+        print("error: reconciliation compares every police and SSDA903 record: it takes no --filter", file=sys.stderr)
+        return 1
+
     engine = connect()
     try:
-        episodes = load_episodes(engine)
+        episodes = None if args.name == "reconciliation" else load_episodes(engine)
         try:
-            table = metric_table(args.name, episodes, args.start, args.end, filters)
+            if episodes is None:
+                table = open_items_by_kind_and_month(engine, args.start, args.end)
+            else:
+                table = metric_table(args.name, episodes, args.start, args.end, filters)
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
