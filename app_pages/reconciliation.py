@@ -14,10 +14,19 @@ import app_auth
 import app_display
 import app_links
 import app_state
+import config
 from charts.lines import trend_panels
+from loaders.episodes import data_version
 from loaders.reconciliation import resolve
 from metrics.reconciliation import KIND_WORDING, KINDS, items_by_kind_and_month
-from reports.reconciliation import items_in_period
+from reports.reconciliation import all_items, items_in_period
+
+
+@st.cache_data(show_spinner="Comparing police and council records…", max_entries=2)
+def cached_items(url: str, version: tuple[int, int]) -> pd.DataFrame:
+    """Every item, worked out again only when an import lands (the data version changes)."""
+    return all_items(app_state.engine(url))
+
 
 user = app_auth.require_user()
 if not app_auth.can_see_child_level(user):
@@ -38,7 +47,9 @@ st.caption(
     "hours apart (return dates more than a day apart where either has no time). Police never record away, so a "
     "council away episode without a police record is not an item."
 )
-items = items_in_period(engine, view.period.start, view.period.end)
+items = items_in_period(
+    engine, view.period.start, view.period.end, cached_items(config.database_url(), data_version(engine))
+)
 resolved = items[items["resolved_by"].notna()]
 open_items = items[items["resolved_by"].isna()]
 counts = items_by_kind_and_month(open_items)

@@ -16,10 +16,17 @@ from loaders.reconciliation import load_contributions, load_resolutions
 from metrics.reconciliation import item_keys, items_by_kind_and_month, reconciliation_items
 
 
-def items_in_period(engine: Engine, start: date | None = None, end: date | None = None) -> pd.DataFrame:
-    """Every item whose earlier start falls in the period (inclusive), with `item_key` and, when resolved,
-    resolved_by, resolved_at and note."""
-    items = reconciliation_items(load_contributions(engine))
+def all_items(engine: Engine) -> pd.DataFrame:
+    """Every item of every imported record (seconds on two years of records: the page caches it per import)."""
+    return reconciliation_items(load_contributions(engine))
+
+
+def items_in_period(
+    engine: Engine, start: date | None = None, end: date | None = None, items: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The items (`all_items`, worked out when not given) whose earlier start falls in the period (inclusive),
+    with `item_key` and, when resolved, resolved_by, resolved_at and note."""
+    items = all_items(engine) if items is None else items
     started = items[["police_reported_at", "council_reported_at"]].apply(pd.to_datetime).min(axis=1)
     keep = pd.Series(True, index=items.index)
     if start is not None:
