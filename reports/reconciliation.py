@@ -27,7 +27,8 @@ def items_in_period(
     """The items (`all_items`, worked out when not given) whose earlier start falls in the period (inclusive),
     with `item_key` and, when resolved, resolved_by, resolved_at and note."""
     items = all_items(engine) if items is None else items
-    started = items[["police_reported_at", "council_reported_at"]].apply(pd.to_datetime).min(axis=1)
+    police, council = pd.to_datetime(items["police_reported_at"]), pd.to_datetime(items["council_reported_at"])
+    started = police.where(police.notna() & ~(council < police), council)  # the earlier start
     keep = pd.Series(True, index=items.index)
     if start is not None:
         keep &= started.dt.date >= start
