@@ -7,7 +7,9 @@ canonical column (domain.md section 3), which export values mean which of
 ours, and which date formats the export uses; `examples/police_mapping.toml`
 is a commented example. Messages name the export's own file, row and column,
 and a mapping that leaves a required column unmapped is refused naming the
-mapping file.
+mapping file. A force's whole export (`examples/police_mapping_force.toml`)
+also needs its name columns dropped first, postcodes taken out of addresses
+and only the rows in scope kept, the others counted by reason.
 """
 
 from __future__ import annotations
