@@ -41,6 +41,7 @@ if app_auth.can_see_child_level(user):
         st.Page("app_pages/interview_clock.py", title="72-hour clock"),
         st.Page("app_pages/child_timeline.py", title="Child timeline"),
         st.Page("app_pages/missing_together.py", title="Missing together"),
+        st.Page("app_pages/reconciliation.py", title="Reconciliation"),
     ]
 if app_auth.is_admin(user):
     sections["Administration"] = [

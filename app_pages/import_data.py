@@ -117,6 +117,9 @@ if ready:
     counts[2].metric("Unchanged", f"{checked.unchanged:,}")
     counts[3].metric("Errors", f"{len(checked.errors):,}")
     counts[4].metric("Warnings", f"{len(checked.warnings):,}")
+    if checked.left_out:
+        reasons = ", ".join(f"{n:,} {why}" for why, n in checked.left_out.items())
+        st.info(f"Rows left out, outside the mapping's [scope]: {reasons}. They are not imported.")
     if checked.messages:
         app_display.show_table(app_state.messages_frame(checked), name="import-messages")
 

@@ -30,7 +30,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from loaders import canonical, store
-from loaders.schema import AuditEntry, Episode, Import, ImportMessage
+from loaders.schema import AuditEntry, Contribution, Episode, Import, ImportMessage
 from loaders.validation import ERROR, WARNING, Message, Origins, validate
 
 FORMATS = ("canonical", "ssda903", "police")
@@ -56,6 +56,7 @@ class ImportResult:
     import_id: int | None = None
     # The changes a dry run would make (or a landing made): episode rows with a `change` column.
     preview: pd.DataFrame | None = field(default=None, repr=False)
+    left_out: dict[str, int] = field(default_factory=dict)  # rows out of scope, by reason (police exports)
 
     @property
     def errors(self) -> list[Message]:
@@ -67,10 +68,13 @@ class ImportResult:
 
     def summary(self) -> str:
         """One line, e.g. `landed: 120 rows, 100 new, 20 updated, 0 unchanged, 0 errors, 3 warnings`."""
-        return (
+        line = (
             f"{self.outcome}: {self.rows} rows, {self.inserted} new, {self.updated} updated, "
             f"{self.unchanged} unchanged, {len(self.errors)} errors, {len(self.warnings)} warnings"
         )
+        if self.left_out:
+            line += "; left out: " + ", ".join(f"{n} {why}" for why, n in self.left_out.items())
+        return line
 
 
 def content_hash(*paths: Path) -> str:
@@ -95,6 +99,7 @@ class Prepared:
     # The cells as the file wrote them, for columns recoded here ('Missing Person', 'M', dates):
     # messages quote these, while the rules check the recoded values.
     as_written: dict[str, pd.Series] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)  # rows out of the mapping's scope, by reason
 
 
 class Unreadable(ValueError):
@@ -290,6 +295,7 @@ def _check_and_land(
         parsed.text = parsed.text.drop(columns=["returned_at"])
     messages = prepared.messages + [prepared.origins.relocate(m) for m in found]
     result = ImportResult(refused, _in_file_order(messages, names), rows=len(prepared.text))
+    result.left_out = prepared.left_out
     if result.errors:
         with engine.begin() as connection:
             result.import_id = _record(connection, result, name, digest, kind, user, started_at)
@@ -298,6 +304,7 @@ def _check_and_land(
 
     report(0.4, "comparing with the database")
     episodes = parsed.episodes()
+    contributions = _contributions(episodes, "tracker" if parsed.partial else prepared.source)
     with engine.begin() as connection:
         renames: dict[str, str] = {}
         if prepared.join_same_day:
@@ -316,6 +323,7 @@ def _check_and_land(
             if renames:
                 rename_episodes(connection, renames)
             _write(connection, parsed, episodes[status.ne("unchanged").to_numpy()], result.import_id, report)
+            store.upsert_contributions(connection, contributions.assign(import_id=result.import_id))
             connection.execute(
                 update(Import).where(Import.import_id == result.import_id).values(finished_at=datetime.now())
             )
@@ -512,6 +520,14 @@ def _given(frame: pd.DataFrame, column: str) -> pd.Series:
     if column == "source":
         return pd.Series(True, index=frame.index)
     return frame[column].notna()
+
+
+def _contributions(episodes: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Every row as its source gave it, under its own id: taken before an SSDA903 period is joined
+    with another source's episode of the same day, so reconciliation sees both sides (domain.md section 11)."""
+    own = [c.name for c in Contribution.__table__.columns if c.name not in ("source", "import_id")]
+    kept = [c for c in own if c in episodes.columns]
+    return episodes[kept].assign(source=source)
 
 
 def _write(

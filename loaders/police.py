@@ -7,11 +7,14 @@ canonical column (domain.md section 3), which export values mean which of
 ours, and which date formats the export uses; `examples/police_mapping.toml`
 is a commented example. Messages name the export's own file, row and column,
 and a mapping that leaves a required column unmapped is refused naming the
-mapping file.
+mapping file. A force's whole export (`examples/police_mapping_force.toml`)
+also needs its name columns dropped first, postcodes taken out of addresses
+and only the rows in scope kept, the others counted by reason.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,9 +26,12 @@ import yaml
 from config.canonical import CANONICAL_COLUMNS, DATETIME_COLUMNS
 from loaders import canonical
 from loaders.importer import Prepared, Unreadable
+from loaders.postcodes import normalise_postcode
 from loaders.validation import ERROR, WARNING, Message, Origins
 
 DATE_COLUMNS = (*DATETIME_COLUMNS, "date_of_birth")
+# A UK postcode inside an address ("12 High Street, Erdington, Birmingham B23 6AA"), space optional.
+POSTCODE_IN_TEXT = re.compile(r"\b(GIR ?0AA|[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][ABD-HJLNP-UW-Z]{2})\b")
 
 
 @dataclass
@@ -37,6 +43,10 @@ class Mapping:
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical column -> export value (lower) -> ours
     date_formats: list[str] = field(default_factory=list)
     fixed: dict[str, str] = field(default_factory=dict)  # canonical column -> value for every row
+    addresses: dict[str, str] = field(default_factory=dict)  # export address column -> canonical postcode column
+    under_age: int | None = None  # [scope]: keep only people younger than this at report
+    only: dict[str, list[str]] = field(default_factory=dict)  # [scope.only]: export column -> values kept
+    drop: list[str] = field(default_factory=list)  # [names]: export columns dropped before anything is kept
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -82,10 +92,28 @@ def load_mapping(path: Path, name: str) -> Mapping:
     problems += [f"[values.{c}]: '{c}' is not a canonical column" for c in values if c not in CANONICAL_COLUMNS]
     fixed = {str(k).lower(): str(v) for k, v in (raw.get("fixed") or {}).items()}
     problems += [f"[fixed]: '{c}' is not a canonical column" for c in fixed if c not in CANONICAL_COLUMNS]
+    addresses = {str(k): str(v).strip().lower() for k, v in (raw.get("addresses") or {}).items()}
+    problems += [
+        f"[addresses]: '{export}' maps to '{ours}', which is not a postcode column (from_postcode, found_postcode)"
+        for export, ours in addresses.items()
+        if ours not in ("from_postcode", "found_postcode")
+    ]
+    scope = raw.get("scope") or {}
+    under_age = scope.get("under_age")
+    if under_age is not None and (not isinstance(under_age, int) or isinstance(under_age, bool) or under_age < 1):
+        problems.append(f"[scope] under_age must be a whole number of years, not {under_age!r}")
+    only = {str(k): [str(v).strip() for v in _as_list(vs)] for k, vs in (scope.get("only") or {}).items()}
+    drop = [str(c) for c in _as_list((raw.get("names") or {}).get("drop"))]
     if problems:
         raise Unreadable([Message(name, None, None, ERROR, p) for p in problems])
     formats = (raw.get("dates") or {}).get("formats") or []
-    return Mapping(name, columns, values, [str(f) for f in formats], fixed)
+    return Mapping(name, columns, values, [str(f) for f in formats], fixed, addresses, under_age, only, drop)
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def parse_dates(text: pd.Series, formats: list[str]) -> pd.Series:
@@ -113,6 +141,13 @@ def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Pre
         raise Unreadable.from_file(name, error) from None
 
     messages: list[Message] = []
+    cells, dropped = _drop_names(cells, mapping)
+    messages += [
+        Message(name, None, column, WARNING,
+                f"column '{column}' holds names: dropped before anything was stored ([names] in {mapping.name})")
+        for column in dropped
+    ]  # fmt: skip
+    cells, left_out = _in_scope_area(cells, mapping)
     by_header = {canonical.normalise_header(k): v for k, v in mapping.columns.items()}
     written = {canonical.normalise_header(k): k for k in mapping.columns}
     for header, ours in by_header.items():
@@ -150,6 +185,12 @@ def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Pre
         for column in DATE_COLUMNS:
             if column in text.columns:
                 text[column] = parse_dates(text[column], mapping.date_formats)
+    text, too_old = _under_age(text, mapping)
+    if too_old:
+        left_out[f"aged {mapping.under_age} or over at report"] = too_old
+        as_written = {c: written.loc[text.index] for c, written in as_written.items()}
+    text, found = _postcodes_from_addresses(text, cells, mapping, name)
+    messages += found
     hints = {c: f"map it under [values.{c}] in {mapping.name}" for c in canonical.VOCABULARIES}
     formats = ", ".join(mapping.date_formats) or "none given"
     origins = Origins(
@@ -158,4 +199,70 @@ def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Pre
         value_hints=hints,
         date_hint=f"(expected a format listed under [dates] in {mapping.name}: {formats})",
     )
-    return Prepared(text, origins, source="police", messages=messages, full_rows_only=True, as_written=as_written)
+    return Prepared(
+        text, origins, source="police", messages=messages, full_rows_only=True, as_written=as_written,
+        left_out=left_out,
+    )  # fmt: skip
+
+
+def _drop_names(cells: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, list[str]]:
+    """The columns holding names ([names] drop) taken out first: a name is never kept, not even in a message."""
+    wanted = {canonical.normalise_header(c): c for c in mapping.drop}
+    present = [c for c in cells.columns if c in wanted]
+    return cells.drop(columns=present), [wanted[c] for c in present]
+
+
+def _in_scope_area(cells: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Rows whose [scope.only] columns hold a listed value (any case); the rest counted by reason."""
+    left_out: dict[str, int] = {}
+    for column, allowed in mapping.only.items():
+        header = canonical.normalise_header(column)
+        if header not in cells.columns:
+            raise Unreadable([Message(mapping.name, None, column,
+                                      ERROR, f"column '{column}' named under [scope.only] is not in the file")])  # fmt: skip
+        keep = cells[header].fillna("").astype(str).str.strip().str.lower().isin([a.lower() for a in allowed])
+        if (~keep).any():
+            left_out[f"{column} not {' or '.join(allowed)}"] = int((~keep).sum())
+        cells = cells[keep.to_numpy()].drop(columns=header)  # used, so not reported as an unknown column
+    return cells, left_out
+
+
+def _under_age(text: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, int]:
+    """Only people under [scope] under_age at report. An unknown or unreadable date of birth keeps the row:
+    they may be a child (and an unreadable date is an error naming its cell)."""
+    if mapping.under_age is None or "date_of_birth" not in text.columns:
+        return text, 0
+    born, _ = canonical.parse_datetimes(text["date_of_birth"])
+    reported, _ = canonical.parse_datetimes(text["reported_at"])
+    before_birthday = (reported.dt.month < born.dt.month) | (
+        (reported.dt.month == born.dt.month) & (reported.dt.day < born.dt.day)
+    )
+    age = reported.dt.year - born.dt.year - before_birthday.astype(int)
+    too_old = (age >= mapping.under_age).fillna(False).to_numpy(dtype=bool)
+    return text[~too_old], int(too_old.sum())
+
+
+def _postcodes_from_addresses(
+    text: pd.DataFrame, cells: pd.DataFrame, mapping: Mapping, name: str
+) -> tuple[pd.DataFrame, list[Message]]:
+    """The one UK postcode in each [addresses] cell into its postcode column; the address itself is not kept."""
+    messages = []
+    text = text.copy()
+    for column, ours in mapping.addresses.items():
+        header = canonical.normalise_header(column)
+        if header not in text.columns:
+            messages.append(Message(name, None, column, WARNING,
+                                    f"column '{column}' named under [addresses] in {mapping.name} is not in the file"))  # fmt: skip
+            continue
+        postcodes = pd.Series(None, index=text.index, dtype=object)
+        for row, address in text[header].dropna().items():
+            found = list(dict.fromkeys(normalise_postcode(p) for p in POSTCODE_IN_TEXT.findall(str(address).upper())))
+            if len(found) == 1:
+                postcodes[row] = found[0]
+            elif str(address).strip():
+                what = "no UK postcode" if not found else f"{len(found)} postcodes ({', '.join(found)})"
+                messages.append(Message(name, int(row), column, ERROR,
+                                        f"{what} in the address '{address}': give one postcode"))  # fmt: skip
+        text[ours] = postcodes
+        text = text.drop(columns=header)
+    return text, messages

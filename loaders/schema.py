@@ -250,3 +250,39 @@ class DfeFigure(Base):
     number: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(300))  # the shipped file, or the file loaded
     loaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Contribution(Base):
+    """What one source said about one episode, as that source gave it (domain.md section 11).
+
+    The episodes table keeps one merged row per event (police times win over
+    an SSDA903 period's dates); reconciliation compares each source's own
+    values, so every imported row is also kept here under its own id. A row
+    imported again replaces its earlier values. A partial update (`tracker`)
+    gives only episode_id.
+    """
+
+    __tablename__ = "contributions"
+
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)  # police | ssda903 | canonical | tracker
+    episode_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the source's own id
+    child_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    category: Mapped[str | None] = mapped_column(String(8))
+    missing_from: Mapped[str | None] = mapped_column(String(4))
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reported_at_date_only: Mapped[bool | None] = mapped_column(Boolean)
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    returned_at_date_only: Mapped[bool | None] = mapped_column(Boolean)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.import_id"))
+
+
+class Resolution(Base):
+    """A reconciliation item the data officer has checked and closed, with why (audited)."""
+
+    __tablename__ = "reconciliation_resolutions"
+
+    # kind|police episode|council episode: the same disagreement keeps its key across imports
+    item_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    resolved_by: Mapped[str] = mapped_column(String(100))
+    resolved_at: Mapped[datetime] = mapped_column(DateTime)
+    note: Mapped[str] = mapped_column(Text)

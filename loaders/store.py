@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeEngine
 
-from loaders.schema import Child, Episode, Establishment
+from loaders.schema import Child, Contribution, Episode, Establishment, Resolution
 
 CHUNK_ROWS = 5_000
 # Without these a row cannot be inserted, only used to update a known episode.
@@ -115,11 +115,11 @@ def _upsert(
     connection: Connection,
     table: Table,
     frame: pd.DataFrame,
-    key: str,
+    key: str | tuple[str, ...],
     keep_known: Iterable[str] = (),
     keep_stored: bool = False,
 ) -> None:
-    """Insert rows, or update the given columns of rows whose key exists.
+    """Insert rows, or update the given columns of rows whose key (a column, or several) exists.
 
     Columns named in `keep_known` keep their stored value when the new one is
     blank (a later file that does not know a child's sex does not erase it);
@@ -131,20 +131,21 @@ def _upsert(
     """
     if frame.empty:
         return
-    columns = [c for c in frame.columns if c != key]
+    keys = [key] if isinstance(key, str) else list(key)
+    columns = [c for c in frame.columns if c not in keys]
     keep_known = set(keep_known)
     dialect = connection.dialect.name
-    if dialect == "postgresql" and not frame[key].duplicated().any():
-        _copy_upsert(connection, table, frame, key, columns, keep_known, keep_stored)
+    if dialect == "postgresql" and not frame.duplicated(subset=keys).any():
+        _copy_upsert(connection, table, frame, keys, columns, keep_known, keep_stored)
         return
     rows_frame = _with_defaults(frame, table)
     statement = _insert(connection, table).values({c: bindparam(c) for c in rows_frame.columns})
     if columns:
         statement = statement.on_conflict_do_update(
-            index_elements=[key], set_=_conflict_updates(statement, table, columns, keep_known, keep_stored)
+            index_elements=keys, set_=_conflict_updates(statement, table, columns, keep_known, keep_stored)
         )
     else:
-        statement = statement.on_conflict_do_nothing(index_elements=[key])
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
     compiled = statement.compile(dialect=connection.dialect)
     if dialect == "sqlite" and compiled.positiontup is not None:
         ordered = rows_frame[list(compiled.positiontup)]
@@ -160,7 +161,7 @@ def _copy_upsert(
     connection: Connection,
     table: Table,
     frame: pd.DataFrame,
-    key: str,
+    keys: list[str],
     columns: list[str],
     keep_known: set[str],
     keep_stored: bool,
@@ -184,10 +185,10 @@ def _copy_upsert(
     statement = postgresql.insert(table).from_select(names, select(*[staging.c[c] for c in names]))
     if columns:
         statement = statement.on_conflict_do_update(
-            index_elements=[key], set_=_conflict_updates(statement, table, columns, keep_known, keep_stored)
+            index_elements=keys, set_=_conflict_updates(statement, table, columns, keep_known, keep_stored)
         )
     else:
-        statement = statement.on_conflict_do_nothing(index_elements=[key])
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
     connection.execute(statement)
     connection.exec_driver_sql(f'DROP TABLE "{staging_name}"')
 
@@ -216,6 +217,16 @@ def upsert_episodes(connection: Connection, episodes: pd.DataFrame, fill_blanks_
         update_episodes(connection, episodes, fill_blanks_only=fill_blanks_only)
         return
     _upsert(connection, Episode.__table__, episodes, "episode_id", keep_stored=fill_blanks_only)
+
+
+def upsert_contributions(connection: Connection, contributions: pd.DataFrame) -> None:
+    """Each source's own values per imported row (source, episode_id, ...): a row imported again replaces its own."""
+    _upsert(connection, Contribution.__table__, contributions, ("source", "episode_id"))
+
+
+def upsert_resolutions(connection: Connection, resolutions: pd.DataFrame) -> None:
+    """Reconciliation items resolved (item_key, resolved_by, resolved_at, note): resolving again replaces."""
+    _upsert(connection, Resolution.__table__, resolutions, "item_key")
 
 
 def update_episodes(connection: Connection, episodes: pd.DataFrame, fill_blanks_only: bool = False) -> None:

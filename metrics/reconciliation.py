@@ -41,14 +41,14 @@ def _year_ending_march(times: pd.Series) -> np.ndarray:
     return (times.dt.year + (times.dt.month >= 4)).to_numpy()
 
 
-def _starts_within_a_day(police: pd.Series, police_date_only: bool, council: pd.Series, council_date_only: bool):
+def _starts_within_a_day(police: pd.Timestamp, police_date_only: bool, council: pd.Timestamp, council_date_only: bool):
     """Starts within a day: 24 hours, or one calendar day where either start is date-only."""
     if police_date_only or council_date_only:
         return abs((police.normalize() - council.normalize()).days) <= 1
     return abs(police - council) <= pd.Timedelta(days=1)
 
 
-def _returns_apart(p: pd.Series, c: pd.Series) -> bool:
+def _returns_apart(p: dict, c: dict) -> bool:
     """Return times more than 12 hours apart; return dates more than a day apart where either is date-only."""
     if pd.isna(p["returned_at"]) or pd.isna(c["returned_at"]):
         return False
@@ -70,13 +70,17 @@ def reconciliation_items(contributions: pd.DataFrame) -> pd.DataFrame:
     ]
     police = police[np.isin(_year_ending_march(police["reported_at"]), list(years))]
     items = []
+    # plain records, not iterrows: a Series per row made a two-year sample take minutes
+    theirs_by_child = {
+        child: rows.sort_values("reported_at", kind="stable").to_dict("records")
+        for child, rows in police.groupby(police["child_id"].astype(str), sort=False)
+    }
     for child, mine in council.groupby(council["child_id"].astype(str), sort=True):
-        theirs = police[police["child_id"].astype(str) == child].sort_values("reported_at")
-        mine = mine.sort_values("reported_at")
-        matched_police: set = set()
-        for _, c in mine.iterrows():
+        theirs = theirs_by_child.get(child, [])
+        matched_police: set[int] = set()
+        for c in mine.sort_values("reported_at", kind="stable").to_dict("records"):
             match = None
-            for index, p in theirs.iterrows():
+            for index, p in enumerate(theirs):
                 if index in matched_police:
                     continue
                 if _starts_within_a_day(p["reported_at"], p["reported_at_date_only"], c["reported_at"],
@@ -93,7 +97,7 @@ def reconciliation_items(contributions: pd.DataFrame) -> pd.DataFrame:
                 items.append(_item("category", child, p, c))
             if _returns_apart(p, c):
                 items.append(_item("return_time", child, p, c))
-        for index, p in theirs.iterrows():
+        for index, p in enumerate(theirs):
             if index not in matched_police:
                 items.append(_item("police_only", child, p, None))
     table = pd.DataFrame(items, columns=ITEM_COLUMNS)
@@ -108,8 +112,8 @@ def reconciliation_items(contributions: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns=["order", "started"])
 
 
-def _item(kind: str, child: str, p: pd.Series | None, c: pd.Series | None) -> dict:
-    def value(row: pd.Series | None, column: str):
+def _item(kind: str, child: str, p: dict | None, c: dict | None) -> dict:
+    def value(row: dict | None, column: str):
         return None if row is None else row[column]
 
     starts = [row["reported_at"] for row in (p, c) if row is not None]
@@ -135,3 +139,13 @@ def items_by_kind_and_month(items: pd.DataFrame) -> pd.DataFrame:
     counts = items.groupby(["kind", "month"]).size().rename("items").reset_index()
     counts["order"] = counts["kind"].map({k: i for i, k in enumerate(KINDS)})
     return counts.sort_values(["order", "month"], ignore_index=True)[["kind", "month", "items"]]
+
+
+def item_keys(items: pd.DataFrame) -> pd.Series:
+    """Each item's stable key, `kind|police episode|council episode`: the same disagreement gets the same key
+    after later imports, so a resolution stays with it (and a new disagreement is a new item)."""
+    if items.empty:
+        return pd.Series([], index=items.index, dtype=object)
+    police = items["police_episode"].fillna("").astype(str)
+    council = items["council_episode"].fillna("").astype(str)
+    return items["kind"].astype(str) + "|" + police + "|" + council

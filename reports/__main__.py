@@ -25,6 +25,7 @@ from metrics.filters import FILTER_KEYS, select_episodes
 from metrics.process_control import MEASURES, ProcessControlSettings, process_control_table
 from metrics.tables import HISTORY_TABLES, TABLES, metric_table
 from reports import audit
+from reports.reconciliation import open_items_by_kind_and_month
 from reports.tables import CHILD_LEVEL_TABLES, process_control_csv, publishable, to_csv
 
 PROCESS_CONTROL = "process_control"
@@ -60,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m reports", description="Metric tables as CSV.")
     commands = parser.add_subparsers(dest="command", required=True)
     table = commands.add_parser("table", help="one metric table as CSV on stdout")
-    names = [*TABLES, *HISTORY_TABLES, PROCESS_CONTROL, BENCHMARKS]
+    names = [*TABLES, *HISTORY_TABLES, PROCESS_CONTROL, BENCHMARKS, "reconciliation"]
     table.add_argument("name", choices=names, metavar="NAME", help=f"one of: {', '.join(names)}")
     table.add_argument(
         "--measure", choices=list(MEASURES), metavar="MEASURE",
@@ -175,11 +176,17 @@ def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     for key, value in args.filters:
         filters.setdefault(key, []).append(value)
 
+    if args.name == "reconciliation" and filters:
+        print("error: reconciliation compares every police and SSDA903 record: it takes no --filter", file=sys.stderr)
+        return 1
+
     engine = connect()
     try:
-        episodes = load_episodes(engine)
+        episodes = None if args.name == "reconciliation" else load_episodes(engine)
         try:
-            if args.name == PROCESS_CONTROL:
+            if episodes is None:
+                table = open_items_by_kind_and_month(engine, args.start, args.end)
+            elif args.name == PROCESS_CONTROL:
                 chosen = select_episodes(episodes, args.start, args.end, filters)
                 table = process_control_table(chosen, args.measure, args.start, args.end, process_control_settings())
             else:

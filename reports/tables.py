@@ -91,6 +91,9 @@ def publishable(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFr
         return suppress(table, ["children", "episodes"], rates, threshold, total_groups=[])
     if name == "process_control":
         return _publishable_process_control(table, threshold)
+    if name == "reconciliation":
+        # each month's and each kind's items add up to totals the page shows
+        return suppress(table, ["items"], {}, threshold, total_groups=[("items", ["month"]), ("items", ["kind"])])
     raise ValueError(f"no publication rule for table {name!r}")
 
 

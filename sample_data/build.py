@@ -16,9 +16,10 @@ import pandas as pd
 from sqlalchemy import Engine, delete, insert
 
 from loaders.postcodes import resolve
-from loaders.schema import Child, Episode, Establishment, Import
-from loaders.store import upsert_children, upsert_episodes, upsert_establishments
+from loaders.schema import Child, Contribution, Episode, Establishment, Import, Resolution
+from loaders.store import upsert_children, upsert_contributions, upsert_episodes, upsert_establishments
 from sample_data.generate import DEFAULT_SEED, Sample, generate_episodes
+from sample_data.reconcile import contributions
 
 CHILD_COLUMNS = ("sex", "date_of_birth", "ethnicity", "establishment_name")
 CHUNK_ROWS = 20_000
@@ -50,7 +51,7 @@ def build(
     digest = hashlib.sha256(pd.util.hash_pandas_object(sample.episodes, index=False).to_numpy().tobytes()).hexdigest()
     with engine.begin() as connection:
         report(0.4, "clearing the database")
-        for table in (Episode, Child, Establishment):
+        for table in (Contribution, Resolution, Episode, Child, Establishment):
             connection.execute(delete(table))
         import_id = connection.execute(
             insert(Import).values(
@@ -69,6 +70,8 @@ def build(
         for start in range(0, len(rows), CHUNK_ROWS):
             upsert_episodes(connection, rows.iloc[start : start + CHUNK_ROWS])
             report(0.45 + 0.55 * min(start + CHUNK_ROWS, len(rows)) / max(len(rows), 1), "writing episodes")
+        report(0.95, "writing what police and council each recorded")
+        upsert_contributions(connection, contributions(sample.episodes, seed).assign(import_id=import_id))
         connection.execute(
             Import.__table__.update()
             .where(Import.import_id == import_id)

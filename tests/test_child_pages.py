@@ -25,7 +25,7 @@ from tests.test_app import build_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("app_pages/alerts.py", "app_pages/attention.py", "app_pages/interview_clock.py", "app_pages/child_timeline.py",
-         "app_pages/missing_together.py")
+         "app_pages/missing_together.py", "app_pages/reconciliation.py")
 MARCH = {"from": "2015-03-01", "to": "2015-03-31"}
 CHILD_ID = re.compile(r"\bC[1-6]\b")
 

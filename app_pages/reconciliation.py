@@ -1,0 +1,150 @@
+"""Reconciliation (analysts and admins): where police and council (SSDA903) records of the same
+children disagree, for the data officer to check and resolve (domain.md section 11).
+
+"A failure to correlate missing and absent for individuals" (seed 001): each
+item shows both sources' own values side by side; resolving one needs a
+note and is written to the audit log; resolved items are listed apart and
+no longer counted.
+"""
+
+import pandas as pd
+import streamlit as st
+
+import app_auth
+import app_display
+import app_links
+import app_state
+import config
+from charts.lines import trend_panels
+from loaders.episodes import data_version
+from loaders.reconciliation import resolve
+from metrics.reconciliation import KIND_WORDING, KINDS, items_by_kind_and_month
+from reports.reconciliation import all_items, items_in_period
+
+
+@st.cache_data(show_spinner="Comparing police and council records…", max_entries=2)
+def cached_items(url: str, version: tuple[int, int]) -> pd.DataFrame:
+    """Every item, worked out again only when an import lands (the data version changes)."""
+    return all_items(app_state.engine(url))
+
+
+user = app_auth.require_user()
+if not app_auth.can_see_child_level(user):
+    st.error("This page is for analysts: it lists individual children's episodes.")
+    st.stop()
+
+view = app_state.page_view()
+period = {"from": view.period.start.isoformat(), "to": view.period.end.isoformat()}
+app_auth.audit("view", "reconciliation", period)
+engine = app_state.current_engine()
+
+st.title("Reconciliation: do police and council records agree?")
+st.caption(
+    f"Care episodes of children in an SSDA903 return, as each source recorded them, starting "
+    f"{view.period.label()} (the sidebar's filters do not apply: every record is compared). An item is an "
+    "episode known to one source only (no episode of the child starting within a day in the other), a category "
+    "disagreement (police absent, council missing; police missing, council away), or return times more than 12 "
+    "hours apart (return dates more than a day apart where either has no time). Police never record away, so a "
+    "council away episode without a police record is not an item."
+)
+items = items_in_period(
+    engine, view.period.start, view.period.end, cached_items(config.database_url(), data_version(engine))
+)
+resolved = items[items["resolved_by"].notna()]
+open_items = items[items["resolved_by"].isna()]
+counts = items_by_kind_and_month(open_items)
+
+tiles = st.columns(len(KINDS))
+for column, kind in zip(tiles, KINDS, strict=True):
+    wording = KIND_WORDING[kind]
+    column.metric(wording[0].upper() + wording[1:], f"{int((open_items['kind'] == kind).sum()):,}", border=True)
+
+if items.empty:
+    st.success(
+        "No disagreements in this period. (Only files imported since reconciliation began are compared: "
+        "import the police exports and the SSDA903 return again to compare earlier ones.)",
+        icon=":material/check_circle:",
+    )
+    st.stop()
+
+if not counts.empty:
+    by_kind = counts.assign(kind=counts["kind"].map(KIND_WORDING))
+    app_display.show_chart(
+        lambda table: trend_panels(
+            table,
+            title="Open reconciliation items by month",
+            subtitle=f"Items by kind and month of the earlier start, {view.period.label()}",
+            source="Source: police missing-person exports and the SSDA903 return, as imported",
+            notes="Resolved items are not counted.",
+            series="kind",
+            value="items",
+            y_title="Items",
+        ),
+        by_kind,
+        name="Reconciliation items by kind and month",
+        column_config={"kind": "Kind", "month": "Month", "items": "Open items"},
+    )
+
+SIDE_BY_SIDE = {
+    "child_id": app_links.child_column(),
+    "kind": "Kind",
+    "month": "Month",
+    "police_episode": "Police episode",
+    "council_episode": "Council episode",
+    "police_category": "Police category",
+    "council_category": "Council category",
+    "police_reported_at": st.column_config.DatetimeColumn("Police reported", format="D MMM YYYY HH:mm"),
+    "council_reported_at": st.column_config.DatetimeColumn("Council start", format="D MMM YYYY"),
+    "police_returned_at": st.column_config.DatetimeColumn("Police returned", format="D MMM YYYY HH:mm"),
+    "council_returned_at": st.column_config.DatetimeColumn("Council end", format="D MMM YYYY"),
+}
+
+
+def shown(table: pd.DataFrame, extra: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    """Items with the kind in words and the child linked to their timeline."""
+    config = {**SIDE_BY_SIDE, **(extra or {})}
+    frame = table.assign(
+        kind=table["kind"].map(KIND_WORDING), child_id=app_links.child_links(table["child_id"]).to_numpy()
+    )
+    return frame[list(config)], config
+
+
+st.subheader(f"Open items ({len(open_items):,})")
+if open_items.empty:
+    st.success("Every item in this period is resolved.", icon=":material/check_circle:")
+else:
+    table, config = shown(open_items)
+    app_display.show_table(table, name="Open reconciliation items", column_config=config)
+
+    with st.form("resolve", clear_on_submit=True):
+        st.markdown("**Mark an item resolved**")
+        labels = {
+            key: f"{KIND_WORDING[kind]}: {child}, police {p or '-'}, council {c or '-'}"
+            for key, kind, child, p, c in open_items[
+                ["item_key", "kind", "child_id", "police_episode", "council_episode"]
+            ].itertuples(index=False)
+        }
+        key = st.selectbox("Item", list(labels), format_func=labels.get)
+        note = st.text_area("Note (what was found, and what was corrected where)", max_chars=2000)
+        if st.form_submit_button("Resolve", type="primary"):
+            if not note.strip():
+                st.error("Say what was found in the note before resolving the item.")
+            else:
+                resolve(engine, key, user.name, note)
+                app_auth.audit("resolve", f"reconciliation {key}", {**period, "note": note.strip()})
+                st.session_state["reconciliation_resolved"] = labels[key]
+                st.rerun()
+if done := st.session_state.pop("reconciliation_resolved", None):
+    st.success(f"Resolved: {done}")
+
+if not resolved.empty:
+    st.subheader(f"Resolved ({len(resolved):,})")
+    table, config = shown(
+        resolved,
+        {
+            "resolved_by": "Resolved by",
+            "resolved_at": st.column_config.DatetimeColumn("Resolved", format="D MMM YYYY HH:mm"),
+            "note": "Note",
+        },
+    )
+    app_display.show_table(table, name="Resolved reconciliation items", column_config=config)

@@ -1,0 +1,59 @@
+"""The Reconciliation page (analysts and admins) through AppTest: items by kind with both sources' values,
+resolving one with a note (audited), resolved items apart and not counted.
+
+Viewers are refused, as by every child-level page (tests/test_child_pages.py, PAGES).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from loaders.database import connect
+from tests.app_support import run_page
+from tests.test_child_pages import audit_rows
+from tests.test_reconciliation_import import police, ssda903
+
+PAGE = "app_pages/reconciliation.py"
+SPRING = {"from": "2015-03-01", "to": "2015-04-30"}
+
+
+@pytest.fixture
+def database_url(tmp_path, monkeypatch) -> str:
+    """The example police export and an SSDA903 return for the same children (three items)."""
+    url = f"sqlite:///{tmp_path / 'reconcile.db'}"
+    engine = connect(url)
+    police(engine)
+    ssda903(engine)
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def test_items_side_by_side_then_one_resolved_with_a_note(database_url):
+    at = run_page(PAGE, "analyst", SPRING)
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles == {"Known to the police only": "0", "Known to the council (SSDA903) only": "1",
+                     "Category disagrees": "1", "Return times more than 12 hours apart": "1"}  # fmt: skip
+    assert audit_rows(database_url)[-1][:3] == ("test-analyst", "view", "reconciliation")
+    chart_table, items = at.dataframe[0].value, at.dataframe[1].value
+    assert chart_table["items"].sum() == 3
+    category = items[items["kind"] == "category disagrees"].iloc[0]
+    assert (category["police_episode"], category["council_episode"]) == ("MP/15/0102", "903-C-101-2015-03-14")
+    assert (category["police_category"], category["council_category"]) == ("absent", "missing")
+
+    at.selectbox[0].set_value("category|MP/15/0102|903-C-101-2015-03-14")
+    at.button[0].click().run()  # no note: refused
+    assert "Say what was found" in at.error[0].value
+    at.selectbox[0].set_value("category|MP/15/0102|903-C-101-2015-03-14")
+    at.text_area[0].input("Police upgraded to missing on 15/03.")
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Category disagrees"] == "0"
+    assert at.subheader[0].value == "Open items (2)" and at.subheader[1].value == "Resolved (1)"
+    resolved = at.dataframe[-1].value
+    assert resolved[["police_episode", "resolved_by", "note"]].values.tolist() == [
+        ["MP/15/0102", "test-analyst", "Police upgraded to missing on 15/03."]
+    ]
+    actions = [row[1:3] for row in audit_rows(database_url)]
+    assert ("resolve", "reconciliation category|MP/15/0102|903-C-101-2015-03-14") in actions
