@@ -172,9 +172,7 @@ def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.publication and args.name in CHILD_LEVEL_TABLES:
         print(f"error: {args.name} lists children or episodes and cannot be exported for publication", file=sys.stderr)
         return 1
-    filters: dict[str, list[str]] = {}
-    for key, value in args.filters:
-        filters.setdefault(key, []).append(value)
+    filters = filters_of(args)
 
     if args.name == "reconciliation" and filters:
         print("error: reconciliation compares every police and SSDA903 record: it takes no --filter", file=sys.stderr)
@@ -205,6 +203,14 @@ def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 0
 
 
+def filters_of(args: argparse.Namespace) -> dict[str, list[str]]:
+    """The repeated --filter KEY=VALUE options as {key: [values]}."""
+    filters: dict[str, list[str]] = {}
+    for key, value in args.filters:
+        filters.setdefault(key, []).append(value)
+    return filters
+
+
 def process_control_settings() -> ProcessControlSettings:
     return ProcessControlSettings.from_mapping(config.settings().get(PROCESS_CONTROL))
 
@@ -219,9 +225,7 @@ def run_findings(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
 
     if args.start > args.end:
         parser.error(f"--from {args.start} is after --to {args.end}")
-    filters: dict[str, list[str]] = {}
-    for key, value in args.filters:
-        filters.setdefault(key, []).append(value)
+    filters = filters_of(args)
     engine = connect()
     try:
         episodes = load_episodes(engine)
@@ -244,9 +248,7 @@ def run_pack(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     if args.start > args.end:
         parser.error(f"--from {args.start} is after --to {args.end}")
-    filters: dict[str, list[str]] = {}
-    for key, value in args.filters:
-        filters.setdefault(key, []).append(value)
+    filters = filters_of(args)
     engine = connect()
     try:
         try:
