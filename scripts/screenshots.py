@@ -34,8 +34,8 @@ from tests.browser_support import (
 
 # The page files of app.py, in its order (the URL path is the stem; overview is the default page).
 PAGES = ("overview", "hotspots", "repeat_runaways", "time_distance", "return_interviews", "childrens_homes",
-         "demographics", "data_quality", "trends", "benchmarks", "committee_pack", "alerts", "child_timeline", "missing_together",
-         "reconciliation", "import_data", "audit_log")  # fmt: skip
+         "demographics", "data_quality", "trends", "benchmarks", "committee_pack", "alerts", "attention", "interview_clock", "child_timeline",
+         "missing_together", "reconciliation", "import_data", "audit_log")  # fmt: skip
 WIDTH = 1400
 MAX_HEIGHT = 6000
 USER = "screenshots"
