@@ -24,9 +24,11 @@ from loaders.canonical import (
     DATE_COLUMNS,
     DATETIME_COLUMNS,
     POSTCODE_COLUMNS,
+    MULTI_VALUE_VOCABULARIES,
     REQUIRED_COLUMNS,
     VOCABULARIES,
     ParsedFile,
+    multi_values,
     well_formed_postcodes,
 )
 from loaders.schema import Child, Episode, Establishment
@@ -40,7 +42,7 @@ def _text_lengths() -> dict[str, int]:
     for model in (Establishment, Child, Episode):
         for column in model.__table__.columns:
             length = getattr(column.type, "length", None)
-            if column.name in CANONICAL_COLUMNS and length and column.name not in (*VOCABULARIES, *POSTCODE_COLUMNS):
+            if column.name in CANONICAL_COLUMNS and length and column.name not in (*VOCABULARIES, *MULTI_VALUE_VOCABULARIES, *POSTCODE_COLUMNS):
                 lengths.setdefault(column.name, length)
     return lengths
 
@@ -156,6 +158,24 @@ def unknown_vocabulary(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Findin
         bad = text.notna() & parsed.typed[column].isna()
         expected = ", ".join(VOCABULARIES[column])
         yield from _finding(bad, column, "unknown value '", text, f"' (expected one of: {expected})")
+
+
+@rule(
+    ERROR,
+    tuple(MULTI_VALUE_VOCABULARIES),
+    "unknown value '<value>' in '<cell>' (several values separated by ';', each one of: <values>)",
+)
+def unknown_multi_value(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
+    """A return interview content column (push_factors, disclosures, ...) holds a value outside its list."""
+    for column in _present(parsed, MULTI_VALUE_VOCABULARIES):
+        text = parsed.text[column]
+        vocabulary = MULTI_VALUE_VOCABULARIES[column]
+        unknown = multi_values(text, vocabulary)[1]
+        expected = ", ".join(vocabulary)
+        yield from _finding(
+            text.notna() & unknown.notna(), column, "unknown value '", unknown, "' in '", text,
+            f"' (several values separated by ';', each one of: {expected})",
+        )  # fmt: skip
 
 
 @rule(
