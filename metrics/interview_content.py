@@ -1,0 +1,89 @@
+"""What completed return interviews recorded (domain.md section 11): who held them, why late
+ones were late, push and pull factors, disclosures and follow-up.
+
+Each table counts the completed interviews (eligible episodes with outcome `completed`) that
+record each value, in vocabulary order, then `Not recorded`; the percent is of completed
+interviews, so one interview can count in several bands and the bands need not add up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from config.canonical import MULTI_VALUE_SEPARATOR, MULTI_VALUE_VOCABULARIES
+from metrics.filters import month_labels
+from metrics.return_interviews import GROUPS, NOT_RECORDED, eligible_episodes
+from metrics.rounding import percent
+
+# `reports table` name -> the column it counts
+CONTENT_TABLES = {
+    "rhi_conducted_by": "rhi_conducted_by",
+    "rhi_late_reasons": "rhi_late_reason",
+    "rhi_push_factors": "push_factors",
+    "rhi_pull_factors": "pull_factors",
+    "rhi_disclosures": "disclosures",
+    "rhi_follow_up": "follow_up",
+}
+
+
+def completed_interviews(episodes: pd.DataFrame) -> np.ndarray:
+    """Eligible episodes whose return interview was completed: the denominator of every content table."""
+    return eligible_episodes(episodes) & (episodes["rhi_outcome"] == "completed").to_numpy(dtype=bool)
+
+
+def _recorded(values: pd.Series, vocabulary: tuple[str, ...]) -> np.ndarray:
+    """(rows, values) booleans: which row records which value. Each distinct cell is split once."""
+    cells = values.astype("object")
+    codes, distinct = pd.factorize(cells, use_na_sentinel=True)
+    per_cell = np.zeros((len(distinct) + 1, len(vocabulary)), dtype=bool)  # last row: blank
+    for number, cell in enumerate(distinct):
+        given = set(str(cell).split(MULTI_VALUE_SEPARATOR))
+        per_cell[number] = [value in given for value in vocabulary]
+    return per_cell[np.where(codes < 0, len(distinct), codes)]
+
+
+def content_bands(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
+    """band,count,percent: completed interviews recording each value of `column`, then Not recorded."""
+    vocabulary = MULTI_VALUE_VOCABULARIES[column]
+    completed = completed_interviews(episodes)
+    if column in episodes:
+        recorded = _recorded(episodes.loc[completed, column], vocabulary)
+    else:
+        recorded = np.zeros((int(completed.sum()), len(vocabulary)), dtype=bool)
+    counts = np.append(recorded.sum(axis=0), (~recorded.any(axis=1)).sum()).astype("int64")
+    total = len(recorded)
+    return pd.DataFrame(
+        {
+            "band": [*vocabulary, NOT_RECORDED],
+            "count": counts,
+            "percent": percent(counts, np.full(len(counts), total)),
+        }
+    )
+
+
+def content_bands_by_group(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
+    """group,band,count,percent: `content_bands` for all, home and care (percent of each group's completed)."""
+    parts = [content_bands(episodes, column).assign(group="all")]
+    for group in GROUPS[1:]:
+        parts.append(content_bands(episodes[(episodes["missing_from"] == group).to_numpy(dtype=bool)], column)
+                     .assign(group=group))  # fmt: skip
+    table = pd.concat(parts, ignore_index=True)
+    return table[["group", "band", "count", "percent"]]
+
+
+def content_bands_by_month(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
+    """month,band,count,percent: `content_bands` for each calendar month of reported_at with a completed interview."""
+    months = month_labels(episodes["reported_at"])
+    completed = completed_interviews(episodes)
+    parts = [
+        content_bands(episodes[months == month], column).assign(month=month)
+        for month in sorted({m for m in months[completed] if m is not None})
+    ]
+    if not parts:
+        return pd.DataFrame(columns=["month", "band", "count", "percent"])
+    return pd.concat(parts, ignore_index=True)[["month", "band", "count", "percent"]]
+
+
+def completed_count(episodes: pd.DataFrame) -> int:
+    return int(completed_interviews(episodes).sum())
