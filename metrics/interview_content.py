@@ -87,3 +87,43 @@ def content_bands_by_month(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
 
 def completed_count(episodes: pd.DataFrame) -> int:
     return int(completed_interviews(episodes).sum())
+
+
+# (table name, column, heading), in the order the page and the pack show them.
+CONTENT_SECTIONS = (
+    ("rhi_conducted_by", "rhi_conducted_by", "Who held the interview"),
+    ("rhi_late_reasons", "rhi_late_reason", "Why late interviews were late"),
+    ("rhi_push_factors", "push_factors", "Push factors"),
+    ("rhi_pull_factors", "pull_factors", "Pull factors"),
+    ("rhi_disclosures", "disclosures", "Disclosures"),
+    ("rhi_follow_up", "follow_up", "Follow-up"),
+)
+# Each vocabulary value as a reader would say it (values shared by two columns read the same in both).
+CONTENT_LABELS = {
+    "independent_provider": "Independent provider", "social_worker": "Social worker", "early_help": "Early help",
+    "police": "Police", "other": "Other", "child_declined_then_accepted": "Declined, then accepted",
+    "could_not_contact": "Could not contact", "placed_out_of_area": "Placed out of area",
+    "staff_capacity": "Staff capacity", "notified_late": "Notified late", "family_conflict": "Family conflict",
+    "neglect_abuse": "Neglect or abuse", "placement_unhappy": "Unhappy in placement", "school": "School",
+    "bullying": "Bullying", "mental_health": "Mental health", "substance_misuse": "Substance misuse",
+    "friends_peers": "Friends and peers", "boyfriend_girlfriend": "Boyfriend or girlfriend", "family": "Family",
+    "parties_adults": "Parties or adults", "drugs": "Drugs", "cse": "Sexual exploitation (CSE)",
+    "cce_county_lines": "Criminal exploitation, county lines", "trafficking": "Trafficking",
+    "self_harm": "Self-harm", "sexual_assault": "Sexual assault", "physical_harm": "Physical harm",
+    "criminal_activity": "Criminal activity", "none": "None", "mash_referral": "MASH referral",
+    "safety_plan_updated": "Safety plan updated", "police_intelligence": "Police intelligence",
+    "strategy_meeting": "Strategy meeting", "support_service": "Support service",
+}  # fmt: skip
+
+
+def most_recorded(table: pd.DataFrame) -> tuple[str, float] | None:
+    """(value, percent) recorded in most completed interviews (all groups), leaving out none and
+    Not recorded; None when no value is shown (nothing recorded, or hidden by suppression)."""
+    rows = table[~table["band"].isin(("none", NOT_RECORDED))]
+    if "group" in rows:
+        rows = rows[rows["group"] == "all"]
+    shares = pd.to_numeric(rows["percent"], errors="coerce")
+    if shares.isna().all() or shares.max() == 0:
+        return None
+    top = shares.idxmax()
+    return str(rows.at[top, "band"]), float(shares[top])
