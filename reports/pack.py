@@ -40,6 +40,7 @@ from charts.export import png_bytes
 from charts.lines import trend_chart
 from charts.titles import WIDTH, source_line, titled
 from metrics.filters import select_episodes
+from metrics.interview_content import CONTENT_LABELS, CONTENT_SECTIONS, most_recorded
 from metrics.return_interviews import date_only_eligible, return_interviews
 from metrics.tables import TABLES, headline_counts, metric_table
 from reports.notes import date_only_note
@@ -207,6 +208,40 @@ def _group_title(template: str, band: str, fallback: str) -> Callable[[pd.DataFr
     return _share_title([band], template, fallback)
 
 
+def _labelled_bands(table: pd.DataFrame) -> pd.DataFrame:
+    return table.assign(band=table["band"].map(lambda band: CONTENT_LABELS.get(band, band)))
+
+
+def _content_chart(table: pd.DataFrame, **titles) -> alt.TopLevelMixin:
+    return band_chart(_labelled_bands(table), **titles)
+
+
+def _content_title(heading: str) -> Callable[[pd.DataFrame], str]:
+    def title(table: pd.DataFrame) -> str:
+        top = most_recorded(table)
+        if top is None:
+            return heading
+        return f"{heading}: {CONTENT_LABELS.get(top[0], top[0]).lower()} in {top[1]:.0f}% of completed interviews"
+
+    return title
+
+
+# What completed return interviews recorded (domain.md section 11), one chart each.
+INTERVIEW_CONTENT_SECTION = Section(
+    "What return interviews found",
+    tuple(
+        Chart(
+            name, _content_chart, _content_title(heading), f"{heading}: share of completed return interviews",
+            "Of completed interviews (eligible episodes with outcome completed). One interview can record several "
+            "values, so the rows need not add up to the total or to 100%. Not recorded: none given.",
+            {"band": heading, "count": "Interviews", "percent": "% of completed"},
+            reshape=_labelled_bands,
+        )
+        for name, _, heading in CONTENT_SECTIONS
+    ),
+)  # fmt: skip
+
+
 SECTIONS = (
     Section(
         "Trend",
@@ -308,6 +343,7 @@ SECTIONS = (
             ),
         ),
     ),
+    INTERVIEW_CONTENT_SECTION,
     Section(
         "Demographics",
         (
