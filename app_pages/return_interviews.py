@@ -133,7 +133,6 @@ def content_title(table, heading: str) -> str:
 
 
 for table_name, column, heading in CONTENT_SECTIONS:
-    st.markdown(f"**{heading}**")
     app_display.show_chart(
         lambda table, heading=heading, column=column: grouped_band_chart(
             table.assign(band=table["band"].map(content_label), group=table["group"].map(GROUP_LABELS)),
@@ -152,7 +151,6 @@ for table_name, column, heading in CONTENT_SECTIONS:
         },
     )  # fmt: skip
 
-st.markdown("**Exploitation disclosed, month by month**")
 app_display.show_chart(
     lambda table: trend_chart(
         table[table["band"].isin(MONTHLY_DISCLOSURES)].assign(band=lambda t: t["band"].map(content_label)),
