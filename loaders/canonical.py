@@ -565,7 +565,8 @@ def parse(text: pd.DataFrame, source: str = "canonical") -> ParsedFile:
             lookup = {v.lower(): v for v in vocab}
             typed[column] = cells.str.lower().map(lookup).astype(object)
         elif column in MULTI_VALUE_VOCABULARIES:
-            typed[column] = multi_values(cells, MULTI_VALUE_VOCABULARIES[column])[0]
+            # the first unknown value kept beside it for the message (a mapped export's text is shown as written)
+            typed[column], typed[f"{column}_unknown"] = multi_values(cells, MULTI_VALUE_VOCABULARIES[column])
         elif column in POSTCODE_COLUMNS:
             postcodes = normalise_postcodes(cells)
             typed[column] = postcodes

@@ -28,7 +28,6 @@ from loaders.canonical import (
     REQUIRED_COLUMNS,
     VOCABULARIES,
     ParsedFile,
-    multi_values,
     well_formed_postcodes,
 )
 from loaders.schema import Child, Episode, Establishment
@@ -169,9 +168,8 @@ def unknown_multi_value(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Findi
     """A return interview content column (push_factors, disclosures, ...) holds a value outside its list."""
     for column in _present(parsed, MULTI_VALUE_VOCABULARIES):
         text = parsed.text[column]
-        vocabulary = MULTI_VALUE_VOCABULARIES[column]
-        unknown = multi_values(text, vocabulary)[1]
-        expected = ", ".join(vocabulary)
+        unknown = parsed.typed[f"{column}_unknown"]
+        expected = ", ".join(MULTI_VALUE_VOCABULARIES[column])
         yield from _finding(
             text.notna() & unknown.notna(), column, "unknown value '", unknown, "' in '", text,
             f"' (several values separated by ';', each one of: {expected})",
