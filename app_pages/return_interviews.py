@@ -11,7 +11,10 @@ from charts.bars import GROUP_LABELS, MEASURE_LABELS, band_chart, grouped_band_c
 from charts.lines import trend_chart
 from charts.titles import source_line, subtitle_text
 from metrics.interview_content import (
-    CONTENT_LABELS, CONTENT_SECTIONS, content_bands_by_group, content_bands_by_month,
+    CONTENT_LABELS,
+    CONTENT_SECTIONS,
+    content_bands_by_group,
+    content_bands_by_month,
     most_recorded,
 )
 from metrics.return_interviews import date_only_eligible, monthly_return_interviews, outcome_bands, return_interviews

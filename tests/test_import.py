@@ -274,7 +274,7 @@ def test_bad_content_value_refuses_the_file(engine, tmp_path):
     result = import_file(engine, path)
     assert result.outcome == "refused" and count(engine, Episode) == 0
     assert [str(m) for m in result.messages] == [
-        "content.csv:2:disclosures: error: unknown value 'grooming' in 'self_harm;grooming' (several values separated "
+        ("content.csv:2:disclosures: error: unknown value 'grooming' in 'self_harm;grooming' (several values separated "
         "by ';', each one of: cse, cce_county_lines, trafficking, self_harm, sexual_assault, physical_harm, "
-        "substance_misuse, criminal_activity, none)"
+        "substance_misuse, criminal_activity, none)")
     ]

@@ -174,7 +174,7 @@ def test_content_columns_map_each_value(sqlite_engine, tmp_path):
     frame.to_csv(export, index=False)
     refused = import_file(sqlite_engine, export, "police", mapping=mapping, dry_run=True)
     assert [str(m) for m in refused.messages] == [
-        "export.csv:2:Concerns Disclosed: error: unknown value 'gangs' in 'Sexual exploitation;Gangs' (several values separated by "
+        ("export.csv:2:Concerns Disclosed: error: unknown value 'gangs' in 'Sexual exploitation;Gangs' (several values separated by "
         "';', each one of: cse, cce_county_lines, trafficking, self_harm, sexual_assault, physical_harm, "
-        "substance_misuse, criminal_activity, none); map it under [values.disclosures] in force.toml"
+        "substance_misuse, criminal_activity, none); map it under [values.disclosures] in force.toml")
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from datetime import datetime
 
+import pandas as pd
 import pytest
 
 from loaders import canonical
@@ -159,7 +160,7 @@ def test_content_is_stored_in_vocabulary_order(tmp_path, cell, stored):
     path = tmp_path / "f.csv"
     path.write_text(f"episode_id,disclosures\nE1,{cell}\n")
     value = canonical.parse(canonical.read_table(path)).typed["disclosures"].iloc[0]
-    assert (None if value is None or value != value else value) == stored
+    assert (None if pd.isna(value) else value) == stored
 
 
 @pytest.mark.parametrize(("column", "value"), GOOD_CASES)
