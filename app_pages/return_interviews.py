@@ -1,5 +1,6 @@
 """Return interviews: was every child who came back offered an independent interview within 72 hours,
-and did it happen? For all, home and care; month by month; and by outcome."""
+and did it happen? For all, home and care; month by month; and by outcome. Then what completed
+interviews found: who held them, why late, push and pull factors, disclosures, follow-up."""
 
 import pandas as pd
 import streamlit as st
@@ -28,8 +29,22 @@ LATE_NOTE = "Late: not certainly held within 72 hours of return."
 MONTHLY_DISCLOSURES = ("cse", "cce_county_lines", "trafficking", "sexual_assault")  # at most 4 lines
 
 
+COMPLETED_NOTE = (
+    "Of completed interviews (eligible episodes with outcome completed). One interview can record several "
+    "values, so the bars need not add up to 100%. Not recorded: none given."
+)
+
+
 def content_label(value: str) -> str:
     return CONTENT_LABELS.get(value, value)
+
+
+def content_title(table, heading: str) -> str:
+    """The chart's message: the value recorded most often, or the heading where none is shown."""
+    top = most_recorded(table)
+    if top is None:
+        return f"{heading}: nothing recorded that can be shown"
+    return f"{heading}: {content_label(top[0]).lower()} in {top[1]:.0f}% of completed interviews"
 
 
 ELIGIBLE = "Eligible: missing and absent episodes with a return recorded."
@@ -123,18 +138,6 @@ app_display.show_chart(
 
 # What completed interviews recorded (domain.md section 11): one chart and table per kind of content.
 st.subheader("What the interviews found")
-COMPLETED_NOTE = (
-    "Of completed interviews (eligible episodes with outcome completed). One interview can record several "
-    "values, so the bars need not add up to 100%. Not recorded: none given."
-)
-def content_title(table, heading: str) -> str:
-    """The chart's message: the value recorded most often, or the heading where none is shown."""
-    top = most_recorded(table)
-    if top is None:
-        return f"{heading}: nothing recorded that can be shown"
-    return f"{heading}: {content_label(top[0]).lower()} in {top[1]:.0f}% of completed interviews"
-
-
 for table_name, column, heading in CONTENT_SECTIONS:
     app_display.show_chart(
         lambda table, heading=heading, column=column: grouped_band_chart(
