@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from metrics.interview_content import CONTENT_TABLES as INTERVIEW_CONTENT_TABLES
 from reports.suppression import suppress
 
 BAND_TABLES = ("duration", "distance", "repeat", "sex", "ethnic_group", "age_band", "home_care", "locality")
@@ -26,8 +27,7 @@ CHILD_LEVEL_TABLES = ("triggers", "escalation", "associates", "meeting_list")
 GROUPED_BAND_TABLES = tuple(f"{name}_by_group" for name in BAND_TABLES)
 # Return interview content (band,count,percent of completed interviews; an interview can be in several
 # bands), and the same split by group (all, home, care) and by month for the page and the pack.
-CONTENT_TABLES = ("rhi_conducted_by", "rhi_late_reasons", "rhi_push_factors", "rhi_pull_factors", "rhi_disclosures",
-                  "rhi_follow_up")  # fmt: skip
+CONTENT_TABLES = tuple(INTERVIEW_CONTENT_TABLES)
 CONTENT_BY_GROUP = tuple(f"{name}_by_group" for name in CONTENT_TABLES)
 CONTENT_BY_MONTH = tuple(f"{name}_by_month" for name in CONTENT_TABLES)
 PUBLISHABLE_TABLES = (BAND_TABLES + GROUPED_BAND_TABLES + ("return_interviews",) + HOTSPOT_TABLES + ("trend",)
