@@ -12,11 +12,11 @@ from charts.bars import GROUP_LABELS, MEASURE_LABELS, band_chart, grouped_band_c
 from charts.lines import trend_chart
 from charts.titles import source_line, subtitle_text
 from metrics.interview_content import (
-    CONTENT_LABELS,
     CONTENT_SECTIONS,
     content_bands_by_group,
     content_bands_by_month,
-    most_recorded,
+    content_label,
+    content_title,
 )
 from metrics.return_interviews import date_only_eligible, monthly_return_interviews, outcome_bands, return_interviews
 from reports.notes import date_only_note
@@ -26,25 +26,13 @@ OUTCOME_NAMES = {
     "missing_again": "Missing again", "pending": "Pending (waiting list)", "not_offered": "Not offered",
 }  # fmt: skip
 LATE_NOTE = "Late: not certainly held within 72 hours of return."
-MONTHLY_DISCLOSURES = ("cse", "cce_county_lines", "trafficking", "sexual_assault")  # at most 4 lines
+MONTHLY_DISCLOSURES = ("cse", "cce_county_lines")  # two lines whose end labels do not collide; the table has all
 
 
 COMPLETED_NOTE = (
     "Of completed interviews (eligible episodes with outcome completed). One interview can record several "
     "values, so the bars need not add up to 100%. Not recorded: none given."
 )
-
-
-def content_label(value: str) -> str:
-    return CONTENT_LABELS.get(value, value)
-
-
-def content_title(table, heading: str) -> str:
-    """The chart's message: the value recorded most often, or the heading where none is shown."""
-    top = most_recorded(table)
-    if top is None:
-        return f"{heading}: nothing recorded that can be shown"
-    return f"{heading}: {content_label(top[0]).lower()} in {top[1]:.0f}% of completed interviews"
 
 
 ELIGIBLE = "Eligible: missing and absent episodes with a return recorded."
@@ -160,7 +148,7 @@ for table_name, column, heading in CONTENT_SECTIONS:
 app_display.show_chart(
     lambda table: trend_chart(
         table[table["band"].isin(MONTHLY_DISCLOSURES)].assign(band=lambda t: t["band"].map(content_label)),
-        title="Exploitation and assault disclosed in completed interviews, by month",
+        title="Sexual and criminal exploitation disclosed in completed interviews, by month",
         subtitle=subtitle_text("Share of completed interviews, by month reported", period, view.filters),
         source=source_line(period),
         notes=COMPLETED_NOTE + " The table has every disclosure.",

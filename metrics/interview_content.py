@@ -127,3 +127,19 @@ def most_recorded(table: pd.DataFrame) -> tuple[str, float] | None:
         return None
     top = shares.idxmax()
     return str(rows.at[top, "band"]), float(shares[top])
+
+
+def content_label(value: str) -> str:
+    return CONTENT_LABELS.get(value, value)
+
+
+def content_title(table: pd.DataFrame, heading: str) -> str:
+    """A content chart's message: the value recorded most often ("Disclosures: sexual exploitation
+    (CSE) in 13% of completed interviews"), or a plain line when none can be shown."""
+    top = most_recorded(table)
+    if top is None:
+        return f"{heading}: nothing recorded that can be shown"
+    label = content_label(top[0])
+    if not label.split()[0].isupper():  # MASH keeps its capitals
+        label = label[0].lower() + label[1:]
+    return f"{heading}: {label} in {top[1]:.0f}% of completed interviews"

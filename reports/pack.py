@@ -40,7 +40,7 @@ from charts.export import png_bytes
 from charts.lines import trend_chart
 from charts.titles import WIDTH, source_line, titled
 from metrics.filters import select_episodes
-from metrics.interview_content import CONTENT_LABELS, CONTENT_SECTIONS, most_recorded
+from metrics.interview_content import CONTENT_SECTIONS, content_label, content_title
 from metrics.return_interviews import date_only_eligible, return_interviews
 from metrics.tables import TABLES, headline_counts, metric_table
 from reports.notes import date_only_note
@@ -209,7 +209,7 @@ def _group_title(template: str, band: str, fallback: str) -> Callable[[pd.DataFr
 
 
 def _labelled_bands(table: pd.DataFrame) -> pd.DataFrame:
-    return table.assign(band=table["band"].map(lambda band: CONTENT_LABELS.get(band, band)))
+    return table.assign(band=table["band"].map(content_label))
 
 
 def _content_chart(table: pd.DataFrame, **titles) -> alt.TopLevelMixin:
@@ -217,13 +217,7 @@ def _content_chart(table: pd.DataFrame, **titles) -> alt.TopLevelMixin:
 
 
 def _content_title(heading: str) -> Callable[[pd.DataFrame], str]:
-    def title(table: pd.DataFrame) -> str:
-        top = most_recorded(table)
-        if top is None:
-            return heading
-        return f"{heading}: {CONTENT_LABELS.get(top[0], top[0]).lower()} in {top[1]:.0f}% of completed interviews"
-
-    return title
+    return lambda table: content_title(table, heading)
 
 
 # What completed return interviews recorded (domain.md section 11), one chart each.

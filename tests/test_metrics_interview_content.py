@@ -12,6 +12,7 @@ from metrics.interview_content import (
     content_bands,
     content_bands_by_group,
     content_bands_by_month,
+    content_title,
     most_recorded,
 )
 from metrics.tables import TABLES
@@ -100,3 +101,17 @@ def test_most_recorded_leaves_out_none_and_not_recorded():
     frame = episodes_with(["none", "none", "self_harm"], [DONE, DONE, DONE])
     assert most_recorded(content_bands(frame, "disclosures")) == ("self_harm", 33.3)
     assert most_recorded(content_bands(episodes_with(["none"], [DONE]), "disclosures")) is None
+
+
+@pytest.mark.parametrize(
+    ("disclosures", "expected"),
+    [("cse", "Disclosures: sexual exploitation (CSE) in 100% of completed interviews"),
+     ("none", "Disclosures: nothing recorded that can be shown")],
+)  # fmt: skip
+def test_content_title_states_the_message(disclosures, expected):
+    assert content_title(content_bands(episodes_with([disclosures], [DONE]), "disclosures"), "Disclosures") == expected
+
+
+def test_content_title_keeps_an_acronym():
+    frame = make_episodes(DONE).assign(follow_up="mash_referral")
+    assert content_title(content_bands(frame, "follow_up"), "Follow-up").startswith("Follow-up: MASH referral in 100%")

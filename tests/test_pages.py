@@ -256,7 +256,7 @@ def test_return_interviews_show_what_the_interviews_found(database_url):
     titles = chart_titles(at)
     assert len(titles) == 10  # rates, month by month, outcome, six kinds of content, disclosures by month
     assert "Who held the interview: independent provider in 50% of completed interviews" in titles
-    assert "Disclosures: sexual exploitation (cse) in 50% of completed interviews" in titles
+    assert "Disclosures: sexual exploitation (CSE) in 50% of completed interviews" in titles
     assert "Why late interviews were late: nothing recorded that can be shown" in titles
     by_group = [t for t in tables(at) if list(t.columns) == ["group", "band", "count", "percent"]]
     assert len(by_group) == 6
