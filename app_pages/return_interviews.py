@@ -1,5 +1,6 @@
 """Return interviews: was every child who came back offered an independent interview within 72 hours,
-and did it happen? For all, home and care; month by month; and by outcome."""
+and did it happen? For all, home and care; month by month; and by outcome. Then what completed
+interviews found: who held them, why late, push and pull factors, disclosures, follow-up."""
 
 import pandas as pd
 import streamlit as st
@@ -7,9 +8,16 @@ import streamlit as st
 import app_auth
 import app_display
 import app_state
-from charts.bars import MEASURE_LABELS, band_chart, return_interview_chart
+from charts.bars import GROUP_LABELS, MEASURE_LABELS, band_chart, grouped_band_chart, return_interview_chart
 from charts.lines import trend_chart
 from charts.titles import source_line, subtitle_text
+from metrics.interview_content import (
+    CONTENT_SECTIONS,
+    content_bands_by_group,
+    content_bands_by_month,
+    content_label,
+    content_title,
+)
 from metrics.return_interviews import date_only_eligible, monthly_return_interviews, outcome_bands, return_interviews
 from reports.notes import date_only_note
 
@@ -17,6 +25,16 @@ OUTCOME_NAMES = {
     "completed": "Completed", "declined": "Declined", "unable_to_contact": "Unable to contact",
     "missing_again": "Missing again", "pending": "Pending (waiting list)", "not_offered": "Not offered",
 }  # fmt: skip
+LATE_NOTE = "Late: not certainly held within 72 hours of return."
+MONTHLY_DISCLOSURES = ("cse", "cce_county_lines")  # two lines whose end labels do not collide; the table has all
+
+
+COMPLETED_NOTE = (
+    "Of completed interviews (eligible episodes with outcome completed). One interview can record several "
+    "values, so the bars need not add up to 100%. Not recorded: none given."
+)
+
+
 ELIGIBLE = "Eligible: missing and absent episodes with a return recorded."
 
 
@@ -103,5 +121,47 @@ app_display.show_chart(
     column_config={
         "band": "Outcome", "count": st.column_config.NumberColumn("Episodes"),
         "percent": st.column_config.NumberColumn("Percent", format="%.1f%%"),
+    },
+)  # fmt: skip
+
+# What completed interviews recorded (domain.md section 11): one chart and table per kind of content.
+st.subheader("What the interviews found")
+for table_name, column, heading in CONTENT_SECTIONS:
+    app_display.show_chart(
+        lambda table, heading=heading, column=column: grouped_band_chart(
+            table.assign(band=table["band"].map(content_label), group=table["group"].map(GROUP_LABELS)),
+            "group",
+            title=content_title(table, heading),
+            subtitle=subtitle_text(f"{heading}: share of completed interviews", period, view.filters),
+            source=source_line(period),
+            notes=COMPLETED_NOTE + (f" {LATE_NOTE}" if column == "rhi_late_reason" else ""),
+        ),
+        content_bands_by_group(view.current, column),
+        name=f"{heading} {stem}",
+        kind=f"{table_name}_by_group",
+        column_config={
+            "group": "Group", "band": heading, "count": st.column_config.NumberColumn("Interviews"),
+            "percent": st.column_config.NumberColumn("Percent of completed", format="%.1f%%"),
+        },
+    )  # fmt: skip
+
+app_display.show_chart(
+    lambda table: trend_chart(
+        table[table["band"].isin(MONTHLY_DISCLOSURES)].assign(band=lambda t: t["band"].map(content_label)),
+        title="Sexual and criminal exploitation disclosed in completed interviews, by month",
+        subtitle=subtitle_text("Share of completed interviews, by month reported", period, view.filters),
+        source=source_line(period),
+        notes=COMPLETED_NOTE + " The table has every disclosure.",
+        series="band",
+        value="percent",
+        y_title="Per cent of completed interviews",
+        percent=True,
+    ),
+    content_bands_by_month(view.current, "disclosures"),
+    name=f"Disclosures by month {stem}",
+    kind="rhi_disclosures_by_month",
+    column_config={
+        "month": "Month", "band": "Disclosure", "count": st.column_config.NumberColumn("Interviews"),
+        "percent": st.column_config.NumberColumn("Percent of completed", format="%.1f%%"),
     },
 )  # fmt: skip

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from config.canonical import CANONICAL_COLUMNS, DATETIME_COLUMNS
+from config.canonical import CANONICAL_COLUMNS, DATETIME_COLUMNS, MULTI_VALUE_SEPARATOR, MULTI_VALUE_VOCABULARIES
 from loaders.postcodes import POSTCODE_PATTERN, resolve
 from loaders.schema import (
     VOCABULARIES,
@@ -426,6 +426,23 @@ def parse_datetimes(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     return all_values, all_date_only
 
 
+def multi_values(text: pd.Series, vocabulary: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
+    """`;`-separated values (any case, spaces and empty parts ignored) -> (the values `;`-joined in
+    vocabulary order, None where any is unknown; the first unknown value, None where all are known).
+
+    Each distinct cell is split once: a column repeats a few combinations across a million rows.
+    """
+    lookup = {v.lower(): v for v in vocabulary}
+    joined, unknown = {}, {}
+    for cell in text.dropna().unique():
+        parts = [p.strip().lower() for p in str(cell).split(MULTI_VALUE_SEPARATOR) if p.strip()]
+        bad = next((p for p in parts if p not in lookup), None) if parts else ""
+        given = {lookup[p] for p in parts if p in lookup}
+        joined[cell] = None if bad is not None else MULTI_VALUE_SEPARATOR.join(v for v in vocabulary if v in given)
+        unknown[cell] = bad
+    return text.map(joined).astype(object), text.map(unknown).astype(object)
+
+
 def parse_booleans(text: pd.Series) -> pd.Series:
     """Y/N, yes/no, true/false, 1/0 (any case) -> nullable boolean; anything else -> NA."""
     return text.str.lower().map(BOOLEAN_WORDS).astype("boolean")
@@ -547,6 +564,9 @@ def parse(text: pd.DataFrame, source: str = "canonical") -> ParsedFile:
             vocab = VOCABULARIES[column]
             lookup = {v.lower(): v for v in vocab}
             typed[column] = cells.str.lower().map(lookup).astype(object)
+        elif column in MULTI_VALUE_VOCABULARIES:
+            # the first unknown value kept beside it for the message (a mapped export's text is shown as written)
+            typed[column], typed[f"{column}_unknown"] = multi_values(cells, MULTI_VALUE_VOCABULARIES[column])
         elif column in POSTCODE_COLUMNS:
             postcodes = normalise_postcodes(cells)
             typed[column] = postcodes

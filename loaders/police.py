@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from config.canonical import CANONICAL_COLUMNS, DATETIME_COLUMNS
+from config.canonical import CANONICAL_COLUMNS, DATETIME_COLUMNS, MULTI_VALUE_SEPARATOR, MULTI_VALUE_VOCABULARIES
 from loaders import canonical
 from loaders.importer import Prepared, Unreadable
 from loaders.postcodes import normalise_postcode
@@ -132,6 +132,14 @@ def parse_dates(text: pd.Series, formats: list[str]) -> pd.Series:
     return text.map(lambda v: converted.get(v, v) if isinstance(v, str) else v)
 
 
+def _recode_each(cell: object, lookup: dict[str, str]) -> object:
+    """Each `;`-separated value of a content cell (push_factors, ...) through [values.<column>]."""
+    if not isinstance(cell, str):
+        return cell
+    parts = [part.strip() for part in cell.split(MULTI_VALUE_SEPARATOR)]
+    return MULTI_VALUE_SEPARATOR.join(lookup.get(part.lower(), part) for part in parts)
+
+
 def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Prepared:
     """The export renamed and recoded into the canonical table, with the export's own column names kept for messages."""
     mapping = load_mapping(mapping_path, mapping_name)
@@ -178,7 +186,9 @@ def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Pre
 
     as_written = {c: text[c].copy() for c in [*mapping.values, *DATE_COLUMNS] if c in text.columns}
     for column, lookup in mapping.values.items():
-        if column in text.columns:
+        if column in MULTI_VALUE_VOCABULARIES and column in text.columns:
+            text[column] = text[column].map(lambda cell, lookup=lookup: _recode_each(cell, lookup))
+        elif column in text.columns:
             recoded = text[column].str.strip().str.lower().map(lookup)
             text[column] = recoded.where(recoded.notna(), text[column])
     if mapping.date_formats:
@@ -191,7 +201,7 @@ def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Pre
         as_written = {c: written.loc[text.index] for c, written in as_written.items()}
     text, found = _postcodes_from_addresses(text, cells, mapping, name)
     messages += found
-    hints = {c: f"map it under [values.{c}] in {mapping.name}" for c in canonical.VOCABULARIES}
+    hints = {c: f"map it under [values.{c}] in {mapping.name}" for c in [*canonical.VOCABULARIES, *MULTI_VALUE_VOCABULARIES]}
     formats = ", ".join(mapping.date_formats) or "none given"
     origins = Origins(
         name,

@@ -217,6 +217,13 @@ class Episode(Base):
     strategy_meeting_at_date_only: Mapped[bool] = mapped_column(Boolean, default=False)
     cse_concern: Mapped[bool | None] = mapped_column(Boolean)
     cce_concern: Mapped[bool | None] = mapped_column(Boolean)
+    # Return interview content (config.canonical.MULTI_VALUE_VOCABULARIES): `;`-joined in vocabulary order.
+    rhi_conducted_by: Mapped[str | None] = mapped_column(String(200))
+    rhi_late_reason: Mapped[str | None] = mapped_column(String(200))
+    push_factors: Mapped[str | None] = mapped_column(String(200))
+    pull_factors: Mapped[str | None] = mapped_column(String(200))
+    disclosures: Mapped[str | None] = mapped_column(String(200))
+    follow_up: Mapped[str | None] = mapped_column(String(200))
 
     source: Mapped[str] = mapped_column(String(16), default="canonical")
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.import_id"))

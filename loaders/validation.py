@@ -23,6 +23,7 @@ from loaders.canonical import (
     CHILD_COLUMNS,
     DATE_COLUMNS,
     DATETIME_COLUMNS,
+    MULTI_VALUE_VOCABULARIES,
     POSTCODE_COLUMNS,
     REQUIRED_COLUMNS,
     VOCABULARIES,
@@ -40,7 +41,7 @@ def _text_lengths() -> dict[str, int]:
     for model in (Establishment, Child, Episode):
         for column in model.__table__.columns:
             length = getattr(column.type, "length", None)
-            if column.name in CANONICAL_COLUMNS and length and column.name not in (*VOCABULARIES, *POSTCODE_COLUMNS):
+            if column.name in CANONICAL_COLUMNS and length and column.name not in (*VOCABULARIES, *MULTI_VALUE_VOCABULARIES, *POSTCODE_COLUMNS):
                 lengths.setdefault(column.name, length)
     return lengths
 
@@ -156,6 +157,23 @@ def unknown_vocabulary(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Findin
         bad = text.notna() & parsed.typed[column].isna()
         expected = ", ".join(VOCABULARIES[column])
         yield from _finding(bad, column, "unknown value '", text, f"' (expected one of: {expected})")
+
+
+@rule(
+    ERROR,
+    tuple(MULTI_VALUE_VOCABULARIES),
+    "unknown value '<value>' in '<cell>' (several values separated by ';', each one of: <values>)",
+)
+def unknown_multi_value(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
+    """A return interview content column (push_factors, disclosures, ...) holds a value outside its list."""
+    for column in _present(parsed, MULTI_VALUE_VOCABULARIES):
+        text = parsed.text[column]
+        unknown = parsed.typed[f"{column}_unknown"]
+        expected = ", ".join(MULTI_VALUE_VOCABULARIES[column])
+        yield from _finding(
+            text.notna() & unknown.notna(), column, "unknown value '", unknown, "' in '", text,
+            f"' (several values separated by ';', each one of: {expected})",
+        )  # fmt: skip
 
 
 @rule(

@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 
 import config
-from config.canonical import CANONICAL_COLUMNS
+from config.canonical import CANONICAL_COLUMNS, MULTI_VALUE_VOCABULARIES
 from metrics.time_limits import HOUR_NS, date_only_flags, longest_gap, shortest_gap
 
-FILTER_KEYS = CANONICAL_COLUMNS + ("locality", "ethnic_group", "age_band")
+# Return interview content holds several values a cell: counted by metrics.interview_content, not a filter.
+FILTER_KEYS = tuple(c for c in CANONICAL_COLUMNS if c not in MULTI_VALUE_VOCABULARIES) + ("locality", "ethnic_group", "age_band")
 
 NOT_KNOWN = "Not known"
 OUT_OF_AREA = "Out of area"

@@ -16,8 +16,9 @@ import pandas as pd
 
 from config.canonical import CANONICAL_COLUMNS
 from metrics.filters import ETHNIC_GROUPS, NOT_KNOWN
+from metrics.return_interviews import INTERVIEW_DUE_HOURS
 from metrics.rounding import percent
-from metrics.time_limits import may_exceed
+from metrics.time_limits import certainly_within, may_exceed
 
 COMPLETENESS_COLUMNS = ("field", "applies_to", "episodes", "known", "not_known", "percent_known")
 UNRESOLVED_COLUMNS = ("postcode", "where", "episodes", "first_reported", "last_reported")
@@ -53,6 +54,11 @@ def _completed(episodes: pd.DataFrame) -> np.ndarray:
     return (episodes["rhi_outcome"] == "completed").to_numpy(dtype=bool)
 
 
+def _completed_late(episodes: pd.DataFrame) -> np.ndarray:
+    """Completed interviews not certainly held within 72 hours of return: those owed a late reason."""
+    return _completed(episodes) & ~certainly_within(episodes, "returned_at", "rhi_completed_at", INTERVIEW_DUE_HOURS)
+
+
 def _missing_over_72_hours(episodes: pd.DataFrame) -> np.ndarray:
     """Missing episodes that may have lasted over 72 hours (as the alert judges them), or still open."""
     long = may_exceed(episodes, "reported_at", "returned_at", 72) | ~_returned(episodes)
@@ -73,7 +79,11 @@ APPLIES_TO: dict[str, Rule] = {
     "rhi_outcome": ("returned missing and absent episodes", _interview_eligible),
     "rhi_completed_at": ("episodes with interview completed", _completed),
     "strategy_meeting_at": ("missing episodes over 72 hours or still open", _missing_over_72_hours),
-}
+    "rhi_conducted_by": ("episodes with interview completed", _completed),
+    "rhi_late_reason": ("episodes with interview completed, not certainly within 72 hours", _completed_late),
+    **{field: ("episodes with interview completed", _completed)
+       for field in ("push_factors", "pull_factors", "disclosures", "follow_up")},
+}  # fmt: skip
 ALL_EPISODES: Rule = ("all episodes", _all)
 
 

@@ -81,6 +81,11 @@ OUTCOME_BANDS = ("completed", "declined", "unable_to_contact", "missing_again", 
 MONTHLY_MEASURES = ("offered", "offered_within_72h", "completed", "completed_within_72h")
 
 
+def eligible_episodes(episodes: pd.DataFrame) -> np.ndarray:
+    """Missing or absent episodes with a return: those owed a return interview."""
+    return _eligible(episodes)
+
+
 def _eligible(episodes: pd.DataFrame) -> np.ndarray:
     return episodes["category"].isin(["missing", "absent"]).to_numpy(dtype=bool) & episodes["returned_at"].notna().to_numpy()
 

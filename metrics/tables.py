@@ -18,6 +18,7 @@ from metrics.bands import distance_bands, duration_bands, locality_bands, persis
 from metrics.demographics import age_bands, ethnic_group_bands, home_care_bands, sex_bands
 from metrics.filters import select_episodes
 from metrics.hotspots import hotspots
+from metrics.interview_content import CONTENT_TABLES, content_bands
 from metrics.return_interviews import return_interviews
 from metrics.trend import trend
 from metrics.triggers import triggers
@@ -44,6 +45,7 @@ TABLES: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
     "hotspots_establishment": partial(hotspots, by="establishment"),
     "trend": trend,
     "triggers": trigger_table,
+    **{name: partial(content_bands, column=column) for name, column in CONTENT_TABLES.items()},
 }
 # Tables judged on each child's history up to the period's end (domain.md section 12), child-level.
 HISTORY_TABLES = ("escalation", "associates", "meeting_list")

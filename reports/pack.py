@@ -44,6 +44,7 @@ from loaders.benchmarks import dfe_figures, shipped_figures
 from metrics.benchmarks import COMPARED_CATEGORIES
 from metrics.filters import select_episodes
 from metrics.findings import period_findings
+from metrics.interview_content import CONTENT_SECTIONS, content_label, content_title
 from metrics.process_control import ProcessControlSettings
 from metrics.return_interviews import date_only_eligible, return_interviews
 from metrics.tables import TABLES, headline_counts, metric_table
@@ -213,6 +214,34 @@ def _group_title(template: str, band: str, fallback: str) -> Callable[[pd.DataFr
     return _share_title([band], template, fallback)
 
 
+def _labelled_bands(table: pd.DataFrame) -> pd.DataFrame:
+    return table.assign(band=table["band"].map(content_label))
+
+
+def _content_chart(table: pd.DataFrame, **titles) -> alt.TopLevelMixin:
+    return band_chart(_labelled_bands(table), **titles)
+
+
+def _content_title(heading: str) -> Callable[[pd.DataFrame], str]:
+    return lambda table: content_title(table, heading)
+
+
+# What completed return interviews recorded (domain.md section 11), one chart each.
+INTERVIEW_CONTENT_SECTION = Section(
+    "What return interviews found",
+    tuple(
+        Chart(
+            name, _content_chart, _content_title(heading), f"{heading}: share of completed return interviews",
+            "Of completed interviews (eligible episodes with outcome completed). One interview can record several "
+            "values, so the rows need not add up to the total or to 100%. Not recorded: none given.",
+            {"band": heading, "count": "Interviews", "percent": "% of completed"},
+            reshape=_labelled_bands,
+        )
+        for name, _, heading in CONTENT_SECTIONS
+    ),
+)  # fmt: skip
+
+
 SECTIONS = (
     Section(
         "Trend",
@@ -314,6 +343,7 @@ SECTIONS = (
             ),
         ),
     ),
+    INTERVIEW_CONTENT_SECTION,
     Section(
         "Demographics",
         (

@@ -144,14 +144,14 @@ def _equations(
     table: pd.DataFrame, lines: list[list[Cell]], total_rows: tuple[str, object] | None, threshold: int
 ) -> list[Equation]:
     """Each line as an equation the reader knows. A line holding its own total row is
-    cells - total = 0; otherwise its cells add up to a total taken as known exactly (a
+    cells - total = 0 (a line holding only total rows, as an `all` group's bands, is not); otherwise its cells add up to a total taken as known exactly (a
     small total is published as `<5`, but the reader may have it from elsewhere)."""
     equations = []
     for cells in lines:
         if total_rows is not None:
             column, value = total_rows
             signs = [-1 if table.at[row, column] == value else 1 for row, _ in cells]
-            if -1 in signs:
+            if -1 in signs and 1 in signs:  # a line of total rows only (all, by band) adds up like any other
                 equations.append((list(zip(signs, cells)), 0, 0))
                 continue
         total = sum(table.at[cell] for cell in cells if pd.notna(table.at[cell]))

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from metrics.interview_content import CONTENT_TABLES as INTERVIEW_CONTENT_TABLES
 from reports.suppression import suppress
 
 BAND_TABLES = ("duration", "distance", "repeat", "sex", "ethnic_group", "age_band", "home_care", "locality")
@@ -24,9 +25,13 @@ CHILD_LEVEL_TABLES = ("triggers", "escalation", "associates", "meeting_list")
 # Band tables split by a group (group,band,count,percent): each group's bands add up to its
 # own total, and each band's groups to the band's count in the unsplit table shown beside it.
 GROUPED_BAND_TABLES = tuple(f"{name}_by_group" for name in BAND_TABLES)
-PUBLISHABLE_TABLES = (
-    BAND_TABLES + GROUPED_BAND_TABLES + ("return_interviews",) + HOTSPOT_TABLES + ("trend", "process_control")
-)
+# Return interview content (band,count,percent of completed interviews; an interview can be in several
+# bands), and the same split by group (all, home, care) and by month for the page and the pack.
+CONTENT_TABLES = tuple(INTERVIEW_CONTENT_TABLES)
+CONTENT_BY_GROUP = tuple(f"{name}_by_group" for name in CONTENT_TABLES)
+CONTENT_BY_MONTH = tuple(f"{name}_by_month" for name in CONTENT_TABLES)
+PUBLISHABLE_TABLES = (BAND_TABLES + GROUPED_BAND_TABLES + ("return_interviews",) + HOTSPOT_TABLES + ("trend", "process_control")
+                      + CONTENT_TABLES + CONTENT_BY_GROUP + CONTENT_BY_MONTH)  # fmt: skip
 # What `python -m reports table process_control` prints (domain.md section 8).
 PROCESS_CONTROL_COLUMNS = ["month", "value", "mean", "lower_limit", "upper_limit", "signals"]
 # Return interview measures whose denominator is the eligible episodes (the rest: offered ones).
@@ -57,6 +62,19 @@ def publishable(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFr
         raise ChildLevelTable(f"{name} lists children or episodes and cannot be published")
     if name in BAND_TABLES:
         return suppress(table, ["count"], {"percent": "count"}, threshold)
+    if name in CONTENT_TABLES + CONTENT_BY_MONTH + CONTENT_BY_GROUP:
+        # The bands of an interview-content table add up to at least the completed interviews (one
+        # interview can record several values), never less; a reader who knows that total knows only
+        # "sum >= total". Protecting as if they added up to exactly their sum hides at least as much:
+        # whatever is pinned by the weaker knowledge is pinned by the stronger (tests/test_publication.py).
+        if name in CONTENT_TABLES:
+            return suppress(table, ["count"], {"percent": "count"}, threshold)
+        if name in CONTENT_BY_MONTH:
+            return suppress(table, ["count"], {"percent": "count"}, threshold, total_groups=[("count", ["month"])])
+        return suppress(
+            table, ["count"], {"percent": "count"}, threshold,
+            total_groups=[("count", ["group"]), ("count", ["band"])], total_rows=("group", "all"),
+        )  # fmt: skip
     if name in GROUPED_BAND_TABLES:
         return suppress(
             table, ["count"], {"percent": "count"}, threshold, total_groups=[("count", ["group"]), ("count", ["band"])]

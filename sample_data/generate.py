@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 import config
-from config.canonical import CANONICAL_COLUMNS, DATETIME_COLUMNS
+from config.canonical import CANONICAL_COLUMNS, DATETIME_COLUMNS, MULTI_VALUE_SEPARATOR, MULTI_VALUE_VOCABULARIES
 from loaders.postcodes import METRES_PER_MILE, directory
 
 DEFAULT_SEED = 2015
@@ -127,6 +127,7 @@ def generate_episodes(episodes: int | None = None, seed: int = DEFAULT_SEED) -> 
     frame = _episode_rows(blocks, children, total, rng)
     frame = _found_postcodes(frame, places, rng)
     frame = _follow_up(frame, rng)
+    frame = _interview_content(frame, np.random.default_rng([seed, 15]))  # its own stream: the rest stay as they were
     return _finish(frame, children, establishments, rng)
 
 
@@ -605,6 +606,86 @@ def _follow_up(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     recorded = rng.random(n) < 0.88
     frame["cse_concern"] = frame["cse_child"].to_numpy(dtype=bool) & recorded
     frame["cce_concern"] = frame["cce_child"].to_numpy(dtype=bool) & recorded
+    return frame
+
+
+def _joined(chosen: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """Each row's chosen values `;`-joined in vocabulary (dict) order; None where none is chosen."""
+    names = list(chosen)
+    matrix = np.column_stack([chosen[name] for name in names]) if names else np.zeros((n, 0), dtype=bool)
+    return np.array([MULTI_VALUE_SEPARATOR.join(np.array(names)[row]) or None for row in matrix], dtype=object)
+
+
+def _interview_content(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """What completed return interviews recorded (domain.md section 11), in plausible proportions:
+    mostly held by the independent provider; CSE disclosed in about one in eight, more from
+    residential homes and by children already of concern; late reasons only where late."""
+    n = len(frame)
+    completed = (frame["rhi_outcome"].to_numpy() == "completed")
+    care = frame["missing_from"].to_numpy() == "care"
+    residential = frame["placement_type"].to_numpy() == "residential"
+    cse_child, cce_child = frame["cse_child"].to_numpy(dtype=bool), frame["cce_child"].to_numpy(dtype=bool)
+
+    def drawn(chance) -> np.ndarray:
+        return completed & (rng.random(n) < chance)
+
+    who = rng.choice(5, n, p=[0.8, 0.08, 0.06, 0.02, 0.04])
+    conducted = {name: completed & (who == i) for i, name in enumerate(MULTI_VALUE_VOCABULARIES["rhi_conducted_by"])}
+    conducted["social_worker"] |= drawn(0.03)  # now and then held jointly
+    # Late: not certainly within 72 hours of return (a date-only interview may have been at 24:00).
+    returned = pd.to_datetime(frame["returned_at"])
+    held = pd.to_datetime(frame["rhi_completed_at"])
+    latest = held.where(~frame["rhi_completed_at_date_only"].to_numpy(dtype=bool), held.dt.normalize() + pd.Timedelta(days=1))
+    late = completed & ((latest - returned) > pd.Timedelta(hours=72)).to_numpy()
+    why = rng.choice(6, n, p=[0.2, 0.35, 0.1, 0.2, 0.1, 0.05])
+    late_reasons = {name: late & (why == i) & (rng.random(n) < 0.9)
+                    for i, name in enumerate(MULTI_VALUE_VOCABULARIES["rhi_late_reason"])}  # fmt: skip
+    told = drawn(0.88)  # the rest record no push or pull factors
+    push = {
+        "family_conflict": told & (rng.random(n) < np.where(care, 0.18, 0.5)),
+        "neglect_abuse": told & (rng.random(n) < 0.08),
+        "placement_unhappy": told & care & (rng.random(n) < 0.38),
+        "school": told & (rng.random(n) < 0.15),
+        "bullying": told & (rng.random(n) < 0.07),
+        "mental_health": told & (rng.random(n) < 0.14),
+        "substance_misuse": told & (rng.random(n) < 0.09),
+        "other": told & (rng.random(n) < 0.06),
+    }
+    pull = {
+        "friends_peers": told & (rng.random(n) < 0.52),
+        "boyfriend_girlfriend": told & (rng.random(n) < np.where(cse_child, 0.35, 0.15)),
+        "family": told & (rng.random(n) < np.where(care, 0.25, 0.08)),
+        "parties_adults": told & (rng.random(n) < np.where(cse_child, 0.3, 0.07)),
+        "drugs": told & (rng.random(n) < np.where(cce_child, 0.3, 0.05)),
+        "other": told & (rng.random(n) < 0.04),
+    }
+    asked = drawn(0.93)
+    disclosed = {
+        "cse": asked & (rng.random(n) < 0.05 + 0.1 * residential + 0.15 * cse_child),
+        "cce_county_lines": asked & (rng.random(n) < 0.03 + 0.25 * cce_child),
+        "trafficking": asked & (rng.random(n) < 0.01 + 0.02 * cse_child),
+        "self_harm": asked & (rng.random(n) < 0.07),
+        "sexual_assault": asked & (rng.random(n) < 0.02 + 0.03 * cse_child),
+        "physical_harm": asked & (rng.random(n) < 0.05),
+        "substance_misuse": asked & (rng.random(n) < 0.1),
+        "criminal_activity": asked & (rng.random(n) < 0.03 + 0.1 * cce_child),
+    }
+    any_disclosure = np.logical_or.reduce(list(disclosed.values()))
+    disclosed["none"] = asked & ~any_disclosure
+    exploited = disclosed["cse"] | disclosed["cce_county_lines"] | disclosed["trafficking"]
+    acted = drawn(0.95)
+    follow = {
+        "mash_referral": acted & any_disclosure & (rng.random(n) < np.where(exploited, 0.6, 0.2)),
+        "safety_plan_updated": acted & (rng.random(n) < np.where(any_disclosure, 0.6, 0.3)),
+        "police_intelligence": acted & exploited & (rng.random(n) < 0.7),
+        "strategy_meeting": acted & exploited & (rng.random(n) < 0.3),
+        "support_service": acted & (rng.random(n) < np.where(any_disclosure, 0.35, 0.2)),
+    }
+    follow["none"] = acted & ~np.logical_or.reduce(list(follow.values()))
+    for column, chosen in (("rhi_conducted_by", conducted), ("rhi_late_reason", late_reasons),
+                           ("push_factors", push), ("pull_factors", pull), ("disclosures", disclosed),
+                           ("follow_up", follow)):  # fmt: skip
+        frame[column] = _joined(chosen, n)
     return frame
 
 

@@ -18,7 +18,7 @@ CHARTS = {
     "overview": 2,
     "repeat_runaways": 2,
     "time_distance": 6,
-    "return_interviews": 3,
+    "return_interviews": 10,
     "childrens_homes": 2,
     "demographics": 5,
 }

@@ -245,3 +245,36 @@ def test_every_real_import_is_in_the_audit_log(engine):
     ]
     assert [json.loads(r.filters)["outcome"] for r in rows] == ["landed", "refused"]
     assert json.loads(rows[0].filters)["rows"] == 5
+
+
+CONTENT_FILE = """episode_id,child_id,category,reported_at,returned_at,missing_from,placement_type,rhi_offered_at,rhi_outcome,rhi_completed_at,rhi_conducted_by,rhi_late_reason,push_factors,pull_factors,disclosures,follow_up
+E1,C1,missing,2015-03-01 14:30,2015-03-02 10:00,care,residential,2015-03-02 12:00,completed,2015-03-07 10:00,Independent_Provider,staff_capacity;Notified_Late,placement_unhappy,parties_adults;friends_peers,self_harm; CSE,mash_referral;strategy_meeting
+E2,C2,absent,2015-03-03 09:00,2015-03-03 18:00,home,,2015-03-04 09:00,completed,2015-03-04 16:00,early_help,,family_conflict;school,,none,none
+"""
+
+
+def test_file_with_every_content_column_lands(engine, tmp_path):
+    """The six return interview content columns land, `;`-joined in vocabulary order, on both databases."""
+    path = tmp_path / "content.csv"
+    path.write_text(CONTENT_FILE)
+    result = import_file(engine, path)
+    assert result.outcome == "landed", [str(m) for m in result.messages]
+    stored = load_episodes(engine).set_index("episode_id")
+    assert stored.loc["E1", ["rhi_conducted_by", "rhi_late_reason", "push_factors", "pull_factors", "disclosures",
+                             "follow_up"]].tolist() == [
+        "independent_provider", "staff_capacity;notified_late", "placement_unhappy", "friends_peers;parties_adults",
+        "cse;self_harm", "mash_referral;strategy_meeting",
+    ]  # fmt: skip
+    assert stored.loc["E2", "push_factors"] == "family_conflict;school" and pd.isna(stored.loc["E2", "pull_factors"])
+
+
+def test_bad_content_value_refuses_the_file(engine, tmp_path):
+    path = tmp_path / "content.csv"
+    path.write_text(CONTENT_FILE.replace("self_harm; CSE", "self_harm;grooming"))
+    result = import_file(engine, path)
+    assert result.outcome == "refused" and count(engine, Episode) == 0
+    assert [str(m) for m in result.messages] == [
+        ("content.csv:2:disclosures: error: unknown value 'grooming' in 'self_harm;grooming' (several values separated "
+        "by ';', each one of: cse, cce_county_lines, trafficking, self_harm, sexual_assault, physical_harm, "
+        "substance_misuse, criminal_activity, none)")
+    ]

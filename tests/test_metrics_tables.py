@@ -9,6 +9,7 @@ CLI_TABLES = [
     "duration", "distance", "repeat", "sex", "ethnic_group", "age_band", "home_care", "locality",
     "return_interviews", "hotspots_from_district", "hotspots_from_sector", "hotspots_found_district",
     "hotspots_establishment", "trend", "triggers",
+    "rhi_conducted_by", "rhi_late_reasons", "rhi_push_factors", "rhi_pull_factors", "rhi_disclosures", "rhi_follow_up",
 ]  # fmt: skip
 COLUMNS = {
     "return_interviews": ["group", "measure", "count", "denominator", "percent"],

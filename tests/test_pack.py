@@ -324,3 +324,15 @@ def test_date_only_note_in_the_pack_reads_fewer_than_5(tmp_path):
             "a time limit in doubt counts against the deadline and for the alert."
         )
     ]
+
+
+def test_interview_content_section_has_a_table_for_each_kind(pack):
+    """Who held the interviews, why late, push, pull, disclosures, follow-up: each a suppressed table."""
+    document = Document(pack)
+    headings = [table.rows[0].cells[0].text for table in document.tables]
+    for heading in ("Who held the interview", "Why late interviews were late", "Push factors", "Pull factors",
+                    "Disclosures", "Follow-up"):  # fmt: skip
+        assert heading in headings
+    disclosures = next(t for t in document.tables if t.rows[0].cells[0].text == "Disclosures")
+    bands = [row.cells[0].text for row in disclosures.rows[1:]]
+    assert bands[0] == "Sexual exploitation (CSE)" and bands[-1] == "Not recorded"

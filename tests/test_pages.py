@@ -8,6 +8,7 @@ import re
 
 import pandas as pd
 import pytest
+from sqlalchemy import text
 
 from loaders.database import connect
 from loaders.store import upsert_episodes, upsert_establishments
@@ -102,7 +103,7 @@ def test_return_interviews(database_url):
         ("2015-03", "offered", 3, 5, 60.0),
         ("2015-03", "offered_within_72h", 3, 5, 60.0),
     ]
-    outcomes = table_with(at, "band", "count", "percent")
+    outcomes = next(t for t in tables(at) if list(t.columns) == ["band", "count", "percent"])
     assert dict(zip(outcomes["band"], outcomes["count"])) == {
         "completed": 2, "declined": 1, "unable_to_contact": 0, "missing_again": 0, "pending": 0, "not_offered": 0,
         "Not recorded": 2,
@@ -371,3 +372,43 @@ def test_overview_findings_in_meeting_mode_are_large_and_at_most_5(database_url)
     [text] = [m.value for m in at.markdown if 'class="findings"' in m.value]
     assert "font-size:1.6rem" in text and 1 <= text.count("<li>") <= 5
     assert "](trends?" not in text
+
+
+def test_return_interviews_show_what_the_interviews_found(database_url):
+    """E1 (care) and E5 (home) are March's completed interviews; E8's content is in February."""
+    engine = connect(database_url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "UPDATE episodes SET rhi_conducted_by = 'independent_provider', disclosures = 'cse;self_harm', "
+            "push_factors = 'placement_unhappy', follow_up = 'mash_referral;police_intelligence' WHERE episode_id = 'E1'"
+        ))
+        connection.execute(text(
+            "UPDATE episodes SET rhi_conducted_by = 'early_help', disclosures = 'none' WHERE episode_id = 'E5'"
+        ))
+        connection.execute(text("UPDATE episodes SET disclosures = 'cse' WHERE episode_id = 'E8'"))
+    engine.dispose()
+    at = run_page("app_pages/return_interviews.py", params=MARCH)
+    titles = chart_titles(at)
+    assert len(titles) == 10  # rates, month by month, outcome, six kinds of content, disclosures by month
+    assert "Who held the interview: independent provider in 50% of completed interviews" in titles
+    assert "Disclosures: sexual exploitation (CSE) in 50% of completed interviews" in titles
+    assert "Why late interviews were late: nothing recorded that can be shown" in titles
+    by_group = [t for t in tables(at) if list(t.columns) == ["group", "band", "count", "percent"]]
+    assert len(by_group) == 6
+    disclosures = next(t for t in by_group if "self_harm" in set(t["band"])).set_index(["group", "band"])
+    assert tuple(disclosures.loc[("all", "cse")]) == (1, 50.0)
+    assert tuple(disclosures.loc[("care", "self_harm")]) == (1, 100.0)
+    assert tuple(disclosures.loc[("home", "none")]) == (1, 100.0)
+    assert tuple(disclosures.loc[("all", "Not recorded")]) == (0, 0.0)
+    monthly = next(t for t in tables(at) if list(t.columns) == ["month", "band", "count", "percent"])
+    assert set(monthly["month"]) == {"2015-03"}
+    assert rows(monthly[monthly["band"] == "cse"], "count", "percent") == [(1, 50.0)]
+
+
+def test_viewer_sees_interview_content_suppressed(database_url):
+    engine = connect(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE episodes SET disclosures = 'cse' WHERE episode_id IN ('E1', 'E5')"))
+    engine.dispose()
+    at = run_page("app_pages/return_interviews.py", role="viewer", params=MARCH)
+    assert not [t for t in tables(at) if "band" in t and (t["count"].astype(str).isin(["1", "2", "3", "4"])).any()]

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
+from config.canonical import MULTI_VALUE_VOCABULARIES
 from loaders.episodes import episodes_query, typed_episodes
 from loaders.importer import import_file, import_files
 
@@ -55,11 +56,17 @@ def test_tracker_updates_only_its_columns(sqlite_engine):
         "rhi_outcome",
         "rhi_completed_at",
         "rhi_completed_at_date_only",
+        *MULTI_VALUE_VOCABULARIES,
     ]
     pd.testing.assert_frame_equal(after.drop(columns=rhi), before.drop(columns=rhi))
     first = after.loc["MP/15/0101"]
     assert (first["rhi_offered_at"], first["rhi_outcome"]) == (pd.Timestamp("2015-03-03 09:00"), "completed")
     assert after.loc["MP/15/0103", "rhi_offered_at_date_only"] and after["source"].eq("police").all()
+    assert after.loc["MP/15/0103", "disclosures"] == "cse"
+    assert after.loc["MP/15/0103", "pull_factors"] == "boyfriend_girlfriend;parties_adults"
+    assert after.loc["MP/15/0103", "follow_up"] == "mash_referral;police_intelligence;strategy_meeting"
+    assert after.loc["MP/15/0101", "rhi_conducted_by"] == "independent_provider"
+    assert pd.isna(after.loc["MP/15/0102", "push_factors"])
     assert tracker(sqlite_engine).unchanged == 4
 
 

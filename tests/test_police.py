@@ -136,3 +136,45 @@ def test_cli_police_exit_codes(tmp_path):
         "loaders", "import", str(EXPORT), "--format", "police", "--mapping", str(broken), database_url=url
     )
     assert refused.returncode == 1 and refused.stdout.splitlines()[0].startswith(f"{broken}::child_id: error:")
+
+
+CONTENT_MAPPING = """
+[values.rhi_conducted_by]
+"Barnardo's" = "independent_provider"
+
+[values.disclosures]
+"Sexual exploitation" = "cse"
+"County lines" = "cce_county_lines"
+"Nothing disclosed" = "none"
+"""
+
+
+def test_content_columns_map_each_value(sqlite_engine, tmp_path):
+    """Interview content in an export: each `;`-separated value goes through [values.<column>]; an
+    unmapped one is refused naming the export's row, column and value."""
+    mapping = tmp_path / "force.toml"
+    mapping.write_text(
+        MAPPING.read_text().replace(
+            "[columns]\n", '[columns]\n"Interviewer" = "rhi_conducted_by"\n"Concerns Disclosed" = "disclosures"\n'
+        )
+        + CONTENT_MAPPING
+    )
+    frame = pd.read_csv(EXPORT, dtype=str, keep_default_na=False)
+    frame["Interviewer"] = ["Barnardo's", "", "police", ""]
+    frame["Concerns Disclosed"] = ["Sexual exploitation; County lines", "", "Nothing disclosed", ""]
+    export = tmp_path / "export.csv"
+    frame.to_csv(export, index=False)
+    result = import_file(sqlite_engine, export, "police", mapping=mapping)
+    assert result.outcome == "landed", [str(m) for m in result.messages]
+    episodes = stored(sqlite_engine)
+    assert episodes.loc["MP/15/0101", ["rhi_conducted_by", "disclosures"]].tolist() == [
+        "independent_provider", "cse;cce_county_lines"]
+    assert episodes.loc["MP/15/0103", ["rhi_conducted_by", "disclosures"]].tolist() == ["police", "none"]
+    frame.loc[0, "Concerns Disclosed"] = "Sexual exploitation;Gangs"
+    frame.to_csv(export, index=False)
+    refused = import_file(sqlite_engine, export, "police", mapping=mapping, dry_run=True)
+    assert [str(m) for m in refused.messages] == [
+        ("export.csv:2:Concerns Disclosed: error: unknown value 'gangs' in 'Sexual exploitation;Gangs' (several values separated by "
+        "';', each one of: cse, cce_county_lines, trafficking, self_harm, sexual_assault, physical_harm, "
+        "substance_misuse, criminal_activity, none); map it under [values.disclosures] in force.toml")
+    ]

@@ -21,7 +21,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from config.canonical import MULTI_VALUE_VOCABULARIES
 from metrics.filters import AGE_BANDS, DISTANCE_BANDS, DURATION_BANDS, ETHNIC_GROUP_BANDS
+from metrics.interview_content import CONTENT_TABLES
 from metrics.return_interviews import RETURN_INTERVIEW_MEASURES
 from metrics.rounding import percent
 from reports.tables import BAND_TABLES, HOTSPOT_TABLES, OF_ELIGIBLE, publishable
@@ -280,3 +282,72 @@ def test_return_interviews_give_nothing_away(table):
     for row in table.index:
         hidden = is_hidden(shown.at[row, "count"]) or is_hidden(shown.at[row, "denominator"])
         assert (shown.at[row, "percent"] == "*") == hidden
+
+
+# --- return interview content --------------------------------------------------------------
+# One interview can record several values, so a content table's bands add up to at least the
+# completed interviews (T), not to T: the reader knows each band is at most T and their sum at
+# least T. A reader who also took the sum as exactly the table's own (as if every interview
+# recorded one value: what `publishable` protects against) is tried too.
+
+
+@st.composite
+def interviews(draw, bands: int):
+    """Each completed interview's recorded values (a subset of the band positions; empty: Not recorded)."""
+    single = draw(st.booleans())  # who held it is mostly one value: sums then equal T exactly
+    size = draw(st.one_of(st.integers(0, 8), st.integers(0, 40)))
+    if single:
+        return [draw(st.sets(st.integers(0, bands - 1), max_size=1)) for _ in range(size)]
+    return [draw(st.sets(st.integers(0, bands - 1), max_size=3)) for _ in range(size)]
+
+
+def content_counts(recorded: list[set[int]], vocabulary: tuple[str, ...]) -> pd.DataFrame:
+    counts = [sum(i in r for r in recorded) for i in range(len(vocabulary))] + [sum(not r for r in recorded)]
+    table = pd.DataFrame({"band": [*vocabulary, "Not recorded"], "count": counts})
+    table["percent"] = percent(table["count"].to_numpy(), [len(recorded)] * len(table))
+    return table
+
+
+def content_lines(table: pd.DataFrame, rows, total: int) -> list[Line]:
+    """Sum of the bands at least T, each band at most T; exactly T where every interview
+    recorded one value (a reader who guesses so is then right)."""
+    cells = [(1, (row, "count")) for row in rows]
+    lines = [(cells, total, INFINITY)] + [([(1, (row, "count"))], 0, total) for row in rows]
+    if int(table.loc[rows, "count"].sum()) == total:
+        lines.append(sum_line(table, rows, "count"))
+    return lines
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(CONTENT_TABLES)), st.data())
+def test_interview_content_tables_give_nothing_away(kind, data):
+    vocabulary = MULTI_VALUE_VOCABULARIES[CONTENT_TABLES[kind]]
+    recorded = data.draw(interviews(len(vocabulary) + 1))
+    recorded = [{i for i in r if i < len(vocabulary)} for r in recorded]
+    table = content_counts(recorded, vocabulary)
+    shown = publishable(kind, table)
+    assert_small_counts_hidden(table, shown, ["count"])
+    assert not leaks(table, shown, ["count"], content_lines(table, table.index, len(recorded)))
+    for row in table.index:
+        assert (shown.at[row, "percent"] == "*") == is_hidden(shown.at[row, "count"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_interview_content_by_group_gives_nothing_away(data):
+    """All = home + care for each band (exactly); within a group, sum at least the group's completed."""
+    vocabulary = MULTI_VALUE_VOCABULARIES["disclosures"]
+    home, care = (data.draw(interviews(len(vocabulary))) for _ in range(2))
+    parts = [content_counts(r, vocabulary).assign(group=g) for g, r in (("all", home + care), ("home", home), ("care", care))]
+    table = pd.concat(parts, ignore_index=True)[["group", "band", "count", "percent"]]
+    shown = publishable("rhi_disclosures_by_group", table)
+    assert_small_counts_hidden(table, shown, ["count"])
+    totals = {"all": len(home) + len(care), "home": len(home), "care": len(care)}
+    lines = []
+    for group, rows in table.groupby("group"):
+        lines += content_lines(table, rows.index, totals[group])
+    for _, rows in table.groupby("band"):
+        by_group = dict(zip(rows["group"], rows.index))
+        lines.append(([(1, (by_group["all"], "count")), (-1, (by_group["home"], "count")),
+                       (-1, (by_group["care"], "count"))], 0, 0))  # fmt: skip
+    assert not leaks(table, shown, ["count"], lines)

@@ -7,6 +7,7 @@ domain.md sections 4 and 5.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import subprocess
@@ -20,7 +21,13 @@ from loaders.postcodes import resolve
 from loaders.schema import AuditEntry
 from loaders.store import upsert_children, upsert_episodes, upsert_establishments
 from metrics.tables import HISTORY_TABLES, TABLES
-from reports.tables import CHILD_LEVEL_TABLES, GROUPED_BAND_TABLES, PUBLISHABLE_TABLES
+from reports.tables import (
+    CHILD_LEVEL_TABLES,
+    CONTENT_BY_GROUP,
+    CONTENT_BY_MONTH,
+    GROUPED_BAND_TABLES,
+    PUBLISHABLE_TABLES,
+)
 from tests.commands import run_module
 
 PERIOD = ["--from", "2015-01-01", "--to", "2015-03-31"]
@@ -74,9 +81,24 @@ EPISODES = [
 ]  # fmt: skip
 
 
+# Return interview content of the three completed interviews in the period (E01 care, E04 home and late, E08 home).
+CONTENT = {
+    "E01": {"rhi_conducted_by": "independent_provider", "push_factors": "placement_unhappy",
+            "pull_factors": "friends_peers;boyfriend_girlfriend", "disclosures": "cse",
+            "follow_up": "mash_referral;police_intelligence"},
+    "E04": {"rhi_conducted_by": "independent_provider;social_worker", "rhi_late_reason": "could_not_contact",
+            "push_factors": "family_conflict", "pull_factors": "friends_peers", "disclosures": "none",
+            "follow_up": "safety_plan_updated"},
+    "E08": {"rhi_conducted_by": "early_help"},
+    "E02": {"disclosures": "cse"},  # declined: not a completed interview, never counted
+}  # fmt: skip
+
+
 def write_sample(engine) -> None:
     """Store the hand-written children and episodes through the loaders, as an import would."""
     episodes = pd.DataFrame(EPISODES, columns=EPISODE_COLUMNS)
+    content = pd.DataFrame.from_dict(CONTENT, orient="index")
+    episodes = episodes.join(content, on="episode_id")
     for column in ("reported_at", "returned_at", "rhi_offered_at", "rhi_completed_at"):
         episodes[f"{column}_date_only"] = episodes[column].notna() & (episodes[column].str.len() == 10)
         episodes[column] = pd.to_datetime(episodes[column], format="ISO8601")
@@ -205,7 +227,35 @@ TABLE_CASES = {
         "strategy_meeting_overdue,E06,2015-03-12",
         "location_5_in_30_days,B33 0AA,2015-02-16",
     ),
-}
+    # of 3 completed interviews; E04 was held by two, so the bands add up to 4
+    "rhi_conducted_by": csv_lines(
+        "band,count,percent", "independent_provider,2,66.7", "social_worker,1,33.3", "early_help,1,33.3",
+        "police,0,0.0", "other,0,0.0", "Not recorded,0,0.0",
+    ),
+    "rhi_late_reasons": csv_lines(
+        "band,count,percent", "child_declined_then_accepted,0,0.0", "could_not_contact,1,33.3",
+        "placed_out_of_area,0,0.0", "staff_capacity,0,0.0", "notified_late,0,0.0", "other,0,0.0",
+        "Not recorded,2,66.7",
+    ),
+    "rhi_push_factors": csv_lines(
+        "band,count,percent", "family_conflict,1,33.3", "neglect_abuse,0,0.0", "placement_unhappy,1,33.3",
+        "school,0,0.0", "bullying,0,0.0", "mental_health,0,0.0", "substance_misuse,0,0.0", "other,0,0.0",
+        "Not recorded,1,33.3",
+    ),
+    "rhi_pull_factors": csv_lines(
+        "band,count,percent", "friends_peers,2,66.7", "boyfriend_girlfriend,1,33.3", "family,0,0.0",
+        "parties_adults,0,0.0", "drugs,0,0.0", "other,0,0.0", "Not recorded,1,33.3",
+    ),
+    "rhi_disclosures": csv_lines(
+        "band,count,percent", "cse,1,33.3", "cce_county_lines,0,0.0", "trafficking,0,0.0", "self_harm,0,0.0",
+        "sexual_assault,0,0.0", "physical_harm,0,0.0", "substance_misuse,0,0.0", "criminal_activity,0,0.0",
+        "none,1,33.3", "Not recorded,1,33.3",
+    ),
+    "rhi_follow_up": csv_lines(
+        "band,count,percent", "mash_referral,1,33.3", "safety_plan_updated,1,33.3", "police_intelligence,1,33.3",
+        "strategy_meeting,0,0.0", "support_service,0,0.0", "none,0,0.0", "Not recorded,1,33.3",
+    ),
+}  # fmt: skip
 
 
 def test_every_table_has_a_case_and_a_publication_rule():
@@ -213,8 +263,18 @@ def test_every_table_has_a_case_and_a_publication_rule():
     # the pages' tables split by group (duration_by_group, ...) have rules but no command-line name;
     # process_control has one, with --measure (tested below); escalation, associates and meeting_list
     # are child-level tables judged on history (tests/test_reports_attention.py)
-    published = set(PUBLISHABLE_TABLES) - set(GROUPED_BAND_TABLES) - {"process_control"}
-    assert published | set(CHILD_LEVEL_TABLES) == set(TABLES) | set(HISTORY_TABLES)
+    page_only = set(GROUPED_BAND_TABLES) | set(CONTENT_BY_GROUP) | set(CONTENT_BY_MONTH) | {"process_control"}
+    assert (set(PUBLISHABLE_TABLES) - page_only) | set(CHILD_LEVEL_TABLES) == set(TABLES) | set(HISTORY_TABLES)
+
+
+@pytest.mark.parametrize("name", [n for n in TABLE_CASES if n.startswith("rhi_")])
+def test_interview_content_publication_hides_small_counts(database_url, name):
+    result = run_reports(database_url, "table", name, *PERIOD, "--publication")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["band"] for r in rows] == [line.split(",")[0] for line in TABLE_CASES[name].splitlines()[1:]]
+    assert all(r["count"] in ("0", "<5", "*") for r in rows), rows  # 3 completed interviews: every count small
+    assert all(r["percent"] == "*" for r in rows if r["count"] != "0")
 
 
 @pytest.mark.parametrize("name", list(TABLE_CASES))

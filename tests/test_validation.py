@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from datetime import datetime
 
+import pandas as pd
 import pytest
 
 from loaders import canonical
@@ -99,6 +100,27 @@ BAD_CASES = [
      ["f.csv:2:establishment_name: error: the value has 201 characters, more than the 200 a establishment_name may hold"]),
     ("name_like_child_id", [{"child_id": "John Smith"}],
      ["f.csv:2:child_id: warning: child_id 'John Smith' looks like a person's name: ids must be pseudonymous"]),
+    ("unknown_multi_value", [{"disclosures": "cse;grooming"}],
+     [("f.csv:2:disclosures: error: unknown value 'grooming' in 'cse;grooming' (several values separated by ';', "
+       "each one of: cse, cce_county_lines, trafficking, self_harm, sexual_assault, physical_harm, substance_misuse, "
+       "criminal_activity, none)")]),
+    ("unknown_multi_value", [{}, {"rhi_conducted_by": "youth worker"}],
+     [("f.csv:3:rhi_conducted_by: error: unknown value 'youth worker' in 'youth worker' (several values separated "
+       "by ';', each one of: independent_provider, social_worker, early_help, police, other)")]),
+    ("unknown_multi_value", [{"rhi_late_reason": "staff_capacity, notified_late"}],
+     [("f.csv:2:rhi_late_reason: error: unknown value 'staff_capacity, notified_late' in 'staff_capacity, "
+       "notified_late' (several values separated by ';', each one of: child_declined_then_accepted, "
+       "could_not_contact, placed_out_of_area, staff_capacity, notified_late, other)")]),
+    ("unknown_multi_value", [{"push_factors": "school;Peer pressure;bullying"}],
+     [("f.csv:2:push_factors: error: unknown value 'peer pressure' in 'school;Peer pressure;bullying' (several "
+       "values separated by ';', each one of: family_conflict, neglect_abuse, placement_unhappy, school, bullying, "
+       "mental_health, substance_misuse, other)")]),
+    ("unknown_multi_value", [{"pull_factors": "gangs"}],
+     [("f.csv:2:pull_factors: error: unknown value 'gangs' in 'gangs' (several values separated by ';', each one "
+       "of: friends_peers, boyfriend_girlfriend, family, parties_adults, drugs, other)")]),
+    ("unknown_multi_value", [{"follow_up": ";"}],
+     [("f.csv:2:follow_up: error: unknown value '' in ';' (several values separated by ';', each one of: "
+       "mash_referral, safety_plan_updated, police_intelligence, strategy_meeting, support_service, none)")]),
 ]  # fmt: skip
 
 
@@ -122,7 +144,23 @@ GOOD_CASES = [
     ("from_postcode", "b236aa"), ("from_postcode", " B23  6AA "), ("from_postcode", ""), ("found_postcode", "b1 1aa"),
     ("date_of_birth", "1997-03-02"), ("date_of_birth", ""), ("strategy_meeting_at", "2016-04-01 12:00"),
     ("strategy_meeting_at", "01/04/2016"), ("rhi_outcome", ""), ("Episode_ID ", "E0001"),
+    ("disclosures", "CSE; Self_Harm"), ("disclosures", "none"), ("push_factors", "school;"), ("pull_factors", ""),
+    ("rhi_conducted_by", "independent_provider"), ("rhi_late_reason", "staff_capacity;other"),
+    ("follow_up", "mash_referral;strategy_meeting;mash_referral"),
 ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("cell", "stored"),
+    [("Self_Harm; CSE", "cse;self_harm"), ("none", "none"), ("cse;cse;", "cse"), ("", None),
+     ("cse;grooming", None)],
+)  # fmt: skip
+def test_content_is_stored_in_vocabulary_order(tmp_path, cell, stored):
+    """Several values are kept `;`-joined in vocabulary order whatever order and case they came in."""
+    path = tmp_path / "f.csv"
+    path.write_text(f"episode_id,disclosures\nE1,{cell}\n")
+    value = canonical.parse(canonical.read_table(path)).typed["disclosures"].iloc[0]
+    assert (None if pd.isna(value) else value) == stored
 
 
 @pytest.mark.parametrize(("column", "value"), GOOD_CASES)

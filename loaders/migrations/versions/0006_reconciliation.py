@@ -1,7 +1,7 @@
 """reconciliation: each source's own values per imported row, and resolved items
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-30 14:50:00
 
 Episodes imported before this revision have no contributions: import the
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
