@@ -37,7 +37,7 @@ def children_to_discuss(
     long = pd.DataFrame(rows, columns=["child_id", "kind", "reason", "first_met"]).drop_duplicates()
     long["child_id"] = long["child_id"].astype(str)
     by_kind = long.groupby(["child_id", "kind"])["reason"].agg(lambda r: "; ".join(sorted(set(r)))).unstack()
-    table = by_kind.reindex(columns=COLUMNS[3:]).fillna("")
+    table = by_kind.reindex(columns=COLUMNS[3:]).astype(object).fillna("")
     table["first_met"] = long.groupby("child_id")["first_met"].min()
     labels = {"triggers": "alert", "escalation": "escalating", "associates_missing": "associate missing"}
     table["reasons"] = [
