@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import pwd
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
 import config
+from loaders.audit import operating_system_user
 from loaders.importer import FORMATS, import_files
 
 log = logging.getLogger("loaders")
@@ -158,14 +157,6 @@ def run_users(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     finally:
         engine.dispose()
     return EXIT_OK
-
-
-def operating_system_user() -> str:
-    """Who ran the command, as the operating system knows them: $USER and $LOGNAME can be set to anything."""
-    try:
-        return pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:  # a uid with no passwd entry (some containers)
-        return f"uid {os.getuid()}"
 
 
 def _log_to_file() -> None:

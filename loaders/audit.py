@@ -8,11 +8,21 @@ that holds the lock on the name, so counting, checking and recording are one ste
 from __future__ import annotations
 
 import json
+import os
+import pwd
 from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, select
 
 from loaders.schema import AuditEntry
+
+
+def operating_system_user() -> str:
+    """Who ran a command, as the operating system knows them: $USER and $LOGNAME can be set to anything."""
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # a uid with no passwd entry (some containers)
+        return f"uid {os.getuid()}"
 
 
 def write(connection: Connection, user: str, action: str, subject: str, filters: dict) -> None:

@@ -6,7 +6,6 @@ Actions written today: `view` and `export` (child-level pages, exports), `import
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
@@ -18,8 +17,8 @@ from reports.tables import spreadsheet_safe
 
 
 def current_user() -> str:
-    """The person running a command: MISSING_USER, else the login name, else `cli`."""
-    return os.environ.get("MISSING_USER") or os.environ.get("USER") or "cli"
+    """The person running a command, as the operating system knows them (never a variable anyone can set)."""
+    return audit_log.operating_system_user()
 
 
 def record(engine: Engine, user: str, action: str, subject: str, filters: dict) -> None:

@@ -89,7 +89,7 @@ def all_text(container) -> str:
 
 
 def run_briefing(url: str, *args: str) -> subprocess.CompletedProcess:
-    return run_module("reports", "briefing", *args, database_url=url, env={"MISSING_USER": "analyst7"})
+    return run_module("reports", "briefing", *args, database_url=url)
 
 
 def test_briefing_command_writes_one_page_and_audits_it(database_url, tmp_path):

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from loaders.audit import operating_system_user
 from loaders.database import connect
 from loaders.postcodes import resolve
 from loaders.schema import AuditEntry
@@ -124,7 +125,8 @@ def database_url(tmp_path_factory) -> str:
 
 
 def run_reports(url: str, *args: str, user: str = "analyst7") -> subprocess.CompletedProcess:
-    return run_module("reports", *args, database_url=url, env={"MISSING_USER": user}, timeout=120)
+    """The command with $USER and $LOGNAME set to `user`: the audit log must not believe them."""
+    return run_module("reports", *args, database_url=url, env={"USER": user, "LOGNAME": user}, timeout=120)
 
 
 def csv_lines(*rows: str) -> str:
@@ -303,7 +305,7 @@ def test_triggers_export_is_audited(database_url):
     rows = audit_rows(database_url)
     assert len(rows) == before + 1
     entry = rows[-1]
-    assert (entry.user_name, entry.action, entry.subject) == ("officer3", "export", "table triggers")
+    assert (entry.user_name, entry.action, entry.subject) == (operating_system_user(), "export", "table triggers")
     assert json.loads(entry.filters) == {
         "from": "2015-01-01",
         "to": "2015-03-31",
@@ -459,7 +461,7 @@ def test_on_each_database(engine):
     assert result.stdout == TABLE_CASES["return_interviews"]
     result = run_reports(url, "table", "triggers", *PERIOD)
     assert result.stdout == TABLE_CASES["triggers"]
-    assert [(row.user_name, row.subject) for row in audit_rows(url)] == [("analyst7", "table triggers")]
+    assert [(row.user_name, row.subject) for row in audit_rows(url)] == [(operating_system_user(), "table triggers")]
 
 
 def test_benchmarks_table_prints_the_shipped_dfe_figures_as_published(database_url):

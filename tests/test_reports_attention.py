@@ -42,7 +42,7 @@ def database_url(request, tmp_path):
 
 
 def reports(url, *args):
-    return run_module("reports", *args, database_url=url, env={"MISSING_USER": "analyst7"}, timeout=120)
+    return run_module("reports", *args, database_url=url, timeout=120)
 
 
 def test_escalation_associates_and_meeting_list(database_url):
