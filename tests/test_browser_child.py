@@ -36,7 +36,8 @@ def test_alerts_render_and_a_child_id_opens_that_childs_timeline(sample_server, 
     outside = guard_requests(page.context)
     open_slowly(page, sample_server, f"alerts?{PERIOD}")
     overdue = page.locator('[data-testid="stAlertContentError"]')
-    assert "Strategy meeting overdue: 115 episodes." in overdue.inner_text()
+    # 94 since the sample gained a home taking new residents in September 2015 (its draws come first)
+    assert "Strategy meeting overdue: 94 episodes." in overdue.inner_text()
     first_child = CHILD_ID.search(overdue.inner_text()).group(0)  # listed in the table's order
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "child-alerts.png"))
