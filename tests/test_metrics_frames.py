@@ -39,6 +39,12 @@ DEFAULTS = {
     "strategy_meeting_at": None,
     "cse_concern": None,
     "cce_concern": None,
+    "rhi_conducted_by": None,
+    "rhi_late_reason": None,
+    "push_factors": None,
+    "pull_factors": None,
+    "disclosures": None,
+    "follow_up": None,
     "source": "canonical",
 }
 
