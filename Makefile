@@ -5,7 +5,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?= -q -n 2
 STREAMLIT_ARGS ?=
-export PYTHONPATH := .
 
 setup:
 	@scripts/setup.sh
@@ -26,14 +25,17 @@ test: postgres
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: postgres
-	$(PY) bench/run.py
+	$(PY) -m bench.run
 
+# The gates CI runs before the tests: lint rules, formatting, types below the UI (pyproject.toml says which).
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # Every page, normal and meeting mode, into docs/screenshots/ (sample in data/screenshots.db, built once).
 screenshots: setup
-	$(PY) scripts/screenshots.py
+	$(PY) -m scripts.screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache bench/*.csv

@@ -28,9 +28,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 import config
-from app_auth import COOKIE, SESSION_ROUTE, auth_settings
 from loaders import sessions
 from loaders.database import connect
+from ui.auth import COOKIE, SESSION_ROUTE, auth_settings
 
 log = logging.getLogger(__name__)
 

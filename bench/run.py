@@ -42,7 +42,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 RESULTS = Path(os.environ.get("BENCH_RESULTS", ROOT / "bench" / "results.json"))
 REPORT = Path(os.environ.get("BENCH_REPORT", ROOT / "docs" / "benchmarks.md"))
@@ -92,7 +91,7 @@ def median_time(label: str, run: Callable[[], None], repeats: int = REPEATS) -> 
 
 def command(args: list[str], env: dict[str, str] | None = None, timeout: float = 3600) -> str:
     """Run a project command as a user would; raise with its output when it fails."""
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    full_env = {**os.environ, **(env or {})}
     done = subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=full_env, capture_output=True, text=True, check=False, timeout=timeout
     )
@@ -136,10 +135,13 @@ def postgres_schema(action: str, schema: str) -> None:
 def machine() -> dict:
     """What the numbers were measured on, and how busy it was."""
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor(),
-    )  # fmt: skip
+    )
     mem_kb = next(
         int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
     )
@@ -313,15 +315,15 @@ def load(url: str):
 
 def default_view(episodes) -> tuple[dt.date, dt.date]:
     """The app's default period: the 12 calendar months ending with the month of the latest episode."""
-    import app_state
+    from ui import state
 
-    period = app_state.default_period(episodes["reported_at"].max().date())
+    period = state.default_period(episodes["reported_at"].max().date())
     return period.start, period.end
 
 
 def app_pages() -> list[str]:
     """Every page file of the app, Overview first (the router's order is not needed: each is run alone)."""
-    pages = sorted(p.stem for p in (ROOT / "app_pages").glob("*.py"))
+    pages = sorted(p.stem for p in (ROOT / "ui/pages").glob("*.py"))
     chosen = [p.strip() for p in os.environ.get("BENCH_PAGES", "").split(",") if p.strip()]
     return [p for p in ["overview", *[p for p in pages if p != "overview"]] if not chosen or p in chosen]
 
@@ -330,7 +332,7 @@ def instrument_metrics() -> dict:
     """Wrap every public function of the metrics package so the time spent in metrics can be summed.
 
     Only the outermost call counts, so a metric calling another is not counted
-    twice. Must run before app_state and the pages import their names.
+    twice. Must run before ui.state and the pages import their names.
     """
     import functools
     import importlib
@@ -375,8 +377,8 @@ def pages_child(url: str, repeats: int) -> None:
     spent = instrument_metrics()
     from streamlit.testing.v1 import AppTest
 
-    import app_state
-    from app_auth import SignedIn
+    from ui import state
+    from ui.auth import SignedIn
 
     start, end = default_view(load(url))
     params = {"from": start.isoformat(), "to": end.isoformat(), **{k: ",".join(v) for k, v in FILTER.items()}}
@@ -387,7 +389,7 @@ def pages_child(url: str, repeats: int) -> None:
         for key, value in params.items():
             at.query_params[key] = value
         at.run()  # the router and the default page
-        at.switch_page(f"app_pages/{page}.py")
+        at.switch_page(f"ui/pages/{page}.py")
         spent["seconds"], spent["by"] = 0.0, {}
         started = time.perf_counter()
         at.run()
@@ -411,7 +413,7 @@ def pages_child(url: str, repeats: int) -> None:
             say(f"page {page}: {out[page]['page_median_s']:.3f}s, metrics {out[page]['metrics_median_s']:.3f}s")
         except Exception as error:  # noqa: BLE001 - one broken page does not stop the others
             out[page] = {"error": f"{type(error).__name__}: {error}"}
-    app_state.clear_episodes()
+    state.clear_episodes()
     print(json.dumps({"pages": out, "peak_rss_mb": peak_rss_mb(), "params": params}))
 
 
@@ -498,14 +500,16 @@ def bench_duckdb(episodes, size: int) -> list[dict]:
             ] == [int(v) for v in other[key]]
         except Exception:  # noqa: BLE001 - shapes differ: they do not agree
             same = False
-        results.append({
-            "episodes": size,
-            "table": name,
-            "pandas_median_s": pandas_timing["median_s"],
-            "duckdb_median_s": duck_timing["median_s"],
-            "ratio_pandas_to_duckdb": pandas_timing["median_s"] / duck_timing["median_s"],
-            "same_counts": same,
-        })  # fmt: skip
+        results.append(
+            {
+                "episodes": size,
+                "table": name,
+                "pandas_median_s": pandas_timing["median_s"],
+                "duckdb_median_s": duck_timing["median_s"],
+                "ratio_pandas_to_duckdb": pandas_timing["median_s"] / duck_timing["median_s"],
+                "same_counts": same,
+            }
+        )
     connection.close()
     return results
 
@@ -626,9 +630,9 @@ def section(results: dict, what: str, run: Callable, *args):
         return run(*args)
     except Exception as error:  # noqa: BLE001
         say(f"{what} failed: {error}")
-        results["errors"].append({
-            "what": what, "error": f"{type(error).__name__}: {error}", "trace": traceback.format_exc(limit=3)
-        })  # fmt: skip
+        results["errors"].append(
+            {"what": what, "error": f"{type(error).__name__}: {error}", "trace": traceback.format_exc(limit=3)}
+        )
         return None
 
 
@@ -689,9 +693,19 @@ def save(results: dict) -> None:
 
 def main() -> int:
     results: dict = {
-        "machine": machine(), "sizes": SIZES, "filter": FILTER, "targets": TARGETS, "sample_build": [],
-        "import": [], "load_episodes": [], "pages": [], "duckdb": [], "pack": [], "browser": [], "errors": [],
-    }  # fmt: skip
+        "machine": machine(),
+        "sizes": SIZES,
+        "filter": FILTER,
+        "targets": TARGETS,
+        "sample_build": [],
+        "import": [],
+        "load_episodes": [],
+        "pages": [],
+        "duckdb": [],
+        "pack": [],
+        "browser": [],
+        "errors": [],
+    }
     say(f"sizes {SIZES}, {REPEATS} runs each ({LARGE_REPEATS} for builds and imports at {LARGE:,}+)")
     with tempfile.TemporaryDirectory(prefix="missing-bench-") as tmp:
         workdir = Path(tmp)
@@ -761,8 +775,10 @@ def summary_rows(results: dict) -> list[str]:
     for size, target in ((100_000, 0.3), (large, 1.0)):
         r = find(results["pages"], episodes=size)
         if r:
-            worst = max(((p["metrics_median_s"], name) for name, p in r["pages"].items() if "metrics_median_s" in p),
-                        default=(None, "-"))  # fmt: skip
+            worst = max(
+                ((p["metrics_median_s"], name) for name, p in r["pages"].items() if "metrics_median_s" in p),
+                default=(None, "-"),
+            )
             rows.append(
                 f"| warm page metrics at {size:,} (slowest page: {worst[1]}) | ≤ {target} s | "
                 f"{seconds(worst[0])} s | {verdict(worst[0], target)} |"

@@ -49,7 +49,7 @@ def _labelled(table: pd.DataFrame, value: str, category: str) -> pd.DataFrame:
     frame[category] = frame[category].astype(str)
     frame[value] = pd.to_numeric(frame[value], errors="coerce").astype("float64")
     counts = frame["count"] if value == "percent" and "count" in frame else [None] * len(frame)
-    frame["label"] = [bar_label(v, c, percent=value == "percent") for v, c in zip(frame[value], counts)]
+    frame["label"] = [bar_label(v, c, percent=value == "percent") for v, c in zip(frame[value], counts, strict=True)]
     frame["label_at"] = frame[value].fillna(0.0)
     return frame
 
@@ -64,8 +64,13 @@ def _bars(
 ) -> alt.LayerChart:
     """Bars of `value` along x for each `category` on y in `order`, with the labels just past each bar."""
     size = font_size()
-    y = alt.Y(f"{category}:N", sort=order, scale=alt.Scale(domain=order), title=None,
-              axis=alt.Axis(labelFontSize=size, ticks=False, domain=False))  # fmt: skip
+    y = alt.Y(
+        f"{category}:N",
+        sort=order,
+        scale=alt.Scale(domain=order),
+        title=None,
+        axis=alt.Axis(labelFontSize=size, ticks=False, domain=False),
+    )
     x = alt.X(f"{value}:Q", scale=alt.Scale(domain=[0, domain_max], zero=True, nice=False), axis=None)
     base = alt.Chart(frame).encode(y=y)
     bars = base.mark_bar().encode(x=x, tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip("label:N", title=value)])
@@ -117,11 +122,15 @@ def grouped_band_chart(
     layer = _bars(frame, value, band_column, order, _domain_max(frame[value]), panel_width, _height(len(order)))
     chart = layer.facet(
         column=alt.Column(
-            f"{group_column}:N", sort=groups, title=None,
-            header=alt.Header(labelFontSize=font_size() + 1, labelFontWeight="bold", labelAnchor="start", labelOrient="top"),
+            f"{group_column}:N",
+            sort=groups,
+            title=None,
+            header=alt.Header(
+                labelFontSize=font_size() + 1, labelFontWeight="bold", labelAnchor="start", labelOrient="top"
+            ),
         ),
         spacing=12,
-    )  # fmt: skip
+    )
     return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)
 
 

@@ -37,8 +37,13 @@ def benchmark_chart(
     domain = [0, max(top, 1.0) * HEADROOM]
     order = list(frame["area"])
     size = font_size()
-    y = alt.Y("area:N", sort=order, scale=alt.Scale(domain=order), title=None,
-              axis=alt.Axis(labelFontSize=size, ticks=False, domain=False, labelFontWeight="normal"))  # fmt: skip
+    y = alt.Y(
+        "area:N",
+        sort=order,
+        scale=alt.Scale(domain=order),
+        title=None,
+        axis=alt.Axis(labelFontSize=size, ticks=False, domain=False, labelFontWeight="normal"),
+    )
     # no x axis (as the bars): every dot carries its value, and the page may stretch the plot
     x = alt.X("value:Q", scale=alt.Scale(domain=domain, zero=True, nice=False), axis=None)
     base = alt.Chart(frame).encode(y=y)

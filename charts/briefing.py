@@ -20,7 +20,9 @@ def months_chart(by_month: pd.DataFrame, *, title: str, width: int = 620, height
     long = by_month.melt(id_vars="month", value_vars=list(CATEGORIES), var_name="category", value_name="episodes")
     long["order"] = long["category"].map({c: i for i, c in enumerate(CATEGORIES)})
     totals = by_month.assign(total=by_month[list(CATEGORIES)].sum(axis=1))
-    month = alt.X("month:O", title=None, axis=alt.Axis(labelAngle=0, labelExpr="utcFormat(toDate(datum.value + '-01'), '%b %y')"))
+    month = alt.X(
+        "month:O", title=None, axis=alt.Axis(labelAngle=0, labelExpr="utcFormat(toDate(datum.value + '-01'), '%b %y')")
+    )
     bars = (
         alt.Chart(long)
         .mark_bar(stroke="white", strokeWidth=0.5)

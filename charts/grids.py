@@ -35,17 +35,31 @@ def count_grid_chart(
     cell = max(28, min(48, (WIDTH - 80) // max(len(labels), 1)))
     size = font_size()
     base = alt.Chart(frame).encode(
-        x=alt.X(f"{x}:O", sort=labels, scale=alt.Scale(domain=labels), title=x_title,
-                axis=alt.Axis(labelAngle=0, labelFontSize=size, grid=False)),
-        y=alt.Y(f"{y}:O", sort=list(reversed(labels)), scale=alt.Scale(domain=list(reversed(labels))), title=y_title,
-                axis=alt.Axis(labelFontSize=size, grid=False)),
-    )  # fmt: skip
+        x=alt.X(
+            f"{x}:O",
+            sort=labels,
+            scale=alt.Scale(domain=labels),
+            title=x_title,
+            axis=alt.Axis(labelAngle=0, labelFontSize=size, grid=False),
+        ),
+        y=alt.Y(
+            f"{y}:O",
+            sort=list(reversed(labels)),
+            scale=alt.Scale(domain=list(reversed(labels))),
+            title=y_title,
+            axis=alt.Axis(labelFontSize=size, grid=False),
+        ),
+    )
     cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
-        color=alt.Color(f"{value}:Q", scale=alt.Scale(range=list(reversed(SEQUENTIAL)) + ["#12436D"], type="log"),
-                        legend=None),
-        tooltip=[alt.Tooltip(f"{x}:O", title=x_title), alt.Tooltip(f"{y}:O", title=y_title),
-                 alt.Tooltip("label:N", title=value)],
-    )  # fmt: skip
+        color=alt.Color(
+            f"{value}:Q", scale=alt.Scale(range=list(reversed(SEQUENTIAL)) + ["#12436D"], type="log"), legend=None
+        ),
+        tooltip=[
+            alt.Tooltip(f"{x}:O", title=x_title),
+            alt.Tooltip(f"{y}:O", title=y_title),
+            alt.Tooltip("label:N", title=value),
+        ],
+    )
     text = base.mark_text(fontSize=max(size - 2, 11)).encode(
         text="label:N",
         color=alt.condition(f"datum.{value} >= {max(top / 8, 2):.1f}", alt.value("white"), alt.value("#0B0C0C")),

@@ -33,7 +33,7 @@ def label_positions(frame: pd.DataFrame, value: str, top: float | None = None, g
         return positions
     top = top if top is not None else float(frame[value].max()) or 1.0
     previous = None
-    for index, end in zip(ends.index, ends[value].astype(float)):
+    for index, end in zip(ends.index, ends[value].astype(float), strict=True):
         spot = end if previous is None else min(end, previous - gap * top)
         positions[index] = previous = spot
     return positions
@@ -67,16 +67,22 @@ def trend_chart(
     frame["is_last"] = (frame["date"] == frame[series].map(dict(last))).to_numpy(dtype=bool)  # none when all hidden
     unit = "%" if percent else ""
     frame["end_label"] = [
-        f"{name} {v:.1f}{unit}" if percent else f"{name} {v:,.0f}" for name, v in zip(frame[series], frame[value])
+        f"{name} {v:.1f}{unit}" if percent else f"{name} {v:,.0f}"
+        for name, v in zip(frame[series], frame[value], strict=True)
     ]
     frame["label_y"] = label_positions(frame, value, 100.0 if percent else None)
     color = alt.Color(f"{series}:N", sort=names, scale=alt.Scale(domain=names, range=list(PALETTE)), legend=None)
-    dash = alt.StrokeDash(f"{series}:N", sort=names, scale=alt.Scale(domain=names, range=[list(d) for d in DASHES]),
-                          legend=None)  # fmt: skip
+    dash = alt.StrokeDash(
+        f"{series}:N", sort=names, scale=alt.Scale(domain=names, range=[list(d) for d in DASHES]), legend=None
+    )
     months = frame["month"].nunique()
-    x = alt.X("date:T", title=None,
-              axis=alt.Axis(format="%b %Y", labelAngle=-45 if months > 6 else 0, tickCount=min(max(months, 1), 12),
-                            grid=False))  # fmt: skip
+    x = alt.X(
+        "date:T",
+        title=None,
+        axis=alt.Axis(
+            format="%b %Y", labelAngle=-45 if months > 6 else 0, tickCount=min(max(months, 1), 12), grid=False
+        ),
+    )
     y = alt.Y(
         f"{value}:Q", title=y_title, scale=alt.Scale(zero=True, domain=[0, 100]) if percent else alt.Scale(zero=True)
     )
@@ -122,8 +128,9 @@ def trend_panels(
     frame["end_label"] = [("" if pd.isna(v) else f"{v:,.0f}") for v in frame[value]]
     top = float(frame[value].max()) if frame[value].notna().any() else 1.0
     x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-45, grid=False))
-    y = alt.Y(f"{value}:Q", title=None, scale=alt.Scale(zero=True, domain=[0, max(top, 1.0)]),
-              axis=alt.Axis(tickCount=3))  # fmt: skip
+    y = alt.Y(
+        f"{value}:Q", title=None, scale=alt.Scale(zero=True, domain=[0, max(top, 1.0)]), axis=alt.Axis(tickCount=3)
+    )
     base = alt.Chart().encode(x=x, y=y)
     line = base.mark_line(strokeWidth=3, color=PALETTE[0]).encode(
         tooltip=[alt.Tooltip("month:N"), alt.Tooltip(f"{series}:N"), alt.Tooltip(f"{value}:Q", title=y_title)]
@@ -132,7 +139,13 @@ def trend_panels(
     point = ends.mark_point(filled=True, size=50, color=PALETTE[0])
     label = ends.mark_text(align="left", dx=8, fontWeight="bold", fontSize=font_size()).encode(text="end_label:N")
     panel = alt.layer(line, point, label, data=frame, width=WIDTH - 60, height=70)
-    header = alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top",
-                        labelFontWeight="bold", labelFontSize=font_size())  # fmt: skip
+    header = alt.Header(
+        labelAngle=0,
+        labelAlign="left",
+        labelAnchor="start",
+        labelOrient="top",
+        labelFontWeight="bold",
+        labelFontSize=font_size(),
+    )
     chart = panel.facet(row=alt.Row(f"{series}:N", sort=names, title=None, header=header), spacing=10)
     return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)

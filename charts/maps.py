@@ -119,7 +119,7 @@ def shade(value: float, breaks: list[float]) -> str:
     if value <= 0 or not breaks:
         return NO_EPISODES
     ramp = list(reversed(SEQUENTIAL))[-len(breaks) :] if len(breaks) < len(SEQUENTIAL) else list(reversed(SEQUENTIAL))
-    for colour, upper in zip(ramp, breaks):
+    for colour, upper in zip(ramp, breaks, strict=False):
         if value <= upper:
             return colour
     return ramp[-1]
@@ -145,7 +145,7 @@ def home_label(name: object, establishment_id: object, postcode: object) -> str:
 def _legend(breaks: list[float], title: str, has_hidden: bool, homes: bool) -> Element:
     rows, lower = [], 1
     ramp = list(reversed(SEQUENTIAL))[-len(breaks) :] if breaks else []
-    for colour, upper in zip(ramp, breaks):
+    for colour, upper in zip(ramp, breaks, strict=False):
         text = f"{lower:,}" if lower == int(upper) else f"{lower:,} to {int(upper):,}"
         rows.append((colour, text))
         lower = int(upper) + 1
@@ -262,7 +262,9 @@ def hotspot_map(
         shapes[column] = np.where(present, values, 0.0)
     breaks = class_breaks(shapes[measure])
     shapes["fill"] = [shade(v, breaks) for v in shapes[measure]]
-    shapes["label"] = [area_label(p, e, c) for p, e, c in zip(shapes["place"], shapes["episodes"], shapes["children"])]
+    shapes["label"] = [
+        area_label(p, e, c) for p, e, c in zip(shapes["place"], shapes["episodes"], shapes["children"], strict=True)
+    ]
     fmap = offline_map(
         bounds_of(outline if outline is not None else shapes), tile_url=tile_url, attribution=attribution
     )
@@ -292,7 +294,7 @@ def hotspot_map(
         AreaLabels(
             [
                 {"lat": p.y, "lon": p.x, "html": f"{html_text(place)}<br>{int(value):,}"}
-                for place, value, p in zip(top["place"], top[measure], points)
+                for place, value, p in zip(top["place"], top[measure], points, strict=True)
             ]
         )
     )

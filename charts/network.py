@@ -94,12 +94,14 @@ def layout(nodes: pd.DataFrame, edges: pd.DataFrame, font_px: float = FONT_PX) -
     until no node-and-label box overlaps another, then the groups are packed in rows (largest first)."""
     placed = nodes.reset_index(drop=True).copy()
     placed["radius"] = _radii(placed["episodes"]) if len(placed) else []
-    placed["box_width"] = [max(2 * r, label_width(str(t), font_px)) for r, t in zip(placed["radius"], placed["label"])]
+    placed["box_width"] = [
+        max(2 * r, label_width(str(t), font_px)) for r, t in zip(placed["radius"], placed["label"], strict=True)
+    ]
     placed["box_height"] = 2 * placed["radius"] + font_px * 1.3 + 4  # the mark, then its label below
     placed["x"], placed["y"], placed["group"] = 0.0, 0.0, 0
     graph = nx.Graph()
     graph.add_nodes_from(placed["node"])
-    graph.add_edges_from(zip(edges["source"], edges["target"]))
+    graph.add_edges_from(zip(edges["source"], edges["target"], strict=True))
     row_of = {node: i for i, node in enumerate(placed["node"])}
     groups = sorted((sorted(g) for g in nx.connected_components(graph)), key=lambda g: (-len(g), g[0]))
     boxes = []
@@ -245,9 +247,13 @@ def script_json(value: object) -> str:
 
 def network_data(placed: pd.DataFrame, edges: pd.DataFrame, details: pd.DataFrame) -> dict:
     """What the page's script draws: nodes at their laid-out positions, edges, each node's episodes."""
-    episode_rows = details.assign(
-        reported_at=pd.to_datetime(details["reported_at"]).dt.strftime("%d %b %Y %H:%M"),
-    ).astype(object).where(details.notna(), None)  # fmt: skip
+    episode_rows = (
+        details.assign(
+            reported_at=pd.to_datetime(details["reported_at"]).dt.strftime("%d %b %Y %H:%M"),
+        )
+        .astype(object)
+        .where(details.notna(), None)
+    )
     by_node = {
         node: rows.drop(columns="node").to_dict("records") for node, rows in episode_rows.groupby("node", sort=True)
     }
@@ -381,15 +387,22 @@ def network_html(
     shown_height = int(min(max(height * min(1, FRAME_WIDTH / width), 360), MAX_HEIGHT))
     small = max(font_px, 13)
     style = (
-        PAGE_STYLE.replace("FONT", FONT).replace("TEXT", TEXT).replace("HEIGHT", str(shown_height))
+        PAGE_STYLE.replace("FONT", FONT)
+        .replace("TEXT", TEXT)
+        .replace("HEIGHT", str(shown_height))
         .replace("PANEL", str(min(shown_height - 24, 520)))
-        .replace("SMALL", str(small)).replace("BIG", str(small + 3)).replace("TITLE", str(small + 5))
-    )  # fmt: skip
+        .replace("SMALL", str(small))
+        .replace("BIG", str(small + 3))
+        .replace("TITLE", str(small + 5))
+    )
     script = (
-        PAGE_SCRIPT.replace('"TOGETHER"', json.dumps(TOGETHER)).replace("FONT_PX", str(font_px))
-        .replace("LAYOUT_WIDTH", str(width)).replace("LAYOUT_HEIGHT", str(height))
-        .replace('"FONT"', json.dumps(FONT)).replace('"TEXT"', json.dumps(TEXT))
-    )  # fmt: skip
+        PAGE_SCRIPT.replace('"TOGETHER"', json.dumps(TOGETHER))
+        .replace("FONT_PX", str(font_px))
+        .replace("LAYOUT_WIDTH", str(width))
+        .replace("LAYOUT_HEIGHT", str(height))
+        .replace('"FONT"', json.dumps(FONT))
+        .replace('"TEXT"', json.dumps(TEXT))
+    )
     legend = (
         "Circle: child. Square: children's home or placement. Triangle: postcode district. "
         "Solid line: went missing together; dashed: missing from; dotted: found in. "

@@ -91,19 +91,24 @@ def process_chart(
     mean (solid grey), the process limits (dashed), signal points by shape with their names."""
     if table.empty:
         empty = alt.Chart(pd.DataFrame({"row": [0]})).mark_text(text="No months to show", align="left", x=0, y=20)
-        return titled(empty.properties(width=WIDTH, height=40), title=title, subtitle=subtitle, source=source,
-                      notes=notes)  # fmt: skip
+        return titled(
+            empty.properties(width=WIDTH, height=40), title=title, subtitle=subtitle, source=source, notes=notes
+        )
     frame = table[["month", "value", "mean", "lower_limit", "upper_limit"]].copy()
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce")  # a viewer's hidden months: NaN, not drawn
     frame["date"] = pd.to_datetime(frame["month"] + "-01")
     frame["signal"] = [SIGNAL_NAMES.get(first_signal(s), NO_SIGNAL) for s in table["signals"]]
-    frame["signals_text"] = [", ".join(SIGNAL_NAMES[s] for s in signal_names(signals)) or "none"
-                             for signals in table["signals"]]  # fmt: skip
+    frame["signals_text"] = [
+        ", ".join(SIGNAL_NAMES[s] for s in signal_names(signals)) or "none" for signals in table["signals"]
+    ]
     frame["label"] = signal_labels(table)
     unit = "%" if percent else ""
     months = len(frame)
-    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-45 if months > 6 else 0,
-                                                  tickCount=min(months, 12), grid=False))  # fmt: skip
+    x = alt.X(
+        "date:T",
+        title=None,
+        axis=alt.Axis(format="%b %Y", labelAngle=-45 if months > 6 else 0, tickCount=min(months, 12), grid=False),
+    )
     # a count's axis need not start at zero (a line, not bars): the months' variation must show
     y = alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=[0, 100]) if percent else alt.Scale(zero=False))
     base = alt.Chart(frame).encode(x=x)
@@ -112,17 +117,28 @@ def process_chart(
     shapes = [SIGNAL_SHAPES[s] for s in SIGNAL_NAMES] + ["circle"]
     points = base.mark_point(filled=True, opacity=1).encode(
         y=y,
-        shape=alt.Shape("signal:N", sort=order, scale=alt.Scale(domain=order, range=shapes),
-                        legend=alt.Legend(title=None, orient="top")),
+        shape=alt.Shape(
+            "signal:N",
+            sort=order,
+            scale=alt.Scale(domain=order, range=shapes),
+            legend=alt.Legend(title=None, orient="top"),
+        ),
         size=alt.condition(alt.datum.signal == NO_SIGNAL, alt.value(40), alt.value(160)),
-        color=alt.Color("signal:N", sort=order, legend=alt.Legend(title=None, orient="top"),
-                        scale=alt.Scale(domain=order, range=[SIGNAL_COLOUR] * len(SIGNAL_NAMES) + [PALETTE[0]])),
-        tooltip=[alt.Tooltip("month:N", title="Month"), alt.Tooltip("value:Q", title=y_title, format=",.1f"),
-                 alt.Tooltip("mean:Q", title="Mean", format=",.1f"),
-                 alt.Tooltip("lower_limit:Q", title="Lower limit", format=",.1f"),
-                 alt.Tooltip("upper_limit:Q", title="Upper limit", format=",.1f"),
-                 alt.Tooltip("signals_text:N", title="Signals")],
-    )  # fmt: skip
+        color=alt.Color(
+            "signal:N",
+            sort=order,
+            legend=alt.Legend(title=None, orient="top"),
+            scale=alt.Scale(domain=order, range=[SIGNAL_COLOUR] * len(SIGNAL_NAMES) + [PALETTE[0]]),
+        ),
+        tooltip=[
+            alt.Tooltip("month:N", title="Month"),
+            alt.Tooltip("value:Q", title=y_title, format=",.1f"),
+            alt.Tooltip("mean:Q", title="Mean", format=",.1f"),
+            alt.Tooltip("lower_limit:Q", title="Lower limit", format=",.1f"),
+            alt.Tooltip("upper_limit:Q", title="Upper limit", format=",.1f"),
+            alt.Tooltip("signals_text:N", title="Signals"),
+        ],
+    )
     labels = (
         base.transform_filter(alt.datum.label != "")
         .mark_text(align="right", dx=-6, dy=-14, fontWeight="bold", fontSize=font_size(), color="black")
@@ -130,16 +146,30 @@ def process_chart(
     )
     layers = [line, points, labels]
     ends = frame.iloc[[-1]]  # the limits' values as they stand in the last month
-    for column, name, dash in (("mean", "Mean", []), ("upper_limit", "Upper limit", [8, 4]),
-                               ("lower_limit", "Lower limit", [8, 4])):  # fmt: skip
+    for column, name, dash in (
+        ("mean", "Mean", []),
+        ("upper_limit", "Upper limit", [8, 4]),
+        ("lower_limit", "Lower limit", [8, 4]),
+    ):
         if frame[column].notna().any():
-            layers.append(base.mark_line(color=MEAN_COLOUR if column == "mean" else LIMIT_COLOUR, strokeWidth=1.5,
-                                         strokeDash=dash).encode(y=alt.Y(f"{column}:Q", title=y_title)))  # fmt: skip
+            layers.append(
+                base.mark_line(
+                    color=MEAN_COLOUR if column == "mean" else LIMIT_COLOUR, strokeWidth=1.5, strokeDash=dash
+                ).encode(y=alt.Y(f"{column}:Q", title=y_title))
+            )
             value = float(ends[column].iloc[0])
             text = f"{name} {value:,.1f}{unit}"
             # inside the plot, just above (the lower limit: below) its line at the left edge: never clipped
-            layers.append(alt.Chart(frame.iloc[[0]].assign(text=text)).mark_text(
-                align="left", dx=2, dy=12 if column == "lower_limit" else -8, fontSize=font_size() - 1, color="black"
-            ).encode(x=x, y=alt.Y(f"{column}:Q", title=y_title), text="text:N"))  # fmt: skip
+            layers.append(
+                alt.Chart(frame.iloc[[0]].assign(text=text))
+                .mark_text(
+                    align="left",
+                    dx=2,
+                    dy=12 if column == "lower_limit" else -8,
+                    fontSize=font_size() - 1,
+                    color="black",
+                )
+                .encode(x=x, y=alt.Y(f"{column}:Q", title=y_title), text="text:N")
+            )
     chart = alt.layer(*layers, width=WIDTH - 60, height=300)
     return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)

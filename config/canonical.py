@@ -5,17 +5,47 @@ builder all need the same list, and config is the one module they may all import
 """
 
 CANONICAL_COLUMNS = (
-    "episode_id", "child_id", "category", "reported_at", "returned_at", "missing_from",
-    "placement_type", "out_of_area", "placing_authority", "establishment_id", "establishment_name",
-    "from_postcode", "found_postcode", "sex", "date_of_birth", "ethnicity", "police_risk", "rag",
-    "safe_and_well_at", "rhi_offered_at", "rhi_outcome", "rhi_completed_at", "strategy_meeting_at",
-    "cse_concern", "cce_concern",
-    "rhi_conducted_by", "rhi_late_reason", "push_factors", "pull_factors", "disclosures", "follow_up",
-)  # fmt: skip
+    "episode_id",
+    "child_id",
+    "category",
+    "reported_at",
+    "returned_at",
+    "missing_from",
+    "placement_type",
+    "out_of_area",
+    "placing_authority",
+    "establishment_id",
+    "establishment_name",
+    "from_postcode",
+    "found_postcode",
+    "sex",
+    "date_of_birth",
+    "ethnicity",
+    "police_risk",
+    "rag",
+    "safe_and_well_at",
+    "rhi_offered_at",
+    "rhi_outcome",
+    "rhi_completed_at",
+    "strategy_meeting_at",
+    "cse_concern",
+    "cce_concern",
+    "rhi_conducted_by",
+    "rhi_late_reason",
+    "push_factors",
+    "pull_factors",
+    "disclosures",
+    "follow_up",
+)
 # The datetime columns of an episode; each is stored with a `<name>_date_only` flag.
 DATETIME_COLUMNS = (
-    "reported_at", "returned_at", "safe_and_well_at", "rhi_offered_at", "rhi_completed_at", "strategy_meeting_at",
-)  # fmt: skip
+    "reported_at",
+    "returned_at",
+    "safe_and_well_at",
+    "rhi_offered_at",
+    "rhi_completed_at",
+    "strategy_meeting_at",
+)
 
 # Return interview content (domain.md section 11): columns that hold several values separated
 # by `;`, each from its vocabulary, stored `;`-joined in the vocabulary's order.
@@ -23,19 +53,41 @@ MULTI_VALUE_SEPARATOR = ";"
 MULTI_VALUE_VOCABULARIES = {
     "rhi_conducted_by": ("independent_provider", "social_worker", "early_help", "police", "other"),
     "rhi_late_reason": (
-        "child_declined_then_accepted", "could_not_contact", "placed_out_of_area", "staff_capacity",
-        "notified_late", "other",
+        "child_declined_then_accepted",
+        "could_not_contact",
+        "placed_out_of_area",
+        "staff_capacity",
+        "notified_late",
+        "other",
     ),
     "push_factors": (
-        "family_conflict", "neglect_abuse", "placement_unhappy", "school", "bullying", "mental_health",
-        "substance_misuse", "other",
+        "family_conflict",
+        "neglect_abuse",
+        "placement_unhappy",
+        "school",
+        "bullying",
+        "mental_health",
+        "substance_misuse",
+        "other",
     ),
     "pull_factors": ("friends_peers", "boyfriend_girlfriend", "family", "parties_adults", "drugs", "other"),
     "disclosures": (
-        "cse", "cce_county_lines", "trafficking", "self_harm", "sexual_assault", "physical_harm",
-        "substance_misuse", "criminal_activity", "none",
+        "cse",
+        "cce_county_lines",
+        "trafficking",
+        "self_harm",
+        "sexual_assault",
+        "physical_harm",
+        "substance_misuse",
+        "criminal_activity",
+        "none",
     ),
     "follow_up": (
-        "mash_referral", "safety_plan_updated", "police_intelligence", "strategy_meeting", "support_service", "none",
+        "mash_referral",
+        "safety_plan_updated",
+        "police_intelligence",
+        "strategy_meeting",
+        "support_service",
+        "none",
     ),
-}  # fmt: skip
+}

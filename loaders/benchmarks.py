@@ -55,9 +55,18 @@ DFE_LEVELS = {"National": "national", "Regional": "regional", "Local authority":
 SYMBOLS = ("c", "x", "z", "k", "u", "low", ":", "..")
 # The DfE's current layout (2018 onwards): one row per area, year and measure.
 DFE_COLUMNS = (
-    "time_period", "geographic_level", "country_code", "country_name", "region_code", "region_name",
-    "old_la_code", "la_name", "new_la_code", "cla_group", "number",
-)  # fmt: skip
+    "time_period",
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "old_la_code",
+    "la_name",
+    "new_la_code",
+    "cla_group",
+    "number",
+)
 SHIPPED_COLUMNS = ("year", "level", "area_code", "old_la_code", "area_name", "region_code", *MEASURES)
 
 
@@ -173,7 +182,7 @@ def read_shipped_file(path: Path = SHIPPED_FIGURES) -> FigureFile:
         result.errors.append(f"{path}:1:: error: not the shipped layout ({', '.join(SHIPPED_COLUMNS[:6])}, measures)")
         return result
     for number, row in enumerate(rows, start=2):
-        record = dict(zip(header, row))
+        record = dict(zip(header, row, strict=False))
         for measure in MEASURES:
             value = record[measure].strip()
             if not value:
@@ -253,9 +262,16 @@ def dfe_figures(engine: Engine, year: int | None = None) -> pd.DataFrame:
     area code and the DfE's order of measures."""
     ensure_shipped(engine)
     query = select(
-        DfeFigure.year, DfeFigure.area_code, DfeFigure.area_name, DfeFigure.level, DfeFigure.measure,
-        DfeFigure.value, DfeFigure.number, DfeFigure.old_la_code, DfeFigure.region_code,
-    )  # fmt: skip
+        DfeFigure.year,
+        DfeFigure.area_code,
+        DfeFigure.area_name,
+        DfeFigure.level,
+        DfeFigure.measure,
+        DfeFigure.value,
+        DfeFigure.number,
+        DfeFigure.old_la_code,
+        DfeFigure.region_code,
+    )
     if year is not None:
         query = query.where(DfeFigure.year == year)
     with engine.connect() as connection:

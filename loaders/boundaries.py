@@ -116,8 +116,10 @@ def build_areas(
     report(0.75, "Joining sectors into districts")
     districts = sectors.assign(district=sectors.index.str.split(" ").str[0]).dissolve("district")
     whole = gpd.GeoDataFrame(
-        {"place": ["authority"], "postcodes": [len(counts)]}, geometry=[shapely.union_all(districts.geometry.to_numpy())], crs=GRID
-    )  # fmt: skip
+        {"place": ["authority"], "postcodes": [len(counts)]},
+        geometry=[shapely.union_all(districts.geometry.to_numpy())],
+        crs=GRID,
+    )
     report(0.85, "Simplifying the outlines")
     result = {"authority": _tidy(whole)}
     for level, frame in (("sector", sectors), ("district", districts)):

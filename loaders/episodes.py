@@ -10,7 +10,6 @@ booleans.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -123,15 +122,19 @@ def _sqlite_arrow(path: str):
 
     with tempfile.TemporaryDirectory(prefix="episodes-arrow-") as folder:
         out = Path(folder) / "episodes.arrow"
-        environment = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        }
         completed = subprocess.run(
-            [sys.executable, "-c", "import sys; from loaders.episodes import write_sqlite_arrow; write_sqlite_arrow(*sys.argv[1:])",
-             path, str(out)],
-            check=False, capture_output=True, text=True, env=environment, cwd=ROOT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-c",
+                "import sys; from loaders.episodes import write_sqlite_arrow; write_sqlite_arrow(*sys.argv[1:])",
+                path,
+                str(out),
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         if completed.returncode != 0:
             if "No module named 'adbc_driver_sqlite'" in completed.stderr:
                 raise ImportError("adbc_driver_sqlite")
@@ -164,8 +167,9 @@ def _sqlite_arrow_here(path: str):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    episodes, children, homes = (_as_text_where_text(t, model) for t, model in
-                                 ((episodes, Episode), (children, Child), (homes, Establishment)))  # fmt: skip
+    episodes, children, homes = (
+        _as_text_where_text(t, model) for t, model in ((episodes, Episode), (children, Child), (homes, Establishment))
+    )
     # Each episode's row in children / establishments by hash lookup, then take(): an inner join
     # on child_id and an outer join on establishment_id, as in episodes_query().
     child_row = pc.index_in(episodes.column("child_id"), value_set=children.column("child_id"))

@@ -134,13 +134,24 @@ def _record(
     """Write the imports row and its messages, and (for a real import, landed or refused)
     an audit_log row, so every import is in the one audit log; returns the import id."""
     import_id = connection.execute(
-        insert(Import).values(
-            file_name=_fit(name, Import.file_name), content_hash=digest, file_format=file_format, imported_by=_fit(user, Import.imported_by),
-            started_at=started_at, finished_at=datetime.now(), rows=result.rows, inserted=result.inserted,
-            updated=result.updated, unchanged=result.unchanged, errors=len(result.errors),
-            warnings=len(result.warnings), outcome=result.outcome,
-        ).returning(Import.import_id)
-    ).scalar_one()  # fmt: skip
+        insert(Import)
+        .values(
+            file_name=_fit(name, Import.file_name),
+            content_hash=digest,
+            file_format=file_format,
+            imported_by=_fit(user, Import.imported_by),
+            started_at=started_at,
+            finished_at=datetime.now(),
+            rows=result.rows,
+            inserted=result.inserted,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            errors=len(result.errors),
+            warnings=len(result.warnings),
+            outcome=result.outcome,
+        )
+        .returning(Import.import_id)
+    ).scalar_one()
     if result.messages:
         connection.execute(
             insert(ImportMessage),
@@ -160,10 +171,13 @@ def _record(
         details = {"format": file_format, "outcome": result.outcome, "rows": result.rows, "import_id": import_id}
         connection.execute(
             insert(AuditEntry).values(
-                at=datetime.now().replace(microsecond=0), user_name=(user or "cli")[:100], action="import",
-                subject=name[:200], filters=json.dumps(details, sort_keys=True),
+                at=datetime.now().replace(microsecond=0),
+                user_name=(user or "cli")[:100],
+                action="import",
+                subject=name[:200],
+                filters=json.dumps(details, sort_keys=True),
             )
-        )  # fmt: skip
+        )
     return import_id
 
 

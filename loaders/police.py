@@ -151,10 +151,15 @@ def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Pre
     messages: list[Message] = []
     cells, dropped = _drop_names(cells, mapping)
     messages += [
-        Message(name, None, column, WARNING,
-                f"column '{column}' holds names: dropped before anything was stored ([names] in {mapping.name})")
+        Message(
+            name,
+            None,
+            column,
+            WARNING,
+            f"column '{column}' holds names: dropped before anything was stored ([names] in {mapping.name})",
+        )
         for column in dropped
-    ]  # fmt: skip
+    ]
     cells, left_out = _in_scope_area(cells, mapping)
     by_header = {canonical.normalise_header(k): v for k, v in mapping.columns.items()}
     written = {canonical.normalise_header(k): k for k in mapping.columns}
@@ -163,10 +168,13 @@ def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Pre
             required = ours in canonical.REQUIRED_COLUMNS
             messages.append(
                 Message(
-                    name, None, written[header], ERROR if required else WARNING,
+                    name,
+                    None,
+                    written[header],
+                    ERROR if required else WARNING,
                     f"column '{written[header]}' named in {mapping.name} (for {ours}) is not in the file",
                 )
-            )  # fmt: skip
+            )
     text = cells.rename(columns=by_header)
     names = {ours: written[h] for h, ours in by_header.items()}
     for column, value in mapping.fixed.items():
@@ -176,11 +184,14 @@ def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Pre
         if column not in text.columns and not any(m.column == names.get(column) for m in messages):
             messages.append(
                 Message(
-                    mapping.name, None, column, ERROR,
-                    f"required column {column} is not mapped: add '\"<export column>\" = \"{column}\"' under "
+                    mapping.name,
+                    None,
+                    column,
+                    ERROR,
+                    f'required column {column} is not mapped: add \'"<export column>" = "{column}"\' under '
                     f"[columns] in {mapping.name}",
                 )
-            )  # fmt: skip
+            )
     if any(m.severity == ERROR for m in messages):
         raise Unreadable(messages)
 
@@ -201,7 +212,9 @@ def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Pre
         as_written = {c: written.loc[text.index] for c, written in as_written.items()}
     text, found = _postcodes_from_addresses(text, cells, mapping, name)
     messages += found
-    hints = {c: f"map it under [values.{c}] in {mapping.name}" for c in [*canonical.VOCABULARIES, *MULTI_VALUE_VOCABULARIES]}
+    hints = {
+        c: f"map it under [values.{c}] in {mapping.name}" for c in [*canonical.VOCABULARIES, *MULTI_VALUE_VOCABULARIES]
+    }
     formats = ", ".join(mapping.date_formats) or "none given"
     origins = Origins(
         name,
@@ -210,9 +223,14 @@ def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Pre
         date_hint=f"(expected a format listed under [dates] in {mapping.name}: {formats})",
     )
     return Prepared(
-        text, origins, source="police", messages=messages, full_rows_only=True, as_written=as_written,
+        text,
+        origins,
+        source="police",
+        messages=messages,
+        full_rows_only=True,
+        as_written=as_written,
         left_out=left_out,
-    )  # fmt: skip
+    )
 
 
 def _drop_names(cells: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, list[str]]:
@@ -228,8 +246,17 @@ def _in_scope_area(cells: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame,
     for column, allowed in mapping.only.items():
         header = canonical.normalise_header(column)
         if header not in cells.columns:
-            raise Unreadable([Message(mapping.name, None, column,
-                                      ERROR, f"column '{column}' named under [scope.only] is not in the file")])  # fmt: skip
+            raise Unreadable(
+                [
+                    Message(
+                        mapping.name,
+                        None,
+                        column,
+                        ERROR,
+                        f"column '{column}' named under [scope.only] is not in the file",
+                    )
+                ]
+            )
         keep = cells[header].fillna("").astype(str).str.strip().str.lower().isin([a.lower() for a in allowed])
         if (~keep).any():
             left_out[f"{column} not {' or '.join(allowed)}"] = int((~keep).sum())
@@ -261,8 +288,15 @@ def _postcodes_from_addresses(
     for column, ours in mapping.addresses.items():
         header = canonical.normalise_header(column)
         if header not in text.columns:
-            messages.append(Message(name, None, column, WARNING,
-                                    f"column '{column}' named under [addresses] in {mapping.name} is not in the file"))  # fmt: skip
+            messages.append(
+                Message(
+                    name,
+                    None,
+                    column,
+                    WARNING,
+                    f"column '{column}' named under [addresses] in {mapping.name} is not in the file",
+                )
+            )
             continue
         postcodes = pd.Series(None, index=text.index, dtype=object)
         for row, address in text[header].dropna().items():
@@ -271,8 +305,9 @@ def _postcodes_from_addresses(
                 postcodes[row] = found[0]
             elif str(address).strip():
                 what = "no UK postcode" if not found else f"{len(found)} postcodes ({', '.join(found)})"
-                messages.append(Message(name, int(row), column, ERROR,
-                                        f"{what} in the address '{address}': give one postcode"))  # fmt: skip
+                messages.append(
+                    Message(name, int(row), column, ERROR, f"{what} in the address '{address}': give one postcode")
+                )
         text[ours] = postcodes
         text = text.drop(columns=header)
     return text, messages

@@ -16,9 +16,16 @@ from loaders.schema import Contribution, Resolution
 
 # The frame metrics.reconciliation.reconciliation_items takes (its CONTRIBUTION_COLUMNS; a test keeps them equal).
 CONTRIBUTION_COLUMNS = [
-    "episode_id", "source", "child_id", "category", "missing_from",
-    "reported_at", "reported_at_date_only", "returned_at", "returned_at_date_only",
-]  # fmt: skip
+    "episode_id",
+    "source",
+    "child_id",
+    "category",
+    "missing_from",
+    "reported_at",
+    "reported_at_date_only",
+    "returned_at",
+    "returned_at_date_only",
+]
 RESOLUTION_COLUMNS = ["item_key", "resolved_by", "resolved_at", "note"]
 
 
@@ -49,14 +56,20 @@ def load_resolutions(engine: Engine) -> pd.DataFrame:
 def resolve(engine: Engine, item_key: str, user: str, note: str) -> None:
     """Mark an item resolved with a note (marking it again replaces who, when and the note).
 
-    The caller writes the audit row (`reports.audit.record` / `app_auth.audit`).
+    The caller writes the audit row (`reports.audit.record` / `auth.audit`).
     """
     note = note.strip()
     if not note:
         raise ValueError("a resolution needs a note saying what was found")
     row = pd.DataFrame(
-        [{"item_key": item_key[:200], "resolved_by": user[:100], "resolved_at": datetime.now().replace(microsecond=0),
-          "note": note}]
-    )  # fmt: skip
+        [
+            {
+                "item_key": item_key[:200],
+                "resolved_by": user[:100],
+                "resolved_at": datetime.now().replace(microsecond=0),
+                "note": note,
+            }
+        ]
+    )
     with engine.begin() as connection:
         store.upsert_resolutions(connection, row)

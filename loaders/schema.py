@@ -32,13 +32,27 @@ MISSING_FROM = ("home", "care")
 PLACEMENT_TYPES = ("foster", "residential", "semi_independent", "kinship", "other")
 SEXES = ("female", "male", "other")
 ETHNICITIES = (
-    "WBRI", "WIRI", "WOTH", "WIRT", "WROM",
-    "MWBC", "MWBA", "MWAS", "MOTH",
-    "AIND", "APKN", "ABAN", "AOTH",
-    "BCRB", "BAFR", "BOTH",
-    "CHNE", "OOTH",
-    "REFU", "NOBT",
-)  # fmt: skip
+    "WBRI",
+    "WIRI",
+    "WOTH",
+    "WIRT",
+    "WROM",
+    "MWBC",
+    "MWBA",
+    "MWAS",
+    "MOTH",
+    "AIND",
+    "APKN",
+    "ABAN",
+    "AOTH",
+    "BCRB",
+    "BAFR",
+    "BOTH",
+    "CHNE",
+    "OOTH",
+    "REFU",
+    "NOBT",
+)
 POLICE_RISKS = ("no_apparent_risk", "low", "medium", "high")
 RAGS = ("red", "amber", "green")
 RHI_OUTCOMES = ("completed", "declined", "unable_to_contact", "missing_again", "pending", "not_offered")

@@ -39,10 +39,21 @@ TABLES = {
     "missing": ("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"),
     "header": ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
     "episodes": (
-        "CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-        "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN",
+        "CHILD",
+        "DECOM",
+        "RNE",
+        "LS",
+        "CIN",
+        "PLACE",
+        "PLACE_PROVIDER",
+        "DEC",
+        "REC",
+        "REASON_PLACE_CHANGE",
+        "HOME_POST",
+        "PL_POST",
+        "URN",
     ),
-}  # fmt: skip
+}
 # Other tables of the return a council may hand over with these: read nothing from them.
 OTHER_TABLE_KEYS = ("REVIEW", "DATE_UASC_CEASED", "SDQ_SCORE", "IN_TOUCH", "DATE_PLACED", "PREV_PERM", "DATE_INT")
 
@@ -65,9 +76,42 @@ PLACEMENT_TYPES = {
 }
 # Every code of that list; another (a typo, a retired code) is not read as `other` but left blank, with a warning.
 PLACEMENT_CODES = frozenset(
-    ["A3", "A4", "A5", "A6", "H5", "K1", "K2", "K3", "P1", "P2", "P3", "R1", "R2", "R3", "R4", "R5", "S1",
-     "T0", "T1", "T2", "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6", "Z1", "Z11", "Z12", "Z13", "Z14"]
-)  # fmt: skip
+    [
+        "A3",
+        "A4",
+        "A5",
+        "A6",
+        "H5",
+        "K1",
+        "K2",
+        "K3",
+        "P1",
+        "P2",
+        "P3",
+        "R1",
+        "R2",
+        "R3",
+        "R4",
+        "R5",
+        "S1",
+        "T0",
+        "T1",
+        "T2",
+        "T3",
+        "T4",
+        "U1",
+        "U2",
+        "U3",
+        "U4",
+        "U5",
+        "U6",
+        "Z1",
+        "Z11",
+        "Z12",
+        "Z13",
+        "Z14",
+    ]
+)
 NO_URN = "XXXXXXX"  # the return's value for a placement without an Ofsted URN
 DATE_FORMAT = "%d/%m/%Y"
 DATE_PATTERN = r"\d{2}/\d{2}/\d{4}"  # DD/MM/YYYY exactly: `to_datetime` alone takes 1/3/2015 too
@@ -77,9 +121,14 @@ DATE_COLUMNS = {"missing": ("dob", "mis_start", "mis_end"), "header": ("dob",), 
 
 # The canonical column each 903 column fills, for naming the 903 column in messages.
 MISSING_COLUMNS = {
-    "child_id": "CHILD", "category": "MISSING", "reported_at": "MIS_START", "returned_at": "MIS_END",
-    "episode_id": "MIS_START", "missing_from": "MISSING", "date_of_birth": "DOB",
-}  # fmt: skip
+    "child_id": "CHILD",
+    "category": "MISSING",
+    "reported_at": "MIS_START",
+    "returned_at": "MIS_END",
+    "episode_id": "MIS_START",
+    "missing_from": "MISSING",
+    "date_of_birth": "DOB",
+}
 
 
 @dataclass
@@ -147,9 +196,12 @@ def read_xml(path: Path, name: str) -> list[Table]:
         headers.append({"child": child_id, **{c: text(header, c.upper()) for c in ("sex", "dob", "ethnic")}})
         for period in child.iter("AMISSING"):
             missing.append(
-                {"child": child_id, "dob": text(header, "DOB"),
-                 **{c: text(period, c.upper()) for c in ("missing", "mis_start", "mis_end")}}
-            )  # fmt: skip
+                {
+                    "child": child_id,
+                    "dob": text(header, "DOB"),
+                    **{c: text(period, c.upper()) for c in ("missing", "mis_start", "mis_end")},
+                }
+            )
         for placement in child.iter("EPISODE"):
             row = {c: text(placement, c.upper()) for c in ("decom", "dec", "pl_post", "urn")}
             episodes.append({"child": child_id, "place": text(placement, "PL") or text(placement, "PLACE"), **row})
@@ -250,10 +302,11 @@ def unreadable_date(tables: dict[str, Table], placed: pd.DataFrame) -> list[Mess
             cells = table.cells[column]
             bad = cells.notna() & dates(cells).isna()
             found += [
-                Message(table.file, int(row), table.name_of(column), ERROR,
-                        f"unparseable date '{cells[row]}' {DATE_HINT}")
+                Message(
+                    table.file, int(row), table.name_of(column), ERROR, f"unparseable date '{cells[row]}' {DATE_HINT}"
+                )
                 for row in bad.index[bad.to_numpy()]
-            ]  # fmt: skip
+            ]
     return found
 
 
@@ -266,10 +319,16 @@ def table_not_given(tables: dict[str, Table], placed: pd.DataFrame) -> list[Mess
     }
     missing = tables["missing"]
     return [
-        Message(missing.file, None, None, WARNING,
-                f"no SSDA903 {kind} table ({', '.join(TABLES[kind])}) among the files: {what}")
-        for kind, what in left_blank.items() if kind not in tables
-    ]  # fmt: skip
+        Message(
+            missing.file,
+            None,
+            None,
+            WARNING,
+            f"no SSDA903 {kind} table ({', '.join(TABLES[kind])}) among the files: {what}",
+        )
+        for kind, what in left_blank.items()
+        if kind not in tables
+    ]
 
 
 @rule(WARNING, ("MIS_START", "MIS_END"), "CHILD <child> period from <start> overlaps the one at row <row>")
@@ -286,11 +345,16 @@ def overlapping_periods(tables: dict[str, Table], placed: pd.DataFrame) -> list[
     has_previous = previous_row.notna()
     overlaps = has_previous & (previous["end"].isna() | (periods["start"] < previous["end"]))
     return [
-        Message(missing.file, int(row), missing.name_of("mis_start"), WARNING,
-                f"CHILD {periods.at[row, 'child']} period from {cells.at[row, 'mis_start']} overlaps the one "
-                f"at row {int(previous_row[row])}, which {'is still open' if pd.isna(previous.at[row, 'end']) else 'ends ' + cells.at[int(previous_row[row]), 'mis_end']}")
+        Message(
+            missing.file,
+            int(row),
+            missing.name_of("mis_start"),
+            WARNING,
+            f"CHILD {periods.at[row, 'child']} period from {cells.at[row, 'mis_start']} overlaps the one "
+            f"at row {int(previous_row[row])}, which {'is still open' if pd.isna(previous.at[row, 'end']) else 'ends ' + cells.at[int(previous_row[row]), 'mis_end']}",
+        )
         for row in overlaps.index[overlaps.to_numpy()]
-    ]  # fmt: skip
+    ]
 
 
 @rule(WARNING, ("CHILD",), "CHILD <child> is not in the header table: sex, date of birth from the missing table")
@@ -301,10 +365,15 @@ def child_not_in_header(tables: dict[str, Table], placed: pd.DataFrame) -> list[
     missing = tables["missing"]
     absent = missing.cells["child"].notna() & ~missing.cells["child"].isin(tables["header"].cells["child"])
     return [
-        Message(missing.file, int(row), missing.name_of("child"), WARNING,
-                f"CHILD {missing.cells.at[row, 'child']} is not in the header table: sex and ethnicity not known")
+        Message(
+            missing.file,
+            int(row),
+            missing.name_of("child"),
+            WARNING,
+            f"CHILD {missing.cells.at[row, 'child']} is not in the header table: sex and ethnicity not known",
+        )
         for row in absent.index[absent.to_numpy()]
-    ]  # fmt: skip
+    ]
 
 
 @rule(WARNING, ("CHILD",), "CHILD <child> has other details at header row <row>, which are used")
@@ -319,11 +388,16 @@ def header_repeats_child(tables: dict[str, Table], placed: pd.DataFrame) -> list
     last = details.loc[last_row.to_numpy()].set_axis(details.index)
     differs = (details != last).any(axis=1)
     return [
-        Message(header.file, int(row), header.name_of("child"), WARNING,
-                f"CHILD {details.at[row, 'child']} has other details at header row {int(last_row[row])}, "
-                f"which are used: this row's SEX, DOB and ETHNIC are not")
+        Message(
+            header.file,
+            int(row),
+            header.name_of("child"),
+            WARNING,
+            f"CHILD {details.at[row, 'child']} has other details at header row {int(last_row[row])}, "
+            f"which are used: this row's SEX, DOB and ETHNIC are not",
+        )
         for row in differs.index[differs.to_numpy()]
-    ]  # fmt: skip
+    ]
 
 
 @rule(WARNING, ("DOB",), "DOB '<value>' differs from the header table's '<value>'")
@@ -336,10 +410,15 @@ def dob_differs_from_header(tables: dict[str, Table], placed: pd.DataFrame) -> l
     theirs = missing.cells["child"].map(header_dob)
     differs = missing.cells["dob"].notna() & theirs.notna() & missing.cells["dob"].ne(theirs)
     return [
-        Message(missing.file, int(row), missing.name_of("dob"), WARNING,
-                f"DOB '{missing.cells.at[row, 'dob']}' differs from the header table's '{theirs[row]}'")
+        Message(
+            missing.file,
+            int(row),
+            missing.name_of("dob"),
+            WARNING,
+            f"DOB '{missing.cells.at[row, 'dob']}' differs from the header table's '{theirs[row]}'",
+        )
         for row in differs.index[differs.to_numpy()]
-    ]  # fmt: skip
+    ]
 
 
 @rule(WARNING, ("MIS_START",), "no placement in the episodes table in force on MIS_START: placement left blank")
@@ -351,11 +430,16 @@ def no_placement_in_force(tables: dict[str, Table], placed: pd.DataFrame) -> lis
     starts = dates(missing.cells["mis_start"]).notna()
     unplaced = starts & placed["episode_row"].isna()
     return [
-        Message(missing.file, int(row), missing.name_of("mis_start"), WARNING,
-                f"CHILD {missing.cells.at[row, 'child']}: no placement in the episodes table in force on "
-                f"{missing.cells.at[row, 'mis_start']}: placement postcode, establishment and type left blank")
+        Message(
+            missing.file,
+            int(row),
+            missing.name_of("mis_start"),
+            WARNING,
+            f"CHILD {missing.cells.at[row, 'child']}: no placement in the episodes table in force on "
+            f"{missing.cells.at[row, 'mis_start']}: placement postcode, establishment and type left blank",
+        )
         for row in unplaced.index[unplaced.to_numpy()]
-    ]  # fmt: skip
+    ]
 
 
 @rule(WARNING, ("PLACE",), "PLACE '<value>' is not an SSDA903 placement code: placement type left blank")
@@ -367,10 +451,15 @@ def unknown_placement_code(tables: dict[str, Table], placed: pd.DataFrame) -> li
     codes = episodes.cells["place"]
     unknown = codes.notna() & ~codes.str.upper().isin(PLACEMENT_CODES)
     return [
-        Message(episodes.file, int(row), episodes.name_of("place"), WARNING,
-                f"{episodes.name_of('place')} '{codes[row]}' is not an SSDA903 placement code: placement type left blank")
+        Message(
+            episodes.file,
+            int(row),
+            episodes.name_of("place"),
+            WARNING,
+            f"{episodes.name_of('place')} '{codes[row]}' is not an SSDA903 placement code: placement type left blank",
+        )
         for row in unknown.index[unknown.to_numpy()]
-    ]  # fmt: skip
+    ]
 
 
 @rule(WARNING, ("PL_POST",), "PL_POST '<value>' is not a UK postcode: left blank")
@@ -381,10 +470,15 @@ def malformed_placement_postcode(tables: dict[str, Table], placed: pd.DataFrame)
     episodes = tables["episodes"]
     bad = placed[placed["pl_post"].notna() & ~placed["postcode_ok"]]
     return [
-        Message(episodes.file, int(r.episode_row), episodes.name_of("pl_post"), WARNING,
-                f"PL_POST '{r.pl_post}' is not a UK postcode: left blank")
+        Message(
+            episodes.file,
+            int(r.episode_row),
+            episodes.name_of("pl_post"),
+            WARNING,
+            f"PL_POST '{r.pl_post}' is not a UK postcode: left blank",
+        )
         for r in bad.drop_duplicates("episode_row").itertuples()
-    ]  # fmt: skip
+    ]
 
 
 # ---- mapping to canonical episodes -------------------------------------------------------------
@@ -402,11 +496,17 @@ def placements_in_force(tables: dict[str, Table]) -> pd.DataFrame:
             postcode_ok=False
         )
     placements = tables["episodes"].cells
-    placements = pd.DataFrame({
-        "child": placements["child"], "decom": dates(placements["decom"]), "dec": dates(placements["dec"]),
-        "place": placements["place"], "pl_post": placements["pl_post"], "urn": placements["urn"],
-        "episode_row": placements.index,
-    })  # fmt: skip
+    placements = pd.DataFrame(
+        {
+            "child": placements["child"],
+            "decom": dates(placements["decom"]),
+            "dec": dates(placements["dec"]),
+            "place": placements["place"],
+            "pl_post": placements["pl_post"],
+            "urn": placements["urn"],
+            "episode_row": placements.index,
+        }
+    )
     periods = pd.DataFrame({"child": missing["child"], "start": dates(missing["mis_start"]), "row": missing.index})
     pairs = periods.merge(placements, on="child")
     in_force = (pairs["decom"] <= pairs["start"]) & (pairs["dec"].isna() | (pairs["dec"] >= pairs["start"]))

@@ -53,7 +53,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
             values = pd.Series(values.dt.to_pydatetime(), index=values.index, dtype=object)
         columns.append(values.astype(object).where(values.notna(), None).tolist())
     names = list(frame.columns)
-    return [dict(zip(names, row)) for row in zip(*columns)]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def _driver_values(values: pd.Series, column_type: TypeEngine, dialect: str) -> list:
@@ -88,7 +88,7 @@ def _driver_values(values: pd.Series, column_type: TypeEngine, dialect: str) -> 
 def _driver_rows(frame: pd.DataFrame, table: Table, dialect: str) -> list[tuple]:
     """The frame's rows as tuples of driver values, in the frame's column order."""
     columns = [_driver_values(frame[name], table.c[name].type, dialect) for name in frame.columns]
-    return list(zip(*columns))
+    return list(zip(*columns, strict=True))
 
 
 def _with_defaults(frame: pd.DataFrame, table: Table) -> pd.DataFrame:

@@ -41,7 +41,11 @@ def _text_lengths() -> dict[str, int]:
     for model in (Establishment, Child, Episode):
         for column in model.__table__.columns:
             length = getattr(column.type, "length", None)
-            if column.name in CANONICAL_COLUMNS and length and column.name not in (*VOCABULARIES, *MULTI_VALUE_VOCABULARIES, *POSTCODE_COLUMNS):
+            if (
+                column.name in CANONICAL_COLUMNS
+                and length
+                and column.name not in (*VOCABULARIES, *MULTI_VALUE_VOCABULARIES, *POSTCODE_COLUMNS)
+            ):
                 lengths.setdefault(column.name, length)
     return lengths
 
@@ -171,9 +175,14 @@ def unknown_multi_value(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Findi
         unknown = parsed.typed[f"{column}_unknown"]
         expected = ", ".join(MULTI_VALUE_VOCABULARIES[column])
         yield from _finding(
-            text.notna() & unknown.notna(), column, "unknown value '", unknown, "' in '", text,
+            text.notna() & unknown.notna(),
+            column,
+            "unknown value '",
+            unknown,
+            "' in '",
+            text,
             f"' (several values separated by ';', each one of: {expected})",
-        )  # fmt: skip
+        )
 
 
 @rule(

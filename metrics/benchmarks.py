@@ -214,19 +214,33 @@ def comparison_table(
     for category in COMPARED_CATEGORIES:
         mine = this_year[this_year["category"] == category]
         for column in LOCAL_COLUMNS:
-            base = {"category": category, "column": column, "measure": DFE_MEASURES[category][column],
-                    "label": f"{category.capitalize()}: {MEASURE_LABELS[column]}"}  # fmt: skip
+            base = {
+                "category": category,
+                "column": column,
+                "measure": DFE_MEASURES[category][column],
+                "label": f"{category.capitalize()}: {MEASURE_LABELS[column]}",
+            }
             own_value = float(mine[column].iloc[0]) if len(mine) and not pd.isna(mine[column].iloc[0]) else np.nan
-            rows.append({**base, "role": ROLES[0], "area": f"{council_name} (own records)", "value": own_value,
-                         "low": np.nan, "high": np.nan, "shown": figure_text(own_value, column)})  # fmt: skip
+            rows.append(
+                {
+                    **base,
+                    "role": ROLES[0],
+                    "area": f"{council_name} (own records)",
+                    "value": own_value,
+                    "low": np.nan,
+                    "high": np.nan,
+                    "shown": figure_text(own_value, column),
+                }
+            )
             for role, code, area in (
                 (ROLES[1], own_code, f"{council_name} (DfE)"),
                 (ROLES[2], region_code, region_name),
                 (ROLES[3], england_code, "England"),
             ):
                 value, shown = dfe_value(figures, code, category, column) if code else (np.nan, "not published")
-                rows.append({**base, "role": role, "area": area, "value": value, "low": np.nan, "high": np.nan,
-                             "shown": shown})  # fmt: skip
+                rows.append(
+                    {**base, "role": role, "area": area, "value": value, "low": np.nan, "high": np.nan, "shown": shown}
+                )
             values = [dfe_value(figures, code, category, column)[0] for code in neighbours["area_code"].unique()]
             known = [v for v in values if not np.isnan(v)]
             if known:
@@ -234,9 +248,27 @@ def comparison_table(
                 low, high = (figure_text(v, column) for v in (min(known), max(known)))
                 average = f"{mean:,.1f}" if column in COUNT_COLUMNS else figure_text(mean, column)
                 shown = f"mean {average} ({low} to {high}, {len(known)} of {len(neighbour_codes)})"
-                rows.append({**base, "role": ROLES[4], "area": "Statistical neighbours", "value": mean,
-                             "low": min(known), "high": max(known), "shown": shown})  # fmt: skip
+                rows.append(
+                    {
+                        **base,
+                        "role": ROLES[4],
+                        "area": "Statistical neighbours",
+                        "value": mean,
+                        "low": min(known),
+                        "high": max(known),
+                        "shown": shown,
+                    }
+                )
             else:
-                rows.append({**base, "role": ROLES[4], "area": "Statistical neighbours", "value": np.nan,
-                             "low": np.nan, "high": np.nan, "shown": "none published"})  # fmt: skip
+                rows.append(
+                    {
+                        **base,
+                        "role": ROLES[4],
+                        "area": "Statistical neighbours",
+                        "value": np.nan,
+                        "low": np.nan,
+                        "high": np.nan,
+                        "shown": "none published",
+                    }
+                )
     return pd.DataFrame(rows)

@@ -176,4 +176,3 @@ def child_briefing(
         escalation=escalation,
         risk_history=_risk_history(mine_all, risk_rows),
     )
-

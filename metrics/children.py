@@ -181,11 +181,12 @@ def alert_children(alerts: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame
     children: list = [None] * len(alerts)
     first = np.insert(row_of[1:] != row_of[:-1], 0, True)[: len(row_of)]
     alone = first & np.append(first[1:], True)  # the only child of its alert: most alerts
-    for row, child in zip(row_of[alone].tolist(), child_of[alone].tolist()):
+    for row, child in zip(row_of[alone].tolist(), child_of[alone].tolist(), strict=True):
         children[row] = [child]
     shared_rows, shared_children = row_of[~alone], child_of[~alone]  # sorted by row
     starts = np.flatnonzero(np.insert(shared_rows[1:] != shared_rows[:-1], 0, True)[: len(shared_rows)])
-    for row, ids in zip(shared_rows[starts].tolist(), np.split(shared_children, starts[1:])):
+    groups = np.split(shared_children, starts[1:]) if len(starts) else []  # np.split of nothing gives one empty part
+    for row, ids in zip(shared_rows[starts].tolist(), groups, strict=True):
         children[row] = ids.tolist()
     table = alerts.copy()
     table["children"] = [ids if ids is not None else [] for ids in children]
@@ -199,9 +200,7 @@ def alert_episodes(alerts: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame
     rows, positions = rows[positions >= 0], positions[positions >= 0]
     columns = [c for c in ALERT_EPISODE_COLUMNS if c in episodes]
     facts = episodes[[*columns, "establishment_name", "establishment_id", "from_district"]].iloc[positions]
-    table = pd.DataFrame(
-        {"trigger": alerts["trigger"].to_numpy()[rows], "subject": alerts["subject"].to_numpy()[rows]}
-    )
+    table = pd.DataFrame({"trigger": alerts["trigger"].to_numpy()[rows], "subject": alerts["subject"].to_numpy()[rows]})
     for column in columns:
         table[column] = facts[column].array
     table["episode_id"] = table["episode_id"].astype(str)
@@ -227,19 +226,22 @@ def together_network(pairs: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd.Da
     """
     if pairs.empty:
         return pd.DataFrame(columns=NODE_COLUMNS), pd.DataFrame(columns=EDGE_COLUMNS)
-    children = sorted(pd.unique(np.concatenate([pairs["child_a"].to_numpy(dtype=object),
-                                                pairs["child_b"].to_numpy(dtype=object)])).astype(str))  # fmt: skip
+    children = sorted(
+        pd.unique(
+            np.concatenate([pairs["child_a"].to_numpy(dtype=object), pairs["child_b"].to_numpy(dtype=object)])
+        ).astype(str)
+    )
     mine = episodes.loc[episodes["child_id"].isin(children).to_numpy(dtype=bool)]
     # Each episode links its child to where it went missing from and where it was found. Children
     # and places are integer codes until the end: a national year has hundreds of thousands of links.
     child_codes, child_names = pd.factorize(mine["child_id"].astype(str))
     has_home = mine["establishment_id"].notna().to_numpy()
     home_codes, home_ids = pd.factorize(mine["establishment_id"])
-    district_codes, districts = pd.factorize(pd.concat([mine["from_district"].where(~has_home), mine["found_district"]]))
-    from_district, found_district = district_codes[: len(mine)], district_codes[len(mine) :]
-    place_names = np.array(
-        [f"home:{h}" for h in home_ids] + [f"district:{d}" for d in districts], dtype=object
+    district_codes, districts = pd.factorize(
+        pd.concat([mine["from_district"].where(~has_home), mine["found_district"]])
     )
+    from_district, found_district = district_codes[: len(mine)], district_codes[len(mine) :]
+    place_names = np.array([f"home:{h}" for h in home_ids] + [f"district:{d}" for d in districts], dtype=object)
     from_place = np.where(has_home, home_codes, np.where(from_district >= 0, len(home_ids) + from_district, -1))
     found_place = np.where(found_district >= 0, len(home_ids) + found_district, -1)
     n_places = max(len(place_names), 1)
@@ -276,13 +278,14 @@ def together_network(pairs: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd.Da
     labels = {f"child:{c}": c for c in children}
     kinds = {f"child:{c}": CHILD for c in children}
     homes = mine.loc[has_home].drop_duplicates("establishment_id", keep="last")  # its last name
-    for home_id, name in zip(homes["establishment_id"].astype(str), missing_from_place(homes)):
+    for home_id, name in zip(homes["establishment_id"].astype(str), missing_from_place(homes), strict=True):
         labels[f"home:{home_id}"], kinds[f"home:{home_id}"] = str(name), HOME
     for district in districts:
         labels[f"district:{district}"], kinds[f"district:{district}"] = str(district), DISTRICT
     degree = neighbours(edges)
-    child_episodes = pd.Series(np.bincount(child_codes, minlength=len(child_names)),
-                               index="child:" + pd.Index(child_names, dtype=object))  # fmt: skip
+    child_episodes = pd.Series(
+        np.bincount(child_codes, minlength=len(child_names)), index="child:" + pd.Index(child_names, dtype=object)
+    )
     in_both = (from_place >= 0) & (from_place == found_place)
     place_episodes = pd.Series(
         np.bincount(from_place[from_place >= 0], minlength=len(place_names))
@@ -376,9 +379,10 @@ def node_episodes(nodes: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
         }
     )
     links = rows.melt(
-        id_vars=NODE_EPISODE_COLUMNS[1:], value_vars=["child", "home", "from_district", "found_district"],
+        id_vars=NODE_EPISODE_COLUMNS[1:],
+        value_vars=["child", "home", "from_district", "found_district"],
         value_name="node",
-    ).dropna(subset=["node"])  # fmt: skip
+    ).dropna(subset=["node"])
     links = links.drop_duplicates(["node", "episode_id"])  # started and found in one district: once
     links = links[links["node"].isin(set(nodes["node"]))]
     return links.sort_values(["node", "reported_at", "episode_id"], ignore_index=True)[NODE_EPISODE_COLUMNS]
@@ -391,7 +395,7 @@ def focus(nodes: pd.DataFrame, edges: pd.DataFrame, centre: str, steps: int = 2)
         return nodes.iloc[0:0], edges.iloc[0:0]
     graph = nx.Graph()
     graph.add_nodes_from(nodes["node"])
-    graph.add_edges_from(zip(edges["source"], edges["target"]))
+    graph.add_edges_from(zip(edges["source"], edges["target"], strict=True))
     near = set(nx.ego_graph(graph, centre, radius=steps))
     among = edges[edges["source"].isin(near) & edges["target"].isin(near)].reset_index(drop=True)
     kept = nodes[nodes["node"].isin(near)].reset_index(drop=True)

@@ -44,8 +44,12 @@ def possible_durations(episodes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
     A date-only time stands for any moment of its day (domain.md section 4).
     """
-    times = (episodes["reported_at"], date_only_flags(episodes, "reported_at"),
-             episodes["returned_at"], date_only_flags(episodes, "returned_at"))  # fmt: skip
+    times = (
+        episodes["reported_at"],
+        date_only_flags(episodes, "reported_at"),
+        episodes["returned_at"],
+        date_only_flags(episodes, "returned_at"),
+    )
 
     def as_float(gaps: np.ndarray) -> np.ndarray:
         return np.where(np.isnat(gaps), np.nan, gaps.view("int64").astype("float64"))
@@ -86,9 +90,7 @@ def _longer(shortest: np.ndarray, longest: np.ndarray, position: np.ndarray, t: 
     return met  # NaN (an unknown duration) compares False: it breaks the run
 
 
-def _further(
-    miles: np.ndarray, position: np.ndarray, candidates: np.ndarray, t: EscalationThresholds
-) -> np.ndarray:
+def _further(miles: np.ndarray, position: np.ndarray, candidates: np.ndarray, t: EscalationThresholds) -> np.ndarray:
     """Found over `further_miles` away and over `further_ratio` times the median of the child's earlier distances."""
     met = np.zeros(len(miles), dtype=bool)
     with np.errstate(invalid="ignore"):
@@ -120,7 +122,9 @@ def escalating_children(
     t = thresholds or EscalationThresholds()
     reported = episodes["reported_at"]
     end_ns = (np.datetime64(end, "D") + np.timedelta64(1, "D")).astype("datetime64[ns]").view("int64")
-    keep = np.flatnonzero(reported.notna().to_numpy() & (reported.to_numpy(dtype="datetime64[ns]").view("int64") < end_ns))
+    keep = np.flatnonzero(
+        reported.notna().to_numpy() & (reported.to_numpy(dtype="datetime64[ns]").view("int64") < end_ns)
+    )
     if not len(keep):
         return pd.DataFrame(columns=COLUMNS)
     frame = episodes.iloc[keep]

@@ -15,7 +15,7 @@ def establishment_labels(episodes: pd.DataFrame) -> dict[str, str]:
     frame = episodes[["establishment_id", "establishment_name"]].dropna(subset=["establishment_id"])
     frame = frame.astype("object")
     named = frame.dropna(subset=["establishment_name"]).drop_duplicates("establishment_id")
-    names = dict(zip(named["establishment_id"].astype(str), named["establishment_name"].astype(str)))
+    names = dict(zip(named["establishment_id"].astype(str), named["establishment_name"].astype(str), strict=True))
     return {
         place: (f"{names[place]} ({place})" if names.get(place, "").strip() else place)
         for place in frame["establishment_id"].astype(str).unique()

@@ -18,7 +18,11 @@ from config.canonical import CANONICAL_COLUMNS, MULTI_VALUE_VOCABULARIES
 from metrics.time_limits import HOUR_NS, date_only_flags, longest_gap, shortest_gap
 
 # Return interview content holds several values a cell: counted by metrics.interview_content, not a filter.
-FILTER_KEYS = tuple(c for c in CANONICAL_COLUMNS if c not in MULTI_VALUE_VOCABULARIES) + ("locality", "ethnic_group", "age_band")
+FILTER_KEYS = tuple(c for c in CANONICAL_COLUMNS if c not in MULTI_VALUE_VOCABULARIES) + (
+    "locality",
+    "ethnic_group",
+    "age_band",
+)
 
 NOT_KNOWN = "Not known"
 OUT_OF_AREA = "Out of area"
@@ -42,8 +46,15 @@ METRES_PER_MILE = 1609.344
 
 VOCAB_COLUMNS = ("category", "missing_from", "placement_type", "sex", "ethnicity", "police_risk", "rag", "rhi_outcome")
 BOOLEAN_COLUMNS = ("out_of_area", "cse_concern", "cce_concern")
-DATE_COLUMNS = ("reported_at", "returned_at", "safe_and_well_at", "rhi_offered_at", "rhi_completed_at",
-                "strategy_meeting_at", "date_of_birth")  # fmt: skip
+DATE_COLUMNS = (
+    "reported_at",
+    "returned_at",
+    "safe_and_well_at",
+    "rhi_offered_at",
+    "rhi_completed_at",
+    "strategy_meeting_at",
+    "date_of_birth",
+)
 POSTCODE_COLUMNS = ("from_postcode", "found_postcode")
 CASELESS_TEXT_COLUMNS = ("placing_authority", "establishment_name")
 BOOLEAN_WORDS = {"y": True, "yes": True, "true": True, "1": True, "n": False, "no": False, "false": False, "0": False}

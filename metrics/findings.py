@@ -26,14 +26,34 @@ BUSIEST_DISTRICTS = 10
 DISTRICT_FACTOR = 1.5  # a district entering the ten busiest with at least this times its own monthly mean
 HOME_MONTHS = 12
 DATE_ONLY_SHARE = 20.0  # % of episodes with a date-only time above which a finding says so
-DATE_ONLY_COLUMNS = ("reported_at", "returned_at", "rhi_offered_at", "rhi_completed_at", "safe_and_well_at",
-                     "strategy_meeting_at")  # fmt: skip
-LINKS = {"signal": "trends", "timeliness": "trends", "district": "hotspots", "home": "childrens_homes",
-         "date_only": "data_quality"}  # fmt: skip
+DATE_ONLY_COLUMNS = (
+    "reported_at",
+    "returned_at",
+    "rhi_offered_at",
+    "rhi_completed_at",
+    "safe_and_well_at",
+    "strategy_meeting_at",
+)
+LINKS = {
+    "signal": "trends",
+    "timeliness": "trends",
+    "district": "hotspots",
+    "home": "childrens_homes",
+    "date_only": "data_quality",
+}
 # Seriousness, most serious first: a signal going the wrong way on a measure with a direction,
 # then any other signal beyond a limit, then runs, then places, then data quality.
-RANK = {"wrong_way": 0, "outside_limits": 1, "shift": 2, "trend": 2, "two_of_three": 3, "right_way": 4,
-        "district": 5, "home": 6, "date_only": 7}  # fmt: skip
+RANK = {
+    "wrong_way": 0,
+    "outside_limits": 1,
+    "shift": 2,
+    "trend": 2,
+    "two_of_three": 3,
+    "right_way": 4,
+    "district": 5,
+    "home": 6,
+    "date_only": 7,
+}
 
 
 @dataclass(frozen=True)
@@ -113,8 +133,12 @@ def signal_finding(name: str, table: pd.DataFrame, words: Wording) -> Finding | 
     else:
         sentence = f"{label}, {shown} in {month}, are near the {'upper' if rising else 'lower'} process limit for the second time in three months: a likely real {'rise' if rising else 'fall'}, {verdict}."
     kind = "timeliness" if name.startswith("rhi_") else "signal"
-    numbers = {"value": value, "mean": mean, "lower_limit": float(last["lower_limit"]),
-               "upper_limit": float(last["upper_limit"])}  # fmt: skip
+    numbers = {
+        "value": value,
+        "mean": mean,
+        "lower_limit": float(last["lower_limit"]),
+        "upper_limit": float(last["upper_limit"]),
+    }
     return Finding(kind, sentence, name, numbers, LINKS[kind], rank)
 
 
@@ -148,10 +172,20 @@ def district_findings(episodes: pd.DataFrame, months: list[str], words: Wording)
         mean = float(counts.loc[place, months[:-1]].mean())
         if count >= DISTRICT_FACTOR * mean:  # a district with no episodes before: any count is
             ratio = "" if mean == 0 else f", {count / mean:.1f} times its monthly mean of {mean:,.1f}"
-            sentence = (f"Postcode district {place} entered the ten busiest in {month_name(now)} with "
-                        f"{words.episodes(count)}{ratio}.")  # fmt: skip
-            found.append(Finding("district", sentence, "hotspots_from_district", {"episodes": count, "mean": mean},
-                                 LINKS["district"], RANK["district"]))  # fmt: skip
+            sentence = (
+                f"Postcode district {place} entered the ten busiest in {month_name(now)} with "
+                f"{words.episodes(count)}{ratio}."
+            )
+            found.append(
+                Finding(
+                    "district",
+                    sentence,
+                    "hotspots_from_district",
+                    {"episodes": count, "mean": mean},
+                    LINKS["district"],
+                    RANK["district"],
+                )
+            )
     return found
 
 
@@ -176,10 +210,20 @@ def home_findings(episodes: pd.DataFrame, end: date, words: Wording) -> list[Fin
         name = str(name) if isinstance(name, str) and name else str(place)
         count, previous = int(now[place]), int(before[place])
         earlier = "none in the 11 months before" if previous == 0 else f"previous highest {words.count(previous)}"
-        sentence = (f"{name} had {words.episodes(count)} in {month_name(months[-1])}, its most in "
-                    f"{HOME_MONTHS} months ({earlier}).")  # fmt: skip
-        found.append(Finding("home", sentence, "hotspots_establishment", {"episodes": count, "previous": previous},
-                             LINKS["home"], RANK["home"]))  # fmt: skip
+        sentence = (
+            f"{name} had {words.episodes(count)} in {month_name(months[-1])}, its most in "
+            f"{HOME_MONTHS} months ({earlier})."
+        )
+        found.append(
+            Finding(
+                "home",
+                sentence,
+                "hotspots_establishment",
+                {"episodes": count, "previous": previous},
+                LINKS["home"],
+                RANK["home"],
+            )
+        )
     return found
 
 
@@ -198,10 +242,18 @@ def date_only_finding(episodes: pd.DataFrame, period: str, words: Wording) -> Fi
     shown = (
         f"{share:.1f}% of episodes" if not (words.hidden(count) or words.hidden(total)) else "More than 20% of episodes"
     )
-    sentence = (f"{shown} ({words.count(count)} of {words.count(total)}) in {period} have a time recorded as a date "
-                "only, so durations and 72-hour checks are uncertain for them.")  # fmt: skip
-    return Finding("date_only", sentence, "date_only", {"count": count, "total": total, "percent": share},
-                   LINKS["date_only"], RANK["date_only"])  # fmt: skip
+    sentence = (
+        f"{shown} ({words.count(count)} of {words.count(total)}) in {period} have a time recorded as a date "
+        "only, so durations and 72-hour checks are uncertain for them."
+    )
+    return Finding(
+        "date_only",
+        sentence,
+        "date_only",
+        {"count": count, "total": total, "percent": share},
+        LINKS["date_only"],
+        RANK["date_only"],
+    )
 
 
 def period_text(start: date, end: date) -> str:

@@ -21,9 +21,19 @@ from metrics.time_limits import HOUR_NS
 ELIGIBLE_CATEGORIES = ("missing", "absent")
 WAITING_OUTCOMES = ("pending",)
 COLUMNS = [
-    "child_id", "episode_id", "category", "missing_from", "returned_at", "rhi_offered_at", "rhi_outcome",
-    "hours_left", "status", "placed_out_of_area", "placed_by_other_council", "placing_authority",
-]  # fmt: skip
+    "child_id",
+    "episode_id",
+    "category",
+    "missing_from",
+    "returned_at",
+    "rhi_offered_at",
+    "rhi_outcome",
+    "hours_left",
+    "status",
+    "placed_out_of_area",
+    "placed_by_other_council",
+    "placing_authority",
+]
 
 
 def _moment(as_of: date | datetime) -> pd.Timestamp:
@@ -47,8 +57,10 @@ def waiting_for_interview(episodes: pd.DataFrame, as_of: date | datetime, limit_
     )
     chosen = episodes.loc[waiting]
     # returned_at of a date-only return is stored at 00:00: the earliest moment it may have been
-    elapsed = (moment.to_datetime64().astype("datetime64[ns]").view("int64")
-               - chosen["returned_at"].to_numpy(dtype="datetime64[ns]").view("int64")) / HOUR_NS  # fmt: skip
+    elapsed = (
+        moment.to_datetime64().astype("datetime64[ns]").view("int64")
+        - chosen["returned_at"].to_numpy(dtype="datetime64[ns]").view("int64")
+    ) / HOUR_NS
     hours_left = np.floor((limit_hours - elapsed) * 10) / 10
     out_of_area = chosen["out_of_area"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     placing = chosen["placing_authority"].astype(object)

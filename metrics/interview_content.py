@@ -66,8 +66,11 @@ def content_bands_by_group(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
     """group,band,count,percent: `content_bands` for all, home and care (percent of each group's completed)."""
     parts = [content_bands(episodes, column).assign(group="all")]
     for group in GROUPS[1:]:
-        parts.append(content_bands(episodes[(episodes["missing_from"] == group).to_numpy(dtype=bool)], column)
-                     .assign(group=group))  # fmt: skip
+        parts.append(
+            content_bands(episodes[(episodes["missing_from"] == group).to_numpy(dtype=bool)], column).assign(
+                group=group
+            )
+        )
     table = pd.concat(parts, ignore_index=True)
     return table[["group", "band", "count", "percent"]]
 
@@ -100,20 +103,42 @@ CONTENT_SECTIONS = (
 )
 # Each vocabulary value as a reader would say it (values shared by two columns read the same in both).
 CONTENT_LABELS = {
-    "independent_provider": "Independent provider", "social_worker": "Social worker", "early_help": "Early help",
-    "police": "Police", "other": "Other", "child_declined_then_accepted": "Declined, then accepted",
-    "could_not_contact": "Could not contact", "placed_out_of_area": "Placed out of area",
-    "staff_capacity": "Staff capacity", "notified_late": "Notified late", "family_conflict": "Family conflict",
-    "neglect_abuse": "Neglect or abuse", "placement_unhappy": "Unhappy in placement", "school": "School",
-    "bullying": "Bullying", "mental_health": "Mental health", "substance_misuse": "Substance misuse",
-    "friends_peers": "Friends and peers", "boyfriend_girlfriend": "Boyfriend or girlfriend", "family": "Family",
-    "parties_adults": "Parties or adults", "drugs": "Drugs", "cse": "Sexual exploitation (CSE)",
-    "cce_county_lines": "Criminal exploitation, county lines", "trafficking": "Trafficking",
-    "self_harm": "Self-harm", "sexual_assault": "Sexual assault", "physical_harm": "Physical harm",
-    "criminal_activity": "Criminal activity", "none": "None", "mash_referral": "MASH referral",
-    "safety_plan_updated": "Safety plan updated", "police_intelligence": "Police intelligence",
-    "strategy_meeting": "Strategy meeting", "support_service": "Support service",
-}  # fmt: skip
+    "independent_provider": "Independent provider",
+    "social_worker": "Social worker",
+    "early_help": "Early help",
+    "police": "Police",
+    "other": "Other",
+    "child_declined_then_accepted": "Declined, then accepted",
+    "could_not_contact": "Could not contact",
+    "placed_out_of_area": "Placed out of area",
+    "staff_capacity": "Staff capacity",
+    "notified_late": "Notified late",
+    "family_conflict": "Family conflict",
+    "neglect_abuse": "Neglect or abuse",
+    "placement_unhappy": "Unhappy in placement",
+    "school": "School",
+    "bullying": "Bullying",
+    "mental_health": "Mental health",
+    "substance_misuse": "Substance misuse",
+    "friends_peers": "Friends and peers",
+    "boyfriend_girlfriend": "Boyfriend or girlfriend",
+    "family": "Family",
+    "parties_adults": "Parties or adults",
+    "drugs": "Drugs",
+    "cse": "Sexual exploitation (CSE)",
+    "cce_county_lines": "Criminal exploitation, county lines",
+    "trafficking": "Trafficking",
+    "self_harm": "Self-harm",
+    "sexual_assault": "Sexual assault",
+    "physical_harm": "Physical harm",
+    "criminal_activity": "Criminal activity",
+    "none": "None",
+    "mash_referral": "MASH referral",
+    "safety_plan_updated": "Safety plan updated",
+    "police_intelligence": "Police intelligence",
+    "strategy_meeting": "Strategy meeting",
+    "support_service": "Support service",
+}
 
 
 def most_recorded(table: pd.DataFrame) -> tuple[str, float] | None:

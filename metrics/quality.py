@@ -81,9 +81,11 @@ APPLIES_TO: dict[str, Rule] = {
     "strategy_meeting_at": ("missing episodes over 72 hours or still open", _missing_over_72_hours),
     "rhi_conducted_by": ("episodes with interview completed", _completed),
     "rhi_late_reason": ("episodes with interview completed, not certainly within 72 hours", _completed_late),
-    **{field: ("episodes with interview completed", _completed)
-       for field in ("push_factors", "pull_factors", "disclosures", "follow_up")},
-}  # fmt: skip
+    **{
+        field: ("episodes with interview completed", _completed)
+        for field in ("push_factors", "pull_factors", "disclosures", "follow_up")
+    },
+}
 ALL_EPISODES: Rule = ("all episodes", _all)
 
 

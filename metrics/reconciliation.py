@@ -27,14 +27,29 @@ KIND_WORDING = {
 CATEGORY_DISAGREEMENTS = {("absent", "missing"), ("missing", "away")}
 COUNCIL, POLICE = "ssda903", "police"
 ITEM_COLUMNS = [
-    "kind", "child_id", "month", "police_episode", "council_episode",
-    "police_category", "council_category", "police_reported_at", "council_reported_at",
-    "police_returned_at", "council_returned_at",
-]  # fmt: skip
+    "kind",
+    "child_id",
+    "month",
+    "police_episode",
+    "council_episode",
+    "police_category",
+    "council_category",
+    "police_reported_at",
+    "council_reported_at",
+    "police_returned_at",
+    "council_returned_at",
+]
 CONTRIBUTION_COLUMNS = [
-    "episode_id", "source", "child_id", "category", "missing_from",
-    "reported_at", "reported_at_date_only", "returned_at", "returned_at_date_only",
-]  # fmt: skip
+    "episode_id",
+    "source",
+    "child_id",
+    "category",
+    "missing_from",
+    "reported_at",
+    "reported_at_date_only",
+    "returned_at",
+    "returned_at_date_only",
+]
 
 
 def _year_ending_march(times: pd.Series) -> np.ndarray:
@@ -83,8 +98,9 @@ def reconciliation_items(contributions: pd.DataFrame) -> pd.DataFrame:
             for index, p in enumerate(theirs):
                 if index in matched_police:
                     continue
-                if _starts_within_a_day(p["reported_at"], p["reported_at_date_only"], c["reported_at"],
-                                        c["reported_at_date_only"]):  # fmt: skip
+                if _starts_within_a_day(
+                    p["reported_at"], p["reported_at_date_only"], c["reported_at"], c["reported_at_date_only"]
+                ):
                     match = (index, p)
                     break
             if match is None:

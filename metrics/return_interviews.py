@@ -17,9 +17,13 @@ from metrics.rounding import percent
 from metrics.time_limits import certainly_within, has_date_only_time
 
 RETURN_INTERVIEW_MEASURES = (
-    "offered", "offered_within_72h", "completed", "completed_within_72h",
-    "completed_of_offered", "declined_of_offered",
-)  # fmt: skip
+    "offered",
+    "offered_within_72h",
+    "completed",
+    "completed_within_72h",
+    "completed_of_offered",
+    "declined_of_offered",
+)
 GROUPS = ("all", "home", "care")
 INTERVIEW_DUE_HOURS = 72
 SAFE_AND_WELL_DUE_HOURS = 24
@@ -87,7 +91,10 @@ def eligible_episodes(episodes: pd.DataFrame) -> np.ndarray:
 
 
 def _eligible(episodes: pd.DataFrame) -> np.ndarray:
-    return episodes["category"].isin(["missing", "absent"]).to_numpy(dtype=bool) & episodes["returned_at"].notna().to_numpy()
+    return (
+        episodes["category"].isin(["missing", "absent"]).to_numpy(dtype=bool)
+        & episodes["returned_at"].notna().to_numpy()
+    )
 
 
 def date_only_eligible(episodes: pd.DataFrame) -> tuple[int, int]:

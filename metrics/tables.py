@@ -51,8 +51,14 @@ TABLES: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
 HISTORY_TABLES = ("escalation", "associates", "meeting_list")
 
 
-def history_table(name: str, history: pd.DataFrame, start: date, end: date, settings: AttentionSettings,
-                  as_of: date | datetime | None = None) -> pd.DataFrame:  # fmt: skip
+def history_table(
+    name: str,
+    history: pd.DataFrame,
+    start: date,
+    end: date,
+    settings: AttentionSettings,
+    as_of: date | datetime | None = None,
+) -> pd.DataFrame:
     """escalation (reason,subject,first_met), associates (the pairs of children) or meeting_list."""
     if name == "escalation":
         return escalation_table(history, start, end, settings).drop(columns="episode_ids")

@@ -123,8 +123,11 @@ def associates(missing_pairs: pd.DataFrame, found_pairs: pd.DataFrame) -> pd.Dat
 
     One row per pair: how many times each way, and when they were first linked.
     """
-    kinds = [pairs.assign(kind=kind) for kind, pairs in (("missing_together", missing_pairs),
-                                                          ("found_together", found_pairs)) if len(pairs)]  # fmt: skip
+    kinds = [
+        pairs.assign(kind=kind)
+        for kind, pairs in (("missing_together", missing_pairs), ("found_together", found_pairs))
+        if len(pairs)
+    ]
     if not kinds:
         return pd.DataFrame(columns=ASSOCIATE_COLUMNS)
     both = pd.concat(kinds, ignore_index=True)

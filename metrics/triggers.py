@@ -121,11 +121,23 @@ def triggers(
     category = episodes["category"]
     child = episodes["child_id"]
     parts = [
-        counting_alerts("3_missing_in_90_days", child, episodes, int(settings["missing_count"]),
-                        int(settings["missing_window_days"]), only=(category == "missing").to_numpy(dtype=bool)),
-        counting_alerts("3_absent_in_90_days", child, episodes, int(settings["absent_count"]),
-                        int(settings["absent_window_days"]), only=(category == "absent").to_numpy(dtype=bool)),
-    ]  # fmt: skip
+        counting_alerts(
+            "3_missing_in_90_days",
+            child,
+            episodes,
+            int(settings["missing_count"]),
+            int(settings["missing_window_days"]),
+            only=(category == "missing").to_numpy(dtype=bool),
+        ),
+        counting_alerts(
+            "3_absent_in_90_days",
+            child,
+            episodes,
+            int(settings["absent_count"]),
+            int(settings["absent_window_days"]),
+            only=(category == "absent").to_numpy(dtype=bool),
+        ),
+    ]
 
     over = over_hours(episodes, int(settings["missing_over_hours"]), as_of)
     long = episodes.loc[over, ["episode_id", "strategy_meeting_at"]]
@@ -133,20 +145,43 @@ def triggers(
     point = began + np.timedelta64(int(settings["missing_over_hours"]) * HOUR_NS, "ns")
     point_dates = point.astype("datetime64[D]")
     long_ids = long["episode_id"].astype(str).to_numpy()
-    parts.append(pd.DataFrame({"trigger": "missing_over_72_hours", "subject": long_ids,
-                               "first_met": point_dates.astype(object),
-                               "episode_ids": long_ids[:, None].tolist()}, columns=COLUMNS))  # fmt: skip
+    parts.append(
+        pd.DataFrame(
+            {
+                "trigger": "missing_over_72_hours",
+                "subject": long_ids,
+                "first_met": point_dates.astype(object),
+                "episode_ids": long_ids[:, None].tolist(),
+            },
+            columns=COLUMNS,
+        )
+    )
 
     deadline = np.busday_offset(point_dates, int(settings["strategy_meeting_working_days"]), roll="backward")
     meeting = long["strategy_meeting_at"].dt.normalize().to_numpy(dtype="datetime64[D]")
     held_in_time = ~np.isnat(meeting) & (meeting <= deadline)
     overdue = (deadline < np.datetime64(as_of_date, "D")) & ~held_in_time
-    parts.append(pd.DataFrame({"trigger": "strategy_meeting_overdue", "subject": long_ids[overdue],
-                               "first_met": (deadline[overdue] + np.timedelta64(1, "D")).astype(object),
-                               "episode_ids": long_ids[overdue][:, None].tolist()}, columns=COLUMNS))  # fmt: skip
+    parts.append(
+        pd.DataFrame(
+            {
+                "trigger": "strategy_meeting_overdue",
+                "subject": long_ids[overdue],
+                "first_met": (deadline[overdue] + np.timedelta64(1, "D")).astype(object),
+                "episode_ids": long_ids[overdue][:, None].tolist(),
+            },
+            columns=COLUMNS,
+        )
+    )
 
-    parts.append(counting_alerts("location_5_in_30_days", episode_place(episodes), episodes,
-                                 int(settings["location_count"]), int(settings["location_window_days"])))  # fmt: skip
+    parts.append(
+        counting_alerts(
+            "location_5_in_30_days",
+            episode_place(episodes),
+            episodes,
+            int(settings["location_count"]),
+            int(settings["location_window_days"]),
+        )
+    )
 
     table = (
         pd.concat([p for p in parts if len(p)], ignore_index=True)

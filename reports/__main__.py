@@ -64,9 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     names = [*TABLES, *HISTORY_TABLES, PROCESS_CONTROL, BENCHMARKS, "reconciliation"]
     table.add_argument("name", choices=names, metavar="NAME", help=f"one of: {', '.join(names)}")
     table.add_argument(
-        "--measure", choices=list(MEASURES), metavar="MEASURE",
+        "--measure",
+        choices=list(MEASURES),
+        metavar="MEASURE",
         help=f"process_control only, the monthly series: one of {', '.join(MEASURES)}",
-    )  # fmt: skip
+    )
     table.add_argument("--from", dest="start", type=iso_date, metavar="DATE", help="first day (YYYY-MM-DD)")
     table.add_argument("--to", dest="end", type=iso_date, metavar="DATE", help="last day (YYYY-MM-DD)")
     table.add_argument("--year", type=int, metavar="YYYY", help="benchmarks only: one year ending 31 March")
@@ -86,9 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     written.add_argument("--to", dest="end", type=iso_date, required=True, metavar="DATE", help="last day (YYYY-MM-DD)")
     written.add_argument(
-        "--filter", dest="filters", type=key_value, action="append", default=[], metavar="KEY=VALUE",
+        "--filter",
+        dest="filters",
+        type=key_value,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="keep episodes with this value; repeat a key for several values",
-    )  # fmt: skip
+    )
     written.add_argument("--publication", action="store_true", help="counts from 1 to 4 read 'fewer than 5'")
     pack = commands.add_parser("pack", help="the committee pack as a Word or PDF file (publication-safe)")
     pack.add_argument(
@@ -105,13 +112,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="keep episodes with this value; repeat a key for several values",
     )
-    briefing = commands.add_parser("briefing", help="one child's one-page briefing as Word or PDF (child-level, audited)")
+    briefing = commands.add_parser(
+        "briefing", help="one child's one-page briefing as Word or PDF (child-level, audited)"
+    )
     briefing.add_argument("child_id", metavar="CHILD_ID", help="the child's pseudonymous id")
     briefing.add_argument("--out", type=pack_path, required=True, metavar="FILE", help="FILE.docx or FILE.pdf")
     briefing.add_argument(
-        "--as-of", dest="as_of", type=iso_date, metavar="DATE",
+        "--as-of",
+        dest="as_of",
+        type=iso_date,
+        metavar="DATE",
         help="the 12 months end on this day (default: the day of the latest episode)",
-    )  # fmt: skip
+    )
     return parser
 
 
@@ -232,8 +244,14 @@ def run_findings(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
     finally:
         engine.dispose()
     try:
-        found = period_findings(episodes, args.start, args.end, filters, process_control_settings(),
-                                suppress_below() if args.publication else None)  # fmt: skip
+        found = period_findings(
+            episodes,
+            args.start,
+            args.end,
+            filters,
+            process_control_settings(),
+            suppress_below() if args.publication else None,
+        )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -257,7 +275,9 @@ def run_pack(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 1
         period = {"from": args.start.isoformat(), "to": args.end.isoformat()}
-        audit.record(engine, audit.current_user(), "export", f"committee pack {path.name}", {**period, "filters": filters})
+        audit.record(
+            engine, audit.current_user(), "export", f"committee pack {path.name}", {**period, "filters": filters}
+        )
     finally:
         engine.dispose()
     print(f"wrote {path}")

@@ -86,7 +86,9 @@ def _line(container, text: str, size: Pt = BODY) -> None:
 
 def facts_sentence(briefing: Briefing) -> str:
     f = briefing.facts
-    placement = f"{f['missing_from']}" + (f" ({_words(f['placement_type'])})" if f["placement_type"] != "Not known" else "")
+    placement = f"{f['missing_from']}" + (
+        f" ({_words(f['placement_type'])})" if f["placement_type"] != "Not known" else ""
+    )
     where = f", {f['establishment']}" if f["establishment"] != "Not known" else ""
     return (
         f"{_words(f['sex']).capitalize()}, age {f['age_band']}, {f['ethnic_group']} ({f['ethnicity']}), "
@@ -112,8 +114,12 @@ def write_docx(briefing: Briefing, path: Path, produced_by: str, today: date | N
     title = document.add_paragraph()
     title.add_run(f"Briefing: child {briefing.child_id}").bold = True
     title.runs[0].font.size = Pt(15)
-    _line(document, f"12 months {first:%-d %B %Y} to {last:%-d %B %Y}. {authority}. Produced {today:%-d %B %Y} by "
-                    f"{produced_by} for the CSE & Missing Operational Group; do not copy or forward.", Pt(8))  # fmt: skip
+    _line(
+        document,
+        f"12 months {first:%-d %B %Y} to {last:%-d %B %Y}. {authority}. Produced {today:%-d %B %Y} by "
+        f"{produced_by} for the CSE & Missing Operational Group; do not copy or forward.",
+        Pt(8),
+    )
     _line(document, facts_sentence(briefing))
 
     reasons = [f"{_words(r.trigger)} (first {r.first_met:%d %b %Y})" for r in briefing.alerts.itertuples()]
@@ -133,28 +139,59 @@ def write_docx(briefing: Briefing, path: Path, produced_by: str, today: date | N
     _mini_table(right, briefing.times_of_day, {"band": "Time", "episodes": "Episodes"}, "No episode.")
     left, right = layout.rows[1].cells
     _heading(left, "Where found most often")
-    _mini_table(left, briefing.found, {"place": "Postcode sector", "episodes": "Episodes",
-                                       "median_miles": "Median miles"}, "No found postcode recorded.")  # fmt: skip
+    _mini_table(
+        left,
+        briefing.found,
+        {"place": "Postcode sector", "episodes": "Episodes", "median_miles": "Median miles"},
+        "No found postcode recorded.",
+    )
     _heading(right, "Associates (missing or found together)")
-    _mini_table(right, briefing.associates, {"associate": "Child", "missing_together": "Missing together",
-                                             "found_together": "Found together", "first_linked": "Since"},
-                "No associate known.")  # fmt: skip
+    _mini_table(
+        right,
+        briefing.associates,
+        {
+            "associate": "Child",
+            "missing_together": "Missing together",
+            "found_together": "Found together",
+            "first_linked": "Since",
+        },
+        "No associate known.",
+    )
 
     _heading(document, "Return interviews and what the child told us")
     outcomes = "; ".join(f"{r.outcome} {r.episodes}" for r in briefing.interviews.itertuples()) or "none due"
     _line(document, f"Outcomes of interviews due: {outcomes}.")
-    themes = briefing.themes.groupby("theme", sort=False).apply(
-        lambda t: ", ".join(f"{v} ({n})" for v, n in zip(t["value"], t["interviews"], strict=True)),
-        include_groups=False,
-    ) if len(briefing.themes) else pd.Series(dtype=object)  # fmt: skip
-    _line(document, "; ".join(f"{k.capitalize()}: {v}" for k, v in themes.items()) + "."
-          if len(themes) else "No push or pull factors or disclosures recorded at completed interviews.")  # fmt: skip
+    themes = (
+        briefing.themes.groupby("theme", sort=False).apply(
+            lambda t: ", ".join(f"{v} ({n})" for v, n in zip(t["value"], t["interviews"], strict=True)),
+            include_groups=False,
+        )
+        if len(briefing.themes)
+        else pd.Series(dtype=object)
+    )
+    _line(
+        document,
+        "; ".join(f"{k.capitalize()}: {v}" for k, v in themes.items()) + "."
+        if len(themes)
+        else "No push or pull factors or disclosures recorded at completed interviews.",
+    )
 
     _heading(document, "Risk history (latest episodes first)")
-    _mini_table(document, briefing.risk_history, {
-        "reported": "Reported", "category": "Category", "police_risk": "Police risk", "rag": "RAG",
-        "duration": "Duration", "found_in": "Found in", "exploitation": "CSE/CCE", "interview": "Interview",
-    }, "No episode.")  # fmt: skip
+    _mini_table(
+        document,
+        briefing.risk_history,
+        {
+            "reported": "Reported",
+            "category": "Category",
+            "police_risk": "Police risk",
+            "rag": "RAG",
+            "duration": "Duration",
+            "found_in": "Found in",
+            "exploitation": "CSE/CCE",
+            "interview": "Interview",
+        },
+        "No episode.",
+    )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(path)
@@ -172,9 +209,7 @@ def briefing_file(briefing: Briefing, suffix: str, produced_by: str) -> bytes:
         return docx_to_pdf(docx, Path(folder) / f"{briefing.child_id}.pdf").read_bytes()
 
 
-def build_briefing(
-    episodes: pd.DataFrame, child_id: str, as_of: date, out_path: str | Path, produced_by: str
-) -> Path:
+def build_briefing(episodes: pd.DataFrame, child_id: str, as_of: date, out_path: str | Path, produced_by: str) -> Path:
     """The briefing at `out_path`, Word when it ends .docx, PDF when .pdf. KeyError for an unknown child."""
     out_path = Path(out_path)
     if out_path.suffix.lower() not in (".docx", ".pdf"):

@@ -231,7 +231,10 @@ INTERVIEW_CONTENT_SECTION = Section(
     "What return interviews found",
     tuple(
         Chart(
-            name, _content_chart, _content_title(heading), f"{heading}: share of completed return interviews",
+            name,
+            _content_chart,
+            _content_title(heading),
+            f"{heading}: share of completed return interviews",
             "Of completed interviews (eligible episodes with outcome completed). One interview can record several "
             "values, so the rows need not add up to the total or to 100%. Not recorded: none given.",
             {"band": heading, "count": "Interviews", "percent": "% of completed"},
@@ -239,7 +242,7 @@ INTERVIEW_CONTENT_SECTION = Section(
         )
         for name, _, heading in CONTENT_SECTIONS
     ),
-)  # fmt: skip
+)
 
 
 SECTIONS = (
@@ -247,7 +250,10 @@ SECTIONS = (
         "Trend",
         (
             Chart(
-                "trend", trend_chart, _trend_title, "Episodes reported each month by category",
+                "trend",
+                trend_chart,
+                _trend_title,
+                "Episodes reported each month by category",
                 "Missing and absent are police categories; away is a looked-after child away from placement "
                 "without authorisation. Months with no episode of a category show 0.",
                 None,
@@ -259,9 +265,13 @@ SECTIONS = (
         "Repeat runaways",
         (
             Chart(
-                "repeat", band_chart,
-                _share_title(["3-5", "6-8", "9-19", "20+"], "{share:.0f}% of the children went missing 3 times or more",
-                             "How often children went missing"),
+                "repeat",
+                band_chart,
+                _share_title(
+                    ["3-5", "6-8", "9-19", "20+"],
+                    "{share:.0f}% of the children went missing 3 times or more",
+                    "How often children went missing",
+                ),
                 "Children by their number of episodes in the period",
                 "Each child is counted once, in the band of their episodes in the period. "
                 "A persistent runaway has 4 or more.",
@@ -273,9 +283,13 @@ SECTIONS = (
         "Time missing",
         (
             Chart(
-                "duration", band_chart,
-                _share_title(["0-8 hrs", "8-16 hrs", "16-24 hrs"], "{share:.0f}% of episodes ended within 24 hours",
-                             "How long episodes lasted"),
+                "duration",
+                band_chart,
+                _share_title(
+                    ["0-8 hrs", "8-16 hrs", "16-24 hrs"],
+                    "{share:.0f}% of episodes ended within 24 hours",
+                    "How long episodes lasted",
+                ),
                 "Episodes by time from report to return",
                 "Time from reported to returned. Not known: still missing, or a date without a time.",
                 {"band": "Time missing", **BAND_COLUMNS},
@@ -286,9 +300,13 @@ SECTIONS = (
         "Distance",
         (
             Chart(
-                "distance", band_chart,
-                _share_title(["0-5 miles"], "In {share:.0f}% of episodes the child was found within 5 miles",
-                             "How far from home or placement children were found"),
+                "distance",
+                band_chart,
+                _share_title(
+                    ["0-5 miles"],
+                    "In {share:.0f}% of episodes the child was found within 5 miles",
+                    "How far from home or placement children were found",
+                ),
                 "Episodes by straight-line distance from where missing to where found",
                 "Between postcode centres. Not known: a postcode missing or not in the ONS directory.",
                 {"band": "Distance found", **BAND_COLUMNS},
@@ -299,7 +317,8 @@ SECTIONS = (
         "Hotspots",
         (
             Chart(
-                "hotspots_from_district", place_chart,
+                "hotspots_from_district",
+                place_chart,
                 _top_place_title("from it", "Postcode districts children went missing from"),
                 f"Episodes by postcode district of the address missing from, top {TOP_PLACES}",
                 "Districts of the address the child went missing from; episodes with no postcode are left out.",
@@ -307,7 +326,8 @@ SECTIONS = (
                 top=TOP_PLACES,
             ),
             Chart(
-                "hotspots_found_district", place_chart,
+                "hotspots_found_district",
+                place_chart,
                 _top_place_title("found there", "Postcode districts children were found in"),
                 f"Episodes by postcode district where found, top {TOP_PLACES}",
                 "Districts where the child was found; episodes with no found postcode are left out.",
@@ -320,7 +340,8 @@ SECTIONS = (
         "Children's homes",
         (
             Chart(
-                "hotspots_establishment", place_chart,
+                "hotspots_establishment",
+                place_chart,
                 _top_place_title("", "Children's homes children went missing from"),
                 f"Episodes from residential children's homes, top {TOP_PLACES}",
                 "Looked-after children placed in residential homes; homes by name and id.",
@@ -334,7 +355,9 @@ SECTIONS = (
         "Return interviews",
         (
             Chart(
-                "return_interviews", return_interview_chart, _interview_title,
+                "return_interviews",
+                return_interview_chart,
+                _interview_title,
                 "Share of returned missing and absent episodes, all and from home and care",
                 "Eligible: missing or absent episodes with a return. Offered and completed are shares of eligible "
                 "episodes; completed and declined of offered are shares of those offered.",
@@ -348,30 +371,40 @@ SECTIONS = (
         "Demographics",
         (
             Chart(
-                "sex", band_chart, _group_title("{share:.0f}% of the children were female", "female", "Children by sex"),
-                "Children by sex", "Each child is counted once.", {"band": "Sex", **BAND_COLUMNS},
+                "sex",
+                band_chart,
+                _group_title("{share:.0f}% of the children were female", "female", "Children by sex"),
+                "Children by sex",
+                "Each child is counted once.",
+                {"band": "Sex", **BAND_COLUMNS},
             ),
             Chart(
-                "ethnic_group", band_chart,
+                "ethnic_group",
+                band_chart,
                 _group_title("{share:.0f}% of the children were White", "White", "Children by ethnic group"),
-                "Children by ethnic group", "Each child is counted once; groups of the DfE ethnicity codes.",
+                "Children by ethnic group",
+                "Each child is counted once; groups of the DfE ethnicity codes.",
                 {"band": "Ethnic group", **BAND_COLUMNS},
             ),
             Chart(
-                "age_band", band_chart,
+                "age_band",
+                band_chart,
                 _group_title("{share:.0f}% of the children were 13 to 15", "13-15", "Children by age"),
-                "Children by age at their first episode in the period", "Each child is counted once.",
+                "Children by age at their first episode in the period",
+                "Each child is counted once.",
                 {"band": "Age", **BAND_COLUMNS},
             ),
             Chart(
-                "home_care", band_chart,
+                "home_care",
+                band_chart,
                 _group_title("{share:.0f}% of the children were looked after", "care", "Children from home and care"),
-                "Children by missing from home or care (their latest episode)", "Each child is counted once.",
+                "Children by missing from home or care (their latest episode)",
+                "Each child is counted once.",
                 {"band": "Missing from", **BAND_COLUMNS},
             ),
         ),
     ),
-)  # fmt: skip
+)
 
 DEFINITIONS = (
     ("Episode", "One occasion a child was not where they should be, from the time reported to the time returned."),
@@ -475,7 +508,7 @@ def _change_sentence(
     if now < threshold:
         return ""
     parts = []
-    for label, period in zip(("the previous period", "the same period last year"), periods[1:]):
+    for label, period in zip(("the previous period", "the same period last year"), periods[1:], strict=False):
         if begins is None or period.start < begins:
             continue
         before = len(select_episodes(episodes, period.start, period.end, filters))
@@ -562,13 +595,13 @@ def _word_table(document: Document, table: pd.DataFrame, columns: dict[str, str]
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     _repeat_header(grid.rows[0])
-    for cell, column in zip(grid.rows[0].cells, shown):
+    for cell, column in zip(grid.rows[0].cells, shown, strict=True):
         cell.text = columns[column]
         cell.paragraphs[0].runs[0].bold = True
         _shade(cell, HEADER_SHADE)
     for record in table[shown].itertuples(index=False):
         cells = grid.add_row().cells
-        for cell, value, column in zip(cells, record, shown):
+        for cell, value, column in zip(cells, record, shown, strict=True):
             cell.text = format_cell(value, column)
             if column != shown[0] and _numeric_text(cell.text):
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -605,10 +638,16 @@ def _numeric_text(text: str) -> bool:
 
 
 LABELS = {
-    "offered": "Offered", "offered_within_72h": "Offered within 72 hours", "completed": "Completed",
-    "completed_within_72h": "Completed within 72 hours", "completed_of_offered": "Completed, of offered",
-    "declined_of_offered": "Declined, of offered", "all": "All", "home": "Home", "care": "Care",
-}  # fmt: skip
+    "offered": "Offered",
+    "offered_within_72h": "Offered within 72 hours",
+    "completed": "Completed",
+    "completed_within_72h": "Completed within 72 hours",
+    "completed_of_offered": "Completed, of offered",
+    "declined_of_offered": "Declined, of offered",
+    "all": "All",
+    "home": "Home",
+    "care": "Care",
+}
 
 
 def format_cell(value: object, column: str) -> str:
@@ -907,9 +946,16 @@ def docx_to_pdf(docx: Path, pdf: Path, timeout: int = 300) -> Path:
     with tempfile.TemporaryDirectory(prefix="pack-soffice-") as work:
         work = Path(work)
         command = [
-            soffice, f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless", "--norestore",
-            "--convert-to", "pdf", "--outdir", str(work / "out"), str(docx),
-        ]  # fmt: skip
+            soffice,
+            f"-env:UserInstallation={(work / 'profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work / "out"),
+            str(docx),
+        ]
         environment = {**os.environ, "HOME": str(work)}
         try:
             done = subprocess.run(
@@ -953,8 +999,14 @@ def build_pack(
         if pdf_converter() is None:
             raise PackError(NO_CONVERTER)
         with tempfile.TemporaryDirectory(prefix="pack-") as folder:
-            docx = write_docx(episodes, period, Path(folder) / f"{out_path.stem}.docx", filters,
-                              lambda f, text: report(0.8 * f, text), dfe=dfe)  # fmt: skip
+            docx = write_docx(
+                episodes,
+                period,
+                Path(folder) / f"{out_path.stem}.docx",
+                filters,
+                lambda f, text: report(0.8 * f, text),
+                dfe=dfe,
+            )
             report(0.8, "Converting to PDF")
             docx_to_pdf(docx, out_path)
     report(1.0, "Done")

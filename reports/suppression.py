@@ -152,7 +152,7 @@ def _equations(
             column, value = total_rows
             signs = [-1 if table.at[row, column] == value else 1 for row, _ in cells]
             if -1 in signs and 1 in signs:  # a line of total rows only (all, by band) adds up like any other
-                equations.append((list(zip(signs, cells)), 0, 0))
+                equations.append((list(zip(signs, cells, strict=True)), 0, 0))
                 continue
         total = sum(table.at[cell] for cell in cells if pd.notna(table.at[cell]))
         equations.append(([(1, cell) for cell in cells], total, total))
@@ -186,9 +186,12 @@ def pinned_cells(
             if cell not in low:
                 value = table.at[cell]
                 low[cell], high[cell] = (
-                    (value, value) if cell not in hidden else (0, threshold - 1) if value < threshold
+                    (value, value)
+                    if cell not in hidden
+                    else (0, threshold - 1)
+                    if value < threshold
                     else (threshold, math.inf)
-                )  # fmt: skip
+                )
     for _ in range(passes):
         changed = False
         for cells, total_low, total_high in equations:
@@ -197,19 +200,23 @@ def pinned_cells(
             lows = [c * (low[cell] if c > 0 else high[cell]) for c, cell in cells]
             highs = [c * (high[cell] if c > 0 else low[cell]) for c, cell in cells]
             low_sum, low_infinite = sum(v for v in lows if math.isfinite(v)), sum(not math.isfinite(v) for v in lows)
-            high_sum, high_infinite = (sum(v for v in highs if math.isfinite(v)),
-                                       sum(not math.isfinite(v) for v in highs))  # fmt: skip
-            for (c, cell), own_low, own_high in zip(cells, lows, highs):
+            high_sum, high_infinite = (
+                sum(v for v in highs if math.isfinite(v)),
+                sum(not math.isfinite(v) for v in highs),
+            )
+            for (c, cell), own_low, own_high in zip(cells, lows, highs, strict=True):
                 if cell not in hidden:
                     continue
                 others_least = (
-                    -math.inf if low_infinite - (not math.isfinite(own_low)) else
-                    low_sum - (own_low if math.isfinite(own_low) else 0)
-                )  # fmt: skip
+                    -math.inf
+                    if low_infinite - (not math.isfinite(own_low))
+                    else low_sum - (own_low if math.isfinite(own_low) else 0)
+                )
                 others_most = (
-                    math.inf if high_infinite - (not math.isfinite(own_high)) else
-                    high_sum - (own_high if math.isfinite(own_high) else 0)
-                )  # fmt: skip
+                    math.inf
+                    if high_infinite - (not math.isfinite(own_high))
+                    else high_sum - (own_high if math.isfinite(own_high) else 0)
+                )
                 bounds = sorted(((total_low - others_most) / c, (total_high - others_least) / c))
                 if math.isfinite(bounds[0]) and math.ceil(bounds[0]) > low[cell]:
                     low[cell], changed = math.ceil(bounds[0]), True

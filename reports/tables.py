@@ -30,8 +30,16 @@ GROUPED_BAND_TABLES = tuple(f"{name}_by_group" for name in BAND_TABLES)
 CONTENT_TABLES = tuple(INTERVIEW_CONTENT_TABLES)
 CONTENT_BY_GROUP = tuple(f"{name}_by_group" for name in CONTENT_TABLES)
 CONTENT_BY_MONTH = tuple(f"{name}_by_month" for name in CONTENT_TABLES)
-PUBLISHABLE_TABLES = (BAND_TABLES + GROUPED_BAND_TABLES + ("return_interviews",) + HOTSPOT_TABLES + ("trend", "process_control")
-                      + CONTENT_TABLES + CONTENT_BY_GROUP + CONTENT_BY_MONTH)  # fmt: skip
+PUBLISHABLE_TABLES = (
+    BAND_TABLES
+    + GROUPED_BAND_TABLES
+    + ("return_interviews",)
+    + HOTSPOT_TABLES
+    + ("trend", "process_control")
+    + CONTENT_TABLES
+    + CONTENT_BY_GROUP
+    + CONTENT_BY_MONTH
+)
 # What `python -m reports table process_control` prints (domain.md section 8).
 PROCESS_CONTROL_COLUMNS = ["month", "value", "mean", "lower_limit", "upper_limit", "signals"]
 # Return interview measures whose denominator is the eligible episodes (the rest: offered ones).
@@ -72,9 +80,13 @@ def publishable(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFr
         if name in CONTENT_BY_MONTH:
             return suppress(table, ["count"], {"percent": "count"}, threshold, total_groups=[("count", ["month"])])
         return suppress(
-            table, ["count"], {"percent": "count"}, threshold,
-            total_groups=[("count", ["group"]), ("count", ["band"])], total_rows=("group", "all"),
-        )  # fmt: skip
+            table,
+            ["count"],
+            {"percent": "count"},
+            threshold,
+            total_groups=[("count", ["group"]), ("count", ["band"])],
+            total_rows=("group", "all"),
+        )
     if name in GROUPED_BAND_TABLES:
         return suppress(
             table, ["count"], {"percent": "count"}, threshold, total_groups=[("count", ["group"]), ("count", ["band"])]
@@ -131,8 +143,9 @@ def publishable_counts(
     table["line"] = table["line"].astype(str)
     table["count"] = [int(counts[key]) for key in table["key"]]
     linked = [[(row, "count") for row in same.index] for _, same in table.groupby("key") if len(same) > 1]
-    safe = suppress(table, ["count"], {}, threshold, total_groups=[("count", ["line"])], linked=linked,
-                    total_rows=("role", "total"))  # fmt: skip
+    safe = suppress(
+        table, ["count"], {}, threshold, total_groups=[("count", ["line"])], linked=linked, total_rows=("role", "total")
+    )
     return {key: safe.loc[table["key"] == key, "count"].iloc[0] for key in counts}
 
 
@@ -224,5 +237,5 @@ def to_csv(table: pd.DataFrame) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(spreadsheet_text(str(column)) for column in table.columns)
     for row in table.itertuples(index=False):
-        writer.writerow(_cell(value, column) for value, column in zip(row, table.columns))
+        writer.writerow(_cell(value, column) for value, column in zip(row, table.columns, strict=True))
     return out.getvalue()

@@ -63,8 +63,14 @@ FAR_AREAS = ("LE", "LU", "L", "LN", "LS")  # one letter of the directory: quick 
 # Repeat bands (section 7): share of children and the episodes a child of the band has.
 REPEAT_SHARES = np.array([52, 14, 9.5, 12.4, 12])
 DURATION_SHARES = {  # hours [low, high) -> share of missing episodes; None = not known
-    (0, 8): 30, (8, 16): 21, (16, 24): 16, (24, 48): 16.5, (48, 168): 12, (168, 720): 3, None: 0.8,
-}  # fmt: skip
+    (0, 8): 30,
+    (8, 16): 21,
+    (16, 24): 16,
+    (24, 48): 16.5,
+    (48, 168): 12,
+    (168, 720): 3,
+    None: 0.8,
+}
 ABSENT_DURATION_SHARES = {(0, 8): 58, (8, 16): 20, (16, 24): 10, (24, 48): 8, (48, 168): 3.5, None: 0.5}
 AWAY_DURATION_SHARES = {(0, 8): 70, (8, 16): 18, (16, 24): 7, (24, 48): 4, (48, 168): 1}
 DISTANCE_EDGES = (0, 5, 10, 20, 40, 80, 400)
@@ -73,13 +79,28 @@ ABSENT_DISTANCE_SHARES = np.array([78, 10, 3, 0.5, 0.3, 0.2, 8])
 AWAY_DISTANCE_SHARES = np.array([85, 8, 2, 0, 0, 0, 5])
 SEX_SHARES = {"female": 74, "male": 26}
 ETHNICITY_SHARES = {  # group share split over DfE codes; None = blank
-    "WBRI": 43.5, "WIRI": 1.5, "WOTH": 4, "WIRT": 1, "WROM": 1,
-    "MWBC": 2.8, "MWBA": 1, "MWAS": 1, "MOTH": 1.2,
-    "APKN": 10.5, "ABAN": 3, "AIND": 3, "AOTH": 2.5,
-    "BCRB": 7.5, "BAFR": 7, "BOTH": 2.5,
-    "CHNE": 0.4, "OOTH": 3.6,
-    "REFU": 0.6, "NOBT": 1, None: 1.4,
-}  # fmt: skip
+    "WBRI": 43.5,
+    "WIRI": 1.5,
+    "WOTH": 4,
+    "WIRT": 1,
+    "WROM": 1,
+    "MWBC": 2.8,
+    "MWBA": 1,
+    "MWAS": 1,
+    "MOTH": 1.2,
+    "APKN": 10.5,
+    "ABAN": 3,
+    "AIND": 3,
+    "AOTH": 2.5,
+    "BCRB": 7.5,
+    "BAFR": 7,
+    "BOTH": 2.5,
+    "CHNE": 0.4,
+    "OOTH": 3.6,
+    "REFU": 0.6,
+    "NOBT": 1,
+    None: 1.4,
+}
 CARE_SHARE = 0.645
 LOCALITY_SHARES = {"East": 48, "South": 17.3, "North": 13, "West & Central": 15.7, "Out of area": 6.5}
 # District shares of episodes (within their locality) and of children, where they stand out.
@@ -90,13 +111,51 @@ PLACEMENT_SHARES_FREQUENT = np.array([60, 18, 14, 3, 5])  # children with 9+ epi
 PLACEMENT_SHARES_OTHERS = np.array([30, 45, 10, 10, 5])
 HOST_SHARE = 0.1  # of children in care in Birmingham: placed here by another council
 PLACING_AUTHORITIES = (
-    "Sandwell MBC", "Solihull MBC", "Walsall Council", "Dudley MBC", "City of Wolverhampton Council",
-    "Coventry City Council", "Staffordshire County Council", "Worcestershire County Council",
-    "Warwickshire County Council", "Telford & Wrekin Council", "Manchester City Council", "Lancashire County Council",
-)  # fmt: skip
-HOME_WORDS = ("Oak", "Birch", "Willow", "Maple", "Cedar", "Elm", "Rowan", "Hazel", "Ash", "Beech", "Holly", "Linden",
-              "Alder", "Juniper", "Laurel", "Poplar", "Chestnut", "Hawthorn", "Meadow", "Brook", "River", "Park",
-              "Hill", "Orchard", "Field", "Spring", "Valley", "Heath", "Stone", "Lake")  # fmt: skip
+    "Sandwell MBC",
+    "Solihull MBC",
+    "Walsall Council",
+    "Dudley MBC",
+    "City of Wolverhampton Council",
+    "Coventry City Council",
+    "Staffordshire County Council",
+    "Worcestershire County Council",
+    "Warwickshire County Council",
+    "Telford & Wrekin Council",
+    "Manchester City Council",
+    "Lancashire County Council",
+)
+HOME_WORDS = (
+    "Oak",
+    "Birch",
+    "Willow",
+    "Maple",
+    "Cedar",
+    "Elm",
+    "Rowan",
+    "Hazel",
+    "Ash",
+    "Beech",
+    "Holly",
+    "Linden",
+    "Alder",
+    "Juniper",
+    "Laurel",
+    "Poplar",
+    "Chestnut",
+    "Hawthorn",
+    "Meadow",
+    "Brook",
+    "River",
+    "Park",
+    "Hill",
+    "Orchard",
+    "Field",
+    "Spring",
+    "Valley",
+    "Heath",
+    "Stone",
+    "Lake",
+)
 HOME_KINDS = ("House", "Lodge", "Court", "View", "Place", "Cottage", "Gardens", "Grange")
 SEMI_INDEPENDENT_KINDS = ("Court", "Place", "Gardens")
 
@@ -621,7 +680,7 @@ def _interview_content(frame: pd.DataFrame, rng: np.random.Generator) -> pd.Data
     mostly held by the independent provider; CSE disclosed in about one in eight, more from
     residential homes and by children already of concern; late reasons only where late."""
     n = len(frame)
-    completed = (frame["rhi_outcome"].to_numpy() == "completed")
+    completed = frame["rhi_outcome"].to_numpy() == "completed"
     care = frame["missing_from"].to_numpy() == "care"
     residential = frame["placement_type"].to_numpy() == "residential"
     cse_child, cce_child = frame["cse_child"].to_numpy(dtype=bool), frame["cce_child"].to_numpy(dtype=bool)
@@ -635,11 +694,15 @@ def _interview_content(frame: pd.DataFrame, rng: np.random.Generator) -> pd.Data
     # Late: not certainly within 72 hours of return (a date-only interview may have been at 24:00).
     returned = pd.to_datetime(frame["returned_at"])
     held = pd.to_datetime(frame["rhi_completed_at"])
-    latest = held.where(~frame["rhi_completed_at_date_only"].to_numpy(dtype=bool), held.dt.normalize() + pd.Timedelta(days=1))
+    latest = held.where(
+        ~frame["rhi_completed_at_date_only"].to_numpy(dtype=bool), held.dt.normalize() + pd.Timedelta(days=1)
+    )
     late = completed & ((latest - returned) > pd.Timedelta(hours=72)).to_numpy()
     why = rng.choice(6, n, p=[0.2, 0.35, 0.1, 0.2, 0.1, 0.05])
-    late_reasons = {name: late & (why == i) & (rng.random(n) < 0.9)
-                    for i, name in enumerate(MULTI_VALUE_VOCABULARIES["rhi_late_reason"])}  # fmt: skip
+    late_reasons = {
+        name: late & (why == i) & (rng.random(n) < 0.9)
+        for i, name in enumerate(MULTI_VALUE_VOCABULARIES["rhi_late_reason"])
+    }
     told = drawn(0.88)  # the rest record no push or pull factors
     push = {
         "family_conflict": told & (rng.random(n) < np.where(care, 0.18, 0.5)),
@@ -682,9 +745,14 @@ def _interview_content(frame: pd.DataFrame, rng: np.random.Generator) -> pd.Data
         "support_service": acted & (rng.random(n) < np.where(any_disclosure, 0.35, 0.2)),
     }
     follow["none"] = acted & ~np.logical_or.reduce(list(follow.values()))
-    for column, chosen in (("rhi_conducted_by", conducted), ("rhi_late_reason", late_reasons),
-                           ("push_factors", push), ("pull_factors", pull), ("disclosures", disclosed),
-                           ("follow_up", follow)):  # fmt: skip
+    for column, chosen in (
+        ("rhi_conducted_by", conducted),
+        ("rhi_late_reason", late_reasons),
+        ("push_factors", push),
+        ("pull_factors", pull),
+        ("disclosures", disclosed),
+        ("follow_up", follow),
+    ):
         frame[column] = _joined(chosen, n)
     return frame
 

@@ -21,9 +21,16 @@ ABSENT_AS_MISSING = 0.15  # of police absent episodes (the rest the council reco
 MISSING_AS_AWAY = 0.03  # of police missing episodes
 RETURN_DAYS_APART = 0.04  # of returned ones: the return's end date two to five days later
 COLUMNS = [
-    "episode_id", "source", "child_id", "category", "missing_from",
-    "reported_at", "reported_at_date_only", "returned_at", "returned_at_date_only",
-]  # fmt: skip
+    "episode_id",
+    "source",
+    "child_id",
+    "category",
+    "missing_from",
+    "reported_at",
+    "reported_at_date_only",
+    "returned_at",
+    "returned_at_date_only",
+]
 
 
 def contributions(episodes: pd.DataFrame, seed: int) -> pd.DataFrame:

@@ -8,7 +8,7 @@ localhost refused. Pictures go to docs/screenshots/<page>.png and
 <page>-meeting.png (1400 px wide, palette PNGs to keep the folder small).
 Prints how long each page took to settle in the browser.
 
-    .venv/bin/python scripts/screenshots.py [--pages overview,hotspots] [--out DIR]
+    .venv/bin/python -m scripts.screenshots [--pages overview,hotspots] [--out DIR]
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -32,10 +29,30 @@ from tests.browser_support import (
     wait_for_sign_in_or_app,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
+
 # The page files of app.py, in its order (the URL path is the stem; overview is the default page).
-PAGES = ("overview", "hotspots", "repeat_runaways", "time_distance", "return_interviews", "childrens_homes",
-         "demographics", "data_quality", "trends", "benchmarks", "committee_pack", "alerts", "attention", "interview_clock", "child_timeline",
-         "missing_together", "reconciliation", "import_data", "audit_log")  # fmt: skip
+PAGES = (
+    "overview",
+    "hotspots",
+    "repeat_runaways",
+    "time_distance",
+    "return_interviews",
+    "childrens_homes",
+    "demographics",
+    "data_quality",
+    "trends",
+    "benchmarks",
+    "committee_pack",
+    "alerts",
+    "attention",
+    "interview_clock",
+    "child_timeline",
+    "missing_together",
+    "reconciliation",
+    "import_data",
+    "audit_log",
+)
 WIDTH = 1400
 MAX_HEIGHT = 6000
 USER = "screenshots"
@@ -73,8 +90,12 @@ def database_url() -> str:
     if not path.exists():
         print(f"screenshots: building the sample database {path.relative_to(ROOT)}", flush=True)
         path.parent.mkdir(exist_ok=True)
-        subprocess.run([sys.executable, "-m", "sample_data", "build"], check=True, cwd=ROOT,
-                       env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)})  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "sample_data", "build"],
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": url},
+        )
     return url
 
 

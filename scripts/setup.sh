@@ -46,10 +46,12 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
 
-wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
+wanted=$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$wanted" ]; then
-    echo "setup: installing requirements.txt into $VENV"
+    echo "setup: installing requirements.txt, then this project (editable), into $VENV"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt
+    # Editable: `python -m loaders`, the tests and the scripts import the code from here, with no PYTHONPATH.
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e .
     echo "$wanted" > "$STAMP"
 fi
 # Leaflet (the offline hotspot map) and axe-core (the accessibility tests) from the npm registry, checked, never committed.

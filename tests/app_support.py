@@ -1,6 +1,6 @@
 """Running the real app in AppTest as a signed-in user of a given role.
 
-AppTest may seed `st.session_state["user"]` (app_auth's contract); a browser
+AppTest may seed `st.session_state["user"]` (ui.auth's contract); a browser
 cannot, so the browser tests sign in through the form instead.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from app_auth import SignedIn
+from ui.auth import SignedIn
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -27,7 +27,7 @@ def app_as(role: str = "analyst", params: dict[str, str] | None = None, name: st
 
 
 def run_page(page: str, role: str = "analyst", params: dict[str, str] | None = None) -> AppTest:
-    """Run app.py, switch to `page` (e.g. "app_pages/hotspots.py") and run it; fails on any exception."""
+    """Run app.py, switch to `page` (e.g. "ui/pages/hotspots.py") and run it; fails on any exception."""
     at = app_as(role, params)
     at.run()
     at.switch_page(page)

@@ -40,7 +40,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SHOTS = Path("/tmp/shots")
-PAGE_LINKS = ".st-key-page_links"  # the sidebar's links to the pages a user may open (app_state.page_links)
+PAGE_LINKS = ".st-key-page_links"  # the sidebar's links to the pages a user may open (state.page_links)
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
@@ -80,12 +80,28 @@ def streamlit_server(url: str, log_path: Path, seconds: float = 60):
     """
     port = free_port()
     log = log_path.open("w")
-    environment = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    environment = {**os.environ, "DATABASE_URL": url}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app_server.py", "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app_server.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = ServerAddress(f"http://127.0.0.1:{port}")
     base.pid, base.database = process.pid, url
     try:
@@ -129,8 +145,13 @@ def server(tmp_path_factory):
 def sample_database(tmp_path_factory) -> str:
     """The default sample database, built once per test session; returns its URL."""
     path = tmp_path_factory.mktemp("sample") / "sample.db"
-    subprocess.run([sys.executable, "-m", "sample_data", "build"], check=True, cwd=ROOT, capture_output=True,
-                   env={**os.environ, "DATABASE_URL": f"sqlite:///{path}", "PYTHONPATH": str(ROOT)})  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "sample_data", "build"],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{path}"},
+    )
     return add_test_users(f"sqlite:///{path}")
 
 

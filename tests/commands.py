@@ -14,7 +14,7 @@ def run_module(
     module: str, *args: str, database_url: str | None = None, env: dict[str, str] | None = None, timeout: int = 300
 ) -> subprocess.CompletedProcess:
     """`python -m MODULE ARGS` from the project root, with DATABASE_URL set when given."""
-    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **(env or {})}
+    environment = {**os.environ, **(env or {})}
     if database_url is not None:
         environment["DATABASE_URL"] = database_url
     return subprocess.run(

@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import app_state
 from loaders.database import connect
 from loaders.history import import_history
 from loaders.store import upsert_children, upsert_episodes
 from tests.app_support import app_as
+from ui import state
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -33,16 +33,46 @@ CHILDREN = pd.DataFrame(
     }
 )
 # episode_id, child_id, category, missing_from, reported_at, returned_at, rhi_offered_at, rhi_outcome, rhi_completed_at
-# fmt: off
+# fmt: off  (one episode a line, the columns lined up: a table the tests read)
 EPISODES = [
-    ("E1", "C1", "missing", "care", "2015-03-02 10:00", "2015-03-02 15:00", "2015-03-03 09:00", "completed", "2015-03-04 10:00"),
+    (
+        "E1",
+        "C1",
+        "missing",
+        "care",
+        "2015-03-02 10:00",
+        "2015-03-02 15:00",
+        "2015-03-03 09:00",
+        "completed",
+        "2015-03-04 10:00",
+    ),
     ("E2", "C1", "missing", "care", "2015-03-05 20:00", "2015-03-06 06:00", "2015-03-06 12:00", "declined", None),
     ("E3", "C1", "missing", "care", "2015-03-10 22:00", "2015-03-11 20:00", None, None, None),
     ("E4", "C1", "absent", "care", "2015-03-15 18:00", "2015-03-18 18:00", None, None, None),
-    ("E5", "C2", "absent", "home", "2015-03-20 09:00", "2015-03-20 12:00", "2015-03-20 15:00", "completed", "2015-03-22 10:00"),
+    (
+        "E5",
+        "C2",
+        "absent",
+        "home",
+        "2015-03-20 09:00",
+        "2015-03-20 12:00",
+        "2015-03-20 15:00",
+        "completed",
+        "2015-03-22 10:00",
+    ),
     ("E6", "C3", "away", "care", "2015-03-28 23:00", None, None, None, None),
     ("E7", "C2", "missing", "home", "2015-02-10 08:00", "2015-02-10 10:00", None, None, None),
-    ("E8", "C4", "missing", "home", "2015-02-20 08:00", "2015-02-21 14:00", "2015-02-22 10:00", "completed", "2015-02-23 10:00"),
+    (
+        "E8",
+        "C4",
+        "missing",
+        "home",
+        "2015-02-20 08:00",
+        "2015-02-21 14:00",
+        "2015-02-22 10:00",
+        "completed",
+        "2015-02-23 10:00",
+    ),
 ]
 # fmt: on
 EPISODE_COLUMNS = [
@@ -55,7 +85,7 @@ EPISODE_COLUMNS = [
     "rhi_offered_at",
     "rhi_outcome",
     "rhi_completed_at",
-]  # fmt: skip
+]
 
 
 def build_database(path: Path) -> str:
@@ -105,7 +135,7 @@ def metrics_by_label(at: AppTest) -> dict[str, tuple[str, str | None]]:
     ],
 )
 def test_default_period_is_twelve_months_to_the_latest_episode(latest, today, expected):
-    period = app_state.default_period(latest, today=today)
+    period = state.default_period(latest, today=today)
     assert (period.start, period.end) == expected
 
 
@@ -120,11 +150,11 @@ def test_default_period_is_twelve_months_to_the_latest_episode(latest, today, ex
     ],
 )
 def test_previous_period_has_equal_length(start, end, expected):
-    previous = app_state.previous_period(app_state.Period(start, end))
+    previous = state.previous_period(state.Period(start, end))
     assert (previous.start, previous.end) == expected
 
 
-DEFAULT = app_state.Period(date(2014, 4, 1), date(2015, 3, 31))
+DEFAULT = state.Period(date(2014, 4, 1), date(2015, 3, 31))
 
 
 @pytest.mark.parametrize(
@@ -143,7 +173,7 @@ DEFAULT = app_state.Period(date(2014, 4, 1), date(2015, 3, 31))
     ],
 )
 def test_period_from_params_falls_back_on_anything_invalid(params, expected):
-    period = app_state.period_from_params(params, DEFAULT)
+    period = state.period_from_params(params, DEFAULT)
     assert (period.start, period.end) == expected
 
 
@@ -253,7 +283,7 @@ BAD_CSV = (
 
 def open_import_page() -> AppTest:
     at = app_as("admin")
-    at.switch_page("app_pages/import_data.py").run()
+    at.switch_page("ui/pages/import_data.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -265,7 +295,7 @@ def test_import_page_refuses_a_bad_file_and_lists_every_error(database_url):
     messages = at.dataframe[0].value
     assert list(messages.columns) == ["file", "row", "column", "severity", "text"]
     errors = messages[messages["severity"] == "error"]
-    assert set(zip(errors["row"], errors["column"])) >= {(2, "category"), (3, "returned_at")}
+    assert set(zip(errors["row"], errors["column"], strict=True)) >= {(2, "category"), (3, "returned_at")}
     assert set(errors["file"]) == {"bad.csv"}
     assert any("refused" in e.value for e in at.error)
     assert not [b for b in at.button if b.label == "Confirm import"]
@@ -299,8 +329,8 @@ def test_import_page_checks_then_imports_a_good_file(database_url):
 
 def test_import_history_lists_newest_first_with_counts(database_url):
     engine = connect(database_url)
-    first = app_state.import_upload(engine, "bad.csv", BAD_CSV.encode(), dry_run=True)
-    second = app_state.import_upload(engine, "good.csv", GOOD_CSV.encode(), dry_run=False)
+    first = state.import_upload(engine, "bad.csv", BAD_CSV.encode(), dry_run=True)
+    second = state.import_upload(engine, "good.csv", GOOD_CSV.encode(), dry_run=False)
     assert (first.outcome, second.outcome) == ("dry_run", "landed")
     history = import_history(engine, limit=1)
     assert len(history) == 1
@@ -328,6 +358,6 @@ def test_messages_frame_puts_errors_first():
         updated=0,
         unchanged=0,
     )
-    frame = app_state.messages_frame(result)
+    frame = state.messages_frame(result)
     assert frame["severity"].tolist() == ["error", "error", "warning"]
     assert frame["row"].tolist()[:1] == [3] and pd.isna(frame["row"].iloc[1])

@@ -11,12 +11,12 @@ from datetime import date
 
 import pytest
 
-import app_state
-from app_state import Period
 from tests.app_support import app_as, run_page
 from tests.test_app import database_url  # noqa: F401  (fixture)
+from ui import state
+from ui.state import Period
 
-OPTIONS = app_state.filter_options(("EST1", "EST2"))
+OPTIONS = state.filter_options(("EST1", "EST2"))
 LATEST = date(2016, 3, 31)
 TODAY = date(2026, 11, 23)
 
@@ -34,7 +34,7 @@ TODAY = date(2026, 11, 23)
     ],
 )
 def test_last_full_month_is_capped_by_today_and_by_the_data(latest, today, expected):
-    month = app_state.last_full_month(latest, today)
+    month = state.last_full_month(latest, today)
     assert (month.start, month.end) == expected
 
 
@@ -56,19 +56,19 @@ def test_last_full_month_is_capped_by_today_and_by_the_data(latest, today, expec
     ],
 )
 def test_preset_periods_are_whole_months(preset, latest, expected):
-    period = app_state.preset_period(preset, latest, TODAY)
+    period = state.preset_period(preset, latest, TODAY)
     assert (period.start, period.end) == expected
 
 
 def test_unknown_preset_is_refused_by_the_pure_function():
     with pytest.raises(ValueError):
-        app_state.preset_period("last_decade", LATEST, TODAY)
+        state.preset_period("last_decade", LATEST, TODAY)
 
 
 def test_meeting_period_is_the_last_full_month_against_the_month_before():
-    month = app_state.meeting_period(date(2016, 3, 12), TODAY)
+    month = state.meeting_period(date(2016, 3, 12), TODAY)
     assert (month.start, month.end) == (date(2016, 3, 1), date(2016, 3, 31))
-    before = app_state.previous_period(month)
+    before = state.previous_period(month)
     assert (before.start, before.end) == (date(2016, 2, 1), date(2016, 2, 29))
 
 
@@ -100,7 +100,7 @@ def test_meeting_period_is_the_last_full_month_against_the_month_before():
     ],
 )
 def test_period_from_the_url(params, expected_preset, expected_period, notes):
-    preset, period, found_notes = app_state.period_from_view_params(params, LATEST, TODAY)
+    preset, period, found_notes = state.period_from_view_params(params, LATEST, TODAY)
     assert (preset, (period.start, period.end), len(found_notes)) == (expected_preset, expected_period, notes)
 
 
@@ -139,32 +139,38 @@ def test_period_from_the_url(params, expected_preset, expected_period, notes):
     ],
 )
 def test_filters_from_the_url_are_checked(params, expected, notes):
-    filters, found_notes = app_state.filters_from_params(params, OPTIONS)
+    filters, found_notes = state.filters_from_params(params, OPTIONS)
     assert filters == expected
     assert len(found_notes) == notes
 
 
 def test_notes_never_carry_markdown_or_markup_from_the_url():
-    _, notes = app_state.filters_from_params({"category": "[x](http://example.org)<b>"}, OPTIONS)
+    _, notes = state.filters_from_params({"category": "[x](http://example.org)<b>"}, OPTIONS)
     assert notes and all(c not in notes[0] for c in "[]()<>") and "http:" not in notes[0]
 
 
 @pytest.mark.parametrize(
     ("params", "expected", "notes"),
-    [({}, False, 0), ({"meeting": "1"}, True, 0), ({"meeting": "true"}, True, 0), ({"meeting": "0"}, False, 0),
-     ({"meeting": "please"}, False, 1), ({"meeting": ["1"]}, True, 0)],
-)  # fmt: skip
+    [
+        ({}, False, 0),
+        ({"meeting": "1"}, True, 0),
+        ({"meeting": "true"}, True, 0),
+        ({"meeting": "0"}, False, 0),
+        ({"meeting": "please"}, False, 1),
+        ({"meeting": ["1"]}, True, 0),
+    ],
+)
 def test_meeting_from_the_url(params, expected, notes):
-    meeting, found = app_state.meeting_from_params(params)
+    meeting, found = state.meeting_from_params(params)
     assert (meeting, len(found)) == (expected, notes)
 
 
 @pytest.mark.parametrize(
     "view",
     [
-        app_state.View("last_12_months", Period(date(2015, 4, 1), date(2016, 3, 31)), {}, False),
-        app_state.View("last_month", Period(date(2016, 3, 1), date(2016, 3, 31)), {"category": ["missing"]}, True),
-        app_state.View(
+        state.View("last_12_months", Period(date(2015, 4, 1), date(2016, 3, 31)), {}, False),
+        state.View("last_month", Period(date(2016, 3, 1), date(2016, 3, 31)), {"category": ["missing"]}, True),
+        state.View(
             "custom",
             Period(date(2015, 6, 3), date(2015, 6, 9)),
             {"locality": ["West & Central", "Not known"], "out_of_area": ["yes"], "establishment_id": ["EST1"]},
@@ -173,22 +179,32 @@ def test_meeting_from_the_url(params, expected, notes):
     ],
 )
 def test_a_view_survives_the_round_trip_through_its_url(view):
-    assert app_state.view_from_params(app_state.view_params(view), LATEST, OPTIONS, TODAY) == view
+    assert state.view_from_params(state.view_params(view), LATEST, OPTIONS, TODAY) == view
 
 
 def test_every_sidebar_filter_is_a_select_episodes_key():
     from metrics.filters import FILTER_KEYS
 
-    assert {f.key for f in app_state.SIDEBAR_FILTERS} <= set(FILTER_KEYS)
-    assert [f.key for f in app_state.SIDEBAR_FILTERS] == [
-        "category", "missing_from", "locality", "placement_type", "establishment_id", "out_of_area",
-        "sex", "ethnic_group", "age_band", "police_risk", "cse_concern", "cce_concern",
-    ]  # fmt: skip
+    assert {f.key for f in state.SIDEBAR_FILTERS} <= set(FILTER_KEYS)
+    assert [f.key for f in state.SIDEBAR_FILTERS] == [
+        "category",
+        "missing_from",
+        "locality",
+        "placement_type",
+        "establishment_id",
+        "out_of_area",
+        "sex",
+        "ethnic_group",
+        "age_band",
+        "police_risk",
+        "cse_concern",
+        "cce_concern",
+    ]
 
 
 # ---- the app --------------------------------------------------------------------
 
-PAGE = "app_pages/data_quality.py"
+PAGE = "ui/pages/data_quality.py"
 MARCH = {"from": "2015-03-01", "to": "2015-03-31"}
 
 

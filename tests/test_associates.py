@@ -29,7 +29,9 @@ def test_found_together_at_one_full_postcode_within_24_hours(second_return, post
 
 
 def test_one_child_is_never_their_own_associate():
-    frame = make_episodes(found("C1", "2015-03-01 20:00", "2015-03-02 10:00"), found("C1", "2015-03-02 11:00", "2015-03-02 12:00"))
+    frame = make_episodes(
+        found("C1", "2015-03-01 20:00", "2015-03-02 10:00"), found("C1", "2015-03-02 11:00", "2015-03-02 12:00")
+    )
     assert found_together(frame).empty
 
 

@@ -14,11 +14,15 @@ MARCH = {"from": "2015-03-01", "to": "2015-03-31"}
 
 
 def test_who_to_discuss_lists_the_meeting_and_audits_the_view(database_url):  # noqa: F811
-    at = run_page("app_pages/attention.py", "analyst", MARCH)
+    at = run_page("ui/pages/attention.py", "analyst", MARCH)
     tiles = {m.label: m.value for m in at.metric}
     # C1's last three episodes lasted 10, 22 and 72 hours: longer each time; C5 and C6 left Oak House together
-    assert tiles == {"Children to discuss": "1", "Escalating": "1", "Associate went missing": "0",
-                     "Pairs of associates": "1"}  # fmt: skip
+    assert tiles == {
+        "Children to discuss": "1",
+        "Escalating": "1",
+        "Associate went missing": "0",
+        "Pairs of associates": "1",
+    }
     agenda = at.dataframe[0].value
     assert agenda["child_id"].str.contains("child=C1").tolist() == [True]
     assert agenda["reasons"].tolist() == ["alert: 3_missing_in_90_days; escalating: longer"]
@@ -26,7 +30,7 @@ def test_who_to_discuss_lists_the_meeting_and_audits_the_view(database_url):  # 
 
 
 def test_72_hour_clock_lists_returned_children_waiting_overdue_first(database_url):  # noqa: F811
-    at = run_page("app_pages/interview_clock.py", "analyst", MARCH)
+    at = run_page("ui/pages/interview_clock.py", "analyst", MARCH)
     # as at the end of March: C1's E3 and E4, and C5's and C6's E9 and E10, returned with no interview
     assert {m.label: m.value for m in at.metric}["Waiting"] == "4"
     table = at.dataframe[0].value

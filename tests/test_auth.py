@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-import app_auth
 import loaders.episodes
 from loaders import sessions
 from loaders.database import connect
@@ -30,11 +29,17 @@ from reports.audit import entries, record
 from tests.app_support import APP, TIMEOUT, app_as
 from tests.browser_support import TEST_USERS, add_test_users
 from tests.test_app import build_database
+from ui import auth
 
 ROOT = Path(APP).parent
-CHILD_PAGES = ["app_pages/alerts.py", "app_pages/attention.py", "app_pages/interview_clock.py",
-               "app_pages/child_timeline.py", "app_pages/missing_together.py"]
-ADMIN_PAGES = ["app_pages/import_data.py", "app_pages/audit_log.py"]
+CHILD_PAGES = [
+    "ui/pages/alerts.py",
+    "ui/pages/attention.py",
+    "ui/pages/interview_clock.py",
+    "ui/pages/child_timeline.py",
+    "ui/pages/missing_together.py",
+]
+ADMIN_PAGES = ["ui/pages/import_data.py", "ui/pages/audit_log.py"]
 SETTINGS = {"idle_minutes": 30, "session_minutes": 600, "max_failures": 5, "lockout_minutes": 15}
 
 
@@ -43,7 +48,7 @@ def database(tmp_path, monkeypatch):
     """The tiny database of tests/test_app.py with TEST_USERS; DATABASE_URL points at it; no sign-in delay."""
     url = add_test_users(build_database(tmp_path / "app.db"))
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setattr(app_auth, "FAILURE_DELAY_SECONDS", 0)
+    monkeypatch.setattr(auth, "FAILURE_DELAY_SECONDS", 0)
     engine = connect(url)
     yield engine
     engine.dispose()
@@ -113,20 +118,20 @@ def test_a_disabled_user_cannot_sign_in(database):
 
 def test_repeated_failures_lock_the_name_even_with_the_right_password(database):
     for _ in range(SETTINGS["max_failures"]):
-        user, _message = app_auth.attempt_sign_in(database, "test-analyst", "guess", SETTINGS)
+        user, _message = auth.attempt_sign_in(database, "test-analyst", "guess", SETTINGS)
         assert user is None
-    user, message = app_auth.attempt_sign_in(database, "test-analyst", TEST_USERS["analyst"][1], SETTINGS)
+    user, message = auth.attempt_sign_in(database, "test-analyst", TEST_USERS["analyst"][1], SETTINGS)
     assert user is None and message.startswith("Too many failed sign-ins")
-    other, _ = app_auth.attempt_sign_in(database, "test-viewer", TEST_USERS["viewer"][1], SETTINGS)
+    other, _ = auth.attempt_sign_in(database, "test-viewer", TEST_USERS["viewer"][1], SETTINGS)
     assert other.role == "viewer", "other names are not locked"
     subjects = [subject for user, action, subject in actions(database) if user == "test-analyst"]
     assert subjects == ["password"] * SETTINGS["max_failures"] + ["locked"]
 
 
 def test_a_failure_waits_before_answering(database, monkeypatch):
-    monkeypatch.setattr(app_auth, "FAILURE_DELAY_SECONDS", 0.3)
+    monkeypatch.setattr(auth, "FAILURE_DELAY_SECONDS", 0.3)
     started = time.monotonic()
-    app_auth.attempt_sign_in(database, "test-analyst", "guess", SETTINGS)
+    auth.attempt_sign_in(database, "test-analyst", "guess", SETTINGS)
     assert time.monotonic() - started >= 0.3
 
 
@@ -147,13 +152,13 @@ MINUTE = 60.0
 def test_session_expiry(signed_in_ago, last_seen_ago, expired):
     now = 1_000_000.0
     last_seen = None if last_seen_ago is None else now - last_seen_ago
-    reason = app_auth.session_expiry(now - signed_in_ago, last_seen, now, SETTINGS)
+    reason = auth.session_expiry(now - signed_in_ago, last_seen, now, SETTINGS)
     assert (reason is None) if expired is None else (expired in reason)
 
 
 def test_an_expired_session_shows_the_form_with_the_reason(database):
     at = app_as("analyst", name="test-analyst")
-    at.session_state["user"] = app_auth.SignedIn("test-analyst", "analyst", time.time() - 31 * MINUTE)
+    at.session_state["user"] = auth.SignedIn("test-analyst", "analyst", time.time() - 31 * MINUTE)
     at.run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Sign in"] and not at.metric
@@ -164,10 +169,10 @@ def test_an_expired_session_shows_the_form_with_the_reason(database):
 def test_using_the_app_keeps_the_session_alive(database):
     at = app_as("analyst")
     at.run()
-    first = at.session_state[app_auth.LAST_SEEN]
+    first = at.session_state[auth.LAST_SEEN]
     time.sleep(0.05)
     at.run()
-    assert at.session_state[app_auth.LAST_SEEN] > first
+    assert at.session_state[auth.LAST_SEEN] > first
     assert at.metric
 
 
@@ -218,7 +223,7 @@ def test_an_analyst_or_admin_reaches_child_level_pages(database, role, page):
 def run_page_alone(page: str, role: str) -> AppTest:
     """A page script run on its own (no router), as a page's own role check must hold without app.py."""
     at = AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT)
-    at.session_state["user"] = app_auth.SignedIn(f"test-{role}", role, time.time())
+    at.session_state["user"] = auth.SignedIn(f"test-{role}", role, time.time())
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -236,7 +241,7 @@ def test_child_level_pages_refuse_a_viewer_themselves(database, page):
 
 def test_the_audit_log_page_refuses_a_viewer_and_an_analyst_itself(database):
     for role in ("viewer", "analyst"):
-        at = run_page_alone("app_pages/audit_log.py", role)
+        at = run_page_alone("ui/pages/audit_log.py", role)
         assert [e.value for e in at.error] == ["Only admins may open this page."]
         assert not at.dataframe
 
@@ -246,12 +251,12 @@ def test_the_audit_log_page_refuses_a_viewer_and_an_analyst_itself(database):
 
 def test_audit_records_the_signed_in_user(database):
     def page():
-        import app_auth
+        from ui import auth
 
-        app_auth.audit("view", "child_timeline", {"child": "C1", "from": "2015-03-01"})
+        auth.audit("view", "child_timeline", {"child": "C1", "from": "2015-03-01"})
 
     at = AppTest.from_function(page, default_timeout=TIMEOUT)
-    at.session_state["user"] = app_auth.SignedIn("test-analyst", "analyst", time.time())
+    at.session_state["user"] = auth.SignedIn("test-analyst", "analyst", time.time())
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     row = entries(database).iloc[0]
@@ -265,7 +270,7 @@ def test_admin_filters_the_audit_log_and_its_export_is_recorded(database):
     record(database, "test-viewer", "sign_in", "password", {})
     at = app_as("admin", name="test-admin")
     at.run()
-    at.switch_page("app_pages/audit_log.py").run()
+    at.switch_page("ui/pages/audit_log.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert [t.value for t in at.title] == ["Audit log"]
     assert len(at.dataframe[0].value) == 3
@@ -286,20 +291,20 @@ def test_admin_filters_the_audit_log_and_its_export_is_recorded(database):
 
 
 def test_identity_provider_sign_in_is_off_by_default():
-    assert app_auth.oidc_enabled() is False
+    assert auth.oidc_enabled() is False
 
 
 def test_identity_provider_role_comes_from_the_users_table_first(database, monkeypatch):
     mapping = {"domains": {"council.example": "viewer"}, "groups": {"Analysts": "analyst"}, "default_role": ""}
-    monkeypatch.setattr(app_auth, "oidc_settings", lambda: mapping)
+    monkeypatch.setattr(auth, "oidc_settings", lambda: mapping)
     add_oidc_user(database, "boss@council.example", "admin")
     add_user(database, "gone@council.example", "analyst")
     set_disabled(database, "gone@council.example", True)
-    assert app_auth.oidc_role_for(database, "boss@council.example", []) == ("admin", "users")
-    assert app_auth.oidc_role_for(database, "gone@council.example", ["Analysts"])[0] is None
-    assert app_auth.oidc_role_for(database, "new@council.example", ["Analysts"]) == ("analyst", "mapping")
-    assert app_auth.oidc_role_for(database, "new@council.example", []) == ("viewer", "mapping")
-    role, reason = app_auth.oidc_role_for(database, "new@elsewhere.example", [])
+    assert auth.oidc_role_for(database, "boss@council.example", []) == ("admin", "users")
+    assert auth.oidc_role_for(database, "gone@council.example", ["Analysts"])[0] is None
+    assert auth.oidc_role_for(database, "new@council.example", ["Analysts"]) == ("analyst", "mapping")
+    assert auth.oidc_role_for(database, "new@council.example", []) == ("viewer", "mapping")
+    role, reason = auth.oidc_role_for(database, "new@elsewhere.example", [])
     assert role is None and "no role" in reason
 
 
@@ -314,7 +319,7 @@ def test_identity_provider_role_comes_from_the_users_table_first(database, monke
     ],
 )
 def test_requested_page_is_read_from_the_url(url, base, expected):
-    assert app_auth.requested_page(url, base) == expected
+    assert auth.requested_page(url, base) == expected
 
 
 def test_audit_rows_written_after_loading_episodes_reach_the_database_file(database, monkeypatch):
@@ -324,9 +329,15 @@ def test_audit_rows_written_after_loading_episodes_reach_the_database_file(datab
     record(database, "test-analyst", "view", "alerts", {})
     path = database.url.database
     seen = subprocess.run(
-        [sys.executable, "-c", f"import sqlite3; print(sqlite3.connect({path!r}).execute('select count(*) from audit_log').fetchone()[0])"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            f"import sqlite3; print(sqlite3.connect({path!r}).execute('select count(*) from audit_log').fetchone()[0])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert seen.stdout.strip() == "1"
 
 
@@ -336,13 +347,13 @@ def test_audit_rows_written_after_loading_episodes_reach_the_database_file(datab
 def test_concurrent_wrong_passwords_are_counted_up_to_the_limit_then_lock(engine, monkeypatch):
     """Twelve browsers guessing one name at once: the count and the check are one step, so at most
     `max_failures` guesses are checked and the right password is refused afterwards (both databases)."""
-    monkeypatch.setattr(app_auth, "FAILURE_DELAY_SECONDS", 0)
+    monkeypatch.setattr(auth, "FAILURE_DELAY_SECONDS", 0)
     add_user(engine, "ann", "analyst", "the right passphrase")
     start = threading.Barrier(12)
 
     def guess(_):
         start.wait()
-        return app_auth.attempt_sign_in(engine, "ann", "a wrong guess", SETTINGS)
+        return auth.attempt_sign_in(engine, "ann", "a wrong guess", SETTINGS)
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         results = list(pool.map(guess, range(12)))
@@ -350,7 +361,7 @@ def test_concurrent_wrong_passwords_are_counted_up_to_the_limit_then_lock(engine
     subjects = [subject for _user, action, subject in actions(engine) if action == "sign_in_failed"]
     assert subjects.count("password") == SETTINGS["max_failures"], subjects
     assert subjects.count("locked") == 12 - SETTINGS["max_failures"]
-    user, message = app_auth.attempt_sign_in(engine, "ann", "the right passphrase", SETTINGS)
+    user, message = auth.attempt_sign_in(engine, "ann", "the right passphrase", SETTINGS)
     assert user is None and message.startswith("Too many failed sign-ins")
 
 
@@ -395,7 +406,7 @@ def test_a_role_changed_by_an_admin_applies_on_the_next_click(database):
     at.run()
     assert at.session_state["user"].role == "viewer"
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("app_pages/alerts.py")
+        at.switch_page("ui/pages/alerts.py")
 
 
 def test_sign_out_everywhere_ends_every_session_of_the_user(database):

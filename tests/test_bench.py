@@ -77,7 +77,6 @@ def test_bench_runs_every_measurement_at_a_tiny_size(tmp_path):
     DuckDB, pack, report) at 2,000 episodes, writing to a temporary results file."""
     env = {
         **os.environ,
-        "PYTHONPATH": str(ROOT),
         "BENCH_SIZES": "2000",
         "BENCH_REPEATS": "1",
         "BENCH_BROWSER": "0",
@@ -86,7 +85,7 @@ def test_bench_runs_every_measurement_at_a_tiny_size(tmp_path):
         "BENCH_REPORT": str(tmp_path / "benchmarks.md"),
     }
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py")], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "bench.run"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text())

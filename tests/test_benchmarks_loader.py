@@ -99,8 +99,13 @@ def test_a_newer_dfe_file_is_loaded_with_its_symbols_kept(engine, tmp_path):
     stored = dfe_figures(engine, 2025)
     assert figure(stored, 2025, "E92000001", MEASURES[1]) == ("13,500", 13500.0)
     assert figure(stored, 2025, BIRMINGHAM, MEASURES[1]) == ("290", 290.0)
-    for measure, symbol in ((MEASURES[6], "c"), (MEASURES[7], "z"), (MEASURES[11], "low"), (MEASURES[12], ":"),
-                            (MEASURES[5], "x")):  # fmt: skip
+    for measure, symbol in (
+        (MEASURES[6], "c"),
+        (MEASURES[7], "z"),
+        (MEASURES[11], "low"),
+        (MEASURES[12], ":"),
+        (MEASURES[5], "x"),
+    ):
         assert figure(stored, 2025, BIRMINGHAM, measure) == (symbol, None)
     assert stored[stored["area_code"] == BIRMINGHAM]["old_la_code"].unique().tolist() == ["330"]
     # the shipped years are still there, and loading the file again replaces, never duplicates
@@ -136,8 +141,11 @@ def test_bad_cells_are_refused_naming_row_and_column(engine, tmp_path):
     rows[4][1] = "County"  # row 6
     result = load_benchmarks(engine, write_csv(tmp_path / "bad.csv", list(DFE_COLUMNS), rows), "bad.csv")
     assert [e.split(": error")[0] for e in result.errors] == [
-        "bad.csv:3:number", "bad.csv:4:number", "bad.csv:5:time_period", "bad.csv:6:geographic_level",
-    ]  # fmt: skip
+        "bad.csv:3:number",
+        "bad.csv:4:number",
+        "bad.csv:5:time_period",
+        "bad.csv:6:geographic_level",
+    ]
     assert "'12a' is neither a number nor a DfE symbol" in result.errors[0]
     assert dfe_figures(engine, 2025).empty
 
@@ -160,6 +168,10 @@ def test_command_loads_a_file_and_refuses_a_bad_one(tmp_path):
 def test_shipped_file_is_small_and_says_where_it_came_from():
     assert SHIPPED_FIGURES.stat().st_size < 1_000_000
     readme = (SHIPPED_FIGURES.parent / "README.md").read_text()
-    for fact in ("Open Government Licence v3.0", "BenGoodair/childrens_social_care_data",
-                 "dfe-analytical-services/CSC_outcomes_and_enablers", "Extracted:"):  # fmt: skip
+    for fact in (
+        "Open Government Licence v3.0",
+        "BenGoodair/childrens_social_care_data",
+        "dfe-analytical-services/CSC_outcomes_and_enablers",
+        "Extracted:",
+    ):
         assert fact in readme

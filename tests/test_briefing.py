@@ -22,15 +22,37 @@ SETTINGS = AttentionSettings()
 def rows():
     return [
         # C1 leaves H1 with C2 (associates); C3 goes missing from H1 the next day: not an associate
-        {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-01 22:30", "returned_at": "2015-03-02 09:00",
-         "found_postcode": "B23 6AA", "police_risk": "high", "cse_concern": True, "rhi_outcome": "completed",
-         "rhi_completed_at": "2015-03-03 10:00"},
-        {"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-01 23:00", "returned_at": "2015-03-02 08:00"},
+        {
+            "child_id": "C1",
+            "establishment_id": "H1",
+            "reported_at": "2015-03-01 22:30",
+            "returned_at": "2015-03-02 09:00",
+            "found_postcode": "B23 6AA",
+            "police_risk": "high",
+            "cse_concern": True,
+            "rhi_outcome": "completed",
+            "rhi_completed_at": "2015-03-03 10:00",
+        },
+        {
+            "child_id": "C2",
+            "establishment_id": "H1",
+            "reported_at": "2015-03-01 23:00",
+            "returned_at": "2015-03-02 08:00",
+        },
         {"child_id": "C3", "establishment_id": "H1", "reported_at": "2015-03-02 23:00"},
-        {"child_id": "C1", "category": "absent", "reported_at": "2015-05-10", "returned_at": "2015-05-11",
-         "police_risk": "low"},
-        {"child_id": "C1", "reported_at": "2014-01-10 10:00", "returned_at": "2014-01-10 12:00"},  # before the 12 months
-    ]  # fmt: skip
+        {
+            "child_id": "C1",
+            "category": "absent",
+            "reported_at": "2015-05-10",
+            "returned_at": "2015-05-11",
+            "police_risk": "low",
+        },
+        {
+            "child_id": "C1",
+            "reported_at": "2014-01-10 10:00",
+            "returned_at": "2014-01-10 12:00",
+        },  # before the 12 months
+    ]
 
 
 def test_briefing_holds_the_childs_pattern_and_only_their_associates():
@@ -41,8 +63,12 @@ def test_briefing_holds_the_childs_pattern_and_only_their_associates():
     assert briefing.by_month.set_index("month").loc["2015-05"].tolist() == [0, 1, 0]
     assert briefing.associates["associate"].tolist() == ["C2"]
     assert dict(zip(briefing.times_of_day["band"], briefing.times_of_day["episodes"], strict=True)) == {
-        "00:00-05:59": 0, "06:00-11:59": 0, "12:00-17:59": 0, "18:00-23:59": 1, "Not known": 1,
-    }  # fmt: skip
+        "00:00-05:59": 0,
+        "06:00-11:59": 0,
+        "12:00-17:59": 0,
+        "18:00-23:59": 1,
+        "Not known": 1,
+    }
     assert briefing.found["place"].tolist() == ["B23 6"]
     # risk history covers every episode, latest first, including the one before the 12 months
     assert briefing.risk_history["police_risk"].tolist() == ["low", "high", "Not known"]

@@ -30,8 +30,9 @@ def test_import_page_renders_offline_as_the_first_request(server, page):
 def test_overview_renders_headlines_offline(server, page):
     open_page(page, server, "?from=2015-03-01&to=2015-03-31")
     # the monthly trend chart (the tiny database has no postcodes, so no district chart)
-    page.wait_for_function("() => document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length >= 1",
-                           timeout=30_000)  # fmt: skip
+    page.wait_for_function(
+        "() => document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length >= 1", timeout=30_000
+    )
     page.wait_for_timeout(1000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)

@@ -21,7 +21,7 @@ WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING = {"serious", "critical"}
 PERIOD = "from=2014-10-01&to=2015-04-30"
 # Every page the router lists (an admin sees them all), by the stem of its file: the URL path.
-PAGES = re.findall(r'st\.Page\("app_pages/(\w+)\.py"', (ROOT / "app.py").read_text())
+PAGES = re.findall(r'st\.Page\("ui/pages/(\w+)\.py"', (ROOT / "app.py").read_text())
 SETTLED = """() => {
   if (document.querySelector('[data-testid="stStatusWidget"], [data-stale="true"]')) return false;
   if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stSpinner"]')) return false;
@@ -97,7 +97,7 @@ FOCUSED_SIDEBAR_LINK = """() => {
 
 def test_tabbing_reaches_every_sidebar_link_with_a_visible_outline(sample_server, page):
     """A keyboard user, from where signing in left them, gets to each page link and sees where they are."""
-    titles = set(re.findall(r'st\.Page\("app_pages/\w+\.py", title="([^"]+)"', (ROOT / "app.py").read_text()))
+    titles = set(re.findall(r'st\.Page\("ui/pages/\w+\.py", title="([^"]+)"', (ROOT / "app.py").read_text()))
     open_page(page, sample_server, f"overview?{PERIOD}", role="admin", wait=False)
     page.wait_for_function(SETTLED, timeout=120_000)
     reached: dict[str, bool] = {}

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from app_auth import COOKIE
 from loaders.database import connect
 from reports.audit import entries
 from tests.browser_support import (
@@ -28,6 +27,7 @@ from tests.browser_support import (
     wait_for_sign_in_or_app,
 )
 from tests.test_app import build_database
+from ui.auth import COOKIE
 
 pytestmark = pytest.mark.browser
 

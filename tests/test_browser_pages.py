@@ -44,9 +44,12 @@ def test_page_draws_its_charts_offline(sample_server, page, name, meeting):
     if meeting:  # the sidebar switch, as a chair would (a meeting=1 link folds the sidebar before sign-in)
         settle(page, CHARTS[name])
         page.locator('[data-testid="stSidebar"]').get_by_text("Meeting mode").click()
-        page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]') === null"
-                               " || !document.querySelector('[data-testid=\"stSidebar\"]').checkVisibility()"
-                               " || location.search.includes('meeting')", timeout=60_000)  # fmt: skip
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=\"stSidebar\"]') === null"
+            " || !document.querySelector('[data-testid=\"stSidebar\"]').checkVisibility()"
+            " || location.search.includes('meeting')",
+            timeout=60_000,
+        )
         started = time.monotonic()
     settle(page, CHARTS[name])
     print(f"{name} ({'meeting' if meeting else 'normal'}) settled in {time.monotonic() - started:.1f} s")

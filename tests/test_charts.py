@@ -14,8 +14,11 @@ from charts.export import png_bytes
 from charts.theme import DASHES, FONT
 from charts.titles import source_line
 
-TEXT = {"title": "Most episodes end within a day", "subtitle": "Episodes by time missing, Birmingham, 2015",
-        "source": "Source: police and council records, Test Council from 1 Mar 2015 to 31 Mar 2015"}  # fmt: skip
+TEXT = {
+    "title": "Most episodes end within a day",
+    "subtitle": "Episodes by time missing, Birmingham, 2015",
+    "source": "Source: police and council records, Test Council from 1 Mar 2015 to 31 Mar 2015",
+}
 BANDS = pd.DataFrame({"band": ["0-8 hrs", "8-16 hrs", "Not known"], "count": [5, 3, 0], "percent": [62.5, 37.5, 0.0]})
 PLACES = pd.DataFrame({"place": ["B1", "B2", "B3"], "episodes": [2, 9, 5], "children": [1, 4, 3]})
 TREND = pd.DataFrame(
@@ -211,7 +214,7 @@ def test_the_theme_font_resolves_offline_to_a_font_it_names():
 def test_end_labels_never_overprint(ends, top, positions):
     frame = pd.DataFrame({"series": list(ends), "v": list(ends.values()), "is_last": True})
     placed = lines.label_positions(frame, "v", top)
-    assert dict(zip(frame["series"], placed.round(6))) == positions
+    assert dict(zip(frame["series"], placed.round(6), strict=True)) == positions
 
 
 def test_trend_panels_are_one_named_panel_per_series():

@@ -117,11 +117,15 @@ def islands(groups: int = 6, size: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]
 
 def boxes(placed: pd.DataFrame) -> pd.DataFrame:
     """Each node's mark-and-label box: left, right, top, bottom."""
-    return pd.DataFrame({
-        "left": placed["x"] - placed["box_width"] / 2, "right": placed["x"] + placed["box_width"] / 2,
-        "top": placed["y"] - placed["radius"], "bottom": placed["y"] - placed["radius"] + placed["box_height"],
-        "group": placed["group"],
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "left": placed["x"] - placed["box_width"] / 2,
+            "right": placed["x"] + placed["box_width"] / 2,
+            "top": placed["y"] - placed["radius"],
+            "bottom": placed["y"] - placed["radius"] + placed["box_height"],
+            "group": placed["group"],
+        }
+    )
 
 
 def overlapping(a: pd.Series, b: pd.Series) -> bool:
@@ -135,8 +139,9 @@ def test_every_group_is_drawn_apart_and_no_two_labels_touch(font_px):
     assert sorted(placed["node"]) == sorted(nodes["node"])  # every node placed, once
     assert placed["group"].nunique() == 6
     box = boxes(placed)
-    groups = box.groupby("group").agg(left=("left", "min"), right=("right", "max"), top=("top", "min"),
-                                      bottom=("bottom", "max"))  # fmt: skip
+    groups = box.groupby("group").agg(
+        left=("left", "min"), right=("right", "max"), top=("top", "min"), bottom=("bottom", "max")
+    )
     assert not any(overlapping(groups.iloc[i], groups.iloc[j]) for i in range(6) for j in range(i + 1, 6))
     assert not any(overlapping(box.iloc[i], box.iloc[j]) for i in range(len(box)) for j in range(i + 1, len(box)))
     width, height = extent(placed)
@@ -157,7 +162,7 @@ def test_the_layout_is_the_same_in_another_process():
             text=True,
             check=True,
             cwd=ROOT,
-            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)},
+            env={**os.environ, "PYTHONHASHSEED": seed},
         ).stdout
         for seed in ("1", "2")
     }
@@ -187,9 +192,13 @@ def test_the_interactive_page_carries_the_layout_and_each_nodes_episodes():
     }  # the same layout as the static chart
     assert [e["episode_id"] for e in data["episodes"]["home:H1"]] == ["E1", "E2", "E3", "E4"]
     assert data["episodes"]["district:B23"][0] == {
-        "episode_id": "E2", "child_id": "C2", "reported_at": "01 Mar 2015 10:20", "category": "missing",
-        "missing_from": "Oak House", "found_in": "B23",
-    }  # fmt: skip
+        "episode_id": "E2",
+        "child_id": "C2",
+        "reported_at": "01 Mar 2015 10:20",
+        "category": "missing",
+        "missing_from": "Oak House",
+        "found_in": "B23",
+    }
     assert height > 300
 
 

@@ -16,16 +16,22 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from app_auth import SignedIn
 from loaders.database import connect
 from loaders.schema import AuditEntry
 from loaders.store import upsert_children, upsert_episodes, upsert_establishments
 from tests.app_support import app_as, run_page
 from tests.test_app import build_database
+from ui.auth import SignedIn
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ("app_pages/alerts.py", "app_pages/attention.py", "app_pages/interview_clock.py", "app_pages/child_timeline.py",
-         "app_pages/missing_together.py", "app_pages/reconciliation.py")
+PAGES = (
+    "ui/pages/alerts.py",
+    "ui/pages/attention.py",
+    "ui/pages/interview_clock.py",
+    "ui/pages/child_timeline.py",
+    "ui/pages/missing_together.py",
+    "ui/pages/reconciliation.py",
+)
 MARCH = {"from": "2015-03-01", "to": "2015-03-31"}
 CHILD_ID = re.compile(r"\bC[1-6]\b")
 
@@ -98,7 +104,7 @@ def everything_sent(at: AppTest) -> str:
 
 
 def test_alerts_list_the_child_with_three_missing_episodes_and_audit_the_view(database_url):
-    at = run_page("app_pages/alerts.py", "analyst", MARCH)
+    at = run_page("ui/pages/alerts.py", "analyst", MARCH)
     counts = {m.label: m.value for m in at.metric}
     assert counts == {
         "Meeting overdue": "0",
@@ -120,7 +126,7 @@ def test_alerts_list_the_child_with_three_missing_episodes_and_audit_the_view(da
 
 
 def test_alerts_as_at_the_end_of_the_period_is_kept_in_the_url(database_url):
-    at = run_page("app_pages/alerts.py", "analyst", MARCH)
+    at = run_page("ui/pages/alerts.py", "analyst", MARCH)
     at.radio[0].set_value("period_end").run()
     assert at.query_params["as_at"] == "period_end"
     assert "as at the end of 31 Mar 2015" in at.caption[0].value
@@ -134,14 +140,14 @@ def test_strategy_meeting_overdue_is_at_the_top_in_red(database_url):
             connection, pd.DataFrame({"episode_id": ["E3"], "returned_at": pd.to_datetime(["2015-03-14 22:00"])})
         )
     engine.dispose()
-    at = run_page("app_pages/alerts.py", "analyst", MARCH)
+    at = run_page("ui/pages/alerts.py", "analyst", MARCH)
     assert len(at.error) == 1
     assert at.error[0].value.startswith("**Strategy meeting overdue: 1 episode.** E3 (C1), overdue since 21 Mar 2015")
     assert at.subheader[0].value == "Strategy meeting overdue: 1"
 
 
 def test_alerts_say_when_no_episode_has_a_date_only_time(database_url):
-    at = run_page("app_pages/alerts.py", "analyst", MARCH)
+    at = run_page("ui/pages/alerts.py", "analyst", MARCH)
     assert at.caption[1].value == "None of these 8 episodes has a date-only time, so no time limit is in doubt."
 
 
@@ -150,12 +156,20 @@ def test_alerts_count_a_date_only_episode_that_may_have_lasted_over_72_hours(dat
     an alert (and, with no strategy meeting, an overdue one); the note says how many such episodes."""
     engine = connect(database_url)
     with engine.begin() as connection:
-        upsert_episodes(connection, pd.DataFrame({
-            "episode_id": ["E3"], "reported_at": pd.to_datetime(["2015-03-10"]), "reported_at_date_only": [True],
-            "returned_at": pd.to_datetime(["2015-03-13"]), "returned_at_date_only": [True],
-        }))  # fmt: skip
+        upsert_episodes(
+            connection,
+            pd.DataFrame(
+                {
+                    "episode_id": ["E3"],
+                    "reported_at": pd.to_datetime(["2015-03-10"]),
+                    "reported_at_date_only": [True],
+                    "returned_at": pd.to_datetime(["2015-03-13"]),
+                    "returned_at_date_only": [True],
+                }
+            ),
+        )
     engine.dispose()
-    at = run_page("app_pages/alerts.py", "analyst", MARCH)
+    at = run_page("ui/pages/alerts.py", "analyst", MARCH)
     counts = {m.label: m.value for m in at.metric}
     assert (counts["Missing over 72h"], counts["Meeting overdue"]) == ("1", "1")
     assert at.caption[1].value == (
@@ -165,7 +179,7 @@ def test_alerts_count_a_date_only_episode_that_may_have_lasted_over_72_hours(dat
 
 
 def test_timeline_of_the_child_in_the_url(database_url):
-    at = run_page("app_pages/child_timeline.py", "analyst", {**MARCH, "child": "C1"})
+    at = run_page("ui/pages/child_timeline.py", "analyst", {**MARCH, "child": "C1"})
     assert at.selectbox(key="timeline_child").value == "C1"
     facts = {m.label: m.value for m in at.metric}
     assert facts["Episodes, all periods"] == "4"
@@ -179,14 +193,14 @@ def test_timeline_of_the_child_in_the_url(database_url):
 
 
 def test_timeline_shades_the_period_and_keeps_other_periods(database_url):
-    at = run_page("app_pages/child_timeline.py", "analyst", {"from": "2015-02-01", "to": "2015-02-28", "child": "C2"})
+    at = run_page("ui/pages/child_timeline.py", "analyst", {"from": "2015-02-01", "to": "2015-02-28", "child": "C2"})
     table = at.dataframe[0].value
     assert table["episode_id"].tolist() == ["E7", "E5"]
     assert table["in_period"].tolist() == [True, False]
 
 
 def test_timeline_refuses_an_unknown_child_and_offers_the_list(database_url):
-    at = run_page("app_pages/child_timeline.py", "analyst", {**MARCH, "child": "NOPE"})
+    at = run_page("ui/pages/child_timeline.py", "analyst", {**MARCH, "child": "NOPE"})
     assert "No child has that id" in at.warning[0].value
     assert at.selectbox(key="timeline_child").value is None
     assert "child" not in at.query_params
@@ -198,7 +212,7 @@ def test_timeline_refuses_an_unknown_child_and_offers_the_list(database_url):
 
 
 def test_missing_together_pairs_and_network(database_url):
-    at = run_page("app_pages/missing_together.py", "analyst", MARCH)
+    at = run_page("ui/pages/missing_together.py", "analyst", MARCH)
     assert {m.label: m.value for m in at.metric} == {
         "Times together": "1",
         "Pairs of children": "1",
@@ -218,7 +232,7 @@ def test_missing_together_pairs_and_network(database_url):
 
 
 def test_missing_together_says_so_when_nobody_did(database_url):
-    at = run_page("app_pages/missing_together.py", "analyst", {"from": "2015-02-01", "to": "2015-02-28"})
+    at = run_page("ui/pages/missing_together.py", "analyst", {"from": "2015-02-01", "to": "2015-02-28"})
     assert "No two children went missing together" in at.info[0].value
     assert not at.dataframe
 
@@ -263,7 +277,7 @@ def test_meeting_mode_shows_ids_as_text_not_links(database_url, page):
 
 
 def test_missing_together_focus_comes_from_the_url_and_goes_back_to_it(database_url):
-    at = run_page("app_pages/missing_together.py", "analyst", {**MARCH, "focus": "district:B27"})
+    at = run_page("ui/pages/missing_together.py", "analyst", {**MARCH, "focus": "district:B27"})
     assert at.selectbox(key="together_focus").value == "district:B27"
     # B27, the child found there (C6), and what is two links away: C5 and Oak House; not B23 (three links)
     assert sorted(at.dataframe[0].value["label"]) == ["B27", "C5", "C6", "Oak House"]
@@ -275,7 +289,7 @@ def test_missing_together_focus_comes_from_the_url_and_goes_back_to_it(database_
 
 
 def test_missing_together_focus_on_no_such_node_shows_everything_and_says_so(database_url):
-    at = run_page("app_pages/missing_together.py", "analyst", {**MARCH, "focus": "child:<script>"})
+    at = run_page("ui/pages/missing_together.py", "analyst", {**MARCH, "focus": "child:<script>"})
     assert at.selectbox(key="together_focus").value == ""
     assert "not in this network" in at.warning[0].value
     assert sorted(at.dataframe[0].value["label"]) == ["B23", "B27", "C5", "C6", "Oak House"]

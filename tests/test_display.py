@@ -1,4 +1,4 @@
-"""app_display: what viewers see (suppressed tables, masked charts, hidden unchecked tables),
+"""ui.display: what viewers see (suppressed tables, masked charts, hidden unchecked tables),
 downloads that are audited when taken, meeting mode without controls.
 
 The page under test is a small script showing the real duration bands of March
@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-import app_display
-from app_auth import SignedIn
 from loaders.database import connect
 from tests.test_app import build_database
+from ui import display
+from ui.auth import SignedIn
 
 
 @pytest.fixture
@@ -35,21 +35,20 @@ def bands_page():
     import altair as alt
     import pandas as pd
 
-    import app_display
-    import app_state
     from metrics.bands import duration_bands
     from metrics.filters import select_episodes
+    from ui import display, state
 
-    march = select_episodes(app_state.episodes(), date(2015, 3, 1), date(2015, 3, 31))
+    march = select_episodes(state.episodes(), date(2015, 3, 1), date(2015, 3, 31))
     table = duration_bands(march)
 
     def build(frame):
         return alt.Chart(frame).mark_bar().encode(x="band:N", y="count:Q")
 
-    app_display.show_chart(build, table, name="Time missing", kind="duration", table_open=True)
-    app_display.show_chart(build, table, name="Time missing", kind="duration")
-    app_display.show_table(march[["episode_id", "category"]], name="Episodes listed")
-    app_display.show_table(pd.DataFrame({"file": ["a.csv"], "rows": [3]}), name="Files", aggregate_safe=True)
+    display.show_chart(build, table, name="Time missing", kind="duration", table_open=True)
+    display.show_chart(build, table, name="Time missing", kind="duration")
+    display.show_table(march[["episode_id", "category"]], name="Episodes listed")
+    display.show_table(pd.DataFrame({"file": ["a.csv"], "rows": [3]}), name="Files", aggregate_safe=True)
 
 
 def open_as(role: str, meeting: bool = False) -> AppTest:
@@ -74,7 +73,7 @@ def test_an_analyst_sees_every_number_and_every_table():
     first = at.dataframe[0].value
     assert first["count"].tolist() == [2, 1, 1, 0, 1, 0, 1]
     assert len(at.dataframe) == 4  # both charts' tables, the episode list, the files
-    assert app_display.SUPPRESSION_NOTE not in [c.value for c in at.caption]
+    assert display.SUPPRESSION_NOTE not in [c.value for c in at.caption]
     assert [row["count"] for row in chart_values(at)] == [2, 1, 1, 0, 1, 0, 1]
 
 
@@ -84,7 +83,7 @@ def test_a_viewer_sees_small_numbers_suppressed_and_no_unchecked_table():
     first = at.dataframe[0].value
     assert first["count"].tolist() == ["<5", "<5", "<5", "0", "<5", "0", "<5"]
     assert set(first["percent"]) <= {"*", "0.0"}
-    assert app_display.SUPPRESSION_NOTE in [c.value for c in at.caption]
+    assert display.SUPPRESSION_NOTE in [c.value for c in at.caption]
     assert "episode_id" not in set().union(*(frame.value.columns for frame in at.dataframe))
     assert any("Not shown to viewers" in i.value for i in at.info)
     assert any(list(frame.value.columns) == ["file", "rows"] for frame in at.dataframe)  # aggregate-safe
@@ -94,7 +93,7 @@ def test_a_viewer_sees_small_numbers_suppressed_and_no_unchecked_table():
 
 def test_publication_view_turns_marked_columns_into_text_keeping_labels():
     table = pd.DataFrame({"band": ["a", "b"], "count": ["<5", 12], "percent": ["*", 85.714], "other": [1, 2]})
-    shown, config = app_display.publication_view(table, {"count": "Count", "band": "Band"})
+    shown, config = display.publication_view(table, {"count": "Count", "band": "Band"})
     assert shown["count"].tolist() == ["<5", "12"]
     assert shown["percent"].tolist() == ["*", "85.7"]
     assert shown["other"].tolist() == [1, 2]

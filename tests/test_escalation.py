@@ -64,7 +64,9 @@ def lasting(*spells, child="C1"):
         else:
             left = pd.Timestamp(f"{at} 10:00")
             back = left + pd.Timedelta(hours=spell)
-            rows.append({"child_id": child, "reported_at": f"{left:%Y-%m-%d %H:%M}", "returned_at": f"{back:%Y-%m-%d %H:%M:%S}"})
+            rows.append(
+                {"child_id": child, "reported_at": f"{left:%Y-%m-%d %H:%M}", "returned_at": f"{back:%Y-%m-%d %H:%M:%S}"}
+            )
     return rows
 
 

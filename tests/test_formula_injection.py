@@ -61,7 +61,7 @@ def test_spreadsheet_safe_changes_text_cells_only():
 
 
 def test_table_csv_neutralises_text_but_keeps_negative_numbers():
-    """to_csv is what `reports table` prints and what every app table download holds (app_display)."""
+    """to_csv is what `reports table` prints and what every app table download holds (ui.display)."""
     table = pd.DataFrame({"place": [HYPERLINK, "B23"], "episodes": [6, 5], "percent": [-12.5, 40.0]})
     rows = list(csv.reader(io.StringIO(to_csv(table))))
     assert rows[1] == ["'" + HYPERLINK, "6", "-12.5"]
@@ -73,11 +73,35 @@ def import_payloads(engine, tmp_path) -> None:
     source = tmp_path / "payloads.csv"
     with source.open("w", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["episode_id", "child_id", "category", "reported_at", "returned_at", "missing_from",
-                         "placement_type", "establishment_id", "establishment_name", "from_postcode"])  # fmt: skip
+        writer.writerow(
+            [
+                "episode_id",
+                "child_id",
+                "category",
+                "reported_at",
+                "returned_at",
+                "missing_from",
+                "placement_type",
+                "establishment_id",
+                "establishment_name",
+                "from_postcode",
+            ]
+        )
         for day in range(2, 14, 2):
-            writer.writerow([f"-E{day}", HYPERLINK, "missing", f"2015-03-{day:02d} 10:00", f"2015-03-{day:02d} 20:00",
-                             "care", "residential", HOME_ID, HOME_NAME, "B23 6AA"])  # fmt: skip
+            writer.writerow(
+                [
+                    f"-E{day}",
+                    HYPERLINK,
+                    "missing",
+                    f"2015-03-{day:02d} 10:00",
+                    f"2015-03-{day:02d} 20:00",
+                    "care",
+                    "residential",
+                    HOME_ID,
+                    HOME_NAME,
+                    "B23 6AA",
+                ]
+            )
     result = import_file(engine, source)
     assert result.outcome == "landed", result.messages
 

@@ -16,7 +16,7 @@ from metrics.hotspots import hotspots
 from sample_data.build import build
 from tests.app_support import run_page
 
-PAGE = "app_pages/hotspots.py"
+PAGE = "ui/pages/hotspots.py"
 PERIOD = {"from": "2014-10-01", "to": "2015-04-30"}
 
 

@@ -121,9 +121,10 @@ def test_file_with_errors_is_refused_whole(engine):
     )
     with engine.connect() as connection:
         stored = connection.execute(
-            select(ImportMessage.row, ImportMessage.column, ImportMessage.severity).where(ImportMessage.import_id == int(record["import_id"]))
+            select(ImportMessage.row, ImportMessage.column, ImportMessage.severity)
+            .where(ImportMessage.import_id == int(record["import_id"]))
             .order_by(ImportMessage.message_id)
-        ).all()  # fmt: skip
+        ).all()
     assert [(r, c, s) for r, c, s in stored] == [(m.row, m.column, m.severity) for m in result.messages]
 
 
@@ -176,9 +177,11 @@ def test_progress_advances_to_the_end(engine):
 
 @pytest.mark.parametrize(
     ("content", "expected"),
-    [(b"", "empty.csv::: error: cannot read file: no header row"),
-     (b"PK\x03\x04\x00\x00garbage", "empty.csv::: error: cannot read file: not a CSV file (binary content)")],
-)  # fmt: skip
+    [
+        (b"", "empty.csv::: error: cannot read file: no header row"),
+        (b"PK\x03\x04\x00\x00garbage", "empty.csv::: error: cannot read file: not a CSV file (binary content)"),
+    ],
+)
 def test_unreadable_file_is_refused(sqlite_engine, tmp_path, content, expected):
     path = tmp_path / "empty.csv"
     path.write_bytes(content)
@@ -260,11 +263,16 @@ def test_file_with_every_content_column_lands(engine, tmp_path):
     result = import_file(engine, path)
     assert result.outcome == "landed", [str(m) for m in result.messages]
     stored = load_episodes(engine).set_index("episode_id")
-    assert stored.loc["E1", ["rhi_conducted_by", "rhi_late_reason", "push_factors", "pull_factors", "disclosures",
-                             "follow_up"]].tolist() == [
-        "independent_provider", "staff_capacity;notified_late", "placement_unhappy", "friends_peers;parties_adults",
-        "cse;self_harm", "mash_referral;strategy_meeting",
-    ]  # fmt: skip
+    assert stored.loc[
+        "E1", ["rhi_conducted_by", "rhi_late_reason", "push_factors", "pull_factors", "disclosures", "follow_up"]
+    ].tolist() == [
+        "independent_provider",
+        "staff_capacity;notified_late",
+        "placement_unhappy",
+        "friends_peers;parties_adults",
+        "cse;self_harm",
+        "mash_referral;strategy_meeting",
+    ]
     assert stored.loc["E2", "push_factors"] == "family_conflict;school" and pd.isna(stored.loc["E2", "pull_factors"])
 
 
@@ -274,7 +282,9 @@ def test_bad_content_value_refuses_the_file(engine, tmp_path):
     result = import_file(engine, path)
     assert result.outcome == "refused" and count(engine, Episode) == 0
     assert [str(m) for m in result.messages] == [
-        ("content.csv:2:disclosures: error: unknown value 'grooming' in 'self_harm;grooming' (several values separated "
-        "by ';', each one of: cse, cce_county_lines, trafficking, self_harm, sexual_assault, physical_harm, "
-        "substance_misuse, criminal_activity, none)")
+        (
+            "content.csv:2:disclosures: error: unknown value 'grooming' in 'self_harm;grooming' (several values separated "
+            "by ';', each one of: cse, cce_county_lines, trafficking, self_harm, sexual_assault, physical_harm, "
+            "substance_misuse, criminal_activity, none)"
+        )
     ]

@@ -13,11 +13,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import loaders.episodes as episodes_module
-from app_auth import SignedIn
 from tests.app_support import app_as, run_page
+from ui.auth import SignedIn
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = "app_pages/import_data.py"
+PAGE = "ui/pages/import_data.py"
 SSDA903 = ROOT / "tests" / "fixtures" / "ssda903"
 
 

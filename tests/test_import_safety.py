@@ -361,7 +361,7 @@ def test_import_page_failure_at_confirm_is_plain_and_recorded(tmp_path, monkeypa
         connection.execute(
             text("CREATE TRIGGER refuse BEFORE INSERT ON episodes BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
         )
-    at = run_page("app_pages/import_data.py", "admin")
+    at = run_page("ui/pages/import_data.py", "admin")
     at.file_uploader(key="import_file_canonical").upload("clean.csv", CLEAN.read_bytes(), "text/csv").run()
     assert not at.exception and {m.label: m.value for m in at.metric}["Errors"] == "0"
     at.button(key="import_confirm").click().run()

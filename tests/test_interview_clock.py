@@ -49,9 +49,13 @@ def test_overdue_first_and_placements_marked():
     table = clock(
         {"child_id": "C1", "reported_at": "2015-03-08 10:00", "returned_at": "2015-03-09 10:00"},
         {"child_id": "C2", "reported_at": "2015-03-01 10:00", "returned_at": "2015-03-02 10:00", "out_of_area": True},
-        {"child_id": "C3", "reported_at": "2015-03-05 10:00", "returned_at": "2015-03-06 10:00",
-         "placing_authority": "Sandwell"},
-    )  # fmt: skip
+        {
+            "child_id": "C3",
+            "reported_at": "2015-03-05 10:00",
+            "returned_at": "2015-03-06 10:00",
+            "placing_authority": "Sandwell",
+        },
+    )
     assert table["child_id"].tolist() == ["C2", "C3", "C1"]
     assert table["status"].tolist() == ["overdue", "overdue", "due"]
     assert table["placed_out_of_area"].tolist() == [True, False, False]

@@ -20,11 +20,16 @@ def test_one_row_per_child_with_every_reason():
         {"reason": ["longer"], "subject": ["C4"], "first_met": [date(2015, 3, 20)], "episode_ids": [["E9"]]}
     )
     listed = pd.DataFrame(
-        {"subject": ["C1", "C4", "C4", "C4"], "associate": ["C4", "C1", "C1", "C1"],
-         "episode_id": ["E10", "E11", "E12", "E13"],
-         "reported_at": pd.to_datetime(["2015-03-01 10:00", "2015-03-25 10:00", "2015-03-26 10:00", "2015-03-27 10:00"]),
-         "listed_until": [date(2015, 3, 8), date(2015, 4, 1), date(2015, 4, 2), date(2015, 4, 3)]}
-    )  # fmt: skip
+        {
+            "subject": ["C1", "C4", "C4", "C4"],
+            "associate": ["C4", "C1", "C1", "C1"],
+            "episode_id": ["E10", "E11", "E12", "E13"],
+            "reported_at": pd.to_datetime(
+                ["2015-03-01 10:00", "2015-03-25 10:00", "2015-03-26 10:00", "2015-03-27 10:00"]
+            ),
+            "listed_until": [date(2015, 3, 8), date(2015, 4, 1), date(2015, 4, 2), date(2015, 4, 3)],
+        }
+    )
     table = children_to_discuss(alerts, escalation, listed)
     # C2 and C3 are behind a place alert only; C1 has three reasons, C4 two (its associate went missing thrice)
     assert table["child_id"].tolist() == ["C1", "C4"]

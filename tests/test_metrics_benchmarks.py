@@ -46,8 +46,10 @@ def test_year_ending_march(when, year):
 
 def test_local_figures_by_hand():
     local = local_figures(episodes(), {2015: None, 2016: 40})
-    rows = [tuple(None if isinstance(v, float) and np.isnan(v) else v for v in row)
-            for row in local.itertuples(index=False, name=None)]  # fmt: skip
+    rows = [
+        tuple(None if isinstance(v, float) and np.isnan(v) else v for v in row)
+        for row in local.itertuples(index=False, name=None)
+    ]
     assert rows == [
         # 2015: A's one missing episode; no DfE count of looked-after children: no percentage
         (2015, "missing", 1, 1, 1.0, None, None),
@@ -108,14 +110,28 @@ def dfe_figures() -> pd.DataFrame:
         add(level, code, name, old, region, "Children who had a missing incident during the year", children)
         add(level, code, name, old, region, "Number of missing incidents during the year", incidents)
     # the council's published percentage (the rest are worked out from counts)
-    add("local_authority", "L999", "Our council", "999", "R",
-        "Percentage of children who had a missing incident during the year", "5")  # fmt: skip
-    add("local_authority", "L999", "Our council", "999", "R",
-        "Children who were away from placement without authorisation during the year", "x")  # fmt: skip
+    add(
+        "local_authority",
+        "L999",
+        "Our council",
+        "999",
+        "R",
+        "Percentage of children who had a missing incident during the year",
+        "5",
+    )
+    add(
+        "local_authority",
+        "L999",
+        "Our council",
+        "999",
+        "R",
+        "Children who were away from placement without authorisation during the year",
+        "x",
+    )
     return pd.DataFrame(
-        rows, columns=["year", "area_code", "area_name", "level", "measure", "value", "number", "old_la_code",
-                       "region_code"],
-    )  # fmt: skip
+        rows,
+        columns=["year", "area_code", "area_name", "level", "measure", "value", "number", "old_la_code", "region_code"],
+    )
 
 
 def test_comparison_with_the_dfe_by_hand():
@@ -124,7 +140,7 @@ def test_comparison_with_the_dfe_by_hand():
         local, dfe_figures(), la_code="999", council_name="Our council", neighbour_codes=["1", "2", "3"], year=2016
     )
     percent = table[(table["category"] == "missing") & (table["column"] == "percent_looked_after")]
-    assert list(zip(percent["area"], percent["shown"])) == [
+    assert list(zip(percent["area"], percent["shown"], strict=True)) == [
         ("Our council (own records)", "0.1%"),  # 2 of 2000
         ("Our council (DfE)", "5.0%"),  # published
         ("Region", "8.0% (from DfE counts)"),  # 800 of 10000
@@ -139,9 +155,12 @@ def test_comparison_with_the_dfe_by_hand():
     assert children["shown"].tolist() == ["2", "100", "800", "8,000", "mean 50.0 (50 to 50, 1 of 3)"]
     away = table[(table["category"] == "away") & (table["column"] == "children")]
     assert away.set_index("role")["shown"].to_dict() == {
-        "own records": "2", "council (DfE)": "x", "region": "not published", "England": "not published",
+        "own records": "2",
+        "council (DfE)": "x",
+        "region": "not published",
+        "England": "not published",
         "statistical neighbours": "none published",
-    }  # fmt: skip
+    }
     assert np.isnan(away.set_index("role").loc["council (DfE)", "value"])  # suppressed is never 0
     away_percent = table[(table["category"] == "away") & (table["column"] == "percent_looked_after")]
     assert away_percent.set_index("role").loc["council (DfE)", "shown"] == "x"  # worked out from x: still x

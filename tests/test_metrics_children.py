@@ -39,18 +39,44 @@ MARCH = (date(2015, 3, 1), date(2015, 3, 31))
 def history() -> pd.DataFrame:
     return make_episodes(
         {"child_id": "C2", "reported_at": "2015-03-03 09:00", "returned_at": "2015-03-03 10:00", "category": "away"},
-        {"child_id": "C1", "reported_at": "2015-02-20 22:00", "returned_at": "2015-02-21 03:00",
-         "safe_and_well_at": "2015-02-21 13:00", "from_postcode": "B23 6AA", "found_postcode": "B27 7NT",
-         "police_risk": "high", "rag": "red", "cse_concern": True, "rhi_outcome": "declined",
-         "rhi_offered_at": "2015-02-22 09:00", "sex": "female", "date_of_birth": "2001-05-01",
-         "ethnicity": "APKN", "placement_type": "foster"},
-        {"child_id": "C1", "reported_at": "2015-03-10 08:00", "category": "absent", "establishment_id": "H1",
-         "establishment_name": "Oak House", "placement_type": "residential", "sex": "female",
-         "date_of_birth": "2001-05-01", "ethnicity": "APKN"},
-        {"child_id": "C1", "reported_at": "2015-03-05", "returned_at": "2015-03-07",
-         "safe_and_well_at": "2015-03-09 12:00", "sex": "female", "date_of_birth": "2001-05-01",
-         "ethnicity": "APKN"},
-    )  # fmt: skip
+        {
+            "child_id": "C1",
+            "reported_at": "2015-02-20 22:00",
+            "returned_at": "2015-02-21 03:00",
+            "safe_and_well_at": "2015-02-21 13:00",
+            "from_postcode": "B23 6AA",
+            "found_postcode": "B27 7NT",
+            "police_risk": "high",
+            "rag": "red",
+            "cse_concern": True,
+            "rhi_outcome": "declined",
+            "rhi_offered_at": "2015-02-22 09:00",
+            "sex": "female",
+            "date_of_birth": "2001-05-01",
+            "ethnicity": "APKN",
+            "placement_type": "foster",
+        },
+        {
+            "child_id": "C1",
+            "reported_at": "2015-03-10 08:00",
+            "category": "absent",
+            "establishment_id": "H1",
+            "establishment_name": "Oak House",
+            "placement_type": "residential",
+            "sex": "female",
+            "date_of_birth": "2001-05-01",
+            "ethnicity": "APKN",
+        },
+        {
+            "child_id": "C1",
+            "reported_at": "2015-03-05",
+            "returned_at": "2015-03-07",
+            "safe_and_well_at": "2015-03-09 12:00",
+            "sex": "female",
+            "date_of_birth": "2001-05-01",
+            "ethnicity": "APKN",
+        },
+    )
 
 
 def test_child_ids_are_every_child_sorted_once():
@@ -85,8 +111,8 @@ def test_timeline_lists_every_episode_of_the_child_oldest_first_with_derived_fac
     assert bool(table["cse_concern"].iloc[0]) is True
     assert table["rhi_outcome"].astype(str).iloc[0] == "declined"
     # safe and well within 24 hours: only for returned missing episodes
-    assert table["safe_and_well_within_24h"].iloc[0] == True
-    assert table["safe_and_well_within_24h"].iloc[1] == False
+    assert bool(table["safe_and_well_within_24h"].iloc[0]) is True
+    assert bool(table["safe_and_well_within_24h"].iloc[1]) is False
     assert pd.isna(table["safe_and_well_within_24h"].iloc[2])
 
 
@@ -127,12 +153,37 @@ def test_facts_say_not_known_for_blanks_and_refuse_an_unknown_child():
 def place_frame() -> pd.DataFrame:
     """Five episodes from home H1 within 30 days, by three children; and C1's three missing in 90 days."""
     return make_episodes(
-        {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-01 10:00", "returned_at": "2015-03-01 12:00"},
-        {"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-03 10:00", "returned_at": "2015-03-03 12:00"},
-        {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-08 10:00", "returned_at": "2015-03-08 12:00"},
-        {"child_id": "C3", "establishment_id": "H1", "reported_at": "2015-03-12 10:00", "returned_at": "2015-03-12 12:00"},
-        {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-20 10:00", "returned_at": "2015-03-20 12:00"},
-    )  # fmt: skip
+        {
+            "child_id": "C1",
+            "establishment_id": "H1",
+            "reported_at": "2015-03-01 10:00",
+            "returned_at": "2015-03-01 12:00",
+        },
+        {
+            "child_id": "C2",
+            "establishment_id": "H1",
+            "reported_at": "2015-03-03 10:00",
+            "returned_at": "2015-03-03 12:00",
+        },
+        {
+            "child_id": "C1",
+            "establishment_id": "H1",
+            "reported_at": "2015-03-08 10:00",
+            "returned_at": "2015-03-08 12:00",
+        },
+        {
+            "child_id": "C3",
+            "establishment_id": "H1",
+            "reported_at": "2015-03-12 10:00",
+            "returned_at": "2015-03-12 12:00",
+        },
+        {
+            "child_id": "C1",
+            "establishment_id": "H1",
+            "reported_at": "2015-03-20 10:00",
+            "returned_at": "2015-03-20 12:00",
+        },
+    )
 
 
 def test_alert_children_names_the_children_behind_each_alert():
@@ -164,18 +215,37 @@ def network_frame() -> pd.DataFrame:
     """C1 and C2 leave Oak House together twice; C1 is found in B27 twice, C2 in B23 once;
     C3 leaves from an address in B23 with C4 and is found in B23 (from and found in one district)."""
     return make_episodes(
-        {"child_id": "C1", "establishment_id": "H1", "establishment_name": "Oak House",
-         "reported_at": "2015-03-01 10:00", "found_postcode": "B27 7NT"},
-        {"child_id": "C2", "establishment_id": "H1", "establishment_name": "Oak House",
-         "reported_at": "2015-03-01 10:20", "found_postcode": "B23 6AA"},
-        {"child_id": "C1", "establishment_id": "H1", "establishment_name": "Oak House",
-         "reported_at": "2015-03-08 22:00", "found_postcode": "B27 7NT"},
-        {"child_id": "C2", "establishment_id": "H1", "establishment_name": "Oak House",
-         "reported_at": "2015-03-08 22:45"},
+        {
+            "child_id": "C1",
+            "establishment_id": "H1",
+            "establishment_name": "Oak House",
+            "reported_at": "2015-03-01 10:00",
+            "found_postcode": "B27 7NT",
+        },
+        {
+            "child_id": "C2",
+            "establishment_id": "H1",
+            "establishment_name": "Oak House",
+            "reported_at": "2015-03-01 10:20",
+            "found_postcode": "B23 6AA",
+        },
+        {
+            "child_id": "C1",
+            "establishment_id": "H1",
+            "establishment_name": "Oak House",
+            "reported_at": "2015-03-08 22:00",
+            "found_postcode": "B27 7NT",
+        },
+        {
+            "child_id": "C2",
+            "establishment_id": "H1",
+            "establishment_name": "Oak House",
+            "reported_at": "2015-03-08 22:45",
+        },
         {"child_id": "C3", "from_postcode": "B23 6AA", "reported_at": "2015-03-09 01:00", "found_postcode": "B23 6AA"},
         {"child_id": "C4", "from_postcode": "B23 6AA", "reported_at": "2015-03-09 01:30"},
         {"child_id": "C5", "establishment_id": "H1", "reported_at": "2015-03-20 10:00"},  # alone: not in the network
-    )  # fmt: skip
+    )
 
 
 def test_network_nodes_and_edges():
@@ -218,9 +288,14 @@ def test_repeated_places_keeps_together_links_and_places_seen_often_enough():
         ["child:C1", "home:H1", FROM],
         ["child:C2", "home:H1", FROM],
     ]
-    assert dict(zip(nodes["node"], nodes["degree"])) == {
-        "child:C1": 3, "child:C2": 2, "child:C3": 1, "child:C4": 1, "district:B27": 1, "home:H1": 2,
-    }  # fmt: skip
+    assert dict(zip(nodes["node"], nodes["degree"], strict=True)) == {
+        "child:C1": 3,
+        "child:C2": 2,
+        "child:C3": 1,
+        "child:C4": 1,
+        "district:B27": 1,
+        "home:H1": 2,
+    }
 
 
 def test_largest_nodes_keeps_the_best_connected_and_the_edges_among_them():
@@ -246,7 +321,7 @@ def test_each_nodes_episodes_are_the_ones_it_counts():
     episodes = network_frame()
     nodes, _ = together_network(missing_together(episodes), episodes)
     details = node_episodes(nodes, episodes)
-    assert details.groupby("node").size().to_dict() == dict(zip(nodes["node"], nodes["episodes"]))
+    assert details.groupby("node").size().to_dict() == dict(zip(nodes["node"], nodes["episodes"], strict=True))
     assert details.loc[details["node"] == "district:B23", "episode_id"].tolist() == ["E2", "E5", "E6"]
     assert "C5" not in set(details["child_id"])  # went missing alone: not in the network
 

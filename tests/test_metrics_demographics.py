@@ -24,10 +24,22 @@ def test_sex_counts_distinct_children_with_not_known():
 
 @pytest.mark.parametrize(
     ("code", "group"),
-    [("WBRI", "White"), ("WROM", "White"), ("MWBC", "Mixed"), ("MOTH", "Mixed"), ("AIND", "Asian"), ("AOTH", "Asian"),
-     ("BCRB", "Black"), ("BOTH", "Black"), ("CHNE", "Other"), ("OOTH", "Other"), ("REFU", "Not known"),
-     ("NOBT", "Not known"), (None, "Not known")],
-)  # fmt: skip
+    [
+        ("WBRI", "White"),
+        ("WROM", "White"),
+        ("MWBC", "Mixed"),
+        ("MOTH", "Mixed"),
+        ("AIND", "Asian"),
+        ("AOTH", "Asian"),
+        ("BCRB", "Black"),
+        ("BOTH", "Black"),
+        ("CHNE", "Other"),
+        ("OOTH", "Other"),
+        ("REFU", "Not known"),
+        ("NOBT", "Not known"),
+        (None, "Not known"),
+    ],
+)
 def test_ethnic_group_of_each_kind_of_code(code, group):
     table = ethnic_group_bands(make_episodes({"ethnicity": code}))
     assert table["band"].tolist() == ["White", "Mixed", "Asian", "Black", "Other", "Not known"]

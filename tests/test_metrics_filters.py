@@ -29,16 +29,51 @@ def test_period_includes_start_and_end_dates(reported, chosen):
 @pytest.fixture(scope="module")
 def frame():
     return make_episodes(
-        {"episode_id": "A", "child_id": "C1", "category": "missing", "missing_from": "care", "placement_type": "residential",
-         "out_of_area": True, "cse_concern": True, "sex": "female", "ethnicity": "WBRI", "date_of_birth": "2001-03-10",
-         "from_postcode": "B23 6AA", "establishment_id": "H1", "establishment_name": "Oak House", "police_risk": "high",
-         "reported_at": "2015-03-09 10:00", "returned_at": "2015-03-10 09:00", "rhi_outcome": "completed", "rag": "red"},
-        {"episode_id": "B", "child_id": "C2", "category": "absent", "missing_from": "home", "out_of_area": False,
-         "cse_concern": False, "sex": "male", "ethnicity": "APKN", "date_of_birth": "2001-03-09",
-         "from_postcode": "WS1 1AA", "found_postcode": "B27 6BB", "reported_at": "2015-03-09 11:00"},
-        {"episode_id": "C", "child_id": "C3", "category": "away", "missing_from": "care", "placement_type": "foster",
-         "from_postcode": None, "placing_authority": "Walsall", "reported_at": "2015-03-20"},
-    )  # fmt: skip
+        {
+            "episode_id": "A",
+            "child_id": "C1",
+            "category": "missing",
+            "missing_from": "care",
+            "placement_type": "residential",
+            "out_of_area": True,
+            "cse_concern": True,
+            "sex": "female",
+            "ethnicity": "WBRI",
+            "date_of_birth": "2001-03-10",
+            "from_postcode": "B23 6AA",
+            "establishment_id": "H1",
+            "establishment_name": "Oak House",
+            "police_risk": "high",
+            "reported_at": "2015-03-09 10:00",
+            "returned_at": "2015-03-10 09:00",
+            "rhi_outcome": "completed",
+            "rag": "red",
+        },
+        {
+            "episode_id": "B",
+            "child_id": "C2",
+            "category": "absent",
+            "missing_from": "home",
+            "out_of_area": False,
+            "cse_concern": False,
+            "sex": "male",
+            "ethnicity": "APKN",
+            "date_of_birth": "2001-03-09",
+            "from_postcode": "WS1 1AA",
+            "found_postcode": "B27 6BB",
+            "reported_at": "2015-03-09 11:00",
+        },
+        {
+            "episode_id": "C",
+            "child_id": "C3",
+            "category": "away",
+            "missing_from": "care",
+            "placement_type": "foster",
+            "from_postcode": None,
+            "placing_authority": "Walsall",
+            "reported_at": "2015-03-20",
+        },
+    )
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,21 @@ from metrics.process_control import ProcessControlSettings
 YEAR = (date(2015, 4, 1), date(2016, 3, 31))  # its trend window: April 2014 to March 2016
 MONTHS = [str(p) for p in pd.period_range("2014-04", "2016-03", freq="M")]
 FIXED = ProcessControlSettings(baseline_months=12)  # limits from April 2014 to March 2015
-COLUMNS = ["episode_id", "child_id", "category", "missing_from", "reported_at", "returned_at", "rhi_offered_at",
-           "rhi_outcome", "rhi_completed_at", "establishment_id", "establishment_name", "from_district",
-           "returned_at_date_only"]  # fmt: skip
+COLUMNS = [
+    "episode_id",
+    "child_id",
+    "category",
+    "missing_from",
+    "reported_at",
+    "returned_at",
+    "rhi_offered_at",
+    "rhi_outcome",
+    "rhi_completed_at",
+    "establishment_id",
+    "establishment_name",
+    "from_district",
+    "returned_at_date_only",
+]
 
 
 def episodes(per_month: dict[str, int], hours: float = 1, **values) -> pd.DataFrame:
@@ -29,10 +41,18 @@ def episodes(per_month: dict[str, int], hours: float = 1, **values) -> pd.DataFr
     for month, count in per_month.items():
         for i in range(count):
             reported = pd.Timestamp(f"{month}-01 10:00") + pd.Timedelta(hours=i)
-            rows.append({"episode_id": f"E{month}-{i}", "child_id": f"C{month}", "category": "away",
-                         "missing_from": "home", "reported_at": reported,
-                         "returned_at": reported + pd.Timedelta(hours=hours), "returned_at_date_only": False,
-                         **values})  # fmt: skip
+            rows.append(
+                {
+                    "episode_id": f"E{month}-{i}",
+                    "child_id": f"C{month}",
+                    "category": "away",
+                    "missing_from": "home",
+                    "reported_at": reported,
+                    "returned_at": reported + pd.Timedelta(hours=hours),
+                    "returned_at_date_only": False,
+                    **values,
+                }
+            )
     return typed(pd.DataFrame(rows).reindex(columns=COLUMNS))
 
 
@@ -140,11 +160,16 @@ def test_a_home_new_high_in_publication_reads_fewer_than_5():
 @pytest.mark.parametrize(
     "date_only, expected",
     [
-        (3, ("30.0% of episodes (3 of 10) in 1 Mar 2016 to 31 Mar 2016 have a time recorded as a date only, "
-            "so durations and 72-hour checks are uncertain for them.")),
+        (
+            3,
+            (
+                "30.0% of episodes (3 of 10) in 1 Mar 2016 to 31 Mar 2016 have a time recorded as a date only, "
+                "so durations and 72-hour checks are uncertain for them."
+            ),
+        ),
         (2, None),  # 20.0% is not over 20%
     ],
-)  # fmt: skip
+)
 def test_date_only_share_over_20_percent(date_only, expected):
     march = both(episodes({"2016-03": date_only}, returned_at_date_only=True), episodes({"2016-03": 10 - date_only}))
     march["episode_id"] = [f"E{i}" for i in range(10)]
@@ -160,8 +185,14 @@ def test_date_only_share_in_publication():
 
 
 def test_at_most_8_most_serious_first():
-    homes = [episodes({m: 1 for m in MONTHS[-12:-1]} | {"2016-03": 2 + h}, establishment_id=f"H{h}",
-                      establishment_name=f"Home {h}") for h in range(10)]  # fmt: skip
+    homes = [
+        episodes(
+            {m: 1 for m in MONTHS[-12:-1]} | {"2016-03": 2 + h},
+            establishment_id=f"H{h}",
+            establishment_name=f"Home {h}",
+        )
+        for h in range(10)
+    ]
     found = findings(both(*homes), *YEAR, FIXED)
     assert len(found) == 8
     assert [f.rank for f in found] == sorted(f.rank for f in found)
@@ -198,13 +229,27 @@ def test_no_publication_finding_carries_a_count_from_1_to_4(rows, month_sizes):
         reported = pd.Timestamp(f"{month}-01 12:00") + pd.Timedelta(days=day)
         returned = None if hours is None else reported + pd.Timedelta(hours=hours)
         offered = None if returned is None or offer is None else returned + pd.Timedelta(hours=offer)
-        frame.append({"episode_id": f"R{i}", "child_id": child, "category": category, "missing_from": home_care,
-                      "reported_at": reported, "returned_at": returned, "rhi_offered_at": offered,
-                      "rhi_outcome": "completed" if offered is not None else None, "rhi_completed_at": offered,
-                      "establishment_id": home, "establishment_name": home and f"Home {home}",
-                      "from_district": district, "returned_at_date_only": bool(date_only and returned is not None)})  # fmt: skip
+        frame.append(
+            {
+                "episode_id": f"R{i}",
+                "child_id": child,
+                "category": category,
+                "missing_from": home_care,
+                "reported_at": reported,
+                "returned_at": returned,
+                "rhi_offered_at": offered,
+                "rhi_outcome": "completed" if offered is not None else None,
+                "rhi_completed_at": offered,
+                "establishment_id": home,
+                "establishment_name": home and f"Home {home}",
+                "from_district": district,
+                "returned_at_date_only": bool(date_only and returned is not None),
+            }
+        )
     generated = typed(pd.DataFrame(frame).reindex(columns=COLUMNS))
-    small_months = episodes(dict(zip(MONTHS, month_sizes)))  # a long series of small counts: signals on them
+    small_months = episodes(
+        dict(zip(MONTHS, month_sizes, strict=True))
+    )  # a long series of small counts: signals on them
     every = both(generated, small_months)
     for found in findings(every, *YEAR, ProcessControlSettings(), suppress_below=5):
         text = DATES.sub("", found.sentence)

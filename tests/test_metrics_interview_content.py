@@ -35,15 +35,20 @@ def test_counts_completed_interviews_recording_each_value():
     declined, away (not eligible), not returned."""
     frame = episodes_with(
         ["cse;self_harm", "cse", "none", None, "cse", "cse", "cse"],
-        [DONE, DONE, DONE, DONE,
-         {**RETURNED, "rhi_outcome": "declined"},
-         {**DONE, "category": "away"},
-         {"rhi_outcome": "completed"}],
-    )  # fmt: skip
+        [
+            DONE,
+            DONE,
+            DONE,
+            DONE,
+            {**RETURNED, "rhi_outcome": "declined"},
+            {**DONE, "category": "away"},
+            {"rhi_outcome": "completed"},
+        ],
+    )
     table = content_bands(frame, "disclosures")
     assert list(table.columns) == ["band", "count", "percent"]
     assert table["band"].tolist() == [*MULTI_VALUE_VOCABULARIES["disclosures"], "Not recorded"]
-    counts = dict(zip(table["band"], zip(table["count"], table["percent"])))
+    counts = dict(zip(table["band"], zip(table["count"], table["percent"], strict=True), strict=True))
     assert counts["cse"] == (2, 50.0)
     assert counts["self_harm"] == (1, 25.0)
     assert counts["none"] == (1, 25.0)
@@ -74,9 +79,16 @@ def test_by_group_all_is_home_plus_care_and_each_percent_of_its_own_group():
 def test_by_month_of_reported_at():
     frame = episodes_with(
         ["cse", "none"],
-        [DONE, {"reported_at": "2015-04-01 10:00", "returned_at": "2015-04-02 10:00",
-                "rhi_outcome": "completed", "rhi_completed_at": "2015-04-03 10:00"}],
-    )  # fmt: skip
+        [
+            DONE,
+            {
+                "reported_at": "2015-04-01 10:00",
+                "returned_at": "2015-04-02 10:00",
+                "rhi_outcome": "completed",
+                "rhi_completed_at": "2015-04-03 10:00",
+            },
+        ],
+    )
     table = content_bands_by_month(frame, "disclosures")
     assert sorted(set(table["month"])) == ["2015-03", "2015-04"]
     march = table[table["month"] == "2015-03"].set_index("band")
@@ -105,9 +117,11 @@ def test_most_recorded_leaves_out_none_and_not_recorded():
 
 @pytest.mark.parametrize(
     ("disclosures", "expected"),
-    [("cse", "Disclosures: sexual exploitation (CSE) in 100% of completed interviews"),
-     ("none", "Disclosures: nothing recorded that can be shown")],
-)  # fmt: skip
+    [
+        ("cse", "Disclosures: sexual exploitation (CSE) in 100% of completed interviews"),
+        ("none", "Disclosures: nothing recorded that can be shown"),
+    ],
+)
 def test_content_title_states_the_message(disclosures, expected):
     assert content_title(content_bands(episodes_with([disclosures], [DONE]), "disclosures"), "Disclosures") == expected
 

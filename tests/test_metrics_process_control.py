@@ -37,8 +37,12 @@ FIXED = ProcessControlSettings(baseline_months=4)  # mean 10 from four points on
         ([10, 10, 10, 10] + [9] * 7, FIXED, "shift", list(range(4, 11))),
         ([10, 10, 10, 10] + [11] * 3 + [10] + [11] * 4, FIXED, "shift", []),
         # the shift length is a setting
-        ([10, 10, 10, 10] + [11] * 6, ProcessControlSettings(baseline_months=4, shift_points=6), "shift",
-         list(range(4, 10))),
+        (
+            [10, 10, 10, 10] + [11] * 6,
+            ProcessControlSettings(baseline_months=4, shift_points=6),
+            "shift",
+            list(range(4, 10)),
+        ),
         # trend: 6 points each higher than the one before (5 rises) marks them; 5 points do not
         ([5, 1, 2, 3, 4, 5, 6, 5], DEFAULT, "trend", [1, 2, 3, 4, 5, 6]),
         ([5, 1, 2, 3, 4, 5, 5], DEFAULT, "trend", []),
@@ -55,7 +59,7 @@ FIXED = ProcessControlSettings(baseline_months=4)  # mean 10 from four points on
         # 11 points: no limits, so nothing is outside them however far out
         (ALTERNATING[:10] + [100], DEFAULT, "outside_limits", []),
     ],
-)  # fmt: skip
+)
 def test_signal_boundaries(values, settings, signal, expected):
     assert marked(run([float(v) for v in values], settings), signal) == expected
 
@@ -106,9 +110,20 @@ def test_empty_series():
 
 
 def episodes(rows):
-    columns = ["episode_id", "child_id", "category", "missing_from", "reported_at", "returned_at",
-               "rhi_offered_at", "rhi_outcome", "rhi_completed_at", "returned_at_date_only",
-               "rhi_offered_at_date_only", "rhi_completed_at_date_only"]  # fmt: skip
+    columns = [
+        "episode_id",
+        "child_id",
+        "category",
+        "missing_from",
+        "reported_at",
+        "returned_at",
+        "rhi_offered_at",
+        "rhi_outcome",
+        "rhi_completed_at",
+        "returned_at_date_only",
+        "rhi_offered_at_date_only",
+        "rhi_completed_at_date_only",
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     for column in ("reported_at", "returned_at", "rhi_offered_at", "rhi_completed_at"):
         frame[column] = pd.to_datetime(frame[column], format="ISO8601")
@@ -118,20 +133,68 @@ def episodes(rows):
 EPISODES = episodes(
     [
         # March: C1 four times (persistent), C2 once
-        ("E1", "C1", "missing", "care", "2015-03-01 10:00", "2015-03-02", "2015-03-04", "completed", "2015-03-04",
-         True, True, True),  # may have lasted 38 h; offered at most 72 h after return (completed too)
-        ("E2", "C1", "missing", "care", "2015-03-05 10:00", "2015-03-05", "2015-03-08", "declined", None,
-         True, True, False),  # at most 14 h; offered up to 96 h after: not certainly within 72 h
-        ("E3", "C1", "absent", "care", "2015-03-10 10:00", "2015-03-11 09:00", "2015-03-14 09:00", "completed",
-         "2015-03-14 09:01", False, False, False),  # 23 h; offered exactly 72 h after; completed 72 h 1 min
-        ("E4", "C1", "away", "care", "2015-03-20 10:00", "2015-03-22 10:00", None, None, None,
-         False, False, False),  # away: not eligible; 48 h
+        (
+            "E1",
+            "C1",
+            "missing",
+            "care",
+            "2015-03-01 10:00",
+            "2015-03-02",
+            "2015-03-04",
+            "completed",
+            "2015-03-04",
+            True,
+            True,
+            True,
+        ),  # may have lasted 38 h; offered at most 72 h after return (completed too)
+        (
+            "E2",
+            "C1",
+            "missing",
+            "care",
+            "2015-03-05 10:00",
+            "2015-03-05",
+            "2015-03-08",
+            "declined",
+            None,
+            True,
+            True,
+            False,
+        ),  # at most 14 h; offered up to 96 h after: not certainly within 72 h
+        (
+            "E3",
+            "C1",
+            "absent",
+            "care",
+            "2015-03-10 10:00",
+            "2015-03-11 09:00",
+            "2015-03-14 09:00",
+            "completed",
+            "2015-03-14 09:01",
+            False,
+            False,
+            False,
+        ),  # 23 h; offered exactly 72 h after; completed 72 h 1 min
+        (
+            "E4",
+            "C1",
+            "away",
+            "care",
+            "2015-03-20 10:00",
+            "2015-03-22 10:00",
+            None,
+            None,
+            None,
+            False,
+            False,
+            False,
+        ),  # away: not eligible; 48 h
         ("E5", "C2", "missing", "home", "2015-03-25 10:00", None, None, None, None, False, False, False),  # open
         # April: nobody; May: C1 and C2 once each, away only (no eligible episode)
         ("E6", "C1", "away", "care", "2015-05-01 10:00", "2015-05-01 11:00", None, None, None, False, False, False),
         ("E7", "C2", "away", "home", "2015-05-02 10:00", "2015-05-02 11:00", None, None, None, False, False, False),
     ]
-)  # fmt: skip
+)
 
 
 @pytest.mark.parametrize(
@@ -163,8 +226,13 @@ def test_monthly_rate_series_counts_only_certainly_in_time(measure, count, perce
 
 
 def test_open_episode_not_yet_24_hours_old_is_not_counted():
-    series = monthly_series(EPISODES.iloc[4:5], "over_24_hours", date(2015, 3, 1), date(2015, 3, 31),
-                            as_of=pd.Timestamp("2015-03-26 09:00").to_pydatetime())  # fmt: skip
+    series = monthly_series(
+        EPISODES.iloc[4:5],
+        "over_24_hours",
+        date(2015, 3, 1),
+        date(2015, 3, 31),
+        as_of=pd.Timestamp("2015-03-26 09:00").to_pydatetime(),
+    )
     assert list(series["value"]) == [0]
 
 

@@ -24,10 +24,12 @@ RETURNED = {"returned_at": "2015-03-02 10:00"}
 def test_outcome_bands(rows, counts):
     table = outcome_bands(make_episodes(*({**RETURNED, **row} for row in rows)))
     assert list(table["band"]) == list(OUTCOME_BANDS)
-    assert dict(zip(table["band"], table["count"])) == {band: counts.get(band, 0) for band in OUTCOME_BANDS}
+    assert dict(zip(table["band"], table["count"], strict=True)) == {
+        band: counts.get(band, 0) for band in OUTCOME_BANDS
+    }
     total = sum(counts.values())
     if total:
-        assert dict(zip(table["band"], table["percent"]))["Not recorded"] == round(
+        assert dict(zip(table["band"], table["percent"], strict=True))["Not recorded"] == round(
             100 * counts.get("Not recorded", 0) / total, 1
         )
 

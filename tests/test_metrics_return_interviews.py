@@ -27,24 +27,41 @@ def measures(**episode):
         # date-only: within only if certainly within, 00:00 where it opens and 24:00 where it closes
         ({"rhi_offered_at": "2015-03-04"}, 1, {"offered": 1, "offered_within_72h": 1}),  # at most 62 hours
         ({"rhi_offered_at": "2015-03-05"}, 1, {"offered": 1}),  # up to 86 hours
-        ({"returned_at": "2015-03-02", "rhi_offered_at": "2015-03-05 00:00"}, 1, {"offered": 1, "offered_within_72h": 1}),
+        (
+            {"returned_at": "2015-03-02", "rhi_offered_at": "2015-03-05 00:00"},
+            1,
+            {"offered": 1, "offered_within_72h": 1},
+        ),
         ({"returned_at": "2015-03-02", "rhi_offered_at": "2015-03-05 23:00"}, 1, {"offered": 1}),  # up to 95 hours
         (
             {"rhi_offered_at": "2015-03-03 10:00", "rhi_outcome": "completed", "rhi_completed_at": "2015-03-05 10:00"},
             1,
-            {"offered": 1, "offered_within_72h": 1, "completed": 1, "completed_within_72h": 1, "completed_of_offered": 1},
+            {
+                "offered": 1,
+                "offered_within_72h": 1,
+                "completed": 1,
+                "completed_within_72h": 1,
+                "completed_of_offered": 1,
+            },
         ),
         (
             {"rhi_offered_at": "2015-03-03 10:00", "rhi_outcome": "completed", "rhi_completed_at": "2015-03-05 10:01"},
             1,
             {"offered": 1, "offered_within_72h": 1, "completed": 1, "completed_of_offered": 1},
         ),
-        ({"rhi_outcome": "completed", "rhi_completed_at": "2015-03-04"}, 1, {"completed": 1, "completed_within_72h": 1}),
-        ({"rhi_offered_at": "2015-03-03 10:00", "rhi_outcome": "declined"}, 1,
-         {"offered": 1, "offered_within_72h": 1, "declined_of_offered": 1}),
+        (
+            {"rhi_outcome": "completed", "rhi_completed_at": "2015-03-04"},
+            1,
+            {"completed": 1, "completed_within_72h": 1},
+        ),
+        (
+            {"rhi_offered_at": "2015-03-03 10:00", "rhi_outcome": "declined"},
+            1,
+            {"offered": 1, "offered_within_72h": 1, "declined_of_offered": 1},
+        ),
         ({"rhi_outcome": "declined"}, 1, {}),  # declined but never offered: not a share of offered
     ],
-)  # fmt: skip
+)
 def test_return_interview_measures_of_one_episode(episode, eligible, expected):
     counts, denominator = measures(**episode)
     assert denominator == eligible
@@ -53,13 +70,21 @@ def test_return_interview_measures_of_one_episode(episode, eligible, expected):
 
 def test_return_interview_table_groups_and_rates():
     frame = make_episodes(
-        *[{"missing_from": "care", "returned_at": RETURNED, "rhi_offered_at": "2015-03-03", "rhi_outcome": "completed",
-           "rhi_completed_at": "2015-03-03"} for _ in range(2)],
+        *[
+            {
+                "missing_from": "care",
+                "returned_at": RETURNED,
+                "rhi_offered_at": "2015-03-03",
+                "rhi_outcome": "completed",
+                "rhi_completed_at": "2015-03-03",
+            }
+            for _ in range(2)
+        ],
         {"missing_from": "care", "returned_at": RETURNED, "rhi_offered_at": "2015-03-03", "rhi_outcome": "declined"},
         {"missing_from": "care", "returned_at": RETURNED},
         {"missing_from": "care", "returned_at": None},
         {"missing_from": "home", "category": "away", "returned_at": RETURNED},
-    )  # fmt: skip
+    )
     table = return_interviews(frame)
     assert table.columns.tolist() == ["group", "measure", "count", "denominator", "percent"]
     assert table["group"].tolist() == ["all"] * 6 + ["home"] * 6 + ["care"] * 6

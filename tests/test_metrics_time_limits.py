@@ -108,9 +108,13 @@ def test_interview_offered_within_72_hours_only_when_certainly_within(returned, 
 @pytest.mark.parametrize(("returned", "completed", "within"), WITHIN_72)
 def test_interview_completed_within_72_hours_only_when_certainly_within(returned, completed, within):
     frame = make_episodes(
-        {"reported_at": "2015-02-28 09:00", "returned_at": returned, "rhi_outcome": "completed",
-         "rhi_completed_at": completed}
-    )  # fmt: skip
+        {
+            "reported_at": "2015-02-28 09:00",
+            "returned_at": returned,
+            "rhi_outcome": "completed",
+            "rhi_completed_at": completed,
+        }
+    )
     rates = return_interviews(frame).set_index(["group", "measure"])
     assert rates.loc[("all", "completed"), "count"] == 1
     assert rates.loc[("all", "completed_within_72h"), "count"] == int(within)
@@ -133,8 +137,10 @@ def test_strategy_meeting_completeness_counts_the_episodes_the_alert_counts(repo
 
 def test_open_date_only_episode_counts_72_hours_from_00_00_of_its_day():
     frame = make_episodes({"reported_at": "2015-03-02", "returned_at": None})
-    for as_of, fires in ((pd.Timestamp("2015-03-05 00:00").to_pydatetime(), False),
-                         (pd.Timestamp("2015-03-05 00:01").to_pydatetime(), True)):  # fmt: skip
+    for as_of, fires in (
+        (pd.Timestamp("2015-03-05 00:00").to_pydatetime(), False),
+        (pd.Timestamp("2015-03-05 00:01").to_pydatetime(), True),
+    ):
         table = triggers(frame, as_of=as_of)
         met = table.loc[table["trigger"] == "missing_over_72_hours", "first_met"].tolist()
         assert met == ([date(2015, 3, 5)] if fires else [])

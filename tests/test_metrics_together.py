@@ -8,28 +8,58 @@ from tests.test_metrics_frames import make_episodes
 @pytest.mark.parametrize(
     ("first", "second", "paired"),
     [
-        ({"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
-         {"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-02 11:00"}, True),  # 60 minutes
-        ({"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
-         {"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-02 11:01"}, False),  # 61 minutes
-        ({"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-02 11:00"},
-         {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"}, True),  # either order
-        ({"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
-         {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:05"}, False),  # same child
-        ({"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
-         {"child_id": "C2", "establishment_id": "H2", "reported_at": "2015-03-02 10:00"}, False),  # other home
-        ({"child_id": "C1", "from_postcode": "B23 6AA", "reported_at": "2015-03-02 10:00"},
-         {"child_id": "C2", "from_postcode": "b23 6aa", "reported_at": "2015-03-02 10:30"}, True),  # same postcode
-        ({"child_id": "C1", "from_postcode": "B23 6AA", "reported_at": "2015-03-02 10:00"},
-         {"child_id": "C2", "from_postcode": "B23 6AB", "reported_at": "2015-03-02 10:00"}, False),  # same sector only
-        ({"child_id": "C1", "from_postcode": "B23 6AA", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
-         {"child_id": "C2", "from_postcode": "B23 6AA", "reported_at": "2015-03-02 10:00"}, False),  # home vs address
-        ({"child_id": "C1", "reported_at": "2015-03-02 10:00"},
-         {"child_id": "C2", "reported_at": "2015-03-02 10:00"}, False),  # no place known
-        ({"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 23:30"},
-         {"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-03 00:20"}, True),  # over midnight
+        (
+            {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
+            {"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-02 11:00"},
+            True,
+        ),  # 60 minutes
+        (
+            {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
+            {"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-02 11:01"},
+            False,
+        ),  # 61 minutes
+        (
+            {"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-02 11:00"},
+            {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
+            True,
+        ),  # either order
+        (
+            {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
+            {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:05"},
+            False,
+        ),  # same child
+        (
+            {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
+            {"child_id": "C2", "establishment_id": "H2", "reported_at": "2015-03-02 10:00"},
+            False,
+        ),  # other home
+        (
+            {"child_id": "C1", "from_postcode": "B23 6AA", "reported_at": "2015-03-02 10:00"},
+            {"child_id": "C2", "from_postcode": "b23 6aa", "reported_at": "2015-03-02 10:30"},
+            True,
+        ),  # same postcode
+        (
+            {"child_id": "C1", "from_postcode": "B23 6AA", "reported_at": "2015-03-02 10:00"},
+            {"child_id": "C2", "from_postcode": "B23 6AB", "reported_at": "2015-03-02 10:00"},
+            False,
+        ),  # same sector only
+        (
+            {"child_id": "C1", "from_postcode": "B23 6AA", "establishment_id": "H1", "reported_at": "2015-03-02 10:00"},
+            {"child_id": "C2", "from_postcode": "B23 6AA", "reported_at": "2015-03-02 10:00"},
+            False,
+        ),  # home vs address
+        (
+            {"child_id": "C1", "reported_at": "2015-03-02 10:00"},
+            {"child_id": "C2", "reported_at": "2015-03-02 10:00"},
+            False,
+        ),  # no place known
+        (
+            {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-02 23:30"},
+            {"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-03 00:20"},
+            True,
+        ),  # over midnight
     ],
-)  # fmt: skip
+)
 def test_pairs_of_children_from_one_place_within_60_minutes(first, second, paired):
     pairs = missing_together(make_episodes(first, second))
     assert len(pairs) == int(paired)
@@ -47,9 +77,17 @@ def test_pair_columns_and_values():
         )
     )
     assert pairs.to_dict("records") == [
-        {"place": "H1", "child_a": "C3", "episode_a": "Y", "reported_at_a": pd.Timestamp("2015-03-02 10:45"),
-         "child_b": "C9", "episode_b": "X", "reported_at_b": pd.Timestamp("2015-03-02 10:00"), "minutes_apart": 45.0}
-    ]  # fmt: skip
+        {
+            "place": "H1",
+            "child_a": "C3",
+            "episode_a": "Y",
+            "reported_at_a": pd.Timestamp("2015-03-02 10:45"),
+            "child_b": "C9",
+            "episode_b": "X",
+            "reported_at_b": pd.Timestamp("2015-03-02 10:00"),
+            "minutes_apart": 45.0,
+        }
+    ]
 
 
 def test_busy_place_pairs_only_within_the_window():

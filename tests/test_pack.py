@@ -181,7 +181,9 @@ def test_cli_writes_a_pdf_and_audits_it(sample, tmp_path):
     require_tools("soffice", "pdfinfo", "pdftotext", "pdffonts")
     url, _ = sample
     out = tmp_path / "pack.pdf"
-    done = run_module("reports", "pack", *PERIOD, "--out", str(out), database_url=url, env={"USER": "clerk", "LOGNAME": "clerk"})
+    done = run_module(
+        "reports", "pack", *PERIOD, "--out", str(out), database_url=url, env={"USER": "clerk", "LOGNAME": "clerk"}
+    )
     assert done.returncode == 0, done.stderr
     assert out.read_bytes().startswith(b"%PDF")
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
@@ -260,14 +262,23 @@ def test_persistent_runaways_hidden_when_they_give_away_a_small_number(four_or_f
 @pytest.mark.parametrize(
     "period, previous, last_year",
     [
-        ((date(2014, 10, 1), date(2015, 4, 30)), (date(2014, 3, 1), date(2014, 9, 30)),
-         (date(2013, 10, 1), date(2014, 4, 30))),  # whole months: the 7 months before
-        ((date(2015, 3, 10), date(2015, 3, 19)), (date(2015, 2, 28), date(2015, 3, 9)),
-         (date(2014, 3, 10), date(2014, 3, 19))),  # days: the 10 days before
-        ((date(2016, 2, 1), date(2016, 2, 29)), (date(2016, 1, 1), date(2016, 1, 31)),
-         (date(2015, 2, 1), date(2015, 2, 28))),  # a leap February a year back ends on the 28th
+        (
+            (date(2014, 10, 1), date(2015, 4, 30)),
+            (date(2014, 3, 1), date(2014, 9, 30)),
+            (date(2013, 10, 1), date(2014, 4, 30)),
+        ),  # whole months: the 7 months before
+        (
+            (date(2015, 3, 10), date(2015, 3, 19)),
+            (date(2015, 2, 28), date(2015, 3, 9)),
+            (date(2014, 3, 10), date(2014, 3, 19)),
+        ),  # days: the 10 days before
+        (
+            (date(2016, 2, 1), date(2016, 2, 29)),
+            (date(2016, 1, 1), date(2016, 1, 31)),
+            (date(2015, 2, 1), date(2015, 2, 28)),
+        ),  # a leap February a year back ends on the 28th
     ],
-)  # fmt: skip
+)
 def test_comparison_periods(period, previous, last_year):
     assert previous_period(Period(*period)) == Period(*previous)
     assert year_before(Period(*period)) == Period(*last_year)
@@ -278,7 +289,7 @@ def test_page_builds_the_pack_for_a_viewer_and_audits_it(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", url)
     engine = connect(url)
     try:
-        at = run_page("app_pages/committee_pack.py", "viewer", {"from": "2015-03-01", "to": "2015-03-31"})
+        at = run_page("ui/pages/committee_pack.py", "viewer", {"from": "2015-03-01", "to": "2015-03-31"})
         assert at.title[0].value == "Committee pack"
         assert not at.get("download_button")
         at.button[0].click().run(timeout=300)
@@ -332,8 +343,14 @@ def test_interview_content_section_has_a_table_for_each_kind(pack):
     """Who held the interviews, why late, push, pull, disclosures, follow-up: each a suppressed table."""
     document = Document(pack)
     headings = [table.rows[0].cells[0].text for table in document.tables]
-    for heading in ("Who held the interview", "Why late interviews were late", "Push factors", "Pull factors",
-                    "Disclosures", "Follow-up"):  # fmt: skip
+    for heading in (
+        "Who held the interview",
+        "Why late interviews were late",
+        "Push factors",
+        "Pull factors",
+        "Disclosures",
+        "Follow-up",
+    ):
         assert heading in headings
     disclosures = next(t for t in document.tables if t.rows[0].cells[0].text == "Disclosures")
     bands = [row.cells[0].text for row in disclosures.rows[1:]]

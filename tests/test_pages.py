@@ -49,14 +49,23 @@ def metrics(at) -> dict[str, str]:
 
 
 def test_repeat_runaways(database_url):
-    at = run_page("app_pages/repeat_runaways.py", params=MARCH)
-    assert {k: metrics(at)[k] for k in ("Children", "Persistent runaways", "Share persistent", "Both missing and absent")} == {
-        "Children": "3", "Persistent runaways": "1", "Share persistent": "33.3%", "Both missing and absent": "1",
-    }  # fmt: skip
+    at = run_page("ui/pages/repeat_runaways.py", params=MARCH)
+    assert {
+        k: metrics(at)[k] for k in ("Children", "Persistent runaways", "Share persistent", "Both missing and absent")
+    } == {
+        "Children": "3",
+        "Persistent runaways": "1",
+        "Share persistent": "33.3%",
+        "Both missing and absent": "1",
+    }
     repeat = table_with(at, "band", "count", "percent")
     assert rows(repeat, "band", "count", "percent") == [
-        ("1-2", 2, 66.7), ("3-5", 1, 33.3), ("6-8", 0, 0.0), ("9-19", 0, 0.0), ("20+", 0, 0.0),
-    ]  # fmt: skip
+        ("1-2", 2, 66.7),
+        ("3-5", 1, 33.3),
+        ("6-8", 0, 0.0),
+        ("9-19", 0, 0.0),
+        ("20+", 0, 0.0),
+    ]
     # C1: 3 missing, 1 absent; C2: 1 absent; C3 (away only) is in neither count
     assert rows(table_with(at, "missing", "absent", "children"), "missing", "absent", "children") == [
         ("0", "1", 1),
@@ -69,7 +78,7 @@ def test_repeat_runaways(database_url):
 
 
 def test_time_and_distance(database_url):
-    at = run_page("app_pages/time_distance.py", params=MARCH)
+    at = run_page("ui/pages/time_distance.py", params=MARCH)
     duration, distance = (t for t in tables(at) if "group" not in t.columns)
     assert duration["count"].tolist() == [2, 1, 1, 0, 1, 0, 1]
     assert distance["count"].tolist() == [0, 0, 0, 0, 0, 0, 6]  # no postcodes: all Not known
@@ -78,9 +87,13 @@ def test_time_and_distance(database_url):
     by_home_care = grouped[0]
     by_home_care = by_home_care[by_home_care["band"].isin(["0-8 hrs", "8-16 hrs", "Not known"])]
     assert rows(by_home_care, "group", "band", "count", "percent") == [
-        ("home", "0-8 hrs", 1, 100.0), ("home", "8-16 hrs", 0, 0.0), ("home", "Not known", 0, 0.0),
-        ("care", "0-8 hrs", 1, 20.0), ("care", "8-16 hrs", 1, 20.0), ("care", "Not known", 1, 20.0),
-    ]  # fmt: skip
+        ("home", "0-8 hrs", 1, 100.0),
+        ("home", "8-16 hrs", 0, 0.0),
+        ("home", "Not known", 0, 0.0),
+        ("care", "0-8 hrs", 1, 20.0),
+        ("care", "8-16 hrs", 1, 20.0),
+        ("care", "Not known", 1, 20.0),
+    ]
     by_category = grouped[1]
     assert by_category.groupby("group", sort=False)["count"].sum().to_dict() == {"missing": 3, "absent": 2, "away": 1}
     titles = chart_titles(at)
@@ -90,10 +103,13 @@ def test_time_and_distance(database_url):
 
 
 def test_return_interviews(database_url):
-    at = run_page("app_pages/return_interviews.py", params=MARCH)
+    at = run_page("ui/pages/return_interviews.py", params=MARCH)
     assert {k: metrics(at)[k] for k in ("Eligible episodes", "Offered", "Completed", "Declined, of those offered")} == {
-        "Eligible episodes": "5", "Offered": "60.0%", "Completed": "40.0%", "Declined, of those offered": "33.3%",
-    }  # fmt: skip
+        "Eligible episodes": "5",
+        "Offered": "60.0%",
+        "Completed": "40.0%",
+        "Declined, of those offered": "33.3%",
+    }
     rates = table_with(at, "group", "measure", "denominator").set_index(["group", "measure"])
     assert tuple(rates.loc[("home", "offered")]) == (1, 1, 100.0)
     assert tuple(rates.loc[("care", "offered")]) == (2, 4, 50.0)
@@ -104,21 +120,37 @@ def test_return_interviews(database_url):
         ("2015-03", "offered_within_72h", 3, 5, 60.0),
     ]
     outcomes = next(t for t in tables(at) if list(t.columns) == ["band", "count", "percent"])
-    assert dict(zip(outcomes["band"], outcomes["count"])) == {
-        "completed": 2, "declined": 1, "unable_to_contact": 0, "missing_again": 0, "pending": 0, "not_offered": 0,
+    assert dict(zip(outcomes["band"], outcomes["count"], strict=True)) == {
+        "completed": 2,
+        "declined": 1,
+        "unable_to_contact": 0,
+        "missing_again": 0,
+        "pending": 0,
+        "not_offered": 0,
         "Not recorded": 2,
-    }  # fmt: skip
+    }
     assert chart_titles(at)[0] == "An interview was offered after 60.0% of returns, 60.0% within 72 hours"
 
 
 def test_demographics(database_url):
-    at = run_page("app_pages/demographics.py", params=MARCH)
+    at = run_page("ui/pages/demographics.py", params=MARCH)
     sex, ethnic, age, locality = (t for t in tables(at) if "band" in t.columns)
-    assert dict(zip(sex["band"], sex["count"])) == {"female": 2, "male": 1, "other": 0, "Not known": 0}
-    assert dict(zip(ethnic["band"], ethnic["count"])) == {
-        "White": 1, "Mixed": 0, "Asian": 1, "Black": 1, "Other": 0, "Not known": 0,
-    }  # fmt: skip
-    assert dict(zip(age["band"], age["count"])) == {"under 10": 0, "10-12": 1, "13-15": 2, "16-17": 0, "Not known": 0}
+    assert dict(zip(sex["band"], sex["count"], strict=True)) == {"female": 2, "male": 1, "other": 0, "Not known": 0}
+    assert dict(zip(ethnic["band"], ethnic["count"], strict=True)) == {
+        "White": 1,
+        "Mixed": 0,
+        "Asian": 1,
+        "Black": 1,
+        "Other": 0,
+        "Not known": 0,
+    }
+    assert dict(zip(age["band"], age["count"], strict=True)) == {
+        "under 10": 0,
+        "10-12": 1,
+        "13-15": 2,
+        "16-17": 0,
+        "Not known": 0,
+    }
     assert locality["count"].tolist()[-1] == 6
     trend = table_with(at, "month", "category")
     assert rows(trend, "month", "category", "episodes", "children") == [
@@ -161,10 +193,12 @@ def add_establishments(url: str) -> None:
 
 def test_childrens_homes(database_url):
     add_establishments(database_url)
-    at = run_page("app_pages/childrens_homes.py", params=MARCH)
+    at = run_page("ui/pages/childrens_homes.py", params=MARCH)
     assert {k: metrics(at)[k] for k in ("Establishments", "Episodes from establishments", "Busiest")} == {
-        "Establishments": "2", "Episodes from establishments": "4", "Busiest": "Oak House (H1)",
-    }  # fmt: skip
+        "Establishments": "2",
+        "Episodes from establishments": "4",
+        "Busiest": "Oak House (H1)",
+    }
     ranked = next(t for t in tables(at) if "month" not in t.columns)
     assert rows(ranked, "place", "name", "episodes", "children") == [("H1", "Oak House (H1)", 3, 2), ("H2", "H2", 1, 1)]
     assert rows(table_with(at, "month", "place"), "month", "place", "name", "episodes") == [
@@ -178,7 +212,7 @@ def test_childrens_homes(database_url):
 
 
 def test_childrens_homes_without_establishments_says_so(database_url):
-    at = run_page("app_pages/childrens_homes.py", params=MARCH)
+    at = run_page("ui/pages/childrens_homes.py", params=MARCH)
     assert any("establishment recorded" in i.value for i in at.info)
 
 
@@ -186,13 +220,13 @@ def test_childrens_homes_without_establishments_says_so(database_url):
     "page", ["repeat_runaways", "time_distance", "return_interviews", "childrens_homes", "demographics"]
 )
 def test_a_period_with_no_episodes_says_so(database_url, page):
-    at = run_page(f"app_pages/{page}.py", params={"from": "2016-01-01", "to": "2016-01-31"})
+    at = run_page(f"ui/pages/{page}.py", params={"from": "2016-01-01", "to": "2016-01-31"})
     assert any("No episodes in this period" in i.value for i in at.info)
     assert not at.get("vega_lite_chart")
 
 
 def test_viewers_see_suppressed_numbers_and_no_unchecked_table(database_url):
-    at = run_page("app_pages/repeat_runaways.py", role="viewer", params=MARCH)
+    at = run_page("ui/pages/repeat_runaways.py", role="viewer", params=MARCH)
     repeat = table_with(at, "band", "count", "percent")
     assert repeat["count"].tolist()[:2] == ["<5", "<5"]
     assert len(at.get("vega_lite_chart")) == 1  # the per-child grid is not checked for small numbers
@@ -205,21 +239,25 @@ def make_date_only(url: str, **times: str) -> None:
     with engine.begin() as connection:
         for episode_id, change in times.items():
             column, day = change.split("=")
-            upsert_episodes(connection, pd.DataFrame({"episode_id": [episode_id], column: [pd.Timestamp(day)],
-                                                      f"{column}_date_only": [True]}))  # fmt: skip
+            upsert_episodes(
+                connection,
+                pd.DataFrame({"episode_id": [episode_id], column: [pd.Timestamp(day)], f"{column}_date_only": [True]}),
+            )
     engine.dispose()
 
 
 def test_return_interviews_say_when_no_episode_has_a_date_only_time(database_url):
-    at = run_page("app_pages/return_interviews.py", params=MARCH)
-    assert "None of these 5 episodes has a date-only time, so no time limit is in doubt." in [c.value for c in at.caption]
+    at = run_page("ui/pages/return_interviews.py", params=MARCH)
+    assert "None of these 5 episodes has a date-only time, so no time limit is in doubt." in [
+        c.value for c in at.caption
+    ]
 
 
 def test_return_interviews_say_how_many_episodes_have_a_date_only_time(database_url):
     # E5 returned on 20 March, date only; offered 15:00 that day: up to 15 hours, so still within 72
     # E1 returned 2 March 15:00, completed on 5 March, date only: up to 81 hours, so not within 72
     make_date_only(database_url, E5="returned_at=2015-03-20", E1="rhi_completed_at=2015-03-05")
-    at = run_page("app_pages/return_interviews.py", params=MARCH)
+    at = run_page("ui/pages/return_interviews.py", params=MARCH)
     note = (
         "2 of these 5 episodes have a date-only time (a date with no time of day): "
         "a time limit in doubt counts against the deadline and for the alert."
@@ -234,7 +272,7 @@ def test_return_interviews_say_how_many_episodes_have_a_date_only_time(database_
 
 def test_viewers_read_fewer_than_5_in_the_date_only_note(database_url):
     make_date_only(database_url, E5="returned_at=2015-03-20")
-    at = run_page("app_pages/return_interviews.py", role="viewer", params=MARCH)
+    at = run_page("ui/pages/return_interviews.py", role="viewer", params=MARCH)
     captions = [c.value for c in at.caption]
     assert any(c.startswith("Fewer than 5 of these 5 episodes have a date-only time") for c in captions), captions
     assert not any("1 of these" in c for c in captions)
@@ -247,7 +285,7 @@ def benchmark_titles(at) -> list[str]:
 def test_benchmarks_compares_the_year_with_the_dfe(database_url):
     """The tiny database's only year is the one ending March 2015: C1's 3 missing episodes from care
     (E1-E3) and C3's away (E6); Birmingham had 2,717 looked-after children that year (SFR34/2015)."""
-    at = run_page("app_pages/benchmarks.py", params=MARCH)
+    at = run_page("ui/pages/benchmarks.py", params=MARCH)
     assert at.selectbox[0].options == ["2015"]
     assert "DfE figures for the same year, ending 31 March 2015." in [c.value for c in at.caption]
     assert not at.warning
@@ -263,15 +301,18 @@ def test_benchmarks_compares_the_year_with_the_dfe(database_url):
     )
     local = table_with(at, "year", "category", "children", "episodes", "episodes_per_child")
     assert rows(local, "year", "category", "children", "episodes", "episodes_per_child", "looked_after") == [
-        (2015, "missing", 1, 3, 3.0, 2717.0), (2015, "away", 1, 1, 1.0, 2717.0),
-    ]  # fmt: skip
+        (2015, "missing", 1, 3, 3.0, 2717.0),
+        (2015, "away", 1, 1, 1.0, 2717.0),
+    ]
     children = next(t for t in tables(at) if "shown" in t.columns)
     assert rows(children, "area", "shown") == [
-        ("Birmingham City Council (own records)", "1"), ("Birmingham City Council (DfE)", "65"),
-        ("West Midlands", "610"), ("England", "6,110"),
+        ("Birmingham City Council (own records)", "1"),
+        ("Birmingham City Council (DfE)", "65"),
+        ("West Midlands", "610"),
+        ("England", "6,110"),
         # Nottingham 72, Middlesbrough 11, ... Manchester 105 (SFR34/2015): 481 / 10
         ("Statistical neighbours", "mean 48.1 (9 to 105, 10 of 10)"),
-    ]  # fmt: skip
+    ]
     text = " ".join(m.value for m in at.markdown)
     assert "police 'absent' episodes have no dfe equivalent" in text.lower()
     assert "Open Government Licence v3.0" in " ".join(c.value for c in at.caption)
@@ -281,14 +322,20 @@ def test_benchmarks_compares_the_year_with_the_dfe(database_url):
 def test_benchmarks_for_a_year_the_dfe_has_not_published_says_so(database_url):
     """An episode in the year ending March 2014, before the first DfE year shipped (2015)."""
     episodes = pd.DataFrame(
-        {"episode_id": ["B1"], "child_id": ["C1"], "category": ["missing"], "missing_from": ["care"],
-         "reported_at": pd.to_datetime(["2013-10-01 10:00"]), "returned_at": pd.to_datetime(["2013-10-01 12:00"])}
-    )  # fmt: skip
+        {
+            "episode_id": ["B1"],
+            "child_id": ["C1"],
+            "category": ["missing"],
+            "missing_from": ["care"],
+            "reported_at": pd.to_datetime(["2013-10-01 10:00"]),
+            "returned_at": pd.to_datetime(["2013-10-01 12:00"]),
+        }
+    )
     engine = connect(database_url)
     with engine.begin() as connection:
         upsert_episodes(connection, episodes)
     engine.dispose()
-    at = run_page("app_pages/benchmarks.py", params={**MARCH, "year": "2014"})
+    at = run_page("ui/pages/benchmarks.py", params={**MARCH, "year": "2014"})
     assert at.selectbox[0].value == 2014
     assert "has published no figures for the year ending 31 March 2014" in at.warning[0].value
     assert benchmark_titles(at) == []  # nothing compared until asked
@@ -303,7 +350,7 @@ def test_benchmarks_for_a_year_the_dfe_has_not_published_says_so(database_url):
 
 
 def test_benchmarks_hides_small_own_counts_from_viewers(database_url):
-    at = run_page("app_pages/benchmarks.py", role="viewer", params=MARCH)
+    at = run_page("ui/pages/benchmarks.py", role="viewer", params=MARCH)
     titles = benchmark_titles(at)
     assert (
         titles[0]
@@ -315,13 +362,18 @@ def test_benchmarks_hides_small_own_counts_from_viewers(database_url):
 
 
 def test_trends_shows_every_series_as_a_process_chart(database_url):
-    at = run_page("app_pages/trends.py", params=MARCH)
+    at = run_page("ui/pages/trends.py", params=MARCH)
     # March alone reaches back to the 24 months April 2013 to March 2015
     assert [h.value for h in at.subheader] == [
-        "Episodes", "Children with an episode", "Missing episodes", "Episodes from care",
-        "Episodes that may have lasted over 24 hours", "Children with four or more episodes in the month",
-        "Return interviews offered within 72 hours", "Return interviews completed within 72 hours",
-    ]  # fmt: skip
+        "Episodes",
+        "Children with an episode",
+        "Missing episodes",
+        "Episodes from care",
+        "Episodes that may have lasted over 24 hours",
+        "Children with four or more episodes in the month",
+        "Return interviews offered within 72 hours",
+        "Return interviews completed within 72 hours",
+    ]
     episodes = tables(at)[0]
     assert len(episodes) == 24 and episodes["month"].iloc[0] == "2013-04"
     assert rows(episodes.tail(2), "month", "value") == [("2015-02", 2.0), ("2015-03", 6.0)]
@@ -339,7 +391,7 @@ def test_trends_shows_every_series_as_a_process_chart(database_url):
 
 
 def test_trends_for_a_viewer_hides_small_months(database_url):
-    at = run_page("app_pages/trends.py", role="viewer", params=MARCH)
+    at = run_page("ui/pages/trends.py", role="viewer", params=MARCH)
     episodes = tables(at)[0]
     assert episodes.loc[episodes["month"] == "2015-02", "value"].tolist() == ["<5"]
 
@@ -349,7 +401,7 @@ def findings_text(at) -> list[str]:
 
 
 def test_overview_opens_with_the_written_findings(database_url):
-    at = run_page("app_pages/overview.py", params=MARCH)
+    at = run_page("ui/pages/overview.py", params=MARCH)
     assert next(h.value for h in at.subheader) == "Findings"
     [text] = findings_text(at)
     lines = text.splitlines()
@@ -361,14 +413,14 @@ def test_overview_opens_with_the_written_findings(database_url):
 
 
 def test_overview_findings_for_a_viewer_say_fewer_than_5(database_url):
-    at = run_page("app_pages/overview.py", role="viewer", params=MARCH)
+    at = run_page("ui/pages/overview.py", role="viewer", params=MARCH)
     [text] = findings_text(at)
     assert text.splitlines()[0].startswith("- Episodes that may have lasted over 24 hours, fewer than 5 in March 2015")
     assert not re.search(r"(?<![\w.])[1-4] in March", text)
 
 
 def test_overview_findings_in_meeting_mode_are_large_and_at_most_5(database_url):
-    at = run_page("app_pages/overview.py", params={**MARCH, "meeting": "1"})
+    at = run_page("ui/pages/overview.py", params={**MARCH, "meeting": "1"})
     [text] = [m.value for m in at.markdown if 'class="findings"' in m.value]
     assert "font-size:1.6rem" in text and 1 <= text.count("<li>") <= 5
     assert "](trends?" not in text
@@ -378,16 +430,18 @@ def test_return_interviews_show_what_the_interviews_found(database_url):
     """E1 (care) and E5 (home) are March's completed interviews; E8's content is in February."""
     engine = connect(database_url)
     with engine.begin() as connection:
-        connection.execute(text(
-            "UPDATE episodes SET rhi_conducted_by = 'independent_provider', disclosures = 'cse;self_harm', "
-            "push_factors = 'placement_unhappy', follow_up = 'mash_referral;police_intelligence' WHERE episode_id = 'E1'"
-        ))
-        connection.execute(text(
-            "UPDATE episodes SET rhi_conducted_by = 'early_help', disclosures = 'none' WHERE episode_id = 'E5'"
-        ))
+        connection.execute(
+            text(
+                "UPDATE episodes SET rhi_conducted_by = 'independent_provider', disclosures = 'cse;self_harm', "
+                "push_factors = 'placement_unhappy', follow_up = 'mash_referral;police_intelligence' WHERE episode_id = 'E1'"
+            )
+        )
+        connection.execute(
+            text("UPDATE episodes SET rhi_conducted_by = 'early_help', disclosures = 'none' WHERE episode_id = 'E5'")
+        )
         connection.execute(text("UPDATE episodes SET disclosures = 'cse' WHERE episode_id = 'E8'"))
     engine.dispose()
-    at = run_page("app_pages/return_interviews.py", params=MARCH)
+    at = run_page("ui/pages/return_interviews.py", params=MARCH)
     titles = chart_titles(at)
     assert len(titles) == 10  # rates, month by month, outcome, six kinds of content, disclosures by month
     assert "Who held the interview: independent provider in 50% of completed interviews" in titles
@@ -410,5 +464,5 @@ def test_viewer_sees_interview_content_suppressed(database_url):
     with engine.begin() as connection:
         connection.execute(text("UPDATE episodes SET disclosures = 'cse' WHERE episode_id IN ('E1', 'E5')"))
     engine.dispose()
-    at = run_page("app_pages/return_interviews.py", role="viewer", params=MARCH)
+    at = run_page("ui/pages/return_interviews.py", role="viewer", params=MARCH)
     assert not [t for t in tables(at) if "band" in t and (t["count"].astype(str).isin(["1", "2", "3", "4"])).any()]

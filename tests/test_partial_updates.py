@@ -110,8 +110,13 @@ def test_three_sources_give_one_episode_per_event_with_the_richer_times(engine, 
     # 4 police episodes (one of them also in the 903 return as C-101's 01/03, one as C-103's 05/04)
     # + C-101's away period of 10/03 and C-104's, which only the 903 return has.
     assert sorted(episodes.index) == [
-        "903-C-101-2015-03-10", "903-C-104-2015-04-18", "MP/15/0101", "MP/15/0102", "MP/15/0103", "MP/15/0104",
-    ]  # fmt: skip
+        "903-C-101-2015-03-10",
+        "903-C-104-2015-04-18",
+        "MP/15/0101",
+        "MP/15/0102",
+        "MP/15/0103",
+        "MP/15/0104",
+    ]
     same = episodes.loc["MP/15/0101"]
     # the police times are kept, not the 903 dates
     assert same["reported_at"] == pd.Timestamp("2015-03-01 14:30") and not same["reported_at_date_only"]
@@ -132,8 +137,10 @@ def test_three_sources_give_one_episode_per_event_with_the_richer_times(engine, 
 def test_a_903_period_on_another_day_or_of_another_child_is_its_own_episode(sqlite_engine, tmp_path):
     police(sqlite_engine)
     missing = tmp_path / "missing.csv"
-    missing.write_text("CHILD,DOB,MISSING,MIS_START,MIS_END\nC-101,01/05/2001,M,02/03/2015,03/03/2015\n"
-                       "C-999,01/05/2001,M,01/03/2015,02/03/2015\n")  # fmt: skip
+    missing.write_text(
+        "CHILD,DOB,MISSING,MIS_START,MIS_END\nC-101,01/05/2001,M,02/03/2015,03/03/2015\n"
+        "C-999,01/05/2001,M,01/03/2015,02/03/2015\n"
+    )
     result = import_files(sqlite_engine, [missing], "ssda903")
     assert (result.inserted, result.updated) == (2, 0)
     assert len(stored(sqlite_engine)) == 6
@@ -158,8 +165,10 @@ def test_tracker_dates_are_checked_against_the_stored_return(sqlite_engine, tmp_
 def two_periods_on_one_day(engine, folder: Path):
     """C-101 missing twice on 01/03/2015 (the police export's MP/15/0101 day): ended 02/03 and 05/03."""
     missing = folder / "missing.csv"
-    missing.write_text("CHILD,DOB,MISSING,MIS_START,MIS_END\nC-101,01/05/2001,A,01/03/2015,05/03/2015\n"
-                       "C-101,01/05/2001,M,01/03/2015,02/03/2015\n")  # fmt: skip
+    missing.write_text(
+        "CHILD,DOB,MISSING,MIS_START,MIS_END\nC-101,01/05/2001,A,01/03/2015,05/03/2015\n"
+        "C-101,01/05/2001,M,01/03/2015,02/03/2015\n"
+    )
     return import_files(engine, [missing, *SSDA903[1:]], "ssda903")
 
 
@@ -172,8 +181,12 @@ def test_two_903_periods_on_the_day_of_a_police_episode_are_two_episodes(engine,
     episodes = stored(engine)
     # the period ending first is the police episode; the other is its own, never both on one id
     assert sorted(episodes.index) == [
-        "903-C-101-2015-03-01-2", "MP/15/0101", "MP/15/0102", "MP/15/0103", "MP/15/0104",
-    ]  # fmt: skip
+        "903-C-101-2015-03-01-2",
+        "MP/15/0101",
+        "MP/15/0102",
+        "MP/15/0103",
+        "MP/15/0104",
+    ]
     assert episodes.loc["MP/15/0101", "returned_at"] == pd.Timestamp("2015-03-02 10:00")
     assert episodes.loc["MP/15/0101", "source"] == "police"
     later = episodes.loc["903-C-101-2015-03-01-2"]

@@ -94,18 +94,33 @@ def test_mapped_column_missing_from_the_export(sqlite_engine, tmp_path):
 @pytest.mark.parametrize(
     ("column", "value", "expected"),
     [
-        ("Report Type", "Found Safe",
-         ("export.csv:3:Report Type: error: unknown value 'Found Safe' (expected one of: missing, absent, away); "
-         "map it under [values.category] in police_mapping.toml")),
-        ("Date/Time Found", "sometime",
-         ("export.csv:3:Date/Time Found: error: unparseable date 'sometime' (expected a format listed under [dates] "
-         "in police_mapping.toml: %d/%m/%Y %H:%M, %d-%b-%Y %H:%M, %d-%b-%Y, %d/%m/%Y)")),
-        ("Date/Time Found", "13/03/2015 10:00",
-         ("export.csv:3:Date/Time Found: error: Date/Time Found '13/03/2015 10:00' is before "
-         "Date/Time Reported '14-Mar-2015 21:15'")),
+        (
+            "Report Type",
+            "Found Safe",
+            (
+                "export.csv:3:Report Type: error: unknown value 'Found Safe' (expected one of: missing, absent, away); "
+                "map it under [values.category] in police_mapping.toml"
+            ),
+        ),
+        (
+            "Date/Time Found",
+            "sometime",
+            (
+                "export.csv:3:Date/Time Found: error: unparseable date 'sometime' (expected a format listed under [dates] "
+                "in police_mapping.toml: %d/%m/%Y %H:%M, %d-%b-%Y %H:%M, %d-%b-%Y, %d/%m/%Y)"
+            ),
+        ),
+        (
+            "Date/Time Found",
+            "13/03/2015 10:00",
+            (
+                "export.csv:3:Date/Time Found: error: Date/Time Found '13/03/2015 10:00' is before "
+                "Date/Time Reported '14-Mar-2015 21:15'"
+            ),
+        ),
         ("Home Postcode", "B23 6A", "export.csv:3:Home Postcode: error: malformed postcode 'B23 6A'"),
     ],
-)  # fmt: skip
+)
 def test_messages_name_the_export_row_and_column(sqlite_engine, tmp_path, column, value, expected):
     frame = pd.read_csv(EXPORT, dtype=str, keep_default_na=False)
     frame.loc[1, column] = value
@@ -168,13 +183,17 @@ def test_content_columns_map_each_value(sqlite_engine, tmp_path):
     assert result.outcome == "landed", [str(m) for m in result.messages]
     episodes = stored(sqlite_engine)
     assert episodes.loc["MP/15/0101", ["rhi_conducted_by", "disclosures"]].tolist() == [
-        "independent_provider", "cse;cce_county_lines"]
+        "independent_provider",
+        "cse;cce_county_lines",
+    ]
     assert episodes.loc["MP/15/0103", ["rhi_conducted_by", "disclosures"]].tolist() == ["police", "none"]
     frame.loc[0, "Concerns Disclosed"] = "Sexual exploitation;Gangs"
     frame.to_csv(export, index=False)
     refused = import_file(sqlite_engine, export, "police", mapping=mapping, dry_run=True)
     assert [str(m) for m in refused.messages] == [
-        ("export.csv:2:Concerns Disclosed: error: unknown value 'gangs' in 'Sexual exploitation;Gangs' (several values separated by "
-        "';', each one of: cse, cce_county_lines, trafficking, self_harm, sexual_assault, physical_harm, "
-        "substance_misuse, criminal_activity, none); map it under [values.disclosures] in force.toml")
+        (
+            "export.csv:2:Concerns Disclosed: error: unknown value 'gangs' in 'Sexual exploitation;Gangs' (several values separated by "
+            "';', each one of: cse, cce_county_lines, trafficking, self_harm, sexual_assault, physical_harm, "
+            "substance_misuse, criminal_activity, none); map it under [values.disclosures] in force.toml"
+        )
     ]

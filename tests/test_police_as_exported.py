@@ -27,8 +27,10 @@ def test_the_example_lands_its_children_only(engine):
     # MP/15/0206 was reported on their 17th birthday: a child
     assert list(episodes.index) == ["MP/15/0201", "MP/15/0203", "MP/15/0206"]
     assert episodes[["from_postcode", "found_postcode"]].values.tolist() == [
-        ["B23 6AA", "B1 1AA"], ["B23 6AA", None], ["B23 6AA", "B1 1AA"]
-    ]  # fmt: skip
+        ["B23 6AA", "B1 1AA"],
+        ["B23 6AA", None],
+        ["B23 6AA", "B1 1AA"],
+    ]
     assert not {"forename", "surname", "home address", "force area"} & set(episodes.columns)
 
 
@@ -65,13 +67,14 @@ def test_an_address_without_one_postcode_is_an_error_naming_its_cell(sqlite_engi
 
 def test_the_command_and_the_import_page_count_the_rows_left_out(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    done = run_module("loaders", "import", str(EXPORT), "--format", "police", "--mapping", str(MAPPING),
-                      database_url=url)  # fmt: skip
+    done = run_module(
+        "loaders", "import", str(EXPORT), "--format", "police", "--mapping", str(MAPPING), database_url=url
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1].endswith(LEFT_OUT)
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'page.db'}")
-    at = run_page("app_pages/import_data.py", "admin")
+    at = run_page("ui/pages/import_data.py", "admin")
     at.radio(key="import_format").set_value("police").run()
     at.radio(key="import_mapping_choice").set_value("upload").run()
     at.file_uploader(key="import_file_police").upload(EXPORT.name, EXPORT.read_bytes(), "text/csv").run()

@@ -19,9 +19,17 @@ from loaders.postcodes import (
 )
 
 NORMALISE_CASES = [
-    ("B23 6AA", "B23 6AA"), ("b236aa", "B23 6AA"), ("  B23   6aa ", "B23 6AA"), ("ws11aa", "WS1 1AA"),
-    ("sw1a1aa", "SW1A 1AA"), ("B1 1AA", "B1 1AA"), ("", None), ("   ", None), (None, None), ("b23", "B23"),
-]  # fmt: skip
+    ("B23 6AA", "B23 6AA"),
+    ("b236aa", "B23 6AA"),
+    ("  B23   6aa ", "B23 6AA"),
+    ("ws11aa", "WS1 1AA"),
+    ("sw1a1aa", "SW1A 1AA"),
+    ("B1 1AA", "B1 1AA"),
+    ("", None),
+    ("   ", None),
+    (None, None),
+    ("b23", "B23"),
+]
 
 
 @pytest.mark.parametrize(("text", "expected"), NORMALISE_CASES)
@@ -36,9 +44,19 @@ def test_vectorised_normalise_agrees_with_scalar():
 
 
 WELL_FORMED_CASES = [
-    ("B23 6AA", True), ("B1 1AA", True), ("SW1A 1AA", True), ("EC1A 1BB", True), ("M1 1AE", True), ("GIR 0AA", True),
-    ("B23 6A", False), ("B23", False), ("23B 6AA", False), ("B23 6CI", False), ("BBB1 1AA", False), ("B23 AAA", False),
-]  # fmt: skip
+    ("B23 6AA", True),
+    ("B1 1AA", True),
+    ("SW1A 1AA", True),
+    ("EC1A 1BB", True),
+    ("M1 1AE", True),
+    ("GIR 0AA", True),
+    ("B23 6A", False),
+    ("B23", False),
+    ("23B 6AA", False),
+    ("B23 6CI", False),
+    ("BBB1 1AA", False),
+    ("B23 AAA", False),
+]
 
 
 @pytest.mark.parametrize(("postcode", "expected"), WELL_FORMED_CASES)

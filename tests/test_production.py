@@ -51,7 +51,7 @@ def fresh_schema():
 
 def test_processes_starting_together_migrate_once(fresh_schema):
     start_at = time.time() + 4  # after every process has imported its modules
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ}
     processes = [
         subprocess.Popen(
             [sys.executable, "-c", CONNECT_AT, fresh_schema, str(start_at)],
@@ -80,8 +80,11 @@ def test_processes_starting_together_migrate_once(fresh_schema):
 def test_two_servers_on_one_database_both_serve_the_overview(fresh_schema, tmp_path, page):
     subprocess.run(
         [sys.executable, "-m", "sample_data", "build", "--episodes", "2000", "--database", fresh_schema],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True, capture_output=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env={**os.environ},
+        check=True,
+        capture_output=True,
+    )
     add_test_users(fresh_schema)
     with (
         streamlit_server(fresh_schema, tmp_path / "one.log") as one,
@@ -115,12 +118,15 @@ def listening_addresses(port: int) -> set[ipaddress.IPv4Address | ipaddress.IPv6
 def test_make_run_listens_on_this_machine_only(tmp_path):
     """`make run` passes no address: .streamlit/config.toml must keep the dashboard off the network."""
     port = free_port()
-    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "PYTHONPATH": str(ROOT)}
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}"}
     with (tmp_path / "streamlit.log").open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
-            cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             _wait_until_healthy(f"http://127.0.0.1:{port}", process)
             addresses = listening_addresses(port)

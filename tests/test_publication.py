@@ -49,8 +49,13 @@ def is_hidden(value: object) -> bool:
     return isinstance(value, str)
 
 
-def given_away(true: pd.DataFrame, shown: pd.DataFrame, count_columns: list[str], lines: list[Line],
-               equal: list[list[tuple[object, str]]] = ()) -> list[tuple[object, str]]:  # fmt: skip
+def given_away(
+    true: pd.DataFrame,
+    shown: pd.DataFrame,
+    count_columns: list[str],
+    lines: list[Line],
+    equal: list[list[tuple[object, str]]] = (),
+) -> list[tuple[object, str]]:
     """The hidden count cells whose value the reader can pin down exactly."""
     low, high = {}, {}
     for column in count_columns:
@@ -86,8 +91,13 @@ def given_away(true: pd.DataFrame, shown: pd.DataFrame, count_columns: list[str]
     return [cell for cell in low if is_hidden(shown.at[cell]) and low[cell] == high[cell]]
 
 
-def leaks(true: pd.DataFrame, shown: pd.DataFrame, count_columns: list[str], lines: list[Line],
-          equal: list[list[tuple[object, str]]] = ()) -> list[tuple[object, str]]:  # fmt: skip
+def leaks(
+    true: pd.DataFrame,
+    shown: pd.DataFrame,
+    count_columns: list[str],
+    lines: list[Line],
+    equal: list[list[tuple[object, str]]] = (),
+) -> list[tuple[object, str]]:
     """Hidden counts the published table gives away beyond what the totals alone give away
     (with every count hidden: e.g. 4 + 4 of a known 8 needs no table at all)."""
     everything = shown.copy()
@@ -155,7 +165,7 @@ def grouped_band_tables(draw):
     for group in ("home", "care"):
         counts = draw(st.lists(small_or_not, min_size=len(bands), max_size=len(bands)))
         shares = percent(pd.Series(counts).to_numpy(), [sum(counts)] * len(bands))
-        rows += [(group, band, count, share) for band, count, share in zip(bands, counts, shares)]
+        rows += [(group, band, count, share) for band, count, share in zip(bands, counts, shares, strict=True)]
     return f"{kind}_by_group", pd.DataFrame(rows, columns=["group", "band", "count", "percent"])
 
 
@@ -204,8 +214,9 @@ def test_trend_gives_nothing_away(table):
 def hotspot_tables(draw):
     episodes = draw(st.lists(st.one_of(st.integers(1, 6), st.integers(1, 80)), min_size=1, max_size=12))
     children = [draw(st.integers(1, n)) for n in episodes]
-    table = pd.DataFrame({"place": [f"P{i:02d}" for i in range(len(episodes))], "episodes": episodes,
-                          "children": children})  # fmt: skip
+    table = pd.DataFrame(
+        {"place": [f"P{i:02d}" for i in range(len(episodes))], "episodes": episodes, "children": children}
+    )
     return table.sort_values(["episodes", "place"], ascending=[False, True], ignore_index=True)
 
 
@@ -232,10 +243,13 @@ def group_counts(draw):
     completed_of_offered = draw(st.integers(0, min(completed, offered)))
     declined = draw(st.integers(0, offered - completed_of_offered))
     return {
-        "offered": (offered, eligible), "offered_within_72h": (in_time, eligible),
-        "completed": (completed, eligible), "completed_within_72h": (completed_in_time, eligible),
-        "completed_of_offered": (completed_of_offered, offered), "declined_of_offered": (declined, offered),
-    }  # fmt: skip
+        "offered": (offered, eligible),
+        "offered_within_72h": (in_time, eligible),
+        "completed": (completed, eligible),
+        "completed_within_72h": (completed_in_time, eligible),
+        "completed_of_offered": (completed_of_offered, offered),
+        "declined_of_offered": (declined, offered),
+    }
 
 
 @st.composite
@@ -258,10 +272,19 @@ def return_interview_lines(table: pd.DataFrame) -> tuple[list[Line], list[list[t
     """all = home + care for each measure's count and denominator; the repeated denominators equal."""
     lines, equal = [], []
     for _, rows in table.groupby("measure"):
-        by_group = dict(zip(rows["group"], rows.index))
+        by_group = dict(zip(rows["group"], rows.index, strict=True))
         for column in ("count", "denominator"):
-            lines.append(([(1, (by_group["all"], column)), (-1, (by_group["home"], column)),
-                           (-1, (by_group["care"], column))], 0, 0))  # fmt: skip
+            lines.append(
+                (
+                    [
+                        (1, (by_group["all"], column)),
+                        (-1, (by_group["home"], column)),
+                        (-1, (by_group["care"], column)),
+                    ],
+                    0,
+                    0,
+                )
+            )
     for _, rows in table.groupby("group"):
         of_eligible = rows["measure"].isin(OF_ELIGIBLE)
         equal.append([(row, "denominator") for row in rows.index[of_eligible]])
@@ -338,7 +361,9 @@ def test_interview_content_by_group_gives_nothing_away(data):
     """All = home + care for each band (exactly); within a group, sum at least the group's completed."""
     vocabulary = MULTI_VALUE_VOCABULARIES["disclosures"]
     home, care = (data.draw(interviews(len(vocabulary))) for _ in range(2))
-    parts = [content_counts(r, vocabulary).assign(group=g) for g, r in (("all", home + care), ("home", home), ("care", care))]
+    parts = [
+        content_counts(r, vocabulary).assign(group=g) for g, r in (("all", home + care), ("home", home), ("care", care))
+    ]
     table = pd.concat(parts, ignore_index=True)[["group", "band", "count", "percent"]]
     shown = publishable("rhi_disclosures_by_group", table)
     assert_small_counts_hidden(table, shown, ["count"])
@@ -347,7 +372,12 @@ def test_interview_content_by_group_gives_nothing_away(data):
     for group, rows in table.groupby("group"):
         lines += content_lines(table, rows.index, totals[group])
     for _, rows in table.groupby("band"):
-        by_group = dict(zip(rows["group"], rows.index))
-        lines.append(([(1, (by_group["all"], "count")), (-1, (by_group["home"], "count")),
-                       (-1, (by_group["care"], "count"))], 0, 0))  # fmt: skip
+        by_group = dict(zip(rows["group"], rows.index, strict=True))
+        lines.append(
+            (
+                [(1, (by_group["all"], "count")), (-1, (by_group["home"], "count")), (-1, (by_group["care"], "count"))],
+                0,
+                0,
+            )
+        )
     assert not leaks(table, shown, ["count"], lines)

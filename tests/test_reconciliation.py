@@ -92,5 +92,8 @@ def test_items_counted_by_kind_and_month():
         ["return_time", "P1", "903-C1-2015-03-01"],
     ]
     counts = items_by_kind_and_month(table)
-    assert counts.values.tolist() == [["police_only", "2015-02", 1], ["category", "2015-03", 1],
-                                      ["return_time", "2015-03", 1]]  # fmt: skip
+    assert counts.values.tolist() == [
+        ["police_only", "2015-02", 1],
+        ["category", "2015-03", 1],
+        ["return_time", "2015-03", 1],
+    ]

@@ -30,8 +30,24 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPORT, MAPPING = ROOT / "examples" / "police_export.csv", ROOT / "examples" / "police_mapping.toml"
 TRACKER = ROOT / "examples" / "rhi_tracker.csv"
 RETURN = [ROOT / "tests" / "fixtures" / "reconcile" / name for name in ("missing.csv", "header.csv", "episodes.csv")]
-LATER_ROW = ["MP/15/0105", "C-104", "Missing Person", "25/04/2015 02:00", "25/04/2015 18:00", "Local Authority Care",
-             "Supported Lodgings", "B23 6AA", "B1 1AA", "Low Risk", "M", "30/06/2004", "MWBC", "", "N", "N"]  # fmt: skip
+LATER_ROW = [
+    "MP/15/0105",
+    "C-104",
+    "Missing Person",
+    "25/04/2015 02:00",
+    "25/04/2015 18:00",
+    "Local Authority Care",
+    "Supported Lodgings",
+    "B23 6AA",
+    "B1 1AA",
+    "Low Risk",
+    "M",
+    "30/06/2004",
+    "MWBC",
+    "",
+    "N",
+    "N",
+]
 
 EXPECTED = [  # kind, child, police episode, council episode
     ("category", "C-101", "MP/15/0102", "903-C-101-2015-03-14"),
@@ -86,8 +102,13 @@ def test_imports_give_one_item_per_kind_and_none_for_matching_records(engine, tm
     assert returns["council_returned_at"] == pd.Timestamp("2015-04-09")
     # matching records give nothing: MP/15/0101 with 903-C-101-2015-03-01, C-101's away, C-102 (home)
     named = set(items["police_episode"].dropna()) | set(items["council_episode"].dropna())
-    assert not named & {"MP/15/0101", "903-C-101-2015-03-01", "903-C-101-2015-03-25", "MP/15/0103",
-                        "903-C-104-2015-04-18"}  # fmt: skip
+    assert not named & {
+        "MP/15/0101",
+        "903-C-101-2015-03-01",
+        "903-C-101-2015-03-25",
+        "MP/15/0103",
+        "903-C-104-2015-04-18",
+    }
 
 
 def test_every_row_is_kept_under_its_source_once(engine):
@@ -116,8 +137,11 @@ def test_resolved_items_are_kept_apart_and_not_counted(engine, tmp_path):
     key = items.loc[items["kind"] == "category", "item_key"].item()
     assert key == "category|MP/15/0102|903-C-101-2015-03-14"
     before = open_items_by_kind_and_month(engine, pd.Timestamp("2015-01-01").date(), pd.Timestamp("2015-12-31").date())
-    assert before.values.tolist() == [["council_only", "2015-04", 1], ["category", "2015-03", 1],
-                                      ["return_time", "2015-04", 1]]  # fmt: skip
+    assert before.values.tolist() == [
+        ["council_only", "2015-04", 1],
+        ["category", "2015-03", 1],
+        ["return_time", "2015-04", 1],
+    ]
     resolve(engine, key, "data-officer", "Police upgraded to missing on 15/03; their record is corrected.")
     police(engine)  # a later import keeps the resolution with the same disagreement
     after = items_in_period(engine)
@@ -138,10 +162,16 @@ def test_reports_table_reconciliation(sqlite_engine):
     shown = run_module("reports", *args, database_url=url)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.splitlines() == [
-        "kind,month,items", "council_only,2015-04,1", "category,2015-03,1", "return_time,2015-04,1"
-    ]  # fmt: skip
+        "kind,month,items",
+        "council_only,2015-04,1",
+        "category,2015-03,1",
+        "return_time,2015-04,1",
+    ]
     published = run_module("reports", *args, "--publication", database_url=url)
-    assert published.stdout.splitlines()[1:] == ["council_only,2015-04,<5", "category,2015-03,<5",
-                                                 "return_time,2015-04,<5"]  # fmt: skip
+    assert published.stdout.splitlines()[1:] == [
+        "council_only,2015-04,<5",
+        "category,2015-03,<5",
+        "return_time,2015-04,<5",
+    ]
     filtered = run_module("reports", *args, "--filter", "sex=female", database_url=url)
     assert filtered.returncode == 1 and "takes no --filter" in filtered.stderr

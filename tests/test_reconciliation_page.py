@@ -13,7 +13,7 @@ from tests.app_support import run_page
 from tests.test_child_pages import audit_rows
 from tests.test_reconciliation_import import police, ssda903
 
-PAGE = "app_pages/reconciliation.py"
+PAGE = "ui/pages/reconciliation.py"
 SPRING = {"from": "2015-03-01", "to": "2015-04-30"}
 
 
@@ -32,8 +32,12 @@ def database_url(tmp_path, monkeypatch) -> str:
 def test_items_side_by_side_then_one_resolved_with_a_note(database_url):
     at = run_page(PAGE, "analyst", SPRING)
     tiles = {m.label: m.value for m in at.metric}
-    assert tiles == {"Known to the police only": "0", "Known to the council (SSDA903) only": "1",
-                     "Category disagrees": "1", "Return times more than 12 hours apart": "1"}  # fmt: skip
+    assert tiles == {
+        "Known to the police only": "0",
+        "Known to the council (SSDA903) only": "1",
+        "Category disagrees": "1",
+        "Return times more than 12 hours apart": "1",
+    }
     assert audit_rows(database_url)[-1][:3] == ("test-analyst", "view", "reconciliation")
     chart_table, items = at.dataframe[0].value, at.dataframe[1].value
     assert chart_table["items"].sum() == 3

@@ -46,53 +46,166 @@ CHILDREN = pd.DataFrame(
 )
 
 EPISODE_COLUMNS = [
-    "episode_id", "child_id", "category", "missing_from", "reported_at", "returned_at",
-    "from_postcode", "found_postcode", "establishment_id",
-    "rhi_offered_at", "rhi_outcome", "rhi_completed_at",
-]  # fmt: skip
+    "episode_id",
+    "child_id",
+    "category",
+    "missing_from",
+    "reported_at",
+    "returned_at",
+    "from_postcode",
+    "found_postcode",
+    "establishment_id",
+    "rhi_offered_at",
+    "rhi_outcome",
+    "rhi_completed_at",
+]
 EPISODES = [
     # C1: three missing from care home H1 in five weeks (3_missing_in_90_days on 2015-02-10)
-    ("E01", "C1", "missing", "care", "2015-01-05 10:00", "2015-01-05 15:00", "B23 3AA", "B23 3AB", "H1",
-     "2015-01-06 10:00", "completed", "2015-01-07 10:00"),  # 5 h; found 0 miles away
-    ("E02", "C1", "missing", "care", "2015-01-20 09:00", "2015-01-20 21:00", "B23 3AA", "B27 6AA", "H1",
-     "2015-01-26 10:00", "declined", None),  # 12 h; 5.3 miles; offered late
-    ("E03", "C1", "missing", "care", "2015-02-10 08:00", "2015-02-11 04:00", "B23 3AA", "B31 1AA", "H1",
-     None, None, None),  # 20 h; 8.6 miles
+    (
+        "E01",
+        "C1",
+        "missing",
+        "care",
+        "2015-01-05 10:00",
+        "2015-01-05 15:00",
+        "B23 3AA",
+        "B23 3AB",
+        "H1",
+        "2015-01-06 10:00",
+        "completed",
+        "2015-01-07 10:00",
+    ),  # 5 h; found 0 miles away
+    (
+        "E02",
+        "C1",
+        "missing",
+        "care",
+        "2015-01-20 09:00",
+        "2015-01-20 21:00",
+        "B23 3AA",
+        "B27 6AA",
+        "H1",
+        "2015-01-26 10:00",
+        "declined",
+        None,
+    ),  # 12 h; 5.3 miles; offered late
+    (
+        "E03",
+        "C1",
+        "missing",
+        "care",
+        "2015-02-10 08:00",
+        "2015-02-11 04:00",
+        "B23 3AA",
+        "B31 1AA",
+        "H1",
+        None,
+        None,
+        None,
+    ),  # 20 h; 8.6 miles
     # C2 at home
-    ("E04", "C2", "missing", "home", "2015-01-10 18:00", "2015-01-12 06:00", "B27 6AA", "B27 6AB", None,
-     "2015-01-12 10:00", "completed", "2015-01-20 10:00"),  # 36 h; completed late
-    ("E05", "C2", "absent", "home", "2015-02-15 22:00", "2015-02-18 22:00", "B27 6AA", None, None,
-     "2015-02-19 10:00", "unable_to_contact", None),  # exactly 72 h: 2-7 days
+    (
+        "E04",
+        "C2",
+        "missing",
+        "home",
+        "2015-01-10 18:00",
+        "2015-01-12 06:00",
+        "B27 6AA",
+        "B27 6AB",
+        None,
+        "2015-01-12 10:00",
+        "completed",
+        "2015-01-20 10:00",
+    ),  # 36 h; completed late
+    (
+        "E05",
+        "C2",
+        "absent",
+        "home",
+        "2015-02-15 22:00",
+        "2015-02-18 22:00",
+        "B27 6AA",
+        None,
+        None,
+        "2015-02-19 10:00",
+        "unable_to_contact",
+        None,
+    ),  # exactly 72 h: 2-7 days
     # C3 placed in Birmingham from Sandwell (B70: out of area), 9 days missing, no strategy meeting
-    ("E06", "C3", "missing", "care", "2015-03-01 12:00", "2015-03-10 12:00", "B70 0AA", "B33 0AA", "H2",
-     None, None, None),  # 10.4 miles
+    (
+        "E06",
+        "C3",
+        "missing",
+        "care",
+        "2015-03-01 12:00",
+        "2015-03-10 12:00",
+        "B70 0AA",
+        "B33 0AA",
+        "H2",
+        None,
+        None,
+        None,
+    ),  # 10.4 miles
     # C4: nothing known, still away, date only
     ("E07", "C4", "away", "home", "2015-03-15", None, None, None, None, None, None, None),
-    ("E08", "C5", "missing", "home", "2015-03-20 07:00", "2015-03-20 09:30", "B31 1AA", "B31 1AB", None,
-     "2015-03-20 12:00", "completed", "2015-03-21 10:00"),
+    (
+        "E08",
+        "C5",
+        "missing",
+        "home",
+        "2015-03-20 07:00",
+        "2015-03-20 09:30",
+        "B31 1AA",
+        "B31 1AB",
+        None,
+        "2015-03-20 12:00",
+        "completed",
+        "2015-03-21 10:00",
+    ),
     # outside the period
-    ("E09", "C1", "missing", "care", "2014-12-20 10:00", "2014-12-20 11:00", "B23 3AA", None, "H1",
-     None, None, None),
+    ("E09", "C1", "missing", "care", "2014-12-20 10:00", "2014-12-20 11:00", "B23 3AA", None, "H1", None, None, None),
     ("E10", "C2", "missing", "home", "2015-04-02 10:00", None, "B27 6AA", None, None, None, None, None),
 ] + [
     # C6: six short away episodes from one address (location_5_in_30_days on 2015-02-16)
-    (f"E1{i}", "C6", "away", "home", f"2015-02-{day:02d} 10:00", f"2015-02-{day:02d} 13:00", "B33 0AA", "B33 0AB",
-     None, None, None, None)
+    (
+        f"E1{i}",
+        "C6",
+        "away",
+        "home",
+        f"2015-02-{day:02d} 10:00",
+        f"2015-02-{day:02d} 13:00",
+        "B33 0AA",
+        "B33 0AB",
+        None,
+        None,
+        None,
+        None,
+    )
     for i, day in enumerate([2, 5, 9, 12, 16, 20], start=1)
-]  # fmt: skip
+]
 
 
 # Return interview content of the three completed interviews in the period (E01 care, E04 home and late, E08 home).
 CONTENT = {
-    "E01": {"rhi_conducted_by": "independent_provider", "push_factors": "placement_unhappy",
-            "pull_factors": "friends_peers;boyfriend_girlfriend", "disclosures": "cse",
-            "follow_up": "mash_referral;police_intelligence"},
-    "E04": {"rhi_conducted_by": "independent_provider;social_worker", "rhi_late_reason": "could_not_contact",
-            "push_factors": "family_conflict", "pull_factors": "friends_peers", "disclosures": "none",
-            "follow_up": "safety_plan_updated"},
+    "E01": {
+        "rhi_conducted_by": "independent_provider",
+        "push_factors": "placement_unhappy",
+        "pull_factors": "friends_peers;boyfriend_girlfriend",
+        "disclosures": "cse",
+        "follow_up": "mash_referral;police_intelligence",
+    },
+    "E04": {
+        "rhi_conducted_by": "independent_provider;social_worker",
+        "rhi_late_reason": "could_not_contact",
+        "push_factors": "family_conflict",
+        "pull_factors": "friends_peers",
+        "disclosures": "none",
+        "follow_up": "safety_plan_updated",
+    },
     "E08": {"rhi_conducted_by": "early_help"},
     "E02": {"disclosures": "cse"},  # declined: not a completed interview, never counted
-}  # fmt: skip
+}
 
 
 def write_sample(engine) -> None:
@@ -231,33 +344,70 @@ TABLE_CASES = {
     ),
     # of 3 completed interviews; E04 was held by two, so the bands add up to 4
     "rhi_conducted_by": csv_lines(
-        "band,count,percent", "independent_provider,2,66.7", "social_worker,1,33.3", "early_help,1,33.3",
-        "police,0,0.0", "other,0,0.0", "Not recorded,0,0.0",
+        "band,count,percent",
+        "independent_provider,2,66.7",
+        "social_worker,1,33.3",
+        "early_help,1,33.3",
+        "police,0,0.0",
+        "other,0,0.0",
+        "Not recorded,0,0.0",
     ),
     "rhi_late_reasons": csv_lines(
-        "band,count,percent", "child_declined_then_accepted,0,0.0", "could_not_contact,1,33.3",
-        "placed_out_of_area,0,0.0", "staff_capacity,0,0.0", "notified_late,0,0.0", "other,0,0.0",
+        "band,count,percent",
+        "child_declined_then_accepted,0,0.0",
+        "could_not_contact,1,33.3",
+        "placed_out_of_area,0,0.0",
+        "staff_capacity,0,0.0",
+        "notified_late,0,0.0",
+        "other,0,0.0",
         "Not recorded,2,66.7",
     ),
     "rhi_push_factors": csv_lines(
-        "band,count,percent", "family_conflict,1,33.3", "neglect_abuse,0,0.0", "placement_unhappy,1,33.3",
-        "school,0,0.0", "bullying,0,0.0", "mental_health,0,0.0", "substance_misuse,0,0.0", "other,0,0.0",
+        "band,count,percent",
+        "family_conflict,1,33.3",
+        "neglect_abuse,0,0.0",
+        "placement_unhappy,1,33.3",
+        "school,0,0.0",
+        "bullying,0,0.0",
+        "mental_health,0,0.0",
+        "substance_misuse,0,0.0",
+        "other,0,0.0",
         "Not recorded,1,33.3",
     ),
     "rhi_pull_factors": csv_lines(
-        "band,count,percent", "friends_peers,2,66.7", "boyfriend_girlfriend,1,33.3", "family,0,0.0",
-        "parties_adults,0,0.0", "drugs,0,0.0", "other,0,0.0", "Not recorded,1,33.3",
+        "band,count,percent",
+        "friends_peers,2,66.7",
+        "boyfriend_girlfriend,1,33.3",
+        "family,0,0.0",
+        "parties_adults,0,0.0",
+        "drugs,0,0.0",
+        "other,0,0.0",
+        "Not recorded,1,33.3",
     ),
     "rhi_disclosures": csv_lines(
-        "band,count,percent", "cse,1,33.3", "cce_county_lines,0,0.0", "trafficking,0,0.0", "self_harm,0,0.0",
-        "sexual_assault,0,0.0", "physical_harm,0,0.0", "substance_misuse,0,0.0", "criminal_activity,0,0.0",
-        "none,1,33.3", "Not recorded,1,33.3",
+        "band,count,percent",
+        "cse,1,33.3",
+        "cce_county_lines,0,0.0",
+        "trafficking,0,0.0",
+        "self_harm,0,0.0",
+        "sexual_assault,0,0.0",
+        "physical_harm,0,0.0",
+        "substance_misuse,0,0.0",
+        "criminal_activity,0,0.0",
+        "none,1,33.3",
+        "Not recorded,1,33.3",
     ),
     "rhi_follow_up": csv_lines(
-        "band,count,percent", "mash_referral,1,33.3", "safety_plan_updated,1,33.3", "police_intelligence,1,33.3",
-        "strategy_meeting,0,0.0", "support_service,0,0.0", "none,0,0.0", "Not recorded,1,33.3",
+        "band,count,percent",
+        "mash_referral,1,33.3",
+        "safety_plan_updated,1,33.3",
+        "police_intelligence,1,33.3",
+        "strategy_meeting,0,0.0",
+        "support_service,0,0.0",
+        "none,0,0.0",
+        "Not recorded,1,33.3",
     ),
-}  # fmt: skip
+}
 
 
 def test_every_table_has_a_case_and_a_publication_rule():
@@ -297,9 +447,16 @@ def audit_rows(url: str) -> list[AuditEntry]:
 def test_triggers_export_is_audited(database_url):
     before = len(audit_rows(database_url))
     result = run_reports(
-        database_url, "table", "triggers", *PERIOD, "--filter", "category=missing", "--filter", "category=away",
+        database_url,
+        "table",
+        "triggers",
+        *PERIOD,
+        "--filter",
+        "category=missing",
+        "--filter",
+        "category=away",
         user="officer3",
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == TABLE_CASES["triggers"]
     rows = audit_rows(database_url)
@@ -326,8 +483,15 @@ def test_aggregate_tables_are_not_audited(database_url):
         (
             "locality",
             ["category=missing", "category=ABSENT"],
-            ["band,count,percent", "East,5,71.4", "South,1,14.3", "North,0,0.0", "West & Central,0,0.0",
-             "Out of area,1,14.3", "Not known,0,0.0"],
+            [
+                "band,count,percent",
+                "East,5,71.4",
+                "South,1,14.3",
+                "North,0,0.0",
+                "West & Central,0,0.0",
+                "Out of area,1,14.3",
+                "Not known,0,0.0",
+            ],
         ),
         # different keys must all match
         (
@@ -342,12 +506,21 @@ def test_aggregate_tables_are_not_audited(database_url):
             "return_interviews",
             ["category=away"],
             ["group,measure,count,denominator,percent"]
-            + [f"{g},{m},0,0," for g in ("all", "home", "care") for m in (
-                "offered", "offered_within_72h", "completed", "completed_within_72h",
-                "completed_of_offered", "declined_of_offered")],
+            + [
+                f"{g},{m},0,0,"
+                for g in ("all", "home", "care")
+                for m in (
+                    "offered",
+                    "offered_within_72h",
+                    "completed",
+                    "completed_within_72h",
+                    "completed_of_offered",
+                    "declined_of_offered",
+                )
+            ],
         ),
     ],
-)  # fmt: skip
+)
 def test_filters(database_url, name, filters, expected):
     args = [part for f in filters for part in ("--filter", f)]
     result = run_reports(database_url, "table", name, *PERIOD, *args)
@@ -362,18 +535,36 @@ def test_filters(database_url, name, filters, expected):
         (
             "locality",
             [],
-            ["band,count,percent", "East,11,78.6", "South,<5,*", "North,0,0.0", "West & Central,0,0.0",
-             "Out of area,<5,*", "Not known,<5,*"],
+            [
+                "band,count,percent",
+                "East,11,78.6",
+                "South,<5,*",
+                "North,0,0.0",
+                "West & Central,0,0.0",
+                "Out of area,<5,*",
+                "Not known,<5,*",
+            ],
         ),
         # one small cell (Not known 1) would be total minus East: East (6) is hidden too, as "*"
         (
             "locality",
             ["missing_from=home", "category=away"],
-            ["band,count,percent", "East,*,*", "South,0,0.0", "North,0,0.0", "West & Central,0,0.0",
-             "Out of area,0,0.0", "Not known,<5,*"],
+            [
+                "band,count,percent",
+                "East,*,*",
+                "South,0,0.0",
+                "North,0,0.0",
+                "West & Central,0,0.0",
+                "Out of area,0,0.0",
+                "Not known,<5,*",
+            ],
         ),
-        ("duration", [], ["band,count,percent", "0-8 hrs,8,57.1"] + [
-            f"{band},<5,*" for band in ("8-16 hrs", "16-24 hrs", "24-48 hrs", "2-7 days", "7+ days", "Not known")]),
+        (
+            "duration",
+            [],
+            ["band,count,percent", "0-8 hrs,8,57.1"]
+            + [f"{band},<5,*" for band in ("8-16 hrs", "16-24 hrs", "24-48 hrs", "2-7 days", "7+ days", "Not known")],
+        ),
         (
             "hotspots_from_district",
             [],
@@ -383,11 +574,18 @@ def test_filters(database_url, name, filters, expected):
         (
             "trend",
             [],
-            ["month,category,episodes,children", "2015-01,missing,<5,<5", "2015-02,missing,<5,<5",
-             "2015-02,absent,<5,<5", "2015-02,away,*,<5", "2015-03,missing,<5,<5", "2015-03,away,<5,<5"],
+            [
+                "month,category,episodes,children",
+                "2015-01,missing,<5,<5",
+                "2015-02,missing,<5,<5",
+                "2015-02,absent,<5,<5",
+                "2015-02,away,*,<5",
+                "2015-03,missing,<5,<5",
+                "2015-03,away,<5,<5",
+            ],
         ),
     ],
-)  # fmt: skip
+)
 def test_publication(database_url, name, filters, expected):
     args = [part for f in filters for part in ("--filter", f)]
     result = run_reports(database_url, "table", name, *PERIOD, *args, "--publication")
@@ -547,8 +745,9 @@ def test_process_control_limits_and_signals(tmp_path):
         upsert_children(connection, pd.DataFrame({"child_id": [f"C{i}" for i in range(7)]}))
         upsert_episodes(connection, episodes)
     engine.dispose()
-    result = run_reports(url, "table", "process_control", "--measure", "episodes", "--from", "2014-01-01",
-                         "--to", "2016-01-31")  # fmt: skip
+    result = run_reports(
+        url, "table", "process_control", "--measure", "episodes", "--from", "2014-01-01", "--to", "2016-01-31"
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "month,value,mean,lower_limit,upper_limit,signals"

@@ -13,12 +13,25 @@ from tests.conftest import _postgres_engine_for_new_schema
 HEADER = "episode_id,child_id,category,reported_at,returned_at,missing_from,establishment_id,found_postcode,cse_concern"
 ROWS = [
     # C1: four starts ten days apart in 2015, then four five days apart in March 2016: more often
-    *[f"A{n},C1,missing,{day} 10:00,{day} 12:00,care,H1,," for n, day in enumerate(
-        ["2016-01-01", "2016-01-11", "2016-01-21", "2016-01-31", "2016-02-10", "2016-03-02", "2016-03-07", "2016-03-12"])],
+    *[
+        f"A{n},C1,missing,{day} 10:00,{day} 12:00,care,H1,,"
+        for n, day in enumerate(
+            [
+                "2016-01-01",
+                "2016-01-11",
+                "2016-01-21",
+                "2016-01-31",
+                "2016-02-10",
+                "2016-03-02",
+                "2016-03-07",
+                "2016-03-12",
+            ]
+        )
+    ],
     # C2 leaves H1 with C1 on 2 March (missing together), then goes missing alone on 20 March
     "B1,C2,missing,2016-03-02 10:30,2016-03-02 13:00,care,H1,,",
     "B2,C2,absent,2016-03-20 10:00,2016-03-20 13:00,care,H2,,Y",
-]  # fmt: skip
+]
 PERIOD = ["--from", "2016-03-01", "--to", "2016-03-31"]
 
 

@@ -23,15 +23,55 @@ FAKE = FIXTURES / "ssda903_fake"
 # What the small tables must become (episode_id, category, reported_at, returned_at,
 # placement_type, establishment_id, from_postcode, sex, date_of_birth, ethnicity).
 EXPECTED = [
-    ("903-C-101-2015-03-01", "missing", "2015-03-01", "2015-03-02", "residential", "1234567", "B23 6AA",
-     "female", "2001-05-01", "WBRI"),
-    ("903-C-101-2015-03-10", "away", "2015-03-10", "2015-03-11", "residential", "1234567", "B23 6AA",
-     "female", "2001-05-01", "WBRI"),
-    ("903-C-103-2015-04-05", "missing", "2015-04-05", "2015-04-07", "kinship", None, "B1 1AA",
-     "female", "2002-02-12", "BCRB"),
-    ("903-C-104-2015-04-18", "away", "2015-04-18", None, "semi_independent", "7654321", "B23 6AA",
-     "male", "2004-06-30", "MWBC"),
-]  # fmt: skip
+    (
+        "903-C-101-2015-03-01",
+        "missing",
+        "2015-03-01",
+        "2015-03-02",
+        "residential",
+        "1234567",
+        "B23 6AA",
+        "female",
+        "2001-05-01",
+        "WBRI",
+    ),
+    (
+        "903-C-101-2015-03-10",
+        "away",
+        "2015-03-10",
+        "2015-03-11",
+        "residential",
+        "1234567",
+        "B23 6AA",
+        "female",
+        "2001-05-01",
+        "WBRI",
+    ),
+    (
+        "903-C-103-2015-04-05",
+        "missing",
+        "2015-04-05",
+        "2015-04-07",
+        "kinship",
+        None,
+        "B1 1AA",
+        "female",
+        "2002-02-12",
+        "BCRB",
+    ),
+    (
+        "903-C-104-2015-04-18",
+        "away",
+        "2015-04-18",
+        None,
+        "semi_independent",
+        "7654321",
+        "B23 6AA",
+        "male",
+        "2004-06-30",
+        "MWBC",
+    ),
+]
 
 
 def load_episodes(engine: Engine) -> pd.DataFrame:
@@ -55,10 +95,20 @@ def as_rows(episodes: pd.DataFrame) -> list[tuple]:
         return None if pd.isna(value) else str(value)
 
     return [
-        (r.episode_id, r.category, day(r.reported_at), day(r.returned_at), text(r.placement_type),
-         text(r.establishment_id), text(r.from_postcode), text(r.sex), day(r.date_of_birth), text(r.ethnicity))
+        (
+            r.episode_id,
+            r.category,
+            day(r.reported_at),
+            day(r.returned_at),
+            text(r.placement_type),
+            text(r.establishment_id),
+            text(r.from_postcode),
+            text(r.sex),
+            day(r.date_of_birth),
+            text(r.ethnicity),
+        )
         for r in episodes.itertuples()
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.parametrize("files", [TABLES, [SMALL / "return.xml"]], ids=["csv", "xml"])
@@ -109,23 +159,47 @@ def write_missing(tmp_path: Path, rows: list[list[str]]) -> Path:
 
 # The return's own rules (903 validator codes 567, 586, 574) and bad cells, at file, row and column.
 RULE_CASES = [
-    ([["C1", "01/01/2005", "M", "10/03/2015", "09/03/2015"]],
-     ["missing.csv:2:MIS_END: error: MIS_END '09/03/2015' is before MIS_START '10/03/2015'"]),
-    ([["C1", "01/01/2005", "M", "10/03/2004", "11/03/2004"]],
-     ["missing.csv:2:MIS_START: error: MIS_START '10/03/2004' is before DOB '01/01/2005'"]),
-    ([["C1", "01/01/2005", "M", "10/03/2015", "20/03/2015"], ["C1", "01/01/2005", "A", "15/03/2015", "16/03/2015"]],
-     [("missing.csv:3:MIS_START: warning: CHILD C1 period from 15/03/2015 overlaps the one at row 2, "
-      "which ends 20/03/2015")]),
-    ([["C1", "01/01/2005", "M", "10/03/2015", ""], ["C1", "01/01/2005", "M", "15/03/2015", "16/03/2015"]],
-     [("missing.csv:3:MIS_START: warning: CHILD C1 period from 15/03/2015 overlaps the one at row 2, "
-      "which is still open")]),
-    ([["C1", "01/01/2005", "X", "10/03/2015", "11/03/2015"]],
-     [("missing.csv:2:MISSING: error: unknown value 'X' (expected one of: missing, absent, away); "
-      "MISSING is M (missing) or A (away from placement without authorisation)")]),
-    ([["C1", "01/01/2005", "M", "31/02/2015", ""]],
-     ["missing.csv:2:MIS_START: error: unparseable date '31/02/2015' (expected DD/MM/YYYY)"]),
+    (
+        [["C1", "01/01/2005", "M", "10/03/2015", "09/03/2015"]],
+        ["missing.csv:2:MIS_END: error: MIS_END '09/03/2015' is before MIS_START '10/03/2015'"],
+    ),
+    (
+        [["C1", "01/01/2005", "M", "10/03/2004", "11/03/2004"]],
+        ["missing.csv:2:MIS_START: error: MIS_START '10/03/2004' is before DOB '01/01/2005'"],
+    ),
+    (
+        [["C1", "01/01/2005", "M", "10/03/2015", "20/03/2015"], ["C1", "01/01/2005", "A", "15/03/2015", "16/03/2015"]],
+        [
+            (
+                "missing.csv:3:MIS_START: warning: CHILD C1 period from 15/03/2015 overlaps the one at row 2, "
+                "which ends 20/03/2015"
+            )
+        ],
+    ),
+    (
+        [["C1", "01/01/2005", "M", "10/03/2015", ""], ["C1", "01/01/2005", "M", "15/03/2015", "16/03/2015"]],
+        [
+            (
+                "missing.csv:3:MIS_START: warning: CHILD C1 period from 15/03/2015 overlaps the one at row 2, "
+                "which is still open"
+            )
+        ],
+    ),
+    (
+        [["C1", "01/01/2005", "X", "10/03/2015", "11/03/2015"]],
+        [
+            (
+                "missing.csv:2:MISSING: error: unknown value 'X' (expected one of: missing, absent, away); "
+                "MISSING is M (missing) or A (away from placement without authorisation)"
+            )
+        ],
+    ),
+    (
+        [["C1", "01/01/2005", "M", "31/02/2015", ""]],
+        ["missing.csv:2:MIS_START: error: unparseable date '31/02/2015' (expected DD/MM/YYYY)"],
+    ),
     ([["C1", "01/01/2005", "M", "", ""]], ["missing.csv:2:MIS_START: error: required field is blank"]),
-]  # fmt: skip
+]
 
 
 def cell_messages(result) -> list[str]:
@@ -161,22 +235,40 @@ def test_header_and_episode_messages_name_their_own_file(sqlite_engine, tmp_path
 
 @pytest.mark.parametrize(
     ("columns", "kind"),
-    [(["CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"], "missing"),
-     (["child", "sex", "dob", "ethnic", "upn", "mother", "mc_dob"], "header"),
-     (list(ssda903.TABLES["episodes"]), "episodes"),
-     (["CHILD", "DOB", "REVIEW", "REVIEW_CODE"], None)],
-)  # fmt: skip
+    [
+        (["CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"], "missing"),
+        (["child", "sex", "dob", "ethnic", "upn", "mother", "mc_dob"], "header"),
+        (list(ssda903.TABLES["episodes"]), "episodes"),
+        (["CHILD", "DOB", "REVIEW", "REVIEW_CODE"], None),
+    ],
+)
 def test_tables_are_recognised_by_their_columns(columns, kind):
     assert ssda903.table_kind(columns) == kind
 
 
 @pytest.mark.parametrize(
     ("code", "placement_type"),
-    [("U1", "kinship"), ("U2", "kinship"), ("U3", "kinship"), ("U4", "foster"), ("U5", "foster"),
-     ("U6", "foster"), ("K1", "residential"), ("K2", "residential"), ("H5", "semi_independent"),
-     ("P2", "semi_independent"), ("K3", "semi_independent"), ("A3", "other"), ("P1", "other"),
-     ("R1", "other"), ("S1", "other"), ("T4", "other"), ("Z1", "other"), ("Z11", "other")],
-)  # fmt: skip
+    [
+        ("U1", "kinship"),
+        ("U2", "kinship"),
+        ("U3", "kinship"),
+        ("U4", "foster"),
+        ("U5", "foster"),
+        ("U6", "foster"),
+        ("K1", "residential"),
+        ("K2", "residential"),
+        ("H5", "semi_independent"),
+        ("P2", "semi_independent"),
+        ("K3", "semi_independent"),
+        ("A3", "other"),
+        ("P1", "other"),
+        ("R1", "other"),
+        ("S1", "other"),
+        ("T4", "other"),
+        ("Z1", "other"),
+        ("Z11", "other"),
+    ],
+)
 def test_placement_codes(sqlite_engine, tmp_path, code, placement_type):
     episodes = tmp_path / "episodes.csv"
     header = ",".join(ssda903.TABLES["episodes"])
@@ -245,8 +337,11 @@ def test_two_digit_dec_years_refuse_the_return_naming_every_cell(engine, tmp_pat
 
 def test_two_digit_dec_years_in_the_xml_return_are_refused(sqlite_engine, tmp_path):
     xml = tmp_path / "return.xml"
-    xml.write_text(re.sub(r"<DEC>([^<]+)</DEC>", lambda m: f"<DEC>{two_digit_years(m[1])}</DEC>",
-                          (SMALL / "return.xml").read_text()))  # fmt: skip
+    xml.write_text(
+        re.sub(
+            r"<DEC>([^<]+)</DEC>", lambda m: f"<DEC>{two_digit_years(m[1])}</DEC>", (SMALL / "return.xml").read_text()
+        )
+    )
     result = import_files(sqlite_engine, [xml], "ssda903")
     assert [str(m) for m in result.errors] == [
         "return.xml:1:DEC: error: unparseable date '01/01/15' (expected DD/MM/YYYY)"
@@ -266,7 +361,7 @@ BAD_DATES = [
     ("episodes", "C1,2015-02-31,S,C2,N1,K2,PR1,,,,,B23 6AA,1234567", "episodes.csv:2:DECOM", "2015-02-31"),
     ("episodes", "C1,31/02/2015,S,C2,N1,K2,PR1,,,,,B23 6AA,1234567", "episodes.csv:2:DECOM", "31/02/2015"),
     ("episodes", "C1,01/01/2015,S,C2,N1,K2,PR1,25/05/19,,,,B23 6AA,1234567", "episodes.csv:2:DEC", "25/05/19"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("table", "row", "where", "cell"), BAD_DATES)
@@ -300,21 +395,24 @@ def test_a_return_without_its_header_or_episodes_table_lands_with_a_warning_nami
 
 def test_two_periods_of_one_child_on_one_day_are_two_episodes(engine, tmp_path):
     rows = [
-        ["C1", "01/01/2005", "M", "10/03/2015", ""],            # open: last
+        ["C1", "01/01/2005", "M", "10/03/2015", ""],  # open: last
         ["C1", "01/01/2005", "A", "10/03/2015", "12/03/2015"],
         ["C1", "01/01/2005", "M", "10/03/2015", "11/03/2015"],  # ends first: first
         ["C1", "01/01/2005", "M", "10/03/2015", "11/03/2015"],  # same end: then by row
         ["C2", "01/01/2006", "M", "10/03/2015", "11/03/2015"],
-    ]  # fmt: skip
+    ]
     missing = write_missing(tmp_path, rows)
     first = import_files(engine, [missing], "ssda903")
     assert first.outcome == "landed" and not first.errors, [str(m) for m in first.errors]
     assert first.inserted == 5
     episodes = stored(engine).set_index("episode_id")
     assert episodes["returned_at"].dt.strftime("%d/%m/%Y").fillna("open").to_dict() == {
-        "903-C1-2015-03-10": "11/03/2015", "903-C1-2015-03-10-2": "11/03/2015", "903-C1-2015-03-10-3": "12/03/2015",
-        "903-C1-2015-03-10-4": "open", "903-C2-2015-03-10": "11/03/2015",
-    }  # fmt: skip
+        "903-C1-2015-03-10": "11/03/2015",
+        "903-C1-2015-03-10-2": "11/03/2015",
+        "903-C1-2015-03-10-3": "12/03/2015",
+        "903-C1-2015-03-10-4": "open",
+        "903-C2-2015-03-10": "11/03/2015",
+    }
     assert episodes.loc["903-C1-2015-03-10-3", "category"] == "away"
     again = import_files(engine, [missing], "ssda903")
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 5)

@@ -96,7 +96,9 @@ def test_classify_changes(sqlite_engine, incoming, expected):
 
 def test_loaded_episodes_have_metric_dtypes(sqlite_engine):
     with sqlite_engine.begin() as connection:
-        upsert_children(connection, pd.DataFrame({"child_id": ["C1"], "date_of_birth": [pd.Timestamp("2001-02-03").date()]}))
+        upsert_children(
+            connection, pd.DataFrame({"child_id": ["C1"], "date_of_birth": [pd.Timestamp("2001-02-03").date()]})
+        )
         upsert_episodes(connection, pd.DataFrame([_episode("E1", cse_concern=True)]))
     episodes = load_episodes(sqlite_engine)
     assert isinstance(episodes["category"].dtype, pd.CategoricalDtype)

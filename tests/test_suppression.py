@@ -41,7 +41,7 @@ def test_band_table_cases(counts, threshold, shown):
     table = band_table(counts)
     result = suppress(table, ["count"], {"percent": "count"}, threshold=threshold)
     assert result["count"].tolist() == shown
-    for before, after, count in zip(table["percent"], result["percent"], shown):
+    for before, after, count in zip(table["percent"], result["percent"], shown, strict=True):
         if isinstance(count, str):
             assert after == "*"
         elif math.isnan(before):
@@ -154,7 +154,7 @@ def test_band_table_property(counts, threshold):
     result = suppress(table, ["count"], {"percent": "count"}, threshold=threshold)
     hidden = _hidden(result["count"])
     for count, shown, is_hidden, before, after in zip(
-        counts, result["count"], hidden, table["percent"], result["percent"]
+        counts, result["count"], hidden, table["percent"], result["percent"], strict=True
     ):
         if 0 < count < threshold:
             assert shown == f"<{threshold}"

@@ -29,11 +29,13 @@ def missing_at(*times, child="C1", category="missing"):
         (("2015-01-01 10:00", "2015-02-01 10:00", "2015-04-02"), []),
         (("2015-01-01 10:00", "2015-02-01 10:00"), []),
         (("2015-01-01 10:00", "2015-02-01 10:00", "2015-06-01 10:00", "2015-06-02 10:00"), []),
-        (("2015-01-01 10:00", "2015-02-01 10:00", "2015-06-01 10:00", "2015-06-02 10:00", "2015-06-03 10:00"),
-         [("C1", date(2015, 6, 3))]),
+        (
+            ("2015-01-01 10:00", "2015-02-01 10:00", "2015-06-01 10:00", "2015-06-02 10:00", "2015-06-03 10:00"),
+            [("C1", date(2015, 6, 3))],
+        ),
         (("2015-01-04 10:00", "2015-01-02 10:00", "2015-01-01 10:00", "2015-01-03 10:00"), [("C1", date(2015, 1, 3))]),
     ],
-)  # fmt: skip
+)
 def test_3_missing_in_90_days_first_met_on_the_completing_episode(times, expected):
     closed = [{**r, "returned_at": None} for r in missing_at(*times)]
     assert alerts(*closed, trigger="3_missing_in_90_days") == expected
@@ -160,12 +162,19 @@ FOUR = ["2015-03-01 10:00", "2015-03-05 10:00", "2015-03-10 10:00", "2015-03-20 
         (place_rows([*FOUR, "2015-03-31 10:01"], establishment_id="H1"), []),
         (place_rows([*FOUR, "2015-03-31"], establishment_id="H1"), [("H1", date(2015, 3, 31))]),
         (place_rows(FOUR, establishment_id="H1"), []),
-        (place_rows([*FOUR, "2015-03-21 10:00", "2015-03-22 10:00"], establishment_id="H1"), [("H1", date(2015, 3, 21))]),
+        (
+            place_rows([*FOUR, "2015-03-21 10:00", "2015-03-22 10:00"], establishment_id="H1"),
+            [("H1", date(2015, 3, 21))],
+        ),
         (place_rows([*FOUR, "2015-03-21 10:00"], from_postcode="B23 6AA"), [("B23 6AA", date(2015, 3, 21))]),
-        (place_rows(FOUR, from_postcode="B23 6AA") + place_rows(["2015-03-21 10:00"], from_postcode="B23 6AA", establishment_id="H1"), []),
+        (
+            place_rows(FOUR, from_postcode="B23 6AA")
+            + place_rows(["2015-03-21 10:00"], from_postcode="B23 6AA", establishment_id="H1"),
+            [],
+        ),
         (place_rows([*FOUR, "2015-03-21 10:00"]), []),  # no place known
     ],
-)  # fmt: skip
+)
 def test_location_5_in_30_days_once_per_place(rows, expected):
     assert alerts(*rows, trigger="location_5_in_30_days") == expected
 
@@ -178,9 +187,15 @@ def test_trigger_table_columns_and_order():
     table = triggers(make_episodes(*rows), as_of=date(2015, 3, 1))
     assert table.columns.tolist() == ["trigger", "subject", "first_met", "episode_ids"]
     assert table["trigger"].tolist() == [
-        "3_missing_in_90_days", "missing_over_72_hours", "missing_over_72_hours", "missing_over_72_hours",
-        "strategy_meeting_overdue", "strategy_meeting_overdue", "strategy_meeting_overdue", "location_5_in_30_days",
-    ]  # fmt: skip
+        "3_missing_in_90_days",
+        "missing_over_72_hours",
+        "missing_over_72_hours",
+        "missing_over_72_hours",
+        "strategy_meeting_overdue",
+        "strategy_meeting_overdue",
+        "strategy_meeting_overdue",
+        "location_5_in_30_days",
+    ]
     assert set(table["trigger"]) <= set(TRIGGERS)
     assert table["first_met"].tolist()[:4] == [date(2015, 1, 3), date(2015, 1, 4), date(2015, 1, 5), date(2015, 1, 6)]
 

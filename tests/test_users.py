@@ -152,7 +152,7 @@ def piped(stdin: str, *args: str, database_url: str) -> subprocess.CompletedProc
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "DATABASE_URL": database_url},
+        env={**os.environ, "DATABASE_URL": database_url},
         timeout=120,
         check=False,
     )

@@ -28,20 +28,23 @@ from tests.app_support import run_page
 from tests.test_app import build_database
 
 VIEWER_PAGES = (
-    "app_pages/overview.py",
-    "app_pages/hotspots.py",
-    "app_pages/repeat_runaways.py",
-    "app_pages/return_interviews.py",
-    "app_pages/childrens_homes.py",
-    "app_pages/data_quality.py",
+    "ui/pages/overview.py",
+    "ui/pages/hotspots.py",
+    "ui/pages/repeat_runaways.py",
+    "ui/pages/return_interviews.py",
+    "ui/pages/childrens_homes.py",
+    "ui/pages/data_quality.py",
 )
 SMALL = re.compile(r"^[1-4]$")
 SMALL_IN_TEXT = re.compile(r"(?<![\d,.])[1-4] (episodes?|child|children|returns?)\b|[Oo]f [1-4] |: [1-4]\.$")
 # Overview and Return interviews tile label -> return interview measure
 RATE_TILES = {
-    "Interview offered": "offered", "Offered in 72 hours": "offered_within_72h", "Interview completed": "completed",
-    "Completed in 72 hours": "completed_within_72h", "Declined": "declined_of_offered",
-} | {label: measure for measure, label in MEASURE_LABELS.items()}  # fmt: skip
+    "Interview offered": "offered",
+    "Offered in 72 hours": "offered_within_72h",
+    "Interview completed": "completed",
+    "Completed in 72 hours": "completed_within_72h",
+    "Declined": "declined_of_offered",
+} | {label: measure for measure, label in MEASURE_LABELS.items()}
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +106,7 @@ def test_a_viewer_sees_no_small_number_on_any_tile_or_caption(episodes, view):
 
 def test_a_viewer_of_one_child_sees_no_1_on_the_overview(episodes):
     """The review's case (one home's one episode): Episodes 1, Children 1, Interview offered 100.0%."""
-    at = run_page("app_pages/overview.py", role="viewer",
-                  params={"from": "2015-03-20", "to": "2015-03-20"})  # fmt: skip
+    at = run_page("ui/pages/overview.py", role="viewer", params={"from": "2015-03-20", "to": "2015-03-20"})
     tiles = {tile.label: tile.value for tile in at.metric}
     assert tiles["Episodes"] == "<5" and tiles["Children"] == "<5"
     assert tiles["Interview offered"] == "*"
@@ -113,11 +115,20 @@ def test_a_viewer_of_one_child_sees_no_1_on_the_overview(episodes):
 @pytest.mark.parametrize(
     ("counts", "expected"),
     [
-        ({"episodes": 23, "missing": 3, "absent": 20, "away": 0}, {"episodes": 23, "missing": "<5", "absent": "*", "away": 0}),
-        ({"episodes": 1, "missing": 1, "absent": 0, "away": 0}, {"episodes": "<5", "missing": "<5", "absent": 0, "away": 0}),
-        ({"episodes": 40, "missing": 20, "absent": 20, "away": 0}, {"episodes": 40, "missing": 20, "absent": 20, "away": 0}),
+        (
+            {"episodes": 23, "missing": 3, "absent": 20, "away": 0},
+            {"episodes": 23, "missing": "<5", "absent": "*", "away": 0},
+        ),
+        (
+            {"episodes": 1, "missing": 1, "absent": 0, "away": 0},
+            {"episodes": "<5", "missing": "<5", "absent": 0, "away": 0},
+        ),
+        (
+            {"episodes": 40, "missing": 20, "absent": 20, "away": 0},
+            {"episodes": 40, "missing": 20, "absent": 20, "away": 0},
+        ),
     ],
-)  # fmt: skip
+)
 def test_publishable_counts_hides_a_second_part_of_a_shown_total(counts, expected):
     assert publishable_counts(counts, [("episodes", ("missing", "absent", "away"))]) == expected
 
@@ -126,5 +137,12 @@ def test_publishable_counts_alone_and_in_two_lines():
     counts = {"episodes": 23, "missing": 8, "absent": 15, "away": 0, "home": 21, "care": 2, "children": 3, "alerts": 0}
     lines = [("episodes", ("missing", "absent", "away")), ("episodes", ("home", "care"))]
     assert publishable_counts(counts, lines) == {
-        "episodes": 23, "missing": 8, "absent": 15, "away": 0, "home": "*", "care": "<5", "children": "<5", "alerts": 0,
-    }  # fmt: skip
+        "episodes": 23,
+        "missing": 8,
+        "absent": 15,
+        "away": 0,
+        "home": "*",
+        "care": "<5",
+        "children": "<5",
+        "alerts": 0,
+    }

@@ -4,17 +4,16 @@ missing and absent for individuals", seed 001), shown as counts of children only
 
 import streamlit as st
 
-import app_display
-import app_state
 from charts.bars import band_chart
 from charts.grids import count_grid_chart
 from charts.titles import band_message, source_line, subtitle_text
 from metrics.bands import PERSISTENT_FROM, persistent_children, repeat_bands
 from metrics.per_child import COUNT_LABELS, missing_absent_grid, missing_absent_summary
 from reports.suppression import HIDDEN_MARK
+from ui import display, state
 
 st.title("Repeat runaways")
-view = app_state.page_view()
+view = state.page_view()
 period = view.period.label()
 st.caption(f"Children with an episode reported {period}" + (", with the sidebar filters." if view.filters else "."))
 view.stop_when_empty()
@@ -22,27 +21,33 @@ view.stop_when_empty()
 children = int(view.current["child_id"].nunique())
 persistent = len(persistent_children(view.current))
 summary = missing_absent_summary(view.current)
-numbers = app_display.tile_counts({"children": children, "persistent": persistent, "both": int(summary["both"])})
+numbers = display.tile_counts({"children": children, "persistent": persistent, "both": int(summary["both"])})
 exact = numbers["children"] == f"{children:,}" and numbers["persistent"] == f"{persistent:,}"
 share = f"{100 * persistent / children:.1f}%" if exact else HIDDEN_MARK  # a share of a hidden count gives it away
 shown = st.columns(4)
 shown[0].metric("Children", numbers["children"], border=True, help="Distinct children with an episode in the period.")
 shown[1].metric(
-    "Persistent runaways", numbers["persistent"], border=True,
+    "Persistent runaways",
+    numbers["persistent"],
+    border=True,
     help=f"Children with {PERSISTENT_FROM} or more episodes in the period.",
-)  # fmt: skip
+)
 shown[2].metric(
-    "Share persistent", share, border=True,
+    "Share persistent",
+    share,
+    border=True,
     help="Persistent runaways as a share of children with an episode.",
-)  # fmt: skip
+)
 shown[3].metric(
-    "Both missing and absent", numbers["both"], border=True,
+    "Both missing and absent",
+    numbers["both"],
+    border=True,
     help="Children with at least one missing and at least one absent episode in the period: "
     "neither police list alone shows how often they went.",
-)  # fmt: skip
+)
 
 st.subheader("How often children went missing")
-app_display.show_chart(
+display.show_chart(
     lambda table: band_chart(
         table,
         title=band_message(table, "{percent} of children had {band} episodes", "Children by number of episodes"),
@@ -67,7 +72,7 @@ st.caption(
     "often, whichever list they are on. Children with only away episodes are not counted."
 )
 grid = missing_absent_grid(view.current)
-app_display.show_chart(
+display.show_chart(
     lambda table: count_grid_chart(
         table,
         title=f"{summary['both']:,} of {sum(summary.values()):,} children were recorded both missing and absent",

@@ -8,21 +8,18 @@ from datetime import datetime
 
 import streamlit as st
 
-import app_auth
-import app_display
-import app_links
-import app_state
 from metrics.interview_clock import waiting_for_interview
+from ui import auth, display, links, state
 
-user = app_auth.require_user()
-if not app_auth.can_see_child_level(user):
+user = auth.require_user()
+if not auth.can_see_child_level(user):
     st.error("This page is for analysts: it lists individual children.")
     st.stop()
 
-view = app_state.page_view()
+view = state.page_view()
 st.title("72-hour clock")
 view.stop_when_empty()
-app_auth.audit("view", "interview_clock (72-hour clock)", view.filters_for_audit())
+auth.audit("view", "interview_clock (72-hour clock)", view.filters_for_audit())
 as_of = min(datetime.now(), datetime.combine(view.period.end, datetime.max.time()))
 waiting = waiting_for_interview(view.current, as_of)
 overdue = waiting[waiting["status"] == "overdue"]
@@ -44,23 +41,37 @@ if waiting.empty:
 
 placement = [
     "placed out of area" if out else (f"placed here by {by}" if host else "")
-    for out, host, by in zip(waiting["placed_out_of_area"], waiting["placed_by_other_council"],
-                             waiting["placing_authority"], strict=True)
-]  # fmt: skip
+    for out, host, by in zip(
+        waiting["placed_out_of_area"], waiting["placed_by_other_council"], waiting["placing_authority"], strict=True
+    )
+]
 table = waiting.assign(
-    child_id=app_links.child_links(waiting["child_id"]).to_numpy(),
+    child_id=links.child_links(waiting["child_id"]).to_numpy(),
     placement=placement,
-)[["child_id", "episode_id", "status", "hours_left", "returned_at", "category", "missing_from",
-   "rhi_offered_at", "rhi_outcome", "placement"]]  # fmt: skip
-app_display.show_table(
+)[
+    [
+        "child_id",
+        "episode_id",
+        "status",
+        "hours_left",
+        "returned_at",
+        "category",
+        "missing_from",
+        "rhi_offered_at",
+        "rhi_outcome",
+        "placement",
+    ]
+]
+display.show_table(
     table,
     name="Waiting for a return interview",
     column_config={
-        "child_id": app_links.child_column(),
+        "child_id": links.child_column(),
         "episode_id": "Episode",
         "status": "Status",
-        "hours_left": st.column_config.NumberColumn("Hours left", format="%.1f",
-                                                    help="Negative: hours past the 72-hour point."),
+        "hours_left": st.column_config.NumberColumn(
+            "Hours left", format="%.1f", help="Negative: hours past the 72-hour point."
+        ),
         "returned_at": st.column_config.DatetimeColumn("Returned", format="D MMM YYYY HH:mm"),
         "category": "Category",
         "missing_from": "From",
@@ -68,4 +79,4 @@ app_display.show_table(
         "rhi_outcome": "Outcome",
         "placement": "Placement",
     },
-)  # fmt: skip
+)

@@ -3,12 +3,11 @@ for everyone and split by home/care and by category (does care or category chang
 
 import streamlit as st
 
-import app_display
-import app_state
 from charts.bars import band_chart, grouped_band_chart
 from charts.titles import band_message, source_line, subtitle_text
 from metrics.bands import distance_bands, duration_bands
 from metrics.groups import bands_by_group
+from ui import display, state
 
 GROUP_NAMES = {"home": "From home", "care": "From care", "missing": "Missing", "absent": "Absent", "away": "Away"}
 BAND_FORMAT = {
@@ -18,19 +17,28 @@ BAND_FORMAT = {
 }
 # (kind, band function, band label, measure, headline title: the largest band and its share)
 MEASURES = (
-    ("duration", duration_bands, "Time missing", "Episodes by time from report to return",
-     "{percent} of episodes lasted {band}"),
-    ("distance", distance_bands, "Distance found",
-     "Episodes by straight-line distance from home or placement to where found",
-     "{percent} of episodes: found {band} away"),
-)  # fmt: skip
+    (
+        "duration",
+        duration_bands,
+        "Time missing",
+        "Episodes by time from report to return",
+        "{percent} of episodes lasted {band}",
+    ),
+    (
+        "distance",
+        distance_bands,
+        "Distance found",
+        "Episodes by straight-line distance from home or placement to where found",
+        "{percent} of episodes: found {band} away",
+    ),
+)
 NOTES = {
     "duration": "Not known: no return recorded, or a date without a time that leaves the band in doubt.",
     "distance": "Between postcode centroids. Not known: either postcode blank or not in the ONS directory.",
 }
 
 st.title("Time and distance")
-view = app_state.page_view()
+view = state.page_view()
 period = view.period.label()
 stem = f"{view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}"
 st.caption(f"Episodes reported {period}" + (", with the sidebar filters." if view.filters else "."))
@@ -43,26 +51,32 @@ def named_groups(table):
 
 for kind, bands, band_label, measure, headline in MEASURES:
     st.header(band_label)
-    app_display.show_chart(
+    display.show_chart(
         lambda table, measure=measure, headline=headline, kind=kind: band_chart(
-            table, title=band_message(table, headline, measure), subtitle=subtitle_text(measure, period, view.filters), source=source_line(period),
+            table,
+            title=band_message(table, headline, measure),
+            subtitle=subtitle_text(measure, period, view.filters),
+            source=source_line(period),
             notes=NOTES[kind],
         ),
         bands(view.current),
         name=f"{band_label} {stem}",
         kind=kind,
         column_config={"band": band_label, **BAND_FORMAT},
-    )  # fmt: skip
+    )
     for group_column, split in (("missing_from", "home or care"), ("category", "category")):
         st.subheader(f"{band_label} by {split}")
-        app_display.show_chart(
+        display.show_chart(
             lambda table, measure=measure, split=split, kind=kind, band_label=band_label: grouped_band_chart(
-                named_groups(table), "group", title=f"{band_label} by {split}, each as a share of its own episodes",
+                named_groups(table),
+                "group",
+                title=f"{band_label} by {split}, each as a share of its own episodes",
                 subtitle=subtitle_text(f"{measure}, each group's share", period, view.filters),
-                source=source_line(period), notes=NOTES[kind],
+                source=source_line(period),
+                notes=NOTES[kind],
             ),
             bands_by_group(view.current, bands, group_column),
             name=f"{band_label} by {split} {stem}",
             kind=f"{kind}_by_group",
             column_config={"band": band_label, **BAND_FORMAT},
-        )  # fmt: skip
+        )

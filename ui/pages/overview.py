@@ -4,8 +4,6 @@ the written findings, headline numbers, the last 12 months by category, and wher
 import pandas as pd
 import streamlit as st
 
-import app_display
-import app_state
 import config
 from charts.bars import place_chart
 from charts.process_control import limits_note, process_chart, process_title
@@ -18,6 +16,7 @@ from metrics.return_interviews import return_interviews
 from metrics.tables import headline_counts
 from metrics.trend import trend_window
 from metrics.triggers import triggers
+from ui import display, state
 
 # (label, headline key, help)
 COUNTS = (
@@ -77,7 +76,7 @@ def counts(episodes: pd.DataFrame, as_of) -> dict[str, int]:
 
 
 st.title("Children missing from home and care")
-view = app_state.page_view()
+view = state.page_view()
 st.caption(f"{view.period.label()}, compared with {view.previous.label()}.")
 
 if view.current.empty:
@@ -85,7 +84,7 @@ if view.current.empty:
     st.stop()
 
 st.subheader("Findings")
-app_display.show_findings(
+display.show_findings(
     lambda below: period_findings(
         view.episodes, view.period.start, view.period.end, view.filters, PROCESS_SETTINGS, below
     )
@@ -93,9 +92,9 @@ app_display.show_findings(
 
 now_counts = counts(view.current, None)
 before_counts = counts(view.before, view.period.start)  # alerts as they stood when that period ended
-now_shown, before_shown = app_display.tile_counts(now_counts, PARTS), app_display.tile_counts(before_counts, PARTS)
+now_shown, before_shown = display.tile_counts(now_counts, PARTS), display.tile_counts(before_counts, PARTS)
 for row_start in range(0, len(COUNTS), 5):
-    for column, (label, key, help_text) in zip(st.columns(5), COUNTS[row_start : row_start + 5]):
+    for column, (label, key, help_text) in zip(st.columns(5), COUNTS[row_start : row_start + 5], strict=True):
         change = now_counts[key] - before_counts[key]
         exact = now_shown[key] == f"{now_counts[key]:,}" and before_shown[key] == f"{before_counts[key]:,}"
         column.metric(
@@ -109,9 +108,9 @@ for row_start in range(0, len(COUNTS), 5):
         )
 
 st.subheader("Return interviews")
-now_rates = app_display.viewer_table("return_interviews", return_interviews(view.current))
-before_rates = app_display.viewer_table("return_interviews", return_interviews(view.before))
-for column, (label, measure, help_text) in zip(st.columns(5), RATES):
+now_rates = display.viewer_table("return_interviews", return_interviews(view.current))
+before_rates = display.viewer_table("return_interviews", return_interviews(view.before))
+for column, (label, measure, help_text) in zip(st.columns(5), RATES, strict=True):
     value, earlier = rate(now_rates, measure), rate(before_rates, measure)
     numbers = isinstance(value, float) and isinstance(earlier, float)
     delta = f"{value - earlier:+.1f} points" if numbers else None
@@ -133,7 +132,7 @@ months = process_control_table(
     select_episodes(view.episodes, first, last, view.filters), "episodes", first, last, PROCESS_SETTINGS
 )
 months["signals"] = months["signals"].map("; ".join)
-app_display.show_chart(
+display.show_chart(
     lambda table: process_chart(
         table,
         title=process_title(table, "Episodes"),
@@ -152,7 +151,7 @@ st.subheader("Where children go missing from")
 if districts.empty:
     st.info("No episode in the period has a known from postcode.")
 else:
-    app_display.show_chart(
+    display.show_chart(
         lambda table: place_chart(
             table,
             title=f"The {min(TOP_DISTRICTS, len(table))} postcode districts with most episodes",

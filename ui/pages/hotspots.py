@@ -8,9 +8,6 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-import app_auth
-import app_display
-import app_state
 import config
 from charts import maps
 from charts.bars import place_chart
@@ -18,6 +15,7 @@ from charts.titles import source_line
 from loaders import boundaries
 from metrics.hotspots import hotspots
 from reports.tables import masked
+from ui import auth, display, state
 
 # URL parameter -> (radio label, {value: shown label}); the first value is the default.
 CHOICES = {
@@ -38,11 +36,11 @@ COUNT_COLUMNS = {
 def choice(key: str) -> str:
     """A radio button seeded from the URL (checked against its values) and written back to it."""
     title, labels = CHOICES[key]
-    state = f"hotspots_{key}"
-    if state not in st.session_state:
+    widget_key = f"hotspots_{key}"
+    if widget_key not in st.session_state:
         wanted = st.query_params.get(key)
-        st.session_state[state] = wanted if wanted in labels else next(iter(labels))
-    value = st.radio(title, list(labels), format_func=labels.get, key=state, horizontal=True)
+        st.session_state[widget_key] = wanted if wanted in labels else next(iter(labels))
+    value = st.radio(title, list(labels), format_func=labels.get, key=widget_key, horizontal=True)
     st.query_params[key] = value
     return value
 
@@ -70,11 +68,18 @@ def map_document(
     tile_url, attribution = maps.tile_settings()
     postcode_areas, lad_codes = boundaries.authority()
     fmap = maps.hotspot_map(
-        cached_areas(level, postcode_areas, lad_codes), counts, homes, by=level, measure=measure, direction=direction,
+        cached_areas(level, postcode_areas, lad_codes),
+        counts,
+        homes,
+        by=level,
+        measure=measure,
+        direction=direction,
         outline=cached_areas("authority", postcode_areas, lad_codes),
-        labels=int(config.settings().get("map", {}).get("labels", 10)), tile_url=tile_url, attribution=attribution,
+        labels=int(config.settings().get("map", {}).get("labels", 10)),
+        tile_url=tile_url,
+        attribution=attribution,
         large=large,
-    )  # fmt: skip
+    )
     return maps.map_html(fmap)
 
 
@@ -91,12 +96,13 @@ def counts_of(episodes: pd.DataFrame, where: str, level: str) -> pd.DataFrame:
 
 
 st.title("Hotspots")
-view = app_state.page_view()
+view = state.page_view()
 st.caption(
-    f"Episodes reported {view.period.label()}" + (", with the sidebar filters." if view.filters else ".")
+    f"Episodes reported {view.period.label()}"
+    + (", with the sidebar filters." if view.filters else ".")
     + " Areas are postcode districts (B23) and sectors (B23 6) of the address a child went missing from,"
     " or of the postcode where they were found."
-)  # fmt: skip
+)
 if view.current.empty:
     st.info(f"No episodes in this period ({view.period.label()}). Choose another period in the sidebar.")
     st.stop()
@@ -113,7 +119,7 @@ level_name = "postcode district" if level == "district" else "postcode sector"
 
 counts = counts_of(view.current, where, level)
 homes = hotspots(view.current, by="establishment")
-viewer = not app_auth.can_see_child_level(app_auth.require_user())
+viewer = not auth.can_see_child_level(auth.require_user())
 drawn_counts = masked(kind_of(where, level), counts) if viewer else counts
 drawn_homes = masked("hotspots_establishment", homes) if viewer else homes
 
@@ -129,27 +135,33 @@ not_known = int(view.current[postcode_column].isna().sum() + view.current[f"{whe
 on_map = counts["place"].isin(shapes["place"])
 outside = int(counts.loc[~on_map, "episodes"].sum())
 on_map_episodes = len(view.current) - outside - not_known  # not shown, but a viewer could work it out
-shown = app_display.tile_counts(
+shown = display.tile_counts(
     {"episodes": len(view.current), "outside": outside, "not_known": not_known, "on_map": on_map_episodes},
     [("episodes", ("outside", "not_known", "on_map"))],
 )
 tiles = st.columns(4)
 tiles[0].metric("Episodes", shown["episodes"], border=True)
 tiles[1].metric(
-    f"Busiest {level_name}", counts["place"].iloc[0] if len(counts) else "–", border=True,
+    f"Busiest {level_name}",
+    counts["place"].iloc[0] if len(counts) else "–",
+    border=True,
     help=f"The {level_name} children most often {direction} in the period.",
-)  # fmt: skip
+)
 tiles[2].metric(
-    "Not on the map", shown["outside"], border=True,
+    "Not on the map",
+    shown["outside"],
+    border=True,
     help="Episodes in areas outside the authority, or in one of the few sectors with no area of their own "
     "(all their postcodes share a directory point with a neighbouring sector): in the tables, not on the map.",
-)  # fmt: skip
+)
 tiles[3].metric(
-    "Place not known", shown["not_known"], border=True,
+    "Place not known",
+    shown["not_known"],
+    border=True,
     help="Episodes with no postcode, or one the ONS directory does not know: on neither map nor tables.",
-)  # fmt: skip
+)
 
-points = maps.establishment_points(view.current, app_state.establishments()).merge(
+points = maps.establishment_points(view.current, state.establishments()).merge(
     drawn_homes.rename(columns={"place": "establishment_id"}), on="establishment_id", how="left"
 )
 try:
@@ -158,9 +170,10 @@ except maps.LeafletMissing as problem:
     st.error(str(problem))
 else:
     st.iframe(
-        document, height=MAP_HEIGHT,
+        document,
+        height=MAP_HEIGHT,
         alt=f"Map of {measure} by {level_name} children {direction}, with children's homes as points",
-    )  # fmt: skip
+    )
     st.caption(
         f"Shading: {measure} by the {level_name} children {direction}; the busiest are named. "
         "Orange circles: children's homes, placed at the postcode their episodes start from. "
@@ -171,15 +184,19 @@ else:
 source = source_line(view.period.label())
 name = f"{measure.capitalize()} by {level_name} children {direction}"
 top_area = counts.sort_values(measure, ascending=False, kind="stable")["place"].iloc[0] if len(counts) else None
-app_display.show_chart(
+display.show_chart(
     lambda table: place_chart(
-        table, title=TITLES[where].format(place=top_area) if top_area else name,
+        table,
+        title=TITLES[where].format(place=top_area) if top_area else name,
         subtitle=f"{measure.capitalize()} by {level_name} children {direction}, busiest 15, {view.period.label()}",
-        source=source, value=measure,
+        source=source,
+        value=measure,
     ),
-    counts, name=f"{name} {view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}", kind=kind_of(where, level),
+    counts,
+    name=f"{name} {view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}",
+    kind=kind_of(where, level),
     column_config={"place": level_name.capitalize(), **COUNT_COLUMNS},
-)  # fmt: skip
+)
 
 if view.meeting:  # the big screen shows the map and the ranking; the tables are for desks and papers
     st.stop()
@@ -188,17 +205,20 @@ district_tab, sector_tab, home_tab = st.tabs(["By postcode district", "By postco
 for tab, tab_level in ((district_tab, "district"), (sector_tab, "sector")):
     with tab:
         table = counts_of(view.current, where, tab_level)
-        app_display.show_table(
-            table, name=f"Episodes by {tab_level} children {direction} {view.period.start:%Y-%m-%d} to "
-            f"{view.period.end:%Y-%m-%d}", kind=kind_of(where, tab_level),
+        display.show_table(
+            table,
+            name=f"Episodes by {tab_level} children {direction} {view.period.start:%Y-%m-%d} to "
+            f"{view.period.end:%Y-%m-%d}",
+            kind=kind_of(where, tab_level),
             column_config={"place": f"Postcode {tab_level}", **COUNT_COLUMNS},
-        )  # fmt: skip
+        )
 with home_tab:
-    names = app_state.establishments()
+    names = state.establishments()
     named = homes.assign(name=homes["place"].map(names).fillna(""))[["place", "name", "episodes", "children"]]
     st.caption("Episodes starting from each children's home or placement, and the children they concern.")
-    app_display.show_table(
-        named, name=f"Episodes by establishment {view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}",
+    display.show_table(
+        named,
+        name=f"Episodes by establishment {view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}",
         kind="hotspots_establishment",
         column_config={"place": "Establishment", "name": "Name", **COUNT_COLUMNS},
-    )  # fmt: skip
+    )

@@ -90,7 +90,8 @@ def _establishments(url: str, version: tuple[int, int]) -> dict[str, str]:
     frame = _episodes(url, version)[["establishment_id", "establishment_name"]].dropna(subset=["establishment_id"])
     frame = frame.drop_duplicates("establishment_id").sort_values("establishment_id")
     return {
-        str(i): (str(n) if pd.notna(n) else "") for i, n in zip(frame["establishment_id"], frame["establishment_name"])
+        str(i): (str(n) if pd.notna(n) else "")
+        for i, n in zip(frame["establishment_id"], frame["establishment_name"], strict=True)
     }
 
 
@@ -501,9 +502,11 @@ def sidebar(page: object | None = None) -> None:
     _keep_widget_state(options)
 
     meeting = st.sidebar.toggle(
-        "Meeting mode", key="meeting", on_change=_clear_notes,
+        "Meeting mode",
+        key="meeting",
+        on_change=_clear_notes,
         help="Big type for a projector: the last full month against the month before, no downloads.",
-    )  # fmt: skip
+    )
     theme.use(meeting)
     if meeting:
         st.html(MEETING_CSS)
@@ -514,21 +517,38 @@ def sidebar(page: object | None = None) -> None:
             st.sidebar.caption("Filters: " + ", ".join(active) + ".")
     else:
         st.sidebar.header("Period")
-        st.sidebar.selectbox("Period", list(PRESETS), format_func=PRESETS.get, key="period_preset",
-                             on_change=_apply_preset, label_visibility="collapsed")  # fmt: skip
-        st.sidebar.date_input("From", key="period_from", min_value=EARLIEST, max_value=LATEST, format="DD/MM/YYYY",
-                              on_change=_dates_changed)  # fmt: skip
-        st.sidebar.date_input("To", key="period_to", min_value=EARLIEST, max_value=LATEST, format="DD/MM/YYYY",
-                              on_change=_dates_changed)  # fmt: skip
+        st.sidebar.selectbox(
+            "Period",
+            list(PRESETS),
+            format_func=PRESETS.get,
+            key="period_preset",
+            on_change=_apply_preset,
+            label_visibility="collapsed",
+        )
+        st.sidebar.date_input(
+            "From",
+            key="period_from",
+            min_value=EARLIEST,
+            max_value=LATEST,
+            format="DD/MM/YYYY",
+            on_change=_dates_changed,
+        )
+        st.sidebar.date_input(
+            "To", key="period_to", min_value=EARLIEST, max_value=LATEST, format="DD/MM/YYYY", on_change=_dates_changed
+        )
         if selected_period() is None:
             st.sidebar.error("Choose a From date on or before the To date.")
         active = any(st.session_state.get(f"filter_{k}") for k in options)
         with st.sidebar.expander("Filters", expanded=active):
             for f in SIDEBAR_FILTERS:
                 st.multiselect(
-                    f.label, options[f.key], key=f"filter_{f.key}", placeholder="All",
-                    format_func=lambda value, key=f.key: option_label(key, value, names), on_change=_clear_notes,
-                )  # fmt: skip
+                    f.label,
+                    options[f.key],
+                    key=f"filter_{f.key}",
+                    placeholder="All",
+                    format_func=lambda value, key=f.key: option_label(key, value, names),
+                    on_change=_clear_notes,
+                )
             st.button("Clear filters", key="clear_filters", on_click=_clear_filters, disabled=not active)
     for note in st.session_state.get(NOTES_KEY, []):
         st.sidebar.warning(f"From the link: {note}")

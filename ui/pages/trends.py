@@ -3,14 +3,13 @@ process-behaviour (XmR) chart, for the sidebar's filters, reaching back 24 month
 
 import streamlit as st
 
-import app_display
-import app_state
 import config
 from charts.process_control import limits_note, process_chart, process_title
 from charts.titles import source_line, subtitle_text
 from metrics.filters import select_episodes
 from metrics.process_control import MEASURES, ProcessControlSettings, process_control_table
 from metrics.trend import trend_window
+from ui import display, state
 
 NOTES = (
     "The mean (solid) and process limits (dashed) come from {baseline}; a point beyond a limit, {shift} "
@@ -18,22 +17,27 @@ NOTES = (
     "is a signal of real change (NHS 'Making Data Count')."
 )
 COLUMNS = {
-    "month": "Month", "value": "Value", "count": None, "denominator": None, "moving_range": "Moving range",
+    "month": "Month",
+    "value": "Value",
+    "count": None,
+    "denominator": None,
+    "moving_range": "Moving range",
     "mean": st.column_config.NumberColumn("Mean", format="%.1f"),
     "lower_limit": st.column_config.NumberColumn("Lower limit", format="%.1f"),
     "upper_limit": st.column_config.NumberColumn("Upper limit", format="%.1f"),
     "signals": "Signals",
-}  # fmt: skip
+}
 
 st.title("Trends: real change or noise?")
-view = app_state.page_view()
+view = state.page_view()
 settings = ProcessControlSettings.from_mapping(config.settings().get("process_control"))
 start, end = trend_window(view.period.start, view.period.end)
 label = f"{start:%b %Y} to {end:%b %Y}"
 st.caption(
-    f"Each month from {label}" + (", with the sidebar filters" if view.filters else "")
+    f"Each month from {label}"
+    + (", with the sidebar filters" if view.filters else "")
     + ". Shorter periods are shown with the 24 months up to their end: a change needs history to be seen."
-)  # fmt: skip
+)
 episodes = select_episodes(view.episodes, start, end, view.filters)
 if episodes.empty:
     st.info(f"No episodes from {label}. Choose another period in the sidebar.")
@@ -46,7 +50,7 @@ for name, measure in MEASURES.items():
     table = process_control_table(episodes, name, start, end, settings)
     table["signals"] = table["signals"].map("; ".join)
     extra = limits_note(table, settings.minimum_points)
-    app_display.show_chart(
+    display.show_chart(
         lambda shown, measure=measure, extra=extra: process_chart(
             shown,
             title=process_title(shown, measure.label),

@@ -11,23 +11,20 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-import app_auth
-import app_display
-import app_links
-import app_state
 import config
 from metrics.attention import AttentionSettings, associate_tables, escalation_table, history_until, meeting_list
 from metrics.escalation import REASON_WORDING
+from ui import auth, display, links, state
 
-user = app_auth.require_user()
-if not app_auth.can_see_child_level(user):
+user = auth.require_user()
+if not auth.can_see_child_level(user):
     st.error("This page is for analysts: it lists individual children.")
     st.stop()
 
-view = app_state.page_view()
+view = state.page_view()
 st.title("Who to discuss")
 view.stop_when_empty()
-app_auth.audit("view", "attention (who to discuss)", view.filters_for_audit())
+auth.audit("view", "attention (who to discuss)", view.filters_for_audit())
 settings = AttentionSettings.from_settings(config.settings())
 history = history_until(view.episodes, view.period.end, view.filters)
 as_of = min(datetime.now(), datetime.combine(view.period.end, datetime.max.time()))
@@ -43,10 +40,18 @@ st.caption(
 )
 tiles = st.columns(4)
 tiles[0].metric("Children to discuss", f"{len(agenda):,}", border=True)
-tiles[1].metric("Escalating", f"{escalating['subject'].nunique():,}", border=True,
-                help="Going missing more often, for longer, found further away, or a first CSE/CCE concern.")  # fmt: skip
-tiles[2].metric("Associate went missing", f"{linked.listed['subject'].nunique():,}", border=True,
-                help=f"Listed for {settings.listed_days} days after an associate goes missing.")  # fmt: skip
+tiles[1].metric(
+    "Escalating",
+    f"{escalating['subject'].nunique():,}",
+    border=True,
+    help="Going missing more often, for longer, found further away, or a first CSE/CCE concern.",
+)
+tiles[2].metric(
+    "Associate went missing",
+    f"{linked.listed['subject'].nunique():,}",
+    border=True,
+    help=f"Listed for {settings.listed_days} days after an associate goes missing.",
+)
 tiles[3].metric("Pairs of associates", f"{len(linked.pairs_of_children):,}", border=True)
 
 st.header("The meeting list")
@@ -57,12 +62,12 @@ st.caption(
 if agenda.empty:
     st.write("No child to discuss in this period.")
 else:
-    shown = agenda.assign(child_id=app_links.child_links(agenda["child_id"]).to_numpy())
-    app_display.show_table(
+    shown = agenda.assign(child_id=links.child_links(agenda["child_id"]).to_numpy())
+    display.show_table(
         shown[["child_id", "reasons", "first_met"]],
         name="Meeting list",
         column_config={
-            "child_id": app_links.child_column(),
+            "child_id": links.child_column(),
             "reasons": st.column_config.TextColumn("Reasons", width="large"),
             "first_met": st.column_config.DateColumn("First met", format="D MMM YYYY"),
         },
@@ -84,16 +89,16 @@ else:
         st.subheader(f"{REASON_WORDING[reason].capitalize()}: {len(rows):,}")
         table = pd.DataFrame(
             {
-                "child_id": app_links.child_links(rows["subject"]).to_numpy(),
+                "child_id": links.child_links(rows["subject"]).to_numpy(),
                 "first_met": pd.to_datetime(rows["first_met"]).to_numpy(),
                 "episode_ids": rows["episode_ids"].to_numpy(),
             }
         )
-        app_display.show_table(
+        display.show_table(
             table,
             name=f"Escalating {reason}",
             column_config={
-                "child_id": app_links.child_column(),
+                "child_id": links.child_column(),
                 "first_met": st.column_config.DateColumn("First met", format="D MMM YYYY"),
                 "episode_ids": st.column_config.ListColumn("Episodes behind it"),
             },
@@ -109,15 +114,15 @@ if linked.listed.empty:
     st.write("No associate went missing in this period.")
 else:
     listed = linked.listed.assign(
-        subject=app_links.child_links(linked.listed["subject"]).to_numpy(),
-        associate=app_links.child_links(linked.listed["associate"]).to_numpy(),
+        subject=links.child_links(linked.listed["subject"]).to_numpy(),
+        associate=links.child_links(linked.listed["associate"]).to_numpy(),
     )
-    app_display.show_table(
+    display.show_table(
         listed,
         name="Associate went missing",
         column_config={
-            "subject": app_links.child_column("Child"),
-            "associate": app_links.child_column("Associate"),
+            "subject": links.child_column("Child"),
+            "associate": links.child_column("Associate"),
             "episode_id": "Associate's episode",
             "reported_at": st.column_config.DatetimeColumn("Reported", format="D MMM YYYY HH:mm"),
             "listed_until": st.column_config.DateColumn("Listed until", format="D MMM YYYY"),

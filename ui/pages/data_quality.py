@@ -3,41 +3,45 @@ and what happened to recent imports: what a data officer checks before a meeting
 
 import streamlit as st
 
-import app_display
-import app_state
 from charts.quality import completeness_chart, import_outcomes_chart
 from loaders.history import import_history
 from metrics.quality import completeness, unresolved_postcodes
+from ui import display, state
 
 WELL_FILLED = 90.0  # percent known below which a field is called out
 
 st.title("Data quality")
-view = app_state.page_view()
+view = state.page_view()
 st.caption(f"Episodes reported {view.period.label()}" + (", with the sidebar filters." if view.filters else "."))
 
 fields = completeness(view.current)
 unresolved = unresolved_postcodes(view.current)
-history = import_history(app_state.current_engine())
+history = import_history(state.current_engine())
 
 low = fields[fields["percent_known"] < WELL_FILLED]
 counts = st.columns(4)
-counts[0].metric("Episodes in the period", app_display.tile_counts({"episodes": len(view.current)})["episodes"],
-                 border=True)  # fmt: skip
+counts[0].metric(
+    "Episodes in the period", display.tile_counts({"episodes": len(view.current)})["episodes"], border=True
+)
 counts[1].metric(
-    f"Fields under {WELL_FILLED:.0f}% known", f"{len(low)}", border=True,
+    f"Fields under {WELL_FILLED:.0f}% known",
+    f"{len(low)}",
+    border=True,
     help="Of the episodes each field applies to (e.g. placement type: care episodes).",
-)  # fmt: skip
+)
 counts[2].metric(
-    "Unresolved postcodes", f"{unresolved['postcode'].nunique():,}", border=True,
+    "Unresolved postcodes",
+    f"{unresolved['postcode'].nunique():,}",
+    border=True,
     help="Well-formed postcodes that the ONS postcode directory does not know: no map, no distance.",
-)  # fmt: skip
+)
 counts[3].metric("Last import", history["outcome"].iloc[0] if len(history) else "none", border=True)
 
 st.subheader("How complete each field is")
 if view.current.empty:
     st.info(f"No episodes in this period ({view.period.label()}). Choose another period in the sidebar.")
 else:
-    app_display.show_chart(
+    display.show_chart(
         lambda table: completeness_chart(table, view.period.label()),
         fields,
         name=f"Field completeness {view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}",
@@ -59,7 +63,7 @@ st.caption(
 if unresolved.empty:
     st.success("Every postcode given in the period was found in the directory.")
 else:
-    app_display.show_table(
+    display.show_table(
         unresolved,
         name=f"Unresolved postcodes {view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}",
         column_config={
@@ -76,7 +80,7 @@ st.caption("The latest 20 imports from any period, newest first in the table. Re
 if history.empty:
     st.info("Nothing has been imported yet.")
 else:
-    app_display.show_chart(
+    display.show_chart(
         import_outcomes_chart,
         history,
         name="Import history",

@@ -8,10 +8,6 @@ Operational Group asks for: the pairs say who, the network says where.
 import pandas as pd
 import streamlit as st
 
-import app_auth
-import app_display
-import app_links
-import app_state
 import config
 from charts import network
 from metrics.children import (
@@ -26,14 +22,15 @@ from metrics.children import (
     together_network,
 )
 from metrics.together import missing_together, together_children
+from ui import auth, display, links, state
 
-user = app_auth.require_user()
-if not app_auth.can_see_child_level(user):
+user = auth.require_user()
+if not auth.can_see_child_level(user):
     st.error("This page is for analysts: it names individual children by their pseudonymous ids.")
     st.stop()
 
-view = app_state.page_view()
-app_auth.audit("view", "missing_together", view.filters_for_audit())
+view = state.page_view()
+auth.audit("view", "missing_together", view.filters_for_audit())
 READABLE = 100  # nodes: more and the labels run into each other
 FOCUS_PARAM = "focus"  # URL parameter: the node id (child:C00640, home:H1, district:B23) to focus on
 KIND_ORDER = {CHILD: 0, HOME: 1, DISTRICT: 2}
@@ -55,7 +52,7 @@ HEADLINES = (
     ("Children", len(together), "Children who went missing with another child at least once."),
     ("Places", pairs["place"].nunique() if len(pairs) else 0, "Places they left together from."),
 )
-for column, (label, value, help_text) in zip(st.columns(4), HEADLINES):
+for column, (label, value, help_text) in zip(st.columns(4), HEADLINES, strict=True):
     column.metric(label, f"{value:,}", help=help_text, border=True)
 if pairs.empty:
     st.info("No two children went missing together in this period.")
@@ -75,7 +72,7 @@ min_episodes = left.slider(
 )
 nodes, edges = repeated_places(nodes, edges, min_episodes)
 centres = nodes.sort_values(["kind", "label"], key=lambda c: c.map(KIND_ORDER) if c.name == "kind" else c)
-names = dict(zip(centres["node"], centres["label"] + " (" + centres["kind"] + ")"))
+names = dict(zip(centres["node"], centres["label"] + " (" + centres["kind"] + ")", strict=True))
 if "together_focus" not in st.session_state:
     wanted = st.query_params.get(FOCUS_PARAM, "")
     st.session_state["together_focus"] = wanted if wanted in names else ""
@@ -93,7 +90,7 @@ centre = left.selectbox(
 )
 if centre:
     st.query_params[FOCUS_PARAM] = centre
-    app_auth.audit("view", f"missing_together {centre}", view.filters_for_audit())  # one child or place: audited
+    auth.audit("view", f"missing_together {centre}", view.filters_for_audit())  # one child or place: audited
 else:
     st.query_params.pop(FOCUS_PARAM, None)
 limit = right.slider(
@@ -134,7 +131,7 @@ NODE_COLUMNS = {
     "episodes": st.column_config.NumberColumn("Episodes"),
     "degree": st.column_config.NumberColumn("Linked to", help="How many other children and places it links to."),
 }
-app_display.show_chart(
+display.show_chart(
     lambda table: network.network_chart(table, shown_edges, title=title, subtitle=subtitle, font_px=font_px),
     shown_nodes,
     name="Missing together network",
@@ -145,39 +142,39 @@ app_display.show_chart(
 st.subheader(f"Pairs of children: {len(children):,}")
 pair_table = pd.DataFrame(
     {
-        "child_a": app_links.child_links(children["child_a"]).to_numpy(),
-        "child_b": app_links.child_links(children["child_b"]).to_numpy(),
+        "child_a": links.child_links(children["child_a"]).to_numpy(),
+        "child_b": links.child_links(children["child_b"]).to_numpy(),
         "times": children["times"].to_numpy(),
         "places": children["places"].to_numpy(),
     }
 )
-app_display.show_table(
+display.show_table(
     pair_table,
     name="Pairs of children missing together",
     column_config={
-        "child_a": app_links.child_column("Child"),
-        "child_b": app_links.child_column("With child"),
+        "child_a": links.child_column("Child"),
+        "child_b": links.child_column("With child"),
         "times": st.column_config.NumberColumn("Times together"),
         "places": st.column_config.NumberColumn("From how many places"),
     },
 )
 
 st.subheader(f"Each time they went missing together: {len(pairs):,}")
-place_names = app_state.establishments()
+place_names = state.establishments()
 episode_table = pairs.assign(
-    child_a=app_links.child_links(pairs["child_a"]).to_numpy(),
-    child_b=app_links.child_links(pairs["child_b"]).to_numpy(),
+    child_a=links.child_links(pairs["child_a"]).to_numpy(),
+    child_b=links.child_links(pairs["child_b"]).to_numpy(),
     place=pairs["place"].map(lambda place: place_names.get(place, place)),
 )
-app_display.show_table(
+display.show_table(
     episode_table,
     name="Episodes missing together",
     column_config={
         "place": "Missing from",
-        "child_a": app_links.child_column("Child"),
+        "child_a": links.child_column("Child"),
         "episode_a": "Episode",
         "reported_at_a": st.column_config.DatetimeColumn("Reported", format="D MMM YYYY HH:mm"),
-        "child_b": app_links.child_column("With child"),
+        "child_b": links.child_column("With child"),
         "episode_b": "Their episode",
         "reported_at_b": st.column_config.DatetimeColumn("They were reported", format="D MMM YYYY HH:mm"),
         "minutes_apart": st.column_config.NumberColumn("Minutes apart", format="%d"),

@@ -5,9 +5,6 @@ interviews found: who held them, why late, push and pull factors, disclosures, f
 import pandas as pd
 import streamlit as st
 
-import app_auth
-import app_display
-import app_state
 from charts.bars import GROUP_LABELS, MEASURE_LABELS, band_chart, grouped_band_chart, return_interview_chart
 from charts.lines import trend_chart
 from charts.titles import source_line, subtitle_text
@@ -20,11 +17,16 @@ from metrics.interview_content import (
 )
 from metrics.return_interviews import date_only_eligible, monthly_return_interviews, outcome_bands, return_interviews
 from reports.notes import date_only_note
+from ui import auth, display, state
 
 OUTCOME_NAMES = {
-    "completed": "Completed", "declined": "Declined", "unable_to_contact": "Unable to contact",
-    "missing_again": "Missing again", "pending": "Pending (waiting list)", "not_offered": "Not offered",
-}  # fmt: skip
+    "completed": "Completed",
+    "declined": "Declined",
+    "unable_to_contact": "Unable to contact",
+    "missing_again": "Missing again",
+    "pending": "Pending (waiting list)",
+    "not_offered": "Not offered",
+}
 LATE_NOTE = "Late: not certainly held within 72 hours of return."
 MONTHLY_DISCLOSURES = ("cse", "cce_county_lines")  # two lines whose end labels do not collide; the table has all
 
@@ -47,27 +49,30 @@ def rate(table, group: str, measure: str) -> str:
 
 
 st.title("Return interviews")
-view = app_state.page_view()
+view = state.page_view()
 period = view.period.label()
 stem = f"{view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}"
 st.caption(f"Episodes reported {period}" + (", with the sidebar filters." if view.filters else ".") + f" {ELIGIBLE}")
 view.stop_when_empty()
 
 rates = return_interviews(view.current)
-tiles = app_display.viewer_table("return_interviews", rates)  # a viewer's tiles: as the table shows them
+tiles = display.viewer_table("return_interviews", rates)  # a viewer's tiles: as the table shows them
 eligible = tiles.loc[(tiles["group"] == "all") & (tiles["measure"] == "offered"), "denominator"].iloc[0]
 shown = st.columns(5)
-shown[0].metric("Eligible episodes", eligible if isinstance(eligible, str) else f"{int(eligible):,}", border=True,
-                help=ELIGIBLE)  # fmt: skip
-for column, measure in zip(shown[1:], ("offered", "offered_within_72h", "completed", "declined_of_offered")):
+shown[0].metric(
+    "Eligible episodes", eligible if isinstance(eligible, str) else f"{int(eligible):,}", border=True, help=ELIGIBLE
+)
+for column, measure in zip(
+    shown[1:], ("offered", "offered_within_72h", "completed", "declined_of_offered"), strict=True
+):
     column.metric(MEASURE_LABELS[measure], rate(tiles, "all", measure), border=True)
 # "Within 72 hours" counts only what was certainly within: say how many episodes that doubt touches
-publication = not app_auth.can_see_child_level(app_auth.require_user())
+publication = not auth.can_see_child_level(auth.require_user())
 DATE_ONLY = date_only_note(*date_only_eligible(view.current), publication=publication)
 st.caption(DATE_ONLY)
 
 st.subheader("Offered, held and declined: all, from home, from care")
-app_display.show_chart(
+display.show_chart(
     lambda table: return_interview_chart(
         table,
         title=f"An interview was offered after {rate(table, 'all', 'offered')} of returns, "
@@ -80,14 +85,16 @@ app_display.show_chart(
     name=f"Return interviews {stem}",
     kind="return_interviews",
     column_config={
-        "group": "Group", "measure": "Measure", "count": st.column_config.NumberColumn("Episodes"),
+        "group": "Group",
+        "measure": "Measure",
+        "count": st.column_config.NumberColumn("Episodes"),
         "denominator": st.column_config.NumberColumn("Out of"),
         "percent": st.column_config.NumberColumn("Percent", format="%.1f%%"),
     },
-)  # fmt: skip
+)
 
 st.subheader("Month by month")
-app_display.show_chart(
+display.show_chart(
     lambda table: trend_chart(
         table.assign(measure=table["measure"].map(MEASURE_LABELS)),
         title="Offered and completed each month",
@@ -108,7 +115,7 @@ app_display.show_chart(
     },
 )
 st.subheader("By outcome")
-app_display.show_chart(
+display.show_chart(
     lambda table: band_chart(
         table.assign(band=table["band"].map(OUTCOME_NAMES).fillna(table["band"])),
         title="What happened to each interview",
@@ -119,15 +126,16 @@ app_display.show_chart(
     outcome_bands(view.current),
     name=f"Return interview outcomes {stem}",
     column_config={
-        "band": "Outcome", "count": st.column_config.NumberColumn("Episodes"),
+        "band": "Outcome",
+        "count": st.column_config.NumberColumn("Episodes"),
         "percent": st.column_config.NumberColumn("Percent", format="%.1f%%"),
     },
-)  # fmt: skip
+)
 
 # What completed interviews recorded (domain.md section 11): one chart and table per kind of content.
 st.subheader("What the interviews found")
 for table_name, column, heading in CONTENT_SECTIONS:
-    app_display.show_chart(
+    display.show_chart(
         lambda table, heading=heading, column=column: grouped_band_chart(
             table.assign(band=table["band"].map(content_label), group=table["group"].map(GROUP_LABELS)),
             "group",
@@ -140,12 +148,14 @@ for table_name, column, heading in CONTENT_SECTIONS:
         name=f"{heading} {stem}",
         kind=f"{table_name}_by_group",
         column_config={
-            "group": "Group", "band": heading, "count": st.column_config.NumberColumn("Interviews"),
+            "group": "Group",
+            "band": heading,
+            "count": st.column_config.NumberColumn("Interviews"),
             "percent": st.column_config.NumberColumn("Percent of completed", format="%.1f%%"),
         },
-    )  # fmt: skip
+    )
 
-app_display.show_chart(
+display.show_chart(
     lambda table: trend_chart(
         table[table["band"].isin(MONTHLY_DISCLOSURES)].assign(band=lambda t: t["band"].map(content_label)),
         title="Sexual and criminal exploitation disclosed in completed interviews, by month",
@@ -161,7 +171,9 @@ app_display.show_chart(
     name=f"Disclosures by month {stem}",
     kind="rhi_disclosures_by_month",
     column_config={
-        "month": "Month", "band": "Disclosure", "count": st.column_config.NumberColumn("Interviews"),
+        "month": "Month",
+        "band": "Disclosure",
+        "count": st.column_config.NumberColumn("Interviews"),
         "percent": st.column_config.NumberColumn("Percent of completed", format="%.1f%%"),
     },
-)  # fmt: skip
+)

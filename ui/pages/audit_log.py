@@ -8,20 +8,19 @@ from datetime import date
 
 import streamlit as st
 
-import app_auth
-import app_state
 from reports.audit import distinct_values, entries, entries_csv
+from ui import auth, state
 
 SHOWN = 2000
 
-app_auth.require_admin()
+auth.require_admin()
 st.title("Audit log")
 st.caption(
     "Every child-level view and export, every import and every sign-in, newest first. "
     "Downloading this log is recorded too."
 )
 
-engine = app_state.current_engine()
+engine = state.current_engine()
 names, actions = distinct_values(engine)
 left, middle, right = st.columns(3)
 chosen_users = left.multiselect("User", names, placeholder="Everyone")
@@ -43,7 +42,7 @@ rows = entries(engine, users=chosen_users, actions=chosen_actions, start=start, 
 
 
 def record_export() -> None:
-    app_auth.audit("audit_export", "audit_log", {**filters, "rows": len(rows)})
+    auth.audit("audit_export", "audit_log", {**filters, "rows": len(rows)})
 
 
 if rows.empty:

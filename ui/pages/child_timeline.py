@@ -9,16 +9,13 @@ from datetime import datetime
 
 import streamlit as st
 
-import app_auth
-import app_display
-import app_links
-import app_state
 import config
 from charts.timeline import timeline_chart
 from metrics.attention import AttentionSettings
 from metrics.briefing import child_briefing
 from metrics.children import child_facts, child_ids, child_timeline
 from reports.briefing import briefing_file
+from ui import auth, display, links, state
 
 PICKED = "timeline_child"
 
@@ -27,25 +24,25 @@ def _picked_to_url() -> None:
     """Keep the URL on the child picked, so the address bar always reproduces the view."""
     child = st.session_state.get(PICKED)
     if child:
-        st.query_params[app_links.CHILD_PARAM] = child
+        st.query_params[links.CHILD_PARAM] = child
     else:
-        st.query_params.pop(app_links.CHILD_PARAM, None)
+        st.query_params.pop(links.CHILD_PARAM, None)
 
 
-user = app_auth.require_user()
-if not app_auth.can_see_child_level(user):
+user = auth.require_user()
+if not auth.can_see_child_level(user):
     st.error("This page is for analysts: it shows an individual child's episodes.")
     st.stop()
 
-view = app_state.page_view()
+view = state.page_view()
 st.title("Child timeline")
 known = child_ids(view.episodes)
-requested = st.query_params.get(app_links.CHILD_PARAM)
+requested = st.query_params.get(links.CHILD_PARAM)
 if requested in known and st.session_state.get(PICKED) != requested:
     st.session_state[PICKED] = requested  # arrived by a link (or back/forward in the browser)
 elif requested is not None and requested not in known:
     st.warning("No child has that id. Choose one from the list.")
-    st.query_params.pop(app_links.CHILD_PARAM, None)
+    st.query_params.pop(links.CHILD_PARAM, None)
 if st.session_state.get(PICKED) not in known:
     st.session_state.pop(PICKED, None)
 
@@ -59,11 +56,11 @@ child = st.selectbox(
     help="Children are known here only by the pseudonymous id of the records.",
 )
 if child is None:
-    app_auth.audit("view", "child_timeline (no child chosen)", view.filters_for_audit())
+    auth.audit("view", "child_timeline (no child chosen)", view.filters_for_audit())
     st.info(f"Choose one of the {len(known):,} children to see their episodes.")
     st.stop()
-st.query_params[app_links.CHILD_PARAM] = child
-app_auth.audit("view", f"child_timeline {child}", view.filters_for_audit())
+st.query_params[links.CHILD_PARAM] = child
+auth.audit("view", f"child_timeline {child}", view.filters_for_audit())
 
 now = datetime.now().replace(second=0, microsecond=0)
 period = (view.period.start, view.period.end)
@@ -81,7 +78,7 @@ FACTS = (
     ("Establishment", facts["establishment"], "Children's home or placement at the latest episode."),
 )
 for row in (FACTS[:4], FACTS[4:]):
-    for column, (label, value, help_text) in zip(st.columns(4), row):
+    for column, (label, value, help_text) in zip(st.columns(4), row, strict=True):
         column.metric(label, value, help=help_text, border=True)
 
 open_count = int(timeline["still_open"].sum())
@@ -135,16 +132,29 @@ for line in (  # plain text: imported values are never read as markdown or HTML
     f"Found most often in: {', '.join(briefing.found['place']) or 'no found postcode recorded'}",
 ):
     st.text(line)
-user_name = app_auth.require_user().name
+user_name = auth.require_user().name
 word, pdf, _ = st.columns([1, 1, 3])
-app_display.download_file(word, "Briefing (Word)", lambda: briefing_file(briefing, ".docx", user_name),
-                          name=f"Briefing {child}", what="Word", extension="docx",
-                          mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")  # fmt: skip
-app_display.download_file(pdf, "Briefing (PDF)", lambda: briefing_file(briefing, ".pdf", user_name),
-                          name=f"Briefing {child}", what="PDF", extension="pdf", mime="application/pdf")  # fmt: skip
+display.download_file(
+    word,
+    "Briefing (Word)",
+    lambda: briefing_file(briefing, ".docx", user_name),
+    name=f"Briefing {child}",
+    what="Word",
+    extension="docx",
+    mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+)
+display.download_file(
+    pdf,
+    "Briefing (PDF)",
+    lambda: briefing_file(briefing, ".pdf", user_name),
+    name=f"Briefing {child}",
+    what="PDF",
+    extension="pdf",
+    mime="application/pdf",
+)
 
 st.header("Every episode")
-app_display.show_chart(
+display.show_chart(
     lambda table: timeline_chart(table, period, title=title, subtitle=subtitle),
     timeline,
     name=f"Timeline {child}",

@@ -13,11 +13,9 @@ from pathlib import Path
 
 import streamlit as st
 
-import app_auth
-import app_display
-import app_state
 from loaders.history import import_history
 from loaders.importer import import_uploads
+from ui import auth, display, state
 
 EXAMPLE_MAPPING = Path(__file__).resolve().parent.parent / "examples" / "police_mapping.toml"
 FORMATS = {
@@ -43,19 +41,17 @@ def run_import(*args, **kwargs):
 
 
 st.title("Import data")
-user = app_auth.require_user()
-if not app_auth.is_admin(user):
+user = auth.require_user()
+if not auth.is_admin(user):
     st.error("Only an administrator can import data.")
     st.stop()
 st.caption(
     "Files are checked first and nothing is written until you confirm. A file with any error is refused whole; "
     "every message names the file, row and column to fix."
 )
-db = app_state.current_engine()
+db = state.current_engine()
 
-file_format = st.radio(
-    "Format", list(FORMATS), format_func=FORMATS.get, horizontal=True, key="import_format"
-)  # fmt: skip
+file_format = st.radio("Format", list(FORMATS), format_func=FORMATS.get, horizontal=True, key="import_format")
 if file_format == "ssda903":
     uploads = st.file_uploader(
         "The SSDA903 tables (CSV, recognised by their columns) or the XML return",
@@ -121,7 +117,7 @@ if ready:
         reasons = ", ".join(f"{n:,} {why}" for why, n in checked.left_out.items())
         st.info(f"Rows left out, outside the mapping's [scope]: {reasons}. They are not imported.")
     if checked.messages:
-        app_display.show_table(app_state.messages_frame(checked), name="import-messages")
+        display.show_table(state.messages_frame(checked), name="import-messages")
 
     if checked.errors:
         st.error(f"This file is refused: fix the {len(checked.errors):,} error(s) listed and upload it again.")
@@ -136,7 +132,7 @@ if ready:
                 c for c in rows.columns if c not in PREVIEW_COLUMNS and c != "change" and not c.endswith("_date_only")
             ]
             with st.expander(f"{label}: {len(rows):,} (first {min(len(rows), PREVIEW_ROWS)} shown)"):
-                app_display.show_table(rows[columns].head(PREVIEW_ROWS), name=f"import-preview-{change}")
+                display.show_table(rows[columns].head(PREVIEW_ROWS), name=f"import-preview-{change}")
         if st.session_state.get("landed_upload") == upload_key:
             st.success(st.session_state.landed_summary)
         elif st.button("Confirm import", type="primary", key="import_confirm"):
@@ -150,10 +146,10 @@ if ready:
                 progress=lambda done, text: bar.progress(min(max(done, 0.0), 1.0), text=text),
             )
             bar.progress(1.0, text="Done")
-            app_state.clear_episodes()
+            state.clear_episodes()
             if result is not None and result.errors:
                 st.error(f"Import refused: {result.summary()}")
-                app_display.show_table(app_state.messages_frame(result), name="import-messages")
+                display.show_table(state.messages_frame(result), name="import-messages")
             elif result is not None:
                 st.session_state.landed_upload = upload_key
                 st.session_state.landed_summary = f"Imported: {result.summary()}"
@@ -164,7 +160,7 @@ history = import_history(db, limit=20)
 if history.empty:
     st.info("Nothing has been imported yet.")
 else:
-    app_display.show_table(
+    display.show_table(
         history,
         name="import-history",
         column_config={"started_at": st.column_config.DatetimeColumn("Started", format="DD/MM/YYYY HH:mm")},

@@ -12,24 +12,21 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-import app_auth
-import app_display
-import app_links
-import app_state
 import config
 from metrics.children import alert_children, alert_episodes
 from metrics.triggers import TRIGGERS, date_only_alert_episodes, triggers
 from reports.notes import date_only_note
+from ui import auth, display, links, state
 
 AS_AT = {"now": "now", "period_end": "the end of the period"}
 AS_AT_PARAM = "as_at"
 
-user = app_auth.require_user()
-if not app_auth.can_see_child_level(user):
+user = auth.require_user()
+if not auth.can_see_child_level(user):
     st.error("This page is for analysts: it lists individual children.")
     st.stop()
 
-view = app_state.page_view()
+view = state.page_view()
 thresholds = config.settings()["triggers"]
 WORDS = {
     "3_missing_in_90_days": (
@@ -67,8 +64,13 @@ SHORT = {  # fits a metric card on a projector
     "strategy_meeting_overdue": "Meeting overdue",
     "location_5_in_30_days": f"{thresholds['location_count']} from one place",
 }
-SUBJECT = {"3_missing_in_90_days": None, "3_absent_in_90_days": None, "missing_over_72_hours": "Episode",
-           "strategy_meeting_overdue": "Episode", "location_5_in_30_days": "Place"}  # fmt: skip
+SUBJECT = {
+    "3_missing_in_90_days": None,
+    "3_absent_in_90_days": None,
+    "missing_over_72_hours": "Episode",
+    "strategy_meeting_overdue": "Episode",
+    "location_5_in_30_days": "Place",
+}
 ORDER = ("strategy_meeting_overdue",) + tuple(t for t in TRIGGERS if t != "strategy_meeting_overdue")
 
 st.title("Alerts")
@@ -87,7 +89,7 @@ if as_at == "now":
 else:
     st.query_params[AS_AT_PARAM] = as_at
     as_of = view.period.end
-app_auth.audit("view", "alerts", {**view.filters_for_audit(), AS_AT_PARAM: as_at})
+auth.audit("view", "alerts", {**view.filters_for_audit(), AS_AT_PARAM: as_at})
 
 alerts = alert_children(triggers(view.current, thresholds, as_of=as_of), view.current)
 behind = alert_episodes(alerts, view.current)
@@ -100,14 +102,20 @@ st.caption(
 st.caption(date_only_note(*date_only_alert_episodes(view.current), publication=False))  # analysts only
 
 counts = alerts["trigger"].value_counts()
-for column, trigger in zip(st.columns(len(ORDER)), ORDER):
-    column.metric(SHORT[trigger], f"{int(counts.get(trigger, 0)):,}", help=WORDS[trigger][0] + ". " + WORDS[trigger][1],
-                  border=True)  # fmt: skip
+for column, trigger in zip(st.columns(len(ORDER)), ORDER, strict=True):
+    column.metric(
+        SHORT[trigger],
+        f"{int(counts.get(trigger, 0)):,}",
+        help=WORDS[trigger][0] + ". " + WORDS[trigger][1],
+        border=True,
+    )
 
 overdue = alerts[alerts["trigger"] == "strategy_meeting_overdue"]
 if len(overdue):
-    listed = [f"{row.subject} ({', '.join(row.children)}), overdue since {row.first_met:%-d %b %Y}"
-              for row in overdue.head(12).itertuples()]  # fmt: skip
+    listed = [
+        f"{row.subject} ({', '.join(row.children)}), overdue since {row.first_met:%-d %b %Y}"
+        for row in overdue.head(12).itertuples()
+    ]
     more = f"; and {len(overdue) - 12:,} more in the table below" if len(overdue) > 12 else ""
     st.error(
         f"**Strategy meeting overdue: {len(overdue):,} episode{'s' if len(overdue) != 1 else ''}.** "
@@ -123,10 +131,10 @@ else:
 def alert_table(trigger: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """What one trigger's table shows: the child as a timeline link where the alert is about one child."""
     single = rows["children"].map(lambda ids: ids[0] if len(ids) == 1 else None)
-    table = pd.DataFrame({"child": app_links.child_links(single).to_numpy()})
-    config_ = {"child": app_links.child_column()}
+    table = pd.DataFrame({"child": links.child_links(single).to_numpy()})
+    config_ = {"child": links.child_column()}
     if SUBJECT[trigger]:
-        names = app_state.establishments()  # a home by its name (and id); an address as it is
+        names = state.establishments()  # a home by its name (and id); an address as it is
         table["subject"] = [f"{names[s]} ({s})" if names.get(s) else s for s in rows["subject"]]
         config_["subject"] = SUBJECT[trigger]
     if SUBJECT[trigger] == "Place":
@@ -144,7 +152,7 @@ def alert_table(trigger: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 
 
 EPISODE_COLUMNS = {
-    "child_id": app_links.child_column(),
+    "child_id": links.child_column(),
     "subject": "Alert for",
     "episode_id": "Episode",
     "category": "Category",
@@ -164,8 +172,8 @@ for trigger in ORDER:
         st.write("None in this period.")
         continue
     table, column_config = alert_table(trigger, rows)
-    app_display.show_table(table, name=f"Alerts {label}", column_config=column_config)
+    display.show_table(table, name=f"Alerts {label}", column_config=column_config)
     episodes = behind[behind["trigger"] == trigger].drop(columns="trigger")
-    episodes = episodes.assign(child_id=app_links.child_links(episodes["child_id"]).to_numpy())
+    episodes = episodes.assign(child_id=links.child_links(episodes["child_id"]).to_numpy())
     with st.expander(f"The {len(episodes):,} episodes behind these {len(rows):,} alerts"):
-        app_display.show_table(episodes, name=f"Alert episodes {label}", column_config=EPISODE_COLUMNS)
+        display.show_table(episodes, name=f"Alert episodes {label}", column_config=EPISODE_COLUMNS)

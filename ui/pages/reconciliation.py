@@ -10,33 +10,30 @@ no longer counted.
 import pandas as pd
 import streamlit as st
 
-import app_auth
-import app_display
-import app_links
-import app_state
 import config
 from charts.lines import trend_panels
 from loaders.episodes import data_version
 from loaders.reconciliation import resolve
 from metrics.reconciliation import KIND_WORDING, KINDS, items_by_kind_and_month
 from reports.reconciliation import all_items, items_in_period
+from ui import auth, display, links, state
 
 
 @st.cache_data(show_spinner="Comparing police and council records…", max_entries=2)
 def cached_items(url: str, version: tuple[int, int]) -> pd.DataFrame:
     """Every item, worked out again only when an import lands (the data version changes)."""
-    return all_items(app_state.engine(url))
+    return all_items(state.engine(url))
 
 
-user = app_auth.require_user()
-if not app_auth.can_see_child_level(user):
+user = auth.require_user()
+if not auth.can_see_child_level(user):
     st.error("This page is for analysts: it lists individual children's episodes.")
     st.stop()
 
-view = app_state.page_view()
+view = state.page_view()
 period = {"from": view.period.start.isoformat(), "to": view.period.end.isoformat()}
-app_auth.audit("view", "reconciliation", period)
-engine = app_state.current_engine()
+auth.audit("view", "reconciliation", period)
+engine = state.current_engine()
 
 st.title("Reconciliation: do police and council records agree?")
 st.caption(
@@ -69,7 +66,7 @@ if items.empty:
 
 if not counts.empty:
     by_kind = counts.assign(kind=counts["kind"].map(KIND_WORDING))
-    app_display.show_chart(
+    display.show_chart(
         lambda table: trend_panels(
             table,
             title="Open reconciliation items by month",
@@ -86,7 +83,7 @@ if not counts.empty:
     )
 
 SIDE_BY_SIDE = {
-    "child_id": app_links.child_column(),
+    "child_id": links.child_column(),
     "kind": "Kind",
     "month": "Month",
     "police_episode": "Police episode",
@@ -103,9 +100,7 @@ SIDE_BY_SIDE = {
 def shown(table: pd.DataFrame, extra: dict | None = None) -> tuple[pd.DataFrame, dict]:
     """Items with the kind in words and the child linked to their timeline."""
     config = {**SIDE_BY_SIDE, **(extra or {})}
-    frame = table.assign(
-        kind=table["kind"].map(KIND_WORDING), child_id=app_links.child_links(table["child_id"]).to_numpy()
-    )
+    frame = table.assign(kind=table["kind"].map(KIND_WORDING), child_id=links.child_links(table["child_id"]).to_numpy())
     return frame[list(config)], config
 
 
@@ -114,7 +109,7 @@ if open_items.empty:
     st.success("Every item in this period is resolved.", icon=":material/check_circle:")
 else:
     table, config = shown(open_items)
-    app_display.show_table(table, name="Open reconciliation items", column_config=config)
+    display.show_table(table, name="Open reconciliation items", column_config=config)
 
     with st.form("resolve", clear_on_submit=True):
         st.markdown("**Mark an item resolved**")
@@ -131,7 +126,7 @@ else:
                 st.error("Say what was found in the note before resolving the item.")
             else:
                 resolve(engine, key, user.name, note)
-                app_auth.audit("resolve", f"reconciliation {key}", {**period, "note": note.strip()})
+                auth.audit("resolve", f"reconciliation {key}", {**period, "note": note.strip()})
                 st.session_state["reconciliation_resolved"] = labels[key]
                 st.rerun()
 if done := st.session_state.pop("reconciliation_resolved", None):
@@ -147,4 +142,4 @@ if not resolved.empty:
             "note": "Note",
         },
     )
-    app_display.show_table(table, name="Resolved reconciliation items", column_config=config)
+    display.show_table(table, name="Resolved reconciliation items", column_config=config)

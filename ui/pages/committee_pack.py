@@ -9,12 +9,11 @@ from pathlib import Path
 
 import streamlit as st
 
-import app_auth
-import app_state
 from reports.pack import NO_CONVERTER, PackError, build_pack, docx_to_pdf, pdf_converter
+from ui import auth, state
 
 st.title("Committee pack")
-view = app_state.page_view()
+view = state.page_view()
 filters_text = "; ".join(f"{key.replace('_', ' ')}: {', '.join(values)}" for key, values in view.filters.items())
 st.caption(f"Episodes reported {view.period.label()}" + (f", filtered to {filters_text}." if filters_text else "."))
 st.markdown(
@@ -39,9 +38,13 @@ elif st.button("Build the pack", type="primary", icon=":material/description:"):
     with tempfile.TemporaryDirectory(prefix="committee-pack-") as folder:
         docx = Path(folder) / f"{stem}.docx"
         build_pack(
-            view.episodes, view.period.start, view.period.end, docx, view.filters,
+            view.episodes,
+            view.period.start,
+            view.period.end,
+            docx,
+            view.filters,
             progress=lambda fraction, text: bar.progress(min(share * fraction, 1.0), text=text),
-        )  # fmt: skip
+        )
         built = {"key": key, "docx": docx.read_bytes(), "pdf": None, "pdf_error": None}
         if has_pdf:
             bar.progress(share, text="Converting to PDF")
@@ -53,19 +56,27 @@ elif st.button("Build the pack", type="primary", icon=":material/description:"):
             built["pdf_error"] = NO_CONVERTER
     bar.progress(1.0, text="Done")
     st.session_state["committee_pack"] = built
-    app_auth.audit("export", "committee pack", view.filters_for_audit())
+    auth.audit("export", "committee pack", view.filters_for_audit())
 
 if built is not None:
     st.success("The pack is ready.")
     word, pdf, _ = st.columns([1, 1, 2])
     word.download_button(
-        "Download Word (.docx)", built["docx"], file_name=f"{stem}.docx", on_click="ignore",
-        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document", icon=":material/download:",
-    )  # fmt: skip
+        "Download Word (.docx)",
+        built["docx"],
+        file_name=f"{stem}.docx",
+        on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        icon=":material/download:",
+    )
     if built["pdf"] is not None:
         pdf.download_button(
-            "Download PDF", built["pdf"], file_name=f"{stem}.pdf", mime="application/pdf", on_click="ignore",
+            "Download PDF",
+            built["pdf"],
+            file_name=f"{stem}.pdf",
+            mime="application/pdf",
+            on_click="ignore",
             icon=":material/download:",
-        )  # fmt: skip
+        )
     else:
         st.warning(built["pdf_error"])

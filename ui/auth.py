@@ -229,16 +229,16 @@ def audit(action: str, subject: str, filters: dict) -> None:
 
 
 def _record(name: str, action: str, subject: str, filters: dict) -> None:
-    import app_state  # app_state imports the loaders; keep this module light to import
     from reports.audit import record
+    from ui import state  # ui.state imports the loaders; keep this module light to import
 
-    record(app_state.current_engine(), name, action, subject, filters)
+    record(state.current_engine(), name, action, subject, filters)
 
 
 def _engine():
-    import app_state
+    from ui import state
 
-    return app_state.current_engine()
+    return state.current_engine()
 
 
 # ---- name and password ------------------------------------------------------------------

@@ -5,9 +5,6 @@ section 10). Whole years and every care episode: the sidebar period and filters 
 import pandas as pd
 import streamlit as st
 
-import app_auth
-import app_display
-import app_state
 import config
 from charts.benchmarks import benchmark_chart
 from loaders.benchmarks import dfe_figures, dfe_version
@@ -23,6 +20,7 @@ from reports.benchmarks import (
     subtitle,
     years_with_episodes,
 )
+from ui import auth, display, state
 
 YEAR_PARAM = "year"
 COUNT_NOTE = "Region and England totals are in the table below the chart, on another scale. "
@@ -52,11 +50,11 @@ LOCAL_COLUMNS_SHOWN = {
 
 @st.cache_data(show_spinner="Loading the DfE figures…", max_entries=2)
 def figures(url: str, version: tuple[int, str]) -> pd.DataFrame:
-    return dfe_figures(app_state.engine(url))
+    return dfe_figures(state.engine(url))
 
 
 st.title("Benchmarks: how do we compare?")
-view = app_state.page_view()
+view = state.page_view()
 authority = config.settings()["authority"]
 council, la_code = authority["name"], str(authority.get("dfe_la_code", ""))
 grouping = str(config.settings().get("benchmarks", {}).get("neighbour_grouping", "2025"))
@@ -69,7 +67,7 @@ if not la_code:
     st.warning("Set the council's DfE LA number (`dfe_la_code` in `[authority]`, config/settings.toml) to compare.")
     st.stop()
 url = config.database_url()
-every = figures(url, dfe_version(app_state.engine(url)))
+every = figures(url, dfe_version(state.engine(url)))
 years = years_with_episodes(view.episodes)
 if not years:
     st.info("No episodes yet: import some to compare them with the DfE's figures.")
@@ -83,7 +81,7 @@ year = st.selectbox(
     help="The council's own figures are for the whole year, 1 April to 31 March.",
 )
 st.query_params[YEAR_PARAM] = str(year)
-viewer = app_auth.require_user().role == "viewer"
+viewer = auth.require_user().role == "viewer"
 threshold = int(config.settings().get("publication", {}).get("suppress_below", 5)) if viewer else None
 result = benchmarks_for(
     view.episodes, every, year, la_code=la_code, council_name=council, grouping=grouping, threshold=threshold
@@ -118,7 +116,7 @@ if compare:
         st.subheader("Missing from placement" if category == "missing" else "Away from placement without permission")
         for column in LOCAL_COLUMNS:
             rows = result.table[(result.table["category"] == category) & (result.table["column"] == column)]
-            app_display.show_chart(
+            display.show_chart(
                 lambda table, column=column: benchmark_chart(
                     chart_rows(table),
                     title=measure_title(table, council),
@@ -133,7 +131,7 @@ if compare:
             )
 
 st.subheader("The council's own figures, every year")
-app_display.show_table(
+display.show_table(
     result.local,
     name="Benchmarks own figures by year",
     kind="benchmarks_local",

@@ -3,29 +3,46 @@ where from (locality: episodes), and how the months compare by category."""
 
 import streamlit as st
 
-import app_display
-import app_state
 from charts.bars import band_chart
 from charts.lines import trend_chart
 from charts.titles import band_message, source_line, subtitle_text
 from metrics.bands import locality_bands
 from metrics.demographics import age_bands, ethnic_group_bands, sex_bands
 from metrics.trend import trend
+from ui import display, state
 
 PERCENT = st.column_config.NumberColumn("Percent", format="%.1f%%")
 # (kind, band function, heading, measure, title template, counted)
 BREAKDOWNS = (
     ("sex", sex_bands, "Sex", "Children by sex", "{percent} of children were {band}", "Children"),
-    ("ethnic_group", ethnic_group_bands, "Ethnic group", "Children by ethnic group",
-     "{band}: {percent} of children", "Children"),
-    ("age_band", age_bands, "Age", "Children by age at their first episode in the period",
-     "{percent} of children were aged {band}", "Children"),
-    ("locality", locality_bands, "Locality", "Episodes by the locality of the address missing from",
-     "{band}: {percent} of episodes", "Episodes"),
-)  # fmt: skip
+    (
+        "ethnic_group",
+        ethnic_group_bands,
+        "Ethnic group",
+        "Children by ethnic group",
+        "{band}: {percent} of children",
+        "Children",
+    ),
+    (
+        "age_band",
+        age_bands,
+        "Age",
+        "Children by age at their first episode in the period",
+        "{percent} of children were aged {band}",
+        "Children",
+    ),
+    (
+        "locality",
+        locality_bands,
+        "Locality",
+        "Episodes by the locality of the address missing from",
+        "{band}: {percent} of episodes",
+        "Episodes",
+    ),
+)
 
 st.title("Demographics and trend")
-view = app_state.page_view()
+view = state.page_view()
 period = view.period.label()
 stem = f"{view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}"
 st.caption(f"Episodes reported {period}" + (", with the sidebar filters." if view.filters else "."))
@@ -33,7 +50,7 @@ view.stop_when_empty()
 
 for kind, bands, heading, measure, template, counted in BREAKDOWNS:
     st.subheader(heading)
-    app_display.show_chart(
+    display.show_chart(
         lambda table, measure=measure, template=template: band_chart(
             table,
             title=band_message(table, template, measure),
@@ -47,7 +64,7 @@ for kind, bands, heading, measure, template, counted in BREAKDOWNS:
     )
 
 st.subheader("Month by month, by category")
-app_display.show_chart(
+display.show_chart(
     lambda table: trend_chart(
         table,
         title="Episodes each month, by category",

@@ -3,8 +3,6 @@ how many children that is, how often each, and the trend for the busiest."""
 
 import streamlit as st
 
-import app_display
-import app_state
 from charts.bars import place_chart
 from charts.lines import trend_panels
 from charts.titles import source_line, subtitle_text
@@ -12,6 +10,7 @@ from metrics.establishments import establishment_labels, establishment_trend, wi
 from metrics.filters import select_episodes
 from metrics.hotspots import hotspots
 from metrics.trend import last_months
+from ui import display, state
 
 TOP = 15
 TREND_TOP = 5
@@ -22,7 +21,7 @@ RANKINGS = {
 }
 
 st.title("Children's homes")
-view = app_state.page_view()
+view = state.page_view()
 period = view.period.label()
 stem = f"{view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}"
 st.caption(
@@ -39,21 +38,23 @@ if places.empty:
 places.insert(1, "name", places["place"].map(labels).fillna(places["place"]))
 
 from_homes = int(places["episodes"].sum())
-numbers = app_display.tile_counts(
+numbers = display.tile_counts(
     {"episodes": len(view.current), "from_homes": from_homes, "elsewhere": len(view.current) - from_homes},
     [("episodes", ("from_homes", "elsewhere"))],
 )
 shown = st.columns(3)
 shown[0].metric("Establishments", f"{len(places):,}", border=True, help="Establishments with an episode in the period.")
 shown[1].metric(
-    "Episodes from establishments", numbers["from_homes"], border=True,
+    "Episodes from establishments",
+    numbers["from_homes"],
+    border=True,
     help=f"Of {numbers['episodes']} episodes in the period.",
-)  # fmt: skip
+)
 shown[2].metric("Busiest", str(places["name"].iloc[0]), border=True, help="Most episodes in the period.")
 
 ranking = st.radio("Rank by", list(RANKINGS), horizontal=True, key="homes_rank")
 value, measure = RANKINGS[ranking]
-app_display.show_chart(
+display.show_chart(
     lambda table: place_chart(
         with_episodes_per_child(table),
         title=f"The {min(TOP, len(table))} establishments with the most {ranking.lower()}",
@@ -68,10 +69,12 @@ app_display.show_chart(
     name=f"Establishments {stem}",
     kind="hotspots_establishment",
     column_config={
-        "place": "Establishment id", "name": "Establishment",
-        "episodes": st.column_config.NumberColumn("Episodes"), "children": st.column_config.NumberColumn("Children"),
+        "place": "Establishment id",
+        "name": "Establishment",
+        "episodes": st.column_config.NumberColumn("Episodes"),
+        "children": st.column_config.NumberColumn("Children"),
     },
-)  # fmt: skip
+)
 
 st.subheader(f"Month by month: the {min(TREND_TOP, len(places))} busiest")
 first, last = last_months(view.period.end)
@@ -79,7 +82,7 @@ year_label = f"{first:%b %Y} to {last:%b %Y}"
 busiest = list(places["place"].head(TREND_TOP))
 monthly = establishment_trend(select_episodes(view.episodes, first, last, view.filters), busiest)
 monthly.insert(2, "name", monthly["place"].map(labels).fillna(monthly["place"]))
-app_display.show_chart(
+display.show_chart(
     lambda table: trend_panels(
         table,
         title="Episodes each month from the busiest establishments",

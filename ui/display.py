@@ -34,12 +34,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitDuplicateElementKey
 
-import app_auth
-import app_state
 import config
 from charts import theme
 from charts.export import png_bytes, svg_text
 from reports.tables import ChildLevelTable, masked, publishable, publishable_counts, to_csv
+from ui import auth, state
 
 SUPPRESSION_NOTE = (
     "Small numbers are hidden to protect children's privacy: counts from 1 to 4 show as <5, "
@@ -78,7 +77,7 @@ def _svg(spec: str) -> str:
 
 
 def _is_viewer() -> bool:
-    return app_auth.require_user().role == "viewer"
+    return auth.require_user().role == "viewer"
 
 
 def tile_counts(counts: dict[str, int], lines: Sequence[tuple[str, Sequence[str]]] = ()) -> dict[str, str]:
@@ -94,8 +93,9 @@ def viewer_table(kind: str, table: pd.DataFrame) -> pd.DataFrame:
     return publishable(kind, table) if _is_viewer() else table
 
 
-def _download(container, label: str, data: Callable[[], bytes | str], *, name: str, what: str, mime: str,
-              extension: str) -> None:  # fmt: skip
+def _download(
+    container, label: str, data: Callable[[], bytes | str], *, name: str, what: str, mime: str, extension: str
+) -> None:
     """A download button keyed by the file name (stable from run to run); a second chart of the
     same name on a page gets `-2`, and so on.
 
@@ -105,8 +105,8 @@ def _download(container, label: str, data: Callable[[], bytes | str], *, name: s
     """
     from reports.audit import record
 
-    subject = f"{app_state.current_page()}: {name} ({what})"
-    user, engine, filters = app_auth.require_user().name, app_state.current_engine(), app_state.filters_for_audit()
+    subject = f"{state.current_page()}: {name} ({what})"
+    user, engine, filters = auth.require_user().name, state.current_engine(), state.filters_for_audit()
 
     def audited_file() -> bytes | str:
         record(engine, user, "export", subject, filters)
@@ -116,16 +116,21 @@ def _download(container, label: str, data: Callable[[], bytes | str], *, name: s
     for number in range(1, 100):
         try:
             container.download_button(
-                label, audited_file, file_name=f"{file_stem(name)}.{extension}", mime=mime,
-                key=base if number == 1 else f"{base}-{number}", on_click="ignore",
-            )  # fmt: skip
+                label,
+                audited_file,
+                file_name=f"{file_stem(name)}.{extension}",
+                mime=mime,
+                key=base if number == 1 else f"{base}-{number}",
+                on_click="ignore",
+            )
             return
         except StreamlitDuplicateElementKey:
             continue
 
 
-def download_file(container, label: str, data: Callable[[], bytes], *, name: str, what: str, mime: str,
-                  extension: str) -> None:  # fmt: skip
+def download_file(
+    container, label: str, data: Callable[[], bytes], *, name: str, what: str, mime: str, extension: str
+) -> None:
     """A download made on click and audited as an export, for files other than charts and tables."""
     _download(container, label, data, name=name, what=what, mime=mime, extension=extension)
 
@@ -185,7 +190,7 @@ def show_table(
                 return
             suppressed = True
     shown, config = publication_view(table, column_config) if suppressed else (table, column_config)
-    if app_state.meeting_mode():
+    if state.meeting_mode():
         hidden = [c for c, v in (config or {}).items() if v is None and c in shown]  # as st.dataframe hides them
         shown = shown.drop(columns=hidden)
         labels = {c: _label(v, c) for c, v in (config or {}).items() if c in shown}
@@ -194,14 +199,20 @@ def show_table(
         st.dataframe(shown, hide_index=True, column_config=config, width="stretch")
     if suppressed:
         st.caption(SUPPRESSION_NOTE)
-    if not app_state.meeting_mode():
-        _download(st, "Download table (CSV)", lambda: to_csv(table), name=name, what="CSV", mime="text/csv",
-                  extension="csv")  # fmt: skip
+    if not state.meeting_mode():
+        _download(
+            st, "Download table (CSV)", lambda: to_csv(table), name=name, what="CSV", mime="text/csv", extension="csv"
+        )
 
 
 FINDINGS_IN_MEETING = 5
-LINK_NAMES = {"trends": "Trends", "hotspots": "Hotspots", "childrens_homes": "Children's homes",
-              "data_quality": "Data quality", "return_interviews": "Return interviews"}  # fmt: skip
+LINK_NAMES = {
+    "trends": "Trends",
+    "hotspots": "Hotspots",
+    "childrens_homes": "Children's homes",
+    "data_quality": "Data quality",
+    "return_interviews": "Return interviews",
+}
 
 
 def show_findings(make: Callable[[int | None], list]) -> None:
@@ -213,12 +224,13 @@ def show_findings(make: Callable[[int | None], list]) -> None:
     if not found:
         st.caption("No findings: no signal of change, and nothing else the rules look for, in this period.")
         return
-    if app_state.meeting_mode():
+    if state.meeting_mode():
         items = "".join(f"<li>{html.escape(f.sentence)}</li>" for f in found[:FINDINGS_IN_MEETING])
-        st.markdown(f'<ul class="findings" style="font-size:1.6rem;line-height:1.4">{items}</ul>',
-                    unsafe_allow_html=True)  # fmt: skip
+        st.markdown(
+            f'<ul class="findings" style="font-size:1.6rem;line-height:1.4">{items}</ul>', unsafe_allow_html=True
+        )
         return
-    query = urlencode(app_state.view_params(app_state.current_view()), doseq=True)
+    query = urlencode(state.view_params(state.current_view()), doseq=True)
     lines = [
         f"- {f.sentence.replace('$', chr(92) + '$')} [{LINK_NAMES.get(f.link, f.link)}]({f.link}?{query})"
         for f in found
@@ -250,7 +262,7 @@ def show_chart(
             except ChildLevelTable:
                 st.info(VIEWER_HIDDEN_NOTE.format(what="chart"))
                 return
-    meeting = app_state.meeting_mode()
+    meeting = state.meeting_mode()
     with _THEME_LOCK:
         theme.use(meeting)
         chart = build(drawn_from)

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-import app_state
+from ui import state
 
 TIMELINE_PAGE = "child_timeline"
 CHILD_PARAM = "child"
@@ -28,9 +28,9 @@ def timeline_url(child_id: str, view_params: dict[str, str | list[str]]) -> str:
 def child_links(child_ids: Iterable[object]) -> pd.Series:
     """Each id as a link to its timeline (blank stays blank), or the id itself in meeting mode."""
     ids = pd.Series(list(child_ids), dtype="object")
-    if app_state.meeting_mode():
+    if state.meeting_mode():
         return ids
-    params = app_state.view_params(app_state.current_view())
+    params = state.view_params(state.current_view())
     known = ids.notna()
     urls = {child: timeline_url(str(child), params) for child in ids[known].unique()}  # once per child
     return ids.map(urls).where(known, None)
@@ -38,7 +38,7 @@ def child_links(child_ids: Iterable[object]) -> pd.Series:
 
 def child_column(label: str = "Child", help: str | None = None) -> object:
     """The column config that shows a timeline link as the child id it is for."""
-    if app_state.meeting_mode():
+    if state.meeting_mode():
         return st.column_config.TextColumn(label, help=help)
     return st.column_config.LinkColumn(
         label,
