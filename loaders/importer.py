@@ -17,11 +17,9 @@ started is that episode: it only fills what is blank.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -29,52 +27,18 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
-from loaders import canonical, store
-from loaders.schema import AuditEntry, Contribution, Episode, Import, ImportMessage
-from loaders.validation import ERROR, WARNING, Message, Origins, validate
+from loaders import audit, canonical, police, ssda903, store
+from loaders.frames import ERROR, ImportResult, Message, Origins, Prepared, Progress, Unreadable
+from loaders.schema import Contribution, Episode, Import, ImportMessage
+from loaders.validation import validate
 
 FORMATS = ("canonical", "ssda903", "police")
 SUPPORTED_FORMATS = FORMATS
 WRITE_CHUNK_ROWS = 20_000
 
-Progress = Callable[[float, str], None]
 log = logging.getLogger(__name__)
 
 __all__ = ["FORMATS", "ImportResult", "Message", "Prepared", "import_file", "import_files", "import_uploads"]
-
-
-@dataclass
-class ImportResult:
-    """What happened to one file."""
-
-    outcome: str  # "landed" | "refused" | "dry_run"
-    messages: list[Message] = field(default_factory=list)
-    rows: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    import_id: int | None = None
-    # The changes a dry run would make (or a landing made): episode rows with a `change` column.
-    preview: pd.DataFrame | None = field(default=None, repr=False)
-    left_out: dict[str, int] = field(default_factory=dict)  # rows out of scope, by reason (police exports)
-
-    @property
-    def errors(self) -> list[Message]:
-        return [m for m in self.messages if m.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Message]:
-        return [m for m in self.messages if m.severity == WARNING]
-
-    def summary(self) -> str:
-        """One line, e.g. `landed: 120 rows, 100 new, 20 updated, 0 unchanged, 0 errors, 3 warnings`."""
-        line = (
-            f"{self.outcome}: {self.rows} rows, {self.inserted} new, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {len(self.errors)} errors, {len(self.warnings)} warnings"
-        )
-        if self.left_out:
-            line += "; left out: " + ", ".join(f"{n} {why}" for why, n in self.left_out.items())
-        return line
 
 
 def content_hash(*paths: Path) -> str:
@@ -84,37 +48,6 @@ def content_hash(*paths: Path) -> str:
             for block in iter(lambda: f.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
-
-
-@dataclass
-class Prepared:
-    """Input of any format as the canonical text table, plus the way back to the original cells."""
-
-    text: pd.DataFrame  # canonical columns as text; index = the main file's spreadsheet row
-    origins: Origins
-    source: str = "canonical"
-    messages: list[Message] = field(default_factory=list)  # found while reading or translating
-    join_same_day: bool = False  # SSDA903: an episode of the same child starting that day is the same one
-    full_rows_only: bool = False  # a police export is never a partial update
-    # The cells as the file wrote them, for columns recoded here ('Missing Person', 'M', dates):
-    # messages quote these, while the rules check the recoded values.
-    as_written: dict[str, pd.Series] = field(default_factory=dict)
-    left_out: dict[str, int] = field(default_factory=dict)  # rows out of the mapping's scope, by reason
-
-
-class Unreadable(ValueError):
-    """The input could not be read or translated at all; carries the messages saying why."""
-
-    def __init__(self, messages: list[Message]):
-        super().__init__("; ".join(str(m) for m in messages))
-        self.messages = messages
-
-    @classmethod
-    def from_file(cls, name: str, error: canonical.UnreadableFile) -> Unreadable:
-        """The reader's refusal as messages: one per malformed cell or row, else one for the file."""
-        if error.problems:
-            return cls([Message(name, row, column, ERROR, text) for row, column, text in error.problems])
-        return cls([Message(name, None, None, ERROR, f"cannot read file: {error}")])
 
 
 def _fit(value: str | None, column) -> str | None:
@@ -169,15 +102,7 @@ def _record(
         )
     if result.outcome != "dry_run":
         details = {"format": file_format, "outcome": result.outcome, "rows": result.rows, "import_id": import_id}
-        connection.execute(
-            insert(AuditEntry).values(
-                at=datetime.now().replace(microsecond=0),
-                user_name=(user or "cli")[:100],
-                action="import",
-                subject=name[:200],
-                filters=json.dumps(details, sort_keys=True),
-            )
-        )
+        audit.write(connection, user or "cli", "import", name, details)
     return import_id
 
 
@@ -350,12 +275,8 @@ def _prepare(
 ) -> Prepared:
     """Read the input of one format into the canonical table."""
     if file_format == "ssda903":
-        from loaders import ssda903
-
         return ssda903.prepare(paths, names)
     if file_format == "police":
-        from loaders import police
-
         if mapping is None:
             raise Unreadable([Message(names[0], None, None, ERROR, "a police export needs a mapping file (--mapping)")])
         return police.prepare(paths[0], names[0], Path(mapping), mapping_name or Path(mapping).name)

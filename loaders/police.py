@@ -25,9 +25,8 @@ import yaml
 
 from config.canonical import CANONICAL_COLUMNS, DATETIME_COLUMNS, MULTI_VALUE_SEPARATOR, MULTI_VALUE_VOCABULARIES
 from loaders import canonical
-from loaders.importer import Prepared, Unreadable
+from loaders.frames import ERROR, WARNING, Message, Origins, Prepared, Unreadable
 from loaders.postcodes import normalise_postcode
-from loaders.validation import ERROR, WARNING, Message, Origins
 
 DATE_COLUMNS = (*DATETIME_COLUMNS, "date_of_birth")
 # A UK postcode inside an address ("12 High Street, Erdington, Birmingham B23 6AA"), space optional.

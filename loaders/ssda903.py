@@ -23,7 +23,7 @@ file, row and column of the return.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -31,8 +31,8 @@ from xml.etree import ElementTree
 import pandas as pd
 
 from loaders import canonical
-from loaders.importer import Prepared, Unreadable
-from loaders.validation import ERROR, WARNING, Message, Origins
+from loaders.frames import ERROR, WARNING, Message, Origins, Prepared, Unreadable
+from loaders.rules import Finding, Rules, where, whole
 
 # The columns that identify each table (the DfE specification's names).
 TABLES = {
@@ -260,25 +260,8 @@ def read_tables(paths: list[Path], names: list[str]) -> tuple[dict[str, Table], 
 
 # ---- the return's own rules on the missing table -----------------------------------------------
 
-
-@dataclass(frozen=True)
-class Rule903:
-    name: str
-    severity: str
-    columns: tuple[str, ...]
-    message: str
-    check: Callable[[dict[str, Table], pd.DataFrame], list[Message]]
-
-
-RULES: list[Rule903] = []
-
-
-def rule(severity: str, columns: tuple[str, ...], message: str):
-    def register(check):
-        RULES.append(Rule903(check.__name__, severity, columns, message, check))
-        return check
-
-    return register
+RULES = Rules("ssda903")
+rule = RULES.rule
 
 
 def dates(text: pd.Series) -> pd.Series:
@@ -287,8 +270,8 @@ def dates(text: pd.Series) -> pd.Series:
     return pd.to_datetime(exact, format=DATE_FORMAT, errors="coerce")
 
 
-@rule(ERROR, ("MIS_START", "MIS_END", "DOB", "DECOM", "DEC"), "unparseable date '<value>' (expected DD/MM/YYYY)")
-def unreadable_date(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
+@rule(ERROR, ("MIS_START", "MIS_END", "DOB", "DECOM", "DEC"), f"unparseable date '{{value}}' {DATE_HINT}")
+def unreadable_date(tables: dict[str, Table], placed: pd.DataFrame) -> Iterable[Finding]:
     """Every date of every table must read as DD/MM/YYYY, or the file is refused.
 
     Read as blank, a DEC of 25/05/19 would keep an ended placement in force
@@ -296,43 +279,27 @@ def unreadable_date(tables: dict[str, Table], placed: pd.DataFrame) -> list[Mess
     the child unplaced. (The canonical checks say the same of MIS_START,
     MIS_END and DOB; the same message twice is shown once.)
     """
-    found = []
     for table in tables.values():
-        for column in table.date_columns:
+        for column in table.date_columns or ():
             cells = table.cells[column]
-            bad = cells.notna() & dates(cells).isna()
-            found += [
-                Message(
-                    table.file, int(row), table.name_of(column), ERROR, f"unparseable date '{cells[row]}' {DATE_HINT}"
-                )
-                for row in bad.index[bad.to_numpy()]
-            ]
-    return found
+            yield from where(cells.notna() & dates(cells).isna(), table.name_of(column), table.file, value=cells)
 
 
-@rule(WARNING, ("CHILD",), "no SSDA903 <table> table among the files: <what> left blank")
-def table_not_given(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
-    """Without the header table every child's sex and ethnicity is blank; without the episodes table, every placement."""
+@rule(WARNING, ("CHILD",), "no SSDA903 {kind} table ({columns}) among the files: {what}")
+def table_not_given(tables: dict[str, Table], placed: pd.DataFrame) -> Iterable[Finding]:
+    """Without the header table every child's sex and ethnicity is blank; without the episodes table,
+    every placement."""
     left_blank = {
         "header": "every child's sex and ethnicity left blank (date of birth from the missing table)",
         "episodes": "every period's placement postcode, establishment and placement type left blank",
     }
-    missing = tables["missing"]
-    return [
-        Message(
-            missing.file,
-            None,
-            None,
-            WARNING,
-            f"no SSDA903 {kind} table ({', '.join(TABLES[kind])}) among the files: {what}",
-        )
-        for kind, what in left_blank.items()
-        if kind not in tables
-    ]
+    for kind, what in left_blank.items():
+        if kind not in tables:
+            yield whole(None, tables["missing"].file, kind=kind, columns=", ".join(TABLES[kind]), what=what)
 
 
-@rule(WARNING, ("MIS_START", "MIS_END"), "CHILD <child> period from <start> overlaps the one at row <row>")
-def overlapping_periods(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
+@rule(WARNING, ("MIS_START", "MIS_END"), "CHILD {child} period from {start} overlaps the one at row {row}, which {end}")
+def overlapping_periods(tables: dict[str, Table], placed: pd.DataFrame) -> Iterable[Finding]:
     """Periods of one child should not overlap, nor start while the previous is open (903 rule 574)."""
     missing = tables["missing"]
     cells = missing.cells
@@ -342,42 +309,41 @@ def overlapping_periods(tables: dict[str, Table], placed: pd.DataFrame) -> list[
     periods = periods.dropna(subset=["child", "start"]).sort_values(["child", "start"], kind="stable")
     previous = periods.groupby("child").shift(1)
     previous_row = pd.Series(periods.index, index=periods.index).groupby(periods["child"]).shift(1)
-    has_previous = previous_row.notna()
-    overlaps = has_previous & (previous["end"].isna() | (periods["start"] < previous["end"]))
-    return [
-        Message(
-            missing.file,
-            int(row),
-            missing.name_of("mis_start"),
-            WARNING,
-            f"CHILD {periods.at[row, 'child']} period from {cells.at[row, 'mis_start']} overlaps the one "
-            f"at row {int(previous_row[row])}, which {'is still open' if pd.isna(previous.at[row, 'end']) else 'ends ' + cells.at[int(previous_row[row]), 'mis_end']}",
-        )
-        for row in overlaps.index[overlaps.to_numpy()]
-    ]
+    overlaps = previous_row.notna() & (previous["end"].isna() | (periods["start"] < previous["end"]))
+    if not overlaps.any():
+        return
+    row = previous_row[overlaps].astype(int)
+    end = pd.Series("is still open", index=row.index, dtype=object)
+    ended = previous.loc[row.index, "end"].notna()
+    end[ended] = "ends " + cells.loc[row[ended].to_numpy(), "mis_end"].set_axis(row.index[ended]).astype(object)
+    yield from where(
+        overlaps,
+        missing.name_of("mis_start"),
+        missing.file,
+        child=periods["child"],
+        start=cells["mis_start"],
+        row=row,
+        end=end,
+    )
 
 
-@rule(WARNING, ("CHILD",), "CHILD <child> is not in the header table: sex, date of birth from the missing table")
-def child_not_in_header(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
+@rule(WARNING, ("CHILD",), "CHILD {child} is not in the header table: sex and ethnicity not known")
+def child_not_in_header(tables: dict[str, Table], placed: pd.DataFrame) -> Iterable[Finding]:
     """Child details come from the header table; a child missing there keeps only the missing table's DOB."""
     if "header" not in tables:
         return []
     missing = tables["missing"]
-    absent = missing.cells["child"].notna() & ~missing.cells["child"].isin(tables["header"].cells["child"])
-    return [
-        Message(
-            missing.file,
-            int(row),
-            missing.name_of("child"),
-            WARNING,
-            f"CHILD {missing.cells.at[row, 'child']} is not in the header table: sex and ethnicity not known",
-        )
-        for row in absent.index[absent.to_numpy()]
-    ]
+    child = missing.cells["child"]
+    absent = child.notna() & ~child.isin(tables["header"].cells["child"])
+    return where(absent, missing.name_of("child"), missing.file, child=child)
 
 
-@rule(WARNING, ("CHILD",), "CHILD <child> has other details at header row <row>, which are used")
-def header_repeats_child(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
+@rule(
+    WARNING,
+    ("CHILD",),
+    "CHILD {child} has other details at header row {row}, which are used: this row's SEX, DOB and ETHNIC are not",
+)
+def header_repeats_child(tables: dict[str, Table], placed: pd.DataFrame) -> Iterable[Finding]:
     """A child's details come from its last header row; an earlier one that differs is named, not dropped unsaid."""
     if "header" not in tables:
         return []
@@ -387,98 +353,59 @@ def header_repeats_child(tables: dict[str, Table], placed: pd.DataFrame) -> list
     last_row = rows.groupby(details["child"]).transform("last")
     last = details.loc[last_row.to_numpy()].set_axis(details.index)
     differs = (details != last).any(axis=1)
-    return [
-        Message(
-            header.file,
-            int(row),
-            header.name_of("child"),
-            WARNING,
-            f"CHILD {details.at[row, 'child']} has other details at header row {int(last_row[row])}, "
-            f"which are used: this row's SEX, DOB and ETHNIC are not",
-        )
-        for row in differs.index[differs.to_numpy()]
-    ]
+    return where(differs, header.name_of("child"), header.file, child=details["child"], row=last_row)
 
 
-@rule(WARNING, ("DOB",), "DOB '<value>' differs from the header table's '<value>'")
-def dob_differs_from_header(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
+@rule(WARNING, ("DOB",), "DOB '{value}' differs from the header table's '{header_dob}'")
+def dob_differs_from_header(tables: dict[str, Table], placed: pd.DataFrame) -> Iterable[Finding]:
     """The missing table repeats the child's DOB; the header table's is kept when they differ."""
     if "header" not in tables:
         return []
     missing = tables["missing"]
     header_dob = tables["header"].cells.drop_duplicates("child").set_index("child")["dob"]
     theirs = missing.cells["child"].map(header_dob)
-    differs = missing.cells["dob"].notna() & theirs.notna() & missing.cells["dob"].ne(theirs)
-    return [
-        Message(
-            missing.file,
-            int(row),
-            missing.name_of("dob"),
-            WARNING,
-            f"DOB '{missing.cells.at[row, 'dob']}' differs from the header table's '{theirs[row]}'",
-        )
-        for row in differs.index[differs.to_numpy()]
-    ]
+    dob = missing.cells["dob"]
+    differs = dob.notna() & theirs.notna() & dob.ne(theirs)
+    return where(differs, missing.name_of("dob"), missing.file, value=dob, header_dob=theirs)
 
 
-@rule(WARNING, ("MIS_START",), "no placement in the episodes table in force on MIS_START: placement left blank")
-def no_placement_in_force(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
+@rule(
+    WARNING,
+    ("MIS_START",),
+    "CHILD {child}: no placement in the episodes table in force on {start}: "
+    "placement postcode, establishment and type left blank",
+)
+def no_placement_in_force(tables: dict[str, Table], placed: pd.DataFrame) -> Iterable[Finding]:
     """The placement gives the postcode, establishment and type; without one they stay blank."""
     if "episodes" not in tables:
         return []
     missing = tables["missing"]
-    starts = dates(missing.cells["mis_start"]).notna()
-    unplaced = starts & placed["episode_row"].isna()
-    return [
-        Message(
-            missing.file,
-            int(row),
-            missing.name_of("mis_start"),
-            WARNING,
-            f"CHILD {missing.cells.at[row, 'child']}: no placement in the episodes table in force on "
-            f"{missing.cells.at[row, 'mis_start']}: placement postcode, establishment and type left blank",
-        )
-        for row in unplaced.index[unplaced.to_numpy()]
-    ]
+    cells = missing.cells
+    unplaced = dates(cells["mis_start"]).notna() & placed["episode_row"].isna()
+    return where(unplaced, missing.name_of("mis_start"), missing.file, child=cells["child"], start=cells["mis_start"])
 
 
-@rule(WARNING, ("PLACE",), "PLACE '<value>' is not an SSDA903 placement code: placement type left blank")
-def unknown_placement_code(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
+@rule(WARNING, ("PLACE",), "{column} '{value}' is not an SSDA903 placement code: placement type left blank")
+def unknown_placement_code(tables: dict[str, Table], placed: pd.DataFrame) -> Iterable[Finding]:
     """A code outside the DfE list says nothing of the placement: blank, not `other`, and said so."""
     if "episodes" not in tables:
         return []
     episodes = tables["episodes"]
     codes = episodes.cells["place"]
     unknown = codes.notna() & ~codes.str.upper().isin(PLACEMENT_CODES)
-    return [
-        Message(
-            episodes.file,
-            int(row),
-            episodes.name_of("place"),
-            WARNING,
-            f"{episodes.name_of('place')} '{codes[row]}' is not an SSDA903 placement code: placement type left blank",
-        )
-        for row in unknown.index[unknown.to_numpy()]
-    ]
+    column = episodes.name_of("place")
+    return where(unknown, column, episodes.file, column=column, value=codes)
 
 
-@rule(WARNING, ("PL_POST",), "PL_POST '<value>' is not a UK postcode: left blank")
-def malformed_placement_postcode(tables: dict[str, Table], placed: pd.DataFrame) -> list[Message]:
+@rule(WARNING, ("PL_POST",), "PL_POST '{value}' is not a UK postcode: left blank")
+def malformed_placement_postcode(tables: dict[str, Table], placed: pd.DataFrame) -> Iterable[Finding]:
     """Test returns carry made-up postcodes; one without a postcode's shape is dropped, not refused."""
     if "episodes" not in tables:
         return []
     episodes = tables["episodes"]
-    bad = placed[placed["pl_post"].notna() & ~placed["postcode_ok"]]
-    return [
-        Message(
-            episodes.file,
-            int(r.episode_row),
-            episodes.name_of("pl_post"),
-            WARNING,
-            f"PL_POST '{r.pl_post}' is not a UK postcode: left blank",
-        )
-        for r in bad.drop_duplicates("episode_row").itertuples()
-    ]
+    bad = placed[placed["pl_post"].notna() & ~placed["postcode_ok"]].drop_duplicates("episode_row")
+    postcodes = pd.Series(bad["pl_post"].to_numpy(), index=bad["episode_row"].astype(int).to_numpy())
+    return where(postcodes.notna(), episodes.name_of("pl_post"), episodes.file, value=postcodes)
 
 
 # ---- mapping to canonical episodes -------------------------------------------------------------
@@ -608,7 +535,7 @@ def prepare(paths: list[Path], names: list[str]) -> Prepared:
     if "sex" in text:
         as_written["sex"] = sex
     for check in RULES:
-        messages += check.check(tables, placed)
+        messages += [m for finding in check.check(tables, placed) for m in check.messages(finding, missing.file)]
     text = text.astype(object).where(text.notna(), None)
     return Prepared(
         text,

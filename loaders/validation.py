@@ -10,9 +10,7 @@ refused?" has one place to look.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import datetime
 
 import pandas as pd
@@ -30,9 +28,9 @@ from loaders.canonical import (
     ParsedFile,
     well_formed_postcodes,
 )
+from loaders.frames import CANONICAL_DATE_HINT, ERROR, WARNING, Message
+from loaders.rules import Finding, Rules, where, whole
 from loaders.schema import Child, Episode, Establishment
-
-ERROR, WARNING = "error", "warning"
 
 
 def _text_lengths() -> dict[str, int]:
@@ -55,70 +53,8 @@ TEXT_LENGTHS = _text_lengths()  # episode_id, child_id, establishment_id: 64; na
 NAME_LIKE = r"[A-Z][A-Za-z'-]*[a-z](?:\s+[A-Z][A-Za-z'-]*[a-z])+"
 
 
-@dataclass(frozen=True)
-class Message:
-    """One line of import output: which file, row and column, how bad, and what."""
-
-    file: str
-    row: int | None
-    column: str | None
-    severity: str  # "error" | "warning"
-    text: str
-
-    def __str__(self) -> str:
-        row = "" if self.row is None else str(self.row)
-        return f"{self.file}:{row}:{self.column or ''}: {self.severity}: {self.text}"
-
-
-@dataclass
-class Finding:
-    """Cells a rule objects to: spreadsheet rows (None for the whole column), one column, texts."""
-
-    rows: list[int | None]
-    column: str | None
-    texts: list[str]
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    severity: str
-    columns: tuple[str, ...]
-    message: str  # the message, with <placeholders> for what varies
-    check: Callable[[ParsedFile, pd.Timestamp], Iterable[Finding]] = field(repr=False)
-
-    @property
-    def description(self) -> str:
-        return (self.check.__doc__ or "").strip()
-
-
-RULES: list[Rule] = []
-
-
-def rule(severity: str, columns: Iterable[str], message: str):
-    """Register a check in RULES with its metadata."""
-
-    def register(check):
-        RULES.append(Rule(check.__name__, severity, tuple(columns), message, check))
-        return check
-
-    return register
-
-
-def _finding(mask: pd.Series, column: str | None, *pieces: str | pd.Series) -> list[Finding]:
-    """One Finding for the rows where mask is True (empty list when none).
-
-    The text is the pieces joined; Series pieces are cut to the flagged rows
-    first, so a clean million-row column costs no string building.
-    """
-    mask = mask.fillna(False).astype(bool)
-    if not mask.any():
-        return []
-    rows = mask.index[mask.to_numpy()]
-    texts = pd.Series("", index=rows, dtype=object)
-    for piece in pieces:
-        texts = texts + (piece.loc[rows].astype(str).astype(object) if isinstance(piece, pd.Series) else piece)
-    return [Finding(rows.tolist(), column, texts.tolist())]
+RULES = Rules("canonical")
+rule = RULES.rule
 
 
 def _present(parsed: ParsedFile, columns: Iterable[str]) -> list[str]:
@@ -135,7 +71,7 @@ def required_column_missing(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[F
         return
     for column in REQUIRED_COLUMNS:
         if column not in parsed.text.columns:
-            yield Finding([None], column, ["required column is missing"])
+            yield whole(column)
 
 
 @rule(ERROR, CANONICAL_COLUMNS, "column appears more than once")
@@ -143,30 +79,29 @@ def duplicate_column(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]
     """Two header cells name the same column (after case and spaces are ignored)."""
     columns = pd.Index(parsed.header)
     for column in sorted(set(columns[columns.duplicated()])):
-        yield Finding([None], column, ["column appears more than once"])
+        yield whole(column)
 
 
 @rule(ERROR, REQUIRED_COLUMNS, "required field is blank")
 def required_blank(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """episode_id, child_id, category, reported_at and missing_from must be given."""
     for column in _present(parsed, REQUIRED_COLUMNS):
-        yield from _finding(parsed.text[column].isna(), column, "required field is blank")
+        yield from where(parsed.text[column].isna(), column)
 
 
-@rule(ERROR, tuple(VOCABULARIES), "unknown value '<value>' (expected one of: <values>)")
+@rule(ERROR, tuple(VOCABULARIES), "unknown value '{value}' (expected one of: {expected})")
 def unknown_vocabulary(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """A vocabulary column holds a value outside its list (case is ignored)."""
     for column in _present(parsed, VOCABULARIES):
         text = parsed.text[column]
         bad = text.notna() & parsed.typed[column].isna()
-        expected = ", ".join(VOCABULARIES[column])
-        yield from _finding(bad, column, "unknown value '", text, f"' (expected one of: {expected})")
+        yield from where(bad, column, value=text, expected=", ".join(VOCABULARIES[column]))
 
 
 @rule(
     ERROR,
     tuple(MULTI_VALUE_VOCABULARIES),
-    "unknown value '<value>' in '<cell>' (several values separated by ';', each one of: <values>)",
+    "unknown value '{value}' in '{cell}' (several values separated by ';', each one of: {expected})",
 )
 def unknown_multi_value(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """A return interview content column (push_factors, disclosures, ...) holds a value outside its list."""
@@ -174,37 +109,25 @@ def unknown_multi_value(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Findi
         text = parsed.text[column]
         unknown = parsed.typed[f"{column}_unknown"]
         expected = ", ".join(MULTI_VALUE_VOCABULARIES[column])
-        yield from _finding(
-            text.notna() & unknown.notna(),
-            column,
-            "unknown value '",
-            unknown,
-            "' in '",
-            text,
-            f"' (several values separated by ';', each one of: {expected})",
-        )
+        yield from where(text.notna() & unknown.notna(), column, value=unknown, cell=text, expected=expected)
 
 
-@rule(
-    ERROR, DATETIME_COLUMNS + DATE_COLUMNS, "unparseable date '<value>' (expected YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM)"
-)
+@rule(ERROR, DATETIME_COLUMNS + DATE_COLUMNS, f"unparseable date '{{value}}' {CANONICAL_DATE_HINT}")
 def unparseable_date(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """A date that is neither ISO (2015-03-01 14:30) nor UK (01/03/2015 14:30), time optional."""
     for column in _present(parsed, DATETIME_COLUMNS + DATE_COLUMNS):
         text = parsed.text[column]
         bad = text.notna() & parsed.typed[column].isna()
-        yield from _finding(
-            bad, column, "unparseable date '", text, "' (expected YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM)"
-        )
+        yield from where(bad, column, value=text)
 
 
-@rule(ERROR, BOOLEAN_COLUMNS, "unparseable boolean '<value>' (expected Y/N, yes/no, true/false or 1/0)")
+@rule(ERROR, BOOLEAN_COLUMNS, "unparseable boolean '{value}' (expected Y/N, yes/no, true/false or 1/0)")
 def unparseable_boolean(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """A yes/no column holds something other than Y/N, yes/no, true/false, 1/0."""
     for column in _present(parsed, BOOLEAN_COLUMNS):
         text = parsed.text[column]
         bad = text.notna() & parsed.typed[column].isna()
-        yield from _finding(bad, column, "unparseable boolean '", text, "' (expected Y/N, yes/no, true/false or 1/0)")
+        yield from where(bad, column, value=text)
 
 
 def _before(parsed: ParsedFile, later: str, earlier: str) -> pd.Series:
@@ -217,22 +140,20 @@ def _before(parsed: ParsedFile, later: str, earlier: str) -> pd.Series:
     return (by_date.where(date_only, by_time)).fillna(False).astype(bool)
 
 
-@rule(ERROR, ("returned_at", "reported_at"), "returned_at '<value>' is before reported_at '<value>'")
+@rule(ERROR, ("returned_at", "reported_at"), "returned_at '{value}' is before reported_at '{reported_at}'")
 def returned_before_reported(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """A child cannot return before going missing."""
     if not {"returned_at", "reported_at"} <= set(parsed.text.columns):
         return
     text = parsed.text
     bad = _before(parsed, "returned_at", "reported_at")
-    yield from _finding(
-        bad, "returned_at", "returned_at '", text["returned_at"], "' is before reported_at '", text["reported_at"], "'"
-    )
+    yield from where(bad, "returned_at", value=text["returned_at"], reported_at=text["reported_at"])
 
 
 AFTER_RETURN = ("safe_and_well_at", "rhi_offered_at", "rhi_completed_at")
 
 
-@rule(ERROR, (*AFTER_RETURN, "returned_at"), "<column> '<value>' is before returned_at '<value>'")
+@rule(ERROR, (*AFTER_RETURN, "returned_at"), "{column} '{value}' is before returned_at '{returned_at}'")
 def before_return(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """Safe and well checks and return interviews happen after the child returns."""
     if "returned_at" not in parsed.text.columns:
@@ -240,9 +161,7 @@ def before_return(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     text = parsed.text
     for column in _present(parsed, AFTER_RETURN):
         bad = _before(parsed, column, "returned_at")
-        yield from _finding(
-            bad, column, f"{column} '", text[column], "' is before returned_at '", text["returned_at"], "'"
-        )
+        yield from where(bad, column, column=column, value=text[column], returned_at=text["returned_at"])
 
 
 @rule(ERROR, ("rhi_outcome", "rhi_completed_at"), "rhi_outcome is completed but rhi_completed_at is blank")
@@ -252,10 +171,10 @@ def completed_without_date(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Fi
         return
     completed = parsed.typed["rhi_outcome"].eq("completed")
     held = parsed.text["rhi_completed_at"].notna() if "rhi_completed_at" in parsed.text.columns else False
-    yield from _finding(completed & ~held, "rhi_completed_at", "rhi_outcome is completed but rhi_completed_at is blank")
+    yield from where(completed & ~held, "rhi_completed_at")
 
 
-@rule(ERROR, DATETIME_COLUMNS + DATE_COLUMNS, "date '<value>' is in the future")
+@rule(ERROR, DATETIME_COLUMNS + DATE_COLUMNS, "date '{value}' is in the future")
 def future_date(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """Nothing recorded can have happened after the file was imported."""
     today = now.normalize()
@@ -266,7 +185,7 @@ def future_date(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
         else:
             date_only = parsed.typed[f"{column}_date_only"]
             bad = (values.dt.normalize() > today).where(date_only, values > now)
-        yield from _finding(bad, column, "date '", parsed.text[column], "' is in the future")
+        yield from where(bad, column, value=parsed.text[column])
 
 
 def age_at(born: pd.Series, when: pd.Series) -> pd.Series:
@@ -275,43 +194,35 @@ def age_at(born: pd.Series, when: pd.Series) -> pd.Series:
     return (when.dt.year - born.dt.year - not_yet.astype(int)).astype("Int64")
 
 
-@rule(ERROR, ("date_of_birth", "reported_at"), "child is 18 or over at reported_at (aged <age>)")
+@rule(ERROR, ("date_of_birth", "reported_at"), "child is 18 or over at reported_at (aged {age})")
 def aged_18_or_over(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """The service is for children: age at reported_at must be under 18."""
     if not {"date_of_birth", "reported_at"} <= set(parsed.text.columns):
         return
     age = age_at(parsed.typed["date_of_birth"], parsed.typed["reported_at"])
-    yield from _finding(age >= 18, "date_of_birth", "child is 18 or over at reported_at (aged ", age, ")")
+    yield from where(age >= 18, "date_of_birth", age=age)
 
 
-@rule(ERROR, ("reported_at", "date_of_birth"), "reported_at '<value>' is before date_of_birth '<value>'")
+@rule(ERROR, ("reported_at", "date_of_birth"), "reported_at '{value}' is before date_of_birth '{date_of_birth}'")
 def reported_before_birth(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """A child cannot go missing before being born (the SSDA903 validator's rule 586)."""
     if not {"date_of_birth", "reported_at"} <= set(parsed.text.columns):
         return
     typed, text = parsed.typed, parsed.text
     bad = typed["reported_at"].dt.normalize() < typed["date_of_birth"]
-    yield from _finding(
-        bad,
-        "reported_at",
-        "reported_at '",
-        text["reported_at"],
-        "' is before date_of_birth '",
-        text["date_of_birth"],
-        "'",
-    )
+    yield from where(bad, "reported_at", value=text["reported_at"], date_of_birth=text["date_of_birth"])
 
 
-@rule(ERROR, POSTCODE_COLUMNS, "malformed postcode '<value>'")
+@rule(ERROR, POSTCODE_COLUMNS, "malformed postcode '{value}'")
 def malformed_postcode(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """A postcode that does not have the shape of a UK postcode (e.g. B23 6AA)."""
     for column in _present(parsed, POSTCODE_COLUMNS):
         text = parsed.text[column]
         bad = text.notna() & ~well_formed_postcodes(parsed.typed[column])
-        yield from _finding(bad, column, "malformed postcode '", text, "'")
+        yield from where(bad, column, value=text)
 
 
-@rule(ERROR, ("episode_id",), "episode_id '<value>' repeated (first at row <row>)")
+@rule(ERROR, ("episode_id",), "episode_id '{value}' repeated (first at row {first_row})")
 def duplicate_episode_id(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """Each row is one episode, so an episode_id appears once in a file."""
     if "episode_id" not in parsed.text.columns:
@@ -321,56 +232,48 @@ def duplicate_episode_id(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Find
     if not repeated.any():
         return
     first_row = pd.Series(ids.index, index=ids.index).groupby(ids.to_numpy()).transform("first")
-    yield from _finding(repeated, "episode_id", "episode_id '", ids, "' repeated (first at row ", first_row, ")")
+    yield from where(repeated, "episode_id", value=ids, first_row=first_row)
 
 
-@rule(ERROR, tuple(TEXT_LENGTHS), "the value has <n> characters, more than the <limit> a <column> may hold")
+@rule(ERROR, tuple(TEXT_LENGTHS), "the value has {length} characters, more than the {limit} a {column} may hold")
 def too_long(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """A value longer than the database column that stores it (loaders/schema.py): refused, never cut short."""
     for column in _present(parsed, TEXT_LENGTHS):
         limit = TEXT_LENGTHS[column]
         lengths = parsed.text[column].str.len()
-        yield from _finding(
-            lengths > limit,
-            column,
-            "the value has ",
-            lengths.astype("Int64"),
-            f" characters, more than the {limit} a {column} may hold",
-        )
+        yield from where(lengths > limit, column, length=lengths.astype("Int64"), limit=limit, column=column)
 
 
 # ---- warnings -----------------------------------------------------------------------------------
 
 
-@rule(WARNING, (), "unknown column (ignored)")
+@rule(WARNING, CANONICAL_COLUMNS, "unknown column (ignored)")
 def unknown_column(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """A column the canonical file does not define: its values are not imported."""
     for column in parsed.text.columns:
         if column not in CANONICAL_COLUMNS:
-            yield Finding([None], column or "(blank header)", ["unknown column (ignored)"])
+            yield whole(column or "(blank header)")
 
 
-@rule(WARNING, ("child_id",), "child_id '<value>' looks like a person's name: ids must be pseudonymous")
+@rule(WARNING, ("child_id",), "child_id '{value}' looks like a person's name: ids must be pseudonymous")
 def name_like_child_id(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """A child_id of capitalised words (John Smith) is probably a name; the dashboard must hold none."""
     if "child_id" not in parsed.text.columns:
         return
     ids = parsed.text["child_id"]
     named = ids.str.fullmatch(NAME_LIKE)
-    yield from _finding(named, "child_id", "child_id '", ids, "' looks like a person's name: ids must be pseudonymous")
+    yield from where(named, "child_id", value=ids)
 
 
-@rule(WARNING, POSTCODE_COLUMNS, "postcode '<value>' is not in the ONS postcode directory")
+@rule(WARNING, POSTCODE_COLUMNS, "postcode '{value}' is not in the ONS postcode directory")
 def unknown_postcode(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """A well-formed postcode the ONS directory does not know (new, retired or mistyped): it lands without a place."""
     for column in _present(parsed, POSTCODE_COLUMNS):
         unknown = parsed.typed[f"{column.removesuffix('_postcode')}_unknown"]
-        yield from _finding(
-            unknown, column, "postcode '", parsed.typed[column], "' is not in the ONS postcode directory"
-        )
+        yield from where(unknown, column, value=parsed.typed[column])
 
 
-@rule(WARNING, CHILD_COLUMNS, "child <child_id> <column> '<value>' differs from '<value>' at row <row>")
+@rule(WARNING, CHILD_COLUMNS, "child {child_id} {column} '{value}' differs from '{first}' at row {first_row}")
 def child_details_differ(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Finding]:
     """A child's sex, date of birth or ethnicity should be the same on every row; the last one given is kept."""
     if "child_id" not in parsed.text.columns:
@@ -387,17 +290,15 @@ def child_details_differ(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Find
         first_row = pd.Series(key.index, index=key.index).groupby(ids.to_numpy()).transform("first")
         differs = key.ne(first_value)
         first_text = parsed.text.loc[first_row.to_numpy(), column].set_axis(key.index)
-        pieces = (
-            "child ",
-            ids,
-            f" {column} '",
-            parsed.text[column],
-            "' differs from '",
-            first_text,
-            "' at row ",
-            first_row,
+        yield from where(
+            differs,
+            column,
+            child_id=ids,
+            column=column,
+            value=parsed.text[column],
+            first=first_text,
+            first_row=first_row,
         )
-        yield from _finding(differs, column, *pieces)
 
 
 @rule(WARNING, ("placement_type", "missing_from"), "placement_type given for a home episode")
@@ -406,9 +307,7 @@ def placement_type_for_home(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[F
     if not {"placement_type", "missing_from"} <= set(parsed.text.columns):
         return
     home = parsed.typed["missing_from"].eq("home")
-    yield from _finding(
-        home & parsed.text["placement_type"].notna(), "placement_type", "placement_type given for a home episode"
-    )
+    yield from where(home & parsed.text["placement_type"].notna(), "placement_type")
 
 
 # ---- running them -------------------------------------------------------------------------------
@@ -422,49 +321,6 @@ def validate(parsed: ParsedFile, file_name: str, now: datetime | None = None) ->
     for number, check in enumerate(RULES):
         for finding in check.check(parsed, now_ts):
             position = order.get(finding.column, len(order))
-            for row, text in zip(finding.rows, finding.texts, strict=True):
-                keyed.append(
-                    ((row or 0, position, number), Message(file_name, row, finding.column, check.severity, text))
-                )
+            keyed += [((m.row or 0, position, number), m) for m in check.messages(finding, file_name)]
     keyed.sort(key=lambda pair: pair[0])
     return [message for _, message in keyed]
-
-
-# ---- naming the cell a data officer has -------------------------------------------------------
-
-CANONICAL_DATE_HINT = "(expected YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM)"
-
-
-@dataclass
-class Origins:
-    """Where each cell of a translated table came from (SSDA903 tables, a police export).
-
-    The rules run on the canonical columns; `relocate` turns each message
-    back into the file, spreadsheet row and column name the data officer
-    sees. `cells` holds, for a canonical column filled from another file
-    (the 903 header or episodes table), that file, row and column per row.
-    """
-
-    file: str
-    columns: dict[str, str] = field(default_factory=dict)  # canonical -> original column name
-    cells: dict[str, pd.DataFrame] = field(default_factory=dict)  # canonical -> file, row, column by row
-    value_hints: dict[str, str] = field(default_factory=dict)  # canonical -> added to "unknown value" texts
-    date_hint: str | None = None  # replaces the canonical date formats in "unparseable date" texts
-    derived: tuple[str, ...] = ()  # canonical columns made up here (903 episode_id): named as such in texts
-
-    def relocate(self, message: Message) -> Message:
-        column, row, file = message.column, message.row, self.file
-        text = message.text
-        located = self.cells.get(column) if column else None
-        original = self.columns.get(column, column) if column else column
-        if located is not None and row is not None and row in located.index and pd.notna(located.at[row, "file"]):
-            file, original = located.at[row, "file"], located.at[row, "column"]
-            row = int(located.at[row, "row"])
-        for canonical_name, name in self.columns.items():
-            if name != canonical_name and canonical_name in text and canonical_name not in self.derived:
-                text = re.sub(rf"\b{canonical_name}\b", name.replace("\\", "\\\\"), text)
-        if self.date_hint and CANONICAL_DATE_HINT in text:
-            text = text.replace(CANONICAL_DATE_HINT, self.date_hint)
-        if column in self.value_hints and text.startswith("unknown value"):
-            text = f"{text}; {self.value_hints[column]}"
-        return Message(file, row, original, message.severity, text)

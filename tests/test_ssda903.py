@@ -213,10 +213,91 @@ def test_missing_table_rules(sqlite_engine, tmp_path, rows, expected):
     assert cell_messages(result) == expected
 
 
-def test_every_903_rule_has_metadata():
+def write_tables(folder: Path, tables: dict[str, list[dict[str, str]]]) -> list[Path]:
+    """Each table as `<kind>.csv` under its full DfE header, the cells not given blank."""
+    paths = []
+    for kind, rows in tables.items():
+        path = folder / f"{kind}.csv"
+        with path.open("w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(ssda903.TABLES[kind])
+            writer.writerows([[row.get(c, "") for c in ssda903.TABLES[kind]] for row in rows])
+        paths.append(path)
+    return paths
+
+
+PERIOD = {"CHILD": "C1", "DOB": "01/01/2005", "MISSING": "M", "MIS_START": "10/03/2015", "MIS_END": "11/03/2015"}
+PERSON = {"CHILD": "C1", "SEX": "2", "DOB": "01/01/2005", "ETHNIC": "WBRI"}
+PLACEMENT = {"CHILD": "C1", "DECOM": "01/01/2015", "PLACE": "K2", "PL_POST": "B23 6AA", "URN": "SC123456"}
+# One case per rule of the return, run alone: (rule, tables, the message it gives).
+CASES_903 = [
+    (
+        "unreadable_date",
+        {"missing": [{**PERIOD, "MIS_START": "31/02/2015"}]},
+        "missing.csv:2:MIS_START: error: unparseable date '31/02/2015' (expected DD/MM/YYYY)",
+    ),
+    (
+        "table_not_given",
+        {"missing": [PERIOD], "episodes": [PLACEMENT]},
+        "missing.csv::: warning: no SSDA903 header table (CHILD, SEX, DOB, ETHNIC, UPN, MOTHER, MC_DOB) among the "
+        "files: every child's sex and ethnicity left blank (date of birth from the missing table)",
+    ),
+    (
+        "overlapping_periods",
+        {"missing": [{**PERIOD, "MIS_END": "20/03/2015"}, {**PERIOD, "MIS_START": "15/03/2015"}]},
+        "missing.csv:3:MIS_START: warning: CHILD C1 period from 15/03/2015 overlaps the one at row 2, "
+        "which ends 20/03/2015",
+    ),
+    (
+        "child_not_in_header",
+        {"missing": [PERIOD], "header": [{**PERSON, "CHILD": "C2"}]},
+        "missing.csv:2:CHILD: warning: CHILD C1 is not in the header table: sex and ethnicity not known",
+    ),
+    (
+        "header_repeats_child",
+        {"missing": [PERIOD], "header": [{**PERSON, "SEX": "1"}, PERSON]},
+        "header.csv:2:CHILD: warning: CHILD C1 has other details at header row 3, which are used: "
+        "this row's SEX, DOB and ETHNIC are not",
+    ),
+    (
+        "dob_differs_from_header",
+        {"missing": [PERIOD], "header": [{**PERSON, "DOB": "02/01/2005"}]},
+        "missing.csv:2:DOB: warning: DOB '01/01/2005' differs from the header table's '02/01/2005'",
+    ),
+    (
+        "no_placement_in_force",
+        {"missing": [PERIOD], "episodes": [{**PLACEMENT, "DECOM": "01/04/2015"}]},
+        "missing.csv:2:MIS_START: warning: CHILD C1: no placement in the episodes table in force on 10/03/2015: "
+        "placement postcode, establishment and type left blank",
+    ),
+    (
+        "unknown_placement_code",
+        {"missing": [PERIOD], "episodes": [{**PLACEMENT, "PLACE": "Q9"}]},
+        "episodes.csv:2:PLACE: warning: PLACE 'Q9' is not an SSDA903 placement code: placement type left blank",
+    ),
+    (
+        "malformed_placement_postcode",
+        {"missing": [PERIOD], "episodes": [{**PLACEMENT, "PL_POST": "XX1"}]},
+        "episodes.csv:2:PL_POST: warning: PL_POST 'XX1' is not a UK postcode: left blank",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "tables", "expected"), CASES_903, ids=[case[0] for case in CASES_903])
+def test_each_903_rule_alone_gives_its_message(tmp_path, code, tables, expected):
+    paths = write_tables(tmp_path, tables)
+    read, _ = ssda903.read_tables(paths, [p.name for p in paths])
+    placed = ssda903.placements_in_force(read)
+    (rule,) = [r for r in ssda903.RULES if r.code == code]
+    found = [str(m) for f in rule.check(read, placed) for m in rule.messages(f, "missing.csv")]
+    assert found == [expected]
+
+
+def test_every_903_rule_has_metadata_and_a_case():
     for rule in ssda903.RULES:
-        assert rule.severity in ("error", "warning") and rule.message and rule.columns, rule.name
-        assert (rule.check.__doc__ or "").strip(), rule.name
+        assert rule.severity in ("error", "warning") and rule.message and rule.fields, rule.code
+        assert rule.description, rule.code
+    assert [r.code for r in ssda903.RULES] == [case[0] for case in CASES_903]
 
 
 def test_header_and_episode_messages_name_their_own_file(sqlite_engine, tmp_path):

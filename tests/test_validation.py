@@ -372,12 +372,12 @@ def test_consistent_child_details_across_rows_pass(tmp_path):
 
 
 def test_every_rule_has_metadata_and_a_case():
-    names = [r.name for r in RULES]
+    names = [r.code for r in RULES]
     assert len(names) == len(set(names))
     for r in RULES:
-        assert r.severity in (ERROR, WARNING), r.name
-        assert r.message and r.description, r.name
-        assert all(c in canonical.CANONICAL_COLUMNS for c in r.columns), r.name
+        assert r.severity in (ERROR, WARNING), r.code
+        assert r.message and r.description and r.fields, r.code
+        assert all(c in canonical.CANONICAL_COLUMNS for c in r.fields), r.code
     assert set(names) == {case[0] for case in BAD_CASES}
 
 
