@@ -117,46 +117,83 @@ def run_users(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     engine = connect()
     try:
-        if args.action == "add":
-            if args.oidc:
-                users.add_oidc_user(engine, args.name, args.role)
-                print(f"added {args.name.strip()} ({args.role}), signs in through the identity provider")
-                return EXIT_OK
-            given = _password_from_stdin(parser) if args.password_stdin else None
-            password = users.add_user(engine, args.name, args.role, given)
-            print(f"added {args.name.strip()} ({args.role})")
-            if given is None:
-                print(f"password: {password}  (shown once: pass it on safely)")
-        elif args.action == "list":
-            print(f"{'name':<30} {'role':<8} {'status':<9} {'last sign-in':<19} password set")
-            for account in users.list_users(engine):
-                status = "disabled" if account.disabled else "enabled"
-                last = f"{account.last_sign_in_at:%Y-%m-%d %H:%M}" if account.last_sign_in_at else "never"
-                set_at = f"{account.password_set_at:%Y-%m-%d %H:%M}" if account.has_password else "none (OIDC)"
-                print(f"{account.name:<30} {account.role:<8} {status:<9} {last:<19} {set_at}")
-        elif args.action in ("disable", "enable"):
-            users.set_disabled(engine, args.name, args.action == "disable")
-            print(f"{args.action}d {args.name}")
-        elif args.action == "reset":
-            given = _password_from_stdin(parser) if args.password_stdin else None
-            password = users.reset_password(engine, args.name, given)
-            print(f"new password set for {args.name}")
-            if given is None:
-                print(f"password: {password}  (shown once: pass it on safely)")
-        elif args.action == "role":
-            users.set_role(engine, args.name, args.role)
-            print(f"{args.name} is now {args.role}")
-        elif args.action == "ensure-demo":
-            password = users.ensure_demo_admin(engine)
-            if password:
-                print(
-                    f"Demo admin: name {users.DEMO_ADMIN}, password {password} (shown once; change it with: python -m loaders users reset {users.DEMO_ADMIN})"
-                )
+        USER_ACTIONS[args.action](engine, args, parser)
     except users.UserError as error:
         parser.exit(EXIT_REFUSED, f"{parser.prog}: {error}\n")
     finally:
         engine.dispose()
     return EXIT_OK
+
+
+def _add_user(engine, args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    from loaders import users
+
+    if args.oidc:
+        users.add_oidc_user(engine, args.name, args.role)
+        print(f"added {args.name.strip()} ({args.role}), signs in through the identity provider")
+        return
+    given = _password_from_stdin(parser) if args.password_stdin else None
+    password = users.add_user(engine, args.name, args.role, given)
+    print(f"added {args.name.strip()} ({args.role})")
+    if given is None:
+        print(f"password: {password}  (shown once: pass it on safely)")
+
+
+def _list_users(engine, args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    from loaders import users
+
+    print(f"{'name':<30} {'role':<8} {'status':<9} {'last sign-in':<19} password set")
+    for account in users.list_users(engine):
+        status = "disabled" if account.disabled else "enabled"
+        last = f"{account.last_sign_in_at:%Y-%m-%d %H:%M}" if account.last_sign_in_at else "never"
+        set_at = f"{account.password_set_at:%Y-%m-%d %H:%M}" if account.has_password else "none (OIDC)"
+        print(f"{account.name:<30} {account.role:<8} {status:<9} {last:<19} {set_at}")
+
+
+def _disable_or_enable_user(engine, args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    from loaders import users
+
+    users.set_disabled(engine, args.name, args.action == "disable")
+    print(f"{args.action}d {args.name}")
+
+
+def _reset_password(engine, args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    from loaders import users
+
+    given = _password_from_stdin(parser) if args.password_stdin else None
+    password = users.reset_password(engine, args.name, given)
+    print(f"new password set for {args.name}")
+    if given is None:
+        print(f"password: {password}  (shown once: pass it on safely)")
+
+
+def _set_role(engine, args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    from loaders import users
+
+    users.set_role(engine, args.name, args.role)
+    print(f"{args.name} is now {args.role}")
+
+
+def _ensure_demo(engine, args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    from loaders import users
+
+    password = users.ensure_demo_admin(engine)
+    if password:
+        print(
+            f"Demo admin: name {users.DEMO_ADMIN}, password {password} "
+            f"(shown once; change it with: python -m loaders users reset {users.DEMO_ADMIN})"
+        )
+
+
+USER_ACTIONS = {
+    "add": _add_user,
+    "list": _list_users,
+    "disable": _disable_or_enable_user,
+    "enable": _disable_or_enable_user,
+    "reset": _reset_password,
+    "role": _set_role,
+    "ensure-demo": _ensure_demo,
+}
 
 
 def _log_to_file() -> None:

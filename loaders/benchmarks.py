@@ -127,47 +127,51 @@ def read_dfe_file(path: Path, name: str | None = None) -> FigureFile:
     if result.errors:
         return result
 
-    def cell(row: list[str], column: str) -> str:
-        index = columns[column]
-        return row[index].strip() if index < len(row) else ""
-
     for number, row in enumerate(rows, start=2):
-        problems = []
-        year_text = cell(row, "time_period")
-        if not (len(year_text) == 4 and year_text.isdigit()):
-            problems.append(("time_period", f"{year_text!r} is not a year ending 31 March (YYYY)"))
-        level = DFE_LEVELS.get(cell(row, "geographic_level"))
-        if level is None:
-            problems.append(
-                ("geographic_level", f"{cell(row, 'geographic_level')!r} is not one of {', '.join(DFE_LEVELS)}")
-            )
-        else:
-            code_column = {"national": "country_code", "regional": "region_code", "local_authority": "new_la_code"}
-            if not cell(row, code_column[level]):
-                problems.append((code_column[level], "blank: every area needs its code"))
-        if not cell(row, "cla_group"):
-            problems.append(("cla_group", "blank: every figure needs its measure"))
-        value = cell(row, "number")
-        if (problem := _value_problem(value)) is not None:
-            problems.append(("number", problem))
+        cells = {column: row[index].strip() if index < len(row) else "" for column, index in columns.items()}
+        figure, problems = _dfe_figure(cells)
         if problems:
             result.errors += [f"{name}:{number}:{column}: error: {text}" for column, text in problems]
-            continue
-        area_name = {"national": "country_name", "regional": "region_name", "local_authority": "la_name"}[level]
-        result.figures.append(
-            {
-                "year": int(year_text),
-                "level": level,
-                "area_code": cell(row, code_column[level]),
-                "old_la_code": cell(row, "old_la_code") or None if level == "local_authority" else None,
-                "area_name": cell(row, area_name),
-                "region_code": cell(row, "region_code") or None if level == "local_authority" else None,
-                "measure": cell(row, "cla_group"),
-                "value": value,
-                "number": published_number(value),
-            }
-        )
+        elif figure is not None:
+            result.figures.append(figure)
     return result
+
+
+AREA_CODES = {"national": "country_code", "regional": "region_code", "local_authority": "new_la_code"}
+AREA_NAMES = {"national": "country_name", "regional": "region_name", "local_authority": "la_name"}
+
+
+def _dfe_figure(cells: dict[str, str]) -> tuple[dict | None, list[tuple[str, str]]]:
+    """One row of a DfE file as a figure, or the (column, problem) pairs that refuse it."""
+    problems = []
+    year_text = cells["time_period"]
+    if not (len(year_text) == 4 and year_text.isdigit()):
+        problems.append(("time_period", f"{year_text!r} is not a year ending 31 March (YYYY)"))
+    level = DFE_LEVELS.get(cells["geographic_level"])
+    if level is None:
+        problems.append(("geographic_level", f"{cells['geographic_level']!r} is not one of {', '.join(DFE_LEVELS)}"))
+    elif not cells.get(AREA_CODES[level]):
+        problems.append((AREA_CODES[level], "blank: every area needs its code"))
+    if not cells["cla_group"]:
+        problems.append(("cla_group", "blank: every figure needs its measure"))
+    value = cells["number"]
+    if (wrong := _value_problem(value)) is not None:
+        problems.append(("number", wrong))
+    if problems or level is None:
+        return None, problems
+    local = level == "local_authority"
+    figure = {
+        "year": int(year_text),
+        "level": level,
+        "area_code": cells.get(AREA_CODES[level], ""),
+        "old_la_code": cells.get("old_la_code") or None if local else None,
+        "area_name": cells.get(AREA_NAMES[level], ""),
+        "region_code": cells.get("region_code") or None if local else None,
+        "measure": cells["cla_group"],
+        "value": value,
+        "number": published_number(value),
+    }
+    return figure, []
 
 
 def read_shipped_file(path: Path = SHIPPED_FIGURES) -> FigureFile:

@@ -14,6 +14,7 @@ import csv
 import io
 import sys
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -86,7 +87,9 @@ def normalise_header(name: object) -> str:
     return "" if name is None else str(name).strip().lower()
 
 
-def _table_from_rows(header: list[object], rows: list[list[object]], row_numbers: list[int]) -> pd.DataFrame:
+def _table_from_rows(
+    header: Sequence[object], rows: Sequence[Sequence[object]], row_numbers: Sequence[int | None]
+) -> pd.DataFrame:
     """Text cells under normalised headers, blank rows dropped, index = spreadsheet row."""
     width = max([len(header), *map(len, rows)])
     header = list(header) + [None] * (width - len(header))
@@ -95,7 +98,7 @@ def _table_from_rows(header: list[object], rows: list[list[object]], row_numbers
     return _frame_under_header(header, frame)
 
 
-def _frame_under_header(header: list[object], frame: pd.DataFrame) -> pd.DataFrame:
+def _frame_under_header(header: Sequence[object], frame: pd.DataFrame) -> pd.DataFrame:
     names = [normalise_header(h) for h in header]
     frame.columns = range(len(names))
     frame = _tidy_cells(frame)
@@ -178,7 +181,7 @@ def read_csv(path: Path) -> pd.DataFrame:
     return _frame_under_header(header, body)
 
 
-def _header_width(header: list[object]) -> int:
+def _header_width(header: Sequence[object]) -> int:
     """Cells up to the last one naming a column (trailing blank headers are Excel strays)."""
     named = [i for i, h in enumerate(header) if isinstance(h, str) and h.strip()]
     return named[-1] + 1 if named else 0

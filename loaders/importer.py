@@ -19,20 +19,21 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, insert, update
 
-from loaders import audit, canonical, police, ssda903, store
+from loaders import audit, canonical, matching, police, ssda903, store
 from loaders.frames import ERROR, ImportResult, Message, Origins, Prepared, Progress, Unreadable
-from loaders.schema import Contribution, Episode, Import, ImportMessage
+from loaders.schema import Contribution, Import, ImportMessage
 from loaders.validation import validate
 
 FORMATS = ("canonical", "ssda903", "police")
+CHANGES = ("new", "updated", "unchanged")
 SUPPORTED_FORMATS = FORMATS
 WRITE_CHUNK_ROWS = 20_000
 
@@ -55,25 +56,17 @@ def _fit(value: str | None, column) -> str | None:
     return value if value is None else value[: column.type.length]
 
 
-def _record(
-    connection: Connection,
-    result: ImportResult,
-    name: str,
-    digest: str,
-    file_format: str,
-    user: str | None,
-    started_at: datetime,
-) -> int:
+def _record(connection: Connection, result: ImportResult, attempt: Attempt) -> int:
     """Write the imports row and its messages, and (for a real import, landed or refused)
     an audit_log row, so every import is in the one audit log; returns the import id."""
     import_id = connection.execute(
         insert(Import)
         .values(
-            file_name=_fit(name, Import.file_name),
-            content_hash=digest,
-            file_format=file_format,
-            imported_by=_fit(user, Import.imported_by),
-            started_at=started_at,
+            file_name=_fit(attempt.name, Import.file_name),
+            content_hash=attempt.digest,
+            file_format=attempt.kind,
+            imported_by=_fit(attempt.user, Import.imported_by),
+            started_at=attempt.started_at,
             finished_at=datetime.now(),
             rows=result.rows,
             inserted=result.inserted,
@@ -101,8 +94,8 @@ def _record(
             ],
         )
     if result.outcome != "dry_run":
-        details = {"format": file_format, "outcome": result.outcome, "rows": result.rows, "import_id": import_id}
-        audit.write(connection, user or "cli", "import", name, details)
+        details = {"format": attempt.kind, "outcome": result.outcome, "rows": result.rows, "import_id": import_id}
+        audit.write(connection, attempt.user or "cli", "import", attempt.name, details)
     return import_id
 
 
@@ -134,7 +127,7 @@ def import_file(
 
 def import_files(
     engine: Engine,
-    paths: list[str | Path],
+    paths: Sequence[str | Path],
     file_format: str = "canonical",
     *,
     display_names: list[str] | None = None,
@@ -155,19 +148,18 @@ def import_files(
     """
     if file_format not in FORMATS:
         raise ValueError(f"unknown format {file_format!r} (expected one of {', '.join(FORMATS)})")
-    paths = [Path(p) for p in paths]
-    names = list(display_names or [p.name for p in paths])
-    if file_format != "ssda903" and len(paths) != 1:
+    files = [Path(p) for p in paths]
+    names = list(display_names or [p.name for p in files])
+    if file_format != "ssda903" and len(files) != 1:
         raise ValueError(f"the {file_format} format takes one file at a time")
     report = progress or (lambda fraction, stage: None)
-    started_at = datetime.now()
-    digest = content_hash(*paths)
     name = ", ".join(names)
-    kind = canonical.file_format_of(paths[0]) if file_format == "canonical" else file_format
+    kind = canonical.file_format_of(files[0]) if file_format == "canonical" else file_format
     refused = "dry_run" if dry_run else "refused"
-    attempt = Attempt(name, digest, kind, user, started_at, refused)
+    attempt = Attempt(name, content_hash(*files), kind, user, datetime.now(), refused)
+    mapping_file = None if mapping is None else (Path(mapping), mapping_name or Path(mapping).name)
     try:
-        return _check_and_land(engine, paths, names, file_format, mapping, mapping_name, dry_run, attempt, report)
+        return _run(engine, files, names, file_format, mapping_file, dry_run, attempt, report)
     except Exception:
         # A fault of ours or of the database: the user gets a plain message, the log the traceback.
         log.exception("import of %s failed unexpectedly", name)
@@ -175,7 +167,7 @@ def import_files(
         result = ImportResult(refused, [Message(names[0], None, None, ERROR, text)])
         try:
             with engine.begin() as connection:
-                result.import_id = _record(connection, result, name, digest, kind, user, started_at)
+                result.import_id = _record(connection, result, attempt)
         except Exception:
             log.exception("could not record the failed import of %s", name)
         report(1.0, refused)
@@ -194,52 +186,32 @@ class Attempt:
     refused: str  # the outcome when nothing lands: "refused", or "dry_run"
 
 
-def _check_and_land(
+def _run(
     engine: Engine,
     paths: list[Path],
     names: list[str],
     file_format: str,
-    mapping: str | Path | None,
-    mapping_name: str | None,
+    mapping: tuple[Path, str] | None,
     dry_run: bool,
     attempt: Attempt,
     report: Progress,
 ) -> ImportResult:
-    """The body of `import_files`: read, check, then land whole or record the refusal."""
-    name, digest, kind, user, started_at = attempt.name, attempt.digest, attempt.kind, attempt.user, attempt.started_at
-    refused = attempt.refused
+    """The stages in order: read, check, match and classify against the database, write.
+
+    A refusal at any stage is recorded and returned; nothing is written before every check has passed.
+    """
     report(0.0, "reading")
     try:
-        prepared = _prepare(paths, names, file_format, mapping, mapping_name)
+        prepared = read(paths, names, file_format, mapping)
     except Unreadable as unreadable:
-        result = ImportResult(refused, unreadable.messages)
-        with engine.begin() as connection:
-            result.import_id = _record(connection, result, name, digest, kind, user, started_at)
-        report(1.0, refused)
-        return result
+        return _refuse(engine, ImportResult(attempt.refused, unreadable.messages), attempt, report)
 
     report(0.2, "checking")
-    parsed = canonical.parse(prepared.text, source=prepared.source)
-    if prepared.full_rows_only:
-        parsed.partial = False
-    for column, cells in prepared.as_written.items():
-        if column in parsed.text:
-            parsed.text[column] = cells.where(parsed.text[column].notna())
-    borrowed = parsed.partial and _add_stored_return_times(engine, parsed)
-    found = validate(parsed, names[0])
-    if parsed.partial:
-        found += _unknown_episode_ids(engine, parsed, names[0])
-    if borrowed:
-        parsed.typed = parsed.typed.drop(columns=["returned_at", "returned_at_date_only"])
-        parsed.text = parsed.text.drop(columns=["returned_at"])
-    messages = prepared.messages + [prepared.origins.relocate(m) for m in found]
-    result = ImportResult(refused, _in_file_order(messages, names), rows=len(prepared.text))
-    result.left_out = prepared.left_out
+    parsed, found = check(engine, prepared, names[0])
+    messages = _in_file_order(prepared.messages + found, names)
+    result = ImportResult(attempt.refused, messages, rows=len(prepared.text), left_out=prepared.left_out)
     if result.errors:
-        with engine.begin() as connection:
-            result.import_id = _record(connection, result, name, digest, kind, user, started_at)
-        report(1.0, refused)
-        return result
+        return _refuse(engine, result, attempt, report)
 
     report(0.4, "comparing with the database")
     episodes = parsed.episodes()
@@ -247,20 +219,18 @@ def _check_and_land(
     with engine.begin() as connection:
         renames: dict[str, str] = {}
         if prepared.join_same_day:
-            episodes = join_same_day(connection, episodes)
+            episodes = matching.join_same_day(connection, episodes)
         elif not parsed.partial:
-            episodes, renames = absorb_ssda903(connection, episodes)
+            episodes, renames = matching.absorb_ssda903(connection, episodes)
         status = store.classify_changes(connection, episodes)
         status[episodes["episode_id"].isin(renames).to_numpy()] = "updated"  # stored under its 903 id
-        result.inserted = int((status == "new").sum())
-        result.updated = int((status == "updated").sum())
-        result.unchanged = int((status == "unchanged").sum())
+        result.inserted, result.updated, result.unchanged = (int(status.eq(s).sum()) for s in CHANGES)
         result.preview = episodes.assign(change=status.to_numpy())
         result.outcome = "dry_run" if dry_run else "landed"
-        result.import_id = _record(connection, result, name, digest, kind, user, started_at)
+        result.import_id = _record(connection, result, attempt)
         if not dry_run:
             if renames:
-                rename_episodes(connection, renames)
+                matching.rename_episodes(connection, renames)
             _write(connection, parsed, episodes[status.ne("unchanged").to_numpy()], result.import_id, report)
             store.upsert_contributions(connection, contributions.assign(import_id=result.import_id))
             connection.execute(
@@ -270,21 +240,50 @@ def _check_and_land(
     return result
 
 
-def _prepare(
-    paths: list[Path], names: list[str], file_format: str, mapping: str | Path | None, mapping_name: str | None
-) -> Prepared:
-    """Read the input of one format into the canonical table."""
+def _refuse(engine: Engine, result: ImportResult, attempt: Attempt, report: Progress) -> ImportResult:
+    """Record a refusal (or a dry run with errors): its imports row and messages, nothing else."""
+    with engine.begin() as connection:
+        result.import_id = _record(connection, result, attempt)
+    report(1.0, result.outcome)
+    return result
+
+
+def read(paths: list[Path], names: list[str], file_format: str, mapping: tuple[Path, str] | None) -> Prepared:
+    """Stage 1: the reader of the format turns its files into the canonical text table."""
     if file_format == "ssda903":
         return ssda903.prepare(paths, names)
     if file_format == "police":
         if mapping is None:
             raise Unreadable([Message(names[0], None, None, ERROR, "a police export needs a mapping file (--mapping)")])
-        return police.prepare(paths[0], names[0], Path(mapping), mapping_name or Path(mapping).name)
+        return police.prepare(paths[0], names[0], *mapping)
     try:
         text = canonical.read_table(paths[0])
     except canonical.UnreadableFile as error:
         raise Unreadable.from_file(names[0], error) from None
     return Prepared(text, Origins(names[0]))
+
+
+def check(engine: Engine, prepared: Prepared, name: str) -> tuple[canonical.ParsedFile, list[Message]]:
+    """Stage 2: parse the text (postcodes resolved on the way) and run every rule.
+
+    The messages name the cells as the file wrote them. A partial update is
+    also checked against the episodes it changes (they must exist; an
+    interview cannot come before the stored return).
+    """
+    parsed = canonical.parse(prepared.text, source=prepared.source)
+    if prepared.full_rows_only:
+        parsed.partial = False
+    for column, cells in prepared.as_written.items():
+        if column in parsed.text:
+            parsed.text[column] = cells.where(parsed.text[column].notna())
+    borrowed = parsed.partial and _add_stored_return_times(engine, parsed)
+    found = validate(parsed, name)
+    if parsed.partial:
+        found += _unknown_episode_ids(engine, parsed, name)
+    if borrowed:
+        parsed.typed = parsed.typed.drop(columns=["returned_at", "returned_at_date_only"])
+        parsed.text = parsed.text.drop(columns=["returned_at"])
+    return parsed, [prepared.origins.relocate(m) for m in found]
 
 
 def _in_file_order(messages: list[Message], names: list[str]) -> list[Message]:
@@ -307,54 +306,6 @@ def _unknown_episode_ids(engine: Engine, parsed: canonical.ParsedFile, name: str
     ]
 
 
-def same_day_matches(connection: Connection, episodes: pd.DataFrame, source: str | None = None) -> np.ndarray:
-    """Per incoming row, the id of a stored episode of the same child starting the same day (else None).
-
-    Stored episodes whose id is in the file are left out (they are the same
-    rows imported again); with `source`, only episodes from that source count.
-    Where a child has several that day, on either side, they pair in order
-    (reported_at, then returned_at, open last; then id or row), so two
-    periods that day never take one stored episode's id.
-    """
-    table = Episode.__table__
-    children = episodes["child_id"].dropna().unique().tolist()
-    columns = ["episode_id", "child_id", "reported_at", "returned_at"]
-    parts = []
-    for start in range(0, len(children), 900):
-        query = select(*[table.c[c] for c in columns]).where(table.c.child_id.in_(children[start : start + 900]))
-        if source is not None:
-            query = query.where(table.c.source == source)
-        parts.append(pd.DataFrame(connection.execute(query).all(), columns=columns))
-    stored = pd.concat(parts) if parts else pd.DataFrame(columns=columns)
-    stored = stored[~stored["episode_id"].isin(episodes["episode_id"])]
-    if stored.empty:
-        return np.full(len(episodes), None, dtype=object)
-    stored = stored.assign(
-        reported_at=pd.to_datetime(stored["reported_at"]), returned_at=pd.to_datetime(stored["returned_at"])
-    )
-    stored["day"] = stored["reported_at"].dt.normalize()
-    stored = stored.sort_values(["reported_at", "returned_at", "episode_id"], na_position="last")
-    stored["nth"] = stored.groupby(["child_id", "day"]).cumcount()
-    returned = episodes["returned_at"] if "returned_at" in episodes else pd.Series(pd.NaT, index=episodes.index)
-    incoming = pd.DataFrame(
-        {
-            "child_id": episodes["child_id"].to_numpy(),
-            "reported_at": pd.to_datetime(episodes["reported_at"]).to_numpy(),
-            "returned_at": pd.to_datetime(returned).to_numpy(),
-            "position": np.arange(len(episodes)),
-        }
-    )
-    incoming["day"] = incoming["reported_at"].dt.normalize()
-    ordered = incoming.sort_values(["reported_at", "returned_at", "position"], na_position="last")
-    incoming["nth"] = ordered.groupby(["child_id", "day"]).cumcount().reindex(incoming.index)
-    found = incoming.merge(
-        stored[["child_id", "day", "nth", "episode_id"]].rename(columns={"episode_id": "stored_id"}),
-        on=["child_id", "day", "nth"],
-        how="left",
-    )["stored_id"]
-    return found.astype(object).where(found.notna(), None).to_numpy()
-
-
 def _add_stored_return_times(engine: Engine, parsed: canonical.ParsedFile) -> bool:
     """A partial update without returned_at is still checked against each episode's stored return time.
 
@@ -375,86 +326,6 @@ def _add_stored_return_times(engine: Engine, parsed: canonical.ParsedFile) -> bo
     text = returned.dt.strftime("%Y-%m-%d %H:%M").where(~date_only, returned.dt.strftime("%Y-%m-%d"))
     parsed.text["returned_at"] = text.where(returned.notna()).astype(object)
     return True
-
-
-def join_same_day(connection: Connection, episodes: pd.DataFrame) -> pd.DataFrame:
-    """SSDA903 rows take the id of an existing episode of the same child starting the same day.
-
-    Another source (a police export) may already hold the event an SSDA903
-    period records. The stored episode keeps every value it has, including
-    its richer times and its source; the 903 row only fills blanks (a
-    datetime with its date-only flag, a postcode with its facts).
-    Re-importing the same 903 period finds its own id and updates as usual.
-    """
-    matched = same_day_matches(connection, episodes)
-    joined = pd.notna(matched)
-    if not joined.any():
-        return episodes
-    episodes = episodes.copy()
-    episodes.loc[episodes.index[joined], "episode_id"] = matched[joined]
-    return _combine(connection, episodes, joined, matched[joined], stored_first=True)
-
-
-def absorb_ssda903(connection: Connection, episodes: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Rows of another source that record an event an SSDA903 import already holds (same child, same day).
-
-    The reverse order of `join_same_day`: the incoming row (a police export,
-    with times) wins, filling its blanks from the 903 episode, and the 903
-    episode is renamed to the incoming id (`rename_episodes`) so the event is
-    still one episode. Returns the filled rows and {incoming id: 903 id}.
-    """
-    table = Episode.__table__
-    if connection.execute(select(table.c.episode_id).where(table.c.source == "ssda903").limit(1)).first() is None:
-        return episodes, {}  # the usual case, checked once: no 903 episode to take over
-    matched = same_day_matches(connection, episodes, source="ssda903")
-    absorbed = pd.notna(matched)
-    if not absorbed.any():
-        return episodes, {}
-    renames = dict(zip(episodes["episode_id"].to_numpy()[absorbed], matched[absorbed], strict=True))
-    return _combine(connection, episodes, absorbed, matched[absorbed], stored_first=False), renames
-
-
-def rename_episodes(connection: Connection, renames: dict[str, str]) -> None:
-    """Give stored episodes new ids ({new id: old id}); nothing refers to an episode by id."""
-    table = Episode.__table__
-    statement = update(table).where(table.c.episode_id == bindparam("old_id")).values(episode_id=bindparam("new_id"))
-    connection.execute(statement, [{"old_id": old, "new_id": new} for new, old in renames.items()])
-
-
-def _combine(
-    connection: Connection, episodes: pd.DataFrame, rows: np.ndarray, stored_ids: np.ndarray, *, stored_first: bool
-) -> pd.DataFrame:
-    """Merge the chosen incoming rows with stored episodes: the first side's given values win, the other fills blanks.
-
-    A datetime moves with its date-only flag, a postcode with its facts; the
-    source is the first side's.
-    """
-    index = episodes.index[rows]
-    columns = [c for c in episodes.columns if c != "episode_id"]
-    before = store.existing_episodes(connection, list(stored_ids), columns).reindex(stored_ids)
-    before.index = index
-    incoming = episodes.loc[index]
-    dtypes = episodes.dtypes
-    merged = {}
-    for column in columns:
-        first, second = (before, incoming) if stored_first else (incoming, before)
-        values = episodes[column].astype(object)
-        keep = _given(first, column)
-        values.loc[index] = first[column].astype(object).where(keep, second[column].astype(object))
-        merged[column] = values.astype(dtypes[column])
-    return episodes.assign(**merged)
-
-
-def _given(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Where a side's value stands: given, or (for a flag or postcode fact) its datetime or postcode is."""
-    if column.endswith("_date_only"):
-        return frame[column.removesuffix("_date_only")].notna()
-    for prefix in ("from", "found"):
-        if column.startswith(f"{prefix}_") and f"{prefix}_postcode" in frame:
-            return frame[f"{prefix}_postcode"].notna()
-    if column == "source":
-        return pd.Series(True, index=frame.index)
-    return frame[column].notna()
 
 
 def _contributions(episodes: pd.DataFrame, source: str) -> pd.DataFrame:

@@ -299,7 +299,8 @@ def _postcodes_from_addresses(
             continue
         postcodes = pd.Series(None, index=text.index, dtype=object)
         for row, address in text[header].dropna().items():
-            found = list(dict.fromkeys(normalise_postcode(p) for p in POSTCODE_IN_TEXT.findall(str(address).upper())))
+            matches = POSTCODE_IN_TEXT.findall(str(address).upper())
+            found = list(dict.fromkeys(p for p in map(normalise_postcode, matches) if p))
             if len(found) == 1:
                 postcodes[row] = found[0]
             elif str(address).strip():

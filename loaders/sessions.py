@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Select, insert, select, update
 
 from loaders.schema import SignInSession, User
 
@@ -67,7 +67,7 @@ def claim(engine: Engine, ticket: str, now: datetime) -> str | None:
     return token if changed == 1 else None
 
 
-def _stored(where) -> select:
+def _stored(where) -> Select:
     return (
         select(SignInSession.__table__, User.role, User.disabled)
         .outerjoin(User, User.name == SignInSession.user_name)

@@ -9,6 +9,7 @@ transaction, and an import lands whole or not at all.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -27,13 +28,27 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlalchemy.types import TypeEngine
 
-from loaders.schema import Child, Contribution, Episode, Establishment, Resolution
+from loaders.schema import Base, Child, Contribution, Episode, Establishment, Resolution
 
 CHUNK_ROWS = 5_000
 # Without these a row cannot be inserted, only used to update a known episode.
 REQUIRED_EPISODE_COLUMNS = {"episode_id", "child_id", "category", "reported_at", "missing_from"}
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, typed as the Table it is (SQLAlchemy types `__table__` as any FromClause)."""
+    return cast(Table, model.__table__)
+
+
+def _driver_cursor(connection: Connection):
+    """The database driver's own cursor, for PostgreSQL's COPY (an open connection always has one)."""
+    driver = connection.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the connection is closed")
+    return driver.cursor()
 
 
 def _insert(connection: Connection, table: Table):
@@ -96,7 +111,7 @@ def _with_defaults(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     extra = {
         c.name: c.default.arg
         for c in table.columns
-        if c.name not in frame.columns and c.default is not None and c.default.is_scalar
+        if c.name not in frame.columns and isinstance(c.default, ScalarElementColumnDefault)
     }
     return frame.assign(**extra) if extra else frame
 
@@ -176,7 +191,7 @@ def _copy_upsert(
     connection.exec_driver_sql(
         f'CREATE TEMPORARY TABLE "{staging_name}" AS SELECT {column_list} FROM "{table.name}" WITH NO DATA'
     )
-    cursor = connection.connection.driver_connection.cursor()
+    cursor = _driver_cursor(connection)
     with cursor.copy(f'COPY "{staging_name}" ({column_list}) FROM STDIN') as copy:
         for start in range(0, len(frame), CHUNK_ROWS * 20):
             for row in _driver_rows(frame.iloc[start : start + CHUNK_ROWS * 20], table, "postgresql"):
@@ -195,13 +210,13 @@ def _copy_upsert(
 
 def upsert_children(connection: Connection, children: pd.DataFrame) -> None:
     """children: child_id plus any of sex, date_of_birth, ethnicity (blank keeps what is known)."""
-    _upsert(connection, Child.__table__, children, "child_id", keep_known=set(children.columns))
+    _upsert(connection, table_of(Child), children, "child_id", keep_known=set(children.columns))
 
 
 def upsert_establishments(connection: Connection, establishments: pd.DataFrame) -> None:
     """establishments: establishment_id plus establishment_name (blank keeps what is known)."""
     _upsert(
-        connection, Establishment.__table__, establishments, "establishment_id", keep_known=set(establishments.columns)
+        connection, table_of(Establishment), establishments, "establishment_id", keep_known=set(establishments.columns)
     )
 
 
@@ -216,17 +231,17 @@ def upsert_episodes(connection: Connection, episodes: pd.DataFrame, fill_blanks_
     if not REQUIRED_EPISODE_COLUMNS <= set(episodes.columns):
         update_episodes(connection, episodes, fill_blanks_only=fill_blanks_only)
         return
-    _upsert(connection, Episode.__table__, episodes, "episode_id", keep_stored=fill_blanks_only)
+    _upsert(connection, table_of(Episode), episodes, "episode_id", keep_stored=fill_blanks_only)
 
 
 def upsert_contributions(connection: Connection, contributions: pd.DataFrame) -> None:
     """Each source's own values per imported row (source, episode_id, ...): a row imported again replaces its own."""
-    _upsert(connection, Contribution.__table__, contributions, ("source", "episode_id"))
+    _upsert(connection, table_of(Contribution), contributions, ("source", "episode_id"))
 
 
 def upsert_resolutions(connection: Connection, resolutions: pd.DataFrame) -> None:
     """Reconciliation items resolved (item_key, resolved_by, resolved_at, note): resolving again replaces."""
-    _upsert(connection, Resolution.__table__, resolutions, "item_key")
+    _upsert(connection, table_of(Resolution), resolutions, "item_key")
 
 
 def update_episodes(connection: Connection, episodes: pd.DataFrame, fill_blanks_only: bool = False) -> None:
@@ -234,7 +249,7 @@ def update_episodes(connection: Connection, episodes: pd.DataFrame, fill_blanks_
 
     Ids not in the database are ignored here: the importer refuses them first.
     """
-    table = Episode.__table__
+    table = table_of(Episode)
     columns = [c for c in episodes.columns if c != "episode_id"]
     if episodes.empty or not columns:
         return
@@ -254,7 +269,7 @@ def existing_episodes(connection: Connection, episode_ids: Iterable[str], column
     The ids go into a temporary table joined to episodes (COPY on PostgreSQL):
     one query, where batches of ids in IN (...) lists took seconds per 100,000.
     """
-    table = Episode.__table__
+    table = table_of(Episode)
     columns = [c for c in columns if c != "episode_id"]
     ids = list(dict.fromkeys(episode_ids))
     if not ids or connection.execute(select(table.c.episode_id).limit(1)).first() is None:
@@ -264,7 +279,7 @@ def existing_episodes(connection: Connection, episode_ids: Iterable[str], column
     connection.exec_driver_sql('DROP TABLE IF EXISTS "incoming_episode_ids"')
     connection.exec_driver_sql('CREATE TEMPORARY TABLE "incoming_episode_ids" (episode_id VARCHAR(64) PRIMARY KEY)')
     if connection.dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()
+        cursor = _driver_cursor(connection)
         with cursor.copy('COPY "incoming_episode_ids" (episode_id) FROM STDIN') as copy:
             for episode_id in ids:
                 copy.write_row((str(episode_id),))

@@ -35,7 +35,7 @@ from loaders.schema import Child, Episode, Establishment
 
 def _text_lengths() -> dict[str, int]:
     """The longest text each free-text canonical column may hold: its column's length in the schema."""
-    lengths = {}
+    lengths: dict[str, int] = {}
     for model in (Establishment, Child, Episode):
         for column in model.__table__.columns:
             length = getattr(column.type, "length", None)
