@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importing.add_argument("files", nargs="+", metavar="FILE", help="CSV or XLSX file(s); ssda903: its tables or XML")
     importing.add_argument("--format", choices=FORMATS, default="canonical", help="input format (default: canonical)")
-    importing.add_argument("--mapping", metavar="FILE", help="header mapping file (police format)")
+    importing.add_argument("--mapping", metavar="FILE", help="header mapping file (police; canonical: a tracker)")
     importing.add_argument("--dry-run", action="store_true", help="check and count, change nothing")
     importing.set_defaults(run=run_import, command_parser=importing)
     add_users_parser(commands)
@@ -209,8 +209,8 @@ def _log_to_file() -> None:
 
 
 def run_import(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    if args.mapping and args.format != "police":
-        parser.error("--mapping applies only to --format police")
+    if args.mapping and args.format == "ssda903":
+        parser.error("--mapping applies to --format police and canonical (e.g. a tracker's partial update)")
     if args.format == "police" and not args.mapping:
         parser.error("--format police needs --mapping FILE (a header mapping, see examples/police_mapping.toml)")
     missing = [f for f in [*args.files, *([args.mapping] if args.mapping else [])] if not Path(f).is_file()]

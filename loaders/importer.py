@@ -256,6 +256,8 @@ def read(paths: list[Path], names: list[str], file_format: str, mapping: tuple[P
         if mapping is None:
             raise Unreadable([Message(names[0], None, None, ERROR, "a police export needs a mapping file (--mapping)")])
         return police.prepare(paths[0], names[0], *mapping)
+    if mapping is not None:  # a canonical file under other headers, e.g. an interview provider's tracker
+        return police.prepare(paths[0], names[0], *mapping, partial=True)
     try:
         text = canonical.read_table(paths[0])
     except canonical.UnreadableFile as error:

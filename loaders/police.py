@@ -139,17 +139,20 @@ def _recode_each(cell: object, lookup: dict[str, str]) -> object:
     return MULTI_VALUE_SEPARATOR.join(lookup.get(part.lower(), part) for part in parts)
 
 
-def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Prepared:
-    """The export renamed and recoded into the canonical table, with the export's own column names kept for messages."""
+def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str, *, partial: bool = False) -> Prepared:
+    """The export renamed and recoded into the canonical table, with the export's own column names kept for messages.
+
+    With `partial`, a mapping that names episode_id but not every required
+    column reads a partial update (a return-interview provider's tracker):
+    it changes only the episodes it names, only in its columns.
+    """
     mapping = load_mapping(mapping_path, mapping_name)
     try:
         cells = canonical.read_table(path)
     except canonical.UnreadableFile as error:
         raise Unreadable.from_file(name, error) from None
-
-    messages: list[Message] = []
     cells, dropped = _drop_names(cells, mapping)
-    messages += [
+    messages = [
         Message(
             name,
             None,
@@ -160,51 +163,11 @@ def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Pre
         for column in dropped
     ]
     cells, left_out = _in_scope_area(cells, mapping)
-    by_header = {canonical.normalise_header(k): v for k, v in mapping.columns.items()}
-    written = {canonical.normalise_header(k): k for k in mapping.columns}
-    for header, ours in by_header.items():
-        if header not in cells.columns:
-            required = ours in canonical.REQUIRED_COLUMNS
-            messages.append(
-                Message(
-                    name,
-                    None,
-                    written[header],
-                    ERROR if required else WARNING,
-                    f"column '{written[header]}' named in {mapping.name} (for {ours}) is not in the file",
-                )
-            )
-    text = cells.rename(columns=by_header)
-    names = {ours: written[h] for h, ours in by_header.items()}
-    for column, value in mapping.fixed.items():
-        text[column] = value
-        names.setdefault(column, f"{column} (fixed in {mapping.name})")
-    for column in canonical.REQUIRED_COLUMNS:
-        if column not in text.columns and not any(m.column == names.get(column) for m in messages):
-            messages.append(
-                Message(
-                    mapping.name,
-                    None,
-                    column,
-                    ERROR,
-                    f'required column {column} is not mapped: add \'"<export column>" = "{column}"\' under '
-                    f"[columns] in {mapping.name}",
-                )
-            )
+    text, names, found = _renamed(cells, mapping, name, partial)
+    messages += found
     if any(m.severity == ERROR for m in messages):
         raise Unreadable(messages)
-
-    as_written = {c: text[c].copy() for c in [*mapping.values, *DATE_COLUMNS] if c in text.columns}
-    for column, lookup in mapping.values.items():
-        if column in MULTI_VALUE_VOCABULARIES and column in text.columns:
-            text[column] = text[column].map(lambda cell, lookup=lookup: _recode_each(cell, lookup))
-        elif column in text.columns:
-            recoded = text[column].str.strip().str.lower().map(lookup)
-            text[column] = recoded.where(recoded.notna(), text[column])
-    if mapping.date_formats:
-        for column in DATE_COLUMNS:
-            if column in text.columns:
-                text[column] = parse_dates(text[column], mapping.date_formats)
+    text, as_written = _recoded(text, mapping)
     text, too_old = _under_age(text, mapping)
     if too_old:
         left_out[f"aged {mapping.under_age} or over at report"] = too_old
@@ -224,12 +187,73 @@ def prepare(path: Path, name: str, mapping_path: Path, mapping_name: str) -> Pre
     return Prepared(
         text,
         origins,
-        source="police",
+        source="canonical" if partial else "police",
         messages=messages,
-        full_rows_only=True,
+        full_rows_only=not partial,
         as_written=as_written,
         left_out=left_out,
     )
+
+
+def _renamed(
+    cells: pd.DataFrame, mapping: Mapping, name: str, partial: bool
+) -> tuple[pd.DataFrame, dict[str, str], list[Message]]:
+    """The export under canonical names, the fixed columns added; {canonical: export name}; what is missing.
+
+    A column the mapping names but the file lacks is an error when required
+    (a warning otherwise); so is a required column the mapping leaves out,
+    unless this is a partial update by episode_id.
+    """
+    messages = []
+    by_header = {canonical.normalise_header(k): v for k, v in mapping.columns.items()}
+    written = {canonical.normalise_header(k): k for k in mapping.columns}
+    for header, ours in by_header.items():
+        if header not in cells.columns:
+            messages.append(
+                Message(
+                    name,
+                    None,
+                    written[header],
+                    ERROR if ours in canonical.REQUIRED_COLUMNS else WARNING,
+                    f"column '{written[header]}' named in {mapping.name} (for {ours}) is not in the file",
+                )
+            )
+    text = cells.rename(columns=by_header)
+    names = {ours: written[h] for h, ours in by_header.items()}
+    for column, value in mapping.fixed.items():
+        text[column] = value
+        names.setdefault(column, f"{column} (fixed in {mapping.name})")
+    if partial and "episode_id" in text.columns:
+        return text, names, messages
+    for column in canonical.REQUIRED_COLUMNS:
+        if column not in text.columns and not any(m.column == names.get(column) for m in messages):
+            messages.append(
+                Message(
+                    mapping.name,
+                    None,
+                    column,
+                    ERROR,
+                    f'required column {column} is not mapped: add \'"<export column>" = "{column}"\' under '
+                    f"[columns] in {mapping.name}",
+                )
+            )
+    return text, names, messages
+
+
+def _recoded(text: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Values through [values.<column>] and dates through [dates]; the cells as written kept for messages."""
+    as_written = {c: text[c].copy() for c in [*mapping.values, *DATE_COLUMNS] if c in text.columns}
+    for column, lookup in mapping.values.items():
+        if column in MULTI_VALUE_VOCABULARIES and column in text.columns:
+            text[column] = text[column].map(lambda cell, lookup=lookup: _recode_each(cell, lookup))
+        elif column in text.columns:
+            recoded = text[column].str.strip().str.lower().map(lookup)
+            text[column] = recoded.where(recoded.notna(), text[column])
+    if mapping.date_formats:
+        for column in DATE_COLUMNS:
+            if column in text.columns:
+                text[column] = parse_dates(text[column], mapping.date_formats)
+    return text, as_written
 
 
 def _drop_names(cells: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, list[str]]:
@@ -266,7 +290,7 @@ def _in_scope_area(cells: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame,
 def _under_age(text: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, int]:
     """Only people under [scope] under_age at report. An unknown or unreadable date of birth keeps the row:
     they may be a child (and an unreadable date is an error naming its cell)."""
-    if mapping.under_age is None or "date_of_birth" not in text.columns:
+    if mapping.under_age is None or not {"date_of_birth", "reported_at"} <= set(text.columns):
         return text, 0
     born, _ = canonical.parse_datetimes(text["date_of_birth"])
     reported, _ = canonical.parse_datetimes(text["reported_at"])

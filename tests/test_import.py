@@ -213,7 +213,7 @@ def test_cli_lands_then_refuses(engine):
         (["import", str(CLEAN), "--format", "xml"], "invalid choice: 'xml'"),
         (["import", str(CLEAN), "--format", "police"], "--format police needs --mapping FILE"),
         (["import", str(CLEAN), "--format", "police", "--mapping", "no_map.toml"], "no such file: no_map.toml"),
-        (["import", str(CLEAN), "--mapping", "map.csv"], "--mapping applies only to --format police"),
+        (["import", str(CLEAN), "--format", "ssda903", "--mapping", "m.toml"], "--mapping applies to --format police"),
         (["import", "no_such_file.csv"], "no such file: no_such_file.csv"),
         ([], "required: COMMAND"),
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -68,6 +69,80 @@ def test_tracker_updates_only_its_columns(sqlite_engine):
     assert after.loc["MP/15/0101", "rhi_conducted_by"] == "independent_provider"
     assert pd.isna(after.loc["MP/15/0102", "push_factors"])
     assert tracker(sqlite_engine).unchanged == 4
+
+
+PROVIDER_HEADERS = {
+    "episode_id": "Police Ref",
+    "rhi_offered_at": "Offered On",
+    "rhi_outcome": "Interview Outcome",
+    "rhi_completed_at": "Held On",
+    "rhi_conducted_by": "Conducted By",
+    "push_factors": "Push Factors",
+}
+
+
+def provider_date(cell: str) -> str:
+    """01/03/2015 14:30 as the provider writes it, 01-Mar-2015 14:30 (a date alone stays a date)."""
+    if not cell:
+        return cell
+    if " " in cell:
+        return datetime.strptime(cell, "%d/%m/%Y %H:%M").strftime("%d-%b-%Y %H:%M")
+    return datetime.strptime(cell, "%d/%m/%Y").strftime("%d-%b-%Y")
+
+
+def provider_file(folder: Path) -> tuple[Path, Path]:
+    """The tracker as a provider's own system writes it: its own headers, outcomes and dates, and a mapping."""
+    rows = pd.read_csv(TRACKER, dtype=str, keep_default_na=False)
+    rows = rows.rename(columns=PROVIDER_HEADERS)
+    rows["Interview Outcome"] = rows["Interview Outcome"].replace({"completed": "Seen", "declined": "Refused"})
+    for column in ("Offered On", "Held On"):
+        rows[column] = rows[column].map(provider_date)
+    path, mapping = folder / "provider.csv", folder / "provider_mapping.toml"
+    rows.to_csv(path, index=False)
+    columns = "\n".join(f'"{theirs}" = "{ours}"' for ours, theirs in PROVIDER_HEADERS.items())
+    mapping.write_text(
+        f'[columns]\n{columns}\n\n[values.rhi_outcome]\nSeen = "completed"\nRefused = "declined"\n\n'
+        '[dates]\nformats = ["%d-%b-%Y %H:%M", "%d-%b-%Y"]\n'
+    )
+    return path, mapping
+
+
+def test_a_tracker_under_its_own_headers_comes_through_a_mapping(sqlite_engine, tmp_path):
+    """A provider file whose required columns are named otherwise: the mapping applies to partial updates too."""
+    police(sqlite_engine)
+    before = stored(sqlite_engine)
+    path, mapping = provider_file(tmp_path)
+    result = import_file(sqlite_engine, path, mapping=mapping)
+    assert result.outcome == "landed" and result.messages == [], [str(m) for m in result.messages]
+    assert (result.inserted, result.updated) == (0, 4)
+    after = stored(sqlite_engine)
+    assert after.loc["MP/15/0101", "rhi_offered_at"] == pd.Timestamp("2015-03-03 09:00")
+    assert (
+        after.loc["MP/15/0101", "rhi_outcome"] == "completed" and after.loc["MP/15/0102", "rhi_outcome"] == "declined"
+    )
+    assert after.loc["MP/15/0101", "push_factors"] == "family_conflict;school"
+    assert after["source"].eq("police").all()
+    untouched = ["category", "reported_at", "returned_at", "child_id", "missing_from"]
+    pd.testing.assert_frame_equal(after[untouched], before[untouched])
+    assert import_file(sqlite_engine, path, mapping=mapping).unchanged == 4
+
+
+def test_a_mapped_tracker_names_its_own_cells_and_unknown_ids(sqlite_engine, tmp_path):
+    police(sqlite_engine)
+    path, mapping = provider_file(tmp_path)
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rows.loc[1, "Police Ref"] = "MP/99/0001"
+    rows.loc[0, "Interview Outcome"] = "Maybe"
+    rows.to_csv(path, index=False)
+    result = import_file(sqlite_engine, path, mapping=mapping)
+    assert result.outcome == "refused"
+    assert [str(m) for m in result.errors] == [
+        "provider.csv:2:Interview Outcome: error: unknown value 'Maybe' (expected one of: completed, declined, "
+        "unable_to_contact, missing_again, pending, not_offered); map it under [values.rhi_outcome] in "
+        "provider_mapping.toml",
+        "provider.csv:3:Police Ref: error: Police Ref 'MP/99/0001' is not in the database (a file without "
+        "category, child_id, missing_from, reported_at only updates episodes already imported)",
+    ]
 
 
 def test_unknown_episode_ids_are_refused_with_row_and_column(sqlite_engine, tmp_path):
