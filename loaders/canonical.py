@@ -216,36 +216,43 @@ def _read_csv_strictly(text: str) -> pd.DataFrame:
     width = _header_width(header)
     names = [normalise_header(h) for h in header]
     for row, record in enumerate(body, start=2):
-        if not any(cell.strip() for cell in record):
-            continue
-        if len(record) < width or any(cell.strip() for cell in record[width:]):
-            problems.append(
-                (
-                    row,
-                    None,
-                    f"the row has {len(record)} cells but the header has {width}: a missing or extra comma, or an unquoted comma in a value",
-                )
-            )
-        for position, cell in enumerate(record):
-            column = names[position] if position < len(names) and names[position] else None
-            if "\x00" in cell:
-                problems.append((row, column, "the cell holds a NUL byte (\\0): the file is damaged or not plain text"))
-            if len(cell) > LIMITS.max_cell_chars:
-                problems.append(
-                    (row, column, f"the cell holds {len(cell):,} characters, more than {LIMITS.max_cell_chars:,}")
-                )
-            elif ("\n" in cell or "\r" in cell) and _holds_rows(cell, width):
-                problems.append(
-                    (
-                        row,
-                        column,
-                        'the cell holds line breaks and what look like further rows: a quote (") is probably not closed',
-                    )
-                )
+        if any(cell.strip() for cell in record):
+            problems += _record_problems(row, record, width, names)
     if problems:
         raise _refuse_cells(problems)
     _check_row_count(len(body))
     return _table_from_rows(header, body, list(range(2, len(body) + 2)))
+
+
+def _record_problems(row: int, record: list[str], width: int, names: list[str]) -> list[Problem]:
+    """What is wrong with one CSV record: its width, a NUL byte, a cell too big, rows swallowed by a quote."""
+    problems: list[Problem] = []
+    if len(record) < width or any(cell.strip() for cell in record[width:]):
+        problems.append(
+            (
+                row,
+                None,
+                f"the row has {len(record)} cells but the header has {width}: "
+                "a missing or extra comma, or an unquoted comma in a value",
+            )
+        )
+    for position, cell in enumerate(record):
+        column = names[position] if position < len(names) and names[position] else None
+        if "\x00" in cell:
+            problems.append((row, column, "the cell holds a NUL byte (\\0): the file is damaged or not plain text"))
+        if len(cell) > LIMITS.max_cell_chars:
+            problems.append(
+                (row, column, f"the cell holds {len(cell):,} characters, more than {LIMITS.max_cell_chars:,}")
+            )
+        elif ("\n" in cell or "\r" in cell) and _holds_rows(cell, width):
+            problems.append(
+                (
+                    row,
+                    column,
+                    'the cell holds line breaks and what look like further rows: a quote (") is probably not closed',
+                )
+            )
+    return problems
 
 
 def _holds_rows(cell: str, width: int) -> bool:

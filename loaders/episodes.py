@@ -56,17 +56,13 @@ def typed_episodes(frame: pd.DataFrame) -> pd.DataFrame:
     for column, values in VOCABULARIES.items():
         if column in frame:
             frame[column] = pd.Categorical(frame[column], categories=list(values))
-    for column in DATETIME_COLUMNS:
+    for column in (*DATETIME_COLUMNS, "date_of_birth"):
         if column in frame:
             frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
-    if "date_of_birth" in frame:
-        frame["date_of_birth"] = pd.to_datetime(frame["date_of_birth"]).astype("datetime64[ns]")
-    for column in NULLABLE_FLAGS:
-        if column in frame:
-            frame[column] = frame[column].astype("boolean")
-    for column in NOT_NULL_FLAGS:
-        if column in frame:
-            frame[column] = frame[column].fillna(False).astype(bool)
+    for column in [c for c in NULLABLE_FLAGS if c in frame]:
+        frame[column] = frame[column].astype("boolean")
+    for column in [c for c in NOT_NULL_FLAGS if c in frame]:
+        frame[column] = frame[column].fillna(False).astype(bool)
     for column in ("from_easting", "from_northing", "found_easting", "found_northing"):
         if column in frame:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
@@ -224,6 +220,18 @@ def _arrow_episodes(engine: Engine):
     return table.sort_by([("reported_at", "ascending"), ("episode_id", "ascending")])
 
 
+def _arrow_datetimes(name: str, values) -> pd.Series:
+    """A datetime (or date of birth) column of the Arrow result as datetime64[ns]."""
+    import pyarrow as pa
+
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        # SQLite's text: `2015-03-01 14:30:00.000000`, or `2001-02-03` for a date
+        values = values.cast(pa.timestamp("us") if name != "date_of_birth" else pa.date32())
+    if pa.types.is_date(values.type) or pa.types.is_null(values.type):
+        values = values.cast(pa.timestamp("us"))
+    return values.to_pandas().astype("datetime64[ns]")
+
+
 def _typed_arrow(table) -> pd.DataFrame:
     """The Arrow result as the frame `typed_episodes` gives, built column by column."""
     import pyarrow as pa
@@ -233,12 +241,7 @@ def _typed_arrow(table) -> pd.DataFrame:
     for name in table.column_names:
         values = table.column(name)
         if name in DATETIME_COLUMNS or name == "date_of_birth":
-            if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
-                # SQLite's text: `2015-03-01 14:30:00.000000`, or `2001-02-03` for a date
-                values = values.cast(pa.timestamp("us") if name != "date_of_birth" else pa.date32())
-            if pa.types.is_date(values.type) or pa.types.is_null(values.type):
-                values = values.cast(pa.timestamp("us"))
-            frame[name] = values.to_pandas().astype("datetime64[ns]")
+            frame[name] = _arrow_datetimes(name, values)
         elif name in VOCABULARIES:
             vocabulary = list(VOCABULARIES[name])
             if pa.types.is_null(values.type):
