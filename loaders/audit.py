@@ -1,6 +1,6 @@
 """Writing audit_log rows and counting failed sign-ins, on a connection the caller holds.
 
-The one home of the audit row's shape: `reports.audit.record` writes through it,
+The one home of the audit row's shape: `reports.audit.record` and the importer write through it,
 and the sign-in (loaders/users.py) writes through it inside the transaction
 that holds the lock on the name, so counting, checking and recording are one step.
 """

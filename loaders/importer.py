@@ -6,10 +6,14 @@ same everywhere. Every call is recorded in `imports` with its messages,
 including refused files and dry runs, so the data-quality page can show the
 history.
 
-Three formats arrive as the same canonical table (domain.md section 3):
-the canonical file itself, the SSDA903 return (`loaders.ssda903`) and a
-police export through a header mapping (`loaders.police`). A file with
-episode_id and only some columns is a partial update of existing episodes.
+The stages, in order (`_run`): read (a reader per format gives the canonical
+text table: the canonical file itself, the SSDA903 return `loaders.ssda903`,
+a police export or a canonical file under other headers through a header
+mapping `loaders.police`), check (`canonical.parse`, `validation.validate`),
+match one event recorded by two sources (`loaders.matching`), classify
+against the database and write (`loaders.store`). This module only
+sequences them and records the attempt. A file with episode_id and only
+some columns is a partial update of existing episodes.
 An SSDA903 period starting on the day an existing episode of the same child
 started is that episode: it only fills what is blank.
 """

@@ -4,8 +4,8 @@ Every rule looks at whole columns at once (text as given, values as parsed)
 and returns the cells it objects to, so a million-row file is checked in
 seconds. An `error` refuses the whole file; a `warning` is reported and the
 file still lands. `RULES` lists every rule with its severity, the columns it
-concerns and its message, so a data officer's question "why was this
-refused?" has one place to look.
+concerns and its message template (`loaders.rules`), so a data officer's
+question "why was this refused?" has one place to look.
 """
 
 from __future__ import annotations
