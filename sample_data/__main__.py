@@ -49,9 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             bar.update(round(fraction * 100) - bar.n)
 
         import_id = build(engine, args.episodes, args.seed, progress)
-    print(
-        f"built sample data (import {import_id}) in {engine.url.render_as_string()} in {time.perf_counter() - started:.1f} s"
-    )
+    took = time.perf_counter() - started
+    print(f"built sample data (import {import_id}) in {engine.url.render_as_string()} in {took:.1f} s")
     return 0
 
 
