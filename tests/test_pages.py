@@ -13,7 +13,7 @@ from sqlalchemy import text
 from loaders.database import connect
 from loaders.store import upsert_episodes, upsert_establishments
 from tests.app_support import run_page
-from tests.test_app import build_database
+from tests.support import build_database
 
 MARCH = {"from": "2015-03-01", "to": "2015-03-31"}
 
