@@ -24,6 +24,19 @@ DEFAULT_LEVEL = "INFO"
 # The project's packages and top-level modules: their loggers are named after them (__name__).
 PROJECT_LOGGERS = ("app", "app_server", "charts", "config", "loaders", "metrics", "reports", "sample_data", "ui")
 
+
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is when a record comes (as Python's last-resort handler
+    does), so a stream replaced later (a test's capture, a server's redirection) is still right."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+
 _handler: logging.Handler | None = None
 
 
@@ -36,12 +49,12 @@ def log_level() -> int:
     return level
 
 
-def configure(stream: TextIO | None = None) -> logging.Handler:
-    """Send the project's log records to `stream` (stderr) at the configured level. Called once
-    per process (app_server.py, app.py); a second call changes nothing and returns the same handler."""
+def configure() -> logging.Handler:
+    """Send the project's log records to stderr at the configured level. Called once per process
+    (app_server.py, app.py); a second call changes nothing and returns the same handler."""
     global _handler
     if _handler is None:
-        _handler = logging.StreamHandler(stream or sys.stderr)
+        _handler = StderrHandler()
         _handler.setFormatter(logging.Formatter(LOG_FORMAT))
         level = log_level()
         for name in PROJECT_LOGGERS:
