@@ -7,7 +7,10 @@ bookmarked /import_data opened first would run without this router.
 
 import streamlit as st
 
+import config.logging
 from ui import auth, state
+
+config.logging.configure()  # once a process: a rerun finds it done
 
 # A meeting-mode link opens with the sidebar folded away: the big screen shows the page only.
 meeting_link = st.query_params.get("meeting", "").strip().lower() in ("1", "yes", "true", "on", "y")

@@ -28,11 +28,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 import config
+import config.logging
 from loaders import sessions
 from loaders.database import connect
 from ui.auth import COOKIE, SESSION_ROUTE, auth_settings
 
 log = logging.getLogger(__name__)
+config.logging.configure()  # imports, sign-ins and errors to stderr (docs/production.md, Logging)
 
 
 @cache

@@ -645,24 +645,7 @@ def bench_size(results: dict, workdir: Path, size: int) -> None:
     if build_timing:
         results["sample_build"].append(build_timing)
 
-    imported = section(results, f"import ({size})", bench_import, workdir, size)
-    schema = None
-    if imported:
-        import_results, schema = imported
-        results["import"].extend(import_results)
-        results["errors"].extend(
-            {"what": f"import {r['database']} ({size})", "error": r["error"]} for r in import_results if "error" in r
-        )
-    sources = {"sqlite": sqlite_url}
-    if schema:
-        sources["postgresql"] = postgres_schema_url(schema)
-    for database, url in sources.items():
-        cold = section(results, f"cold load ({database}, {size})", bench_cold_load, url, database, size)
-        if cold:
-            results["load_episodes"].append(cold)
-    if schema:
-        postgres_schema("drop", schema)
-
+    bench_databases(results, workdir, size, sqlite_url)
     pages = section(results, f"pages ({size})", bench_pages, sqlite_url, size)
     if pages:
         results["pages"].append(pages)
@@ -682,6 +665,27 @@ def bench_size(results: dict, workdir: Path, size: int) -> None:
         browser = section(results, f"browser ({size})", bench_browser, sqlite_url, str(size), workdir, REPEATS)
         if browser:
             results["browser"].append(browser)
+
+
+def bench_databases(results: dict, workdir: Path, size: int, sqlite_url: str) -> None:
+    """The import into each database, then a cold load from each (PostgreSQL's schema dropped after)."""
+    imported = section(results, f"import ({size})", bench_import, workdir, size)
+    schema = None
+    if imported:
+        import_results, schema = imported
+        results["import"].extend(import_results)
+        results["errors"].extend(
+            {"what": f"import {r['database']} ({size})", "error": r["error"]} for r in import_results if "error" in r
+        )
+    sources = {"sqlite": sqlite_url}
+    if schema:
+        sources["postgresql"] = postgres_schema_url(schema)
+    for database, url in sources.items():
+        cold = section(results, f"cold load ({database}, {size})", bench_cold_load, url, database, size)
+        if cold:
+            results["load_episodes"].append(cold)
+    if schema:
+        postgres_schema("drop", schema)
 
 
 def save(results: dict) -> None:
@@ -815,6 +819,39 @@ def summary_rows(results: dict) -> list[str]:
     return rows
 
 
+def import_row(r: dict) -> str:
+    """One import's row: rows, database, median, rows a second, each run."""
+    if "error" in r:
+        return f"| {r['rows']:,} | {r['database']} | failed | - | - |"
+    return (
+        f"| {r['rows']:,} | {r['database']} | {seconds(r['median_s'])} | {r['rows_per_s']:,.0f} | "
+        f"{', '.join(f'{x:.1f}' for x in r['runs_s'])} |"
+    )
+
+
+def page_rows(pages: list[dict]) -> list[str]:
+    """The warm pages table: one row a page, a metrics and a page column for each size."""
+    if not pages:
+        return []
+    sizes = [r["episodes"] for r in pages]
+    lines = [
+        "| page | " + " | ".join(f"{s:,}: metrics s | page s" for s in sizes) + " |",
+        "| --- | " + " | ".join("---: | ---:" for _ in sizes) + " |",
+    ]
+    for name in dict.fromkeys(n for r in pages for n in r["pages"]):
+        cells = []
+        for r in pages:
+            p = r["pages"].get(name, {})
+            cells.append(
+                "failed | failed"
+                if "error" in p or not p
+                else f"{p['metrics_median_s']:.3f} | {p['page_median_s']:.3f}"
+            )
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("| **peak memory, MB** | " + " | ".join(f"{r['peak_rss_mb']:,.0f} | " for r in pages) + " |")
+    return lines
+
+
 def markdown(results: dict) -> str:
     m = results["machine"]
     lines = [
@@ -869,14 +906,7 @@ def markdown(results: dict) -> str:
         "| rows | database | median s | rows/s | runs s |",
         "| ---: | --- | ---: | ---: | --- |",
     ]
-    for r in results["import"]:
-        if "error" in r:
-            lines.append(f"| {r['rows']:,} | {r['database']} | failed | - | - |")
-        else:
-            lines.append(
-                f"| {r['rows']:,} | {r['database']} | {seconds(r['median_s'])} | {r['rows_per_s']:,.0f} | "
-                f"{', '.join(f'{x:.1f}' for x in r['runs_s'])} |"
-            )
+    lines += [import_row(r) for r in results["import"]]
     lines += [
         "",
         "## Cold start: `loaders.episodes.load_episodes`",
@@ -902,26 +932,7 @@ def markdown(results: dict) -> str:
         "(sidebar, metrics, Altair charts, tables; no browser). Peak memory is that process's.",
         "",
     ]
-    if results["pages"]:
-        sizes = [r["episodes"] for r in results["pages"]]
-        lines += [
-            "| page | " + " | ".join(f"{s:,}: metrics s | page s" for s in sizes) + " |",
-            "| --- | " + " | ".join("---: | ---:" for _ in sizes) + " |",
-        ]
-        names = list(dict.fromkeys(n for r in results["pages"] for n in r["pages"]))
-        for name in names:
-            cells = []
-            for r in results["pages"]:
-                p = r["pages"].get(name, {})
-                cells.append(
-                    "failed | failed"
-                    if "error" in p or not p
-                    else f"{p['metrics_median_s']:.3f} | {p['page_median_s']:.3f}"
-                )
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
-        lines.append(
-            "| **peak memory, MB** | " + " | ".join(f"{r['peak_rss_mb']:,.0f} | " for r in results["pages"]) + " |"
-        )
+    lines += page_rows(results["pages"])
     lines += [
         "",
         "## DuckDB SQL as a reference",

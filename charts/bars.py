@@ -9,6 +9,7 @@ no bar and the label "suppressed".
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import SupportsFloat, SupportsInt
 
 import altair as alt
 import numpy as np
@@ -30,7 +31,7 @@ MEASURE_LABELS = {
 GROUP_LABELS = {"all": "All", "home": "From home", "care": "From care"}
 
 
-def bar_label(value: object, count: object = None, percent: bool = True) -> str:
+def bar_label(value: SupportsFloat | None, count: SupportsInt | None = None, percent: bool = True) -> str:
     """The text on a bar: "31.3% (205)", "1,204", "suppressed" when hidden, "–" when no denominator."""
     if value is None or pd.isna(value):
         return SUPPRESSED if count is None or pd.isna(count) else "–"
@@ -78,7 +79,7 @@ def _bars(
         x=alt.X("label_at:Q", scale=alt.Scale(domain=[0, domain_max], zero=True, nice=False), axis=None),
         text="label:N",
     )
-    return alt.layer(bars, labels, width=width, height=height)  # sizes here: .properties() deep-copies
+    return alt.LayerChart(layer=[bars, labels], width=width, height=height)  # sizes here: .properties() deep-copies
 
 
 def _height(rows: int) -> int:

@@ -3,8 +3,8 @@ England and its statistical neighbours (their mean as a dot, their range as a li
 
 The council's two rows are diamonds and carry the council's name; every other row is a
 circle; each dot has its value written beside it (no x axis, as the bar charts), so the
-chart reads without colour (black-and-white committee papers). The scale starts at zero. A suppressed or unpublished figure gets no dot and
-its published text (`c`, `x`, `not published`).
+chart reads without colour (black-and-white committee papers). The scale starts at zero. A
+suppressed or unpublished figure gets no dot and its published text (`c`, `x`, `not published`).
 """
 
 from __future__ import annotations

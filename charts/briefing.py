@@ -39,4 +39,4 @@ def months_chart(by_month: pd.DataFrame, *, title: str, width: int = 620, height
         )
     )
     labels = alt.Chart(totals).mark_text(dy=-6, baseline="bottom").encode(x=month, y="total:Q", text="total:Q")
-    return alt.layer(bars, labels, title=title).properties(width=width, height=height)
+    return alt.LayerChart(layer=[bars, labels], title=title).properties(width=width, height=height)

@@ -17,12 +17,13 @@ import base64
 import math
 import re
 from pathlib import Path
+from typing import SupportsInt
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 from pyproj import Transformer
 
@@ -75,13 +76,21 @@ def tile_settings() -> tuple[str, str]:
     return str(section.get("tile_url", "")).strip(), str(section.get("tile_attribution", "")).strip()
 
 
+def _page(fmap: folium.Map) -> Figure:
+    """The HTML page the map sits in: folium's root Figure (get_root() is typed as any Element)."""
+    page = fmap.get_root()
+    if not isinstance(page, Figure):
+        raise TypeError(f"a folium map's root is a Figure, not {type(page).__name__}")
+    return page
+
+
 def offline_map(bounds: list[list[float]], *, tile_url: str = "", attribution: str = "") -> folium.Map:
     """An empty folium map fitted to `bounds` ([[south, west], [north, east]]) that fetches nothing
     (except tiles from `tile_url` when a council gives one)."""
     script, style = leaflet_assets()
     fmap = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25, prefer_canvas=False)
     fmap.default_js, fmap.default_css = [], []  # folium's CDN links; Leaflet goes inline instead
-    header = fmap.get_root().header
+    header = _page(fmap).header
     header.add_child(Element(f"<style>{style}</style>"), name="leaflet_css")
     header.add_child(Element(f"<script>{script}</script>"), name="leaflet")
     header.add_child(
@@ -91,7 +100,9 @@ def offline_map(bounds: list[list[float]], *, tile_url: str = "", attribution: s
     prefix = MacroElement()
     # Leaflet's own credit without its web link: nothing on the map leads off this machine.
     prefix._template = Template(
-        "{% macro script(this, kwargs) %}{{ this._parent.get_name() }}.attributionControl.setPrefix('Leaflet');{% endmacro %}"
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.attributionControl.setPrefix('Leaflet');"
+        "{% endmacro %}"
     )
     fmap.add_child(prefix)
     if tile_url:
@@ -125,14 +136,14 @@ def shade(value: float, breaks: list[float]) -> str:
     return ramp[-1]
 
 
-def counted(value: object, one: str, many: str) -> str:
+def counted(value: SupportsInt | None, one: str, many: str) -> str:
     """`312 episodes`, `1 child`, `fewer than 5 children` (hidden for publication)."""
     if value is None or pd.isna(value):
         return f"fewer than 5 {many}"
     return f"{int(value):,} {one if int(value) == 1 else many}"
 
 
-def area_label(place: str, episodes: object, children: object) -> str:
+def area_label(place: str, episodes: SupportsInt | None, children: SupportsInt | None) -> str:
     """The tooltip of an area: `B23: 312 episodes, 140 children` (as HTML: the tooltip shows it as such)."""
     return f"{html_text(place)}: {counted(episodes, 'episode', 'episodes')}, {counted(children, 'child', 'children')}"
 
@@ -316,11 +327,11 @@ def hotspot_map(
             ).add_to(homes)
         homes.add_to(fmap)
     title = f"{measure.capitalize()} by {level} children {direction}"
-    fmap.get_root().title = html_text(title)  # the document's <title>: screen readers name the frame by it
+    _page(fmap).title = html_text(title)  # the document's <title>: screen readers name the frame by it
     has_homes = establishments is not None and len(establishments) > 0
-    fmap.get_root().html.add_child(_legend(breaks, title, bool(shapes[measure].isna().any()), has_homes))
+    _page(fmap).html.add_child(_legend(breaks, title, bool(shapes[measure].isna().any()), has_homes))
     if large:  # meeting mode: read from the back of the room
-        fmap.get_root().header.add_child(Element(f"<style>{LARGE_STYLE}</style>"), name="large_type")
+        _page(fmap).header.add_child(Element(f"<style>{LARGE_STYLE}</style>"), name="large_type")
     return fmap
 
 

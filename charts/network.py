@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import textwrap
 from pathlib import Path
 
@@ -335,8 +336,10 @@ const box = document.getElementById("network").getBoundingClientRect();
 function reset() { cy.zoom(Math.min(1, box.width / LAYOUT_WIDTH, box.height / LAYOUT_HEIGHT)); cy.pan({ x: 0, y: 0 }); }
 reset();
 const middle = () => ({ x: box.width / 2, y: Math.min(box.height, window.innerHeight) / 2 });
-document.getElementById("zoom-in").addEventListener("click", () => cy.zoom({ level: cy.zoom() * 1.25, renderedPosition: middle() }));
-document.getElementById("zoom-out").addEventListener("click", () => cy.zoom({ level: cy.zoom() / 1.25, renderedPosition: middle() }));
+document.getElementById("zoom-in").addEventListener(
+  "click", () => cy.zoom({ level: cy.zoom() * 1.25, renderedPosition: middle() }));
+document.getElementById("zoom-out").addEventListener(
+  "click", () => cy.zoom({ level: cy.zoom() / 1.25, renderedPosition: middle() }));
 document.getElementById("zoom-reset").addEventListener("click", reset);
 window.cy = cy;
 
@@ -424,4 +427,4 @@ def network_html(
 <script type="application/json" id="network-data">{script_json(network_data(placed, edges, details))}</script>
 <script>{script}</script>
 </body></html>"""
-    return document, shown_height + 6 * small + 90
+    return document, math.ceil(shown_height + 6 * small + 90)  # font_px may be fractional

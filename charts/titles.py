@@ -38,6 +38,10 @@ def wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width) or [""]
 
 
+# A chart alt.vconcat takes: what `titled` puts the title above and the source line below.
+Panel = alt.Chart | alt.LayerChart | alt.ConcatChart | alt.HConcatChart | alt.VConcatChart | alt.FacetChart
+
+
 def footer(lines: list[str]) -> alt.Chart:
     """A chart of left-aligned text lines only (no axes, no data shown)."""
     line_height = font_size() + 5
@@ -46,9 +50,7 @@ def footer(lines: list[str]) -> alt.Chart:
     )
 
 
-def titled(
-    chart: alt.TopLevelMixin, *, title: str, subtitle: str, source: str, notes: str | None = None
-) -> alt.VConcatChart:
+def titled(chart: Panel, *, title: str, subtitle: str, source: str, notes: str | None = None) -> alt.VConcatChart:
     """The chart with the title and subtitle above it and the source line and notes below it."""
     lines = wrap(source, FOOTER_WRAP)
     if notes:

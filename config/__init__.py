@@ -24,7 +24,8 @@ def database_url() -> str:
 
 
 def log_file() -> Path:
-    """Where the command line logs (unexpected errors with their tracebacks): `MISSING_LOG_FILE`, else data/missing.log."""
+    """Where the command line logs (unexpected errors with their tracebacks): `MISSING_LOG_FILE`, else
+    data/missing.log."""
     return Path(os.environ.get("MISSING_LOG_FILE") or DATA_DIR / "missing.log")
 
 

@@ -82,6 +82,19 @@ def _record(connection: Connection, result: ImportResult, attempt: Attempt) -> i
         )
         .returning(Import.import_id)
     ).scalar_one()
+    log.info(
+        "import %d of %r (%s) by %r: %s, %d rows, %d new, %d updated, %d errors, %d warnings",
+        import_id,
+        name,
+        file_format,
+        user or "cli",
+        result.outcome,
+        result.rows,
+        result.inserted,
+        result.updated,
+        len(result.errors),
+        len(result.warnings),
+    )
     if result.messages:
         connection.execute(
             insert(ImportMessage),

@@ -32,8 +32,12 @@ DFE_MEASURES = {
     "away": {
         "children": "Children who were away from placement without authorisation during the year",
         "episodes": "Number of away from placement without authorisation incidents during the year",
-        "episodes_per_child": "Average number of away from placement without authorisation incidents per looked after child",
-        "percent_looked_after": "Percentage of children who were away from placement without authorisation during the year",
+        "episodes_per_child": (
+            "Average number of away from placement without authorisation incidents per looked after child"
+        ),
+        "percent_looked_after": (
+            "Percentage of children who were away from placement without authorisation during the year"
+        ),
     },
 }
 LOOKED_AFTER = "Children looked after during the year"
@@ -107,7 +111,7 @@ def local_figures(episodes: pd.DataFrame, looked_after: Mapping[int, float | Non
             these = compared[(compared_years == year) & (compared["category"] == category)]
             children, count = int(these["child_id"].nunique()), len(these)
             denominator = looked_after.get(year)
-            usable = denominator is not None and not pd.isna(denominator) and float(denominator) > 0
+            usable = denominator if denominator is not None and not pd.isna(denominator) and denominator > 0 else None
             rows.append(
                 {
                     "year": year,
@@ -115,8 +119,8 @@ def local_figures(episodes: pd.DataFrame, looked_after: Mapping[int, float | Non
                     "children": children,
                     "episodes": count,
                     "episodes_per_child": _one_decimal(count / children) if children else np.nan,
-                    "looked_after": float(denominator) if usable else np.nan,
-                    "percent_looked_after": percent(children, int(denominator)) if usable else np.nan,
+                    "looked_after": float(usable) if usable is not None else np.nan,
+                    "percent_looked_after": percent(children, int(usable)) if usable is not None else np.nan,
                 }
             )
     columns = ["year", "category", "children", "episodes", "episodes_per_child", "looked_after", "percent_looked_after"]

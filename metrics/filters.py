@@ -215,40 +215,12 @@ def _is_not_known(text: str) -> bool:
 def _filter_mask(episodes: pd.DataFrame, key: str, values: list[str]) -> np.ndarray:
     """Episodes matching any of the values given for one filter key."""
     column = episodes[key]
-    mask = np.zeros(len(episodes), dtype=bool)
     if key in VOCAB_COLUMNS or key in ("locality", "ethnic_group", "age_band"):
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            allowed = [str(c) for c in column.cat.categories]
-        else:
-            allowed = sorted(str(v) for v in column.dropna().unique())
-        by_lower = {a.lower(): a for a in allowed}
-        wanted = []
-        for value in values:
-            if key not in ("locality", "ethnic_group", "age_band") and _is_not_known(value):
-                mask |= column.isna().to_numpy()
-            elif value.strip().lower() in by_lower:
-                wanted.append(by_lower[value.strip().lower()])
-            else:
-                raise ValueError(f"filter {key}: unknown value {value!r} (allowed: {', '.join(allowed)})")
-        return mask | column.isin(wanted).to_numpy()
+        return _vocabulary_mask(column, key, values)
     if key in BOOLEAN_COLUMNS:
-        for value in values:
-            word = value.strip().lower()
-            if _is_not_known(value):
-                mask |= column.isna().to_numpy()
-            elif word in BOOLEAN_WORDS:
-                mask |= (column == BOOLEAN_WORDS[word]).fillna(False).to_numpy(dtype=bool)
-            else:
-                raise ValueError(f"filter {key}: not a yes/no value {value!r}")
-        return mask
+        return _boolean_mask(column, key, values)
     if key in DATE_COLUMNS:
-        days = column.dt.normalize()
-        for value in values:
-            if _is_not_known(value):
-                mask |= column.isna().to_numpy()
-            else:
-                mask |= (days == pd.Timestamp(parse_date(value))).fillna(False).to_numpy(dtype=bool)
-        return mask
+        return _date_mask(column, values)
     if key in POSTCODE_COLUMNS:
         compact = column.astype("object").where(column.notna(), "").astype(str).str.replace(" ", "", regex=False)
         return compact.isin([_compact_postcode(v) for v in values]).to_numpy()
@@ -261,6 +233,51 @@ def _filter_mask(episodes: pd.DataFrame, key: str, values: list[str]) -> np.ndar
             .to_numpy(dtype=bool)
         )
     return column.astype("object").isin([v.strip() for v in values]).to_numpy()
+
+
+def _vocabulary_mask(column: pd.Series, key: str, values: list[str]) -> np.ndarray:
+    """A column of known values (any case); `not known` is a blank, except where blank is itself a value."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        allowed = [str(c) for c in column.cat.categories]
+    else:
+        allowed = sorted(str(v) for v in column.dropna().unique())
+    by_lower = {a.lower(): a for a in allowed}
+    mask = np.zeros(len(column), dtype=bool)
+    wanted = []
+    for value in values:
+        if key not in ("locality", "ethnic_group", "age_band") and _is_not_known(value):
+            mask |= column.isna().to_numpy()
+        elif value.strip().lower() in by_lower:
+            wanted.append(by_lower[value.strip().lower()])
+        else:
+            raise ValueError(f"filter {key}: unknown value {value!r} (allowed: {', '.join(allowed)})")
+    return mask | column.isin(wanted).to_numpy()
+
+
+def _boolean_mask(column: pd.Series, key: str, values: list[str]) -> np.ndarray:
+    """A yes/no column: each value a yes/no word or `not known` (blank)."""
+    mask = np.zeros(len(column), dtype=bool)
+    for value in values:
+        word = value.strip().lower()
+        if _is_not_known(value):
+            mask |= column.isna().to_numpy()
+        elif word in BOOLEAN_WORDS:
+            mask |= (column == BOOLEAN_WORDS[word]).fillna(False).to_numpy(dtype=bool)
+        else:
+            raise ValueError(f"filter {key}: not a yes/no value {value!r}")
+    return mask
+
+
+def _date_mask(column: pd.Series, values: list[str]) -> np.ndarray:
+    """A date column: each value a day or `not known` (blank)."""
+    days = column.dt.normalize()
+    mask = np.zeros(len(column), dtype=bool)
+    for value in values:
+        if _is_not_known(value):
+            mask |= column.isna().to_numpy()
+        else:
+            mask |= (days == pd.Timestamp(parse_date(value))).fillna(False).to_numpy(dtype=bool)
+    return mask
 
 
 def select_episodes(

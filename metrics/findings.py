@@ -85,6 +85,11 @@ class Wording:
         return f"{self.count(count)} episode{'' if count == 1 and not self.hidden(count) else 's'}"
 
 
+def _finding(kind: str, sentence: str, measure: str, numbers: dict[str, float]) -> Finding:
+    """A finding of a kind that always links to one page and ranks the same (LINKS, RANK)."""
+    return Finding(kind, sentence, measure, numbers, LINKS[kind], RANK[kind])
+
+
 def month_name(month: str) -> str:
     return f"{pd.Timestamp(month + '-01'):%B %Y}"
 
@@ -120,18 +125,30 @@ def signal_finding(name: str, table: pd.DataFrame, words: Wording) -> Finding | 
         better = rising == (measure.better == "higher")
         verdict = "better than usual" if better else "worse than usual"
         rank = RANK["right_way"] if better else RANK["wrong_way"]
-    label = measure.label
+    label, side, change = measure.label, "above" if rising else "below", "rise" if rising else "fall"
     if signal == "outside_limits":
         edge, limit = ("upper", last["upper_limit"]) if rising else ("lower", last["lower_limit"])
-        sentence = f"{label}, {shown} in {month}, are {'above' if rising else 'below'} the {edge} process limit ({float(limit):,.1f}{unit}): a real {'rise' if rising else 'fall'}, not noise, {verdict}."
+        sentence = (
+            f"{label}, {shown} in {month}, are {side} the {edge} process limit ({float(limit):,.1f}{unit}): "
+            f"a real {change}, not noise, {verdict}."
+        )
     elif signal == "shift":
         run = _run_length(table, "shift")
-        sentence = f"{label} have been {'above' if rising else 'below'} their mean ({mean:,.1f}{unit}) for {run} months in a row to {month} ({shown}): a real {'rise' if rising else 'fall'}, not noise, {verdict}."
+        sentence = (
+            f"{label} have been {side} their mean ({mean:,.1f}{unit}) for {run} months in a row to {month} "
+            f"({shown}): a real {change}, not noise, {verdict}."
+        )
     elif signal == "trend":
         run = _run_length(table, "trend")
-        sentence = f"{label} have {'risen' if rising else 'fallen'} {run - 1} months running to {shown} in {month}: a real {'rise' if rising else 'fall'}, not noise, {verdict}."
+        sentence = (
+            f"{label} have {'risen' if rising else 'fallen'} {run - 1} months running to {shown} in {month}: "
+            f"a real {change}, not noise, {verdict}."
+        )
     else:
-        sentence = f"{label}, {shown} in {month}, are near the {'upper' if rising else 'lower'} process limit for the second time in three months: a likely real {'rise' if rising else 'fall'}, {verdict}."
+        sentence = (
+            f"{label}, {shown} in {month}, are near the {'upper' if rising else 'lower'} process limit for the "
+            f"second time in three months: a likely real {change}, {verdict}."
+        )
     kind = "timeliness" if name.startswith("rhi_") else "signal"
     numbers = {
         "value": value,
@@ -176,16 +193,7 @@ def district_findings(episodes: pd.DataFrame, months: list[str], words: Wording)
                 f"Postcode district {place} entered the ten busiest in {month_name(now)} with "
                 f"{words.episodes(count)}{ratio}."
             )
-            found.append(
-                Finding(
-                    "district",
-                    sentence,
-                    "hotspots_from_district",
-                    {"episodes": count, "mean": mean},
-                    LINKS["district"],
-                    RANK["district"],
-                )
-            )
+            found.append(_finding("district", sentence, "hotspots_from_district", {"episodes": count, "mean": mean}))
     return found
 
 
@@ -214,16 +222,7 @@ def home_findings(episodes: pd.DataFrame, end: date, words: Wording) -> list[Fin
             f"{name} had {words.episodes(count)} in {month_name(months[-1])}, its most in "
             f"{HOME_MONTHS} months ({earlier})."
         )
-        found.append(
-            Finding(
-                "home",
-                sentence,
-                "hotspots_establishment",
-                {"episodes": count, "previous": previous},
-                LINKS["home"],
-                RANK["home"],
-            )
-        )
+        found.append(_finding("home", sentence, "hotspots_establishment", {"episodes": count, "previous": previous}))
     return found
 
 
@@ -246,14 +245,7 @@ def date_only_finding(episodes: pd.DataFrame, period: str, words: Wording) -> Fi
         f"{shown} ({words.count(count)} of {words.count(total)}) in {period} have a time recorded as a date "
         "only, so durations and 72-hour checks are uncertain for them."
     )
-    return Finding(
-        "date_only",
-        sentence,
-        "date_only",
-        {"count": count, "total": total, "percent": share},
-        LINKS["date_only"],
-        RANK["date_only"],
-    )
+    return _finding("date_only", sentence, "date_only", {"count": count, "total": total, "percent": share})
 
 
 def period_text(start: date, end: date) -> str:

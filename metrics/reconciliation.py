@@ -91,31 +91,7 @@ def reconciliation_items(contributions: pd.DataFrame) -> pd.DataFrame:
         for child, rows in police.groupby(police["child_id"].astype(str), sort=False)
     }
     for child, mine in council.groupby(council["child_id"].astype(str), sort=True):
-        theirs = theirs_by_child.get(child, [])
-        matched_police: set[int] = set()
-        for c in mine.sort_values("reported_at", kind="stable").to_dict("records"):
-            match = None
-            for index, p in enumerate(theirs):
-                if index in matched_police:
-                    continue
-                if _starts_within_a_day(
-                    p["reported_at"], p["reported_at_date_only"], c["reported_at"], c["reported_at_date_only"]
-                ):
-                    match = (index, p)
-                    break
-            if match is None:
-                if c["category"] != "away":
-                    items.append(_item("council_only", child, None, c))
-                continue
-            matched_police.add(match[0])
-            p = match[1]
-            if (p["category"], c["category"]) in CATEGORY_DISAGREEMENTS:
-                items.append(_item("category", child, p, c))
-            if _returns_apart(p, c):
-                items.append(_item("return_time", child, p, c))
-        for index, p in enumerate(theirs):
-            if index not in matched_police:
-                items.append(_item("police_only", child, p, None))
+        items += _child_items(str(child), mine, theirs_by_child.get(str(child), []))
     table = pd.DataFrame(items, columns=ITEM_COLUMNS)
     if table.empty:
         return table
@@ -126,6 +102,39 @@ def reconciliation_items(contributions: pd.DataFrame) -> pd.DataFrame:
     text = ["police_episode", "council_episode", "police_category", "council_category"]
     table[text] = table[text].astype(object).where(table[text].notna(), None)  # one side missing: None, not NaN
     return table.drop(columns=["order", "started"])
+
+
+def _child_items(child: str, mine: pd.DataFrame, theirs: list[dict]) -> list[dict]:
+    """One child's items: each council episode paired with the first unpaired police episode
+    starting within a day of it, in time order; what stays unpaired is one side's only."""
+    items = []
+    matched_police: set[int] = set()
+    for c in mine.sort_values("reported_at", kind="stable").to_dict("records"):
+        index = _first_match(theirs, matched_police, c)
+        if index is None:
+            if c["category"] != "away":
+                items.append(_item("council_only", child, None, c))
+            continue
+        matched_police.add(index)
+        p = theirs[index]
+        if (p["category"], c["category"]) in CATEGORY_DISAGREEMENTS:
+            items.append(_item("category", child, p, c))
+        if _returns_apart(p, c):
+            items.append(_item("return_time", child, p, c))
+    for index, p in enumerate(theirs):
+        if index not in matched_police:
+            items.append(_item("police_only", child, p, None))
+    return items
+
+
+def _first_match(theirs: list[dict], matched_police: set[int], c: dict) -> int | None:
+    """The first police episode not yet paired that starts within a day of council episode `c`."""
+    for index, p in enumerate(theirs):
+        if index not in matched_police and _starts_within_a_day(
+            p["reported_at"], p["reported_at_date_only"], c["reported_at"], c["reported_at_date_only"]
+        ):
+            return index
+    return None
 
 
 def _item(kind: str, child: str, p: dict | None, c: dict | None) -> dict:

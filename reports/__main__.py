@@ -18,6 +18,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
+from sqlalchemy import Engine
+
 import config
 from loaders.database import connect
 from loaders.episodes import load_episodes
@@ -173,14 +176,7 @@ def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         if args.start or args.end or args.filters or args.publication:
             parser.error("benchmarks takes only --year (DfE figures are already published)")
         return run_benchmarks_table(args)
-    if args.year is not None:
-        parser.error("--year applies only to the benchmarks table")
-    if args.start is None or args.end is None:
-        parser.error("the following arguments are required: --from, --to")
-    if args.start > args.end:
-        parser.error(f"--from {args.start} is after --to {args.end}")
-    if (args.name == PROCESS_CONTROL) != (args.measure is not None):
-        parser.error("--measure is needed with process_control, and only with it")
+    check_table_usage(args, parser)
     if args.publication and args.name in CHILD_LEVEL_TABLES:
         print(f"error: {args.name} lists children or episodes and cannot be exported for publication", file=sys.stderr)
         return 1
@@ -192,15 +188,8 @@ def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     engine = connect()
     try:
-        episodes = None if args.name == "reconciliation" else load_episodes(engine)
         try:
-            if episodes is None:
-                table = open_items_by_kind_and_month(engine, args.start, args.end)
-            elif args.name == PROCESS_CONTROL:
-                chosen = select_episodes(episodes, args.start, args.end, filters)
-                table = process_control_table(chosen, args.measure, args.start, args.end, process_control_settings())
-            else:
-                table = metric_table(args.name, episodes, args.start, args.end, filters)
+            table = period_table(engine, args, filters)
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
@@ -213,6 +202,30 @@ def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         engine.dispose()
     sys.stdout.write(process_control_csv(table) if args.name == PROCESS_CONTROL else to_csv(table))
     return 0
+
+
+def check_table_usage(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Usage errors (exit 2) of a table over a period: dates given and in order, --measure with
+    process_control only, no --year."""
+    if args.year is not None:
+        parser.error("--year applies only to the benchmarks table")
+    if args.start is None or args.end is None:
+        parser.error("the following arguments are required: --from, --to")
+    if args.start > args.end:
+        parser.error(f"--from {args.start} is after --to {args.end}")
+    if (args.name == PROCESS_CONTROL) != (args.measure is not None):
+        parser.error("--measure is needed with process_control, and only with it")
+
+
+def period_table(engine: Engine, args: argparse.Namespace, filters: dict[str, list[str]]) -> pd.DataFrame:
+    """The table asked for, over --from..--to; ValueError for a filter value the data cannot take."""
+    if args.name == "reconciliation":
+        return open_items_by_kind_and_month(engine, args.start, args.end)
+    episodes = load_episodes(engine)
+    if args.name == PROCESS_CONTROL:
+        chosen = select_episodes(episodes, args.start, args.end, filters)
+        return process_control_table(chosen, args.measure, args.start, args.end, process_control_settings())
+    return metric_table(args.name, episodes, args.start, args.end, filters)
 
 
 def filters_of(args: argparse.Namespace) -> dict[str, list[str]]:

@@ -194,7 +194,7 @@ def write_docx(briefing: Briefing, path: Path, produced_by: str, today: date | N
     )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(path)
+    document.save(str(path))
     return path
 
 

@@ -22,10 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import SupportsFloat
 
 import altair as alt
 import pandas as pd
 from docx import Document
+from docx.document import Document as WordDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
@@ -556,7 +558,7 @@ def _repeat_header(row) -> None:
     row._tr.get_or_add_trPr().append(header)
 
 
-def _new_document() -> Document:
+def _new_document() -> WordDocument:
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -587,7 +589,7 @@ def _new_document() -> Document:
     return document
 
 
-def _word_table(document: Document, table: pd.DataFrame, columns: dict[str, str] | None) -> None:
+def _word_table(document: WordDocument, table: pd.DataFrame, columns: dict[str, str] | None) -> None:
     """The suppressed table as a Word table with a shaded header row; numbers right-aligned."""
     columns = columns or {column: column for column in table.columns}
     shown = [c for c in columns if c in table.columns]
@@ -656,10 +658,12 @@ def format_cell(value: object, column: str) -> str:
         return spreadsheet_text(LABELS.get(value, value))
     if value is None or pd.isna(value):
         return "–"
+    if not isinstance(value, SupportsFloat):
+        return spreadsheet_text(str(value))
     if column == "percent":
         return f"{float(value):.1f}"
     if float(value).is_integer():
-        return f"{int(value):,}"
+        return f"{int(float(value)):,}"
     return f"{float(value):,.1f}"
 
 
@@ -679,7 +683,7 @@ def _all_suppressed_chart(table: pd.DataFrame, *, title: str, subtitle: str, sou
     return titled(text.properties(width=WIDTH, height=40), title=title, subtitle=subtitle, source=source, notes=notes)
 
 
-def _chart_picture(document: Document, chart: alt.TopLevelMixin) -> None:
+def _chart_picture(document: WordDocument, chart: alt.TopLevelMixin) -> None:
     png = png_bytes(chart, scale=2)
     width_px, height_px = _png_size(png)
     width = CONTENT_WIDTH
@@ -689,7 +693,7 @@ def _chart_picture(document: Document, chart: alt.TopLevelMixin) -> None:
     document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
-def _paragraph(document: Document, text: str, *, size: float | None = None, bold: bool = False, italic=False):
+def _paragraph(document: WordDocument, text: str, *, size: float | None = None, bold: bool = False, italic=False):
     paragraph = document.add_paragraph()
     run = paragraph.add_run(text)
     run.bold, run.italic = bold, italic
@@ -731,7 +735,12 @@ def _load(engine_or_episodes: Engine | pd.DataFrame) -> pd.DataFrame:
 
 
 def benchmarks_section(
-    document: Document, episodes: pd.DataFrame, dfe: pd.DataFrame | None, period: Period, threshold: int, authority: str
+    document: WordDocument,
+    episodes: pd.DataFrame,
+    dfe: pd.DataFrame | None,
+    period: Period,
+    threshold: int,
+    authority: str,
 ) -> None:
     """How do we compare? (domain.md section 10): the year ending 31 March on or before the period's
     end, the council's own rates beside the DfE's, every figure in one table, the caveats."""
@@ -776,7 +785,9 @@ def benchmarks_section(
     _paragraph(document, f"Source: {benchmarks.DFE_SOURCE}. {benchmarks.ATTRIBUTION}", size=9)
 
 
-def _findings_page(document: Document, episodes: pd.DataFrame, period: Period, filters: dict, threshold: int) -> None:
+def _findings_page(
+    document: WordDocument, episodes: pd.DataFrame, period: Period, filters: dict, threshold: int
+) -> None:
     """The pack's summary page: section 9's written findings, publication-safe (`fewer than 5`)."""
     settings = ProcessControlSettings.from_mapping(config.settings().get("process_control"))
     found = period_findings(episodes, period.start, period.end, filters, settings, threshold)
@@ -926,7 +937,7 @@ def write_docx(
     )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(path)
+    document.save(str(path))
     return path
 
 
@@ -943,8 +954,8 @@ def docx_to_pdf(docx: Path, pdf: Path, timeout: int = 300) -> Path:
     soffice = pdf_converter()
     if soffice is None:
         raise PackError(NO_CONVERTER)
-    with tempfile.TemporaryDirectory(prefix="pack-soffice-") as work:
-        work = Path(work)
+    with tempfile.TemporaryDirectory(prefix="pack-soffice-") as folder:
+        work = Path(folder)
         command = [
             soffice,
             f"-env:UserInstallation={(work / 'profile').as_uri()}",

@@ -144,9 +144,10 @@ def _equations(
     table: pd.DataFrame, lines: list[list[Cell]], total_rows: tuple[str, object] | None, threshold: int
 ) -> list[Equation]:
     """Each line as an equation the reader knows. A line holding its own total row is
-    cells - total = 0 (a line holding only total rows, as an `all` group's bands, is not); otherwise its cells add up to a total taken as known exactly (a
-    small total is published as `<5`, but the reader may have it from elsewhere)."""
-    equations = []
+    cells - total = 0 (a line holding only total rows, as an `all` group's bands, is not);
+    otherwise its cells add up to a total taken as known exactly (a small total is published
+    as `<5`, but the reader may have it from elsewhere)."""
+    equations: list[Equation] = []
     for cells in lines:
         if total_rows is not None:
             column, value = total_rows
@@ -170,66 +171,83 @@ def pinned_cells(
     """The hidden cells a reader can work out exactly: each hidden cell starts as 0..threshold-1
     (`<5`) or threshold..infinity (`*`), and each equation narrows its cells' ranges from the
     others' until nothing changes."""
-    low: dict[Cell, float] = {}
-    high: dict[Cell, float] = {}
-    for cells, _, _ in equations:
-        for _, cell in cells:
-            value = table.at[cell]
-            if cell not in hidden:
-                low[cell] = high[cell] = value
-            elif value < threshold:
-                low[cell], high[cell] = 0, threshold - 1
-            else:
-                low[cell], high[cell] = threshold, math.inf
-    for cells in links:
-        for cell in cells:
-            if cell not in low:
-                value = table.at[cell]
-                low[cell], high[cell] = (
-                    (value, value)
-                    if cell not in hidden
-                    else (0, threshold - 1)
-                    if value < threshold
-                    else (threshold, math.inf)
-                )
+    low, high = _starting_ranges(table, equations, hidden, links, threshold)
     for _ in range(passes):
         changed = False
-        for cells, total_low, total_high in equations:
-            # The least and most the line's terms can add up to; infinities counted apart so
-            # one cell's own infinity can be taken out again.
-            lows = [c * (low[cell] if c > 0 else high[cell]) for c, cell in cells]
-            highs = [c * (high[cell] if c > 0 else low[cell]) for c, cell in cells]
-            low_sum, low_infinite = sum(v for v in lows if math.isfinite(v)), sum(not math.isfinite(v) for v in lows)
-            high_sum, high_infinite = (
-                sum(v for v in highs if math.isfinite(v)),
-                sum(not math.isfinite(v) for v in highs),
-            )
-            for (c, cell), own_low, own_high in zip(cells, lows, highs, strict=True):
-                if cell not in hidden:
-                    continue
-                others_least = (
-                    -math.inf
-                    if low_infinite - (not math.isfinite(own_low))
-                    else low_sum - (own_low if math.isfinite(own_low) else 0)
-                )
-                others_most = (
-                    math.inf
-                    if high_infinite - (not math.isfinite(own_high))
-                    else high_sum - (own_high if math.isfinite(own_high) else 0)
-                )
-                bounds = sorted(((total_low - others_most) / c, (total_high - others_least) / c))
-                if math.isfinite(bounds[0]) and math.ceil(bounds[0]) > low[cell]:
-                    low[cell], changed = math.ceil(bounds[0]), True
-                if math.isfinite(bounds[1]) and math.floor(bounds[1]) < high[cell]:
-                    high[cell], changed = math.floor(bounds[1]), True
-        for cells in links:
-            lo, hi = max(low[cell] for cell in cells), min(high[cell] for cell in cells)
-            for cell in cells:
-                if (low[cell], high[cell]) != (lo, hi):
-                    low[cell], high[cell], changed = lo, hi, True
+        for equation in equations:
+            changed |= _narrow_by_equation(equation, hidden, low, high)
+        changed |= _narrow_by_links(links, low, high)
         if not changed:
             break
     return {cell for cell in hidden if cell in low and low[cell] == high[cell]}
+
+
+def _starting_ranges(
+    table: pd.DataFrame, equations: list[Equation], hidden: set[Cell], links: list[list[Cell]], threshold: int
+) -> tuple[dict[Cell, float], dict[Cell, float]]:
+    """Each cell's range as the reader first sees it: a shown cell its value, `<5` 0..threshold-1,
+    `*` threshold..infinity."""
+    low: dict[Cell, float] = {}
+    high: dict[Cell, float] = {}
+    cells = [cell for terms, _, _ in equations for _, cell in terms] + [cell for linked in links for cell in linked]
+    for cell in cells:
+        if cell in low:
+            continue
+        value = table.at[cell]
+        if cell not in hidden:
+            low[cell] = high[cell] = value
+        elif value < threshold:
+            low[cell], high[cell] = 0, threshold - 1
+        else:
+            low[cell], high[cell] = threshold, math.inf
+    return low, high
+
+
+def _narrow_by_equation(equation: Equation, hidden: set[Cell], low: dict[Cell, float], high: dict[Cell, float]) -> bool:
+    """Narrow each hidden cell of one equation from the least and most the other terms can add up
+    to; whether any range changed. Infinities are counted apart so one cell's own infinity can be
+    taken out again."""
+    terms, total_low, total_high = equation
+    lows = [c * (low[cell] if c > 0 else high[cell]) for c, cell in terms]
+    highs = [c * (high[cell] if c > 0 else low[cell]) for c, cell in terms]
+    low_sum, low_infinite = _finite_sum(lows)
+    high_sum, high_infinite = _finite_sum(highs)
+    changed = False
+    for (c, cell), own_low, own_high in zip(terms, lows, highs, strict=True):
+        if cell not in hidden:
+            continue
+        others_least = (
+            -math.inf
+            if low_infinite - (not math.isfinite(own_low))
+            else low_sum - (own_low if math.isfinite(own_low) else 0)
+        )
+        others_most = (
+            math.inf
+            if high_infinite - (not math.isfinite(own_high))
+            else high_sum - (own_high if math.isfinite(own_high) else 0)
+        )
+        bounds = sorted(((total_low - others_most) / c, (total_high - others_least) / c))
+        if math.isfinite(bounds[0]) and math.ceil(bounds[0]) > low[cell]:
+            low[cell], changed = math.ceil(bounds[0]), True
+        if math.isfinite(bounds[1]) and math.floor(bounds[1]) < high[cell]:
+            high[cell], changed = math.floor(bounds[1]), True
+    return changed
+
+
+def _finite_sum(values: list[float]) -> tuple[float, int]:
+    """The sum of the finite values and how many are infinite."""
+    return sum(v for v in values if math.isfinite(v)), sum(not math.isfinite(v) for v in values)
+
+
+def _narrow_by_links(links: list[list[Cell]], low: dict[Cell, float], high: dict[Cell, float]) -> bool:
+    """Linked cells hold one quantity: each takes the range they share; whether any changed."""
+    changed = False
+    for cells in links:
+        lo, hi = max(low[cell] for cell in cells), min(high[cell] for cell in cells)
+        for cell in cells:
+            if (low[cell], high[cell]) != (lo, hi):
+                low[cell], high[cell], changed = lo, hi, True
+    return changed
 
 
 def _cell_to_unpin(

@@ -12,6 +12,7 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import SupportsFloat, overload
 
 import pandas as pd
 
@@ -68,29 +69,8 @@ def publishable(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFr
     """The table with small numbers suppressed, ready for publication."""
     if name in CHILD_LEVEL_TABLES:
         raise ChildLevelTable(f"{name} lists children or episodes and cannot be published")
-    if name in BAND_TABLES:
-        return suppress(table, ["count"], {"percent": "count"}, threshold)
-    if name in CONTENT_TABLES + CONTENT_BY_MONTH + CONTENT_BY_GROUP:
-        # The bands of an interview-content table add up to at least the completed interviews (one
-        # interview can record several values), never less; a reader who knows that total knows only
-        # "sum >= total". Protecting as if they added up to exactly their sum hides at least as much:
-        # whatever is pinned by the weaker knowledge is pinned by the stronger (tests/test_publication.py).
-        if name in CONTENT_TABLES:
-            return suppress(table, ["count"], {"percent": "count"}, threshold)
-        if name in CONTENT_BY_MONTH:
-            return suppress(table, ["count"], {"percent": "count"}, threshold, total_groups=[("count", ["month"])])
-        return suppress(
-            table,
-            ["count"],
-            {"percent": "count"},
-            threshold,
-            total_groups=[("count", ["group"]), ("count", ["band"])],
-            total_rows=("group", "all"),
-        )
-    if name in GROUPED_BAND_TABLES:
-        return suppress(
-            table, ["count"], {"percent": "count"}, threshold, total_groups=[("count", ["group"]), ("count", ["band"])]
-        )
+    if name in BAND_TABLES + GROUPED_BAND_TABLES + CONTENT_TABLES + CONTENT_BY_MONTH + CONTENT_BY_GROUP:
+        return _publishable_bands(name, table, threshold)
     if name == "return_interviews":
         # all = home + care for every measure, in counts and in denominators
         return suppress(
@@ -127,6 +107,25 @@ def publishable(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFr
     raise ValueError(f"no publication rule for table {name!r}")
 
 
+def _publishable_bands(name: str, table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """A band table (band,count,percent), alone, split by group or by month.
+
+    The bands of an interview-content table add up to at least the completed interviews (one
+    interview can record several values), never less; a reader who knows that total knows only
+    "sum >= total". Protecting as if they added up to exactly their sum hides at least as much:
+    whatever is pinned by the weaker knowledge is pinned by the stronger (tests/test_publication.py)."""
+    if name in BAND_TABLES + CONTENT_TABLES:
+        return suppress(table, ["count"], {"percent": "count"}, threshold)
+    if name in CONTENT_BY_MONTH:
+        return suppress(table, ["count"], {"percent": "count"}, threshold, total_groups=[("count", ["month"])])
+    by_group = [("count", ["group"]), ("count", ["band"])]
+    if name in CONTENT_BY_GROUP:
+        return suppress(
+            table, ["count"], {"percent": "count"}, threshold, total_groups=by_group, total_rows=("group", "all")
+        )
+    return suppress(table, ["count"], {"percent": "count"}, threshold, total_groups=by_group)  # GROUPED_BAND_TABLES
+
+
 def publishable_counts(
     counts: Mapping[str, int], lines: Sequence[tuple[str, Sequence[str]]] = (), threshold: int = 5
 ) -> dict[str, object]:
@@ -134,9 +133,9 @@ def publishable_counts(
     from 1 to 4 becomes `<5`, and where shown parts add up to a shown total (`lines`: (total, its
     parts), e.g. ("episodes", ("missing", "absent", "away"))) a second number is hidden (`*`, or
     `<5` for a zero) so the first cannot be worked out. A count in no line stands alone."""
-    rows = []
+    rows: list[tuple[str, str, str]] = []
     for number, (total, members) in enumerate(lines):
-        rows += [(number, total, "total")] + [(number, part, "part") for part in members]
+        rows += [(str(number), total, "total")] + [(str(number), part, "part") for part in members]
     in_lines = {key for _, key, _ in rows}
     rows += [(f"alone {key}", key, "alone") for key in counts if key not in in_lines]
     table = pd.DataFrame(rows, columns=["line", "key", "role"])
@@ -186,6 +185,10 @@ def masked(name: str, table: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+@overload
+def spreadsheet_text(value: str) -> str: ...
+@overload
+def spreadsheet_text(value: object) -> object: ...
 def spreadsheet_text(value: object) -> object:
     """A text cell no spreadsheet will run (the OWASP rule: one starting with =, +, -, @, tab or
     carriage return gets a leading `'`); numbers and anything else unchanged.
@@ -214,7 +217,7 @@ def _cell(value: object, column: str) -> str:
         return ""
     if isinstance(value, (datetime, date)):  # pd.Timestamp is a datetime
         return value.strftime("%Y-%m-%d")
-    if column == "percent":
+    if column == "percent" and isinstance(value, SupportsFloat):
         return f"{float(value):.1f}"
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return str(int(value))

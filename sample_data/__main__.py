@@ -15,16 +15,22 @@ from tqdm import tqdm
 from sample_data.generate import DEFAULT_SEED
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser (tests/test_readme.py checks the README documents every option)."""
     parser = argparse.ArgumentParser(prog="python -m sample_data", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    build_parser = commands.add_parser("build", help="replace the database's episodes with a synthetic sample")
-    build_parser.add_argument("--database", help="database URL (default: DATABASE_URL, else data/missing.db)")
-    csv_parser = commands.add_parser("csv", help="write a synthetic sample as a canonical import file")
-    csv_parser.add_argument("out", help="CSV file to write")
-    for sub in (build_parser, csv_parser):
+    building = commands.add_parser("build", help="replace the database's episodes with a synthetic sample")
+    building.add_argument("--database", help="database URL (default: DATABASE_URL, else data/missing.db)")
+    writing = commands.add_parser("csv", help="write a synthetic sample as a canonical import file")
+    writing.add_argument("out", help="CSV file to write")
+    for sub in (building, writing):
         sub.add_argument("--episodes", type=int, default=None, help="exact number of episodes (default about 17,000)")
         sub.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.episodes is not None and args.episodes < 0:
         parser.error("--episodes must be 0 or more")
@@ -49,9 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             bar.update(round(fraction * 100) - bar.n)
 
         import_id = build(engine, args.episodes, args.seed, progress)
-    print(
-        f"built sample data (import {import_id}) in {engine.url.render_as_string()} in {time.perf_counter() - started:.1f} s"
-    )
+    took = time.perf_counter() - started
+    print(f"built sample data (import {import_id}) in {engine.url.render_as_string()} in {took:.1f} s")
     return 0
 
 

@@ -76,7 +76,8 @@ CONTENT_HEIGHT = """() => {
     if (box.height > 0) bottom = Math.max(bottom, box.bottom + main.scrollTop);
   }
   const sidebar = document.querySelector('[data-testid="stSidebarContent"]');
-  const sidebarHeight = sidebar && sidebar.offsetWidth > 0 && sidebar.getBoundingClientRect().left >= 0 ? sidebar.scrollHeight : 0;
+  const sidebarShown = sidebar && sidebar.offsetWidth > 0 && sidebar.getBoundingClientRect().left >= 0;
+  const sidebarHeight = sidebarShown ? sidebar.scrollHeight : 0;
   return Math.max(bottom + 40, sidebarHeight, 900);
 }"""
 

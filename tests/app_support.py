@@ -34,3 +34,8 @@ def run_page(page: str, role: str = "analyst", params: dict[str, str] | None = N
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """The page's tiles, label -> value as shown."""
+    return {m.label: m.value for m in at.metric}

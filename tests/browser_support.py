@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.test_app import build_database
+from tests.support import build_database
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,8 +1,8 @@
 """The Streamlit app through AppTest, on a real SQLite database of hand-written episodes.
 
-The episodes below are chosen so every headline number differs between
-March 2015 (the period under test), February 2015 (the period before) and
-the default period (the 12 months to March 2015).
+The episodes (tests.support.build_database) are chosen so every headline
+number differs between March 2015 (the period under test), February 2015
+(the period before) and the default period (the 12 months to March 2015).
 """
 
 from __future__ import annotations
@@ -17,96 +17,17 @@ from streamlit.testing.v1 import AppTest
 
 from loaders.database import connect
 from loaders.history import import_history
-from loaders.store import upsert_children, upsert_episodes
 from tests.app_support import app_as
+from tests.support import use_app_database
 from ui import state
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
 
-CHILDREN = pd.DataFrame(
-    {
-        "child_id": ["C1", "C2", "C3", "C4"],
-        "sex": ["female", "male", "female", "male"],
-        "date_of_birth": pd.to_datetime(["2001-05-01", "2002-07-01", "2000-01-15", "2003-03-03"]).date,
-        "ethnicity": ["WBRI", "APKN", "BCRB", "MWBC"],
-    }
-)
-# episode_id, child_id, category, missing_from, reported_at, returned_at, rhi_offered_at, rhi_outcome, rhi_completed_at
-# fmt: off  (one episode a line, the columns lined up: a table the tests read)
-EPISODES = [
-    (
-        "E1",
-        "C1",
-        "missing",
-        "care",
-        "2015-03-02 10:00",
-        "2015-03-02 15:00",
-        "2015-03-03 09:00",
-        "completed",
-        "2015-03-04 10:00",
-    ),
-    ("E2", "C1", "missing", "care", "2015-03-05 20:00", "2015-03-06 06:00", "2015-03-06 12:00", "declined", None),
-    ("E3", "C1", "missing", "care", "2015-03-10 22:00", "2015-03-11 20:00", None, None, None),
-    ("E4", "C1", "absent", "care", "2015-03-15 18:00", "2015-03-18 18:00", None, None, None),
-    (
-        "E5",
-        "C2",
-        "absent",
-        "home",
-        "2015-03-20 09:00",
-        "2015-03-20 12:00",
-        "2015-03-20 15:00",
-        "completed",
-        "2015-03-22 10:00",
-    ),
-    ("E6", "C3", "away", "care", "2015-03-28 23:00", None, None, None, None),
-    ("E7", "C2", "missing", "home", "2015-02-10 08:00", "2015-02-10 10:00", None, None, None),
-    (
-        "E8",
-        "C4",
-        "missing",
-        "home",
-        "2015-02-20 08:00",
-        "2015-02-21 14:00",
-        "2015-02-22 10:00",
-        "completed",
-        "2015-02-23 10:00",
-    ),
-]
-# fmt: on
-EPISODE_COLUMNS = [
-    "episode_id",
-    "child_id",
-    "category",
-    "missing_from",
-    "reported_at",
-    "returned_at",
-    "rhi_offered_at",
-    "rhi_outcome",
-    "rhi_completed_at",
-]
-
-
-def build_database(path: Path) -> str:
-    """A migrated SQLite file holding CHILDREN and EPISODES; returns its URL."""
-    url = f"sqlite:///{path}"
-    engine = connect(url)
-    episodes = pd.DataFrame(EPISODES, columns=EPISODE_COLUMNS)
-    for column in ("reported_at", "returned_at", "rhi_offered_at", "rhi_completed_at"):
-        episodes[column] = pd.to_datetime(episodes[column])
-    with engine.begin() as connection:
-        upsert_children(connection, CHILDREN)
-        upsert_episodes(connection, episodes)
-    engine.dispose()
-    return url
-
 
 @pytest.fixture
 def database_url(tmp_path, monkeypatch) -> str:
-    url = build_database(tmp_path / "app.db")
-    monkeypatch.setenv("DATABASE_URL", url)
-    return url
+    return use_app_database(tmp_path, monkeypatch)
 
 
 def run_app(params: dict[str, str] | None = None) -> AppTest:

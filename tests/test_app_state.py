@@ -12,13 +12,19 @@ from datetime import date
 import pytest
 
 from tests.app_support import app_as, run_page
-from tests.test_app import database_url  # noqa: F401  (fixture)
+from tests.support import use_app_database
 from ui import state
 from ui.state import Period
 
 OPTIONS = state.filter_options(("EST1", "EST2"))
 LATEST = date(2016, 3, 31)
 TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def database_url(tmp_path, monkeypatch) -> str:
+    return use_app_database(tmp_path, monkeypatch)
+
 
 # ---- presets ------------------------------------------------------------------
 

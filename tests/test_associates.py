@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from metrics.together import associate_missing, associates, found_together, missing_together
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 
 def found(child, reported, returned, postcode="B23 6AA"):

@@ -8,12 +8,18 @@ from __future__ import annotations
 import pytest
 
 from tests.app_support import run_page
-from tests.test_child_pages import audit_rows, database_url  # noqa: F401 (fixture)
+from tests.support import audit_rows, use_app_database
 
 MARCH = {"from": "2015-03-01", "to": "2015-03-31"}
 
 
-def test_who_to_discuss_lists_the_meeting_and_audits_the_view(database_url):  # noqa: F811
+@pytest.fixture
+def database_url(tmp_path, monkeypatch) -> str:
+    """The tiny database plus a pair of children who went missing together."""
+    return use_app_database(tmp_path, monkeypatch, together=True)
+
+
+def test_who_to_discuss_lists_the_meeting_and_audits_the_view(database_url):
     at = run_page("ui/pages/attention.py", "analyst", MARCH)
     tiles = {m.label: m.value for m in at.metric}
     # C1's last three episodes lasted 10, 22 and 72 hours: longer each time; C5 and C6 left Oak House together
@@ -29,7 +35,7 @@ def test_who_to_discuss_lists_the_meeting_and_audits_the_view(database_url):  # 
     assert audit_rows(database_url)[-1][:3] == ("test-analyst", "view", "attention (who to discuss)")
 
 
-def test_72_hour_clock_lists_returned_children_waiting_overdue_first(database_url):  # noqa: F811
+def test_72_hour_clock_lists_returned_children_waiting_overdue_first(database_url):
     at = run_page("ui/pages/interview_clock.py", "analyst", MARCH)
     # as at the end of March: C1's E3 and E4, and C5's and C6's E9 and E10, returned with no interview
     assert {m.label: m.value for m in at.metric}["Waiting"] == "4"

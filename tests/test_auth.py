@@ -28,7 +28,7 @@ from loaders.users import add_oidc_user, add_user, set_disabled, set_role
 from reports.audit import entries, record
 from tests.app_support import APP, TIMEOUT, app_as
 from tests.browser_support import TEST_USERS, add_test_users
-from tests.test_app import build_database
+from tests.support import build_database
 from ui import auth
 
 ROOT = Path(APP).parent

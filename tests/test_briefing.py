@@ -14,7 +14,7 @@ from loaders.schema import AuditEntry
 from metrics.attention import AttentionSettings
 from metrics.briefing import child_briefing
 from tests.commands import run_module
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 SETTINGS = AttentionSettings()
 

@@ -26,7 +26,7 @@ from tests.browser_support import (
     streamlit_server,
     wait_for_sign_in_or_app,
 )
-from tests.test_app import build_database
+from tests.support import build_database
 from ui.auth import COOKIE
 
 pytestmark = pytest.mark.browser

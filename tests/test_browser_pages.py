@@ -28,10 +28,8 @@ DRAWN = "document.querySelectorAll('.vega-embed canvas, .vega-embed svg.marks').
 def settle(page, charts: int) -> None:
     """Wait until the script has finished and exactly `charts` Vega charts are drawn (a rerun
     keeps the previous run's charts on the page until it has drawn its own)."""
-    page.wait_for_function(
-        f'() => !document.querySelector(\'[data-testid="stStatusWidget"], [data-stale="true"]\') && {DRAWN} == {charts}',
-        timeout=120_000,
-    )
+    busy = '[data-testid="stStatusWidget"], [data-stale="true"]'
+    page.wait_for_function(f"() => !document.querySelector('{busy}') && {DRAWN} == {charts}", timeout=120_000)
     page.wait_for_timeout(500)
 
 

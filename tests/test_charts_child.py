@@ -27,9 +27,9 @@ from charts.network import (
     script_json,
 )
 from charts.timeline import CATEGORIES, SHAPES, chart_frame, timeline_chart
-from metrics.children import CHILD, FROM, HOME, TOGETHER, child_timeline, node_episodes, together_network
+from metrics.children import child_timeline, node_episodes, together_network
 from metrics.together import missing_together
-from tests.test_metrics_children import MARCH, history, network_frame
+from tests.support import MARCH, history, islands, network_frame
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,22 +99,6 @@ def test_network_layout_is_the_same_every_time_and_places_every_node():
     assert len(first[["x", "y"]].drop_duplicates()) == len(nodes)
 
 
-def islands(groups: int = 6, size: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`groups` separate groups, each a home with `size - 1` children who all left it together, with long labels."""
-    nodes, edges = [], []
-    for g in range(groups):
-        home = f"home:H{g}"
-        nodes.append({"node": home, "label": f"Longer Home Name {g}", "kind": HOME, "episodes": 9, "degree": size - 1})
-        children = [f"child:C{g}{c:03d}" for c in range(size - 1)]
-        for child in children:
-            nodes.append({"node": child, "label": child[6:], "kind": CHILD, "episodes": 3, "degree": size - 1})
-            edges.append({"source": child, "target": home, "kind": FROM, "weight": 3})
-        edges += [
-            {"source": a, "target": b, "kind": TOGETHER, "weight": 1} for a in children for b in children if a < b
-        ]
-    return pd.DataFrame(nodes), pd.DataFrame(edges)
-
-
 def boxes(placed: pd.DataFrame) -> pd.DataFrame:
     """Each node's mark-and-label box: left, right, top, bottom."""
     return pd.DataFrame(
@@ -152,7 +136,7 @@ def test_every_group_is_drawn_apart_and_no_two_labels_touch(font_px):
 def test_the_layout_is_the_same_in_another_process():
     """A set's order changes with each process's hash seed: the layout must not depend on it."""
     code = (
-        "from tests.test_charts_child import islands; from charts.network import layout; "
+        "from tests.support import islands; from charts.network import layout; "
         "print(layout(*islands())[['node', 'x', 'y']].to_json())"
     )
     runs = {

@@ -13,14 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from loaders.database import connect
-from loaders.schema import AuditEntry
-from loaders.store import upsert_children, upsert_episodes, upsert_establishments
+from loaders.store import upsert_episodes
 from tests.app_support import app_as, run_page
-from tests.test_app import build_database
+from tests.support import audit_rows, use_app_database
 from ui.auth import SignedIn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,53 +34,10 @@ MARCH = {"from": "2015-03-01", "to": "2015-03-31"}
 CHILD_ID = re.compile(r"\bC[1-6]\b")
 
 
-def add_together(url: str) -> None:
-    """C5 and C6 leave Oak House 20 minutes apart in March; found in B23 and B27."""
-    engine = connect(url)
-    with engine.begin() as connection:
-        upsert_children(connection, pd.DataFrame({"child_id": ["C5", "C6"], "sex": ["female", "female"]}))
-        upsert_establishments(
-            connection, pd.DataFrame({"establishment_id": ["H1"], "establishment_name": ["Oak House"]})
-        )
-        upsert_episodes(
-            connection,
-            pd.DataFrame(
-                {
-                    "episode_id": ["E9", "E10"],
-                    "child_id": ["C5", "C6"],
-                    "category": ["missing", "missing"],
-                    "missing_from": ["care", "care"],
-                    "placement_type": ["residential", "residential"],
-                    "establishment_id": ["H1", "H1"],
-                    "reported_at": pd.to_datetime(["2015-03-25 21:00", "2015-03-25 21:20"]),
-                    "returned_at": pd.to_datetime(["2015-03-26 02:00", "2015-03-26 03:00"]),
-                    "found_postcode": ["B23 6AA", "B27 7NT"],
-                    "found_district": ["B23", "B27"],
-                }
-            ),
-        )
-    engine.dispose()
-
-
 @pytest.fixture
 def database_url(tmp_path, monkeypatch) -> str:
     """The tiny database plus a pair of children who went missing together."""
-    url = build_database(tmp_path / "app.db")
-    add_together(url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    return url
-
-
-def audit_rows(url: str) -> list[tuple[str, str, str, str]]:
-    engine = connect(url)
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(AuditEntry.user_name, AuditEntry.action, AuditEntry.subject, AuditEntry.filters).order_by(
-                AuditEntry.audit_id
-            )
-        ).all()
-    engine.dispose()
-    return [tuple(row) for row in rows]
+    return use_app_database(tmp_path, monkeypatch, together=True)
 
 
 def everything_sent(at: AppTest) -> str:

@@ -15,7 +15,7 @@ from loaders.episodes import load_episodes
 from metrics.filters import select_episodes
 from metrics.quality import COMPLETENESS_COLUMNS, UNRESOLVED_COLUMNS, completeness, unresolved_postcodes
 from tests.app_support import run_page
-from tests.test_app import build_database
+from tests.support import build_database
 from ui import state
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from loaders.database import connect
-from tests.test_app import build_database
+from tests.support import build_database
 from ui import display
 from ui.auth import SignedIn
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from metrics.escalation import EscalationThresholds, escalating_children
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 START, END = date(2015, 1, 1), date(2015, 12, 31)
 DAY0 = date(2015, 1, 1)

@@ -253,7 +253,7 @@ def test_every_real_import_is_in_the_audit_log(engine):
 CONTENT_FILE = """episode_id,child_id,category,reported_at,returned_at,missing_from,placement_type,rhi_offered_at,rhi_outcome,rhi_completed_at,rhi_conducted_by,rhi_late_reason,push_factors,pull_factors,disclosures,follow_up
 E1,C1,missing,2015-03-01 14:30,2015-03-02 10:00,care,residential,2015-03-02 12:00,completed,2015-03-07 10:00,Independent_Provider,staff_capacity;Notified_Late,placement_unhappy,parties_adults;friends_peers,self_harm; CSE,mash_referral;strategy_meeting
 E2,C2,absent,2015-03-03 09:00,2015-03-03 18:00,home,,2015-03-04 09:00,completed,2015-03-04 16:00,early_help,,family_conflict;school,,none,none
-"""
+"""  # noqa: E501 (a file's lines as a council writes them)
 
 
 def test_file_with_every_content_column_lands(engine, tmp_path):
@@ -283,7 +283,8 @@ def test_bad_content_value_refuses_the_file(engine, tmp_path):
     assert result.outcome == "refused" and count(engine, Episode) == 0
     assert [str(m) for m in result.messages] == [
         (
-            "content.csv:2:disclosures: error: unknown value 'grooming' in 'self_harm;grooming' (several values separated "
+            "content.csv:2:disclosures: error: unknown value 'grooming' in 'self_harm;grooming' (several values "
+            "separated "
             "by ';', each one of: cse, cce_county_lines, trafficking, self_harm, sexual_assault, physical_harm, "
             "substance_misuse, criminal_activity, none)"
         )

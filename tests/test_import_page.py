@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import loaders.episodes as episodes_module
-from tests.app_support import app_as, run_page
+from tests.app_support import app_as, metrics, run_page
 from ui.auth import SignedIn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,10 +42,6 @@ def rows(url: str, sql: str) -> list[tuple]:
         [sys.executable, "-c", script, url.removeprefix("sqlite:///"), sql], capture_output=True, text=True, check=True
     )
     return [tuple(r) for r in json.loads(done.stdout)]
-
-
-def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def test_police_export_with_the_example_mapping_previews_then_lands(database):

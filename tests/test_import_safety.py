@@ -82,7 +82,8 @@ def test_quote_closed_rows_later_is_refused(sqlite_engine, tmp_path):
     ]
     stray = write_csv(tmp_path, row(1), row(2, '"Oak House'), row(3), row(4, 'Ash" House'), name="stray.csv")
     assert messages(import_file(sqlite_engine, stray)) == [
-        'stray.csv:3:: error: a quoted cell has more text after its closing quote: a stray quote ("), or one never closed'
+        "stray.csv:3:: error: a quoted cell has more text after its closing quote: "
+        'a stray quote ("), or one never closed'
     ]
 
 
@@ -149,7 +150,8 @@ def test_values_longer_than_their_columns_are_refused_naming_the_cell(engine, tm
     result = import_file(engine, path, user="tester")
     assert [str(m) for m in result.errors] == [
         "long.csv:2:child_id: error: the value has 65 characters, more than the 64 a child_id may hold",
-        "long.csv:3:establishment_name: error: the value has 201 characters, more than the 200 a establishment_name may hold",
+        "long.csv:3:establishment_name: error: the value has 201 characters, more than the 200 a establishment_name "
+        "may hold",
         "long.csv:4:episode_id: error: the value has 65 characters, more than the 64 a episode_id may hold",
     ]
     assert count(engine, Episode) == 0 and recorded(engine) == [("refused", 3)]

@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 
 from metrics.interview_clock import waiting_for_interview
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 AS_OF = datetime(2015, 3, 10, 12, 0)
 

@@ -3,7 +3,7 @@ import pytest
 
 from metrics.bands import distance_bands, duration_bands, locality_bands, persistent_children, repeat_bands
 from metrics.filters import DISTANCE_BANDS, DURATION_BANDS, locality_names, with_derived
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 
 def duration_band(reported, returned):

@@ -31,52 +31,7 @@ from metrics.children import (
 from metrics.filters import NOT_KNOWN
 from metrics.together import missing_together
 from metrics.triggers import triggers
-from tests.test_metrics_frames import make_episodes
-
-MARCH = (date(2015, 3, 1), date(2015, 3, 31))
-
-
-def history() -> pd.DataFrame:
-    return make_episodes(
-        {"child_id": "C2", "reported_at": "2015-03-03 09:00", "returned_at": "2015-03-03 10:00", "category": "away"},
-        {
-            "child_id": "C1",
-            "reported_at": "2015-02-20 22:00",
-            "returned_at": "2015-02-21 03:00",
-            "safe_and_well_at": "2015-02-21 13:00",
-            "from_postcode": "B23 6AA",
-            "found_postcode": "B27 7NT",
-            "police_risk": "high",
-            "rag": "red",
-            "cse_concern": True,
-            "rhi_outcome": "declined",
-            "rhi_offered_at": "2015-02-22 09:00",
-            "sex": "female",
-            "date_of_birth": "2001-05-01",
-            "ethnicity": "APKN",
-            "placement_type": "foster",
-        },
-        {
-            "child_id": "C1",
-            "reported_at": "2015-03-10 08:00",
-            "category": "absent",
-            "establishment_id": "H1",
-            "establishment_name": "Oak House",
-            "placement_type": "residential",
-            "sex": "female",
-            "date_of_birth": "2001-05-01",
-            "ethnicity": "APKN",
-        },
-        {
-            "child_id": "C1",
-            "reported_at": "2015-03-05",
-            "returned_at": "2015-03-07",
-            "safe_and_well_at": "2015-03-09 12:00",
-            "sex": "female",
-            "date_of_birth": "2001-05-01",
-            "ethnicity": "APKN",
-        },
-    )
+from tests.support import MARCH, history, make_episodes, network_frame
 
 
 def test_child_ids_are_every_child_sorted_once():
@@ -209,43 +164,6 @@ def test_alert_episodes_has_one_row_per_episode_behind_each_alert():
         ["location_5_in_30_days", "H1", "E5", "C1"],
     ]
     assert behind["missing_from_place"].tolist() == ["H1"] * 8  # no name given: the id
-
-
-def network_frame() -> pd.DataFrame:
-    """C1 and C2 leave Oak House together twice; C1 is found in B27 twice, C2 in B23 once;
-    C3 leaves from an address in B23 with C4 and is found in B23 (from and found in one district)."""
-    return make_episodes(
-        {
-            "child_id": "C1",
-            "establishment_id": "H1",
-            "establishment_name": "Oak House",
-            "reported_at": "2015-03-01 10:00",
-            "found_postcode": "B27 7NT",
-        },
-        {
-            "child_id": "C2",
-            "establishment_id": "H1",
-            "establishment_name": "Oak House",
-            "reported_at": "2015-03-01 10:20",
-            "found_postcode": "B23 6AA",
-        },
-        {
-            "child_id": "C1",
-            "establishment_id": "H1",
-            "establishment_name": "Oak House",
-            "reported_at": "2015-03-08 22:00",
-            "found_postcode": "B27 7NT",
-        },
-        {
-            "child_id": "C2",
-            "establishment_id": "H1",
-            "establishment_name": "Oak House",
-            "reported_at": "2015-03-08 22:45",
-        },
-        {"child_id": "C3", "from_postcode": "B23 6AA", "reported_at": "2015-03-09 01:00", "found_postcode": "B23 6AA"},
-        {"child_id": "C4", "from_postcode": "B23 6AA", "reported_at": "2015-03-09 01:30"},
-        {"child_id": "C5", "establishment_id": "H1", "reported_at": "2015-03-20 10:00"},  # alone: not in the network
-    )
 
 
 def test_network_nodes_and_edges():

@@ -1,7 +1,7 @@
 import pytest
 
 from metrics.demographics import age_bands, ethnic_group_bands, ethnicity_bands, home_care_bands, sex_bands
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 
 def counts(table):

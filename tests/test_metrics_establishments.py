@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from metrics.establishments import establishment_labels, establishment_trend, with_episodes_per_child
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 
 def test_labels_show_the_name_with_the_id_where_known():

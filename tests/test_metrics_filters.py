@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from metrics.filters import FILTER_KEYS, select_episodes
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 START, END = date(2015, 3, 1), date(2015, 3, 31)
 

@@ -78,7 +78,8 @@ ALTERNATING = {month: 10 + 2 * (i % 2) for i, month in enumerate(MONTHS[:-1])}  
 def test_a_point_beyond_the_upper_limit():
     found = findings(episodes({**ALTERNATING, "2016-03": 30}), *YEAR, FIXED)
     assert sentences(found) == [
-        "Episodes, 30 in March 2016, are above the upper process limit (16.3): a real rise, not noise, higher than usual."
+        "Episodes, 30 in March 2016, are above the upper process limit (16.3): a real rise, not noise, higher than "
+        "usual."
     ]
     assert (found[0].kind, found[0].measure, found[0].link, found[0].numbers["value"]) == (
         "signal",
@@ -125,7 +126,8 @@ def districts(last_month_b23: int, usual_b23: int) -> pd.DataFrame:
 def test_a_district_entering_the_ten_busiest_at_1_5_times_its_mean():
     found = findings(districts(6, 1), *YEAR, FIXED)
     assert sentences(found, "district") == [
-        "Postcode district B23 entered the ten busiest in March 2016 with 6 episodes, 6.0 times its monthly mean of 1.0."
+        "Postcode district B23 entered the ten busiest in March 2016 with 6 episodes, 6.0 times its monthly mean of "
+        "1.0."
     ]
     assert found[-1].link == "hotspots"
 

@@ -7,7 +7,7 @@ import pytest
 from metrics.bands import duration_bands
 from metrics.groups import bands_by_group
 from metrics.trend import last_months
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 
 def test_bands_by_group_has_every_group_with_its_own_denominator():

@@ -2,7 +2,7 @@ import pytest
 
 from metrics.hotspots import hotspots
 from metrics.trend import trend
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from metrics.interview_content import (
     most_recorded,
 )
 from metrics.tables import TABLES
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 RETURNED = {"returned_at": "2015-03-02 10:00", "rhi_offered_at": "2015-03-02 12:00"}
 DONE = {**RETURNED, "rhi_outcome": "completed", "rhi_completed_at": "2015-03-03 10:00"}

@@ -3,7 +3,7 @@
 import pytest
 
 from metrics.per_child import missing_absent_grid, missing_absent_summary
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 
 def episodes(*pairs: tuple[str, str]):

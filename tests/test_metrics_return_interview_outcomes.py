@@ -3,7 +3,7 @@
 import pytest
 
 from metrics.return_interviews import OUTCOME_BANDS, monthly_return_interviews, outcome_bands
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 RETURNED = {"returned_at": "2015-03-02 10:00"}
 

@@ -3,7 +3,7 @@ import math
 import pytest
 
 from metrics.return_interviews import RETURN_INTERVIEW_MEASURES, return_interviews, safe_and_well
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 RETURNED = "2015-03-02 10:00"
 

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from metrics.tables import TABLES, headline_counts, metric_table
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 CLI_TABLES = [
     "duration",

@@ -18,7 +18,7 @@ from metrics.quality import completeness
 from metrics.return_interviews import date_only_eligible, return_interviews, safe_and_well
 from metrics.time_limits import certainly_within, has_date_only_time, longest_gap, may_exceed, shortest_gap
 from metrics.triggers import triggers
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 # (earlier, later, longest possible hours between them); 72 is the limit
 SEVENTY_TWO = [

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from metrics.together import missing_together, together_children
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,10 @@ import pytest
 
 from reports.notes import date_only_note
 
-RULE = "a date-only time (a date with no time of day): a time limit in doubt counts against the deadline and for the alert."
+RULE = (
+    "a date-only time (a date with no time of day): a time limit in doubt counts against the deadline "
+    "and for the alert."
+)
 
 
 @pytest.mark.parametrize(

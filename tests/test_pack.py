@@ -29,8 +29,7 @@ from reports.pack import SECTIONS, Period, build_pack, gives_away_four_to_five, 
 from sample_data.build import build
 from tests.app_support import run_page
 from tests.commands import run_module
-from tests.test_app import build_database
-from tests.test_metrics_frames import make_episodes
+from tests.support import build_database, make_episodes
 
 START, END = date(2014, 10, 1), date(2015, 4, 30)
 PERIOD = ["--from", START.isoformat(), "--to", END.isoformat()]

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from loaders.database import connect
 from loaders.store import upsert_episodes, upsert_establishments
 from tests.app_support import run_page
-from tests.test_app import build_database
+from tests.support import build_database
 
 MARCH = {"from": "2015-03-01", "to": "2015-03-31"}
 
@@ -293,11 +293,13 @@ def test_benchmarks_compares_the_year_with_the_dfe(database_url):
     assert len(titles) == 8
     assert (
         titles[0]
-        == "Missing: Children with at least one incident: 1 in Birmingham City Council's own records, 65 in the DfE's figures"
+        == "Missing: Children with at least one incident: 1 in Birmingham City Council's own records, 65 in the "
+        "DfE's figures"
     )
     assert (
         titles[3]
-        == "Missing: % of looked-after children: 0.0% in Birmingham City Council's own records; England 6.2% (from DfE counts)"
+        == "Missing: % of looked-after children: 0.0% in Birmingham City Council's own records; England 6.2% (from "
+        "DfE counts)"
     )
     local = table_with(at, "year", "category", "children", "episodes", "episodes_per_child")
     assert rows(local, "year", "category", "children", "episodes", "episodes_per_child", "looked_after") == [
@@ -354,7 +356,8 @@ def test_benchmarks_hides_small_own_counts_from_viewers(database_url):
     titles = benchmark_titles(at)
     assert (
         titles[0]
-        == "Missing: Children with at least one incident: <5 in Birmingham City Council's own records, 65 in the DfE's figures"
+        == "Missing: Children with at least one incident: <5 in Birmingham City Council's own records, 65 in the "
+        "DfE's figures"
     )
     assert titles[2].startswith("Missing: Incidents per child who had one: * in")
     local = table_with(at, "year", "category", "children", "episodes")
@@ -433,7 +436,8 @@ def test_return_interviews_show_what_the_interviews_found(database_url):
         connection.execute(
             text(
                 "UPDATE episodes SET rhi_conducted_by = 'independent_provider', disclosures = 'cse;self_harm', "
-                "push_factors = 'placement_unhappy', follow_up = 'mash_referral;police_intelligence' WHERE episode_id = 'E1'"
+                "push_factors = 'placement_unhappy', follow_up = 'mash_referral;police_intelligence' WHERE "
+                "episode_id = 'E1'"
             )
         )
         connection.execute(

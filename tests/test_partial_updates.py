@@ -228,7 +228,8 @@ def test_tracker_dates_are_checked_against_the_stored_return(sqlite_engine, tmp_
     update.write_text("episode_id,rhi_offered_at\nMP/15/0101,02/03/2015 09:00\nMP/15/0102,16/03/2015\n")
     result = import_file(sqlite_engine, update)
     assert [str(m) for m in result.messages] == [
-        "tracker.csv:2:rhi_offered_at: error: rhi_offered_at '02/03/2015 09:00' is before returned_at '2015-03-02 10:00'"
+        "tracker.csv:2:rhi_offered_at: error: rhi_offered_at '02/03/2015 09:00' is before returned_at '2015-03-02 "
+        "10:00'"
     ]
     fixed = tmp_path / "fixed.csv"
     fixed.write_text("episode_id,rhi_offered_at\nMP/15/0101,02/03/2015 11:00\n")

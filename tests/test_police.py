@@ -87,7 +87,8 @@ def test_mapped_column_missing_from_the_export(sqlite_engine, tmp_path):
     frame.to_csv(export, index=False)
     result = import_file(sqlite_engine, export, "police", mapping=MAPPING)
     assert [str(m) for m in result.messages] == [
-        "export.csv::Report Type: error: column 'Report Type' named in police_mapping.toml (for category) is not in the file"
+        "export.csv::Report Type: error: column 'Report Type' named in police_mapping.toml (for category) is not in "
+        "the file"
     ]
 
 
@@ -106,8 +107,8 @@ def test_mapped_column_missing_from_the_export(sqlite_engine, tmp_path):
             "Date/Time Found",
             "sometime",
             (
-                "export.csv:3:Date/Time Found: error: unparseable date 'sometime' (expected a format listed under [dates] "
-                "in police_mapping.toml: %d/%m/%Y %H:%M, %d-%b-%Y %H:%M, %d-%b-%Y, %d/%m/%Y)"
+                "export.csv:3:Date/Time Found: error: unparseable date 'sometime' (expected a format listed under "
+                "[dates] in police_mapping.toml: %d/%m/%Y %H:%M, %d-%b-%Y %H:%M, %d-%b-%Y, %d/%m/%Y)"
             ),
         ),
         (
@@ -192,7 +193,8 @@ def test_content_columns_map_each_value(sqlite_engine, tmp_path):
     refused = import_file(sqlite_engine, export, "police", mapping=mapping, dry_run=True)
     assert [str(m) for m in refused.messages] == [
         (
-            "export.csv:2:Concerns Disclosed: error: unknown value 'gangs' in 'Sexual exploitation;Gangs' (several values separated by "
+            "export.csv:2:Concerns Disclosed: error: unknown value 'gangs' in 'Sexual exploitation;Gangs' (several "
+            "values separated by "
             "';', each one of: cse, cce_county_lines, trafficking, self_harm, sexual_assault, physical_harm, "
             "substance_misuse, criminal_activity, none); map it under [values.disclosures] in force.toml"
         )

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from loaders.importer import import_file
-from tests.app_support import run_page
+from tests.app_support import metrics, run_page
 from tests.commands import run_module
-from tests.test_import_page import metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPORT, MAPPING = ROOT / "examples" / "police_export_force.csv", ROOT / "examples" / "police_mapping_force.toml"

@@ -57,6 +57,24 @@ def given_away(
     equal: list[list[tuple[object, str]]] = (),
 ) -> list[tuple[object, str]]:
     """The hidden count cells whose value the reader can pin down exactly."""
+    low, high = reader_ranges(shown, count_columns)
+    for _ in range(200):
+        before = (dict(low), dict(high))
+        for terms, total_low, total_high in lines:
+            narrow(terms, total_low, total_high, low, high)
+        for cells in equal:
+            lo, hi = max(low[c] for c in cells), min(high[c] for c in cells)
+            for c in cells:
+                low[c], high[c] = lo, hi
+        if (low, high) == before:
+            break
+    for cell, least in low.items():  # the reader's reasoning is sound: the truth stays inside every range
+        assert least <= true.at[cell] <= high[cell], (cell, least, high[cell])
+    return [cell for cell in low if is_hidden(shown.at[cell]) and low[cell] == high[cell]]
+
+
+def reader_ranges(shown: pd.DataFrame, count_columns: list[str]) -> tuple[dict, dict]:
+    """What the published table tells of each count cell: `<5` 0..4, `*` 5 and up, a number itself."""
     low, high = {}, {}
     for column in count_columns:
         for row, value in shown[column].items():
@@ -67,28 +85,20 @@ def given_away(
             else:
                 assert not is_hidden(value), value
                 low[row, column] = high[row, column] = int(value)
-    for _ in range(200):
-        before = (dict(low), dict(high))
-        for terms, total_low, total_high in lines:
-            for coefficient, cell in terms:
-                others = [(c, other) for c, other in terms if other != cell]
-                least = sum(c * (low[o] if c > 0 else high[o]) for c, o in others)
-                most = sum(c * (high[o] if c > 0 else low[o]) for c, o in others)
-                # coefficient * cell = total - (sum of the others)
-                bounds = sorted([(total_low - most) / coefficient, (total_high - least) / coefficient])
-                if not math.isnan(bounds[0]):
-                    low[cell] = max(low[cell], math.ceil(bounds[0]) if math.isfinite(bounds[0]) else low[cell])
-                if not math.isnan(bounds[1]):
-                    high[cell] = min(high[cell], math.floor(bounds[1]) if math.isfinite(bounds[1]) else high[cell])
-        for cells in equal:
-            lo, hi = max(low[c] for c in cells), min(high[c] for c in cells)
-            for c in cells:
-                low[c], high[c] = lo, hi
-        if (low, high) == before:
-            break
-    for cell, least in low.items():  # the reader's reasoning is sound: the truth stays inside every range
-        assert least <= true.at[cell] <= high[cell], (cell, least, high[cell])
-    return [cell for cell in low if is_hidden(shown.at[cell]) and low[cell] == high[cell]]
+    return low, high
+
+
+def narrow(terms, total_low, total_high, low: dict, high: dict) -> None:
+    """Each cell of one line from the others: coefficient * cell = total - (sum of the others)."""
+    for coefficient, cell in terms:
+        others = [(c, other) for c, other in terms if other != cell]
+        least = sum(c * (low[o] if c > 0 else high[o]) for c, o in others)
+        most = sum(c * (high[o] if c > 0 else low[o]) for c, o in others)
+        bounds = sorted([(total_low - most) / coefficient, (total_high - least) / coefficient])
+        if not math.isnan(bounds[0]):
+            low[cell] = max(low[cell], math.ceil(bounds[0]) if math.isfinite(bounds[0]) else low[cell])
+        if not math.isnan(bounds[1]):
+            high[cell] = min(high[cell], math.floor(bounds[1]) if math.isfinite(bounds[1]) else high[cell])
 
 
 def leaks(

@@ -5,12 +5,16 @@ A datasette habit: adding a setting or command without documenting it fails a te
 
 from __future__ import annotations
 
+import argparse
 import re
 import tomllib
 from pathlib import Path
 
 import pytest
 
+import loaders.__main__ as loaders_cli
+import reports.__main__ as reports_cli
+import sample_data.__main__ as sample_data_cli
 from metrics.tables import HISTORY_TABLES, TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,21 +57,54 @@ def test_every_settings_section_is_documented(section):
     assert f"`[{section}]`" in README
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        "python -m loaders import",
-        "python -m loaders benchmarks",
-        "python -m sample_data build",
-        "python -m sample_data csv",
-        "python -m reports table",
-        "python -m reports table benchmarks",
-        "python -m reports findings",
-        "python -m reports briefing",
-    ],
-)
+def commands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parser and every subcommand's parser under it, at any depth (`loaders users add`)."""
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += commands(sub)
+    return found
+
+
+def leaf_commands() -> list[argparse.ArgumentParser]:
+    """Each command a user types in full, from the real parsers of `python -m loaders`,
+    `python -m reports` and `python -m sample_data` (prog: `python -m reports table`)."""
+    parsers = [loaders_cli.build_parser(), reports_cli.build_parser(), sample_data_cli.build_parser()]
+    every = [command for parser in parsers for command in commands(parser)]
+    return [c for c in every if not any(isinstance(a, argparse._SubParsersAction) for a in c._actions)]
+
+
+def options() -> list[tuple[str, str]]:
+    """(command, option) for every long option of every command, --help aside."""
+    return [
+        (command.prog, option)
+        for command in leaf_commands()
+        for action in command._actions
+        if not isinstance(action, argparse._HelpAction)
+        for option in action.option_strings
+        if option.startswith("--")
+    ]
+
+
+@pytest.mark.parametrize("command", [c.prog for c in leaf_commands()])
 def test_every_command_is_documented(command):
     assert command in README
+
+
+@pytest.mark.parametrize(("command", "option"), options())
+def test_every_option_is_documented_on_a_line_of_its_command(command, option):
+    """A line of the README shows the command with the option (a usage line or an example)."""
+    assert any(command in line and re.search(rf"{re.escape(option)}\b", line) for line in README.splitlines()), (
+        f"{option} of `{command}`"
+    )
+
+
+def test_the_commands_are_read_from_the_parsers():
+    """The lists above are the parsers' own: a command or option added to a parser is checked."""
+    progs = [c.prog for c in leaf_commands()]
+    assert {"python -m loaders users add", "python -m reports pack", "python -m sample_data csv"} <= set(progs)
+    assert ("python -m loaders import", "--dry-run") in options()
 
 
 @pytest.mark.parametrize("path", re.findall(r"\]\(([^)#]+)\)", README))

@@ -25,11 +25,10 @@ from loaders.reconciliation import load_contributions, resolve
 from loaders.schema import Contribution
 from reports.reconciliation import items_in_period, open_items_by_kind_and_month
 from tests.commands import run_module
+from tests.support import EXPORT, RETURN, police, ssda903
 
 ROOT = Path(__file__).resolve().parent.parent
-EXPORT, MAPPING = ROOT / "examples" / "police_export.csv", ROOT / "examples" / "police_mapping.toml"
 TRACKER = ROOT / "examples" / "rhi_tracker.csv"
-RETURN = [ROOT / "tests" / "fixtures" / "reconcile" / name for name in ("missing.csv", "header.csv", "episodes.csv")]
 LATER_ROW = [
     "MP/15/0105",
     "C-104",
@@ -65,16 +64,6 @@ def later_export(folder: Path) -> Path:
     with path.open("w", newline="") as f:
         csv.writer(f).writerows([header, LATER_ROW])
     return path
-
-
-def police(engine, path=EXPORT):
-    result = import_file(engine, path, "police", mapping=MAPPING)
-    assert result.outcome == "landed", [str(m) for m in result.messages]
-
-
-def ssda903(engine):
-    result = import_files(engine, RETURN, "ssda903")
-    assert result.outcome == "landed", [str(m) for m in result.messages]
 
 
 def tracker(engine):

@@ -10,8 +10,7 @@ import pytest
 
 from loaders.database import connect
 from tests.app_support import run_page
-from tests.test_child_pages import audit_rows
-from tests.test_reconciliation_import import police, ssda903
+from tests.support import audit_rows, police, ssda903
 
 PAGE = "ui/pages/reconciliation.py"
 SPRING = {"from": "2015-03-01", "to": "2015-04-30"}

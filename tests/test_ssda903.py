@@ -310,7 +310,8 @@ def test_header_and_episode_messages_name_their_own_file(sqlite_engine, tmp_path
         dry_run=True,
     )
     assert cell_messages(result) == [
-        "header.csv:2:SEX: error: unknown value '7' (expected one of: female, male, other); SEX is 1 (male) or 2 (female)"
+        "header.csv:2:SEX: error: unknown value '7' (expected one of: female, male, other); SEX is 1 (male) or 2 "
+        "(female)"
     ]
 
 
@@ -470,7 +471,8 @@ def test_a_return_without_its_header_or_episodes_table_lands_with_a_warning_nami
         "episodes": "every period's placement postcode, establishment and placement type left blank",
     }[absent]
     assert [str(m) for m in result.warnings] == [
-        f"missing.csv::: warning: no SSDA903 {absent} table ({', '.join(ssda903.TABLES[absent])}) among the files: {blank}"
+        f"missing.csv::: warning: no SSDA903 {absent} table ({', '.join(ssda903.TABLES[absent])}) among the files: "
+        f"{blank}"
     ]
 
 

@@ -3,7 +3,7 @@ from datetime import date, datetime
 import pytest
 
 from metrics.triggers import TRIGGERS, triggers
-from tests.test_metrics_frames import make_episodes
+from tests.support import make_episodes
 
 LATER = date(2016, 1, 1)
 

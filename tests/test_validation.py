@@ -79,14 +79,16 @@ BAD_CASES = [
         "unparseable_date",
         [{"reported_at": "31/02/2015 10:00"}],
         [
-            "f.csv:2:reported_at: error: unparseable date '31/02/2015 10:00' (expected YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM)"
+            "f.csv:2:reported_at: error: unparseable date '31/02/2015 10:00' (expected YYYY-MM-DD HH:MM or "
+            "DD/MM/YYYY HH:MM)"
         ],
     ),
     (
         "unparseable_date",
         [{"strategy_meeting_at": "1/3/15"}],
         [
-            "f.csv:2:strategy_meeting_at: error: unparseable date '1/3/15' (expected YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM)"
+            "f.csv:2:strategy_meeting_at: error: unparseable date '1/3/15' (expected YYYY-MM-DD HH:MM or DD/MM/YYYY "
+            "HH:MM)"
         ],
     ),
     (
@@ -113,7 +115,8 @@ BAD_CASES = [
         "before_return",
         [{"safe_and_well_at": "2015-03-02 09:59"}],
         [
-            "f.csv:2:safe_and_well_at: error: safe_and_well_at '2015-03-02 09:59' is before returned_at '2015-03-02 10:00'"
+            "f.csv:2:safe_and_well_at: error: safe_and_well_at '2015-03-02 09:59' is before returned_at '2015-03-02 "
+            "10:00'"
         ],
     ),
     (
@@ -125,7 +128,8 @@ BAD_CASES = [
         "before_return",
         [{"rhi_completed_at": "2015-03-02 08:00"}],
         [
-            "f.csv:2:rhi_completed_at: error: rhi_completed_at '2015-03-02 08:00' is before returned_at '2015-03-02 10:00'"
+            "f.csv:2:rhi_completed_at: error: rhi_completed_at '2015-03-02 08:00' is before returned_at '2015-03-02 "
+            "10:00'"
         ],
     ),
     (
@@ -208,7 +212,8 @@ BAD_CASES = [
         "too_long",
         [{"establishment_name": "H" * 201}],
         [
-            "f.csv:2:establishment_name: error: the value has 201 characters, more than the 200 a establishment_name may hold"
+            "f.csv:2:establishment_name: error: the value has 201 characters, more than the 200 a establishment_name "
+            "may hold"
         ],
     ),
     (
@@ -221,8 +226,10 @@ BAD_CASES = [
         [{"disclosures": "cse;grooming"}],
         [
             (
-                "f.csv:2:disclosures: error: unknown value 'grooming' in 'cse;grooming' (several values separated by ';', "
-                "each one of: cse, cce_county_lines, trafficking, self_harm, sexual_assault, physical_harm, substance_misuse, "
+                "f.csv:2:disclosures: error: unknown value 'grooming' in 'cse;grooming' (several values separated by "
+                "';', "
+                "each one of: cse, cce_county_lines, trafficking, self_harm, sexual_assault, physical_harm, "
+                "substance_misuse, "
                 "criminal_activity, none)"
             )
         ],
@@ -232,8 +239,8 @@ BAD_CASES = [
         [{}, {"rhi_conducted_by": "youth worker"}],
         [
             (
-                "f.csv:3:rhi_conducted_by: error: unknown value 'youth worker' in 'youth worker' (several values separated "
-                "by ';', each one of: independent_provider, social_worker, early_help, police, other)"
+                "f.csv:3:rhi_conducted_by: error: unknown value 'youth worker' in 'youth worker' (several values "
+                "separated by ';', each one of: independent_provider, social_worker, early_help, police, other)"
             )
         ],
     ),
@@ -253,8 +260,10 @@ BAD_CASES = [
         [{"push_factors": "school;Peer pressure;bullying"}],
         [
             (
-                "f.csv:2:push_factors: error: unknown value 'peer pressure' in 'school;Peer pressure;bullying' (several "
-                "values separated by ';', each one of: family_conflict, neglect_abuse, placement_unhappy, school, bullying, "
+                "f.csv:2:push_factors: error: unknown value 'peer pressure' in 'school;Peer pressure;bullying' "
+                "(several "
+                "values separated by ';', each one of: family_conflict, neglect_abuse, placement_unhappy, school, "
+                "bullying, "
                 "mental_health, substance_misuse, other)"
             )
         ],
@@ -264,7 +273,8 @@ BAD_CASES = [
         [{"pull_factors": "gangs"}],
         [
             (
-                "f.csv:2:pull_factors: error: unknown value 'gangs' in 'gangs' (several values separated by ';', each one "
+                "f.csv:2:pull_factors: error: unknown value 'gangs' in 'gangs' (several values separated by ';', "
+                "each one "
                 "of: friends_peers, boyfriend_girlfriend, family, parties_adults, drugs, other)"
             )
         ],

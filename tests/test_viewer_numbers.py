@@ -25,7 +25,7 @@ from metrics.filters import select_episodes
 from metrics.return_interviews import return_interviews
 from reports.tables import publishable_counts
 from tests.app_support import run_page
-from tests.test_app import build_database
+from tests.support import build_database
 
 VIEWER_PAGES = (
     "ui/pages/overview.py",

@@ -21,6 +21,7 @@ comes first, or when it is signed out (here, or everywhere).
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ import streamlit as st
 
 import config
 
+log = logging.getLogger(__name__)
 ROLES = ("viewer", "analyst", "admin")
 LAST_SEEN = "user_last_seen"
 NOTICE = "sign_in_notice"
@@ -259,10 +261,13 @@ def attempt_sign_in(engine, name: str, password: str, settings: dict) -> tuple[S
     since = datetime.now() - timedelta(minutes=settings["lockout_minutes"])
     account, how = sign_in(engine, name, password, max_failures=settings["max_failures"], since=since)
     if account is None:
+        why = "locked out after repeated failures" if how == "locked" else "wrong name or password"
+        log.warning("sign-in refused for %r: %s", name, why)
         time.sleep(FAILURE_DELAY_SECONDS)
         if how == "locked":
             return None, f"Too many failed sign-ins for {name}. Try again in {settings['lockout_minutes']} minutes."
         return None, "That name and password do not match an enabled user."
+    log.info("sign-in: %r as %s", account.name, account.role)
     return SignedIn(account.name, account.role, time.time()), ""
 
 
@@ -392,6 +397,7 @@ def _oidc_user() -> SignedIn:
         from reports.audit import record
 
         record(engine, email or "unknown", "sign_in_failed", "oidc", {})
+        log.warning("sign-in refused for %r through the identity provider: %s", email or "unknown", how)
         st.title("No access")
         st.error(how)
         st.button("Sign out", on_click=st.logout)
