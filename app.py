@@ -8,6 +8,7 @@ bookmarked /import_data opened first would run without this router.
 import streamlit as st
 
 from ui import auth, state
+from ui.errors import run_page
 
 # A meeting-mode link opens with the sidebar folded away: the big screen shows the page only.
 meeting_link = st.query_params.get("meeting", "").strip().lower() in ("1", "yes", "true", "on", "y")
@@ -52,4 +53,4 @@ navigation = st.navigation(sections, position="hidden")  # Streamlit's menu fail
 state.page_links(sections)  # the same pages as plain links: screen readers and keyboards get through
 auth.account_sidebar(user)  # who is signed in, and Sign out
 state.sidebar(navigation)  # meeting switch, period and filters, kept in the URL
-navigation.run()
+run_page(navigation)  # an unexpected error: a short message for the user, the traceback logged

@@ -21,10 +21,7 @@ from ui import auth, display, links, state
 AS_AT = {"now": "now", "period_end": "the end of the period"}
 AS_AT_PARAM = "as_at"
 
-user = auth.require_user()
-if not auth.can_see_child_level(user):
-    st.error("This page is for analysts: it lists individual children.")
-    st.stop()
+auth.require_child_level()
 
 view = state.page_view()
 thresholds = config.settings()["triggers"]

@@ -39,7 +39,7 @@ counts[3].metric("Last import", history["outcome"].iloc[0] if len(history) else 
 
 st.subheader("How complete each field is")
 if view.current.empty:
-    st.info(f"No episodes in this period ({view.period.label()}). Choose another period in the sidebar.")
+    st.info(display.no_episodes_message(view.period.label()))
 else:
     display.show_chart(
         lambda table: completeness_chart(table, view.period.label()),

@@ -103,9 +103,7 @@ st.caption(
     + " Areas are postcode districts (B23) and sectors (B23 6) of the address a child went missing from,"
     " or of the postcode where they were found."
 )
-if view.current.empty:
-    st.info(f"No episodes in this period ({view.period.label()}). Choose another period in the sidebar.")
-    st.stop()
+display.stop_when_empty(view.current, view.period.label())
 
 left, middle, right = st.columns(3)
 with left:

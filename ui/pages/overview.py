@@ -79,9 +79,7 @@ st.title("Children missing from home and care")
 view = state.page_view()
 st.caption(f"{view.period.label()}, compared with {view.previous.label()}.")
 
-if view.current.empty:
-    st.info(f"No episodes in this period ({view.period.label()}). Choose another period in the sidebar.")
-    st.stop()
+display.stop_when_empty(view.current, view.period.label())
 
 st.subheader("Findings")
 display.show_findings(
