@@ -12,11 +12,12 @@ from metrics.filters import select_episodes
 from metrics.findings import period_findings
 from metrics.hotspots import hotspots
 from metrics.process_control import ProcessControlSettings, process_control_table
-from metrics.return_interviews import return_interviews
+from metrics.return_interviews import date_only_eligible, return_interviews
 from metrics.tables import headline_counts
 from metrics.trend import trend_window
 from metrics.triggers import triggers
-from ui import display, state
+from reports.notes import date_only_note
+from ui import auth, display, state
 
 # (label, headline key, help)
 COUNTS = (
@@ -121,6 +122,9 @@ for column, (label, measure, help_text) in zip(st.columns(5), RATES, strict=True
         help=f"{help_text} Previous period: {rate_text(earlier)}.",
         border=True,
     )
+# "In 72 hours" counts only what was certainly within: say how many episodes that doubt touches
+viewer = not auth.can_see_child_level(auth.require_user())
+st.caption(date_only_note(*date_only_eligible(view.current), publication=viewer))
 
 first, last = trend_window(view.period.start, view.period.end)
 year_label = f"{first:%b %Y} to {last:%b %Y}"
