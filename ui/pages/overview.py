@@ -8,6 +8,7 @@ import config
 from charts.bars import place_chart
 from charts.process_control import limits_note, process_chart, process_title
 from charts.titles import source_line, subtitle_text
+from metrics.bands import PERSISTENT_FROM
 from metrics.filters import select_episodes
 from metrics.findings import period_findings
 from metrics.hotspots import hotspots
@@ -23,7 +24,7 @@ from ui import auth, display, state
 COUNTS = (
     ("Episodes", "episodes", "Episodes reported in the period."),
     ("Children", "children", "Distinct children with an episode in the period."),
-    ("Persistent runaways", "persistent_runaways", "Children with 4 or more episodes in the period."),
+    ("Persistent runaways", "persistent_runaways", f"Children with {PERSISTENT_FROM} or more episodes in the period."),
     ("Open episodes", "open_episodes", "Episodes in the period with no return recorded yet."),
     ("Alerts", "alerts", "Triggers met by episodes in the period (see Alerts: 3 in 90 days, over 72 hours, ...)."),
     ("Missing", "missing", "Police-recorded missing episodes."),
