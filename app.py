@@ -9,6 +9,7 @@ import streamlit as st
 
 import config.logging
 from ui import auth, state
+from ui.errors import run_page
 
 config.logging.configure()  # once a process: a rerun finds it done
 
@@ -55,4 +56,4 @@ navigation = st.navigation(sections, position="hidden")  # Streamlit's menu fail
 state.page_links(sections)  # the same pages as plain links: screen readers and keyboards get through
 auth.account_sidebar(user)  # who is signed in, and Sign out
 state.sidebar(navigation)  # meeting switch, period and filters, kept in the URL
-navigation.run()
+run_page(navigation)  # an unexpected error: a short message for the user, the traceback logged

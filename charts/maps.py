@@ -35,6 +35,7 @@ LEAFLET = config.PROJECT_ROOT / "static" / "vendor" / "leaflet"
 LEGEND_WIDTH = 220  # pixels
 NO_EPISODES = "#FFFFFF"
 HIDDEN = "#D9D9D9"  # counts suppressed for viewers
+SECONDARY_MARK = "*"  # reports.suppression: a count of 5 or more hidden so that a small one cannot be worked out
 HOME_COLOUR = PALETTE[3]
 MEASURES = {"episodes": "episodes", "children": "children"}
 MAP_STYLE = (
@@ -136,9 +137,12 @@ def shade(value: float, breaks: list[float]) -> str:
     return ramp[-1]
 
 
-def counted(value: SupportsInt | None, one: str, many: str) -> str:
-    """`312 episodes`, `1 child`, `fewer than 5 children` (hidden for publication)."""
-    if value is None or pd.isna(value):
+def counted(value: SupportsInt | str | None, one: str, many: str) -> str:
+    """`312 episodes`, `1 child`, `fewer than 5 children` (`<5` or NaN: hidden for publication), or for a
+    second number hidden (`*`, 5 or more) `children hidden so that a small number cannot be worked out`."""
+    if value == SECONDARY_MARK:
+        return f"{many} hidden so that a small number cannot be worked out"
+    if value is None or isinstance(value, str) or pd.isna(value):
         return f"fewer than 5 {many}"
     return f"{int(value):,} {one if int(value) == 1 else many}"
 
@@ -153,7 +157,7 @@ def home_label(name: object, establishment_id: object, postcode: object) -> str:
     return f"{html_text(name)} ({html_text(establishment_id)}, {html_text(postcode)})"
 
 
-def _legend(breaks: list[float], title: str, has_hidden: bool, homes: bool) -> Element:
+def _legend(breaks: list[float], title: str, has_hidden: bool, homes: bool, has_secondary: bool = False) -> Element:
     rows, lower = [], 1
     ramp = list(reversed(SEQUENTIAL))[-len(breaks) :] if breaks else []
     for colour, upper in zip(ramp, breaks, strict=False):
@@ -162,7 +166,8 @@ def _legend(breaks: list[float], title: str, has_hidden: bool, homes: bool) -> E
         lower = int(upper) + 1
     rows.append((NO_EPISODES, "none"))
     if has_hidden:
-        rows.append((HIDDEN, "fewer than 5 (hidden)"))
+        also = ", or hidden so that a small number cannot be worked out" if has_secondary else ""
+        rows.append((HIDDEN, f"fewer than 5 (hidden){also}"))
     items = "".join(
         f'<div><span style="display:inline-block;width:18px;height:14px;margin-right:6px;vertical-align:middle;'
         f'background:{colour};border:1px solid {TEXT}"></span>{html_text(text)}</div>'
@@ -259,22 +264,25 @@ def hotspot_map(
     attribution: str = "",
     large: bool = False,
 ) -> folium.Map:
-    """A choropleth of `counts` (place, episodes, children; NaN where hidden) over `areas`
+    """A choropleth of `counts` (place, episodes, children; where hidden `<5` or `*` as
+    reports.tables.publishable marks them, or NaN) over `areas`
     (place, geometry), with `establishments` (establishment_points plus episodes, children)
     as points and the `labels` busiest areas named on the map; `large` type for meeting mode."""
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r} (allowed: {', '.join(MEASURES)})")
     shapes = areas[["place", "geometry"]].to_crs("EPSG:4326")
     table = counts.set_index("place")[["episodes", "children"]] if len(counts) else None
+    told = {}  # what each tooltip says: a count, or the mark of a hidden one
     for column in ("episodes", "children"):
-        values = table[column].reindex(shapes["place"]).to_numpy() if table is not None else np.zeros(len(shapes))
-        # Areas with no row had no episodes; a NaN that came in the table was hidden.
+        values = table[column].reindex(shapes["place"]).to_numpy(dtype=object) if table is not None else None
+        # Areas with no row had no episodes; a NaN or a mark that came in the table was hidden.
         present = shapes["place"].isin(table.index) if table is not None else pd.Series(False, index=shapes.index)
-        shapes[column] = np.where(present, values, 0.0)
+        told[column] = np.where(present, values, 0) if values is not None else np.zeros(len(shapes), dtype=object)
+        shapes[column] = pd.to_numeric(pd.Series(told[column], index=shapes.index), errors="coerce").astype("float64")
     breaks = class_breaks(shapes[measure])
     shapes["fill"] = [shade(v, breaks) for v in shapes[measure]]
     shapes["label"] = [
-        area_label(p, e, c) for p, e, c in zip(shapes["place"], shapes["episodes"], shapes["children"], strict=True)
+        area_label(p, e, c) for p, e, c in zip(shapes["place"], told["episodes"], told["children"], strict=True)
     ]
     fmap = offline_map(
         bounds_of(outline if outline is not None else shapes), tile_url=tile_url, attribution=attribution
@@ -329,7 +337,10 @@ def hotspot_map(
     title = f"{measure.capitalize()} by {level} children {direction}"
     _page(fmap).title = html_text(title)  # the document's <title>: screen readers name the frame by it
     has_homes = establishments is not None and len(establishments) > 0
-    _page(fmap).html.add_child(_legend(breaks, title, bool(shapes[measure].isna().any()), has_homes))
+    secondary = bool((told[measure] == SECONDARY_MARK).any())
+    _page(fmap).html.add_child(
+        _legend(breaks, title, bool(shapes[measure].isna().any()), has_homes, has_secondary=secondary)
+    )
     if large:  # meeting mode: read from the back of the room
         _page(fmap).header.add_child(Element(f"<style>{LARGE_STYLE}</style>"), name="large_type")
     return fmap

@@ -85,9 +85,9 @@ def _record(connection: Connection, result: ImportResult, attempt: Attempt) -> i
     log.info(
         "import %d of %r (%s) by %r: %s, %d rows, %d new, %d updated, %d errors, %d warnings",
         import_id,
-        name,
-        file_format,
-        user or "cli",
+        attempt.name,
+        attempt.kind,
+        attempt.user or "cli",
         result.outcome,
         result.rows,
         result.inserted,

@@ -1,7 +1,7 @@
 """Places that come up again and again: where children go missing from and are found.
 
-Episodes and distinct children by postcode district or sector of from_postcode,
-by district of found_postcode, and by establishment; places not known are left out.
+Episodes and distinct children by postcode district or sector of from_postcode or
+found_postcode, and by establishment; places not known are left out.
 """
 
 from __future__ import annotations
@@ -15,8 +15,18 @@ HOTSPOT_PLACES = {
     "from_district": "from_district",
     "from_sector": "from_sector",
     "found_district": "found_district",
+    "found_sector": "found_sector",
     "establishment": "establishment_id",
 }
+
+
+def hotspot_table_name(where: str, level: str) -> str:
+    """The table (metrics.tables, and its publication rule in reports.tables) of children who went missing
+    `from` or were `found` in each postcode `level` (district, sector): `hotspots_found_sector`."""
+    by = f"{where}_{level}"
+    if by not in HOTSPOT_PLACES:
+        raise ValueError(f"unknown hotspot place {by!r} (allowed: {', '.join(HOTSPOT_PLACES)})")
+    return f"hotspots_{by}"
 
 
 def hotspots(episodes: pd.DataFrame, by: str) -> pd.DataFrame:

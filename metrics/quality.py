@@ -22,6 +22,7 @@ from metrics.time_limits import certainly_within, may_exceed
 
 COMPLETENESS_COLUMNS = ("field", "applies_to", "episodes", "known", "not_known", "percent_known")
 UNRESOLVED_COLUMNS = ("postcode", "where", "episodes", "first_reported", "last_reported")
+WELL_FILLED = 90.0  # percent known below which a field is called out
 
 Rule = tuple[str, Callable[[pd.DataFrame], np.ndarray]]
 
@@ -113,6 +114,12 @@ def completeness(episodes: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=list(COMPLETENESS_COLUMNS[:-1]))
     table["percent_known"] = percent(table["known"].to_numpy(), table["episodes"].to_numpy())
     return table
+
+
+def poorly_filled(fields: pd.DataFrame, below: float = WELL_FILLED) -> pd.DataFrame:
+    """The rows of a `completeness` table known in under `below` percent of the episodes they apply to
+    (a field that applies to none is not called out)."""
+    return fields[fields["percent_known"] < below]
 
 
 def unresolved_postcodes(episodes: pd.DataFrame) -> pd.DataFrame:

@@ -42,6 +42,7 @@ TABLES: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
     "hotspots_from_district": partial(hotspots, by="from_district"),
     "hotspots_from_sector": partial(hotspots, by="from_sector"),
     "hotspots_found_district": partial(hotspots, by="found_district"),
+    "hotspots_found_sector": partial(hotspots, by="found_sector"),
     "hotspots_establishment": partial(hotspots, by="establishment"),
     "trend": trend,
     "triggers": trigger_table,

@@ -7,6 +7,8 @@ condition was first met and the episodes behind it. Thresholds come from
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
@@ -101,6 +103,57 @@ def over_hours(episodes: pd.DataFrame, hours: int, as_of: date | datetime | None
     open_over &= (moment.to_datetime64() - began) > np.timedelta64(hours * HOUR_NS, "ns")
     missing = (episodes["category"] == "missing").to_numpy(dtype=bool)
     return missing & (closed_over | open_over)
+
+
+@dataclass(frozen=True)
+class TriggerWords:
+    """How a trigger reads, the same on the Alerts page and in a paper: `label` heads its list,
+    `short` fits a metric card on a projector, `definition` says when it is met, `subject` names
+    what an alert is about when that is not a child (an Episode, a Place)."""
+
+    label: str
+    short: str
+    definition: str
+    subject: str | None
+
+
+def trigger_words(thresholds: Mapping[str, int]) -> dict[str, TriggerWords]:
+    """Each trigger's words (in `TRIGGERS` order) with the council's numbers (`[triggers]`) in them."""
+    t = thresholds
+    return {
+        "3_missing_in_90_days": TriggerWords(
+            f"{t['missing_count']} missing episodes within {t['missing_window_days']} days",
+            f"{t['missing_count']} missing, {t['missing_window_days']} days",
+            "A child whose missing episodes reached the count within the window; first met on the day of the "
+            "episode that completed it. Such children are discussed at the MASE meeting.",
+            None,
+        ),
+        "3_absent_in_90_days": TriggerWords(
+            f"{t['absent_count']} absent episodes within {t['absent_window_days']} days",
+            f"{t['absent_count']} absent, {t['absent_window_days']} days",
+            "The same for absent episodes.",
+            None,
+        ),
+        "missing_over_72_hours": TriggerWords(
+            f"Missing over {t['missing_over_hours']} hours",
+            f"Missing over {t['missing_over_hours']}h",
+            "A missing episode that lasted, or has been open, longer than this; first met at that point.",
+            "Episode",
+        ),
+        "strategy_meeting_overdue": TriggerWords(
+            "Strategy meeting overdue",
+            "Meeting overdue",
+            f"An episode missing over {t['missing_over_hours']} hours with no strategy meeting within "
+            f"{t['strategy_meeting_working_days']} working days of that point; first met the day after the deadline.",
+            "Episode",
+        ),
+        "location_5_in_30_days": TriggerWords(
+            f"{t['location_count']} episodes from one place within {t['location_window_days']} days",
+            f"{t['location_count']} from one place",
+            "A children's home or address (where no home is given) that children went missing from this often.",
+            "Place",
+        ),
+    }
 
 
 def date_only_alert_episodes(episodes: pd.DataFrame) -> tuple[int, int]:

@@ -20,7 +20,13 @@ from metrics.interview_content import CONTENT_TABLES as INTERVIEW_CONTENT_TABLES
 from reports.suppression import suppress
 
 BAND_TABLES = ("duration", "distance", "repeat", "sex", "ethnic_group", "age_band", "home_care", "locality")
-HOTSPOT_TABLES = ("hotspots_from_district", "hotspots_from_sector", "hotspots_found_district", "hotspots_establishment")
+HOTSPOT_TABLES = (
+    "hotspots_from_district",
+    "hotspots_from_sector",
+    "hotspots_found_district",
+    "hotspots_found_sector",
+    "hotspots_establishment",
+)
 # Tables naming children or episodes: never published, and every export is audited.
 CHILD_LEVEL_TABLES = ("triggers", "escalation", "associates", "meeting_list")
 # Band tables split by a group (group,band,count,percent): each group's bands add up to its

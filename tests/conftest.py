@@ -18,6 +18,9 @@ from loaders.database import connect
 # browser fixtures (server, sample_server, browser, page) for every test module
 pytest_plugins = ["tests.browser_support"]
 
+# A page's unexpected error reaches AppTest's `at.exception` instead of the user's short message (ui/errors.py).
+os.environ["MISSING_RAISE_PAGE_ERRORS"] = "1"
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/test")
 
 

@@ -13,7 +13,7 @@ from config.canonical import CANONICAL_COLUMNS
 from loaders.database import connect
 from loaders.episodes import load_episodes
 from metrics.filters import select_episodes
-from metrics.quality import COMPLETENESS_COLUMNS, UNRESOLVED_COLUMNS, completeness, unresolved_postcodes
+from metrics.quality import COMPLETENESS_COLUMNS, UNRESOLVED_COLUMNS, completeness, poorly_filled, unresolved_postcodes
 from tests.app_support import run_page
 from tests.support import build_database
 from ui import state
@@ -143,3 +143,16 @@ def test_a_viewer_sees_the_import_history_but_not_the_postcode_list(database):
     assert not any("postcode" in f for f in frames)
     assert any("outcome" in f for f in frames)
     assert sum("Not shown to viewers" in i.value for i in at.info) >= 2
+
+
+@pytest.mark.parametrize(
+    ("percents", "below", "called_out"),
+    [
+        ([100.0, 89.9, 90.0, 0.0], 90.0, ["b", "d"]),  # exactly 90% known is well filled
+        ([100.0, 89.9, 90.0, 0.0], 50.0, ["d"]),
+        ([float("nan"), 95.0], 90.0, []),  # a field that applies to no episode is not called out
+    ],
+)
+def test_poorly_filled_fields_are_under_the_line(percents, below, called_out):
+    fields = pd.DataFrame({"field": list("abcd")[: len(percents)], "percent_known": percents})
+    assert poorly_filled(fields, below)["field"].tolist() == called_out

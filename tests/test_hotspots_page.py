@@ -67,7 +67,7 @@ def test_default_view_is_where_children_went_missing_from_by_district(sample_url
 def test_choices_come_from_the_url(sample_url, current):
     at = run_page(PAGE, "analyst", {**PERIOD, "where": "found", "areas": "sector", "shade": "children"})
     assert [r.value for r in at.radio] == ["found", "sector", "children"]
-    found = hotspots(current.assign(from_sector=current["found_sector"]), "from_sector")
+    found = hotspots(current, "found_sector")
     assert metrics_of(at)["Busiest postcode sector"] == found["place"].iloc[0]
     assert "Children by postcode sector children were found in" in map_html(at)
     not_known = int(current["found_postcode"].isna().sum() + current["found_unknown"].sum())

@@ -112,7 +112,7 @@ def test_analyst_cannot_import(database):
     direct = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
     direct.session_state["user"] = SignedIn("test-analyst", "analyst", time.time())
     direct.run()
-    assert direct.error[0].value == "Only an administrator can import data." and not direct.file_uploader
+    assert direct.error[0].value == "Only admins may open this page." and not direct.file_uploader
 
 
 def test_adbc_reads_do_not_lose_a_confirmed_import(tmp_path, monkeypatch):

@@ -149,6 +149,28 @@ def test_hidden_counts_are_grey_and_explained(districts, outline):
     assert "fewer than 5 (hidden)" in document
 
 
+def test_a_second_hidden_number_is_not_called_small(districts, outline):
+    """publishable's marks: `<5` is a small count; `*` is 5 or more, hidden so that a small one cannot be worked out."""
+    marked = COUNTS.astype({"episodes": object, "children": object})
+    marked.loc[marked["place"] == "B1", ["episodes", "children"]] = "<5"
+    marked.loc[marked["place"] == "B27", "episodes"] = "*"
+    document = rendered(districts, outline, counts=marked)
+    drawn = {
+        f["properties"]["place"]: f["properties"] for f in geojson_features(document) if "place" in f["properties"]
+    }
+    assert drawn["B1"]["label"] == "B1: fewer than 5 episodes, fewer than 5 children"
+    assert drawn["B27"]["label"] == "B27: episodes hidden so that a small number cannot be worked out, 90 children"
+    assert drawn["B27"]["fill"] == drawn["B1"]["fill"] == maps.HIDDEN
+    assert "fewer than 5 (hidden), or hidden so that a small number cannot be worked out" in document
+
+
+def test_only_small_hidden_counts_say_only_fewer_than_5(districts, outline):
+    marked = COUNTS.astype({"episodes": object, "children": object})
+    marked.loc[marked["place"] == "B1", ["episodes", "children"]] = "<5"
+    document = rendered(districts, outline, counts=marked)
+    assert "fewer than 5 (hidden)" in document and "cannot be worked out" not in document
+
+
 def test_legend_names_the_measure_and_the_classes(districts, outline):
     document = rendered(districts, outline, measure="children", direction="were found in")
     assert "Children by postcode district children were found in" in document

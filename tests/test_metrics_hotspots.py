@@ -1,7 +1,9 @@
 import pytest
 
-from metrics.hotspots import hotspots
+from metrics.hotspots import hotspot_table_name, hotspots
+from metrics.tables import TABLES
 from metrics.trend import trend
+from reports.tables import HOTSPOT_TABLES
 from tests.support import make_episodes
 
 
@@ -24,6 +26,7 @@ def frame():
         ("from_district", [["B23", 3, 3], ["B27", 2, 1]]),
         ("from_sector", [["B23 6", 2, 2], ["B27 6", 2, 1], ["B23 7", 1, 1]]),
         ("found_district", [["B23", 2, 1], ["B99", 1, 1]]),  # a postcode the directory lacks still has a district
+        ("found_sector", [["B23 6", 2, 1], ["B99 9", 1, 1]]),
         ("establishment", [["H1", 2, 2], ["H2", 2, 1]]),
     ],
 )
@@ -31,6 +34,26 @@ def test_hotspots_most_episodes_first_ties_by_place_unknown_left_out(frame, by, 
     table = hotspots(frame, by)
     assert table.columns.tolist() == ["place", "episodes", "children"]
     assert table.values.tolist() == rows
+
+
+@pytest.mark.parametrize(
+    ("where", "level", "name"),
+    [
+        ("from", "district", "hotspots_from_district"),
+        ("from", "sector", "hotspots_from_sector"),
+        ("found", "district", "hotspots_found_district"),
+        ("found", "sector", "hotspots_found_sector"),
+    ],
+)
+def test_hotspot_table_name_is_a_table_with_a_publication_rule(where, level, name):
+    assert hotspot_table_name(where, level) == name
+    assert name in TABLES and name in HOTSPOT_TABLES
+
+
+@pytest.mark.parametrize(("where", "level"), [("from", "ward"), ("to", "sector"), ("establishment", "")])
+def test_hotspot_table_name_refuses_unknown_places(where, level):
+    with pytest.raises(ValueError, match="unknown hotspot place"):
+        hotspot_table_name(where, level)
 
 
 def test_hotspots_unknown_kind_raises():

@@ -18,6 +18,7 @@ CLI_TABLES = [
     "hotspots_from_district",
     "hotspots_from_sector",
     "hotspots_found_district",
+    "hotspots_found_sector",
     "hotspots_establishment",
     "trend",
     "triggers",

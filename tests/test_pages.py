@@ -278,6 +278,21 @@ def test_viewers_read_fewer_than_5_in_the_date_only_note(database_url):
     assert not any("1 of these" in c for c in captions)
 
 
+@pytest.mark.parametrize(
+    ("role", "note"),
+    [
+        ("analyst", "1 of these 5 episodes has a date-only time (a date with no time of day): "),
+        ("viewer", "Fewer than 5 of these 5 episodes have a date-only time (a date with no time of day): "),
+    ],
+)
+def test_overview_says_how_many_interview_episodes_have_a_date_only_time(database_url, role, note):
+    """The Overview's return interview tiles carry the Return interviews page's note, in the same words."""
+    make_date_only(database_url, E5="returned_at=2015-03-20")
+    at = run_page("ui/pages/overview.py", role=role, params=MARCH)
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith(note) for c in captions), captions
+
+
 def benchmark_titles(at) -> list[str]:
     return [t for t in chart_titles(at) if t.startswith(("Missing:", "Away:"))]
 

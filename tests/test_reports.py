@@ -324,6 +324,7 @@ TABLE_CASES = {
         "place,episodes,children", "B33 0,6,1", "B23 3,3,1", "B27 6,2,1", "B31 1,1,1", "B70 0,1,1"
     ),
     "hotspots_found_district": csv_lines("place,episodes,children", "B33,7,2", "B27,2,2", "B31,2,2", "B23,1,1"),
+    "hotspots_found_sector": csv_lines("place,episodes,children", "B33 0,7,2", "B27 6,2,2", "B31 1,2,2", "B23 3,1,1"),
     "hotspots_establishment": csv_lines("place,episodes,children", "H1,3,1", "H2,1,1"),
     "trend": csv_lines(
         "month,category,episodes,children",

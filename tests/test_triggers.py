@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 import pytest
 
-from metrics.triggers import TRIGGERS, triggers
+from metrics.triggers import TRIGGERS, trigger_words, triggers
 from tests.support import make_episodes
 
 LATER = date(2016, 1, 1)
@@ -203,3 +203,37 @@ def test_trigger_table_columns_and_order():
 def test_no_episodes_no_alerts():
     table = triggers(make_episodes({}).iloc[0:0], as_of=LATER)
     assert table.columns.tolist() == ["trigger", "subject", "first_met", "episode_ids"] and len(table) == 0
+
+
+COUNCIL = {
+    "missing_count": 4,
+    "missing_window_days": 60,
+    "absent_count": 2,
+    "absent_window_days": 30,
+    "missing_over_hours": 48,
+    "strategy_meeting_working_days": 3,
+    "location_count": 6,
+    "location_window_days": 14,
+}
+
+
+@pytest.mark.parametrize(
+    ("trigger", "label", "short", "subject"),
+    [
+        ("3_missing_in_90_days", "4 missing episodes within 60 days", "4 missing, 60 days", None),
+        ("3_absent_in_90_days", "2 absent episodes within 30 days", "2 absent, 30 days", None),
+        ("missing_over_72_hours", "Missing over 48 hours", "Missing over 48h", "Episode"),
+        ("strategy_meeting_overdue", "Strategy meeting overdue", "Meeting overdue", "Episode"),
+        ("location_5_in_30_days", "6 episodes from one place within 14 days", "6 from one place", "Place"),
+    ],
+)
+def test_trigger_words_carry_the_councils_numbers(trigger, label, short, subject):
+    words = trigger_words(COUNCIL)[trigger]
+    assert (words.label, words.short, words.subject) == (label, short, subject)
+    assert words.definition.endswith(".")
+
+
+def test_every_trigger_has_words_in_order():
+    assert tuple(trigger_words(COUNCIL)) == TRIGGERS
+    overdue = trigger_words(COUNCIL)["strategy_meeting_overdue"].definition
+    assert "missing over 48 hours with no strategy meeting within 3 working days" in overdue

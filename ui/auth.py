@@ -205,19 +205,25 @@ def is_admin(user: SignedIn) -> bool:
     return user.role == "admin"
 
 
+# What a signed-in user sees on a page their role may not open (the page stops there).
+CHILD_LEVEL_ONLY = "This page is for analysts and admins: it shows individual children."
+ADMIN_ONLY = "Only admins may open this page."
+
+
 def require_child_level() -> SignedIn:
     """The signed-in analyst or admin; anyone else sees a refusal and the page stops."""
     user = require_user()
     if not can_see_child_level(user):
-        st.error("This page shows individual children: only analysts and admins may open it.")
+        st.error(CHILD_LEVEL_ONLY)
         st.stop()
     return user
 
 
 def require_admin() -> SignedIn:
+    """The signed-in admin; anyone else sees a refusal and the page stops."""
     user = require_user()
     if not is_admin(user):
-        st.error("Only admins may open this page.")
+        st.error(ADMIN_ONLY)
         st.stop()
     return user
 

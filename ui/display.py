@@ -14,6 +14,8 @@ CONTRACT (pages rely on it):
   when the table is publishable; viewers then see it suppressed (`publishable`).
   A table with kind=None is not shown to viewers, unless the page marks it
   `aggregate_safe=True` (no counts of children or episodes that could be small).
+- `stop_when_empty(episodes, period)`: every page's "no episodes in this period" message, then
+  the page stops; `no_episodes_message(period)` for a page that carries on below it.
 - Meeting mode: charts only (no downloads, no table expanders); standalone tables
   are drawn as plain HTML tables so the big-screen type size applies.
 - Every download writes an audit row (who, what, the view's period and filters)
@@ -49,6 +51,18 @@ MARKERS = ("<5", "*")
 # Altair's active theme is process-wide; building a chart and serialising it under one
 # lock keeps a meeting-mode session from lending its type size to another session's chart.
 _THEME_LOCK = threading.Lock()
+
+
+def no_episodes_message(period: str) -> str:
+    """What every page says when the period (after the sidebar filters) has no episode."""
+    return f"No episodes in this period ({period}). Choose another period in the sidebar."
+
+
+def stop_when_empty(episodes: pd.DataFrame, period: str) -> None:
+    """Say so, and stop the page, when no episode is left to show; `period` is its label."""
+    if episodes.empty:
+        st.info(no_episodes_message(period))
+        st.stop()
 
 
 def file_stem(name: str) -> str:

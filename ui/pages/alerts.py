@@ -14,63 +14,18 @@ import streamlit as st
 
 import config
 from metrics.children import alert_children, alert_episodes
-from metrics.triggers import TRIGGERS, date_only_alert_episodes, triggers
+from metrics.triggers import TRIGGERS, date_only_alert_episodes, trigger_words, triggers
 from reports.notes import date_only_note
 from ui import auth, display, links, state
 
 AS_AT = {"now": "now", "period_end": "the end of the period"}
 AS_AT_PARAM = "as_at"
 
-user = auth.require_user()
-if not auth.can_see_child_level(user):
-    st.error("This page is for analysts: it lists individual children.")
-    st.stop()
+auth.require_child_level()
 
 view = state.page_view()
 thresholds = config.settings()["triggers"]
-WORDS = {
-    "3_missing_in_90_days": (
-        f"{thresholds['missing_count']} missing episodes within {thresholds['missing_window_days']} days",
-        (
-            "A child whose missing episodes reached the count within the window; first met on the day of the "
-            "episode that completed it. Such children are discussed at the MASE meeting."
-        ),
-    ),
-    "3_absent_in_90_days": (
-        f"{thresholds['absent_count']} absent episodes within {thresholds['absent_window_days']} days",
-        "The same for absent episodes.",
-    ),
-    "missing_over_72_hours": (
-        f"Missing over {thresholds['missing_over_hours']} hours",
-        "A missing episode that lasted, or has been open, longer than this; first met at that point.",
-    ),
-    "strategy_meeting_overdue": (
-        "Strategy meeting overdue",
-        (
-            f"An episode missing over {thresholds['missing_over_hours']} hours with no strategy meeting within "
-            f"{thresholds['strategy_meeting_working_days']} working days of that point; first met the day after "
-            "the deadline."
-        ),
-    ),
-    "location_5_in_30_days": (
-        f"{thresholds['location_count']} episodes from one place within {thresholds['location_window_days']} days",
-        "A children's home or address (where no home is given) that children went missing from this often.",
-    ),
-}
-SHORT = {  # fits a metric card on a projector
-    "3_missing_in_90_days": f"{thresholds['missing_count']} missing, {thresholds['missing_window_days']} days",
-    "3_absent_in_90_days": f"{thresholds['absent_count']} absent, {thresholds['absent_window_days']} days",
-    "missing_over_72_hours": f"Missing over {thresholds['missing_over_hours']}h",
-    "strategy_meeting_overdue": "Meeting overdue",
-    "location_5_in_30_days": f"{thresholds['location_count']} from one place",
-}
-SUBJECT = {
-    "3_missing_in_90_days": None,
-    "3_absent_in_90_days": None,
-    "missing_over_72_hours": "Episode",
-    "strategy_meeting_overdue": "Episode",
-    "location_5_in_30_days": "Place",
-}
+WORDS = trigger_words(thresholds)
 ORDER = ("strategy_meeting_overdue",) + tuple(t for t in TRIGGERS if t != "strategy_meeting_overdue")
 
 st.title("Alerts")
@@ -104,9 +59,9 @@ st.caption(date_only_note(*date_only_alert_episodes(view.current), publication=F
 counts = alerts["trigger"].value_counts()
 for column, trigger in zip(st.columns(len(ORDER)), ORDER, strict=True):
     column.metric(
-        SHORT[trigger],
+        WORDS[trigger].short,
         f"{int(counts.get(trigger, 0)):,}",
-        help=WORDS[trigger][0] + ". " + WORDS[trigger][1],
+        help=WORDS[trigger].label + ". " + WORDS[trigger].definition,
         border=True,
     )
 
@@ -133,11 +88,12 @@ def alert_table(trigger: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     single = rows["children"].map(lambda ids: ids[0] if len(ids) == 1 else None)
     table = pd.DataFrame({"child": links.child_links(single).to_numpy()})
     config_ = {"child": links.child_column()}
-    if SUBJECT[trigger]:
+    subject = WORDS[trigger].subject
+    if subject:
         names = state.establishments()  # a home by its name (and id); an address as it is
         table["subject"] = [f"{names[s]} ({s})" if names.get(s) else s for s in rows["subject"]]
-        config_["subject"] = SUBJECT[trigger]
-    if SUBJECT[trigger] == "Place":
+        config_["subject"] = subject
+    if subject == "Place":
         table = table.drop(columns="child")
         config_.pop("child")
         table["children"] = rows["children"].to_numpy()
@@ -164,7 +120,7 @@ EPISODE_COLUMNS = {
 }
 
 for trigger in ORDER:
-    label, definition = WORDS[trigger]
+    label, definition = WORDS[trigger].label, WORDS[trigger].definition
     rows = alerts[alerts["trigger"] == trigger]
     st.subheader(f"{label}: {len(rows):,}")
     st.caption(definition)

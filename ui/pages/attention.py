@@ -16,14 +16,11 @@ from metrics.attention import AttentionSettings, associate_tables, escalation_ta
 from metrics.escalation import REASON_WORDING
 from ui import auth, display, links, state
 
-user = auth.require_user()
-if not auth.can_see_child_level(user):
-    st.error("This page is for analysts: it lists individual children.")
-    st.stop()
+auth.require_child_level()
 
 view = state.page_view()
 st.title("Who to discuss")
-view.stop_when_empty()
+display.stop_when_empty(view.current, view.period.label())
 auth.audit("view", "attention (who to discuss)", view.filters_for_audit())
 settings = AttentionSettings.from_settings(config.settings())
 history = history_until(view.episodes, view.period.end, view.filters)

@@ -29,10 +29,7 @@ def _picked_to_url() -> None:
         st.query_params.pop(links.CHILD_PARAM, None)
 
 
-user = auth.require_user()
-if not auth.can_see_child_level(user):
-    st.error("This page is for analysts: it shows an individual child's episodes.")
-    st.stop()
+user = auth.require_child_level()
 
 view = state.page_view()
 st.title("Child timeline")
@@ -132,12 +129,11 @@ for line in (  # plain text: imported values are never read as markdown or HTML
     f"Found most often in: {', '.join(briefing.found['place']) or 'no found postcode recorded'}",
 ):
     st.text(line)
-user_name = auth.require_user().name
 word, pdf, _ = st.columns([1, 1, 3])
 display.download_file(
     word,
     "Briefing (Word)",
-    lambda: briefing_file(briefing, ".docx", user_name),
+    lambda: briefing_file(briefing, ".docx", user.name),
     name=f"Briefing {child}",
     what="Word",
     extension="docx",
@@ -146,7 +142,7 @@ display.download_file(
 display.download_file(
     pdf,
     "Briefing (PDF)",
-    lambda: briefing_file(briefing, ".pdf", user_name),
+    lambda: briefing_file(briefing, ".pdf", user.name),
     name=f"Briefing {child}",
     what="PDF",
     extension="pdf",

@@ -28,7 +28,7 @@ st.caption(
     f"Episodes reported {period} with an establishment recorded"
     + (", with the sidebar filters." if view.filters else ".")
 )
-view.stop_when_empty()
+display.stop_when_empty(view.current, view.period.label())
 
 labels = establishment_labels(view.episodes)
 places = hotspots(view.current, by="establishment")

@@ -10,7 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from reports.pack import NO_CONVERTER, PackError, build_pack, docx_to_pdf, pdf_converter
-from ui import auth, state
+from ui import auth, display, state
 
 st.title("Committee pack")
 view = state.page_view()
@@ -29,9 +29,8 @@ built = st.session_state.get("committee_pack")
 if built is not None and built["key"] != key:
     built = None  # the period or filters changed since it was built
 
-if view.current.empty:
-    st.info(f"No episodes in this period ({view.period.label()}). Choose another period in the sidebar.")
-elif st.button("Build the pack", type="primary", icon=":material/description:"):
+display.stop_when_empty(view.current, view.period.label())
+if st.button("Build the pack", type="primary", icon=":material/description:"):
     bar = st.progress(0.0, text="Starting")
     has_pdf = pdf_converter() is not None
     share = 0.7 if has_pdf else 1.0

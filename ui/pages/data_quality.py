@@ -5,10 +5,8 @@ import streamlit as st
 
 from charts.quality import completeness_chart, import_outcomes_chart
 from loaders.history import import_history
-from metrics.quality import completeness, unresolved_postcodes
+from metrics.quality import WELL_FILLED, completeness, poorly_filled, unresolved_postcodes
 from ui import display, state
-
-WELL_FILLED = 90.0  # percent known below which a field is called out
 
 st.title("Data quality")
 view = state.page_view()
@@ -18,7 +16,7 @@ fields = completeness(view.current)
 unresolved = unresolved_postcodes(view.current)
 history = import_history(state.current_engine())
 
-low = fields[fields["percent_known"] < WELL_FILLED]
+low = poorly_filled(fields)
 counts = st.columns(4)
 counts[0].metric(
     "Episodes in the period", display.tile_counts({"episodes": len(view.current)})["episodes"], border=True
@@ -39,7 +37,7 @@ counts[3].metric("Last import", history["outcome"].iloc[0] if len(history) else 
 
 st.subheader("How complete each field is")
 if view.current.empty:
-    st.info(f"No episodes in this period ({view.period.label()}). Choose another period in the sidebar.")
+    st.info(display.no_episodes_message(view.period.label()))
 else:
     display.show_chart(
         lambda table: completeness_chart(table, view.period.label()),

@@ -13,8 +13,8 @@ from charts import maps
 from charts.bars import place_chart
 from charts.titles import source_line
 from loaders import boundaries
-from metrics.hotspots import hotspots
-from reports.tables import masked
+from metrics.hotspots import hotspot_table_name, hotspots
+from reports.tables import publishable
 from ui import auth, display, state
 
 # URL parameter -> (radio label, {value: shown label}); the first value is the default.
@@ -83,18 +83,6 @@ def map_document(
     return maps.map_html(fmap)
 
 
-def kind_of(where: str, level: str) -> str:
-    """The publication rule of a table. Found-by-sector has none of its own yet: it has the shape
-    and the rule of hotspots_from_sector (episodes add up to the period's total)."""
-    return "hotspots_from_sector" if level == "sector" else f"hotspots_{where}_{level}"
-
-
-def counts_of(episodes: pd.DataFrame, where: str, level: str) -> pd.DataFrame:
-    if where == "found" and level == "sector":  # metrics.hotspots has no found_sector yet
-        return hotspots(episodes.assign(from_sector=episodes["found_sector"]), by="from_sector")
-    return hotspots(episodes, by=f"{where}_{level}")
-
-
 st.title("Hotspots")
 view = state.page_view()
 st.caption(
@@ -103,9 +91,7 @@ st.caption(
     + " Areas are postcode districts (B23) and sectors (B23 6) of the address a child went missing from,"
     " or of the postcode where they were found."
 )
-if view.current.empty:
-    st.info(f"No episodes in this period ({view.period.label()}). Choose another period in the sidebar.")
-    st.stop()
+display.stop_when_empty(view.current, view.period.label())
 
 left, middle, right = st.columns(3)
 with left:
@@ -117,11 +103,12 @@ with right:
 direction = DIRECTIONS[where]
 level_name = "postcode district" if level == "district" else "postcode sector"
 
-counts = counts_of(view.current, where, level)
+counts = hotspots(view.current, by=f"{where}_{level}")
 homes = hotspots(view.current, by="establishment")
 viewer = not auth.can_see_child_level(auth.require_user())
-drawn_counts = masked(kind_of(where, level), counts) if viewer else counts
-drawn_homes = masked("hotspots_establishment", homes) if viewer else homes
+# a viewer's map says `<5` or `*` as the tables do: its tooltips tell a small count from one hidden to protect it
+drawn_counts = publishable(hotspot_table_name(where, level), counts) if viewer else counts
+drawn_homes = publishable("hotspots_establishment", homes) if viewer else homes
 
 try:
     shapes = areas(level)
@@ -194,7 +181,7 @@ display.show_chart(
     ),
     counts,
     name=f"{name} {view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}",
-    kind=kind_of(where, level),
+    kind=hotspot_table_name(where, level),
     column_config={"place": level_name.capitalize(), **COUNT_COLUMNS},
 )
 
@@ -204,12 +191,12 @@ st.subheader("Tables")
 district_tab, sector_tab, home_tab = st.tabs(["By postcode district", "By postcode sector", "By children's home"])
 for tab, tab_level in ((district_tab, "district"), (sector_tab, "sector")):
     with tab:
-        table = counts_of(view.current, where, tab_level)
+        table = hotspots(view.current, by=f"{where}_{tab_level}")
         display.show_table(
             table,
             name=f"Episodes by {tab_level} children {direction} {view.period.start:%Y-%m-%d} to "
             f"{view.period.end:%Y-%m-%d}",
-            kind=kind_of(where, tab_level),
+            kind=hotspot_table_name(where, tab_level),
             column_config={"place": f"Postcode {tab_level}", **COUNT_COLUMNS},
         )
 with home_tab:

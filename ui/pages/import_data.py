@@ -26,7 +26,10 @@ FORMATS = {
 PREVIEW_COLUMNS = ["episode_id", "child_id", "category", "reported_at", "returned_at", "missing_from"]
 PREVIEW_ROWS = 20
 CHANGES = {"new": "New episodes", "updated": "Updated episodes", "unchanged": "Unchanged episodes"}
-FAILED = "The import could not run (the database may be unreachable); nothing was written. The details are in the application log."
+FAILED = (
+    "The import could not run (the database may be unreachable); nothing was written. "
+    "The details are in the application log."
+)
 log = logging.getLogger(__name__)
 
 
@@ -41,10 +44,7 @@ def run_import(*args, **kwargs):
 
 
 st.title("Import data")
-user = auth.require_user()
-if not auth.is_admin(user):
-    st.error("Only an administrator can import data.")
-    st.stop()
+user = auth.require_admin()
 st.caption(
     "Files are checked first and nothing is written until you confirm. A file with any error is refused whole; "
     "every message names the file, row and column to fix."

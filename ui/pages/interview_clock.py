@@ -11,14 +11,11 @@ import streamlit as st
 from metrics.interview_clock import waiting_for_interview
 from ui import auth, display, links, state
 
-user = auth.require_user()
-if not auth.can_see_child_level(user):
-    st.error("This page is for analysts: it lists individual children.")
-    st.stop()
+auth.require_child_level()
 
 view = state.page_view()
 st.title("72-hour clock")
-view.stop_when_empty()
+display.stop_when_empty(view.current, view.period.label())
 auth.audit("view", "interview_clock (72-hour clock)", view.filters_for_audit())
 as_of = min(datetime.now(), datetime.combine(view.period.end, datetime.max.time()))
 waiting = waiting_for_interview(view.current, as_of)

@@ -24,10 +24,7 @@ from metrics.children import (
 from metrics.together import missing_together, together_children
 from ui import auth, display, links, state
 
-user = auth.require_user()
-if not auth.can_see_child_level(user):
-    st.error("This page is for analysts: it names individual children by their pseudonymous ids.")
-    st.stop()
+auth.require_child_level()
 
 view = state.page_view()
 auth.audit("view", "missing_together", view.filters_for_audit())

@@ -8,21 +8,23 @@ import config
 from charts.bars import place_chart
 from charts.process_control import limits_note, process_chart, process_title
 from charts.titles import source_line, subtitle_text
+from metrics.bands import PERSISTENT_FROM
 from metrics.filters import select_episodes
 from metrics.findings import period_findings
 from metrics.hotspots import hotspots
 from metrics.process_control import ProcessControlSettings, process_control_table
-from metrics.return_interviews import return_interviews
+from metrics.return_interviews import date_only_eligible, return_interviews
 from metrics.tables import headline_counts
 from metrics.trend import trend_window
 from metrics.triggers import triggers
-from ui import display, state
+from reports.notes import date_only_note
+from ui import auth, display, state
 
 # (label, headline key, help)
 COUNTS = (
     ("Episodes", "episodes", "Episodes reported in the period."),
     ("Children", "children", "Distinct children with an episode in the period."),
-    ("Persistent runaways", "persistent_runaways", "Children with 4 or more episodes in the period."),
+    ("Persistent runaways", "persistent_runaways", f"Children with {PERSISTENT_FROM} or more episodes in the period."),
     ("Open episodes", "open_episodes", "Episodes in the period with no return recorded yet."),
     ("Alerts", "alerts", "Triggers met by episodes in the period (see Alerts: 3 in 90 days, over 72 hours, ...)."),
     ("Missing", "missing", "Police-recorded missing episodes."),
@@ -79,9 +81,7 @@ st.title("Children missing from home and care")
 view = state.page_view()
 st.caption(f"{view.period.label()}, compared with {view.previous.label()}.")
 
-if view.current.empty:
-    st.info(f"No episodes in this period ({view.period.label()}). Choose another period in the sidebar.")
-    st.stop()
+display.stop_when_empty(view.current, view.period.label())
 
 st.subheader("Findings")
 display.show_findings(
@@ -123,6 +123,9 @@ for column, (label, measure, help_text) in zip(st.columns(5), RATES, strict=True
         help=f"{help_text} Previous period: {rate_text(earlier)}.",
         border=True,
     )
+# "In 72 hours" counts only what was certainly within: say how many episodes that doubt touches
+viewer = not auth.can_see_child_level(auth.require_user())
+st.caption(date_only_note(*date_only_eligible(view.current), publication=viewer))
 
 first, last = trend_window(view.period.start, view.period.end)
 year_label = f"{first:%b %Y} to {last:%b %Y}"

@@ -25,10 +25,7 @@ def cached_items(url: str, version: tuple[int, int]) -> pd.DataFrame:
     return all_items(state.engine(url))
 
 
-user = auth.require_user()
-if not auth.can_see_child_level(user):
-    st.error("This page is for analysts: it lists individual children's episodes.")
-    st.stop()
+user = auth.require_child_level()
 
 view = state.page_view()
 period = {"from": view.period.start.isoformat(), "to": view.period.end.isoformat()}

@@ -16,7 +16,7 @@ st.title("Repeat runaways")
 view = state.page_view()
 period = view.period.label()
 st.caption(f"Children with an episode reported {period}" + (", with the sidebar filters." if view.filters else "."))
-view.stop_when_empty()
+display.stop_when_empty(view.current, view.period.label())
 
 children = int(view.current["child_id"].nunique())
 persistent = len(persistent_children(view.current))

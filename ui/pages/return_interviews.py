@@ -53,7 +53,7 @@ view = state.page_view()
 period = view.period.label()
 stem = f"{view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}"
 st.caption(f"Episodes reported {period}" + (", with the sidebar filters." if view.filters else ".") + f" {ELIGIBLE}")
-view.stop_when_empty()
+display.stop_when_empty(view.current, view.period.label())
 
 rates = return_interviews(view.current)
 tiles = display.viewer_table("return_interviews", rates)  # a viewer's tiles: as the table shows them

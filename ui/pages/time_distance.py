@@ -42,7 +42,7 @@ view = state.page_view()
 period = view.period.label()
 stem = f"{view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}"
 st.caption(f"Episodes reported {period}" + (", with the sidebar filters." if view.filters else "."))
-view.stop_when_empty()
+display.stop_when_empty(view.current, view.period.label())
 
 
 def named_groups(table):

@@ -39,9 +39,7 @@ st.caption(
     + ". Shorter periods are shown with the 24 months up to their end: a change needs history to be seen."
 )
 episodes = select_episodes(view.episodes, start, end, view.filters)
-if episodes.empty:
-    st.info(f"No episodes from {label}. Choose another period in the sidebar.")
-    st.stop()
+display.stop_when_empty(episodes, label)
 baseline = f"the first {settings.baseline_months} months" if settings.baseline_months else "every month shown"
 notes = NOTES.format(baseline=baseline, shift=settings.shift_points, trend=settings.trend_points)
 
