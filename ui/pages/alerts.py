@@ -16,7 +16,7 @@ import config
 from metrics.children import alert_children, alert_episodes
 from metrics.triggers import TRIGGERS, date_only_alert_episodes, triggers
 from reports.notes import date_only_note
-from ui import auth, display, links, state
+from ui import auth, data, display, links, sidebar
 
 AS_AT = {"now": "now", "period_end": "the end of the period"}
 AS_AT_PARAM = "as_at"
@@ -26,7 +26,7 @@ if not auth.can_see_child_level(user):
     st.error("This page is for analysts: it lists individual children.")
     st.stop()
 
-view = state.page_view()
+view = sidebar.page_view()
 thresholds = config.settings()["triggers"]
 WORDS = {
     "3_missing_in_90_days": (
@@ -134,7 +134,7 @@ def alert_table(trigger: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     table = pd.DataFrame({"child": links.child_links(single).to_numpy()})
     config_ = {"child": links.child_column()}
     if SUBJECT[trigger]:
-        names = state.establishments()  # a home by its name (and id); an address as it is
+        names = data.establishments()  # a home by its name (and id); an address as it is
         table["subject"] = [f"{names[s]} ({s})" if names.get(s) else s for s in rows["subject"]]
         config_["subject"] = SUBJECT[trigger]
     if SUBJECT[trigger] == "Place":

@@ -6,17 +6,17 @@ import streamlit as st
 from charts.quality import completeness_chart, import_outcomes_chart
 from loaders.history import import_history
 from metrics.quality import completeness, unresolved_postcodes
-from ui import display, state
+from ui import data, display, sidebar
 
 WELL_FILLED = 90.0  # percent known below which a field is called out
 
 st.title("Data quality")
-view = state.page_view()
+view = sidebar.page_view()
 st.caption(f"Episodes reported {view.period.label()}" + (", with the sidebar filters." if view.filters else "."))
 
 fields = completeness(view.current)
 unresolved = unresolved_postcodes(view.current)
-history = import_history(state.current_engine())
+history = import_history(data.current_engine())
 
 low = fields[fields["percent_known"] < WELL_FILLED]
 counts = st.columns(4)

@@ -16,7 +16,7 @@ from metrics.return_interviews import return_interviews
 from metrics.tables import headline_counts
 from metrics.trend import trend_window
 from metrics.triggers import triggers
-from ui import display, state
+from ui import display, sidebar
 
 # (label, headline key, help)
 COUNTS = (
@@ -76,7 +76,7 @@ def counts(episodes: pd.DataFrame, as_of) -> dict[str, int]:
 
 
 st.title("Children missing from home and care")
-view = state.page_view()
+view = sidebar.page_view()
 st.caption(f"{view.period.label()}, compared with {view.previous.label()}.")
 
 if view.current.empty:
