@@ -9,7 +9,10 @@ the widgets write the URL back, meeting mode comes from the URL.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +31,7 @@ from ui.view import (
     view_params,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 OPTIONS = filter_options(("EST1", "EST2"))
 LATEST = date(2016, 3, 31)
 TODAY = date(2026, 11, 23)
@@ -203,6 +207,13 @@ def test_every_sidebar_filter_is_a_select_episodes_key():
         "cse_concern",
         "cce_concern",
     ]
+
+
+def test_the_view_and_the_periods_import_without_streamlit():
+    """ui.view and metrics.periods are plain Python: the pack, the CLI and tests use them without a server."""
+    code = "import sys, ui.view, metrics.periods; print('streamlit' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert found.stdout.strip() == "False"
 
 
 # ---- the app --------------------------------------------------------------------
