@@ -8,13 +8,13 @@ bookmarked /import_data opened first would run without this router.
 import streamlit as st
 
 import config.logging
-from ui import auth, state
+from ui import auth, sidebar, view
 from ui.errors import run_page
 
 config.logging.configure()  # once a process: a rerun finds it done
 
 # A meeting-mode link opens with the sidebar folded away: the big screen shows the page only.
-meeting_link = st.query_params.get("meeting", "").strip().lower() in ("1", "yes", "true", "on", "y")
+meeting_link, _ = view.meeting_from_params({"meeting": st.query_params.get("meeting")})
 st.set_page_config(
     page_title="Children missing from home and care",
     layout="wide",
@@ -53,7 +53,7 @@ if auth.is_admin(user):
     ]
 
 navigation = st.navigation(sections, position="hidden")  # Streamlit's menu fails axe's list rules
-state.page_links(sections)  # the same pages as plain links: screen readers and keyboards get through
+sidebar.page_links(sections)  # the same pages as plain links: screen readers and keyboards get through
 auth.account_sidebar(user)  # who is signed in, and Sign out
-state.sidebar(navigation)  # meeting switch, period and filters, kept in the URL
+sidebar.sidebar(navigation)  # meeting switch, period and filters, kept in the URL
 run_page(navigation)  # an unexpected error: a short message for the user, the traceback logged

@@ -315,9 +315,9 @@ def load(url: str):
 
 def default_view(episodes) -> tuple[dt.date, dt.date]:
     """The app's default period: the 12 calendar months ending with the month of the latest episode."""
-    from ui import state
+    from metrics.periods import default_period
 
-    period = state.default_period(episodes["reported_at"].max().date())
+    period = default_period(episodes["reported_at"].max().date())
     return period.start, period.end
 
 
@@ -332,7 +332,7 @@ def instrument_metrics() -> dict:
     """Wrap every public function of the metrics package so the time spent in metrics can be summed.
 
     Only the outermost call counts, so a metric calling another is not counted
-    twice. Must run before ui.state and the pages import their names.
+    twice. Must run before the ui modules and the pages import their names.
     """
     import functools
     import importlib
@@ -377,7 +377,7 @@ def pages_child(url: str, repeats: int) -> None:
     spent = instrument_metrics()
     from streamlit.testing.v1 import AppTest
 
-    from ui import state
+    from ui import data
     from ui.auth import SignedIn
 
     start, end = default_view(load(url))
@@ -413,7 +413,7 @@ def pages_child(url: str, repeats: int) -> None:
             say(f"page {page}: {out[page]['page_median_s']:.3f}s, metrics {out[page]['metrics_median_s']:.3f}s")
         except Exception as error:  # noqa: BLE001 - one broken page does not stop the others
             out[page] = {"error": f"{type(error).__name__}: {error}"}
-    state.clear_episodes()
+    data.clear_episodes()
     print(json.dumps({"pages": out, "peak_rss_mb": peak_rss_mb(), "params": params}))
 
 

@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import SupportsFloat
 
@@ -47,6 +47,7 @@ from metrics.benchmarks import COMPARED_CATEGORIES
 from metrics.filters import select_episodes
 from metrics.findings import period_findings
 from metrics.interview_content import CONTENT_SECTIONS, content_label, content_title
+from metrics.periods import Period, financial_year_ending, previous_period, year_before
 from metrics.process_control import ProcessControlSettings
 from metrics.return_interviews import date_only_eligible, return_interviews
 from metrics.tables import TABLES, headline_counts, metric_table
@@ -69,52 +70,6 @@ TOP_PLACES = 10
 
 class PackError(RuntimeError):
     """The pack could not be written (e.g. LibreOffice missing for the PDF)."""
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date
-
-    def label(self) -> str:
-        return f"{self.start:%-d %B %Y} to {self.end:%-d %B %Y}"
-
-    def short(self) -> str:
-        return f"{self.start:%b %Y} to {self.end:%b %Y}" if _whole_months(self) else self.label()
-
-
-def _month_end(day: date) -> date:
-    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following - timedelta(days=1)
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _whole_months(period: Period) -> bool:
-    return period.start.day == 1 and period.end == _month_end(period.end)
-
-
-def previous_period(period: Period) -> Period:
-    """The period just before, of equal length; whole months when the period is whole months
-    (the same rule as the app's Overview, so the pack and the screen agree)."""
-    if _whole_months(period):
-        months = (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
-        return Period(_add_months(period.start, -months), period.start - timedelta(days=1))
-    days = (period.end - period.start).days + 1
-    return Period(period.start - timedelta(days=days), period.start - timedelta(days=1))
-
-
-def year_before(period: Period) -> Period:
-    """The same dates a year earlier (29 February becomes 28 February)."""
-
-    def back(day: date) -> date:
-        return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
-
-    end = _month_end(back(period.end.replace(day=1))) if period.end == _month_end(period.end) else back(period.end)
-    return Period(back(period.start), end)
 
 
 # --- sections ---------------------------------------------------------------------------
@@ -744,7 +699,7 @@ def benchmarks_section(
 ) -> None:
     """How do we compare? (domain.md section 10): the year ending 31 March on or before the period's
     end, the council's own rates beside the DfE's, every figure in one table, the caveats."""
-    year = period.end.year if (period.end.month, period.end.day) >= (3, 31) else period.end.year - 1
+    year = financial_year_ending(period.end)
     settings = config.settings()
     la_code = str(settings["authority"].get("dfe_la_code", ""))
     document.add_page_break()
@@ -833,7 +788,7 @@ def write_docx(
     _paragraph(document, authority, size=16, bold=True)
     _paragraph(document, "Children missing from home and care", size=26, bold=True)
     _paragraph(document, "Committee pack", size=18)
-    _paragraph(document, f"Period: {period.label()}", size=13)
+    _paragraph(document, f"Period: {period.long_label()}", size=13)
     _paragraph(document, f"Produced: {today:%-d %B %Y}", size=13)
     _paragraph(document, f"Filters: {_filters_text(filters)}", size=11)
     document.add_paragraph()
@@ -856,8 +811,8 @@ def write_docx(
     sentence = _change_sentence(episodes, periods, filters, threshold, begins)
     _paragraph(
         document,
-        f"Headline figures for {period.label()}, against the previous period ({previous.label()}) and the same "
-        f"period last year ({last_year.label()}). " + sentence,
+        f"Headline figures for {period.long_label()}, against the previous period ({previous.long_label()}) "
+        f"and the same period last year ({last_year.long_label()}). " + sentence,
     )
     summary = summary_table(episodes, periods, filters, threshold, begins)
     _word_table(document, summary, {column: column for column in summary.columns})
@@ -932,7 +887,7 @@ def write_docx(
     _paragraph(
         document,
         f"Produced on {today:%-d %B %Y} by the missing children dashboard of {authority} from police and council "
-        f"records of missing, absent and away episodes reported from {period.label()}. Filters: "
+        f"records of missing, absent and away episodes reported from {period.long_label()}. Filters: "
         f"{_filters_text(filters)}.",
     )
     path = Path(path)

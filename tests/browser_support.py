@@ -40,7 +40,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SHOTS = Path("/tmp/shots")
-PAGE_LINKS = ".st-key-page_links"  # the sidebar's links to the pages a user may open (state.page_links)
+PAGE_LINKS = ".st-key-page_links"  # the sidebar's links to the pages a user may open (sidebar.page_links)
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 

@@ -17,9 +17,10 @@ from streamlit.testing.v1 import AppTest
 
 from loaders.database import connect
 from loaders.history import import_history
+from loaders.importer import import_uploads
 from tests.app_support import app_as
 from tests.support import use_app_database
-from ui import state
+from ui.data import messages_frame
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -40,62 +41,6 @@ def run_app(params: dict[str, str] | None = None) -> AppTest:
 
 def metrics_by_label(at: AppTest) -> dict[str, tuple[str, str | None]]:
     return {m.label: (m.value, m.delta) for m in at.metric}
-
-
-# ---- pure period plumbing -------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("latest", "today", "expected"),
-    [
-        (date(2015, 3, 28), None, (date(2014, 4, 1), date(2015, 3, 31))),
-        (date(2016, 3, 31), None, (date(2015, 4, 1), date(2016, 3, 31))),
-        (date(2015, 1, 1), None, (date(2014, 2, 1), date(2015, 1, 31))),
-        (date(2016, 2, 10), None, (date(2015, 3, 1), date(2016, 2, 29))),
-        (None, date(2025, 1, 15), (date(2024, 1, 1), date(2024, 12, 31))),
-    ],
-)
-def test_default_period_is_twelve_months_to_the_latest_episode(latest, today, expected):
-    period = state.default_period(latest, today=today)
-    assert (period.start, period.end) == expected
-
-
-@pytest.mark.parametrize(
-    ("start", "end", "expected"),
-    [
-        (date(2015, 3, 1), date(2015, 3, 31), (date(2015, 2, 1), date(2015, 2, 28))),
-        (date(2014, 4, 1), date(2015, 3, 31), (date(2013, 4, 1), date(2014, 3, 31))),
-        (date(2015, 1, 1), date(2015, 3, 31), (date(2014, 10, 1), date(2014, 12, 31))),
-        (date(2015, 3, 10), date(2015, 3, 19), (date(2015, 2, 28), date(2015, 3, 9))),
-        (date(2015, 3, 5), date(2015, 3, 5), (date(2015, 3, 4), date(2015, 3, 4))),
-    ],
-)
-def test_previous_period_has_equal_length(start, end, expected):
-    previous = state.previous_period(state.Period(start, end))
-    assert (previous.start, previous.end) == expected
-
-
-DEFAULT = state.Period(date(2014, 4, 1), date(2015, 3, 31))
-
-
-@pytest.mark.parametrize(
-    ("params", "expected"),
-    [
-        ({"from": "2015-03-01", "to": "2015-03-31"}, (date(2015, 3, 1), date(2015, 3, 31))),
-        ({"from": "2015-03-05", "to": "2015-03-05"}, (date(2015, 3, 5), date(2015, 3, 5))),
-        ({}, (DEFAULT.start, DEFAULT.end)),
-        ({"from": "2015-03-01"}, (DEFAULT.start, DEFAULT.end)),
-        ({"from": "2015-13-01", "to": "2015-03-31"}, (DEFAULT.start, DEFAULT.end)),
-        ({"from": "01/03/2015", "to": "2015-03-31"}, (DEFAULT.start, DEFAULT.end)),
-        ({"from": "2015-04-01", "to": "2015-03-01"}, (DEFAULT.start, DEFAULT.end)),
-        ({"from": "1066-10-14", "to": "2015-03-01"}, (DEFAULT.start, DEFAULT.end)),
-        ({"from": "2015-3-1", "to": "2015-03-31"}, (DEFAULT.start, DEFAULT.end)),
-        ({"from": "", "to": "'; drop table episodes"}, (DEFAULT.start, DEFAULT.end)),
-    ],
-)
-def test_period_from_params_falls_back_on_anything_invalid(params, expected):
-    period = state.period_from_params(params, DEFAULT)
-    assert (period.start, period.end) == expected
 
 
 # ---- overview page ----------------------------------------------------------
@@ -250,8 +195,8 @@ def test_import_page_checks_then_imports_a_good_file(database_url):
 
 def test_import_history_lists_newest_first_with_counts(database_url):
     engine = connect(database_url)
-    first = state.import_upload(engine, "bad.csv", BAD_CSV.encode(), dry_run=True)
-    second = state.import_upload(engine, "good.csv", GOOD_CSV.encode(), dry_run=False)
+    first = import_uploads(engine, [("bad.csv", BAD_CSV.encode())], dry_run=True)
+    second = import_uploads(engine, [("good.csv", GOOD_CSV.encode())], dry_run=False)
     assert (first.outcome, second.outcome) == ("dry_run", "landed")
     history = import_history(engine, limit=1)
     assert len(history) == 1
@@ -279,6 +224,6 @@ def test_messages_frame_puts_errors_first():
         updated=0,
         unchanged=0,
     )
-    frame = state.messages_frame(result)
+    frame = messages_frame(result)
     assert frame["severity"].tolist() == ["error", "error", "warning"]
     assert frame["row"].tolist()[:1] == [3] and pd.isna(frame["row"].iloc[1])

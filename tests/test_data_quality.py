@@ -12,11 +12,11 @@ import pytest
 from config.canonical import CANONICAL_COLUMNS
 from loaders.database import connect
 from loaders.episodes import load_episodes
+from loaders.importer import import_uploads
 from metrics.filters import select_episodes
 from metrics.quality import COMPLETENESS_COLUMNS, UNRESOLVED_COLUMNS, completeness, poorly_filled, unresolved_postcodes
 from tests.app_support import run_page
 from tests.support import build_database
-from ui import state
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ UNKNOWN_POSTCODE_CSV = (
 
 
 def test_page_shows_completeness_unresolved_postcodes_and_imports(database):
-    result = state.import_upload(connect(database), "march.csv", UNKNOWN_POSTCODE_CSV.encode(), dry_run=False)
+    result = import_uploads(connect(database), [("march.csv", UNKNOWN_POSTCODE_CSV.encode())], dry_run=False)
     assert result.outcome == "landed"
     at = run_page("ui/pages/data_quality.py", "analyst", {"from": "2015-03-01", "to": "2015-03-31"})
     shown = {m.label: m.value for m in at.metric}
@@ -137,7 +137,7 @@ def test_page_shows_completeness_unresolved_postcodes_and_imports(database):
 
 
 def test_a_viewer_sees_the_import_history_but_not_the_postcode_list(database):
-    state.import_upload(connect(database), "march.csv", UNKNOWN_POSTCODE_CSV.encode(), dry_run=False)
+    import_uploads(connect(database), [("march.csv", UNKNOWN_POSTCODE_CSV.encode())], dry_run=False)
     at = run_page("ui/pages/data_quality.py", "viewer", {"from": "2015-03-01", "to": "2015-03-31"})
     frames = [frame.value for frame in at.dataframe]
     assert not any("postcode" in f for f in frames)

@@ -37,9 +37,9 @@ def bands_page():
 
     from metrics.bands import duration_bands
     from metrics.filters import select_episodes
-    from ui import display, state
+    from ui import data, display
 
-    march = select_episodes(state.episodes(), date(2015, 3, 1), date(2015, 3, 31))
+    march = select_episodes(data.episodes(), date(2015, 3, 1), date(2015, 3, 31))
     table = duration_bands(march)
 
     def build(frame):

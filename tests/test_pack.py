@@ -25,7 +25,7 @@ from loaders.episodes import load_episodes
 from loaders.schema import AuditEntry
 from metrics.filters import select_episodes
 from metrics.return_interviews import date_only_eligible
-from reports.pack import SECTIONS, Period, build_pack, gives_away_four_to_five, previous_period, year_before
+from reports.pack import SECTIONS, build_pack, gives_away_four_to_five
 from sample_data.build import build
 from tests.app_support import run_page
 from tests.commands import run_module
@@ -256,31 +256,6 @@ def test_persistent_runaways_hidden_when_they_give_away_a_small_number(four_or_f
     counts = {f"A{i}": 4 for i in range(four_or_five)} | {f"B{i}": 3 for i in range(three)}
     counts |= {f"C{i}": 6 for i in range(six)} | {f"D{i}": 1 for i in range(10)}
     assert gives_away_four_to_five(episodes_per_child(counts), four_or_five + six, 5) is expected
-
-
-@pytest.mark.parametrize(
-    "period, previous, last_year",
-    [
-        (
-            (date(2014, 10, 1), date(2015, 4, 30)),
-            (date(2014, 3, 1), date(2014, 9, 30)),
-            (date(2013, 10, 1), date(2014, 4, 30)),
-        ),  # whole months: the 7 months before
-        (
-            (date(2015, 3, 10), date(2015, 3, 19)),
-            (date(2015, 2, 28), date(2015, 3, 9)),
-            (date(2014, 3, 10), date(2014, 3, 19)),
-        ),  # days: the 10 days before
-        (
-            (date(2016, 2, 1), date(2016, 2, 29)),
-            (date(2016, 1, 1), date(2016, 1, 31)),
-            (date(2015, 2, 1), date(2015, 2, 28)),
-        ),  # a leap February a year back ends on the 28th
-    ],
-)
-def test_comparison_periods(period, previous, last_year):
-    assert previous_period(Period(*period)) == Period(*previous)
-    assert year_before(Period(*period)) == Period(*last_year)
 
 
 def test_page_builds_the_pack_for_a_viewer_and_audits_it(tmp_path, monkeypatch):

@@ -238,15 +238,15 @@ def audit(action: str, subject: str, filters: dict) -> None:
 
 def _record(name: str, action: str, subject: str, filters: dict) -> None:
     from reports.audit import record
-    from ui import state  # ui.state imports the loaders; keep this module light to import
+    from ui import data  # ui.data imports the loaders; keep this module light to import
 
-    record(state.current_engine(), name, action, subject, filters)
+    record(data.current_engine(), name, action, subject, filters)
 
 
 def _engine():
-    from ui import state
+    from ui import data
 
-    return state.current_engine()
+    return data.current_engine()
 
 
 # ---- name and password ------------------------------------------------------------------

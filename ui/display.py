@@ -40,7 +40,8 @@ import config
 from charts import theme
 from charts.export import png_bytes, svg_text
 from reports.tables import ChildLevelTable, masked, publishable, publishable_counts, to_csv
-from ui import auth, state
+from ui import auth, sidebar, view
+from ui.data import current_engine
 
 SUPPRESSION_NOTE = (
     "Small numbers are hidden to protect children's privacy: counts from 1 to 4 show as <5, "
@@ -119,8 +120,8 @@ def _download(
     """
     from reports.audit import record
 
-    subject = f"{state.current_page()}: {name} ({what})"
-    user, engine, filters = auth.require_user().name, state.current_engine(), state.filters_for_audit()
+    subject = f"{sidebar.current_page()}: {name} ({what})"
+    user, engine, filters = auth.require_user().name, current_engine(), sidebar.filters_for_audit()
 
     def audited_file() -> bytes | str:
         record(engine, user, "export", subject, filters)
@@ -204,7 +205,7 @@ def show_table(
                 return
             suppressed = True
     shown, config = publication_view(table, column_config) if suppressed else (table, column_config)
-    if state.meeting_mode():
+    if sidebar.meeting_mode():
         hidden = [c for c, v in (config or {}).items() if v is None and c in shown]  # as st.dataframe hides them
         shown = shown.drop(columns=hidden)
         labels = {c: _label(v, c) for c, v in (config or {}).items() if c in shown}
@@ -213,7 +214,7 @@ def show_table(
         st.dataframe(shown, hide_index=True, column_config=config, width="stretch")
     if suppressed:
         st.caption(SUPPRESSION_NOTE)
-    if not state.meeting_mode():
+    if not sidebar.meeting_mode():
         _download(
             st, "Download table (CSV)", lambda: to_csv(table), name=name, what="CSV", mime="text/csv", extension="csv"
         )
@@ -238,13 +239,13 @@ def show_findings(make: Callable[[int | None], list]) -> None:
     if not found:
         st.caption("No findings: no signal of change, and nothing else the rules look for, in this period.")
         return
-    if state.meeting_mode():
+    if sidebar.meeting_mode():
         items = "".join(f"<li>{html.escape(f.sentence)}</li>" for f in found[:FINDINGS_IN_MEETING])
         st.markdown(
             f'<ul class="findings" style="font-size:1.6rem;line-height:1.4">{items}</ul>', unsafe_allow_html=True
         )
         return
-    query = urlencode(state.view_params(state.current_view()), doseq=True)
+    query = urlencode(view.view_params(sidebar.current_view()), doseq=True)
     lines = [
         f"- {f.sentence.replace('$', chr(92) + '$')} [{LINK_NAMES.get(f.link, f.link)}]({f.link}?{query})"
         for f in found
@@ -276,7 +277,7 @@ def show_chart(
             except ChildLevelTable:
                 st.info(VIEWER_HIDDEN_NOTE.format(what="chart"))
                 return
-    meeting = state.meeting_mode()
+    meeting = sidebar.meeting_mode()
     with _THEME_LOCK:
         theme.use(meeting)
         chart = build(drawn_from)

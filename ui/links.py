@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from ui import state
+from ui import sidebar, view
 
 TIMELINE_PAGE = "child_timeline"
 CHILD_PARAM = "child"
@@ -28,9 +28,9 @@ def timeline_url(child_id: str, view_params: dict[str, str | list[str]]) -> str:
 def child_links(child_ids: Iterable[object]) -> pd.Series:
     """Each id as a link to its timeline (blank stays blank), or the id itself in meeting mode."""
     ids = pd.Series(list(child_ids), dtype="object")
-    if state.meeting_mode():
+    if sidebar.meeting_mode():
         return ids
-    params = state.view_params(state.current_view())
+    params = view.view_params(sidebar.current_view())
     known = ids.notna()
     urls = {child: timeline_url(str(child), params) for child in ids[known].unique()}  # once per child
     return ids.map(urls).where(known, None)
@@ -38,7 +38,7 @@ def child_links(child_ids: Iterable[object]) -> pd.Series:
 
 def child_column(label: str = "Child", help: str | None = None) -> object:
     """The column config that shows a timeline link as the child id it is for."""
-    if state.meeting_mode():
+    if sidebar.meeting_mode():
         return st.column_config.TextColumn(label, help=help)
     return st.column_config.LinkColumn(
         label,

@@ -16,14 +16,14 @@ import config
 from metrics.children import alert_children, alert_episodes
 from metrics.triggers import TRIGGERS, date_only_alert_episodes, trigger_words, triggers
 from reports.notes import date_only_note
-from ui import auth, display, links, state
+from ui import auth, data, display, links, sidebar
 
 AS_AT = {"now": "now", "period_end": "the end of the period"}
 AS_AT_PARAM = "as_at"
 
 auth.require_child_level()
 
-view = state.page_view()
+view = sidebar.page_view()
 thresholds = config.settings()["triggers"]
 WORDS = trigger_words(thresholds)
 ORDER = ("strategy_meeting_overdue",) + tuple(t for t in TRIGGERS if t != "strategy_meeting_overdue")
@@ -90,7 +90,7 @@ def alert_table(trigger: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     config_ = {"child": links.child_column()}
     subject = WORDS[trigger].subject
     if subject:
-        names = state.establishments()  # a home by its name (and id); an address as it is
+        names = data.establishments()  # a home by its name (and id); an address as it is
         table["subject"] = [f"{names[s]} ({s})" if names.get(s) else s for s in rows["subject"]]
         config_["subject"] = subject
     if subject == "Place":

@@ -6,25 +6,24 @@ period's end, so the page reads the whole history that passes the filters,
 not only the period.
 """
 
-from datetime import datetime
-
 import pandas as pd
 import streamlit as st
 
 import config
 from metrics.attention import AttentionSettings, associate_tables, escalation_table, history_until, meeting_list
 from metrics.escalation import REASON_WORDING
-from ui import auth, display, links, state
+from metrics.periods import as_at
+from ui import auth, display, links, sidebar
 
 auth.require_child_level()
 
-view = state.page_view()
+view = sidebar.page_view()
 st.title("Who to discuss")
 display.stop_when_empty(view.current, view.period.label())
 auth.audit("view", "attention (who to discuss)", view.filters_for_audit())
 settings = AttentionSettings.from_settings(config.settings())
 history = history_until(view.episodes, view.period.end, view.filters)
-as_of = min(datetime.now(), datetime.combine(view.period.end, datetime.max.time()))
+as_of = as_at(view.period)
 agenda = meeting_list(history, view.period.start, view.period.end, settings, as_of=as_of)
 escalating = escalation_table(history, view.period.start, view.period.end, settings)
 linked = associate_tables(history, view.period.start, view.period.end, settings)

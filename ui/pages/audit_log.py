@@ -9,7 +9,7 @@ from datetime import date
 import streamlit as st
 
 from reports.audit import distinct_values, entries, entries_csv
-from ui import auth, state
+from ui import auth, data
 
 SHOWN = 2000
 
@@ -20,7 +20,7 @@ st.caption(
     "Downloading this log is recorded too."
 )
 
-engine = state.current_engine()
+engine = data.current_engine()
 names, actions = distinct_values(engine)
 left, middle, right = st.columns(3)
 chosen_users = left.multiselect("User", names, placeholder="Everyone")

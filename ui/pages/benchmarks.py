@@ -20,7 +20,7 @@ from reports.benchmarks import (
     subtitle,
     years_with_episodes,
 )
-from ui import auth, display, state
+from ui import auth, data, display, sidebar
 
 YEAR_PARAM = "year"
 COUNT_NOTE = "Region and England totals are in the table below the chart, on another scale. "
@@ -50,11 +50,11 @@ LOCAL_COLUMNS_SHOWN = {
 
 @st.cache_data(show_spinner="Loading the DfE figures…", max_entries=2)
 def figures(url: str, version: tuple[int, str]) -> pd.DataFrame:
-    return dfe_figures(state.engine(url))
+    return dfe_figures(data.engine(url))
 
 
 st.title("Benchmarks: how do we compare?")
-view = state.page_view()
+view = sidebar.page_view()
 authority = config.settings()["authority"]
 council, la_code = authority["name"], str(authority.get("dfe_la_code", ""))
 grouping = str(config.settings().get("benchmarks", {}).get("neighbour_grouping", "2025"))
@@ -67,7 +67,7 @@ if not la_code:
     st.warning("Set the council's DfE LA number (`dfe_la_code` in `[authority]`, config/settings.toml) to compare.")
     st.stop()
 url = config.database_url()
-every = figures(url, dfe_version(state.engine(url)))
+every = figures(url, dfe_version(data.engine(url)))
 years = years_with_episodes(view.episodes)
 if not years:
     st.info("No episodes yet: import some to compare them with the DfE's figures.")

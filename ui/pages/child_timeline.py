@@ -15,7 +15,7 @@ from metrics.attention import AttentionSettings
 from metrics.briefing import child_briefing
 from metrics.children import child_facts, child_ids, child_timeline
 from reports.briefing import briefing_file
-from ui import auth, display, links, state
+from ui import auth, display, links, sidebar
 
 PICKED = "timeline_child"
 
@@ -31,7 +31,7 @@ def _picked_to_url() -> None:
 
 user = auth.require_child_level()
 
-view = state.page_view()
+view = sidebar.page_view()
 st.title("Child timeline")
 known = child_ids(view.episodes)
 requested = st.query_params.get(links.CHILD_PARAM)

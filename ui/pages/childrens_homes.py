@@ -10,7 +10,7 @@ from metrics.establishments import establishment_labels, establishment_trend, wi
 from metrics.filters import select_episodes
 from metrics.hotspots import hotspots
 from metrics.trend import last_months
-from ui import display, state
+from ui import display, sidebar
 
 TOP = 15
 TREND_TOP = 5
@@ -21,7 +21,7 @@ RANKINGS = {
 }
 
 st.title("Children's homes")
-view = state.page_view()
+view = sidebar.page_view()
 period = view.period.label()
 stem = f"{view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}"
 st.caption(

@@ -10,10 +10,10 @@ from pathlib import Path
 import streamlit as st
 
 from reports.pack import NO_CONVERTER, PackError, build_pack, docx_to_pdf, pdf_converter
-from ui import auth, display, state
+from ui import auth, display, sidebar
 
 st.title("Committee pack")
-view = state.page_view()
+view = sidebar.page_view()
 filters_text = "; ".join(f"{key.replace('_', ' ')}: {', '.join(values)}" for key, values in view.filters.items())
 st.caption(f"Episodes reported {view.period.label()}" + (f", filtered to {filters_text}." if filters_text else "."))
 st.markdown(

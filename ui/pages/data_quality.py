@@ -6,15 +6,15 @@ import streamlit as st
 from charts.quality import completeness_chart, import_outcomes_chart
 from loaders.history import import_history
 from metrics.quality import WELL_FILLED, completeness, poorly_filled, unresolved_postcodes
-from ui import display, state
+from ui import data, display, sidebar
 
 st.title("Data quality")
-view = state.page_view()
+view = sidebar.page_view()
 st.caption(f"Episodes reported {view.period.label()}" + (", with the sidebar filters." if view.filters else "."))
 
 fields = completeness(view.current)
 unresolved = unresolved_postcodes(view.current)
-history = import_history(state.current_engine())
+history = import_history(data.current_engine())
 
 low = poorly_filled(fields)
 counts = st.columns(4)

@@ -9,7 +9,7 @@ from charts.titles import band_message, source_line, subtitle_text
 from metrics.bands import locality_bands
 from metrics.demographics import age_bands, ethnic_group_bands, sex_bands
 from metrics.trend import trend
-from ui import display, state
+from ui import display, sidebar
 
 PERCENT = st.column_config.NumberColumn("Percent", format="%.1f%%")
 # (kind, band function, heading, measure, title template, counted)
@@ -42,7 +42,7 @@ BREAKDOWNS = (
 )
 
 st.title("Demographics and trend")
-view = state.page_view()
+view = sidebar.page_view()
 period = view.period.label()
 stem = f"{view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}"
 st.caption(f"Episodes reported {period}" + (", with the sidebar filters." if view.filters else "."))

@@ -15,7 +15,7 @@ from charts.titles import source_line
 from loaders import boundaries
 from metrics.hotspots import hotspot_table_name, hotspots
 from reports.tables import publishable
-from ui import auth, display, state
+from ui import auth, data, display, sidebar
 
 # URL parameter -> (radio label, {value: shown label}); the first value is the default.
 CHOICES = {
@@ -84,7 +84,7 @@ def map_document(
 
 
 st.title("Hotspots")
-view = state.page_view()
+view = sidebar.page_view()
 st.caption(
     f"Episodes reported {view.period.label()}"
     + (", with the sidebar filters." if view.filters else ".")
@@ -148,7 +148,7 @@ tiles[3].metric(
     help="Episodes with no postcode, or one the ONS directory does not know: on neither map nor tables.",
 )
 
-points = maps.establishment_points(view.current, state.establishments()).merge(
+points = maps.establishment_points(view.current, data.establishments()).merge(
     drawn_homes.rename(columns={"place": "establishment_id"}), on="establishment_id", how="left"
 )
 try:
@@ -200,7 +200,7 @@ for tab, tab_level in ((district_tab, "district"), (sector_tab, "sector")):
             column_config={"place": f"Postcode {tab_level}", **COUNT_COLUMNS},
         )
 with home_tab:
-    names = state.establishments()
+    names = data.establishments()
     named = homes.assign(name=homes["place"].map(names).fillna(""))[["place", "name", "episodes", "children"]]
     st.caption("Episodes starting from each children's home or placement, and the children they concern.")
     display.show_table(

@@ -15,7 +15,7 @@ import streamlit as st
 
 from loaders.history import import_history
 from loaders.importer import import_uploads
-from ui import auth, display, state
+from ui import auth, data, display
 
 EXAMPLE_MAPPING = Path(__file__).resolve().parent.parent / "examples" / "police_mapping.toml"
 FORMATS = {
@@ -49,7 +49,7 @@ st.caption(
     "Files are checked first and nothing is written until you confirm. A file with any error is refused whole; "
     "every message names the file, row and column to fix."
 )
-db = state.current_engine()
+db = data.current_engine()
 
 file_format = st.radio("Format", list(FORMATS), format_func=FORMATS.get, horizontal=True, key="import_format")
 if file_format == "ssda903":
@@ -117,7 +117,7 @@ if ready:
         reasons = ", ".join(f"{n:,} {why}" for why, n in checked.left_out.items())
         st.info(f"Rows left out, outside the mapping's [scope]: {reasons}. They are not imported.")
     if checked.messages:
-        display.show_table(state.messages_frame(checked), name="import-messages")
+        display.show_table(data.messages_frame(checked), name="import-messages")
 
     if checked.errors:
         st.error(f"This file is refused: fix the {len(checked.errors):,} error(s) listed and upload it again.")
@@ -146,10 +146,10 @@ if ready:
                 progress=lambda done, text: bar.progress(min(max(done, 0.0), 1.0), text=text),
             )
             bar.progress(1.0, text="Done")
-            state.clear_episodes()
+            data.clear_episodes()
             if result is not None and result.errors:
                 st.error(f"Import refused: {result.summary()}")
-                display.show_table(state.messages_frame(result), name="import-messages")
+                display.show_table(data.messages_frame(result), name="import-messages")
             elif result is not None:
                 st.session_state.landed_upload = upload_key
                 st.session_state.landed_summary = f"Imported: {result.summary()}"

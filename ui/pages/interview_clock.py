@@ -4,20 +4,19 @@ Overdue first. A child placed out of area, or placed here by another
 council, is marked: theirs are the interviews most often missed.
 """
 
-from datetime import datetime
-
 import streamlit as st
 
 from metrics.interview_clock import waiting_for_interview
-from ui import auth, display, links, state
+from metrics.periods import as_at
+from ui import auth, display, links, sidebar
 
 auth.require_child_level()
 
-view = state.page_view()
+view = sidebar.page_view()
 st.title("72-hour clock")
 display.stop_when_empty(view.current, view.period.label())
 auth.audit("view", "interview_clock (72-hour clock)", view.filters_for_audit())
-as_of = min(datetime.now(), datetime.combine(view.period.end, datetime.max.time()))
+as_of = as_at(view.period)
 waiting = waiting_for_interview(view.current, as_of)
 overdue = waiting[waiting["status"] == "overdue"]
 placed = waiting[waiting["placed_out_of_area"] | waiting["placed_by_other_council"]]

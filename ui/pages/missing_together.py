@@ -22,11 +22,11 @@ from metrics.children import (
     together_network,
 )
 from metrics.together import missing_together, together_children
-from ui import auth, display, links, state
+from ui import auth, data, display, links, sidebar
 
 auth.require_child_level()
 
-view = state.page_view()
+view = sidebar.page_view()
 auth.audit("view", "missing_together", view.filters_for_audit())
 READABLE = 100  # nodes: more and the labels run into each other
 FOCUS_PARAM = "focus"  # URL parameter: the node id (child:C00640, home:H1, district:B23) to focus on
@@ -157,7 +157,7 @@ display.show_table(
 )
 
 st.subheader(f"Each time they went missing together: {len(pairs):,}")
-place_names = state.establishments()
+place_names = data.establishments()
 episode_table = pairs.assign(
     child_a=links.child_links(pairs["child_a"]).to_numpy(),
     child_b=links.child_links(pairs["child_b"]).to_numpy(),

@@ -18,7 +18,7 @@ from metrics.tables import headline_counts
 from metrics.trend import trend_window
 from metrics.triggers import triggers
 from reports.notes import date_only_note
-from ui import auth, display, state
+from ui import auth, display, sidebar
 
 # (label, headline key, help)
 COUNTS = (
@@ -78,7 +78,7 @@ def counts(episodes: pd.DataFrame, as_of) -> dict[str, int]:
 
 
 st.title("Children missing from home and care")
-view = state.page_view()
+view = sidebar.page_view()
 st.caption(f"{view.period.label()}, compared with {view.previous.label()}.")
 
 display.stop_when_empty(view.current, view.period.label())

@@ -16,21 +16,21 @@ from loaders.episodes import data_version
 from loaders.reconciliation import resolve
 from metrics.reconciliation import KIND_WORDING, KINDS, items_by_kind_and_month
 from reports.reconciliation import all_items, items_in_period
-from ui import auth, display, links, state
+from ui import auth, data, display, links, sidebar
 
 
 @st.cache_data(show_spinner="Comparing police and council records…", max_entries=2)
 def cached_items(url: str, version: tuple[int, int]) -> pd.DataFrame:
     """Every item, worked out again only when an import lands (the data version changes)."""
-    return all_items(state.engine(url))
+    return all_items(data.engine(url))
 
 
 user = auth.require_child_level()
 
-view = state.page_view()
+view = sidebar.page_view()
 period = {"from": view.period.start.isoformat(), "to": view.period.end.isoformat()}
 auth.audit("view", "reconciliation", period)
-engine = state.current_engine()
+engine = data.current_engine()
 
 st.title("Reconciliation: do police and council records agree?")
 st.caption(

@@ -10,10 +10,10 @@ from charts.titles import band_message, source_line, subtitle_text
 from metrics.bands import PERSISTENT_FROM, persistent_children, repeat_bands
 from metrics.per_child import COUNT_LABELS, missing_absent_grid, missing_absent_summary
 from reports.suppression import HIDDEN_MARK
-from ui import display, state
+from ui import display, sidebar
 
 st.title("Repeat runaways")
-view = state.page_view()
+view = sidebar.page_view()
 period = view.period.label()
 st.caption(f"Children with an episode reported {period}" + (", with the sidebar filters." if view.filters else "."))
 display.stop_when_empty(view.current, view.period.label())

@@ -17,7 +17,7 @@ from metrics.interview_content import (
 )
 from metrics.return_interviews import date_only_eligible, monthly_return_interviews, outcome_bands, return_interviews
 from reports.notes import date_only_note
-from ui import auth, display, state
+from ui import auth, display, sidebar
 
 OUTCOME_NAMES = {
     "completed": "Completed",
@@ -49,7 +49,7 @@ def rate(table, group: str, measure: str) -> str:
 
 
 st.title("Return interviews")
-view = state.page_view()
+view = sidebar.page_view()
 period = view.period.label()
 stem = f"{view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}"
 st.caption(f"Episodes reported {period}" + (", with the sidebar filters." if view.filters else ".") + f" {ELIGIBLE}")

@@ -7,7 +7,7 @@ from charts.bars import band_chart, grouped_band_chart
 from charts.titles import band_message, source_line, subtitle_text
 from metrics.bands import distance_bands, duration_bands
 from metrics.groups import bands_by_group
-from ui import display, state
+from ui import display, sidebar
 
 GROUP_NAMES = {"home": "From home", "care": "From care", "missing": "Missing", "absent": "Absent", "away": "Away"}
 BAND_FORMAT = {
@@ -38,7 +38,7 @@ NOTES = {
 }
 
 st.title("Time and distance")
-view = state.page_view()
+view = sidebar.page_view()
 period = view.period.label()
 stem = f"{view.period.start:%Y-%m-%d} to {view.period.end:%Y-%m-%d}"
 st.caption(f"Episodes reported {period}" + (", with the sidebar filters." if view.filters else "."))

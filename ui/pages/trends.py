@@ -9,7 +9,7 @@ from charts.titles import source_line, subtitle_text
 from metrics.filters import select_episodes
 from metrics.process_control import MEASURES, ProcessControlSettings, process_control_table
 from metrics.trend import trend_window
-from ui import display, state
+from ui import display, sidebar
 
 NOTES = (
     "The mean (solid) and process limits (dashed) come from {baseline}; a point beyond a limit, {shift} "
@@ -29,7 +29,7 @@ COLUMNS = {
 }
 
 st.title("Trends: real change or noise?")
-view = state.page_view()
+view = sidebar.page_view()
 settings = ProcessControlSettings.from_mapping(config.settings().get("process_control"))
 start, end = trend_window(view.period.start, view.period.end)
 label = f"{start:%b %Y} to {end:%b %Y}"

@@ -1,4 +1,6 @@
-"""The view in the URL: period presets, filters checked against their values, meeting mode.
+"""The view in the URL (ui.view), and the sidebar that reads and writes it (ui.sidebar).
+
+The period presets' dates are tested in tests/test_metrics_periods.py.
 
 Pure cases first (tables of cases), then the real app through AppTest on the
 tiny database of tests/test_app.py: a URL sets the widgets and the numbers,
@@ -7,16 +9,30 @@ the widgets write the URL back, meeting mode comes from the URL.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from metrics.periods import Period
 from tests.app_support import app_as, run_page
 from tests.support import use_app_database
-from ui import state
-from ui.state import Period
+from ui.view import (
+    SIDEBAR_FILTERS,
+    View,
+    filter_options,
+    filters_from_params,
+    meeting_from_params,
+    parse_day,
+    period_from_view_params,
+    view_from_params,
+    view_params,
+)
 
-OPTIONS = state.filter_options(("EST1", "EST2"))
+ROOT = Path(__file__).resolve().parent.parent
+OPTIONS = filter_options(("EST1", "EST2"))
 LATEST = date(2016, 3, 31)
 TODAY = date(2026, 11, 23)
 
@@ -26,56 +42,7 @@ def database_url(tmp_path, monkeypatch) -> str:
     return use_app_database(tmp_path, monkeypatch)
 
 
-# ---- presets ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("latest", "today", "expected"),
-    [
-        (date(2016, 3, 31), TODAY, (date(2016, 3, 1), date(2016, 3, 31))),
-        (date(2015, 3, 28), TODAY, (date(2015, 3, 1), date(2015, 3, 31))),
-        (date(2026, 11, 20), TODAY, (date(2026, 10, 1), date(2026, 10, 31))),  # this month is not over
-        (date(2026, 10, 2), TODAY, (date(2026, 10, 1), date(2026, 10, 31))),
-        (None, date(2026, 1, 5), (date(2025, 12, 1), date(2025, 12, 31))),
-    ],
-)
-def test_last_full_month_is_capped_by_today_and_by_the_data(latest, today, expected):
-    month = state.last_full_month(latest, today)
-    assert (month.start, month.end) == expected
-
-
-@pytest.mark.parametrize(
-    ("preset", "latest", "expected"),
-    [
-        ("last_month", date(2016, 3, 31), (date(2016, 3, 1), date(2016, 3, 31))),
-        ("last_month", date(2016, 2, 3), (date(2016, 2, 1), date(2016, 2, 29))),
-        ("last_quarter", date(2016, 3, 31), (date(2016, 1, 1), date(2016, 3, 31))),
-        ("last_quarter", date(2016, 2, 10), (date(2015, 10, 1), date(2015, 12, 31))),
-        ("last_quarter", date(2015, 1, 10), (date(2014, 10, 1), date(2014, 12, 31))),
-        ("last_quarter", date(2015, 8, 1), (date(2015, 4, 1), date(2015, 6, 30))),
-        ("last_12_months", date(2016, 3, 31), (date(2015, 4, 1), date(2016, 3, 31))),
-        ("last_12_months", date(2015, 12, 1), (date(2015, 1, 1), date(2015, 12, 31))),
-        ("financial_year", date(2016, 3, 31), (date(2015, 4, 1), date(2016, 3, 31))),
-        ("financial_year", date(2016, 2, 1), (date(2014, 4, 1), date(2015, 3, 31))),
-        ("financial_year", date(2015, 10, 9), (date(2014, 4, 1), date(2015, 3, 31))),
-        ("financial_year", date(2015, 4, 9), (date(2014, 4, 1), date(2015, 3, 31))),
-    ],
-)
-def test_preset_periods_are_whole_months(preset, latest, expected):
-    period = state.preset_period(preset, latest, TODAY)
-    assert (period.start, period.end) == expected
-
-
-def test_unknown_preset_is_refused_by_the_pure_function():
-    with pytest.raises(ValueError):
-        state.preset_period("last_decade", LATEST, TODAY)
-
-
-def test_meeting_period_is_the_last_full_month_against_the_month_before():
-    month = state.meeting_period(date(2016, 3, 12), TODAY)
-    assert (month.start, month.end) == (date(2016, 3, 1), date(2016, 3, 31))
-    before = state.previous_period(month)
-    assert (before.start, before.end) == (date(2016, 2, 1), date(2016, 2, 29))
+# ---- the period ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -106,8 +73,48 @@ def test_meeting_period_is_the_last_full_month_against_the_month_before():
     ],
 )
 def test_period_from_the_url(params, expected_preset, expected_period, notes):
-    preset, period, found_notes = state.period_from_view_params(params, LATEST, TODAY)
+    preset, period, found_notes = period_from_view_params(params, LATEST, TODAY)
     assert (preset, (period.start, period.end), len(found_notes)) == (expected_preset, expected_period, notes)
+
+
+DEFAULT = (date(2014, 4, 1), date(2015, 3, 31))  # the 12 months to the latest episode, 28 March 2015
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"from": "2015-03-01", "to": "2015-03-31"}, (date(2015, 3, 1), date(2015, 3, 31))),
+        ({"from": "2015-03-05", "to": "2015-03-05"}, (date(2015, 3, 5), date(2015, 3, 5))),
+        ({}, DEFAULT),
+        ({"from": "2015-03-01"}, DEFAULT),
+        ({"from": "2015-13-01", "to": "2015-03-31"}, DEFAULT),
+        ({"from": "01/03/2015", "to": "2015-03-31"}, DEFAULT),
+        ({"from": "2015-04-01", "to": "2015-03-01"}, DEFAULT),
+        ({"from": "1066-10-14", "to": "2015-03-01"}, DEFAULT),
+        ({"from": "2015-3-1", "to": "2015-03-31"}, DEFAULT),
+        ({"from": "", "to": "'; drop table episodes"}, DEFAULT),
+    ],
+)
+def test_dates_in_the_url_fall_back_to_the_default_on_anything_invalid(params, expected):
+    _, period, _ = period_from_view_params(params, date(2015, 3, 28), TODAY)
+    assert (period.start, period.end) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2015-03-01", date(2015, 3, 1)),
+        ("2016-02-29", date(2016, 2, 29)),
+        ("2015-02-29", None),  # not a leap year
+        ("2015-3-1", None),
+        ("1999-12-31", None),  # before the supported range
+        ("2100-01-01", None),  # after it
+        (["2015-03-01"], None),
+        (None, None),
+    ],
+)
+def test_parse_day_takes_iso_dates_in_range_only(value, expected):
+    assert parse_day(value) == expected
 
 
 # ---- filters ------------------------------------------------------------------
@@ -145,13 +152,13 @@ def test_period_from_the_url(params, expected_preset, expected_period, notes):
     ],
 )
 def test_filters_from_the_url_are_checked(params, expected, notes):
-    filters, found_notes = state.filters_from_params(params, OPTIONS)
+    filters, found_notes = filters_from_params(params, OPTIONS)
     assert filters == expected
     assert len(found_notes) == notes
 
 
 def test_notes_never_carry_markdown_or_markup_from_the_url():
-    _, notes = state.filters_from_params({"category": "[x](http://example.org)<b>"}, OPTIONS)
+    _, notes = filters_from_params({"category": "[x](http://example.org)<b>"}, OPTIONS)
     assert notes and all(c not in notes[0] for c in "[]()<>") and "http:" not in notes[0]
 
 
@@ -167,16 +174,16 @@ def test_notes_never_carry_markdown_or_markup_from_the_url():
     ],
 )
 def test_meeting_from_the_url(params, expected, notes):
-    meeting, found = state.meeting_from_params(params)
+    meeting, found = meeting_from_params(params)
     assert (meeting, len(found)) == (expected, notes)
 
 
 @pytest.mark.parametrize(
     "view",
     [
-        state.View("last_12_months", Period(date(2015, 4, 1), date(2016, 3, 31)), {}, False),
-        state.View("last_month", Period(date(2016, 3, 1), date(2016, 3, 31)), {"category": ["missing"]}, True),
-        state.View(
+        View("last_12_months", Period(date(2015, 4, 1), date(2016, 3, 31)), {}, False),
+        View("last_month", Period(date(2016, 3, 1), date(2016, 3, 31)), {"category": ["missing"]}, True),
+        View(
             "custom",
             Period(date(2015, 6, 3), date(2015, 6, 9)),
             {"locality": ["West & Central", "Not known"], "out_of_area": ["yes"], "establishment_id": ["EST1"]},
@@ -185,14 +192,14 @@ def test_meeting_from_the_url(params, expected, notes):
     ],
 )
 def test_a_view_survives_the_round_trip_through_its_url(view):
-    assert state.view_from_params(state.view_params(view), LATEST, OPTIONS, TODAY) == view
+    assert view_from_params(view_params(view), LATEST, OPTIONS, TODAY) == view
 
 
 def test_every_sidebar_filter_is_a_select_episodes_key():
     from metrics.filters import FILTER_KEYS
 
-    assert {f.key for f in state.SIDEBAR_FILTERS} <= set(FILTER_KEYS)
-    assert [f.key for f in state.SIDEBAR_FILTERS] == [
+    assert {f.key for f in SIDEBAR_FILTERS} <= set(FILTER_KEYS)
+    assert [f.key for f in SIDEBAR_FILTERS] == [
         "category",
         "missing_from",
         "locality",
@@ -206,6 +213,13 @@ def test_every_sidebar_filter_is_a_select_episodes_key():
         "cse_concern",
         "cce_concern",
     ]
+
+
+def test_the_view_and_the_periods_import_without_streamlit():
+    """ui.view and metrics.periods are plain Python: the pack, the CLI and tests use them without a server."""
+    code = "import sys, ui.view, metrics.periods; print('streamlit' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert found.stdout.strip() == "False"
 
 
 # ---- the app --------------------------------------------------------------------
