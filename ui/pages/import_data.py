@@ -9,15 +9,15 @@ confirmed import is recorded in the audit log (by the importer, as on the comman
 
 import hashlib
 import logging
-from pathlib import Path
 
 import streamlit as st
 
+import config
 from loaders.history import import_history
 from loaders.importer import import_uploads
 from ui import auth, data, display
 
-EXAMPLE_MAPPING = Path(__file__).resolve().parent.parent / "examples" / "police_mapping.toml"
+EXAMPLE_MAPPING = config.PROJECT_ROOT / "examples" / "police_mapping.toml"
 FORMATS = {
     "canonical": "Canonical episode file",
     "ssda903": "SSDA903 return (missing, header, episodes)",
