@@ -290,12 +290,6 @@ class PageView:
     before: pd.DataFrame  # in the previous period, passing the filters
     meeting: bool
 
-    def stop_when_empty(self) -> None:
-        """Say so, and stop the page, when no episode is in the period (after the filters)."""
-        if self.current.empty:
-            st.info(f"No episodes in this period ({self.period.label()}). Choose another period in the sidebar.")
-            st.stop()
-
     def filters_for_audit(self) -> dict:
         return {"from": self.period.start.isoformat(), "to": self.period.end.isoformat(), **self.filters}
 
