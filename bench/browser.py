@@ -36,9 +36,12 @@ TIMEOUT_S = 300
 
 # Settled: a script run began after the action (ARM_JS watches for it; a fast run can start and end
 # between two looks), the app says no script is running, nothing is stale or spinning, the page
-# the path names is showing with its title, and every chart has been drawn.
+# the path names is showing (or, where the address bar was not updated, another title than before
+# the click: click_page records that), and every chart has been drawn.
 ARM_JS = """() => {
   window.__benchRan = false;
+  const title = document.querySelector('[data-testid="stMain"] h1');
+  window.__benchTitle = title ? title.innerText : null;
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app) return;
   if (window.__benchWatch) window.__benchWatch.disconnect();
@@ -48,9 +51,10 @@ ARM_JS = """() => {
   window.__benchWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
 SETTLED_JS = """(path) => {
-  if (path !== null && location.pathname !== path) return false;
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || window.__benchRan === false) return false;
+  const title = document.querySelector('[data-testid="stMain"] h1');
+  if (path !== null && location.pathname !== path && (!title || title.innerText === window.__benchTitle)) return false;
   if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (document.querySelector('[data-testid="stSpinner"], [data-stale="true"]')) return false;
   if (document.querySelector('[data-testid="stForm"] input[type="password"]')) return false;
@@ -232,14 +236,15 @@ async def sign_in(context, base: str, user: tuple[str, str]) -> tuple[object, di
     return page, {"new_tab_s": settled - started, "after_sign_in_s": settled - clicked}
 
 
-async def click_page(page, title: str) -> float:
-    """Click a page in the sidebar; seconds until it has settled."""
+async def click_page(page, title: str) -> tuple[float, bool]:
+    """Click a page in the sidebar; seconds until it has settled, and whether the address bar shows it."""
     link = page.locator(PAGE_LINKS).get_by_role("link", name=title, exact=True).first
     path = await link.evaluate("(a) => new URL(a.href, location.href).pathname")
     await page.evaluate(ARM_JS)
     clicked = time.perf_counter()
     await link.click()
-    return await wait_settled(page, path) - clicked
+    seconds = await wait_settled(page, path) - clicked
+    return seconds, await page.evaluate("(path) => location.pathname === path", path)
 
 
 async def session(browser, base: str, user: tuple[str, str], pages: list[tuple[str, str]], name: str) -> dict:
@@ -247,14 +252,15 @@ async def session(browser, base: str, user: tuple[str, str], pages: list[tuple[s
     context = await browser.new_context(viewport={"width": 1600, "height": 1000}, user_agent=f"bench-client {name}")
     try:
         page, times = await sign_in(context, base, user)
-        clicks = {}
+        clicks, wrong_address = {}, []
         for stem, title in [*pages[1:], pages[0]]:
-            clicks[stem] = await click_page(page, title)
+            clicks[stem], address_shown = await click_page(page, title)
+            wrong_address += [] if address_shown else [stem]
         second = await new_tab(context, base)
         started = time.perf_counter()
         await second.goto(f"{base}/")
         times["new_tab_signed_in_s"] = await wait_settled(second, None) - started
-        return {**times, "pages": clicks}
+        return {**times, "pages": clicks, "address_not_updated": wrong_address}
     finally:
         await context.close()
 
@@ -303,6 +309,7 @@ def browser_pages(
                 }
                 for stem, _ in pages
             },
+            "address_not_updated": sorted({stem for s in sessions for stem in s["address_not_updated"]}),
             "sessions": sessions,
         }
 
