@@ -292,6 +292,7 @@ def browser_pages(
                     slowest = max(sessions[-1]["pages"].items(), key=lambda item: item[1])
                     say(f"browser {label}: session {i + 1}/{repeats}, slowest click {slowest[0]} {slowest[1]:.2f}s")
                 rss = peak_rss_mb(server.pid)
+                server_runs = server.runs()
             await browser.close()
         return {
             "database": label,
@@ -306,6 +307,7 @@ def browser_pages(
                 stem: {
                     "median_s": statistics.median(s["pages"][stem] for s in sessions),
                     "runs_s": [s["pages"][stem] for s in sessions],
+                    "server_median_s": statistics.median([r["s"] for r in server_runs if r["page"] == stem] or [0.0]),
                 }
                 for stem, _ in pages
             },
