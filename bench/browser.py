@@ -253,7 +253,8 @@ async def session(browser, base: str, user: tuple[str, str], pages: list[tuple[s
     try:
         page, times = await sign_in(context, base, user)
         clicks, wrong_address = {}, []
-        for stem, title in [*pages[1:], pages[0]]:
+        # Overview last, from another page (a link to the page already shown starts no run).
+        for stem, title in [*pages[1:], pages[0]] if len(pages) > 1 else []:
             clicks[stem], address_shown = await click_page(page, title)
             wrong_address += [] if address_shown else [stem]
         second = await new_tab(context, base)

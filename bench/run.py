@@ -880,7 +880,8 @@ def pages_table(results: dict) -> list[str]:
                 f"{p['page_median_s']:.2f} {mark(p['page_median_s'], page_goal)} | "
                 f"{p['metrics_median_s']:.2f} {mark(p['metrics_median_s'], metrics_goal)}"
             )
-            shown.append("yes" if p.get("with_data") else "**no**: " + "; ".join(p.get("messages", []))[:200])
+            drew = sum(p.get("content", {}).values()) > 0  # as page_content decides, for results written before
+            shown.append("yes" if drew else "**no**: " + ("; ".join(p.get("messages", [])) or "nothing drawn")[:200])
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {shown[-1] if shown else '-'} |")
     lines.append(
         "| **peak memory, MB** | " + " | ".join(f"{r['peak_rss_mb']:,.0f} | " for r in results["pages"]) + " |"
@@ -1022,8 +1023,8 @@ def markdown(results: dict) -> str:
         "Each file of `ui/pages` run by Streamlit's AppTest as a signed-in admin (who may open every page) with",
         "the filter in the URL, after a first run filled the episodes cache. `page s` is the whole script run",
         "(router, sidebar, metrics, charts, tables; no browser), `metrics s` the time inside `metrics` functions.",
-        "**Nx**: missed its target by N times. `with data`: the page drew figures, charts or tables and no error",
-        "(else its messages).",
+        "**Nx**: missed its target by N times. `with data`: the page drew figures, charts or tables (else its",
+        "messages).",
         "",
         *pages_table(results),
         "",
