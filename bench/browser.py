@@ -249,7 +249,9 @@ async def click_page(page, title: str) -> tuple[float, bool]:
 
 async def session(browser, base: str, user: tuple[str, str], pages: list[tuple[str, str]], name: str) -> dict:
     """Sign in, click every page (Overview last, from another page), open a second tab signed in by the cookie."""
-    context = await browser.new_context(viewport={"width": 1600, "height": 1000}, user_agent=f"bench-client {name}")
+    # Chromium's own user agent with the client's name added: nginx keeps each client on one process by it.
+    agent = f"Mozilla/5.0 (X11; Linux x86_64) Chrome/{browser.version} Safari/537.36 bench-client/{name}"
+    context = await browser.new_context(viewport={"width": 1600, "height": 1000}, user_agent=agent)
     try:
         page, times = await sign_in(context, base, user)
         clicks, wrong_address = {}, []

@@ -30,6 +30,7 @@ import datetime as dt
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -716,6 +717,7 @@ def save(results: dict) -> None:
 
 
 def main() -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: the servers and nginx it started stop too
     results: dict = {
         "machine": machine(),
         "sizes": SIZES,
