@@ -13,7 +13,9 @@ cd "$(dirname "$0")/.."
 #                             it LibreOffice and Chromium fall back to the wider DejaVu Sans and every line wraps elsewhere
 #   ca-certificates           HTTPS to the npm registry for Leaflet and axe-core (pip brings its own, Python does not)
 #   python3-venv              `python3 -m venv` when the system Python 3.11 makes .venv
-DEB_PACKAGES=(postgresql chromium libreoffice-writer-nogui poppler-utils fonts-liberation2 ca-certificates python3-venv)
+#   nginx-light               `make bench` puts it in front of two app processes, the production shape (never as a service)
+DEB_PACKAGES=(postgresql chromium libreoffice-writer-nogui poppler-utils fonts-liberation2 ca-certificates python3-venv
+    nginx-light)
 VENV=.venv
 STAMP="$VENV/.requirements.sha256"
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from loaders import episodes as loaded
 from loaders import store
@@ -72,28 +73,64 @@ def test_bulk_write_stores_what_the_row_by_row_write_stored(engine, monkeypatch)
     assert stored["category"].to_dict() == {"E1": "missing", "E2": "away"}
 
 
-def test_bench_runs_every_measurement_at_a_tiny_size(tmp_path):
-    """make bench's code paths (build, import into both databases, cold load, a page in AppTest,
-    DuckDB, pack, report) at 2,000 episodes, writing to a temporary results file."""
+def _bench(tmp_path, **settings) -> dict:
+    """Run `python -m bench.run` with `settings` (BENCH_*), writing to tmp_path; its results."""
     env = {
         **os.environ,
-        "BENCH_SIZES": "2000",
         "BENCH_REPEATS": "1",
-        "BENCH_BROWSER": "0",
-        "BENCH_PAGES": "overview",
         "BENCH_RESULTS": str(tmp_path / "results.json"),
         "BENCH_REPORT": str(tmp_path / "benchmarks.md"),
+        **settings,
     }
     done = subprocess.run(
         [sys.executable, "-m", "bench.run"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    results = json.loads((tmp_path / "results.json").read_text())
+    return json.loads((tmp_path / "results.json").read_text())
+
+
+def test_bench_runs_every_measurement_at_a_tiny_size(tmp_path):
+    """make bench's code paths without a browser (build, import into both databases beside the machine's
+    limits, cold load, pages in AppTest with their content, DuckDB, pack, report) at 2,000 episodes."""
+    results = _bench(
+        tmp_path,
+        BENCH_SIZES="2000",
+        BENCH_BROWSER="0",
+        BENCH_CROWD="0",
+        BENCH_PAGES="overview,benchmarks,reconciliation,attention,interview_clock,trends",
+    )
     assert {r["database"] for r in results["import"]} == {"sqlite", "postgresql"}
     assert all(r["rows_per_s"] > 0 for r in results["import"])
+    assert {r["limit"] for r in results["import_limits"]} == {"duckdb read_csv", "postgresql copy"}
+    assert all(r["rows_per_s"] > 0 for r in results["import_limits"])
     assert [r["rows"] for r in results["load_episodes"]] == [2000, 2000]
-    assert results["pages"][0]["pages"]["overview"]["metrics_median_s"] > 0
+    pages = results["pages"][0]["pages"]
+    assert set(pages) == {"overview", "benchmarks", "reconciliation", "attention", "interview_clock", "trends"}
+    assert pages["overview"]["metrics_median_s"] > 0
+    assert all(page["with_data"] for page in pages.values()), {k: p.get("messages") for k, p in pages.items()}
     assert all(r["same_counts"] for r in results["duckdb"])
     assert results["pack"][0]["bytes"] > 0
     report = (tmp_path / "benchmarks.md").read_text()
-    assert "## Targets" in report and "| overview |" in report
+    assert "## Targets (issue 17)" in report and "| overview |" in report and "limit: postgresql copy" in report
+
+
+@pytest.mark.browser
+def test_bench_browser_and_many_sessions_at_a_tiny_size(tmp_path):
+    """The browser's code paths once: a first visit after a restart, sidebar clicks, a second tab by the
+    cookie, and one session at once on one process and on the production shape (nginx when installed)."""
+    results = _bench(
+        tmp_path,
+        BENCH_SIZES="",
+        BENCH_SAMPLE_EPISODES="2000",
+        BENCH_PAGES="overview,hotspots",
+        BENCH_SESSIONS="1",
+    )
+    (measured,) = results["browser"]
+    assert measured["first_visit_s"] > 0 and measured["new_tab_signed_in_s_median_s"] > 0
+    assert set(measured["pages"]) == {"overview", "hotspots"}
+    assert [shape["shape"] for shape in results["crowd"]] == ["one process", "production"]
+    for shape in results["crowd"]:
+        (level,) = shape["levels"]
+        assert level["sessions"] == 1 and level["server_runs"] > 0
+        assert {"overview", "hotspots"} <= set(level["server_by_page_median_s"])
+    assert "## Many users at once" in (tmp_path / "benchmarks.md").read_text()

@@ -1,0 +1,421 @@
+"""The bench in a real browser: headless Chromium (Playwright, Debian's /usr/bin/chromium) on `streamlit run`.
+
+- `browser_pages`: a fresh server; the first visit after it is ready (sign-in included); then
+  sessions that sign in, click every page in the sidebar, and open a second tab that the sign-in
+  cookie lets straight in; the server's peak memory.
+- `crowd`: 1, 5, 10, 20 sessions at once, each signing in and clicking every page, on one app
+  process (pinned to one core, the clients to the other) and on the production shape of
+  docs/production.md (one process per core behind nginx with sticky sessions). The server's own
+  time per page run comes from bench/serve.py's log, so the clients' CPU is not in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+PAGE_LINKS = ".st-key-page_links"  # ui.sidebar.page_links: the sidebar's links to the pages a user may open
+# Requests to anywhere but this machine are refused (a regular expression is matched inside the driver).
+OUTSIDE = re.compile(r"^(?!https?://127\.0\.0\.1[:/])")
+TIMEOUT_S = 300
+
+# Settled: a script run began after the action (ARM_JS watches for it; a fast run can start and end
+# between two looks), the app says no script is running, nothing is stale or spinning, the page
+# the path names is showing (or, where the address bar was not updated, another title than before
+# the click: click_page records that), and every chart has been drawn.
+ARM_JS = """() => {
+  window.__benchRan = false;
+  const title = document.querySelector('[data-testid="stMain"] h1');
+  window.__benchTitle = title ? title.innerText : null;
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) return;
+  if (window.__benchWatch) window.__benchWatch.disconnect();
+  window.__benchWatch = new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') === 'running') window.__benchRan = true;
+  });
+  window.__benchWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+SETTLED_JS = """(path) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || window.__benchRan === false) return false;
+  const title = document.querySelector('[data-testid="stMain"] h1');
+  if (path !== null && location.pathname !== path && (!title || title.innerText === window.__benchTitle)) return false;
+  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-testid="stSpinner"], [data-stale="true"]')) return false;
+  if (document.querySelector('[data-testid="stForm"] input[type="password"]')) return false;
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (!main || !main.querySelector('h1')) return false;
+  for (const chart of main.querySelectorAll('[data-testid="stVegaLiteChart"]'))
+    if (!chart.querySelector('canvas, svg')) return false;
+  return true;
+}"""
+
+
+def router_pages() -> list[tuple[str, str]]:
+    """(file stem, sidebar title) of every page app.py routes to, in its order."""
+    text = (ROOT / "app.py").read_text()
+    return re.findall(r'st\.Page\("ui/pages/(\w+)\.py", title="([^"]+)"', text)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The peak resident memory (VmHWM) of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(base: str, process: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"no answer at {base}")
+
+
+@dataclass
+class Server:
+    base: str
+    pid: int
+    run_log: Path
+
+    def runs(self, since: float = 0.0) -> list[dict]:
+        """The script runs this server logged that started at or after `since` (wall clock)."""
+        if not self.run_log.exists():
+            return []
+        lines = [json.loads(line) for line in self.run_log.read_text().splitlines() if line.strip()]
+        return [line for line in lines if line["start"] >= since]
+
+
+@contextmanager
+def app_server(url: str, folder: Path, name: str, cpus: str | None = None):
+    """`streamlit run app_server.py` through bench/serve.py (script runs logged), pinned to `cpus` if given."""
+    port = free_port()
+    run_log = folder / f"{name}.runs.jsonl"
+    run_log.unlink(missing_ok=True)
+    pin = ["taskset", "-c", cpus] if cpus else []
+    args = ["--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"]
+    with (folder / f"{name}.log").open("w") as log:
+        process = subprocess.Popen(
+            [*pin, sys.executable, "-m", "bench.serve", "run", "app_server.py", *args]
+            + ["--browser.gatherUsageStats", "false"],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": url, "BENCH_RUN_LOG": str(run_log)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        server = Server(f"http://127.0.0.1:{port}", process.pid, run_log)
+        try:
+            wait_healthy(server.base, process)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+NGINX_CONF = """
+worker_processes 1;
+error_log {folder}/nginx-error.log;
+pid {folder}/nginx.pid;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {folder}/nginx-body;
+  proxy_temp_path {folder}/nginx-proxy;
+  fastcgi_temp_path {folder}/nginx-fastcgi;
+  uwsgi_temp_path {folder}/nginx-uwsgi;
+  scgi_temp_path {folder}/nginx-scgi;
+  upstream missing_dashboard {{
+    hash $http_user_agent;  # sticky: every client here is 127.0.0.1, so ip_hash would send all to one
+{servers}
+  }}
+  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass http://missing_dashboard;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $http_host;
+      proxy_read_timeout 86400;
+    }}
+  }}
+}}
+"""
+
+
+@contextmanager
+def nginx_proxy(bases: list[str], folder: Path):
+    """nginx in front of `bases` (sticky by user agent: each bench client sends its own); yields its URL."""
+    port = free_port()
+    servers = "\n".join(f"    server {base.removeprefix('http://')};" for base in bases)
+    conf = folder / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(folder=folder, servers=servers, port=port))
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    process = subprocess.Popen(
+        [nginx, "-c", str(conf), "-p", str(folder), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, process, 30)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+# --- one browser session ------------------------------------------------------
+
+
+async def wait_settled(page, path: str | None, quiet_ms: int = 500) -> float:
+    """Wait until the page has been settled for `quiet_ms`; returns when that settled state began."""
+    deadline = time.perf_counter() + TIMEOUT_S
+    since = None
+    while time.perf_counter() < deadline:
+        if await page.evaluate(SETTLED_JS, path):
+            since = since or time.perf_counter()
+            if time.perf_counter() - since >= quiet_ms / 1000:
+                return since
+        else:
+            since = None
+        await page.wait_for_timeout(50)
+    raise TimeoutError(f"{page.url} did not settle in {TIMEOUT_S} s")
+
+
+async def new_tab(context, base: str):
+    page = await context.new_page()
+    await page.route(OUTSIDE, lambda route: route.abort())
+    return page
+
+
+async def sign_in(context, base: str, user: tuple[str, str]) -> tuple[object, dict]:
+    """A new tab on the app, signed in through the form: {"new_tab_s", "after_sign_in_s"} and the tab."""
+    page = await new_tab(context, base)
+    started = time.perf_counter()
+    await page.goto(f"{base}/")
+    form = page.locator('[data-testid="stForm"]')
+    await form.get_by_role("textbox", name="Name").fill(user[0], timeout=TIMEOUT_S * 1000)
+    await form.get_by_role("textbox", name="Password").fill(user[1])
+    await page.evaluate(ARM_JS)
+    clicked = time.perf_counter()
+    await form.get_by_role("button", name="Sign in").click()
+    settled = await wait_settled(page, None)
+    return page, {"new_tab_s": settled - started, "after_sign_in_s": settled - clicked}
+
+
+async def click_page(page, title: str) -> tuple[float, bool]:
+    """Click a page in the sidebar; seconds until it has settled, and whether the address bar shows it."""
+    link = page.locator(PAGE_LINKS).get_by_role("link", name=title, exact=True).first
+    path = await link.evaluate("(a) => new URL(a.href, location.href).pathname")
+    await page.evaluate(ARM_JS)
+    clicked = time.perf_counter()
+    await link.click()
+    seconds = await wait_settled(page, path) - clicked
+    return seconds, await page.evaluate("(path) => location.pathname === path", path)
+
+
+async def session(browser, base: str, user: tuple[str, str], pages: list[tuple[str, str]], name: str) -> dict:
+    """Sign in, click every page (Overview last, from another page), open a second tab signed in by the cookie."""
+    # Chromium's own user agent with the client's name added: nginx keeps each client on one process by it.
+    agent = f"Mozilla/5.0 (X11; Linux x86_64) Chrome/{browser.version} Safari/537.36 bench-client/{name}"
+    context = await browser.new_context(viewport={"width": 1600, "height": 1000}, user_agent=agent)
+    try:
+        page, times = await sign_in(context, base, user)
+        clicks, wrong_address = {}, []
+        # Overview last, from another page (a link to the page already shown starts no run).
+        for stem, title in [*pages[1:], pages[0]] if len(pages) > 1 else []:
+            clicks[stem], address_shown = await click_page(page, title)
+            wrong_address += [] if address_shown else [stem]
+        second = await new_tab(context, base)
+        started = time.perf_counter()
+        await second.goto(f"{base}/")
+        times["new_tab_signed_in_s"] = await wait_settled(second, None) - started
+        return {**times, "pages": clicks, "address_not_updated": wrong_address}
+    finally:
+        await context.close()
+
+
+async def launch(playwright):
+    return await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+# --- the measurements ---------------------------------------------------------
+
+
+def browser_pages(
+    url: str, label: str, folder: Path, user: tuple[str, str], repeats: int, say, pages: list[tuple[str, str]]
+) -> dict:
+    """First visit after a restart, each of `pages` (Overview first) by a sidebar click, new tabs, server memory."""
+    from playwright.async_api import async_playwright
+
+    async def run() -> dict:
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)  # before the server starts: Chromium's start is not the app's
+            with app_server(url, folder, f"pages-{label}") as server:
+                context = await browser.new_context(viewport={"width": 1600, "height": 1000})
+                _, first = await sign_in(context, server.base, user)  # the first request after "ready"
+                await context.close()
+                say(f"browser {label}: first visit after a restart {first['new_tab_s']:.2f}s")
+                sessions = []
+                for i in range(repeats):
+                    sessions.append(await session(browser, server.base, user, pages, f"{label}-{i}"))
+                    slowest = max(sessions[-1]["pages"].items(), key=lambda item: item[1])
+                    say(f"browser {label}: session {i + 1}/{repeats}, slowest click {slowest[0]} {slowest[1]:.2f}s")
+                rss = peak_rss_mb(server.pid)
+                server_runs = server.runs()
+            await browser.close()
+        return {
+            "database": label,
+            "first_visit_s": first["new_tab_s"],
+            "first_visit_after_sign_in_s": first["after_sign_in_s"],
+            "server_peak_rss_mb": rss,
+            **{
+                f"{key}_median_s": statistics.median(s[key] for s in sessions)
+                for key in ("new_tab_s", "after_sign_in_s", "new_tab_signed_in_s")
+            },
+            "pages": {
+                stem: {
+                    "median_s": statistics.median(s["pages"][stem] for s in sessions),
+                    "runs_s": [s["pages"][stem] for s in sessions],
+                    "server_median_s": statistics.median([r["s"] for r in server_runs if r["page"] == stem] or [0.0]),
+                }
+                for stem, _ in pages
+            },
+            "address_not_updated": sorted({stem for s in sessions for stem in s["address_not_updated"]}),
+            "sessions": sessions,
+        }
+
+    return asyncio.run(run())
+
+
+def _level(runs: list[dict], sessions: list[dict], seconds: float) -> dict:
+    """One concurrency level: server time per page run and the clients' settle times."""
+    by_page: dict[str, list[float]] = {}
+    for run in runs:
+        by_page.setdefault(run["page"] or "(router)", []).append(run["s"])
+    every = [run["s"] for run in runs]
+    clicks: dict[str, list[float]] = {}
+    for s in sessions:
+        for stem, value in s["pages"].items():
+            clicks.setdefault(stem, []).append(value)
+    settle = [v for values in clicks.values() for v in values]
+    return {
+        "sessions": len(sessions),
+        "wall_s": seconds,
+        "server_runs": len(every),
+        "server_median_s": statistics.median(every) if every else None,
+        "server_p90_s": quantile(every, 0.9),
+        "server_by_page_median_s": {page: statistics.median(v) for page, v in by_page.items()},
+        "settle_median_s": statistics.median(settle) if settle else None,
+        "settle_p90_s": quantile(settle, 0.9),
+        "settle_max_s": max(settle) if settle else None,
+        "settle_max_by_page_s": {stem: max(v) for stem, v in clicks.items()},
+        "new_tab_max_s": max(s["new_tab_s"] for s in sessions),
+        "sessions_per_server": {},
+    }
+
+
+def quantile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def crowd(
+    url: str, folder: Path, user: tuple[str, str], levels: list[int], shape: str, say, pages: list[tuple[str, str]]
+) -> dict:
+    """`levels` sessions at once in one Chromium (N contexts), on `shape`: "one process" or "production".
+
+    One process: the server pinned to CPU 1, this process and Chromium (its children inherit)
+    to CPU 0, so the clients' CPU is kept off the server's. Production: one process per CPU
+    behind nginx (sticky by user agent); with two CPUs that leaves none for the clients, which
+    then share them with the servers (their server times are upper bounds).
+    """
+    from playwright.async_api import async_playwright
+
+    cpus = sorted(os.sched_getaffinity(0))
+    one_process = shape == "one process"
+
+    async def run(bases: list[str], servers: list[Server]) -> list[dict]:
+        out = []
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            # Warm: the episodes loaded in every process (a restart's first visit is measured elsewhere).
+            for i, base in enumerate(servers):
+                await session(browser, base.base, user, pages[:1], f"warm-{i}")
+            for n in levels:
+                since, started = time.time(), time.perf_counter()
+                sessions = await asyncio.gather(
+                    *(session(browser, bases[i % len(bases)], user, pages, f"{shape}-{n}-{i}") for i in range(n))
+                )
+                seconds = time.perf_counter() - started
+                runs = [run for server in servers for run in server.runs(since)]
+                level = _level(runs, list(sessions), seconds)
+                level["sessions_per_server"] = {
+                    server.base: len({run["session"] for run in server.runs(since)}) for server in servers
+                }
+                out.append(level)
+                say(
+                    f"crowd ({shape}) {n} sessions: server median {level['server_median_s']:.2f}s per run, "
+                    f"settle p90 {level['settle_p90_s']:.2f}s, max {level['settle_max_s']:.2f}s"
+                )
+            await browser.close()
+        return out
+
+    with ExitStack() as stack:
+        if one_process and len(cpus) >= 2:
+            servers = [stack.enter_context(app_server(url, folder, "crowd-one", str(cpus[-1])))]
+            os.sched_setaffinity(0, set(cpus[:-1]))
+            stack.callback(os.sched_setaffinity, 0, set(cpus))
+            proxy = "none"
+        else:
+            count = 1 if one_process else len(cpus)
+            servers = [
+                stack.enter_context(app_server(url, folder, f"crowd-{i}", str(cpus[i % len(cpus)])))
+                for i in range(count)
+            ]
+            proxy = "none"
+        bases = [s.base for s in servers]
+        if not one_process:
+            if shutil.which("nginx") or Path("/usr/sbin/nginx").exists():
+                bases = [stack.enter_context(nginx_proxy(bases, folder))]
+                proxy = "nginx (hash $http_user_agent)"
+            else:
+                proxy = "none installed: clients split between the processes"
+        levels_out = asyncio.run(run(bases, servers))
+        rss = [peak_rss_mb(server.pid) for server in servers]
+    return {"shape": shape, "processes": len(servers), "proxy": proxy, "server_peak_rss_mb": rss, "levels": levels_out}
