@@ -12,9 +12,9 @@ import pandas as pd
 import streamlit as st
 
 import config
-from metrics.attention import AttentionSettings, associate_tables, escalation_table, history_until, meeting_list
+from metrics.attention import AttentionSettings
 from metrics.escalation import REASON_WORDING
-from ui import auth, display, links, state
+from ui import auth, cached, display, links, state
 
 user = auth.require_user()
 if not auth.can_see_child_level(user):
@@ -26,11 +26,8 @@ st.title("Who to discuss")
 view.stop_when_empty()
 auth.audit("view", "attention (who to discuss)", view.filters_for_audit())
 settings = AttentionSettings.from_settings(config.settings())
-history = history_until(view.episodes, view.period.end, view.filters)
 as_of = min(datetime.now(), datetime.combine(view.period.end, datetime.max.time()))
-agenda = meeting_list(history, view.period.start, view.period.end, settings, as_of=as_of)
-escalating = escalation_table(history, view.period.start, view.period.end, settings)
-linked = associate_tables(history, view.period.start, view.period.end, settings)
+agenda, escalating, linked = cached.attention(view, settings, as_of)  # shared by every session
 
 st.caption(
     f"Episodes reported {view.period.label()}"

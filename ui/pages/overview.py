@@ -9,14 +9,13 @@ from charts.bars import place_chart
 from charts.process_control import limits_note, process_chart, process_title
 from charts.titles import source_line, subtitle_text
 from metrics.filters import select_episodes
-from metrics.findings import period_findings
 from metrics.hotspots import hotspots
 from metrics.process_control import ProcessControlSettings, process_control_table
 from metrics.return_interviews import return_interviews
 from metrics.tables import headline_counts
 from metrics.trend import trend_window
 from metrics.triggers import triggers
-from ui import display, state
+from ui import cached, display, state
 
 # (label, headline key, help)
 COUNTS = (
@@ -84,11 +83,7 @@ if view.current.empty:
     st.stop()
 
 st.subheader("Findings")
-display.show_findings(
-    lambda below: period_findings(
-        view.episodes, view.period.start, view.period.end, view.filters, PROCESS_SETTINGS, below
-    )
-)
+display.show_findings(lambda below: cached.findings(view, PROCESS_SETTINGS, below))
 
 now_counts = counts(view.current, None)
 before_counts = counts(view.before, view.period.start)  # alerts as they stood when that period ended

@@ -1,0 +1,111 @@
+"""Work shared by every session: the episodes loaded when the server starts.
+
+Streamlit's caches live in the server process, so what one session works
+out here every later session reads without working it out again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+import config
+from loaders.episodes import data_version
+from metrics.attention import AttentionSettings, associate_tables, escalation_table, history_until, meeting_list
+from metrics.findings import Finding, period_findings
+from metrics.process_control import ProcessControlSettings
+from reports.benchmarks import Benchmarks, benchmarks_for
+from ui import state
+
+log = logging.getLogger(__name__)
+
+
+def warm() -> None:
+    """Load and derive the episodes (and the sidebar's establishments) into the pages' own caches.
+
+    Run in a thread as the server starts (app_server.py). A session arriving meanwhile waits
+    for this load (Streamlit holds one lock per cached value) rather than starting another.
+    A failure is logged only: the first session then loads them itself, and shows any error.
+    """
+    started = time.perf_counter()
+    try:
+        rows = len(state.episodes())
+        state.establishments()
+    except Exception:  # noqa: BLE001 - a server without its database still starts and says why on the page
+        log.exception("loading the episodes at startup failed")
+        return
+    log.info("episodes ready: %d, loaded and derived at startup in %.1f s", rows, time.perf_counter() - started)
+
+
+# ---- tables shared by every session ----------------------------------------------
+# Each is worked out once per data version and view, then read by every session. The episodes
+# frame is passed unhashed (a leading underscore): at a million episodes hashing it would cost
+# more than a hit saves. It is keyed instead by the data version it was loaded for and its
+# identity (one cached frame per version, see ui.state).
+
+
+def _frame_key(episodes: pd.DataFrame) -> tuple:
+    url = config.database_url()
+    return (url, data_version(state.engine(url)), id(episodes), len(episodes))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _findings(frame, start, end, filters, settings, suppress_below, _episodes) -> list[Finding]:
+    return period_findings(_episodes, start, end, filters, settings, suppress_below)
+
+
+def findings(view: state.PageView, settings: ProcessControlSettings, suppress_below: int | None) -> list[Finding]:
+    """`metrics.findings.period_findings` for the view (the Overview's written findings)."""
+    return _findings(
+        _frame_key(view.episodes),
+        view.period.start,
+        view.period.end,
+        view.filters,
+        settings,
+        suppress_below,
+        view.episodes,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _attention(frame, start, end, filters, settings, as_of, _episodes) -> tuple:
+    history = history_until(_episodes, end, filters)
+    return (
+        meeting_list(history, start, end, settings, as_of=as_of),
+        escalation_table(history, start, end, settings),
+        associate_tables(history, start, end, settings),
+    )
+
+
+def attention(view: state.PageView, settings: AttentionSettings, as_of: datetime) -> tuple:
+    """The Who to discuss page's tables for the view: (meeting list, escalating children, associates)."""
+    start, end = view.period.start, view.period.end
+    return _attention(_frame_key(view.episodes), start, end, view.filters, settings, as_of, view.episodes)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _benchmarks(frame, figures_key, year, la_code, council_name, grouping, threshold, _episodes, _figures):
+    return benchmarks_for(
+        _episodes, _figures, year, la_code=la_code, council_name=council_name, grouping=grouping, threshold=threshold
+    )
+
+
+def benchmarks(
+    episodes: pd.DataFrame,
+    figures: pd.DataFrame,
+    figures_version: object,
+    year: int,
+    *,
+    la_code: str,
+    council_name: str,
+    grouping: str,
+    threshold: int | None,
+) -> Benchmarks:
+    """`reports.benchmarks.benchmarks_for` (the Benchmarks page), keyed on both data versions."""
+    return _benchmarks(
+        _frame_key(episodes), figures_version, year, la_code, council_name, grouping, threshold, episodes, figures
+    )
