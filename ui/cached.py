@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
@@ -16,8 +16,11 @@ import streamlit as st
 import config
 from loaders.episodes import data_version
 from metrics.attention import AttentionSettings, associate_tables, escalation_table, history_until, meeting_list
+from metrics.children import alert_children, alert_episodes, together_network
 from metrics.findings import Finding, period_findings
 from metrics.process_control import ProcessControlSettings
+from metrics.together import missing_together
+from metrics.triggers import triggers
 from reports.benchmarks import Benchmarks, benchmarks_for
 from ui import state
 
@@ -109,3 +112,30 @@ def benchmarks(
     return _benchmarks(
         _frame_key(episodes), figures_version, year, la_code, council_name, grouping, threshold, episodes, figures
     )
+
+
+def _view_key(view: state.PageView) -> tuple:
+    """What `view.current` is made from: the episodes, the period and the filters."""
+    return (_frame_key(view.episodes), view.period.start, view.period.end, view.filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _alerts(view_key, thresholds, as_of, _current) -> tuple[pd.DataFrame, pd.DataFrame]:
+    alerts = alert_children(triggers(_current, thresholds, as_of=as_of), _current)
+    return alerts, alert_episodes(alerts, _current)
+
+
+def alerts(view: state.PageView, thresholds: dict, as_of: date | datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Alerts page's children and the episodes behind them, for the view's period as at `as_of`."""
+    return _alerts(_view_key(view), thresholds, as_of, view.current)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _together(view_key, window, _current) -> tuple[pd.DataFrame, tuple | None]:
+    pairs = missing_together(_current, window)
+    return pairs, together_network(pairs, _current) if len(pairs) else None
+
+
+def together(view: state.PageView, window: int) -> tuple[pd.DataFrame, tuple | None]:
+    """The pairs of episodes missing together in the view, and their network (nodes, edges; None without pairs)."""
+    return _together(_view_key(view), window, view.current)
