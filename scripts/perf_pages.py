@@ -92,9 +92,14 @@ def main() -> int:
     chosen = [p for p in args.pages.split(",") if p] or bench.app_pages()
     results = {"first_session_s": first_load, "pages": {}}
     for page in chosen:
-        runs = [run_page(page) for _ in range(max(1, args.repeats - 1))]
         profiler = cProfile.Profile() if args.profile else None
-        runs.append(run_page(page, profiler))
+        try:
+            runs = [run_page(page) for _ in range(max(1, args.repeats - 1))]
+            runs.append(run_page(page, profiler))
+        except Exception as error:  # noqa: BLE001 - one broken page does not stop the others
+            results["pages"][page] = {"error": f"{type(error).__name__}: {error}"}
+            print(f"{page:18} failed: {error}", flush=True)
+            continue
         later = runs[1:] or runs
         results["pages"][page] = {
             "first_s": runs[0][0],
