@@ -17,8 +17,9 @@ import config
 from loaders.episodes import data_version
 from metrics.attention import AttentionSettings, associate_tables, escalation_table, history_until, meeting_list
 from metrics.children import alert_children, alert_episodes, together_network
+from metrics.filters import select_episodes
 from metrics.findings import Finding, period_findings
-from metrics.process_control import ProcessControlSettings
+from metrics.process_control import ProcessControlSettings, process_control_table
 from metrics.together import missing_together
 from metrics.triggers import triggers
 from reports.benchmarks import Benchmarks, benchmarks_for
@@ -139,3 +140,16 @@ def _together(view_key, window, _current) -> tuple[pd.DataFrame, tuple | None]:
 def together(view: state.PageView, window: int) -> tuple[pd.DataFrame, tuple | None]:
     """The pairs of episodes missing together in the view, and their network (nodes, edges; None without pairs)."""
     return _together(_view_key(view), window, view.current)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _process_table(frame, first, last, filters, measure, settings, _episodes) -> pd.DataFrame:
+    return process_control_table(select_episodes(_episodes, first, last, filters), measure, first, last, settings)
+
+
+def process_table(
+    view: state.PageView, measure: str, first: date, last: date, settings: ProcessControlSettings
+) -> pd.DataFrame:
+    """`metrics.process_control.process_control_table` of one measure over the months `first` to `last`
+    of the view's filtered episodes (the Trends page's charts, and the Overview's episodes by month)."""
+    return _process_table(_frame_key(view.episodes), first, last, view.filters, measure, settings, view.episodes)

@@ -8,9 +8,8 @@ import config
 from charts.bars import place_chart
 from charts.process_control import limits_note, process_chart, process_title
 from charts.titles import source_line, subtitle_text
-from metrics.filters import select_episodes
 from metrics.hotspots import hotspots
-from metrics.process_control import ProcessControlSettings, process_control_table
+from metrics.process_control import ProcessControlSettings
 from metrics.return_interviews import return_interviews
 from metrics.tables import headline_counts
 from metrics.trend import trend_window
@@ -123,9 +122,7 @@ first, last = trend_window(view.period.start, view.period.end)
 year_label = f"{first:%b %Y} to {last:%b %Y}"
 districts = hotspots(view.current, by="from_district")
 st.subheader("Month by month")
-months = process_control_table(
-    select_episodes(view.episodes, first, last, view.filters), "episodes", first, last, PROCESS_SETTINGS
-)
+months = cached.process_table(view, "episodes", first, last, PROCESS_SETTINGS)
 months["signals"] = months["signals"].map("; ".join)
 display.show_chart(
     lambda table: process_chart(
