@@ -153,3 +153,13 @@ def process_table(
     """`metrics.process_control.process_control_table` of one measure over the months `first` to `last`
     of the view's filtered episodes (the Trends page's charts, and the Overview's episodes by month)."""
     return _process_table(_frame_key(view.episodes), first, last, view.filters, measure, settings, view.episodes)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _alert_count(view_key, previous, as_of, _episodes) -> int:
+    return len(triggers(_episodes, as_of=as_of))
+
+
+def alert_count(view: state.PageView, *, previous: bool, as_of: date | None) -> int:
+    """How many triggers (default thresholds) the view's period, or the period before, meets: the Overview's tile."""
+    return _alert_count(_view_key(view), previous, as_of, view.before if previous else view.current)

@@ -13,7 +13,6 @@ from metrics.process_control import ProcessControlSettings
 from metrics.return_interviews import return_interviews
 from metrics.tables import headline_counts
 from metrics.trend import trend_window
-from metrics.triggers import triggers
 from ui import cached, display, state
 
 # (label, headline key, help)
@@ -66,11 +65,8 @@ def rate_text(value: float | str | None) -> str:
     return "–" if value is None else value if isinstance(value, str) else f"{value:.1f}%"
 
 
-def counts(episodes: pd.DataFrame, as_of) -> dict[str, int]:
-    return {
-        key: int(value)
-        for key, value in {**headline_counts(episodes), "alerts": len(triggers(episodes, as_of=as_of))}.items()
-    }
+def counts(episodes: pd.DataFrame, alerts: int) -> dict[str, int]:
+    return {key: int(value) for key, value in {**headline_counts(episodes), "alerts": alerts}.items()}
 
 
 st.title("Children missing from home and care")
@@ -84,8 +80,9 @@ if view.current.empty:
 st.subheader("Findings")
 display.show_findings(lambda below: cached.findings(view, PROCESS_SETTINGS, below))
 
-now_counts = counts(view.current, None)
-before_counts = counts(view.before, view.period.start)  # alerts as they stood when that period ended
+now_counts = counts(view.current, cached.alert_count(view, previous=False, as_of=None))
+# alerts as they stood when that period ended
+before_counts = counts(view.before, cached.alert_count(view, previous=True, as_of=view.period.start))
 now_shown, before_shown = display.tile_counts(now_counts, PARTS), display.tile_counts(before_counts, PARTS)
 for row_start in range(0, len(COUNTS), 5):
     for column, (label, key, help_text) in zip(st.columns(5), COUNTS[row_start : row_start + 5], strict=True):
