@@ -163,3 +163,15 @@ def _alert_count(view_key, previous, as_of, _episodes) -> int:
 def alert_count(view: state.PageView, *, previous: bool, as_of: date | None) -> int:
     """How many triggers (default thresholds) the view's period, or the period before, meets: the Overview's tile."""
     return _alert_count(_view_key(view), previous, as_of, view.before if previous else view.current)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _selected(frame, start, end, filters, _episodes) -> pd.DataFrame:
+    return select_episodes(_episodes, start, end, filters)
+
+
+def selected(episodes: pd.DataFrame, start: date, end: date, filters: dict | None = None) -> pd.DataFrame:
+    """`metrics.filters.select_episodes`, one frame per period and filters for the whole server: every page
+    run chose the view's episodes twice (this period and the one before), the largest metric cost of most
+    pages at a million episodes. A resource, as the episodes are: nothing may change it in place."""
+    return _selected(_frame_key(episodes), start, end, filters or {}, episodes)
