@@ -13,11 +13,18 @@ cookie; these routes can (docs/sign-in.md):
 
 Started as `streamlit run app.py` the dashboard still works, but every new tab
 asks for the password again (the claim finds no route).
+
+At startup a background thread loads and derives the episodes into the same
+cache the pages read (`ui.cached.warm`), so the first visitor after a restart
+finds them ready, or waits for that one load, never starts a second.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import cache
 
@@ -34,7 +41,7 @@ from loaders.database import connect
 from ui.auth import COOKIE, SESSION_ROUTE, auth_settings
 
 log = logging.getLogger(__name__)
-config.logging.configure()  # imports, sign-ins and errors to stderr (docs/production.md, Logging)
+config.logging.configure()  # imports, sign-ins, loads and errors to stderr (docs/production.md, Logging)
 
 
 @cache
@@ -87,4 +94,13 @@ def _routes() -> list[Route]:
     ]
 
 
-app = st.App("app.py", routes=_routes())
+@asynccontextmanager
+async def _warm_on_start(_app: st.App) -> AsyncIterator[None]:
+    """Start loading the episodes as the server starts, without delaying it."""
+    from ui import cached  # imported once the runtime runs, so its caches are the server's own
+
+    threading.Thread(target=cached.warm, name="warm-caches", daemon=True).start()
+    yield
+
+
+app = st.App("app.py", routes=_routes(), lifespan=_warm_on_start)

@@ -10,9 +10,11 @@ booleans.
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +30,7 @@ from loaders.schema import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
 # Below this many episodes the in-process row read is quicker than starting the ADBC child process.
 SQLITE_ARROW_FROM = 50_000
 NULLABLE_FLAGS = ("out_of_area", "cse_concern", "cce_concern")
@@ -77,12 +80,15 @@ def load_episodes(engine: Engine) -> pd.DataFrame:
     row-by-row read took about 40 s, the columnar one a few. The result is
     the same frame either way (tests/test_store.py compares them).
     """
+    started = time.perf_counter()
     arrow = _arrow_episodes(engine)
     if arrow is not None:
-        return _typed_arrow(arrow)
-    with engine.connect() as connection:
-        frame = pd.read_sql(episodes_query(), connection)
-    return typed_episodes(frame)
+        frame = _typed_arrow(arrow)
+    else:
+        with engine.connect() as connection:
+            frame = typed_episodes(pd.read_sql(episodes_query(), connection))
+    log.info("read %d episodes in %.1f s", len(frame), time.perf_counter() - started)
+    return frame
 
 
 def _with_child_codes(frame: pd.DataFrame) -> pd.DataFrame:

@@ -9,7 +9,7 @@ URL: there the id is shown as text.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import pandas as pd
 import streamlit as st
@@ -22,7 +22,13 @@ CHILD_PARAM = "child"
 
 def timeline_url(child_id: str, view_params: dict[str, str | list[str]]) -> str:
     """`child_timeline?child=<id>&from=...`: relative, so it works under any base URL path."""
-    return f"{TIMELINE_PAGE}?" + urlencode({CHILD_PARAM: child_id, **view_params}, doseq=True)
+    return _timeline_url(child_id, urlencode(view_params, doseq=True))
+
+
+def _timeline_url(child_id: str, encoded_view: str) -> str:
+    """The same URL from the view's parameters encoded once (a table of thousands of children
+    encoded them again for each child)."""
+    return f"{TIMELINE_PAGE}?{CHILD_PARAM}={quote_plus(child_id)}" + (f"&{encoded_view}" if encoded_view else "")
 
 
 def child_links(child_ids: Iterable[object]) -> pd.Series:
@@ -30,9 +36,9 @@ def child_links(child_ids: Iterable[object]) -> pd.Series:
     ids = pd.Series(list(child_ids), dtype="object")
     if sidebar.meeting_mode():
         return ids
-    params = view.view_params(sidebar.current_view())
+    encoded_view = urlencode(view.view_params(sidebar.current_view()), doseq=True)
     known = ids.notna()
-    urls = {child: timeline_url(str(child), params) for child in ids[known].unique()}  # once per child
+    urls = {child: _timeline_url(str(child), encoded_view) for child in ids[known].unique()}  # once per child
     return ids.map(urls).where(known, None)
 
 

@@ -304,9 +304,11 @@ def page_view() -> PageView:
     previous = previous_period(period)
     filters = selected_filters()
     every = data.episodes()
+    from ui.cached import selected  # shared by every session; ui.cached imports ui.data
+
     try:
-        current = select_episodes(every, period.start, period.end, filters)
-        before = select_episodes(every, previous.start, previous.end, filters)
+        current = selected(every, period.start, period.end, filters)
+        before = selected(every, previous.start, previous.end, filters)
     except ValueError as problem:  # cannot happen with checked values; never show a traceback
         st.warning(f"The filters could not be applied ({problem}); showing every episode.")
         filters = {}

@@ -13,10 +13,9 @@ import pandas as pd
 import streamlit as st
 
 import config
-from metrics.children import alert_children, alert_episodes
-from metrics.triggers import TRIGGERS, date_only_alert_episodes, trigger_words, triggers
+from metrics.triggers import TRIGGERS, date_only_alert_episodes, trigger_words
 from reports.notes import date_only_note
-from ui import auth, data, display, links, sidebar
+from ui import auth, cached, data, display, links, sidebar
 
 AS_AT = {"now": "now", "period_end": "the end of the period"}
 AS_AT_PARAM = "as_at"
@@ -46,8 +45,7 @@ else:
     as_of = view.period.end
 auth.audit("view", "alerts", {**view.filters_for_audit(), AS_AT_PARAM: as_at})
 
-alerts = alert_children(triggers(view.current, thresholds, as_of=as_of), view.current)
-behind = alert_episodes(alerts, view.current)
+alerts, behind = cached.alerts(view, thresholds, as_of)  # shared by every session
 as_of_text = f"{as_of:%-d %b %Y %H:%M}" if as_at == "now" else f"the end of {as_of:%-d %b %Y}"
 st.caption(
     f"Episodes reported {view.period.label()}"

@@ -10,10 +10,10 @@ import pandas as pd
 import streamlit as st
 
 import config
-from metrics.attention import AttentionSettings, associate_tables, escalation_table, history_until, meeting_list
+from metrics.attention import AttentionSettings
 from metrics.escalation import REASON_WORDING
 from metrics.periods import as_at
-from ui import auth, display, links, sidebar
+from ui import auth, cached, display, links, sidebar
 
 auth.require_child_level()
 
@@ -22,11 +22,8 @@ st.title("Who to discuss")
 display.stop_when_empty(view.current, view.period.label())
 auth.audit("view", "attention (who to discuss)", view.filters_for_audit())
 settings = AttentionSettings.from_settings(config.settings())
-history = history_until(view.episodes, view.period.end, view.filters)
 as_of = as_at(view.period)
-agenda = meeting_list(history, view.period.start, view.period.end, settings, as_of=as_of)
-escalating = escalation_table(history, view.period.start, view.period.end, settings)
-linked = associate_tables(history, view.period.start, view.period.end, settings)
+agenda, escalating, linked = cached.attention(view, settings, as_of)  # shared by every session
 
 st.caption(
     f"Episodes reported {view.period.label()}"

@@ -13,14 +13,13 @@ from reports.benchmarks import (
     ATTRIBUTION,
     CHART_NOTE,
     DFE_SOURCE,
-    benchmarks_for,
     chart_rows,
     measure_title,
     source_text,
     subtitle,
     years_with_episodes,
 )
-from ui import auth, data, display, sidebar
+from ui import auth, cached, data, display, sidebar
 
 YEAR_PARAM = "year"
 COUNT_NOTE = "Region and England totals are in the table below the chart, on another scale. "
@@ -67,7 +66,8 @@ if not la_code:
     st.warning("Set the council's DfE LA number (`dfe_la_code` in `[authority]`, config/settings.toml) to compare.")
     st.stop()
 url = config.database_url()
-every = figures(url, dfe_version(data.engine(url)))
+figures_version = dfe_version(data.engine(url))
+every = figures(url, figures_version)
 years = years_with_episodes(view.episodes)
 if not years:
     st.info("No episodes yet: import some to compare them with the DfE's figures.")
@@ -83,8 +83,15 @@ year = st.selectbox(
 st.query_params[YEAR_PARAM] = str(year)
 viewer = auth.require_user().role == "viewer"
 threshold = int(config.settings().get("publication", {}).get("suppress_below", 5)) if viewer else None
-result = benchmarks_for(
-    view.episodes, every, year, la_code=la_code, council_name=council, grouping=grouping, threshold=threshold
+result = cached.benchmarks(
+    view.episodes,
+    every,
+    figures_version,
+    year,
+    la_code=la_code,
+    council_name=council,
+    grouping=grouping,
+    threshold=threshold,
 )
 gaps = [str(y) for y in range(published[0], published[-1]) if y not in published]
 st.caption(

@@ -19,10 +19,9 @@ from metrics.children import (
     node_episodes,
     repeated_places,
     repeats_to_fit,
-    together_network,
 )
-from metrics.together import missing_together, together_children
-from ui import auth, data, display, links, sidebar
+from metrics.together import together_children
+from ui import auth, cached, data, display, links, sidebar
 
 auth.require_child_level()
 
@@ -40,7 +39,7 @@ st.caption(
     + (f", filters: {', '.join(view.filters)}" if view.filters else "")
     + "."
 )
-pairs = missing_together(view.current, window)
+pairs, linked = cached.together(view, window)  # shared by every session
 children = together_children(pairs)
 together = sorted(set(pairs["child_a"]) | set(pairs["child_b"])) if len(pairs) else []
 HEADLINES = (
@@ -56,7 +55,7 @@ if pairs.empty:
     st.stop()
 
 st.subheader("The network: children and the places that link them")
-nodes, edges = together_network(pairs, view.current)
+nodes, edges = linked
 left, right = st.columns(2)
 min_episodes = left.slider(
     "Show a child's link to a place seen in at least this many of its episodes",

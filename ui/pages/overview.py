@@ -9,16 +9,13 @@ from charts.bars import place_chart
 from charts.process_control import limits_note, process_chart, process_title
 from charts.titles import source_line, subtitle_text
 from metrics.bands import PERSISTENT_FROM
-from metrics.filters import select_episodes
-from metrics.findings import period_findings
 from metrics.hotspots import hotspots
-from metrics.process_control import ProcessControlSettings, process_control_table
+from metrics.process_control import ProcessControlSettings
 from metrics.return_interviews import date_only_eligible, return_interviews
 from metrics.tables import headline_counts
 from metrics.trend import trend_window
-from metrics.triggers import triggers
 from reports.notes import date_only_note
-from ui import auth, display, sidebar
+from ui import auth, cached, display, sidebar
 
 # (label, headline key, help)
 COUNTS = (
@@ -70,11 +67,8 @@ def rate_text(value: float | str | None) -> str:
     return "–" if value is None else value if isinstance(value, str) else f"{value:.1f}%"
 
 
-def counts(episodes: pd.DataFrame, as_of) -> dict[str, int]:
-    return {
-        key: int(value)
-        for key, value in {**headline_counts(episodes), "alerts": len(triggers(episodes, as_of=as_of))}.items()
-    }
+def counts(episodes: pd.DataFrame, alerts: int) -> dict[str, int]:
+    return {key: int(value) for key, value in {**headline_counts(episodes), "alerts": alerts}.items()}
 
 
 st.title("Children missing from home and care")
@@ -84,14 +78,11 @@ st.caption(f"{view.period.label()}, compared with {view.previous.label()}.")
 display.stop_when_empty(view.current, view.period.label())
 
 st.subheader("Findings")
-display.show_findings(
-    lambda below: period_findings(
-        view.episodes, view.period.start, view.period.end, view.filters, PROCESS_SETTINGS, below
-    )
-)
+display.show_findings(lambda below: cached.findings(view, PROCESS_SETTINGS, below))
 
-now_counts = counts(view.current, None)
-before_counts = counts(view.before, view.period.start)  # alerts as they stood when that period ended
+now_counts = counts(view.current, cached.alert_count(view, previous=False, as_of=None))
+# alerts as they stood when that period ended
+before_counts = counts(view.before, cached.alert_count(view, previous=True, as_of=view.period.start))
 now_shown, before_shown = display.tile_counts(now_counts, PARTS), display.tile_counts(before_counts, PARTS)
 for row_start in range(0, len(COUNTS), 5):
     for column, (label, key, help_text) in zip(st.columns(5), COUNTS[row_start : row_start + 5], strict=True):
@@ -131,9 +122,7 @@ first, last = trend_window(view.period.start, view.period.end)
 year_label = f"{first:%b %Y} to {last:%b %Y}"
 districts = hotspots(view.current, by="from_district")
 st.subheader("Month by month")
-months = process_control_table(
-    select_episodes(view.episodes, first, last, view.filters), "episodes", first, last, PROCESS_SETTINGS
-)
+months = cached.process_table(view, "episodes", first, last, PROCESS_SETTINGS)
 months["signals"] = months["signals"].map("; ".join)
 display.show_chart(
     lambda table: process_chart(

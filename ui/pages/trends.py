@@ -7,9 +7,9 @@ import config
 from charts.process_control import limits_note, process_chart, process_title
 from charts.titles import source_line, subtitle_text
 from metrics.filters import select_episodes
-from metrics.process_control import MEASURES, ProcessControlSettings, process_control_table
+from metrics.process_control import MEASURES, ProcessControlSettings
 from metrics.trend import trend_window
-from ui import display, sidebar
+from ui import cached, display, sidebar
 
 NOTES = (
     "The mean (solid) and process limits (dashed) come from {baseline}; a point beyond a limit, {shift} "
@@ -45,7 +45,7 @@ notes = NOTES.format(baseline=baseline, shift=settings.shift_points, trend=setti
 
 for name, measure in MEASURES.items():
     st.subheader(measure.label)
-    table = process_control_table(episodes, name, start, end, settings)
+    table = cached.process_table(view, name, start, end, settings)  # shared by every session
     table["signals"] = table["signals"].map("; ".join)
     extra = limits_note(table, settings.minimum_points)
     display.show_chart(

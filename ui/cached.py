@@ -1,0 +1,181 @@
+"""Work shared by every session: the episodes loaded when the server starts.
+
+Streamlit's caches live in the server process, so what one session works
+out here every later session reads without working it out again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import streamlit as st
+
+import config
+from loaders.episodes import data_version
+from metrics.attention import AttentionSettings, associate_tables, escalation_table, history_until, meeting_list
+from metrics.children import alert_children, alert_episodes, together_network
+from metrics.filters import select_episodes
+from metrics.findings import Finding, period_findings
+from metrics.process_control import ProcessControlSettings, process_control_table
+from metrics.together import missing_together
+from metrics.triggers import triggers
+from reports.benchmarks import Benchmarks, benchmarks_for
+from ui import data
+
+if TYPE_CHECKING:
+    from ui.sidebar import PageView
+
+log = logging.getLogger(__name__)
+
+
+def warm() -> None:
+    """Load and derive the episodes (and the sidebar's establishments) into the pages' own caches.
+
+    Run in a thread as the server starts (app_server.py). A session arriving meanwhile waits
+    for this load (Streamlit holds one lock per cached value) rather than starting another.
+    A failure is logged only: the first session then loads them itself, and shows any error.
+    """
+    started = time.perf_counter()
+    try:
+        rows = len(data.episodes())
+        data.establishments()
+    except Exception:  # noqa: BLE001 - a server without its database still starts and says why on the page
+        log.exception("loading the episodes at startup failed")
+        return
+    log.info("episodes ready: %d, loaded and derived at startup in %.1f s", rows, time.perf_counter() - started)
+
+
+# ---- tables shared by every session ----------------------------------------------
+# Each is worked out once per data version and view, then read by every session. The episodes
+# frame is passed unhashed (a leading underscore): at a million episodes hashing it would cost
+# more than a hit saves. It is keyed instead by the data version it was loaded for and its
+# identity (one cached frame per version, see ui.data).
+
+
+def _frame_key(episodes: pd.DataFrame) -> tuple:
+    url = config.database_url()
+    return (url, data_version(data.engine(url)), id(episodes), len(episodes))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _findings(frame, start, end, filters, settings, suppress_below, _episodes) -> list[Finding]:
+    return period_findings(_episodes, start, end, filters, settings, suppress_below)
+
+
+def findings(view: PageView, settings: ProcessControlSettings, suppress_below: int | None) -> list[Finding]:
+    """`metrics.findings.period_findings` for the view (the Overview's written findings)."""
+    return _findings(
+        _frame_key(view.episodes),
+        view.period.start,
+        view.period.end,
+        view.filters,
+        settings,
+        suppress_below,
+        view.episodes,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _attention(frame, start, end, filters, settings, as_of, _episodes) -> tuple:
+    history = history_until(_episodes, end, filters)
+    return (
+        meeting_list(history, start, end, settings, as_of=as_of),
+        escalation_table(history, start, end, settings),
+        associate_tables(history, start, end, settings),
+    )
+
+
+def attention(view: PageView, settings: AttentionSettings, as_of: datetime) -> tuple:
+    """The Who to discuss page's tables for the view: (meeting list, escalating children, associates)."""
+    start, end = view.period.start, view.period.end
+    return _attention(_frame_key(view.episodes), start, end, view.filters, settings, as_of, view.episodes)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _benchmarks(frame, figures_key, year, la_code, council_name, grouping, threshold, _episodes, _figures):
+    return benchmarks_for(
+        _episodes, _figures, year, la_code=la_code, council_name=council_name, grouping=grouping, threshold=threshold
+    )
+
+
+def benchmarks(
+    episodes: pd.DataFrame,
+    figures: pd.DataFrame,
+    figures_version: object,
+    year: int,
+    *,
+    la_code: str,
+    council_name: str,
+    grouping: str,
+    threshold: int | None,
+) -> Benchmarks:
+    """`reports.benchmarks.benchmarks_for` (the Benchmarks page), keyed on both data versions."""
+    return _benchmarks(
+        _frame_key(episodes), figures_version, year, la_code, council_name, grouping, threshold, episodes, figures
+    )
+
+
+def _view_key(view: PageView) -> tuple:
+    """What `view.current` is made from: the episodes, the period and the filters."""
+    return (_frame_key(view.episodes), view.period.start, view.period.end, view.filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _alerts(view_key, thresholds, as_of, _current) -> tuple[pd.DataFrame, pd.DataFrame]:
+    alerts = alert_children(triggers(_current, thresholds, as_of=as_of), _current)
+    return alerts, alert_episodes(alerts, _current)
+
+
+def alerts(view: PageView, thresholds: dict, as_of: date | datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Alerts page's children and the episodes behind them, for the view's period as at `as_of`."""
+    return _alerts(_view_key(view), thresholds, as_of, view.current)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _together(view_key, window, _current) -> tuple[pd.DataFrame, tuple | None]:
+    pairs = missing_together(_current, window)
+    return pairs, together_network(pairs, _current) if len(pairs) else None
+
+
+def together(view: PageView, window: int) -> tuple[pd.DataFrame, tuple | None]:
+    """The pairs of episodes missing together in the view, and their network (nodes, edges; None without pairs)."""
+    return _together(_view_key(view), window, view.current)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _process_table(frame, first, last, filters, measure, settings, _episodes) -> pd.DataFrame:
+    return process_control_table(select_episodes(_episodes, first, last, filters), measure, first, last, settings)
+
+
+def process_table(
+    view: PageView, measure: str, first: date, last: date, settings: ProcessControlSettings
+) -> pd.DataFrame:
+    """`metrics.process_control.process_control_table` of one measure over the months `first` to `last`
+    of the view's filtered episodes (the Trends page's charts, and the Overview's episodes by month)."""
+    return _process_table(_frame_key(view.episodes), first, last, view.filters, measure, settings, view.episodes)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _alert_count(view_key, previous, as_of, _episodes) -> int:
+    return len(triggers(_episodes, as_of=as_of))
+
+
+def alert_count(view: PageView, *, previous: bool, as_of: date | None) -> int:
+    """How many triggers (default thresholds) the view's period, or the period before, meets: the Overview's tile."""
+    return _alert_count(_view_key(view), previous, as_of, view.before if previous else view.current)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _selected(frame, start, end, filters, _episodes) -> pd.DataFrame:
+    return select_episodes(_episodes, start, end, filters)
+
+
+def selected(episodes: pd.DataFrame, start: date, end: date, filters: dict | None = None) -> pd.DataFrame:
+    """`metrics.filters.select_episodes`, one frame per period and filters for the whole server: every page
+    run chose the view's episodes twice (this period and the one before), the largest metric cost of most
+    pages at a million episodes. A resource, as the episodes are: nothing may change it in place."""
+    return _selected(_frame_key(episodes), start, end, filters or {}, episodes)
