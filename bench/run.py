@@ -386,7 +386,7 @@ def instrument_metrics() -> dict:
     """Wrap every public function of the metrics package so the time spent in metrics can be summed.
 
     Only the outermost call counts, so a metric calling another is not counted
-    twice. Must run before ui.state and the pages import their names.
+    twice. Must run before ui.data and the pages import their names.
     """
     import functools
     import importlib

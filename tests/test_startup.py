@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.browser_support import add_test_users, open_page, streamlit_server
-from tests.test_app import build_database
+from tests.support import build_database
 
 READ_LINE = "loaders.episodes: read "  # loaders.episodes.load_episodes logs each read of the episodes
 READY_LINE = "ui.cached: episodes ready"
