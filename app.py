@@ -7,6 +7,8 @@ bookmarked /import_data opened first would run without this router.
 
 import streamlit as st
 
+import config
+from config.sections import SettingsError
 from ui import auth, state
 
 # A meeting-mode link opens with the sidebar folded away: the big screen shows the page only.
@@ -16,6 +18,11 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="collapsed" if meeting_link else "auto",
 )
+try:
+    config.settings()
+except SettingsError as problem:  # named file, section and key; never a traceback
+    st.error(f"The dashboard cannot start: {problem}")
+    st.stop()
 user = auth.require_user()
 
 sections = {

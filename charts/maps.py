@@ -69,12 +69,6 @@ def leaflet_assets(folder: Path | None = None) -> tuple[str, str]:
     return code, _css_with_inline_images(style.read_text(), folder)
 
 
-def tile_settings() -> tuple[str, str]:
-    """The optional `[map]` tile URL and its attribution (empty: no tiles, fully offline)."""
-    section = config.settings().get("map", {})
-    return str(section.get("tile_url", "")).strip(), str(section.get("tile_attribution", "")).strip()
-
-
 def offline_map(bounds: list[list[float]], *, tile_url: str = "", attribution: str = "") -> folium.Map:
     """An empty folium map fitted to `bounds` ([[south, west], [north, east]]) that fetches nothing
     (except tiles from `tile_url` when a council gives one)."""

@@ -1,8 +1,8 @@
 """Alert lists for the Operational Group (domain.md section 5).
 
 Each alert names its subject (a child, an episode or a place), the date the
-condition was first met and the episodes behind it. Thresholds come from
-`[triggers]` in config/settings.toml unless given.
+condition was first met and the episodes behind it. Thresholds come in as
+`TriggerThresholds` (`[triggers]` of the settings, passed by the page or report).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-import config
+from config.sections import TriggerThresholds
 from metrics.time_limits import DAY_NS, HOUR_NS, date_only_flags, has_date_only_time, may_exceed, opening
 from metrics.together import episode_place
 
@@ -109,14 +109,14 @@ def date_only_alert_episodes(episodes: pd.DataFrame) -> tuple[int, int]:
 
 
 def triggers(
-    episodes: pd.DataFrame, thresholds: dict | None = None, as_of: date | datetime | None = None
+    episodes: pd.DataFrame, thresholds: TriggerThresholds | None = None, as_of: date | datetime | None = None
 ) -> pd.DataFrame:
     """trigger,subject,first_met,episode_ids for every alert among these episodes.
 
     `as_of` (default now) decides which open episodes have passed 72 hours and
     which strategy meeting deadlines are past.
     """
-    settings = {**config.settings()["triggers"], **(thresholds or {})}
+    settings = thresholds or TriggerThresholds()
     _, as_of_date = _as_of_moment(as_of)
     category = episodes["category"]
     child = episodes["child_id"]
@@ -125,24 +125,24 @@ def triggers(
             "3_missing_in_90_days",
             child,
             episodes,
-            int(settings["missing_count"]),
-            int(settings["missing_window_days"]),
+            settings.missing_count,
+            settings.missing_window_days,
             only=(category == "missing").to_numpy(dtype=bool),
         ),
         counting_alerts(
             "3_absent_in_90_days",
             child,
             episodes,
-            int(settings["absent_count"]),
-            int(settings["absent_window_days"]),
+            settings.absent_count,
+            settings.absent_window_days,
             only=(category == "absent").to_numpy(dtype=bool),
         ),
     ]
 
-    over = over_hours(episodes, int(settings["missing_over_hours"]), as_of)
+    over = over_hours(episodes, settings.missing_over_hours, as_of)
     long = episodes.loc[over, ["episode_id", "strategy_meeting_at"]]
     began = opening(episodes["reported_at"], date_only_flags(episodes, "reported_at"))[over]  # 00:00 if date-only
-    point = began + np.timedelta64(int(settings["missing_over_hours"]) * HOUR_NS, "ns")
+    point = began + np.timedelta64(settings.missing_over_hours * HOUR_NS, "ns")
     point_dates = point.astype("datetime64[D]")
     long_ids = long["episode_id"].astype(str).to_numpy()
     parts.append(
@@ -157,7 +157,7 @@ def triggers(
         )
     )
 
-    deadline = np.busday_offset(point_dates, int(settings["strategy_meeting_working_days"]), roll="backward")
+    deadline = np.busday_offset(point_dates, settings.strategy_meeting_working_days, roll="backward")
     meeting = long["strategy_meeting_at"].dt.normalize().to_numpy(dtype="datetime64[D]")
     held_in_time = ~np.isnat(meeting) & (meeting <= deadline)
     overdue = (deadline < np.datetime64(as_of_date, "D")) & ~held_in_time
@@ -178,8 +178,8 @@ def triggers(
             "location_5_in_30_days",
             episode_place(episodes),
             episodes,
-            int(settings["location_count"]),
-            int(settings["location_window_days"]),
+            settings.location_count,
+            settings.location_window_days,
         )
     )
 

@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 import pytest
 
+from config.sections import TriggerThresholds
 from metrics.triggers import TRIGGERS, triggers
 from tests.test_metrics_frames import make_episodes
 
@@ -66,9 +67,14 @@ def test_counting_triggers_keep_children_and_categories_apart():
 
 def test_thresholds_can_be_changed():
     rows = [{**r, "returned_at": None} for r in missing_at("2015-01-01 10:00", "2015-01-20 10:00")]
-    assert alerts(*rows, trigger="3_missing_in_90_days", thresholds={"missing_count": 2}) == [("C1", date(2015, 1, 20))]
+    assert alerts(*rows, trigger="3_missing_in_90_days", thresholds=TriggerThresholds(missing_count=2)) == [
+        ("C1", date(2015, 1, 20))
+    ]
     assert (
-        alerts(*rows, trigger="3_missing_in_90_days", thresholds={"missing_count": 2, "missing_window_days": 18}) == []
+        alerts(
+            *rows, trigger="3_missing_in_90_days", thresholds=TriggerThresholds(missing_count=2, missing_window_days=18)
+        )
+        == []
     )
 
 

@@ -21,15 +21,24 @@ from sqlalchemy import Engine, func, select
 
 import config
 from charts import theme
+from config.canonical import (
+    BOOLEAN_ALIASES,
+    CATEGORIES,
+    MISSING_FROM,
+    NOT_KNOWN,
+    PLACEMENT_TYPES,
+    POLICE_RISKS,
+    SEXES,
+    YES_NO,
+)
 from loaders.database import connect
 from loaders.episodes import data_version, load_episodes
 from loaders.importer import ImportResult, import_uploads
-from loaders.schema import CATEGORIES, MISSING_FROM, PLACEMENT_TYPES, POLICE_RISKS, SEXES, Episode
+from loaders.schema import Episode
 from metrics.filters import (
     AGE_BANDS,
     ETHNIC_GROUP_BANDS,
     FILTER_KEYS,
-    NOT_KNOWN,
     locality_names,
     select_episodes,
     with_derived,
@@ -71,7 +80,7 @@ def _episodes(url: str, version: tuple[int, int]) -> pd.DataFrame:
     unpickled copy (about 1 GB at a million episodes). Nothing may change
     it in place: metrics and pages take copies (pandas copy-on-write).
     """
-    return with_derived(load_episodes(engine(url)))
+    return with_derived(load_episodes(engine(url)), config.settings().authority.lad_codes)
 
 
 def episodes() -> pd.DataFrame:
@@ -196,9 +205,6 @@ def latest_reported(db: Engine) -> date | None:
 
 
 # ---- filters ------------------------------------------------------------------
-
-YES_NO = ("yes", "no", NOT_KNOWN)
-BOOLEAN_ALIASES = {"y": "yes", "true": "yes", "1": "yes", "n": "no", "false": "no", "0": "no"}
 
 
 @dataclass(frozen=True)

@@ -27,42 +27,42 @@ if not auth.can_see_child_level(user):
     st.stop()
 
 view = state.page_view()
-thresholds = config.settings()["triggers"]
+thresholds = config.settings().triggers
 WORDS = {
     "3_missing_in_90_days": (
-        f"{thresholds['missing_count']} missing episodes within {thresholds['missing_window_days']} days",
+        f"{thresholds.missing_count} missing episodes within {thresholds.missing_window_days} days",
         (
             "A child whose missing episodes reached the count within the window; first met on the day of the "
             "episode that completed it. Such children are discussed at the MASE meeting."
         ),
     ),
     "3_absent_in_90_days": (
-        f"{thresholds['absent_count']} absent episodes within {thresholds['absent_window_days']} days",
+        f"{thresholds.absent_count} absent episodes within {thresholds.absent_window_days} days",
         "The same for absent episodes.",
     ),
     "missing_over_72_hours": (
-        f"Missing over {thresholds['missing_over_hours']} hours",
+        f"Missing over {thresholds.missing_over_hours} hours",
         "A missing episode that lasted, or has been open, longer than this; first met at that point.",
     ),
     "strategy_meeting_overdue": (
         "Strategy meeting overdue",
         (
-            f"An episode missing over {thresholds['missing_over_hours']} hours with no strategy meeting within "
-            f"{thresholds['strategy_meeting_working_days']} working days of that point; first met the day after "
+            f"An episode missing over {thresholds.missing_over_hours} hours with no strategy meeting within "
+            f"{thresholds.strategy_meeting_working_days} working days of that point; first met the day after "
             "the deadline."
         ),
     ),
     "location_5_in_30_days": (
-        f"{thresholds['location_count']} episodes from one place within {thresholds['location_window_days']} days",
+        f"{thresholds.location_count} episodes from one place within {thresholds.location_window_days} days",
         "A children's home or address (where no home is given) that children went missing from this often.",
     ),
 }
 SHORT = {  # fits a metric card on a projector
-    "3_missing_in_90_days": f"{thresholds['missing_count']} missing, {thresholds['missing_window_days']} days",
-    "3_absent_in_90_days": f"{thresholds['absent_count']} absent, {thresholds['absent_window_days']} days",
-    "missing_over_72_hours": f"Missing over {thresholds['missing_over_hours']}h",
+    "3_missing_in_90_days": f"{thresholds.missing_count} missing, {thresholds.missing_window_days} days",
+    "3_absent_in_90_days": f"{thresholds.absent_count} absent, {thresholds.absent_window_days} days",
+    "missing_over_72_hours": f"Missing over {thresholds.missing_over_hours}h",
     "strategy_meeting_overdue": "Meeting overdue",
-    "location_5_in_30_days": f"{thresholds['location_count']} from one place",
+    "location_5_in_30_days": f"{thresholds.location_count} from one place",
 }
 SUBJECT = {
     "3_missing_in_90_days": None,

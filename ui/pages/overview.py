@@ -11,12 +11,14 @@ from charts.titles import source_line, subtitle_text
 from metrics.filters import select_episodes
 from metrics.findings import period_findings
 from metrics.hotspots import hotspots
-from metrics.process_control import ProcessControlSettings, process_control_table
+from metrics.process_control import process_control_table
 from metrics.return_interviews import return_interviews
 from metrics.tables import headline_counts
 from metrics.trend import trend_window
 from metrics.triggers import triggers
 from ui import display, state
+
+authority = config.settings().authority.name
 
 # (label, headline key, help)
 COUNTS = (
@@ -48,7 +50,7 @@ RATES = (
     ("Declined", "declined_of_offered", "Of episodes offered an interview, the share where the child declined."),
 )
 TOP_DISTRICTS = 10
-PROCESS_SETTINGS = ProcessControlSettings.from_mapping(config.settings().get("process_control"))
+PROCESS_SETTINGS = config.settings().process_control
 
 
 # Counts that add up to the episodes, so a hidden one could be worked out from the others.
@@ -136,8 +138,8 @@ display.show_chart(
     lambda table: process_chart(
         table,
         title=process_title(table, "Episodes"),
-        subtitle=subtitle_text("Episodes reported each month", year_label, view.filters),
-        source=source_line(year_label),
+        subtitle=subtitle_text("Episodes reported each month", year_label, authority, view.filters),
+        source=source_line(year_label, authority),
         notes=limits_note(table, PROCESS_SETTINGS.minimum_points)
         or "Mean (solid) and process limits (dashed): "
         "a point beyond a limit or a marked run is a real change, not noise. More on the Trends page.",
@@ -155,8 +157,10 @@ else:
         lambda table: place_chart(
             table,
             title=f"The {min(TOP_DISTRICTS, len(table))} postcode districts with most episodes",
-            subtitle=subtitle_text("Episodes by postcode district missing from", view.period.label(), view.filters),
-            source=source_line(view.period.label()),
+            subtitle=subtitle_text(
+                "Episodes by postcode district missing from", view.period.label(), authority, view.filters
+            ),
+            source=source_line(view.period.label(), authority),
             top=TOP_DISTRICTS,
         ),
         districts,
