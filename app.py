@@ -8,11 +8,12 @@ bookmarked /import_data opened first would run without this router.
 import streamlit as st
 
 import config
+from config.canonical import SWITCH_WORDS
 from config.sections import SettingsError
 from ui import auth, state
 
 # A meeting-mode link opens with the sidebar folded away: the big screen shows the page only.
-meeting_link = st.query_params.get("meeting", "").strip().lower() in ("1", "yes", "true", "on", "y")
+meeting_link = SWITCH_WORDS.get(st.query_params.get("meeting", "").strip().lower(), False)
 st.set_page_config(
     page_title="Children missing from home and care",
     layout="wide",

@@ -140,3 +140,5 @@ BOOLEAN_WORDS = {"y": True, "yes": True, "true": True, "1": True, "n": False, "n
 # A yes/no filter's values and each yes/no word as one of them.
 YES_NO = ("yes", "no", NOT_KNOWN)
 BOOLEAN_ALIASES = {word: "yes" if value else "no" for word, value in BOOLEAN_WORDS.items()}
+# A switch in a URL (meeting=1): the yes/no words, and on/off.
+SWITCH_WORDS = {**BOOLEAN_WORDS, "on": True, "off": False}

@@ -147,8 +147,8 @@ def setting_keys(cls: type = Settings, prefix: str = "") -> list[str]:
     """Every key a settings file may hold, as `section.key` (`auth.oidc.enabled`), for the docs test."""
     keys: list[str] = []
     for name, kind in get_type_hints(cls).items():
-        if is_dataclass(kind):
-            keys += setting_keys(kind, f"{prefix}{name}.")  # type: ignore[arg-type]
+        if isinstance(kind, type) and is_dataclass(kind):
+            keys += setting_keys(kind, f"{prefix}{name}.")
         else:
             keys.append(f"{prefix}{name}")
     return keys
@@ -178,7 +178,7 @@ def _section(cls: type, table: object, source: str, where: str) -> Any:
 
 
 def _value(kind: Any, value: object, source: str, key: str, metadata: Any) -> object:
-    if is_dataclass(kind):
+    if isinstance(kind, type) and is_dataclass(kind):
         return _section(kind, value, source, key)
     choices = metadata.get("choices")
     if choices is not None:

@@ -19,6 +19,7 @@ from docx.shared import Mm, Pt
 import config
 from charts.briefing import months_chart
 from charts.export import png_bytes
+from config.canonical import NOT_KNOWN
 from metrics.attention import AttentionSettings
 from metrics.briefing import Briefing, child_briefing
 from reports.pack import (
@@ -87,9 +88,9 @@ def _line(container, text: str, size: Pt = BODY) -> None:
 def facts_sentence(briefing: Briefing) -> str:
     f = briefing.facts
     placement = f"{f['missing_from']}" + (
-        f" ({_words(f['placement_type'])})" if f["placement_type"] != "Not known" else ""
+        f" ({_words(f['placement_type'])})" if f["placement_type"] != NOT_KNOWN else ""
     )
-    where = f", {f['establishment']}" if f["establishment"] != "Not known" else ""
+    where = f", {f['establishment']}" if f["establishment"] != NOT_KNOWN else ""
     return (
         f"{_words(f['sex']).capitalize()}, age {f['age_band']}, {f['ethnic_group']} ({f['ethnicity']}), "
         f"from {placement}{where}. {f['episodes_in_period']} episodes in the 12 months "

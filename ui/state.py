@@ -29,6 +29,7 @@ from config.canonical import (
     PLACEMENT_TYPES,
     POLICE_RISKS,
     SEXES,
+    SWITCH_WORDS,
     YES_NO,
 )
 from loaders.database import connect
@@ -303,10 +304,8 @@ def meeting_from_params(params: Mapping[str, object]) -> tuple[bool, list[str]]:
     if value is None or str(value).strip() == "":
         return False, []
     word = str(value).strip().lower()
-    if word in ("1", "yes", "true", "on", "y"):
-        return True, []
-    if word in ("0", "no", "false", "off", "n"):
-        return False, []
+    if word in SWITCH_WORDS:
+        return SWITCH_WORDS[word], []
     return False, [f"Meeting mode: '{shown_value(str(value))}' is not 1 or 0, ignored."]
 
 

@@ -8,6 +8,7 @@ import config
 from charts.bars import place_chart
 from charts.process_control import limits_note, process_chart, process_title
 from charts.titles import source_line, subtitle_text
+from config.canonical import CATEGORIES, MISSING_FROM
 from metrics.filters import select_episodes
 from metrics.findings import period_findings
 from metrics.hotspots import hotspots
@@ -54,7 +55,7 @@ PROCESS_SETTINGS = config.settings().process_control
 
 
 # Counts that add up to the episodes, so a hidden one could be worked out from the others.
-PARTS = (("episodes", ("missing", "absent", "away")), ("episodes", ("home", "care")))
+PARTS = (("episodes", CATEGORIES), ("episodes", MISSING_FROM))
 
 
 def rate(interviews: pd.DataFrame, measure: str) -> float | str | None:
