@@ -8,10 +8,9 @@ section and the key, never with a traceback deep inside a metric.
 
 from __future__ import annotations
 
-import types
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, get_args, get_origin, get_type_hints
+from typing import Any, get_origin, get_type_hints
 
 
 class SettingsError(ValueError):
@@ -189,6 +188,8 @@ def _value(kind: Any, value: object, source: str, key: str, metadata: Any) -> ob
     checked = _typed(kind, value)
     if checked is MISSING:
         raise SettingsError(f"{source}: [{_section_of(key)}] {_key_of(key)} must be {_described(kind)}, not {value!r}.")
+    if kind in (int, float) and checked < 0:  # type: ignore[operator]
+        raise SettingsError(f"{source}: [{_section_of(key)}] {_key_of(key)} must not be negative, not {value!r}.")
     return checked
 
 
@@ -216,9 +217,9 @@ def _described(kind: Any) -> str:
         return named[kind]
     if get_origin(kind) is tuple:
         return 'a list of text, e.g. ["a", "b"]'
-    if get_origin(kind) is dict or isinstance(kind, types.UnionType):
+    if get_origin(kind) is dict:
         return 'a table of "name" = "text"'
-    return str(get_args(kind) or kind)
+    return str(kind)
 
 
 def _section_of(key: str) -> str:

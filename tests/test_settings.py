@@ -58,6 +58,7 @@ def test_settings_are_typed_with_their_defaults(table, section, expected):
             "s.toml: [publication] suppress_below must be a whole number, not True.",
         ),
         ({"escalation": {"gap_ratio": "half"}}, "s.toml: [escalation] gap_ratio must be a number, not 'half'."),
+        ({"triggers": {"missing_count": -3}}, "s.toml: [triggers] missing_count must not be negative, not -3."),
         ({"authority": {"name": 330}}, "s.toml: [authority] name must be text in quotes, not 330."),
         (
             {"authority": {"lad_codes": "E08000025"}},
