@@ -7,7 +7,9 @@ bookmarked /import_data opened first would run without this router.
 
 import streamlit as st
 
+import config
 import config.logging
+from config.sections import SettingsError
 from ui import auth, sidebar, view
 from ui.errors import run_page
 
@@ -20,6 +22,11 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="collapsed" if meeting_link else "auto",
 )
+try:
+    config.settings()
+except SettingsError as problem:  # named file, section and key; never a traceback
+    st.error(f"The dashboard cannot start: {problem}")
+    st.stop()
 user = auth.require_user()
 
 sections = {

@@ -50,7 +50,7 @@ def _engine():
 
 
 def _secure(request: Request) -> bool:
-    setting = auth_settings()["secure_cookie"]
+    setting = auth_settings().secure_cookie
     return request.url.scheme == "https" if setting == "auto" else setting is True
 
 
@@ -69,7 +69,7 @@ async def claim(request: Request) -> Response:
     response.set_cookie(
         COOKIE,
         token,
-        max_age=int(auth_settings()["session_minutes"]) * 60,
+        max_age=auth_settings().session_minutes * 60,
         path=_cookie_path(),
         secure=_secure(request),
         httponly=True,

@@ -11,8 +11,7 @@ import altair as alt
 import pandas as pd
 
 from charts.theme import PALETTE
-
-CATEGORIES = ("missing", "absent", "away")
+from config.canonical import CATEGORIES
 
 
 def months_chart(by_month: pd.DataFrame, *, title: str, width: int = 620, height: int = 150) -> alt.LayerChart:

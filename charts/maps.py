@@ -71,12 +71,6 @@ def leaflet_assets(folder: Path | None = None) -> tuple[str, str]:
     return code, _css_with_inline_images(style.read_text(), folder)
 
 
-def tile_settings() -> tuple[str, str]:
-    """The optional `[map]` tile URL and its attribution (empty: no tiles, fully offline)."""
-    section = config.settings().get("map", {})
-    return str(section.get("tile_url", "")).strip(), str(section.get("tile_attribution", "")).strip()
-
-
 def _page(fmap: folium.Map) -> Figure:
     """The HTML page the map sits in: folium's root Figure (get_root() is typed as any Element)."""
     page = fmap.get_root()

@@ -16,8 +16,8 @@ import altair as alt
 import pandas as pd
 
 from charts.theme import PALETTE
+from config.canonical import CATEGORIES
 
-CATEGORIES = ("missing", "absent", "away")
 SHAPES = ("circle", "square", "triangle-up")
 COLOURS = PALETTE[:3]
 STATUSES = ("returned", "still open")

@@ -13,7 +13,6 @@ import textwrap
 import altair as alt
 import pandas as pd
 
-import config
 from charts import theme
 
 WIDTH = 560  # wide enough for a projector, narrow enough for an A4 committee paper
@@ -26,10 +25,8 @@ def font_size() -> int:
     return 18 if alt.theme.active == theme.MEETING_THEME else 13
 
 
-def source_line(period: str, authority: str | None = None) -> str:
+def source_line(period: str, authority: str) -> str:
     """`Source: police and council records, <authority> from <period>` for the chart's footer."""
-    if authority is None:
-        authority = config.settings()["authority"]["name"]
     return f"Source: police and council records, {authority} from {period}"
 
 
@@ -66,10 +63,9 @@ def filters_text(filters: dict[str, list[str]] | None) -> str:
     return "; ".join(f"{key.replace('_', ' ')} {', '.join(str(v) for v in values)}" for key, values in filters.items())
 
 
-def subtitle_text(measure: str, period: str, filters: dict[str, list[str]] | None = None) -> str:
+def subtitle_text(measure: str, period: str, authority: str, filters: dict[str, list[str]] | None = None) -> str:
     """`<measure>, <authority>, <period>` plus the filters, so a chart taken out of the page
     still says what it counts, where and when."""
-    authority = config.settings()["authority"]["name"]
     shown = filters_text(filters)
     return f"{measure}, {authority}, {period}" + (f" (only {shown})" if shown else "")
 

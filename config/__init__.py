@@ -12,6 +12,8 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
+from config.sections import Settings, SettingsError, parse_settings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = Path(__file__).resolve().parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -29,12 +31,21 @@ def log_file() -> Path:
     return Path(os.environ.get("MISSING_LOG_FILE") or DATA_DIR / "missing.log")
 
 
+def settings_path() -> Path:
+    """The council's settings file: `MISSING_SETTINGS`, else `config/settings.toml`."""
+    return Path(os.environ.get("MISSING_SETTINGS", CONFIG_DIR / "settings.toml"))
+
+
 @lru_cache(maxsize=1)
-def settings() -> dict:
-    """The council's settings file (authority, thresholds), `config/settings.toml`."""
-    path = Path(os.environ.get("MISSING_SETTINGS", CONFIG_DIR / "settings.toml"))
+def settings() -> Settings:
+    """The council's settings (authority, thresholds), typed; SettingsError names file, section and key."""
+    path = settings_path()
     with path.open("rb") as f:
-        return tomllib.load(f)
+        try:
+            table = tomllib.load(f)
+        except tomllib.TOMLDecodeError as problem:
+            raise SettingsError(f"{path}: not valid TOML ({problem}).") from problem
+    return parse_settings(table, path)
 
 
 @lru_cache(maxsize=1)

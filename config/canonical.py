@@ -1,7 +1,7 @@
-"""The canonical import file's columns (domain.md section 3), in its order.
+"""The canonical import file's columns and vocabularies (domain.md section 3), in their order.
 
-Defined once here because loaders, metrics (filter keys) and the sample
-builder all need the same list, and config is the one module they may all import.
+Defined once here because loaders, metrics, charts, reports and the UI all need
+the same lists, and config is the one module they may all import.
 """
 
 CANONICAL_COLUMNS = (
@@ -91,3 +91,54 @@ MULTI_VALUE_VOCABULARIES = {
         "none",
     ),
 }
+
+# Vocabularies of section 3, in the order the metrics list them.
+CATEGORIES = ("missing", "absent", "away")
+MISSING_FROM = ("home", "care")
+PLACEMENT_TYPES = ("foster", "residential", "semi_independent", "kinship", "other")
+SEXES = ("female", "male", "other")
+ETHNICITIES = (
+    "WBRI",
+    "WIRI",
+    "WOTH",
+    "WIRT",
+    "WROM",
+    "MWBC",
+    "MWBA",
+    "MWAS",
+    "MOTH",
+    "AIND",
+    "APKN",
+    "ABAN",
+    "AOTH",
+    "BCRB",
+    "BAFR",
+    "BOTH",
+    "CHNE",
+    "OOTH",
+    "REFU",
+    "NOBT",
+)
+POLICE_RISKS = ("no_apparent_risk", "low", "medium", "high")
+RAGS = ("red", "amber", "green")
+RHI_OUTCOMES = ("completed", "declined", "unable_to_contact", "missing_again", "pending", "not_offered")
+VOCABULARIES = {
+    "category": CATEGORIES,
+    "missing_from": MISSING_FROM,
+    "placement_type": PLACEMENT_TYPES,
+    "sex": SEXES,
+    "ethnicity": ETHNICITIES,
+    "police_risk": POLICE_RISKS,
+    "rag": RAGS,
+    "rhi_outcome": RHI_OUTCOMES,
+}
+
+# What a metric or the sidebar shows for a blank or unusable value.
+NOT_KNOWN = "Not known"
+# Yes/no words a file or a URL may use, case-insensitive, and the values they stand for.
+BOOLEAN_WORDS = {"y": True, "yes": True, "true": True, "1": True, "n": False, "no": False, "false": False, "0": False}
+# A yes/no filter's values and each yes/no word as one of them.
+YES_NO = ("yes", "no", NOT_KNOWN)
+BOOLEAN_ALIASES = {word: "yes" if value else "no" for word, value in BOOLEAN_WORDS.items()}
+# A switch in a URL (meeting=1): the yes/no words, and on/off.
+SWITCH_WORDS = {**BOOLEAN_WORDS, "on": True, "off": False}

@@ -43,9 +43,9 @@ def cache_folder() -> Path:
 
 def authority() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The postcode areas and local authority district codes of `[authority]` in settings."""
-    section = config.settings()["authority"]
-    areas = tuple(sorted(a.strip().upper() for a in section.get("postcode_areas", []) if a.strip()))
-    lad_codes = tuple(sorted(code.strip().upper() for code in section["lad_codes"] if code.strip()))
+    section = config.settings().authority
+    areas = tuple(sorted(a.strip().upper() for a in section.postcode_areas if a.strip()))
+    lad_codes = tuple(sorted(code.strip().upper() for code in section.lad_codes if code.strip()))
     return areas, lad_codes
 
 

@@ -22,18 +22,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from config.canonical import CANONICAL_COLUMNS, DATETIME_COLUMNS, MULTI_VALUE_SEPARATOR, MULTI_VALUE_VOCABULARIES
-from loaders.postcodes import POSTCODE_PATTERN, resolve
-from loaders.schema import (
+from config.canonical import (
+    BOOLEAN_WORDS,
+    CANONICAL_COLUMNS,
+    DATETIME_COLUMNS,
+    MULTI_VALUE_SEPARATOR,
+    MULTI_VALUE_VOCABULARIES,
     VOCABULARIES,
 )
+from loaders.postcodes import POSTCODE_PATTERN, resolve
 
 REQUIRED_COLUMNS = ("episode_id", "child_id", "category", "reported_at", "missing_from")
 DATE_COLUMNS = ("date_of_birth",)
 BOOLEAN_COLUMNS = ("out_of_area", "cse_concern", "cce_concern")
 POSTCODE_COLUMNS = ("from_postcode", "found_postcode")
 CHILD_COLUMNS = ("sex", "date_of_birth", "ethnicity")
-BOOLEAN_WORDS = {"y": True, "yes": True, "true": True, "1": True, "n": False, "no": False, "false": False, "0": False}
 
 # (format, date only), tried in order on the cells still unparsed.
 _ISO_FORMATS = (("%Y-%m-%d %H:%M", False), ("%Y-%m-%d %H:%M:%S", False), ("%Y-%m-%d", True))

@@ -20,9 +20,8 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Date, DateTime, Engine, String, func, select
 
-from config.canonical import DATETIME_COLUMNS
+from config.canonical import DATETIME_COLUMNS, VOCABULARIES
 from loaders.schema import (
-    VOCABULARIES,
     Child,
     Episode,
     Establishment,

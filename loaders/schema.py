@@ -26,47 +26,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# Vocabularies of section 3, in the order the metrics list them.
-CATEGORIES = ("missing", "absent", "away")
-MISSING_FROM = ("home", "care")
-PLACEMENT_TYPES = ("foster", "residential", "semi_independent", "kinship", "other")
-SEXES = ("female", "male", "other")
-ETHNICITIES = (
-    "WBRI",
-    "WIRI",
-    "WOTH",
-    "WIRT",
-    "WROM",
-    "MWBC",
-    "MWBA",
-    "MWAS",
-    "MOTH",
-    "AIND",
-    "APKN",
-    "ABAN",
-    "AOTH",
-    "BCRB",
-    "BAFR",
-    "BOTH",
-    "CHNE",
-    "OOTH",
-    "REFU",
-    "NOBT",
-)
-POLICE_RISKS = ("no_apparent_risk", "low", "medium", "high")
-RAGS = ("red", "amber", "green")
-RHI_OUTCOMES = ("completed", "declined", "unable_to_contact", "missing_again", "pending", "not_offered")
-VOCABULARIES = {
-    "category": CATEGORIES,
-    "missing_from": MISSING_FROM,
-    "placement_type": PLACEMENT_TYPES,
-    "sex": SEXES,
-    "ethnicity": ETHNICITIES,
-    "police_risk": POLICE_RISKS,
-    "rag": RAGS,
-    "rhi_outcome": RHI_OUTCOMES,
-}
-
 # The postcode facts stored for from_postcode and found_postcode.
 POSTCODE_FACTS = ("district", "sector", "easting", "northing", "lad", "unknown")
 

@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
+from config.sections import OidcSettings
 from loaders import audit
 from loaders.schema import User
 
@@ -236,7 +237,7 @@ def mark_signed_in(engine: Engine, name: str) -> None:
     _change(engine, name, last_sign_in_at=_now())
 
 
-def oidc_role(email: str, groups: list[str] | tuple[str, ...], mapping: dict) -> str | None:
+def oidc_role(email: str, groups: list[str] | tuple[str, ...], mapping: OidcSettings) -> str | None:
     """The role settings give someone signed in through the identity provider, or None.
 
     `mapping` is `[auth.oidc]` of settings.toml: `groups` (group name -> role,
@@ -246,15 +247,15 @@ def oidc_role(email: str, groups: list[str] | tuple[str, ...], mapping: dict) ->
     """
     found: list[str] = []
     wanted = {g.casefold() for g in groups}
-    for group, role in (mapping.get("groups") or {}).items():
+    for group, role in mapping.groups.items():
         if group.casefold() in wanted:
             found.append(role)
     domain = email.rpartition("@")[2].casefold() if "@" in email else ""
-    for listed, role in (mapping.get("domains") or {}).items():
+    for listed, role in mapping.domains.items():
         if domain and domain == listed.casefold().lstrip("@"):
             found.append(role)
     found = [role for role in found if role in ROLES]
     if found:
         return max(found, key=ROLES.index)
-    default = mapping.get("default_role") or None
+    default = mapping.default_role or None
     return default if default in ROLES else None

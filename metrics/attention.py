@@ -13,8 +13,15 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from config.sections import (
+    AssociateSettings,
+    EscalationThresholds,
+    MissingTogetherSettings,
+    Settings,
+    TriggerThresholds,
+)
 from metrics.children import alert_children
-from metrics.escalation import EscalationThresholds, escalating_children
+from metrics.escalation import escalating_children
 from metrics.filters import select_episodes
 from metrics.meeting import children_to_discuss
 from metrics.together import associate_missing, associates, found_together, missing_together
@@ -25,23 +32,23 @@ EARLIEST = date(1900, 1, 1)
 
 @dataclass(frozen=True)
 class AttentionSettings:
-    """`[escalation]`, `[associates]`, `[missing_together]` and `[triggers]` of the settings, typed."""
+    """The numbers the attention tables share: `[escalation]`, `[associates]`, `[missing_together]`
+    and `[triggers]` of the settings (defaults: theirs)."""
 
     escalation: EscalationThresholds = field(default_factory=EscalationThresholds)
-    window_minutes: int = 60
-    found_window_hours: int = 24
-    listed_days: int = 7
-    triggers: dict = field(default_factory=dict)
+    window_minutes: int = MissingTogetherSettings.window_minutes
+    found_window_hours: int = AssociateSettings.found_window_hours
+    listed_days: int = AssociateSettings.listed_days
+    triggers: TriggerThresholds = field(default_factory=TriggerThresholds)
 
     @classmethod
-    def from_settings(cls, settings: dict) -> AttentionSettings:
-        linked = settings.get("associates", {})
+    def from_settings(cls, settings: Settings) -> AttentionSettings:
         return cls(
-            escalation=EscalationThresholds(**settings.get("escalation", {})),
-            window_minutes=int(settings.get("missing_together", {}).get("window_minutes", 60)),
-            found_window_hours=int(linked.get("found_window_hours", 24)),
-            listed_days=int(linked.get("listed_days", 7)),
-            triggers=dict(settings.get("triggers", {})),
+            escalation=settings.escalation,
+            window_minutes=settings.missing_together.window_minutes,
+            found_window_hours=settings.associates.found_window_hours,
+            listed_days=settings.associates.listed_days,
+            triggers=settings.triggers,
         )
 
 

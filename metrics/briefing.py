@@ -13,15 +13,15 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from config.canonical import CATEGORIES, NOT_KNOWN
 from metrics.attention import AttentionSettings, associate_tables, escalation_table
 from metrics.children import child_facts
 from metrics.escalation import REASON_WORDING
-from metrics.filters import DURATION_BANDS, NOT_KNOWN, ensure_derived
+from metrics.filters import DURATION_BANDS, ensure_derived
 from metrics.time_limits import date_only_flags
 from metrics.trend import last_months
 from metrics.triggers import triggers
 
-CATEGORIES = ("missing", "absent", "away")
 TIMES_OF_DAY = ("00:00-05:59", "06:00-11:59", "12:00-17:59", "18:00-23:59", NOT_KNOWN)
 RISK_COLUMNS = ["reported", "category", "police_risk", "rag", "duration", "found_in", "exploitation", "interview"]
 PLACE_TRIGGERS = ("location_5_in_30_days",)

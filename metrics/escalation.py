@@ -8,12 +8,12 @@ period count as history; episodes after it are never looked at.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from config.sections import EscalationThresholds
 from metrics.filters import distance_miles
 from metrics.time_limits import HOUR_NS, date_only_flags, longest_gap, shortest_gap
 
@@ -25,18 +25,6 @@ REASON_WORDING = {
     "further": "found further away",
     "new_exploitation_concern": "a first CSE or CCE concern",
 }
-
-
-@dataclass(frozen=True)
-class EscalationThresholds:
-    """`[escalation]` of the settings: the numbers behind each reason."""
-
-    recent_episodes: int = 4  # more_often: the gaps between the last this-many starts ...
-    gap_ratio: float = 0.5  # ... have a median at most this share of the median gap of as many before them
-    rising_episodes: int = 3  # longer: the durations of the last this-many episodes rise each time ...
-    longer_hours: float = 24  # ... and the last lasted over this many hours
-    further_miles: float = 20  # further: found over this many miles away ...
-    further_ratio: float = 2.0  # ... and over this many times the median distance of the earlier episodes
 
 
 def possible_durations(episodes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -8,13 +8,14 @@ strings typed on a command line or picked in the sidebar.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 
 import config
-from config.canonical import CANONICAL_COLUMNS, MULTI_VALUE_VOCABULARIES
+from config.canonical import BOOLEAN_WORDS, CANONICAL_COLUMNS, MULTI_VALUE_VOCABULARIES, NOT_KNOWN
 from metrics.time_limits import HOUR_NS, date_only_flags, longest_gap, shortest_gap
 
 # Return interview content holds several values a cell: counted by metrics.interview_content, not a filter.
@@ -24,7 +25,6 @@ FILTER_KEYS = tuple(c for c in CANONICAL_COLUMNS if c not in MULTI_VALUE_VOCABUL
     "age_band",
 )
 
-NOT_KNOWN = "Not known"
 OUT_OF_AREA = "Out of area"
 ETHNIC_GROUPS = {
     "White": ("WBRI", "WIRI", "WOTH", "WIRT", "WROM"),
@@ -57,7 +57,6 @@ DATE_COLUMNS = (
 )
 POSTCODE_COLUMNS = ("from_postcode", "found_postcode")
 CASELESS_TEXT_COLUMNS = ("placing_authority", "establishment_name")
-BOOLEAN_WORDS = {"y": True, "yes": True, "true": True, "1": True, "n": False, "no": False, "false": False, "0": False}
 DERIVED_COLUMNS = ("locality", "ethnic_group", "age_band", "duration_band", "distance_band", "distance_miles")
 
 
@@ -136,8 +135,9 @@ def distance_band_codes(miles: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(miles) | (codes < 0), len(DISTANCE_BANDS) - 1, codes)
 
 
-def locality_codes(episodes: pd.DataFrame) -> np.ndarray:
-    """Out of area when the from_postcode's district council is not ours, else the table's locality."""
+def locality_codes(episodes: pd.DataFrame, lad_codes: Collection[str] | None) -> np.ndarray:
+    """Out of area when the from_postcode's district council is not one of `lad_codes` (the council's area,
+    `[authority]`), else the table's locality. With None (the area not known) nothing is out of area."""
     bands = locality_names()
     position = {name: i for i, name in enumerate(bands)}
     table = {district: position[name] for district, name in config.locality_table().items()}
@@ -145,8 +145,10 @@ def locality_codes(episodes: pd.DataFrame) -> np.ndarray:
     mapped = districts.cat.categories.to_series().map(table).fillna(position[NOT_KNOWN]).to_numpy(dtype="int64")
     # code -1 (blank district) picks the Not known appended last
     codes = np.append(mapped, position[NOT_KNOWN])[districts.cat.codes.to_numpy()]
+    if lad_codes is None:
+        return codes
     lad = episodes["from_lad"]
-    outside = lad.notna().to_numpy() & ~lad.isin(config.settings()["authority"]["lad_codes"]).to_numpy()
+    outside = lad.notna().to_numpy() & ~lad.isin(list(lad_codes)).to_numpy()
     return np.where(outside, position[OUT_OF_AREA], codes)
 
 
@@ -173,11 +175,15 @@ def age_band_codes(episodes: pd.DataFrame) -> np.ndarray:
     return np.where(known & (age >= 0) & (age < AGE_EDGES[-1]), codes, len(AGE_BANDS) - 1)
 
 
-def with_derived(episodes: pd.DataFrame) -> pd.DataFrame:
-    """The episodes with locality, ethnic_group, age_band, duration_band, distance_band, distance_miles."""
+def with_derived(episodes: pd.DataFrame, lad_codes: Collection[str] | None) -> pd.DataFrame:
+    """The episodes with locality, ethnic_group, age_band, duration_band, distance_band, distance_miles.
+
+    Whoever loads the episodes derives them once with the council's `lad_codes` (the UI, the reports);
+    with None (hand-built frames) no episode is out of area.
+    """
     frame = episodes.copy()
     miles = distance_miles(frame)
-    frame["locality"] = banded(locality_codes(frame), locality_names())
+    frame["locality"] = banded(locality_codes(frame, lad_codes), locality_names())
     frame["ethnic_group"] = banded(ethnic_group_codes(frame["ethnicity"]), ETHNIC_GROUP_BANDS)
     frame["age_band"] = banded(age_band_codes(frame), AGE_BANDS)
     frame["duration_band"] = banded(duration_band_codes(frame), DURATION_BANDS)
@@ -187,10 +193,11 @@ def with_derived(episodes: pd.DataFrame) -> pd.DataFrame:
 
 
 def ensure_derived(episodes: pd.DataFrame) -> pd.DataFrame:
-    """The frame itself when the derived columns are there already, else with them added."""
+    """The frame itself when the derived columns are there already, else with them added
+    (the council's area is not known here: see `with_derived`)."""
     if all(column in episodes for column in DERIVED_COLUMNS):
         return episodes
-    return with_derived(episodes)
+    return with_derived(episodes, None)
 
 
 def parse_date(text: str) -> date:

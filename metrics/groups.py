@@ -6,7 +6,9 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-GROUP_VALUES = {"missing_from": ("home", "care"), "category": ("missing", "absent", "away")}
+from config.canonical import CATEGORIES, MISSING_FROM
+
+GROUP_VALUES = {"missing_from": MISSING_FROM, "category": CATEGORIES}
 
 
 def bands_by_group(

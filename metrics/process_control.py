@@ -8,13 +8,13 @@ ranges and the signals each point is part of. Settings come in as a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 
+from config.sections import ProcessControlSettings
 from metrics.bands import PERSISTENT_FROM
 from metrics.filters import month_labels
 from metrics.rounding import percent
@@ -45,21 +45,6 @@ MEASURES: dict[str, Measure] = {
     "rhi_offered_within_72h": Measure("Return interviews offered within 72 hours", rate=True, better="higher"),
     "rhi_completed_within_72h": Measure("Return interviews completed within 72 hours", rate=True, better="higher"),
 }
-
-
-@dataclass(frozen=True)
-class ProcessControlSettings:
-    """`[process_control]` of config/settings.toml; baseline_months 0 means every point shown."""
-
-    baseline_months: int = 0
-    minimum_points: int = 12
-    shift_points: int = 7
-    trend_points: int = 6
-
-    @classmethod
-    def from_mapping(cls, section: Mapping[str, object] | None) -> ProcessControlSettings:
-        known = {k: int(v) for k, v in (section or {}).items() if k in cls.__dataclass_fields__}  # type: ignore[call-overload]
-        return cls(**known)
 
 
 def _months(start: date, end: date) -> list[str]:

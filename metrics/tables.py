@@ -12,7 +12,7 @@ from functools import partial
 
 import pandas as pd
 
-import config
+from config.sections import TriggerThresholds
 from metrics.attention import AttentionSettings, associate_tables, escalation_table, history_until, meeting_list
 from metrics.bands import distance_bands, duration_bands, locality_bands, persistent_children, repeat_bands
 from metrics.demographics import age_bands, ethnic_group_bands, home_care_bands, sex_bands
@@ -24,9 +24,11 @@ from metrics.trend import trend
 from metrics.triggers import triggers
 
 
-def trigger_table(episodes: pd.DataFrame, as_of: date | datetime | None = None) -> pd.DataFrame:
+def trigger_table(
+    episodes: pd.DataFrame, thresholds: TriggerThresholds | None = None, as_of: date | datetime | None = None
+) -> pd.DataFrame:
     """trigger,subject,first_met: the alert list without the episodes behind each alert."""
-    return triggers(episodes, as_of=as_of).drop(columns="episode_ids")
+    return triggers(episodes, thresholds, as_of=as_of).drop(columns="episode_ids")
 
 
 TABLES: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
@@ -75,16 +77,19 @@ def metric_table(
     end: date,
     filters: dict[str, list[str]] | None = None,
     as_of: date | datetime | None = None,
+    settings: AttentionSettings | None = None,
 ) -> pd.DataFrame:
-    """One named table over the episodes reported from `start` to `end` that pass `filters`."""
+    """One named table over the episodes reported from `start` to `end` that pass `filters`;
+    `settings` (default: the settings' defaults) carries the thresholds of the alert and history tables."""
+    settings = settings or AttentionSettings()
     if name in HISTORY_TABLES:
         history = history_until(episodes, end, filters)
-        return history_table(name, history, start, end, AttentionSettings.from_settings(config.settings()), as_of)
+        return history_table(name, history, start, end, settings, as_of)
     if name not in TABLES:
         raise ValueError(f"unknown table {name!r} (tables: {', '.join(TABLES)})")
     chosen = select_episodes(episodes, start, end, filters)
     if name == "triggers":
-        return trigger_table(chosen, as_of=as_of)
+        return trigger_table(chosen, settings.triggers, as_of=as_of)
     return TABLES[name](chosen)
 
 

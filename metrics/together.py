@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-import config
+from config.sections import AssociateSettings, MissingTogetherSettings
 from metrics.filters import first_known
 
 PAIR_COLUMNS = [
@@ -92,14 +92,14 @@ def _pair_table(episodes: pd.DataFrame, place: pd.Series, time_column: str, wind
     return pairs.sort_values(["reported_at_a", "place", "child_a", "child_b"], ignore_index=True)
 
 
-def missing_together(episodes: pd.DataFrame, window_minutes: int | None = None) -> pd.DataFrame:
+def missing_together(
+    episodes: pd.DataFrame, window_minutes: int = MissingTogetherSettings.window_minutes
+) -> pd.DataFrame:
     """Pairs of episodes of two different children from one place, reported at most `window_minutes` apart."""
-    if window_minutes is None:
-        window_minutes = int(config.settings()["missing_together"]["window_minutes"])
     return _pair_table(episodes, episode_place(episodes), "reported_at", window_minutes * 60 * SECOND_NS)
 
 
-def found_together(episodes: pd.DataFrame, window_hours: int = 24) -> pd.DataFrame:
+def found_together(episodes: pd.DataFrame, window_hours: int = AssociateSettings.found_window_hours) -> pd.DataFrame:
     """Pairs of episodes of two different children found at one full postcode, returned at most `window_hours` apart.
 
     `minutes_apart` is between the returns; `place` is the found postcode.

@@ -1,8 +1,8 @@
 """Alert lists for the Operational Group (domain.md section 5).
 
 Each alert names its subject (a child, an episode or a place), the date the
-condition was first met and the episodes behind it. Thresholds come from
-`[triggers]` in config/settings.toml unless given.
+condition was first met and the episodes behind it. Thresholds come in as
+`TriggerThresholds` (`[triggers]` of the settings, passed by the page or report).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-import config
+from config.sections import TriggerThresholds
 from metrics.time_limits import DAY_NS, HOUR_NS, date_only_flags, has_date_only_time, may_exceed, opening
 from metrics.together import episode_place
 
@@ -117,39 +117,39 @@ class TriggerWords:
     subject: str | None
 
 
-def trigger_words(thresholds: Mapping[str, int]) -> dict[str, TriggerWords]:
+def trigger_words(thresholds: TriggerThresholds) -> dict[str, TriggerWords]:
     """Each trigger's words (in `TRIGGERS` order) with the council's numbers (`[triggers]`) in them."""
     t = thresholds
     return {
         "3_missing_in_90_days": TriggerWords(
-            f"{t['missing_count']} missing episodes within {t['missing_window_days']} days",
-            f"{t['missing_count']} missing, {t['missing_window_days']} days",
+            f"{t.missing_count} missing episodes within {t.missing_window_days} days",
+            f"{t.missing_count} missing, {t.missing_window_days} days",
             "A child whose missing episodes reached the count within the window; first met on the day of the "
             "episode that completed it. Such children are discussed at the MASE meeting.",
             None,
         ),
         "3_absent_in_90_days": TriggerWords(
-            f"{t['absent_count']} absent episodes within {t['absent_window_days']} days",
-            f"{t['absent_count']} absent, {t['absent_window_days']} days",
+            f"{t.absent_count} absent episodes within {t.absent_window_days} days",
+            f"{t.absent_count} absent, {t.absent_window_days} days",
             "The same for absent episodes.",
             None,
         ),
         "missing_over_72_hours": TriggerWords(
-            f"Missing over {t['missing_over_hours']} hours",
-            f"Missing over {t['missing_over_hours']}h",
+            f"Missing over {t.missing_over_hours} hours",
+            f"Missing over {t.missing_over_hours}h",
             "A missing episode that lasted, or has been open, longer than this; first met at that point.",
             "Episode",
         ),
         "strategy_meeting_overdue": TriggerWords(
             "Strategy meeting overdue",
             "Meeting overdue",
-            f"An episode missing over {t['missing_over_hours']} hours with no strategy meeting within "
-            f"{t['strategy_meeting_working_days']} working days of that point; first met the day after the deadline.",
+            f"An episode missing over {t.missing_over_hours} hours with no strategy meeting within "
+            f"{t.strategy_meeting_working_days} working days of that point; first met the day after the deadline.",
             "Episode",
         ),
         "location_5_in_30_days": TriggerWords(
-            f"{t['location_count']} episodes from one place within {t['location_window_days']} days",
-            f"{t['location_count']} from one place",
+            f"{t.location_count} episodes from one place within {t.location_window_days} days",
+            f"{t.location_count} from one place",
             "A children's home or address (where no home is given) that children went missing from this often.",
             "Place",
         ),
@@ -162,14 +162,14 @@ def date_only_alert_episodes(episodes: pd.DataFrame) -> tuple[int, int]:
 
 
 def triggers(
-    episodes: pd.DataFrame, thresholds: dict | None = None, as_of: date | datetime | None = None
+    episodes: pd.DataFrame, thresholds: TriggerThresholds | None = None, as_of: date | datetime | None = None
 ) -> pd.DataFrame:
     """trigger,subject,first_met,episode_ids for every alert among these episodes.
 
     `as_of` (default now) decides which open episodes have passed 72 hours and
     which strategy meeting deadlines are past.
     """
-    settings = {**config.settings()["triggers"], **(thresholds or {})}
+    settings = thresholds or TriggerThresholds()
     _, as_of_date = _as_of_moment(as_of)
     category = episodes["category"]
     child = episodes["child_id"]
@@ -178,24 +178,24 @@ def triggers(
             "3_missing_in_90_days",
             child,
             episodes,
-            int(settings["missing_count"]),
-            int(settings["missing_window_days"]),
+            settings.missing_count,
+            settings.missing_window_days,
             only=(category == "missing").to_numpy(dtype=bool),
         ),
         counting_alerts(
             "3_absent_in_90_days",
             child,
             episodes,
-            int(settings["absent_count"]),
-            int(settings["absent_window_days"]),
+            settings.absent_count,
+            settings.absent_window_days,
             only=(category == "absent").to_numpy(dtype=bool),
         ),
     ]
 
-    over = over_hours(episodes, int(settings["missing_over_hours"]), as_of)
+    over = over_hours(episodes, settings.missing_over_hours, as_of)
     long = episodes.loc[over, ["episode_id", "strategy_meeting_at"]]
     began = opening(episodes["reported_at"], date_only_flags(episodes, "reported_at"))[over]  # 00:00 if date-only
-    point = began + np.timedelta64(int(settings["missing_over_hours"]) * HOUR_NS, "ns")
+    point = began + np.timedelta64(settings.missing_over_hours * HOUR_NS, "ns")
     point_dates = point.astype("datetime64[D]")
     long_ids = long["episode_id"].astype(str).to_numpy()
     parts.append(
@@ -210,7 +210,7 @@ def triggers(
         )
     )
 
-    deadline = np.busday_offset(point_dates, int(settings["strategy_meeting_working_days"]), roll="backward")
+    deadline = np.busday_offset(point_dates, settings.strategy_meeting_working_days, roll="backward")
     meeting = long["strategy_meeting_at"].dt.normalize().to_numpy(dtype="datetime64[D]")
     held_in_time = ~np.isnat(meeting) & (meeting <= deadline)
     overdue = (deadline < np.datetime64(as_of_date, "D")) & ~held_in_time
@@ -231,8 +231,8 @@ def triggers(
             "location_5_in_30_days",
             episode_place(episodes),
             episodes,
-            int(settings["location_count"]),
-            int(settings["location_window_days"]),
+            settings.location_count,
+            settings.location_window_days,
         )
     )
 

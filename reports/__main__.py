@@ -22,10 +22,12 @@ import pandas as pd
 from sqlalchemy import Engine
 
 import config
+from config.sections import Settings, SettingsError
 from loaders.database import connect
 from loaders.episodes import load_episodes
-from metrics.filters import FILTER_KEYS, select_episodes
-from metrics.process_control import MEASURES, ProcessControlSettings, process_control_table
+from metrics.attention import AttentionSettings
+from metrics.filters import FILTER_KEYS, select_episodes, with_derived
+from metrics.process_control import MEASURES, process_control_table
 from metrics.tables import HISTORY_TABLES, TABLES, metric_table
 from reports import audit
 from reports.reconciliation import open_items_by_kind_and_month
@@ -137,7 +139,7 @@ def run_briefing(args: argparse.Namespace) -> int:
 
     engine = connect()
     try:
-        episodes = load_episodes(engine)
+        episodes = council_episodes(engine, config.settings())
         as_of = args.as_of or (episodes["reported_at"].max().date() if len(episodes) else date.today())
         user = audit.current_user()
         try:
@@ -186,15 +188,16 @@ def run_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print("error: reconciliation compares every police and SSDA903 record: it takes no --filter", file=sys.stderr)
         return 1
 
+    settings = config.settings()
     engine = connect()
     try:
         try:
-            table = period_table(engine, args, filters)
+            table = period_table(engine, args, filters, settings)
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
         if args.publication:
-            table = publishable(args.name, table, suppress_below())
+            table = publishable(args.name, table, settings.publication.suppress_below)
         if args.name in CHILD_LEVEL_TABLES:
             period = {"from": args.start.isoformat(), "to": args.end.isoformat()}
             audit.record(engine, audit.current_user(), "export", f"table {args.name}", {**period, "filters": filters})
@@ -217,15 +220,18 @@ def check_table_usage(args: argparse.Namespace, parser: argparse.ArgumentParser)
         parser.error("--measure is needed with process_control, and only with it")
 
 
-def period_table(engine: Engine, args: argparse.Namespace, filters: dict[str, list[str]]) -> pd.DataFrame:
+def period_table(
+    engine: Engine, args: argparse.Namespace, filters: dict[str, list[str]], settings: Settings
+) -> pd.DataFrame:
     """The table asked for, over --from..--to; ValueError for a filter value the data cannot take."""
     if args.name == "reconciliation":
         return open_items_by_kind_and_month(engine, args.start, args.end)
-    episodes = load_episodes(engine)
+    episodes = council_episodes(engine, settings)
     if args.name == PROCESS_CONTROL:
         chosen = select_episodes(episodes, args.start, args.end, filters)
-        return process_control_table(chosen, args.measure, args.start, args.end, process_control_settings())
-    return metric_table(args.name, episodes, args.start, args.end, filters)
+        return process_control_table(chosen, args.measure, args.start, args.end, settings.process_control)
+    attention = AttentionSettings.from_settings(settings)
+    return metric_table(args.name, episodes, args.start, args.end, filters, settings=attention)
 
 
 def filters_of(args: argparse.Namespace) -> dict[str, list[str]]:
@@ -236,12 +242,9 @@ def filters_of(args: argparse.Namespace) -> dict[str, list[str]]:
     return filters
 
 
-def process_control_settings() -> ProcessControlSettings:
-    return ProcessControlSettings.from_mapping(config.settings().get(PROCESS_CONTROL))
-
-
-def suppress_below() -> int:
-    return int(config.settings().get("publication", {}).get("suppress_below", 5))
+def council_episodes(engine: Engine, settings: Settings) -> pd.DataFrame:
+    """Every episode, its derived columns worked out once with the council's area."""
+    return with_derived(load_episodes(engine), settings.authority.lad_codes)
 
 
 def run_findings(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -251,9 +254,10 @@ def run_findings(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
     if args.start > args.end:
         parser.error(f"--from {args.start} is after --to {args.end}")
     filters = filters_of(args)
+    settings = config.settings()
     engine = connect()
     try:
-        episodes = load_episodes(engine)
+        episodes = council_episodes(engine, settings)
     finally:
         engine.dispose()
     try:
@@ -262,8 +266,8 @@ def run_findings(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
             args.start,
             args.end,
             filters,
-            process_control_settings(),
-            suppress_below() if args.publication else None,
+            settings.process_control,
+            settings.publication.suppress_below if args.publication else None,
         )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -300,6 +304,14 @@ def run_pack(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        return run(args, parser)
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.command == "table":
         return run_table(args, parser)
     if args.command == "pack":

@@ -19,6 +19,7 @@ from docx.shared import Mm, Pt
 import config
 from charts.briefing import months_chart
 from charts.export import png_bytes
+from config.canonical import NOT_KNOWN
 from metrics.attention import AttentionSettings
 from metrics.briefing import Briefing, child_briefing
 from reports.pack import (
@@ -87,9 +88,9 @@ def _line(container, text: str, size: Pt = BODY) -> None:
 def facts_sentence(briefing: Briefing) -> str:
     f = briefing.facts
     placement = f"{f['missing_from']}" + (
-        f" ({_words(f['placement_type'])})" if f["placement_type"] != "Not known" else ""
+        f" ({_words(f['placement_type'])})" if f["placement_type"] != NOT_KNOWN else ""
     )
-    where = f", {f['establishment']}" if f["establishment"] != "Not known" else ""
+    where = f", {f['establishment']}" if f["establishment"] != NOT_KNOWN else ""
     return (
         f"{_words(f['sex']).capitalize()}, age {f['age_band']}, {f['ethnic_group']} ({f['ethnicity']}), "
         f"from {placement}{where}. {f['episodes_in_period']} episodes in the 12 months "
@@ -97,10 +98,9 @@ def facts_sentence(briefing: Briefing) -> str:
     )
 
 
-def write_docx(briefing: Briefing, path: Path, produced_by: str, today: date | None = None) -> Path:
+def write_docx(briefing: Briefing, path: Path, produced_by: str, authority: str, today: date | None = None) -> Path:
     today = today or date.today()
-    authority = config.settings()["authority"]["name"]
-    document = _new_document()
+    document = _new_document(authority)
     section = document.sections[0]
     section.top_margin = section.bottom_margin = Mm(12)
     section.left_margin = section.right_margin = Mm(15)
@@ -198,10 +198,10 @@ def write_docx(briefing: Briefing, path: Path, produced_by: str, today: date | N
     return path
 
 
-def briefing_file(briefing: Briefing, suffix: str, produced_by: str) -> bytes:
+def briefing_file(briefing: Briefing, suffix: str, produced_by: str, authority: str) -> bytes:
     """The briefing as the bytes of a .docx or .pdf file (the app's download)."""
     with tempfile.TemporaryDirectory(prefix="briefing-") as folder:
-        docx = write_docx(briefing, Path(folder) / f"{briefing.child_id}.docx", produced_by)
+        docx = write_docx(briefing, Path(folder) / f"{briefing.child_id}.docx", produced_by, authority)
         if suffix == ".docx":
             return docx.read_bytes()
         if pdf_converter() is None:
@@ -214,11 +214,13 @@ def build_briefing(episodes: pd.DataFrame, child_id: str, as_of: date, out_path:
     out_path = Path(out_path)
     if out_path.suffix.lower() not in (".docx", ".pdf"):
         raise ValueError(f"the briefing is written as .docx or .pdf, not {out_path.name!r}")
-    briefing = child_briefing(episodes, child_id, as_of, AttentionSettings.from_settings(config.settings()))
+    settings = config.settings()
+    briefing = child_briefing(episodes, child_id, as_of, AttentionSettings.from_settings(settings))
+    authority = settings.authority.name
     if out_path.suffix.lower() == ".docx":
-        return write_docx(briefing, out_path, produced_by)
+        return write_docx(briefing, out_path, produced_by, authority)
     if pdf_converter() is None:
         raise PackError(NO_CONVERTER)
     with tempfile.TemporaryDirectory(prefix="briefing-") as folder:
-        docx = write_docx(briefing, Path(folder) / f"{out_path.stem}.docx", produced_by)
+        docx = write_docx(briefing, Path(folder) / f"{out_path.stem}.docx", produced_by, authority)
         return docx_to_pdf(docx, out_path)

@@ -42,13 +42,15 @@ from charts.benchmarks import benchmark_chart
 from charts.export import png_bytes
 from charts.lines import trend_chart
 from charts.titles import WIDTH, source_line, titled
+from config.canonical import CATEGORIES
+from config.sections import ProcessControlSettings, Settings
 from loaders.benchmarks import dfe_figures, shipped_figures
+from metrics.attention import AttentionSettings
 from metrics.benchmarks import COMPARED_CATEGORIES
-from metrics.filters import select_episodes
+from metrics.filters import select_episodes, with_derived
 from metrics.findings import period_findings
 from metrics.interview_content import CONTENT_SECTIONS, content_label, content_title
 from metrics.periods import Period, financial_year_ending, previous_period, year_before
-from metrics.process_control import ProcessControlSettings
 from metrics.return_interviews import date_only_eligible, return_interviews
 from metrics.tables import TABLES, headline_counts, metric_table
 from reports import benchmarks
@@ -130,9 +132,6 @@ def _top_place_title(noun: str, fallback: str) -> Callable[[pd.DataFrame], str]:
         )
 
     return title
-
-
-CATEGORIES = ("missing", "absent", "away")
 
 
 def trend_by_month(safe: pd.DataFrame) -> pd.DataFrame:
@@ -393,10 +392,6 @@ DEFINITIONS = (
 # --- figures ----------------------------------------------------------------------------
 
 
-def suppression_threshold() -> int:
-    return int(config.settings().get("publication", {}).get("suppress_below", 5))
-
-
 def safe_count(value: int, threshold: int) -> str:
     """A headline count for publication: `<5` for 1-4, else the number."""
     return f"<{threshold}" if 0 < value < threshold else f"{value:,}"
@@ -513,7 +508,7 @@ def _repeat_header(row) -> None:
     row._tr.get_or_add_trPr().append(header)
 
 
-def _new_document() -> WordDocument:
+def _new_document(authority: str) -> WordDocument:
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -539,7 +534,7 @@ def _new_document() -> WordDocument:
     footer.add_run(" of ")
     _field(footer.add_run(), "NUMPAGES")
     core = document.core_properties
-    core.author = core.last_modified_by = config.settings()["authority"]["name"]
+    core.author = core.last_modified_by = authority
     core.comments = ""
     return document
 
@@ -681,12 +676,13 @@ def named_homes(table: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _load(engine_or_episodes: Engine | pd.DataFrame) -> pd.DataFrame:
+def _load(engine_or_episodes: Engine | pd.DataFrame, lad_codes: tuple[str, ...]) -> pd.DataFrame:
+    """The episodes given, or loaded and derived once with the council's area (`lad_codes`)."""
     if isinstance(engine_or_episodes, pd.DataFrame):
         return engine_or_episodes
     from loaders.episodes import load_episodes
 
-    return load_episodes(engine_or_episodes)
+    return with_derived(load_episodes(engine_or_episodes), lad_codes)
 
 
 def benchmarks_section(
@@ -695,20 +691,19 @@ def benchmarks_section(
     dfe: pd.DataFrame | None,
     period: Period,
     threshold: int,
-    authority: str,
+    settings: Settings,
 ) -> None:
     """How do we compare? (domain.md section 10): the year ending 31 March on or before the period's
     end, the council's own rates beside the DfE's, every figure in one table, the caveats."""
     year = financial_year_ending(period.end)
-    settings = config.settings()
-    la_code = str(settings["authority"].get("dfe_la_code", ""))
+    authority, la_code = settings.authority.name, settings.authority.dfe_la_code
     document.add_page_break()
     document.add_heading("How do we compare? National figures", level=1)
     if not la_code or year not in benchmarks.years_with_episodes(episodes):
         _paragraph(document, f"No comparison: no episodes in the year ending 31 March {year}, or no DfE LA number set.")
         return
     dfe = shipped_figures() if dfe is None else dfe
-    grouping = str(settings.get("benchmarks", {}).get("neighbour_grouping", "2025"))
+    grouping = settings.benchmarks.neighbour_grouping
     result = benchmarks.benchmarks_for(
         episodes, dfe, year, la_code=la_code, council_name=authority, grouping=grouping, threshold=threshold
     )
@@ -741,10 +736,14 @@ def benchmarks_section(
 
 
 def _findings_page(
-    document: WordDocument, episodes: pd.DataFrame, period: Period, filters: dict, threshold: int
+    document: WordDocument,
+    episodes: pd.DataFrame,
+    period: Period,
+    filters: dict,
+    threshold: int,
+    settings: ProcessControlSettings,
 ) -> None:
     """The pack's summary page: section 9's written findings, publication-safe (`fewer than 5`)."""
-    settings = ProcessControlSettings.from_mapping(config.settings().get("process_control"))
     found = period_findings(episodes, period.start, period.end, filters, settings, threshold)
     document.add_heading("Findings", level=1)
     for finding in found:
@@ -770,18 +769,22 @@ def write_docx(
     progress: Progress | None = None,
     today: date | None = None,
     dfe: pd.DataFrame | None = None,
+    settings: Settings | None = None,
 ) -> Path:
-    """The pack as a Word file at `path`; `dfe`: the DfE's figures (default: the shipped ones)."""
+    """The pack as a Word file at `path`; `dfe`: the DfE's figures (default: the shipped ones);
+    `settings`: the council's (default: config/settings.toml)."""
     report = progress or (lambda fraction, text: None)
     filters = filters or {}
-    threshold = suppression_threshold()
-    authority = config.settings()["authority"]["name"]
+    settings = settings or config.settings()
+    threshold = settings.publication.suppress_below
+    authority = settings.authority.name
+    attention = AttentionSettings.from_settings(settings)
     today = today or date.today()
     previous, last_year = previous_period(period), year_before(period)
     source = source_line(period.short(), authority)
     place_and_period = f"{authority}, {period.short()}"
 
-    document = _new_document()
+    document = _new_document(authority)
     report(0.02, "Title page")
     for _ in range(7):
         document.add_paragraph()
@@ -801,7 +804,7 @@ def write_docx(
 
     report(0.04, "Findings")
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    _findings_page(document, episodes, period, filters, threshold)
+    _findings_page(document, episodes, period, filters, threshold, settings.process_control)
 
     report(0.06, "Summary")
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
@@ -838,7 +841,7 @@ def write_docx(
         chosen_filters = _merged_filters(filters, chart.extra_filters)
         # a key left with no value (kinship asked for, residential needed) matches no episode
         source_episodes = episodes if all(chosen_filters.values()) else episodes.iloc[:0]
-        table = metric_table(chart.kind, source_episodes, period.start, period.end, chosen_filters)
+        table = metric_table(chart.kind, source_episodes, period.start, period.end, chosen_filters, settings=attention)
         safe = publishable(chart.kind, table, threshold)
         drawn = masked(chart.kind, table, threshold)
         if chart.top:
@@ -865,7 +868,7 @@ def write_docx(
         document.add_paragraph()
 
     report(0.95, "How do we compare?")
-    benchmarks_section(document, episodes, dfe, period, threshold, authority)
+    benchmarks_section(document, episodes, dfe, period, threshold, settings)
 
     report(0.96, "Definitions")
     document.add_page_break()
@@ -956,11 +959,12 @@ def build_pack(
         raise ValueError(f"the period starts ({start}) after it ends ({end})")
     report = progress or (lambda fraction, text: None)
     report(0.0, "Loading episodes")
-    episodes = _load(engine_or_episodes)
+    settings = config.settings()
+    episodes = _load(engine_or_episodes, settings.authority.lad_codes)
     period = Period(start, end)
     dfe = None if isinstance(engine_or_episodes, pd.DataFrame) else dfe_figures(engine_or_episodes)
     if suffix == ".docx":
-        write_docx(episodes, period, out_path, filters, report, dfe=dfe)
+        write_docx(episodes, period, out_path, filters, report, dfe=dfe, settings=settings)
     else:
         if pdf_converter() is None:
             raise PackError(NO_CONVERTER)
@@ -972,6 +976,7 @@ def build_pack(
                 filters,
                 lambda f, text: report(0.8 * f, text),
                 dfe=dfe,
+                settings=settings,
             )
             report(0.8, "Converting to PDF")
             docx_to_pdf(docx, out_path)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 import loaders.episodes
+from config.sections import AuthSettings, OidcSettings
 from loaders import sessions
 from loaders.database import connect
 from loaders.episodes import load_episodes
@@ -40,7 +41,7 @@ CHILD_PAGES = [
     "ui/pages/missing_together.py",
 ]
 ADMIN_PAGES = ["ui/pages/import_data.py", "ui/pages/audit_log.py"]
-SETTINGS = {"idle_minutes": 30, "session_minutes": 600, "max_failures": 5, "lockout_minutes": 15}
+SETTINGS = AuthSettings(idle_minutes=30, session_minutes=600, max_failures=5, lockout_minutes=15)
 
 
 @pytest.fixture
@@ -117,7 +118,7 @@ def test_a_disabled_user_cannot_sign_in(database):
 
 
 def test_repeated_failures_lock_the_name_even_with_the_right_password(database):
-    for _ in range(SETTINGS["max_failures"]):
+    for _ in range(SETTINGS.max_failures):
         user, _message = auth.attempt_sign_in(database, "test-analyst", "guess", SETTINGS)
         assert user is None
     user, message = auth.attempt_sign_in(database, "test-analyst", TEST_USERS["analyst"][1], SETTINGS)
@@ -295,7 +296,7 @@ def test_identity_provider_sign_in_is_off_by_default():
 
 
 def test_identity_provider_role_comes_from_the_users_table_first(database, monkeypatch):
-    mapping = {"domains": {"council.example": "viewer"}, "groups": {"Analysts": "analyst"}, "default_role": ""}
+    mapping = OidcSettings(domains={"council.example": "viewer"}, groups={"Analysts": "analyst"}, default_role="")
     monkeypatch.setattr(auth, "oidc_settings", lambda: mapping)
     add_oidc_user(database, "boss@council.example", "admin")
     add_user(database, "gone@council.example", "analyst")

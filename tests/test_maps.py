@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import shapely
 
+import config
 from charts import maps
 from charts.markup import html_text
 from charts.theme import SEQUENTIAL
@@ -185,7 +186,8 @@ def test_no_tiles_unless_the_council_gives_a_tile_url(districts, outline):
 
 
 def test_tile_settings_default_to_none():
-    assert maps.tile_settings() == ("", "")
+    shipped = config.settings().map
+    assert (shipped.tile_url, shipped.tile_attribution) == ("", "")
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,8 @@ from datetime import date
 
 import pytest
 
-from metrics.filters import FILTER_KEYS, select_episodes
+import config
+from metrics.filters import FILTER_KEYS, select_episodes, with_derived
 from tests.support import make_episodes
 
 START, END = date(2015, 3, 1), date(2015, 3, 31)
@@ -28,7 +29,7 @@ def test_period_includes_start_and_end_dates(reported, chosen):
 
 @pytest.fixture(scope="module")
 def frame():
-    return make_episodes(
+    episodes = make_episodes(
         {
             "episode_id": "A",
             "child_id": "C1",
@@ -74,6 +75,7 @@ def frame():
             "reported_at": "2015-03-20",
         },
     )
+    return with_derived(episodes, config.settings().authority.lad_codes)  # the council's area: Out of area
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import re
 import tomllib
+from functools import reduce
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 import loaders.__main__ as loaders_cli
 import reports.__main__ as reports_cli
 import sample_data.__main__ as sample_data_cli
+from config.sections import Settings, setting_keys
 from metrics.tables import HISTORY_TABLES, TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +87,27 @@ def options() -> list[tuple[str, str]]:
         for option in action.option_strings
         if option.startswith("--")
     ]
+
+
+def toml_text(value: object) -> str:
+    """A default as it would be written in settings.toml."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, tuple):
+        return "[" + ", ".join(toml_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {toml_text(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+@pytest.mark.parametrize("key", setting_keys())
+def test_every_setting_is_documented_with_its_default(key):
+    """A row of the README's settings table for each key of the typed settings, with the default the code uses."""
+    section, _, name = key.rpartition(".")
+    default = reduce(getattr, key.split("."), Settings())
+    assert f"| `[{section}] {name}` | `{toml_text(default)}` |" in README
 
 
 @pytest.mark.parametrize("command", [c.prog for c in leaf_commands()])

@@ -14,10 +14,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+import config
 from loaders.database import connect
 from loaders.episodes import load_episodes
 from loaders.importer import import_file
 from loaders.schema import Child, Episode, Establishment, Import
+from metrics.filters import with_derived
 from metrics.tables import metric_table
 from sample_data.build import build
 from sample_data.export import write_csv
@@ -39,7 +41,8 @@ def sample_engine(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def episodes(sample_engine) -> pd.DataFrame:
-    return load_episodes(sample_engine)
+    """Loaded and derived with the council's area, as the app and the reports do."""
+    return with_derived(load_episodes(sample_engine), config.settings().authority.lad_codes)
 
 
 def streetwise_table(episodes: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 import pytest
 
+from config.sections import TriggerThresholds
 from metrics.triggers import TRIGGERS, trigger_words, triggers
 from tests.support import make_episodes
 
@@ -66,9 +67,14 @@ def test_counting_triggers_keep_children_and_categories_apart():
 
 def test_thresholds_can_be_changed():
     rows = [{**r, "returned_at": None} for r in missing_at("2015-01-01 10:00", "2015-01-20 10:00")]
-    assert alerts(*rows, trigger="3_missing_in_90_days", thresholds={"missing_count": 2}) == [("C1", date(2015, 1, 20))]
+    assert alerts(*rows, trigger="3_missing_in_90_days", thresholds=TriggerThresholds(missing_count=2)) == [
+        ("C1", date(2015, 1, 20))
+    ]
     assert (
-        alerts(*rows, trigger="3_missing_in_90_days", thresholds={"missing_count": 2, "missing_window_days": 18}) == []
+        alerts(
+            *rows, trigger="3_missing_in_90_days", thresholds=TriggerThresholds(missing_count=2, missing_window_days=18)
+        )
+        == []
     )
 
 
@@ -205,16 +211,16 @@ def test_no_episodes_no_alerts():
     assert table.columns.tolist() == ["trigger", "subject", "first_met", "episode_ids"] and len(table) == 0
 
 
-COUNCIL = {
-    "missing_count": 4,
-    "missing_window_days": 60,
-    "absent_count": 2,
-    "absent_window_days": 30,
-    "missing_over_hours": 48,
-    "strategy_meeting_working_days": 3,
-    "location_count": 6,
-    "location_window_days": 14,
-}
+COUNCIL = TriggerThresholds(
+    missing_count=4,
+    missing_window_days=60,
+    absent_count=2,
+    absent_window_days=30,
+    missing_over_hours=48,
+    strategy_meeting_working_days=3,
+    location_count=6,
+    location_window_days=14,
+)
 
 
 @pytest.mark.parametrize(

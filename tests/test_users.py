@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from config.sections import OidcSettings
 from loaders import users
 from loaders.schema import User
 from reports.audit import entries, failed_sign_ins, record
@@ -90,11 +92,11 @@ def test_identity_provider_users_have_no_password(engine):
     assert users.verify(engine, "ann@council.example", "anything") is None
 
 
-MAPPING = {
-    "groups": {"Missing Analysts": "analyst", "Dashboard Admins": "admin", "Typo": "superuser"},
-    "domains": {"council.example": "viewer", "@police.example": "analyst"},
-    "default_role": "",
-}
+MAPPING = OidcSettings(
+    groups={"Missing Analysts": "analyst", "Dashboard Admins": "admin", "Typo": "superuser"},
+    domains={"council.example": "viewer", "@police.example": "analyst"},
+    default_role="",
+)
 
 
 @pytest.mark.parametrize(
@@ -108,10 +110,10 @@ MAPPING = {
         ("someone@elsewhere.example", [], MAPPING, None),
         ("someone@elsewhere.example", ["Typo"], MAPPING, None),
         ("someone@sub.council.example", [], MAPPING, None),
-        ("someone@elsewhere.example", [], {**MAPPING, "default_role": "viewer"}, "viewer"),
-        ("someone@elsewhere.example", [], {**MAPPING, "default_role": "owner"}, None),
+        ("someone@elsewhere.example", [], replace(MAPPING, default_role="viewer"), "viewer"),
+        ("someone@elsewhere.example", [], replace(MAPPING, default_role="owner"), None),
         ("no-at-sign", [], MAPPING, None),
-        ("ann@council.example", [], {}, None),
+        ("ann@council.example", [], OidcSettings(), None),
     ],
 )
 def test_identity_provider_role_mapping(email, groups, mapping, expected):

@@ -30,6 +30,7 @@ from urllib.parse import urlparse
 import streamlit as st
 
 import config
+from config.sections import AuthSettings, OidcSettings
 
 log = logging.getLogger(__name__)
 ROLES = ("viewer", "analyst", "admin")
@@ -41,13 +42,6 @@ COOKIE = "missing_session"
 SESSION_ROUTE = "/_session"  # app_server.py serves claim and forget under it
 TOUCH_SECONDS = 60  # a stored session's last use is written at most this often
 FAILURE_DELAY_SECONDS = 1.0
-DEFAULTS = {
-    "idle_minutes": 30,
-    "session_minutes": 600,
-    "max_failures": 5,
-    "lockout_minutes": 15,
-    "secure_cookie": "auto",
-}
 
 
 @dataclass(frozen=True)
@@ -58,17 +52,17 @@ class SignedIn:
     session_id: int | None = None  # the stored session behind the cookie; None for OIDC and AppTest seeds
 
 
-def auth_settings() -> dict:
-    """`[auth]` of settings.toml over the defaults above."""
-    return {**DEFAULTS, **config.settings().get("auth", {})}
+def auth_settings() -> AuthSettings:
+    """`[auth]` of settings.toml."""
+    return config.settings().auth
 
 
-def session_expiry(signed_in_at: float, last_seen: float | None, now: float, settings: dict) -> str | None:
+def session_expiry(signed_in_at: float, last_seen: float | None, now: float, settings: AuthSettings) -> str | None:
     """Why a session has ended (idle too long, or open too long), or None while it is still good."""
-    if now - signed_in_at > settings["session_minutes"] * 60:
-        return f"You were signed out after {settings['session_minutes']} minutes. Please sign in again."
-    if now - (last_seen if last_seen is not None else signed_in_at) > settings["idle_minutes"] * 60:
-        return f"You were signed out after {settings['idle_minutes']} minutes without activity. Please sign in again."
+    if now - signed_in_at > settings.session_minutes * 60:
+        return f"You were signed out after {settings.session_minutes} minutes. Please sign in again."
+    if now - (last_seen if last_seen is not None else signed_in_at) > settings.idle_minutes * 60:
+        return f"You were signed out after {settings.idle_minutes} minutes without activity. Please sign in again."
     return None
 
 
@@ -100,7 +94,7 @@ def require_user() -> SignedIn:
     return user
 
 
-def _why_ended(user: SignedIn, now: float, settings: dict) -> SignedIn | tuple[str, str | None]:
+def _why_ended(user: SignedIn, now: float, settings: AuthSettings) -> SignedIn | tuple[str, str | None]:
     """The user (role as stored now) while the session is good; else the notice and the audit action.
 
     A stored session is checked in the database on every run, so signing out
@@ -124,7 +118,7 @@ def _why_ended(user: SignedIn, now: float, settings: dict) -> SignedIn | tuple[s
     return replace(user, role=stored.role)
 
 
-def _resume_from_cookie(now: float, settings: dict) -> SignedIn | None:
+def _resume_from_cookie(now: float, settings: AuthSettings) -> SignedIn | None:
     """The user whose stored session this browser's cookie names, when it is still good."""
     token = st.context.cookies.get(COOKIE)
     if not isinstance(token, str) or not token:  # AppTest's context holds no real cookies
@@ -252,7 +246,7 @@ def _engine():
 # ---- name and password ------------------------------------------------------------------
 
 
-def attempt_sign_in(engine, name: str, password: str, settings: dict) -> tuple[SignedIn | None, str]:
+def attempt_sign_in(engine, name: str, password: str, settings: AuthSettings) -> tuple[SignedIn | None, str]:
     """Check a name and password; audit the attempt; returns the user or a message to show.
 
     After `max_failures` failed attempts for one name within `lockout_minutes`,
@@ -264,14 +258,14 @@ def attempt_sign_in(engine, name: str, password: str, settings: dict) -> tuple[S
     name = name.strip()[:100]
     if not name or not password:
         return None, "Enter your name and password."
-    since = datetime.now() - timedelta(minutes=settings["lockout_minutes"])
-    account, how = sign_in(engine, name, password, max_failures=settings["max_failures"], since=since)
+    since = datetime.now() - timedelta(minutes=settings.lockout_minutes)
+    account, how = sign_in(engine, name, password, max_failures=settings.max_failures, since=since)
     if account is None:
         why = "locked out after repeated failures" if how == "locked" else "wrong name or password"
         log.warning("sign-in refused for %r: %s", name, why)
         time.sleep(FAILURE_DELAY_SECONDS)
         if how == "locked":
-            return None, f"Too many failed sign-ins for {name}. Try again in {settings['lockout_minutes']} minutes."
+            return None, f"Too many failed sign-ins for {name}. Try again in {settings.lockout_minutes} minutes."
         return None, "That name and password do not match an enabled user."
     log.info("sign-in: %r as %s", account.name, account.role)
     return SignedIn(account.name, account.role, time.time()), ""
@@ -351,13 +345,13 @@ def account_sidebar(user: SignedIn) -> None:
 # ---- the council's identity provider (st.login) ---------------------------------------
 
 
-def oidc_settings() -> dict:
-    return config.settings().get("auth", {}).get("oidc", {})
+def oidc_settings() -> OidcSettings:
+    return config.settings().auth.oidc
 
 
 def oidc_enabled() -> bool:
     """On when settings say so and `.streamlit/secrets.toml` has an `[auth]` section."""
-    if not oidc_settings().get("enabled", False):
+    if not oidc_settings().enabled:
         return False
     try:
         return "auth" in st.secrets
@@ -386,16 +380,16 @@ def oidc_role_for(engine, email: str, groups: list[str]) -> tuple[str | None, st
 
 def _oidc_user() -> SignedIn:
     settings = oidc_settings()
-    provider = settings.get("provider") or None
+    provider = settings.provider or None
     if not st.user.is_logged_in:
         st.title("Sign in")
         if st.session_state.get(NOTICE):
             st.info(st.session_state[NOTICE])
-        label = settings.get("button_label") or "Sign in with your council account"
+        label = settings.button_label or OidcSettings.button_label
         st.button(label, type="primary", on_click=st.login, args=(provider,) if provider else ())
         st.stop()
     email = str(st.user.get("email") or "").strip().lower()
-    claim = st.user.get(settings.get("groups_claim") or "groups") or []
+    claim = st.user.get(settings.groups_claim or OidcSettings.groups_claim) or []
     groups = [claim] if isinstance(claim, str) else [str(g) for g in claim]
     engine = _engine()
     role, how = oidc_role_for(engine, email, groups) if email else (None, "Your account has no email address.")

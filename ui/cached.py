@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 import config
+from config.sections import TriggerThresholds
 from loaders.episodes import data_version
 from metrics.attention import AttentionSettings, associate_tables, escalation_table, history_until, meeting_list
 from metrics.children import alert_children, alert_episodes, together_network
@@ -130,7 +131,7 @@ def _alerts(view_key, thresholds, as_of, _current) -> tuple[pd.DataFrame, pd.Dat
     return alerts, alert_episodes(alerts, _current)
 
 
-def alerts(view: PageView, thresholds: dict, as_of: date | datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
+def alerts(view: PageView, thresholds: TriggerThresholds, as_of: date | datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The Alerts page's children and the episodes behind them, for the view's period as at `as_of`."""
     return _alerts(_view_key(view), thresholds, as_of, view.current)
 
@@ -160,13 +161,14 @@ def process_table(
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _alert_count(view_key, previous, as_of, _episodes) -> int:
-    return len(triggers(_episodes, as_of=as_of))
+def _alert_count(view_key, previous, as_of, thresholds, _episodes) -> int:
+    return len(triggers(_episodes, thresholds, as_of=as_of))
 
 
-def alert_count(view: PageView, *, previous: bool, as_of: date | None) -> int:
-    """How many triggers (default thresholds) the view's period, or the period before, meets: the Overview's tile."""
-    return _alert_count(_view_key(view), previous, as_of, view.before if previous else view.current)
+def alert_count(view: PageView, thresholds: TriggerThresholds, *, previous: bool, as_of: date | None) -> int:
+    """How many alerts (the council's `[triggers]`) the view's period, or the period before, has: the Overview's
+    tile, counted as the Alerts page counts them."""
+    return _alert_count(_view_key(view), previous, as_of, thresholds, view.before if previous else view.current)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -38,7 +38,7 @@ def _episodes(url: str, version: tuple[int, int]) -> pd.DataFrame:
     unpickled copy (about 1 GB at a million episodes). Nothing may change
     it in place: metrics and pages take copies (pandas copy-on-write).
     """
-    return with_derived(load_episodes(engine(url)))
+    return with_derived(load_episodes(engine(url)), config.settings().authority.lad_codes)
 
 
 def episodes() -> pd.DataFrame:

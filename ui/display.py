@@ -243,7 +243,7 @@ def show_findings(make: Callable[[int | None], list]) -> None:
     """The written findings (`metrics.findings`), made by `make(suppress_below)`: publication-safe
     for viewers (a count from 1 to 4 reads `fewer than 5`); in meeting mode at most 5, in large
     type, without links; otherwise each with a link to the page behind it, keeping the view."""
-    below = int(config.settings().get("publication", {}).get("suppress_below", 5)) if _is_viewer() else None
+    below = config.settings().publication.suppress_below if _is_viewer() else None
     found = make(below)
     if not found:
         st.caption("No findings: no signal of change, and nothing else the rules look for, in this period.")

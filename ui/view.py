@@ -13,15 +13,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from loaders.schema import CATEGORIES, MISSING_FROM, PLACEMENT_TYPES, POLICE_RISKS, SEXES
-from metrics.filters import AGE_BANDS, ETHNIC_GROUP_BANDS, FILTER_KEYS, NOT_KNOWN, locality_names
+from config.canonical import (
+    BOOLEAN_ALIASES,
+    CATEGORIES,
+    MISSING_FROM,
+    NOT_KNOWN,
+    PLACEMENT_TYPES,
+    POLICE_RISKS,
+    SEXES,
+    SWITCH_WORDS,
+    YES_NO,
+)
+from metrics.filters import AGE_BANDS, ETHNIC_GROUP_BANDS, FILTER_KEYS, locality_names
 from metrics.periods import DEFAULT_PRESET, PRESETS, Period, default_period, preset_period
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
 
-YES_NO = ("yes", "no", NOT_KNOWN)
-BOOLEAN_ALIASES = {"y": "yes", "true": "yes", "1": "yes", "n": "no", "false": "no", "0": "no"}
 
 
 @dataclass(frozen=True)
@@ -183,10 +191,8 @@ def meeting_from_params(params: Mapping[str, object]) -> tuple[bool, list[str]]:
     if value is None or str(value).strip() == "":
         return False, []
     word = str(value).strip().lower()
-    if word in ("1", "yes", "true", "on", "y"):
-        return True, []
-    if word in ("0", "no", "false", "off", "n"):
-        return False, []
+    if word in SWITCH_WORDS:
+        return SWITCH_WORDS[word], []
     return False, [f"Meeting mode: '{shown_value(str(value))}' is not 1 or 0, ignored."]
 
 

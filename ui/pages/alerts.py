@@ -23,7 +23,7 @@ AS_AT_PARAM = "as_at"
 auth.require_child_level()
 
 view = sidebar.page_view()
-thresholds = config.settings()["triggers"]
+thresholds = config.settings().triggers
 WORDS = trigger_words(thresholds)
 ORDER = ("strategy_meeting_overdue",) + tuple(t for t in TRIGGERS if t != "strategy_meeting_overdue")
 

@@ -54,9 +54,9 @@ def figures(url: str, version: tuple[int, str]) -> pd.DataFrame:
 
 st.title("Benchmarks: how do we compare?")
 view = sidebar.page_view()
-authority = config.settings()["authority"]
-council, la_code = authority["name"], str(authority.get("dfe_la_code", ""))
-grouping = str(config.settings().get("benchmarks", {}).get("neighbour_grouping", "2025"))
+settings = config.settings()
+council, la_code = settings.authority.name, settings.authority.dfe_la_code
+grouping = settings.benchmarks.neighbour_grouping
 st.caption(
     "The council's own care episodes of category missing and away, for each year ending 31 March, beside the "
     "Department for Education's figures. Whole years and every care episode: the sidebar period and filters do "
@@ -82,7 +82,7 @@ year = st.selectbox(
 )
 st.query_params[YEAR_PARAM] = str(year)
 viewer = auth.require_user().role == "viewer"
-threshold = int(config.settings().get("publication", {}).get("suppress_below", 5)) if viewer else None
+threshold = settings.publication.suppress_below if viewer else None
 result = cached.benchmarks(
     view.episodes,
     every,

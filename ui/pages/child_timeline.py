@@ -119,7 +119,8 @@ st.caption(
     "The child's last 12 months to the end of the period on one page, for the Operational Group: "
     "alerts, escalation, associates, places found and interviews. Word or PDF; each download is audited."
 )
-briefing = child_briefing(view.episodes, child, view.period.end, AttentionSettings.from_settings(config.settings()))
+settings = config.settings()
+briefing = child_briefing(view.episodes, child, view.period.end, AttentionSettings.from_settings(settings))
 reasons = [f"{r.trigger.replace('_', ' ')} (first {r.first_met:%-d %b %Y})" for r in briefing.alerts.itertuples()]
 worse = [f"{r.reason} (from {r.first_met:%-d %b %Y})" for r in briefing.escalation.itertuples()]
 for line in (  # plain text: imported values are never read as markdown or HTML
@@ -133,7 +134,7 @@ word, pdf, _ = st.columns([1, 1, 3])
 display.download_file(
     word,
     "Briefing (Word)",
-    lambda: briefing_file(briefing, ".docx", user.name),
+    lambda: briefing_file(briefing, ".docx", user.name, settings.authority.name),
     name=f"Briefing {child}",
     what="Word",
     extension="docx",
@@ -142,7 +143,7 @@ display.download_file(
 display.download_file(
     pdf,
     "Briefing (PDF)",
-    lambda: briefing_file(briefing, ".pdf", user.name),
+    lambda: briefing_file(briefing, ".pdf", user.name, settings.authority.name),
     name=f"Briefing {child}",
     what="PDF",
     extension="pdf",

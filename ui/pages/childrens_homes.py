@@ -3,6 +3,7 @@ how many children that is, how often each, and the trend for the busiest."""
 
 import streamlit as st
 
+import config
 from charts.bars import place_chart
 from charts.lines import trend_panels
 from charts.titles import source_line, subtitle_text
@@ -11,6 +12,8 @@ from metrics.filters import select_episodes
 from metrics.hotspots import hotspots
 from metrics.trend import last_months
 from ui import display, sidebar
+
+authority = config.settings().authority.name
 
 TOP = 15
 TREND_TOP = 5
@@ -58,8 +61,8 @@ display.show_chart(
     lambda table: place_chart(
         with_episodes_per_child(table),
         title=f"The {min(TOP, len(table))} establishments with the most {ranking.lower()}",
-        subtitle=subtitle_text(measure, period, view.filters),
-        source=source_line(period),
+        subtitle=subtitle_text(measure, period, authority, view.filters),
+        source=source_line(period, authority),
         notes="Episodes per child: episodes divided by children, one decimal place.",
         value=value,
         top=TOP,
@@ -86,8 +89,8 @@ display.show_chart(
     lambda table: trend_panels(
         table,
         title="Episodes each month from the busiest establishments",
-        subtitle=subtitle_text("Episodes by month reported", year_label, view.filters),
-        source=source_line(year_label),
+        subtitle=subtitle_text("Episodes by month reported", year_label, authority, view.filters),
+        source=source_line(year_label, authority),
         notes=f"The {len(busiest)} establishments with most episodes {period}.",
         series="name",
     ),

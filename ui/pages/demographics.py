@@ -3,6 +3,7 @@ where from (locality: episodes), and how the months compare by category."""
 
 import streamlit as st
 
+import config
 from charts.bars import band_chart
 from charts.lines import trend_chart
 from charts.titles import band_message, source_line, subtitle_text
@@ -10,6 +11,8 @@ from metrics.bands import locality_bands
 from metrics.demographics import age_bands, ethnic_group_bands, sex_bands
 from metrics.trend import trend
 from ui import display, sidebar
+
+authority = config.settings().authority.name
 
 PERCENT = st.column_config.NumberColumn("Percent", format="%.1f%%")
 # (kind, band function, heading, measure, title template, counted)
@@ -54,8 +57,8 @@ for kind, bands, heading, measure, template, counted in BREAKDOWNS:
         lambda table, measure=measure, template=template: band_chart(
             table,
             title=band_message(table, template, measure),
-            subtitle=subtitle_text(measure, period, view.filters),
-            source=source_line(period),
+            subtitle=subtitle_text(measure, period, authority, view.filters),
+            source=source_line(period, authority),
         ),
         bands(view.current),
         name=f"{measure} {stem}",
@@ -68,8 +71,8 @@ display.show_chart(
     lambda table: trend_chart(
         table,
         title="Episodes each month, by category",
-        subtitle=subtitle_text("Episodes reported each month", period, view.filters),
-        source=source_line(period),
+        subtitle=subtitle_text("Episodes reported each month", period, authority, view.filters),
+        source=source_line(period, authority),
         notes="Missing and absent are police categories; away is a looked-after child away without permission.",
     ),
     trend(view.current),

@@ -17,6 +17,8 @@ from metrics.hotspots import hotspot_table_name, hotspots
 from reports.tables import publishable
 from ui import auth, data, display, sidebar
 
+authority = config.settings().authority.name
+
 # URL parameter -> (radio label, {value: shown label}); the first value is the default.
 CHOICES = {
     "where": ("Show where children", {"from": "went missing from", "found": "were found"}),
@@ -65,7 +67,7 @@ def map_document(
     level: str, counts: pd.DataFrame, homes: pd.DataFrame, measure: str, direction: str, large: bool
 ) -> str:
     """The map's HTML (about half a megabyte with Leaflet inline), cached per view."""
-    tile_url, attribution = maps.tile_settings()
+    map_settings = config.settings().map
     postcode_areas, lad_codes = boundaries.authority()
     fmap = maps.hotspot_map(
         cached_areas(level, postcode_areas, lad_codes),
@@ -75,9 +77,9 @@ def map_document(
         measure=measure,
         direction=direction,
         outline=cached_areas("authority", postcode_areas, lad_codes),
-        labels=int(config.settings().get("map", {}).get("labels", 10)),
-        tile_url=tile_url,
-        attribution=attribution,
+        labels=map_settings.labels,
+        tile_url=map_settings.tile_url.strip(),
+        attribution=map_settings.tile_attribution.strip(),
         large=large,
     )
     return maps.map_html(fmap)
@@ -168,7 +170,7 @@ else:
         "Hover over an area or a home for its numbers."
     )
 
-source = source_line(view.period.label())
+source = source_line(view.period.label(), authority)
 name = f"{measure.capitalize()} by {level_name} children {direction}"
 top_area = counts.sort_values(measure, ascending=False, kind="stable")["place"].iloc[0] if len(counts) else None
 display.show_chart(

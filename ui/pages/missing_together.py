@@ -30,7 +30,7 @@ auth.audit("view", "missing_together", view.filters_for_audit())
 READABLE = 100  # nodes: more and the labels run into each other
 FOCUS_PARAM = "focus"  # URL parameter: the node id (child:C00640, home:H1, district:B23) to focus on
 KIND_ORDER = {CHILD: 0, HOME: 1, DISTRICT: 2}
-window = int(config.settings()["missing_together"]["window_minutes"])
+window = config.settings().missing_together.window_minutes
 
 st.title("Missing together")
 st.caption(

@@ -8,14 +8,16 @@ import config
 from charts.bars import place_chart
 from charts.process_control import limits_note, process_chart, process_title
 from charts.titles import source_line, subtitle_text
+from config.canonical import CATEGORIES, MISSING_FROM
 from metrics.bands import PERSISTENT_FROM
 from metrics.hotspots import hotspots
-from metrics.process_control import ProcessControlSettings
 from metrics.return_interviews import date_only_eligible, return_interviews
 from metrics.tables import headline_counts
 from metrics.trend import trend_window
 from reports.notes import date_only_note
 from ui import auth, cached, display, sidebar
+
+authority = config.settings().authority.name
 
 # (label, headline key, help)
 COUNTS = (
@@ -47,11 +49,11 @@ RATES = (
     ("Declined", "declined_of_offered", "Of episodes offered an interview, the share where the child declined."),
 )
 TOP_DISTRICTS = 10
-PROCESS_SETTINGS = ProcessControlSettings.from_mapping(config.settings().get("process_control"))
+PROCESS_SETTINGS = config.settings().process_control
 
 
 # Counts that add up to the episodes, so a hidden one could be worked out from the others.
-PARTS = (("episodes", ("missing", "absent", "away")), ("episodes", ("home", "care")))
+PARTS = (("episodes", CATEGORIES), ("episodes", MISSING_FROM))
 
 
 def rate(interviews: pd.DataFrame, measure: str) -> float | str | None:
@@ -80,9 +82,9 @@ display.stop_when_empty(view.current, view.period.label())
 st.subheader("Findings")
 display.show_findings(lambda below: cached.findings(view, PROCESS_SETTINGS, below))
 
-now_counts = counts(view.current, cached.alert_count(view, previous=False, as_of=None))
+now_counts = counts(view.current, cached.alert_count(view, config.settings().triggers, previous=False, as_of=None))
 # alerts as they stood when that period ended
-before_counts = counts(view.before, cached.alert_count(view, previous=True, as_of=view.period.start))
+before_counts = counts(view.before, cached.alert_count(view, config.settings().triggers, previous=True, as_of=view.period.start))
 now_shown, before_shown = display.tile_counts(now_counts, PARTS), display.tile_counts(before_counts, PARTS)
 for row_start in range(0, len(COUNTS), 5):
     for column, (label, key, help_text) in zip(st.columns(5), COUNTS[row_start : row_start + 5], strict=True):
@@ -128,8 +130,8 @@ display.show_chart(
     lambda table: process_chart(
         table,
         title=process_title(table, "Episodes"),
-        subtitle=subtitle_text("Episodes reported each month", year_label, view.filters),
-        source=source_line(year_label),
+        subtitle=subtitle_text("Episodes reported each month", year_label, authority, view.filters),
+        source=source_line(year_label, authority),
         notes=limits_note(table, PROCESS_SETTINGS.minimum_points)
         or "Mean (solid) and process limits (dashed): "
         "a point beyond a limit or a marked run is a real change, not noise. More on the Trends page.",
@@ -147,8 +149,10 @@ else:
         lambda table: place_chart(
             table,
             title=f"The {min(TOP_DISTRICTS, len(table))} postcode districts with most episodes",
-            subtitle=subtitle_text("Episodes by postcode district missing from", view.period.label(), view.filters),
-            source=source_line(view.period.label()),
+            subtitle=subtitle_text(
+                "Episodes by postcode district missing from", view.period.label(), authority, view.filters
+            ),
+            source=source_line(view.period.label(), authority),
             top=TOP_DISTRICTS,
         ),
         districts,

@@ -4,6 +4,7 @@ missing and absent for individuals", seed 001), shown as counts of children only
 
 import streamlit as st
 
+import config
 from charts.bars import band_chart
 from charts.grids import count_grid_chart
 from charts.titles import band_message, source_line, subtitle_text
@@ -11,6 +12,8 @@ from metrics.bands import PERSISTENT_FROM, persistent_children, repeat_bands
 from metrics.per_child import COUNT_LABELS, missing_absent_grid, missing_absent_summary
 from reports.suppression import HIDDEN_MARK
 from ui import display, sidebar
+
+authority = config.settings().authority.name
 
 st.title("Repeat runaways")
 view = sidebar.page_view()
@@ -51,8 +54,8 @@ display.show_chart(
     lambda table: band_chart(
         table,
         title=band_message(table, "{percent} of children had {band} episodes", "Children by number of episodes"),
-        subtitle=subtitle_text("Children by number of episodes in the period", period, view.filters),
-        source=source_line(period),
+        subtitle=subtitle_text("Children by number of episodes in the period", period, authority, view.filters),
+        source=source_line(period, authority),
         notes=f"Persistent runaway: {PERSISTENT_FROM} or more episodes in the period.",
     ),
     repeat_bands(view.current),
@@ -76,8 +79,8 @@ display.show_chart(
     lambda table: count_grid_chart(
         table,
         title=f"{summary['both']:,} of {sum(summary.values()):,} children were recorded both missing and absent",
-        subtitle=subtitle_text("Children by missing and by absent episodes", period, view.filters),
-        source=source_line(period),
+        subtitle=subtitle_text("Children by missing and by absent episodes", period, authority, view.filters),
+        source=source_line(period, authority),
         notes="10+ counts 10 or more episodes.",
         order=COUNT_LABELS,
     ),

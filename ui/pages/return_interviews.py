@@ -5,6 +5,7 @@ interviews found: who held them, why late, push and pull factors, disclosures, f
 import pandas as pd
 import streamlit as st
 
+import config
 from charts.bars import GROUP_LABELS, MEASURE_LABELS, band_chart, grouped_band_chart, return_interview_chart
 from charts.lines import trend_chart
 from charts.titles import source_line, subtitle_text
@@ -18,6 +19,8 @@ from metrics.interview_content import (
 from metrics.return_interviews import date_only_eligible, monthly_return_interviews, outcome_bands, return_interviews
 from reports.notes import date_only_note
 from ui import auth, display, sidebar
+
+authority = config.settings().authority.name
 
 OUTCOME_NAMES = {
     "completed": "Completed",
@@ -77,8 +80,10 @@ display.show_chart(
         table,
         title=f"An interview was offered after {rate(table, 'all', 'offered')} of returns, "
         f"{rate(table, 'all', 'offered_within_72h')} within 72 hours",
-        subtitle=subtitle_text("Share of eligible episodes (of offered, for the last two)", period, view.filters),
-        source=source_line(period),
+        subtitle=subtitle_text(
+            "Share of eligible episodes (of offered, for the last two)", period, authority, view.filters
+        ),
+        source=source_line(period, authority),
         notes=f"{ELIGIBLE} {DATE_ONLY}",
     ),
     rates,
@@ -98,8 +103,8 @@ display.show_chart(
     lambda table: trend_chart(
         table.assign(measure=table["measure"].map(MEASURE_LABELS)),
         title="Offered and completed each month",
-        subtitle=subtitle_text("Share of eligible episodes, by month reported", period, view.filters),
-        source=source_line(period),
+        subtitle=subtitle_text("Share of eligible episodes, by month reported", period, authority, view.filters),
+        source=source_line(period, authority),
         notes=f"{ELIGIBLE} {DATE_ONLY}",
         series="measure",
         value="percent",
@@ -119,8 +124,8 @@ display.show_chart(
     lambda table: band_chart(
         table.assign(band=table["band"].map(OUTCOME_NAMES).fillna(table["band"])),
         title="What happened to each interview",
-        subtitle=subtitle_text("Eligible episodes by return interview outcome", period, view.filters),
-        source=source_line(period),
+        subtitle=subtitle_text("Eligible episodes by return interview outcome", period, authority, view.filters),
+        source=source_line(period, authority),
         notes=ELIGIBLE + " Not recorded: no outcome given.",
     ),
     outcome_bands(view.current),
@@ -140,8 +145,8 @@ for table_name, column, heading in CONTENT_SECTIONS:
             table.assign(band=table["band"].map(content_label), group=table["group"].map(GROUP_LABELS)),
             "group",
             title=content_title(table, heading),
-            subtitle=subtitle_text(f"{heading}: share of completed interviews", period, view.filters),
-            source=source_line(period),
+            subtitle=subtitle_text(f"{heading}: share of completed interviews", period, authority, view.filters),
+            source=source_line(period, authority),
             notes=COMPLETED_NOTE + (f" {LATE_NOTE}" if column == "rhi_late_reason" else ""),
         ),
         content_bands_by_group(view.current, column),
@@ -159,8 +164,8 @@ display.show_chart(
     lambda table: trend_chart(
         table[table["band"].isin(MONTHLY_DISCLOSURES)].assign(band=lambda t: t["band"].map(content_label)),
         title="Sexual and criminal exploitation disclosed in completed interviews, by month",
-        subtitle=subtitle_text("Share of completed interviews, by month reported", period, view.filters),
-        source=source_line(period),
+        subtitle=subtitle_text("Share of completed interviews, by month reported", period, authority, view.filters),
+        source=source_line(period, authority),
         notes=COMPLETED_NOTE + " The table has every disclosure.",
         series="band",
         value="percent",

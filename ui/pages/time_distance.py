@@ -3,11 +3,14 @@ for everyone and split by home/care and by category (does care or category chang
 
 import streamlit as st
 
+import config
 from charts.bars import band_chart, grouped_band_chart
 from charts.titles import band_message, source_line, subtitle_text
 from metrics.bands import distance_bands, duration_bands
 from metrics.groups import bands_by_group
 from ui import display, sidebar
+
+authority = config.settings().authority.name
 
 GROUP_NAMES = {"home": "From home", "care": "From care", "missing": "Missing", "absent": "Absent", "away": "Away"}
 BAND_FORMAT = {
@@ -55,8 +58,8 @@ for kind, bands, band_label, measure, headline in MEASURES:
         lambda table, measure=measure, headline=headline, kind=kind: band_chart(
             table,
             title=band_message(table, headline, measure),
-            subtitle=subtitle_text(measure, period, view.filters),
-            source=source_line(period),
+            subtitle=subtitle_text(measure, period, authority, view.filters),
+            source=source_line(period, authority),
             notes=NOTES[kind],
         ),
         bands(view.current),
@@ -71,8 +74,8 @@ for kind, bands, band_label, measure, headline in MEASURES:
                 named_groups(table),
                 "group",
                 title=f"{band_label} by {split}, each as a share of its own episodes",
-                subtitle=subtitle_text(f"{measure}, each group's share", period, view.filters),
-                source=source_line(period),
+                subtitle=subtitle_text(f"{measure}, each group's share", period, authority, view.filters),
+                source=source_line(period, authority),
                 notes=NOTES[kind],
             ),
             bands_by_group(view.current, bands, group_column),

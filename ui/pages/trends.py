@@ -7,9 +7,11 @@ import config
 from charts.process_control import limits_note, process_chart, process_title
 from charts.titles import source_line, subtitle_text
 from metrics.filters import select_episodes
-from metrics.process_control import MEASURES, ProcessControlSettings
+from metrics.process_control import MEASURES
 from metrics.trend import trend_window
 from ui import cached, display, sidebar
+
+authority = config.settings().authority.name
 
 NOTES = (
     "The mean (solid) and process limits (dashed) come from {baseline}; a point beyond a limit, {shift} "
@@ -30,7 +32,7 @@ COLUMNS = {
 
 st.title("Trends: real change or noise?")
 view = sidebar.page_view()
-settings = ProcessControlSettings.from_mapping(config.settings().get("process_control"))
+settings = config.settings().process_control
 start, end = trend_window(view.period.start, view.period.end)
 label = f"{start:%b %Y} to {end:%b %Y}"
 st.caption(
@@ -53,9 +55,9 @@ for name, measure in MEASURES.items():
             shown,
             title=process_title(shown, measure.label),
             subtitle=subtitle_text(
-                measure.label + (" (% of eligible episodes)" if measure.rate else ""), label, view.filters
+                measure.label + (" (% of eligible episodes)" if measure.rate else ""), label, authority, view.filters
             ),
-            source=source_line(label),
+            source=source_line(label, authority),
             notes=" ".join(n for n in (notes, extra) if n),
             y_title="Percent" if measure.rate else "Number",
             percent=measure.rate,
