@@ -126,7 +126,7 @@ def test_repeated_failures_lock_the_name_even_with_the_right_password(database):
     other, _ = auth.attempt_sign_in(database, "test-viewer", TEST_USERS["viewer"][1], SETTINGS)
     assert other.role == "viewer", "other names are not locked"
     subjects = [subject for user, action, subject in actions(database) if user == "test-analyst"]
-    assert subjects == ["password"] * SETTINGS["max_failures"] + ["locked"]
+    assert subjects == ["password"] * SETTINGS.max_failures + ["locked"]
 
 
 def test_a_failure_waits_before_answering(database, monkeypatch):
@@ -360,8 +360,8 @@ def test_concurrent_wrong_passwords_are_counted_up_to_the_limit_then_lock(engine
         results = list(pool.map(guess, range(12)))
     assert all(user is None for user, _message in results)
     subjects = [subject for _user, action, subject in actions(engine) if action == "sign_in_failed"]
-    assert subjects.count("password") == SETTINGS["max_failures"], subjects
-    assert subjects.count("locked") == 12 - SETTINGS["max_failures"]
+    assert subjects.count("password") == SETTINGS.max_failures, subjects
+    assert subjects.count("locked") == 12 - SETTINGS.max_failures
     user, message = auth.attempt_sign_in(engine, "ann", "the right passphrase", SETTINGS)
     assert user is None and message.startswith("Too many failed sign-ins")
 
