@@ -217,6 +217,7 @@ async def wait_settled(page, path: str | None, quiet_ms: int = 500) -> float:
 
 async def new_tab(context, base: str):
     page = await context.new_page()
+    page.set_default_timeout(TIMEOUT_S * 1000)  # many tabs on one busy CPU load slowly: not a failure
     await page.route(OUTSIDE, lambda route: route.abort())
     return page
 
