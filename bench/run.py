@@ -945,7 +945,7 @@ def crowd_table(results: dict) -> list[str]:
         return []
     lines = [
         "| shape | sessions | server runs | server s per run: median | p90 | settle s: median | p90 | max | "
-        "new tab max s | wall s | sessions per process |",
+        "new tab max s | wall s | Streamlit sessions (tabs) per process |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for shape in results["crowd"]:
