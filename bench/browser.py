@@ -217,6 +217,7 @@ async def wait_settled(page, path: str | None, quiet_ms: int = 500) -> float:
 
 async def new_tab(context, base: str):
     page = await context.new_page()
+    page.set_default_timeout(TIMEOUT_S * 1000)  # many tabs on one busy CPU load slowly: not a failure
     await page.route(OUTSIDE, lambda route: route.abort())
     return page
 
@@ -239,7 +240,7 @@ async def sign_in(context, base: str, user: tuple[str, str]) -> tuple[object, di
 async def click_page(page, title: str) -> tuple[float, bool]:
     """Click a page in the sidebar; seconds until it has settled, and whether the address bar shows it."""
     link = page.locator(PAGE_LINKS).get_by_role("link", name=title, exact=True).first
-    path = await link.evaluate("(a) => new URL(a.href, location.href).pathname")
+    path = await link.evaluate("(a) => new URL(a.href, location.href).pathname", timeout=TIMEOUT_S * 1000)
     await page.evaluate(ARM_JS)
     clicked = time.perf_counter()
     await link.click()

@@ -837,9 +837,8 @@ def summary_rows(results: dict) -> list[str]:
     value = r["peak_rss_mb"] / 1024 if r else None
     row("memory of the AppTest process (every page)", LARGE, f"≤ {goal} GB", value, gigabytes(value), goal)
     goal = TARGETS["crowd_settle_s"]
-    for shape in results.get("crowd", []):
-        level = next((lv for lv in shape["levels"] if lv["sessions"] == 10), None)
-        value = level["settle_max_s"] if level else None
+    for shape in results.get("crowd") or [{"shape": "not run", "levels": []}]:
+        value = next((lv["settle_max_s"] for lv in shape["levels"] if lv["sessions"] == 10), None)
         row(
             f"10 managers at once, slowest page settled ({shape['shape']})",
             "sample",
@@ -946,7 +945,7 @@ def crowd_table(results: dict) -> list[str]:
         return []
     lines = [
         "| shape | sessions | server runs | server s per run: median | p90 | settle s: median | p90 | max | "
-        "new tab max s | wall s | sessions per process |",
+        "new tab max s | wall s | Streamlit sessions (tabs) per process |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for shape in results["crowd"]:
