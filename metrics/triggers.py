@@ -7,7 +7,6 @@ condition was first met and the episodes behind it. Thresholds come in as
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 

@@ -31,7 +31,6 @@ EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
 
 
-
 @dataclass(frozen=True)
 class Filter:
     """One sidebar filter: its key (a `metrics.filters.FILTER_KEYS` name, also its URL parameter)."""

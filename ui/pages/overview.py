@@ -84,7 +84,9 @@ display.show_findings(lambda below: cached.findings(view, PROCESS_SETTINGS, belo
 
 now_counts = counts(view.current, cached.alert_count(view, config.settings().triggers, previous=False, as_of=None))
 # alerts as they stood when that period ended
-before_counts = counts(view.before, cached.alert_count(view, config.settings().triggers, previous=True, as_of=view.period.start))
+before_counts = counts(
+    view.before, cached.alert_count(view, config.settings().triggers, previous=True, as_of=view.period.start)
+)
 now_shown, before_shown = display.tile_counts(now_counts, PARTS), display.tile_counts(before_counts, PARTS)
 for row_start in range(0, len(COUNTS), 5):
     for column, (label, key, help_text) in zip(st.columns(5), COUNTS[row_start : row_start + 5], strict=True):
