@@ -30,12 +30,12 @@ from pyproj import Transformer
 import config
 from charts.markup import html_text
 from charts.theme import FONT, PALETTE, SEQUENTIAL, TEXT
+from config.canonical import HIDDEN_MARK  # a count of 5 or more hidden so that a small one cannot be worked out
 
 LEAFLET = config.PROJECT_ROOT / "static" / "vendor" / "leaflet"
 LEGEND_WIDTH = 220  # pixels
 NO_EPISODES = "#FFFFFF"
 HIDDEN = "#D9D9D9"  # counts suppressed for viewers
-SECONDARY_MARK = "*"  # reports.suppression: a count of 5 or more hidden so that a small one cannot be worked out
 HOME_COLOUR = PALETTE[3]
 MEASURES = {"episodes": "episodes", "children": "children"}
 MAP_STYLE = (
@@ -134,7 +134,7 @@ def shade(value: float, breaks: list[float]) -> str:
 def counted(value: SupportsInt | str | None, one: str, many: str) -> str:
     """`312 episodes`, `1 child`, `fewer than 5 children` (`<5` or NaN: hidden for publication), or for a
     second number hidden (`*`, 5 or more) `children hidden so that a small number cannot be worked out`."""
-    if value == SECONDARY_MARK:
+    if value == HIDDEN_MARK:
         return f"{many} hidden so that a small number cannot be worked out"
     if value is None or isinstance(value, str) or pd.isna(value):
         return f"fewer than 5 {many}"
@@ -331,7 +331,7 @@ def hotspot_map(
     title = f"{measure.capitalize()} by {level} children {direction}"
     _page(fmap).title = html_text(title)  # the document's <title>: screen readers name the frame by it
     has_homes = establishments is not None and len(establishments) > 0
-    secondary = bool((told[measure] == SECONDARY_MARK).any())
+    secondary = bool((told[measure] == HIDDEN_MARK).any())
     _page(fmap).html.add_child(
         _legend(breaks, title, bool(shapes[measure].isna().any()), has_homes, has_secondary=secondary)
     )

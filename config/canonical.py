@@ -142,3 +142,7 @@ YES_NO = ("yes", "no", NOT_KNOWN)
 BOOLEAN_ALIASES = {word: "yes" if value else "no" for word, value in BOOLEAN_WORDS.items()}
 # A switch in a URL (meeting=1): the yes/no words, and on/off.
 SWITCH_WORDS = {**BOOLEAN_WORDS, "on": True, "off": False}
+
+# Small-number suppression's mark for a hidden number that is not small itself: a percentage built on a
+# small count, or a count of 5 or more hidden so that a small one cannot be worked out (secondary).
+HIDDEN_MARK = "*"

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-HIDDEN_MARK = "*"  # a hidden percentage, or a hidden count of 5 or more
+from config.canonical import HIDDEN_MARK  # re-exported: reports and pages import it from here
 
 Cell = tuple[object, str]  # (row label, column)
 
