@@ -88,7 +88,16 @@ def meeting_list(
     history: pd.DataFrame, start: date, end: date, settings: AttentionSettings, as_of: date | datetime | None = None
 ) -> pd.DataFrame:
     """The children to discuss in the period: child_id, reasons, first_met and each kind of reason."""
+    return attention_tables(history, start, end, settings, as_of)[0]
+
+
+def attention_tables(
+    history: pd.DataFrame, start: date, end: date, settings: AttentionSettings, as_of: date | datetime | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, Associates]:
+    """(meeting_list, escalation_table, associate_tables) of the period, each worked out once: the Who to
+    discuss page shows all three, and the meeting list is made from the other two."""
     period = in_period(history, start)
     alerts = alert_children(triggers(period, thresholds=settings.triggers, as_of=as_of), period)
+    escalation = escalation_table(history, start, end, settings)
     linked = associate_tables(history, start, end, settings)
-    return children_to_discuss(alerts, escalation_table(history, start, end, settings), linked.listed)
+    return children_to_discuss(alerts, escalation, linked.listed), escalation, linked

@@ -43,45 +43,52 @@ def _recorded(values: pd.Series, vocabulary: tuple[str, ...]) -> np.ndarray:
     return per_cell[np.where(codes < 0, len(distinct), codes)]
 
 
-def content_bands(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
-    """band,count,percent: completed interviews recording each value of `column`, then Not recorded."""
+def _completed_recorded(episodes: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """(completed, recorded): which episodes are completed interviews, and `_recorded` of those rows."""
     vocabulary = MULTI_VALUE_VOCABULARIES[column]
     completed = completed_interviews(episodes)
     if column in episodes:
-        recorded = _recorded(episodes.loc[completed, column], vocabulary)
-    else:
-        recorded = np.zeros((int(completed.sum()), len(vocabulary)), dtype=bool)
+        return completed, _recorded(episodes.loc[completed, column], vocabulary)
+    return completed, np.zeros((int(completed.sum()), len(vocabulary)), dtype=bool)
+
+
+def _bands(recorded: np.ndarray, column: str) -> pd.DataFrame:
+    """band,count,percent of these completed interviews' `_recorded` rows."""
     counts = np.append(recorded.sum(axis=0), (~recorded.any(axis=1)).sum()).astype("int64")
-    total = len(recorded)
     return pd.DataFrame(
         {
-            "band": [*vocabulary, NOT_RECORDED],
+            "band": [*MULTI_VALUE_VOCABULARIES[column], NOT_RECORDED],
             "count": counts,
-            "percent": percent(counts, np.full(len(counts), total)),
+            "percent": percent(counts, np.full(len(counts), len(recorded))),
         }
     )
 
 
+def content_bands(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
+    """band,count,percent: completed interviews recording each value of `column`, then Not recorded."""
+    return _bands(_completed_recorded(episodes, column)[1], column)
+
+
+# By group and by month, each episode's values are read once and the groups' rows taken from them
+# (a copy of the episodes per month and group was most of the Return interviews page's time).
 def content_bands_by_group(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
     """group,band,count,percent: `content_bands` for all, home and care (percent of each group's completed)."""
-    parts = [content_bands(episodes, column).assign(group="all")]
+    completed, recorded = _completed_recorded(episodes, column)
+    parts = [_bands(recorded, column).assign(group="all")]
     for group in GROUPS[1:]:
-        parts.append(
-            content_bands(episodes[(episodes["missing_from"] == group).to_numpy(dtype=bool)], column).assign(
-                group=group
-            )
-        )
+        members = (episodes["missing_from"] == group).to_numpy(dtype=bool)[completed]
+        parts.append(_bands(recorded[members], column).assign(group=group))
     table = pd.concat(parts, ignore_index=True)
     return table[["group", "band", "count", "percent"]]
 
 
 def content_bands_by_month(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
     """month,band,count,percent: `content_bands` for each calendar month of reported_at with a completed interview."""
-    months = month_labels(episodes["reported_at"])
-    completed = completed_interviews(episodes)
+    completed, recorded = _completed_recorded(episodes, column)
+    months = month_labels(episodes["reported_at"])[completed]
     parts = [
-        content_bands(episodes[months == month], column).assign(month=month)
-        for month in sorted({m for m in months[completed] if m is not None})
+        _bands(recorded[months == month], column).assign(month=month)
+        for month in sorted({m for m in months if m is not None})
     ]
     if not parts:
         return pd.DataFrame(columns=["month", "band", "count", "percent"])

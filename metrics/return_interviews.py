@@ -39,30 +39,45 @@ def _groups(episodes: pd.DataFrame):
 
 def return_interviews(episodes: pd.DataFrame) -> pd.DataFrame:
     """group,measure,count,denominator,percent for all, home and care episodes."""
-    eligible = _eligible(episodes)
-    offered = eligible & episodes["rhi_offered_at"].notna().to_numpy()
-    completed = eligible & (episodes["rhi_outcome"] == "completed").to_numpy(dtype=bool)
-    declined = eligible & (episodes["rhi_outcome"] == "declined").to_numpy(dtype=bool)
-    offered_in_time = offered & certainly_within(episodes, "returned_at", "rhi_offered_at", INTERVIEW_DUE_HOURS)
-    completed_in_time = completed & certainly_within(episodes, "returned_at", "rhi_completed_at", INTERVIEW_DUE_HOURS)
-    rows = []
-    for group, members in _groups(episodes):
-        n_eligible = int((eligible & members).sum())
-        n_offered = int((offered & members).sum())
-        counts = {
-            "offered": (offered, n_eligible),
-            "offered_within_72h": (offered_in_time, n_eligible),
-            "completed": (completed, n_eligible),
-            "completed_within_72h": (completed_in_time, n_eligible),
-            "completed_of_offered": (completed & offered, n_offered),
-            "declined_of_offered": (declined & offered, n_offered),
-        }
-        for measure in RETURN_INTERVIEW_MEASURES:
-            flags, denominator = counts[measure]
-            rows.append((group, measure, int((flags & members).sum()), denominator))
+    flags = _interview_flags(episodes)
+    rows = [row for group, members in _groups(episodes) for row in _rate_rows(flags, group, members)]
     table = pd.DataFrame(rows, columns=["group", "measure", "count", "denominator"])
     table["percent"] = percent(table["count"].to_numpy(), table["denominator"].to_numpy())
     return table
+
+
+def _interview_flags(episodes: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each episode's flags the rates count: eligible, offered, completed, declined and the two within 72 hours."""
+    eligible = _eligible(episodes)
+    offered = eligible & episodes["rhi_offered_at"].notna().to_numpy()
+    completed = eligible & (episodes["rhi_outcome"] == "completed").to_numpy(dtype=bool)
+    return {
+        "eligible": eligible,
+        "offered": offered,
+        "completed": completed,
+        "declined": eligible & (episodes["rhi_outcome"] == "declined").to_numpy(dtype=bool),
+        "offered_in_time": offered & certainly_within(episodes, "returned_at", "rhi_offered_at", INTERVIEW_DUE_HOURS),
+        "completed_in_time": completed
+        & certainly_within(episodes, "returned_at", "rhi_completed_at", INTERVIEW_DUE_HOURS),
+    }
+
+
+def _rate_rows(flags: dict[str, np.ndarray], group: str, members: np.ndarray) -> list[tuple[str, str, int, int]]:
+    """(group, measure, count, denominator) of each measure among the `members` episodes."""
+    n_eligible = int((flags["eligible"] & members).sum())
+    n_offered = int((flags["offered"] & members).sum())
+    counts = {
+        "offered": (flags["offered"], n_eligible),
+        "offered_within_72h": (flags["offered_in_time"], n_eligible),
+        "completed": (flags["completed"], n_eligible),
+        "completed_within_72h": (flags["completed_in_time"], n_eligible),
+        "completed_of_offered": (flags["completed"] & flags["offered"], n_offered),
+        "declined_of_offered": (flags["declined"] & flags["offered"], n_offered),
+    }
+    return [
+        (group, measure, int((counts[measure][0] & members).sum()), counts[measure][1])
+        for measure in RETURN_INTERVIEW_MEASURES
+    ]
 
 
 def safe_and_well(episodes: pd.DataFrame) -> pd.DataFrame:
@@ -123,14 +138,15 @@ def monthly_return_interviews(episodes: pd.DataFrame) -> pd.DataFrame:
     """month,measure,count,denominator,percent: the rates over eligible episodes (all groups)
     for each calendar month of reported_at that has episodes."""
     months = month_labels(episodes["reported_at"])
-    needed = [c for c in episodes.columns if c.startswith(("category", "missing_from", "returned_at", "rhi_"))]
-    frame = episodes[needed]  # each month's rows are copied: only the columns the rates read
-    rows = []
-    for month in sorted(m for m in set(months) if m is not None):
-        table = return_interviews(frame.loc[months == month])
-        table = table[(table["group"] == "all") & table["measure"].isin(MONTHLY_MEASURES)]
-        rows.append(table.drop(columns="group").assign(month=month))
+    flags = _interview_flags(episodes)  # once: each month's rates count its rows' flags
+    rows = [
+        (month, measure, count, denominator)
+        for month in sorted(m for m in set(months) if m is not None)
+        for _, measure, count, denominator in _rate_rows(flags, "all", months == month)
+        if measure in MONTHLY_MEASURES
+    ]
     if not rows:
         return pd.DataFrame(columns=["month", "measure", "count", "denominator", "percent"])
-    table = pd.concat(rows, ignore_index=True)
-    return table[["month", "measure", "count", "denominator", "percent"]]
+    table = pd.DataFrame(rows, columns=["month", "measure", "count", "denominator"])
+    table["percent"] = percent(table["count"].to_numpy(), table["denominator"].to_numpy())
+    return table

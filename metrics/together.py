@@ -178,7 +178,20 @@ def associate_missing(
             [pd.DataFrame({"subject": p["child_a"], "episode_id": p["episode_b"]}) for p in pairs]
             + [pd.DataFrame({"subject": p["child_b"], "episode_id": p["episode_a"]}) for p in pairs]
         ).astype(str)
-        key = listed["subject"].astype(str) + "\x00" + listed["episode_id"]
-        listed = listed[~key.isin(together["subject"] + "\x00" + together["episode_id"])]
+        was_missing_too = _pairs_among(
+            listed["subject"].astype(str), listed["episode_id"], together["subject"], together["episode_id"]
+        )
+        listed = listed[~was_missing_too]
     listed = listed.assign(listed_until=(listed["reported_at"].dt.normalize() + pd.Timedelta(days=days)).dt.date)
     return listed.sort_values(["reported_at", "subject", "associate"], ignore_index=True)[LISTED_COLUMNS]
+
+
+def _pairs_among(
+    subjects: pd.Series, episode_ids: pd.Series, among_subjects: pd.Series, among_ids: pd.Series
+) -> np.ndarray:
+    """Whether each (subject, episode_id) is one of the (among_subjects, among_ids) pairs, compared as
+    whole-number codes (joining the text of 150,000 pairs cost most of `associate_missing`)."""
+    subject_codes = pd.factorize(pd.concat([subjects, among_subjects], ignore_index=True))[0]
+    id_codes, ids = pd.factorize(pd.concat([episode_ids, among_ids], ignore_index=True))
+    keys = subject_codes.astype("int64") * len(ids) + id_codes
+    return np.isin(keys[: len(subjects)], keys[len(subjects) :])

@@ -17,7 +17,7 @@ import streamlit as st
 import config
 from config.sections import TriggerThresholds
 from loaders.episodes import data_version
-from metrics.attention import AttentionSettings, associate_tables, escalation_table, history_until, meeting_list
+from metrics.attention import AttentionSettings, attention_tables, history_until
 from metrics.children import alert_children, alert_episodes, together_network
 from metrics.filters import select_episodes
 from metrics.findings import Finding, period_findings
@@ -82,12 +82,7 @@ def findings(view: PageView, settings: ProcessControlSettings, suppress_below: i
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _attention(frame, start, end, filters, settings, as_of, _episodes) -> tuple:
-    history = history_until(_episodes, end, filters)
-    return (
-        meeting_list(history, start, end, settings, as_of=as_of),
-        escalation_table(history, start, end, settings),
-        associate_tables(history, start, end, settings),
-    )
+    return attention_tables(history_until(_episodes, end, filters), start, end, settings, as_of)
 
 
 def attention(view: PageView, settings: AttentionSettings, as_of: datetime) -> tuple:
