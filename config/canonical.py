@@ -146,3 +146,17 @@ SWITCH_WORDS = {**BOOLEAN_WORDS, "on": True, "off": False}
 # Small-number suppression's mark for a hidden number that is not small itself: a percentage built on a
 # small count, or a count of 5 or more hidden so that a small one cannot be worked out (secondary).
 HIDDEN_MARK = "*"
+
+# One imported row's own values, as the contributions table keeps them per source (reconciliation,
+# domain.md section 11): what loaders read, what metrics.reconciliation compares, what the sample writes.
+CONTRIBUTION_COLUMNS = (
+    "episode_id",
+    "source",
+    "child_id",
+    "category",
+    "missing_from",
+    "reported_at",
+    "reported_at_date_only",
+    "returned_at",
+    "returned_at_date_only",
+)

@@ -11,21 +11,10 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from config.canonical import CONTRIBUTION_COLUMNS
 from loaders import store
 from loaders.schema import Contribution, Resolution
 
-# The frame metrics.reconciliation.reconciliation_items takes (its CONTRIBUTION_COLUMNS; a test keeps them equal).
-CONTRIBUTION_COLUMNS = [
-    "episode_id",
-    "source",
-    "child_id",
-    "category",
-    "missing_from",
-    "reported_at",
-    "reported_at_date_only",
-    "returned_at",
-    "returned_at_date_only",
-]
 RESOLUTION_COLUMNS = ["item_key", "resolved_by", "resolved_at", "note"]
 
 
@@ -34,7 +23,7 @@ def load_contributions(engine: Engine, sources: tuple[str, ...] = ("police", "ss
     table = Contribution.__table__
     query = select(*[table.c[c] for c in CONTRIBUTION_COLUMNS]).where(table.c.source.in_(sources))
     with engine.connect() as connection:
-        frame = pd.DataFrame(connection.execute(query).all(), columns=CONTRIBUTION_COLUMNS)
+        frame = pd.DataFrame(connection.execute(query).all(), columns=list(CONTRIBUTION_COLUMNS))
     for column in ("reported_at", "returned_at"):
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
         flag = f"{column}_date_only"

@@ -41,17 +41,6 @@ ITEM_COLUMNS = [
     "police_returned_at",
     "council_returned_at",
 ]
-CONTRIBUTION_COLUMNS = [
-    "episode_id",
-    "source",
-    "child_id",
-    "category",
-    "missing_from",
-    "reported_at",
-    "reported_at_date_only",
-    "returned_at",
-    "returned_at_date_only",
-]
 
 
 def _year_ending_march(times: pd.Series) -> np.ndarray:

@@ -14,23 +14,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from config.canonical import CONTRIBUTION_COLUMNS as COLUMNS
+
 IN_RETURN = 0.35  # of the children with a care episode
 POLICE_ONLY = 0.02  # a police episode the return left out
 COUNCIL_ONLY = 0.02  # a period in the return the police never had (an extra one)
 ABSENT_AS_MISSING = 0.15  # of police absent episodes (the rest the council records as away)
 MISSING_AS_AWAY = 0.03  # of police missing episodes
-RETURN_DAYS_APART = 0.04  # of returned ones: the return's end date two to five days later
-COLUMNS = [
-    "episode_id",
-    "source",
-    "child_id",
-    "category",
-    "missing_from",
-    "reported_at",
-    "reported_at_date_only",
-    "returned_at",
-    "returned_at_date_only",
-]
+RETURN_DAYS_APART = 0.04
 
 
 def contributions(episodes: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -68,4 +59,4 @@ def contributions(episodes: pd.DataFrame, seed: int) -> pd.DataFrame:
     frame["returned_at_date_only"] = frame["returned_at_date_only"] & frame["returned_at"].notna()
     for column in ("category", "missing_from", "child_id"):
         frame[column] = frame[column].astype(str)
-    return frame[COLUMNS]
+    return frame[list(COLUMNS)]

@@ -50,7 +50,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -105,7 +105,7 @@ def streamlit_server(url: str, log_path: Path, seconds: float = 60):
     base = ServerAddress(f"http://127.0.0.1:{port}")
     base.pid, base.database = process.pid, url
     try:
-        _wait_until_healthy(base, process, seconds)
+        wait_until_healthy(base, process, seconds)
         yield base
     finally:
         process.terminate()

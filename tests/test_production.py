@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from tests.browser_support import _wait_until_healthy, add_test_users, free_port, open_page, streamlit_server
+from tests.browser_support import add_test_users, free_port, open_page, streamlit_server, wait_until_healthy
 from tests.conftest import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,7 +128,7 @@ def test_make_run_listens_on_this_machine_only(tmp_path):
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_until_healthy(f"http://127.0.0.1:{port}", process)
+            wait_until_healthy(f"http://127.0.0.1:{port}", process)
             addresses = listening_addresses(port)
         finally:
             process.terminate()

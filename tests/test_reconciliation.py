@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from metrics.reconciliation import CONTRIBUTION_COLUMNS, items_by_kind_and_month, reconciliation_items
+from config.canonical import CONTRIBUTION_COLUMNS
+from metrics.reconciliation import items_by_kind_and_month, reconciliation_items
 
 
 def row(source, episode, category, reported, returned=None, child="C1", missing_from="care"):
