@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from config.sections import AuthSettings
 from loaders.importer import import_file
 from loaders.users import add_user
 from ui import auth
 
 ROOT = Path(__file__).resolve().parent.parent
 CLEAN = ROOT / "tests" / "fixtures" / "clean.csv"
-SETTINGS = {**auth.DEFAULTS, "max_failures": 2, "lockout_minutes": 15}
+SETTINGS = AuthSettings(max_failures=2, lockout_minutes=15)
 PASSWORD = "correct-horse-battery-staple"
 WRONG = "not-the-password-9481"
 
