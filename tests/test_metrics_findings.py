@@ -13,20 +13,13 @@ from hypothesis import strategies as st
 
 from metrics.findings import findings
 from metrics.process_control import ProcessControlSettings
+from tests.support import EPISODE_COLUMNS
 
 YEAR = (date(2015, 4, 1), date(2016, 3, 31))  # its trend window: April 2014 to March 2016
 MONTHS = [str(p) for p in pd.period_range("2014-04", "2016-03", freq="M")]
 FIXED = ProcessControlSettings(baseline_months=12)  # limits from April 2014 to March 2015
 COLUMNS = [
-    "episode_id",
-    "child_id",
-    "category",
-    "missing_from",
-    "reported_at",
-    "returned_at",
-    "rhi_offered_at",
-    "rhi_outcome",
-    "rhi_completed_at",
+    *EPISODE_COLUMNS,
     "establishment_id",
     "establishment_name",
     "from_district",

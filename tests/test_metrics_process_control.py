@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from metrics.process_control import ProcessControlSettings, monthly_series, process_control
+from tests.support import EPISODE_COLUMNS
 
 DEFAULT = ProcessControlSettings()
 ALTERNATING = [10.0, 12.0] * 6  # mean 11, every moving range 2: limits 11 +- 5.32
@@ -111,15 +112,7 @@ def test_empty_series():
 
 def episodes(rows):
     columns = [
-        "episode_id",
-        "child_id",
-        "category",
-        "missing_from",
-        "reported_at",
-        "returned_at",
-        "rhi_offered_at",
-        "rhi_outcome",
-        "rhi_completed_at",
+        *EPISODE_COLUMNS,
         "returned_at_date_only",
         "rhi_offered_at_date_only",
         "rhi_completed_at_date_only",
