@@ -26,6 +26,10 @@ CONTENT_TABLES = {
     "rhi_follow_up": "follow_up",
 }
 
+# Each table's completed interviews, per line (None: the whole table; else its group or month), kept in
+# the table's `attrs`: no band can exceed its line's total, which a reader knows, so suppression must too.
+COMPLETED_ATTR = "completed_interviews"
+
 
 def completed_interviews(episodes: pd.DataFrame) -> np.ndarray:
     """Eligible episodes whose return interview was completed: the denominator of every content table."""
@@ -55,13 +59,22 @@ def _completed_recorded(episodes: pd.DataFrame, column: str) -> tuple[np.ndarray
 def _bands(recorded: np.ndarray, column: str) -> pd.DataFrame:
     """band,count,percent of these completed interviews' `_recorded` rows."""
     counts = np.append(recorded.sum(axis=0), (~recorded.any(axis=1)).sum()).astype("int64")
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "band": [*MULTI_VALUE_VOCABULARIES[column], NOT_RECORDED],
             "count": counts,
             "percent": percent(counts, np.full(len(counts), len(recorded))),
         }
     )
+    table.attrs[COMPLETED_ATTR] = {None: len(recorded)}
+    return table
+
+
+def _joined(parts: list[pd.DataFrame], key: str) -> pd.DataFrame:
+    """The parts one under another, each labelled by its `key` column, with every part's completed interviews."""
+    table = pd.concat(parts, ignore_index=True)
+    table.attrs[COMPLETED_ATTR] = {part[key].iat[0]: part.attrs[COMPLETED_ATTR][None] for part in parts}
+    return table
 
 
 def content_bands(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -78,8 +91,7 @@ def content_bands_by_group(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
     for group in GROUPS[1:]:
         members = (episodes["missing_from"] == group).to_numpy(dtype=bool)[completed]
         parts.append(_bands(recorded[members], column).assign(group=group))
-    table = pd.concat(parts, ignore_index=True)
-    return table[["group", "band", "count", "percent"]]
+    return _joined(parts, "group")[["group", "band", "count", "percent"]]
 
 
 def content_bands_by_month(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -91,8 +103,10 @@ def content_bands_by_month(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
         for month in sorted({m for m in months if m is not None})
     ]
     if not parts:
-        return pd.DataFrame(columns=["month", "band", "count", "percent"])
-    return pd.concat(parts, ignore_index=True)[["month", "band", "count", "percent"]]
+        empty = pd.DataFrame(columns=["month", "band", "count", "percent"])
+        empty.attrs[COMPLETED_ATTR] = {}
+        return empty
+    return _joined(parts, "month")[["month", "band", "count", "percent"]]
 
 
 def completed_count(episodes: pd.DataFrame) -> int:

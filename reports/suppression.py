@@ -36,6 +36,7 @@ def suppress(
     total_groups: Sequence[tuple[str, Sequence[str]]] | None = None,
     linked: Iterable[Sequence[Cell]] = (),
     total_rows: tuple[str, object] | None = None,
+    ceilings: Mapping[Cell, int] | None = None,
 ) -> pd.DataFrame:
     """A copy of `table` safe to publish.
 
@@ -52,6 +53,8 @@ def suppress(
     total_rows: (column, value) marking the rows that are their line's total
     (return interviews: group `all` = home + care); without it each line adds
     up to a total the reader knows.
+    ceilings: cells the reader knows cannot exceed a number (an interview-content band is at most
+    its line's completed interviews, though the bands add up to more).
     """
     lines = _lines(table, count_columns, total_groups)
     links = [list(cells) for cells in linked]
@@ -62,7 +65,9 @@ def suppress(
         if pd.notna(value) and 0 < value < threshold
     }
     hidden = _with_links(hidden, links)
-    equations = _equations(table, lines, total_rows, threshold)
+    equations = _equations(table, lines, total_rows, threshold) + [
+        ([(1, cell)], 0, ceiling) for cell, ceiling in (ceilings or {}).items()
+    ]
     every_cell = {cell for cells in lines + links for cell in cells if pd.notna(table.at[cell])}
     from_totals_alone = None  # what the totals give away with every cell hidden: nothing to do about it here
     while True:

@@ -16,6 +16,7 @@ from typing import SupportsFloat, overload
 
 import pandas as pd
 
+from metrics.interview_content import COMPLETED_ATTR
 from metrics.interview_content import CONTENT_TABLES as INTERVIEW_CONTENT_TABLES
 from reports.suppression import suppress
 
@@ -117,19 +118,39 @@ def _publishable_bands(name: str, table: pd.DataFrame, threshold: int) -> pd.Dat
     """A band table (band,count,percent), alone, split by group or by month.
 
     The bands of an interview-content table add up to at least the completed interviews (one
-    interview can record several values), never less; a reader who knows that total knows only
-    "sum >= total". Protecting as if they added up to exactly their sum hides at least as much:
-    whatever is pinned by the weaker knowledge is pinned by the stronger (tests/test_publication.py)."""
+    interview can record several values), never less, and none exceeds them; a reader who knows
+    that total knows "sum >= total" and "each <= total". Protecting as if they added up to exactly
+    their sum, each at most its line's completed interviews, hides at least as much: whatever is
+    pinned by the weaker knowledge is pinned by the stronger (tests/test_publication.py)."""
+    ceilings = _content_ceilings(table) if name in CONTENT_TABLES + CONTENT_BY_MONTH + CONTENT_BY_GROUP else None
     if name in BAND_TABLES + CONTENT_TABLES:
-        return suppress(table, ["count"], {"percent": "count"}, threshold)
+        return suppress(table, ["count"], {"percent": "count"}, threshold, ceilings=ceilings)
     if name in CONTENT_BY_MONTH:
-        return suppress(table, ["count"], {"percent": "count"}, threshold, total_groups=[("count", ["month"])])
+        return suppress(
+            table, ["count"], {"percent": "count"}, threshold, total_groups=[("count", ["month"])], ceilings=ceilings
+        )
     by_group = [("count", ["group"]), ("count", ["band"])]
     if name in CONTENT_BY_GROUP:
         return suppress(
-            table, ["count"], {"percent": "count"}, threshold, total_groups=by_group, total_rows=("group", "all")
+            table,
+            ["count"],
+            {"percent": "count"},
+            threshold,
+            total_groups=by_group,
+            total_rows=("group", "all"),
+            ceilings=ceilings,
         )
     return suppress(table, ["count"], {"percent": "count"}, threshold, total_groups=by_group)  # GROUPED_BAND_TABLES
+
+
+def _content_ceilings(table: pd.DataFrame) -> dict[tuple[object, str], int]:
+    """Each count cell's line total (its group's or month's completed interviews, from the metric's
+    attrs). Refused without them: the suppression would silently protect less than it must."""
+    completed = table.attrs.get(COMPLETED_ATTR)
+    if completed is None:
+        raise ValueError("an interview-content table needs its completed interviews (metrics.interview_content)")
+    key = next((column for column in ("group", "month") if column in table.columns), None)
+    return {(row, "count"): completed[None if key is None else table.at[row, key]] for row in table.index}
 
 
 def publishable_counts(

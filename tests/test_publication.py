@@ -18,12 +18,13 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from config.canonical import MULTI_VALUE_VOCABULARIES
 from metrics.filters import AGE_BANDS, DISTANCE_BANDS, DURATION_BANDS, ETHNIC_GROUP_BANDS
-from metrics.interview_content import CONTENT_TABLES
+from metrics.interview_content import COMPLETED_ATTR, CONTENT_TABLES
 from metrics.return_interviews import RETURN_INTERVIEW_MEASURES
 from metrics.rounding import percent
 from reports.tables import BAND_TABLES, HOTSPOT_TABLES, OF_ELIGIBLE, publishable
@@ -338,6 +339,15 @@ def content_counts(recorded: list[set[int]], vocabulary: tuple[str, ...]) -> pd.
     counts = [sum(i in r for r in recorded) for i in range(len(vocabulary))] + [sum(not r for r in recorded)]
     table = pd.DataFrame({"band": [*vocabulary, "Not recorded"], "count": counts})
     table["percent"] = percent(table["count"].to_numpy(), [len(recorded)] * len(table))
+    table.attrs[COMPLETED_ATTR] = {None: len(recorded)}
+    return table
+
+
+def content_by(key: str, recorded_by: dict[str, list[set[int]]], vocabulary: tuple[str, ...]) -> pd.DataFrame:
+    """The content table split by `key` (group or month), as metrics.interview_content gives it."""
+    parts = [content_counts(r, vocabulary).assign(**{key: label}) for label, r in recorded_by.items()]
+    table = pd.concat(parts, ignore_index=True)[[key, "band", "count", "percent"]]
+    table.attrs[COMPLETED_ATTR] = {label: len(r) for label, r in recorded_by.items()}
     return table
 
 
@@ -371,10 +381,11 @@ def test_interview_content_by_group_gives_nothing_away(data):
     """All = home + care for each band (exactly); within a group, sum at least the group's completed."""
     vocabulary = MULTI_VALUE_VOCABULARIES["disclosures"]
     home, care = (data.draw(interviews(len(vocabulary))) for _ in range(2))
-    parts = [
-        content_counts(r, vocabulary).assign(group=g) for g, r in (("all", home + care), ("home", home), ("care", care))
-    ]
-    table = pd.concat(parts, ignore_index=True)[["group", "band", "count", "percent"]]
+    assert_content_by_group_safe(home, care, vocabulary)
+
+
+def assert_content_by_group_safe(home: list[set[int]], care: list[set[int]], vocabulary: tuple[str, ...]) -> None:
+    table = content_by("group", {"all": home + care, "home": home, "care": care}, vocabulary)
     shown = publishable("rhi_disclosures_by_group", table)
     assert_small_counts_hidden(table, shown, ["count"])
     totals = {"all": len(home) + len(care), "home": len(home), "care": len(care)}
@@ -391,3 +402,32 @@ def test_interview_content_by_group_gives_nothing_away(data):
             )
         )
     assert not leaks(table, shown, ["count"], lines)
+
+
+def test_a_band_cannot_be_worked_out_from_its_groups_completed_interviews():
+    """Found by Hypothesis: 2 home and 3 care interviews, all disclosing the first band (one care
+    interview a third band too). All's 5 = home + care, each at most its group's completed, gave
+    home 2 and care 3 away until the suppression knew each band is at most its line's total."""
+    vocabulary = MULTI_VALUE_VOCABULARIES["disclosures"]
+    assert_content_by_group_safe([{0}, {0}], [{0}, {0}, {0, 2}], vocabulary)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_interview_content_by_month_gives_nothing_away(data):
+    vocabulary = MULTI_VALUE_VOCABULARIES["disclosures"]
+    months = {f"2025-0{m}": data.draw(interviews(len(vocabulary))) for m in range(1, data.draw(st.integers(1, 3)) + 1)}
+    table = content_by("month", months, vocabulary)
+    shown = publishable("rhi_disclosures_by_month", table)
+    assert_small_counts_hidden(table, shown, ["count"])
+    lines = []
+    for month, rows in table.groupby("month"):
+        lines += content_lines(table, rows.index, len(months[month]))
+    assert not leaks(table, shown, ["count"], lines)
+
+
+def test_an_interview_content_table_without_its_completed_interviews_is_refused():
+    table = content_counts([{0}, {1}], MULTI_VALUE_VOCABULARIES["disclosures"])
+    table.attrs.clear()
+    with pytest.raises(ValueError, match="completed interviews"):
+        publishable("rhi_disclosures", table)
