@@ -8,7 +8,8 @@ transaction, and an import lands whole or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import cast
 
 import numpy as np
@@ -91,6 +92,10 @@ def _driver_values(values: pd.Series, column_type: TypeEngine, dialect: str) -> 
         out = text.astype(object)
         out[missing] = None
         return out.tolist()
+    if isinstance(column_type, Boolean) and pd.api.types.is_bool_dtype(values.dtype):  # a whole column at once
+        out = values.to_numpy(dtype="int64" if dialect == "sqlite" else "bool", na_value=0).astype(object)
+        out[values.isna().to_numpy()] = None
+        return out.tolist()
     out = values.to_numpy(dtype=object, na_value=None).tolist()  # no object Series in between: 2x faster
     if isinstance(column_type, Boolean):
         convert = int if dialect == "sqlite" else bool
@@ -104,6 +109,20 @@ def _driver_rows(frame: pd.DataFrame, table: Table, dialect: str) -> list[tuple]
     """The frame's rows as tuples of driver values, in the frame's column order."""
     columns = [_driver_values(frame[name], table.c[name].type, dialect) for name in frame.columns]
     return list(zip(*columns, strict=True))
+
+
+def _row_chunks(frame: pd.DataFrame, table: Table, dialect: str) -> Iterator[list[tuple]]:
+    """The frame's driver rows, CHUNK_ROWS at a time; the next chunk is built in a thread while the
+    caller writes this one (sqlite3 and psycopg let go of the interpreter while the database works)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="driver-rows") as pool:
+        pending: Future[list[tuple]] | None = None
+        for start in range(0, len(frame), CHUNK_ROWS):
+            building = pool.submit(_driver_rows, frame.iloc[start : start + CHUNK_ROWS], table, dialect)
+            if pending is not None:
+                yield pending.result()
+            pending = building
+        if pending is not None:
+            yield pending.result()
 
 
 def _with_defaults(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
@@ -163,9 +182,7 @@ def _upsert(
         statement = statement.on_conflict_do_nothing(index_elements=keys)
     compiled = statement.compile(dialect=connection.dialect)
     if dialect == "sqlite" and compiled.positiontup is not None:
-        ordered = rows_frame[list(compiled.positiontup)]
-        for start in range(0, len(ordered), CHUNK_ROWS * 20):
-            rows = _driver_rows(ordered.iloc[start : start + CHUNK_ROWS * 20], table, dialect)
+        for rows in _row_chunks(rows_frame[list(compiled.positiontup)], table, dialect):
             connection.exec_driver_sql(compiled.string, rows)
         return
     for start in range(0, len(frame), CHUNK_ROWS):  # any other database: SQLAlchemy does the typing
@@ -193,8 +210,8 @@ def _copy_upsert(
     )
     cursor = _driver_cursor(connection)
     with cursor.copy(f'COPY "{staging_name}" ({column_list}) FROM STDIN') as copy:
-        for start in range(0, len(frame), CHUNK_ROWS * 20):
-            for row in _driver_rows(frame.iloc[start : start + CHUNK_ROWS * 20], table, "postgresql"):
+        for rows in _row_chunks(frame, table, "postgresql"):
+            for row in rows:
                 copy.write_row(row)
     cursor.close()
     statement = postgresql.insert(table).from_select(names, select(*[staging.c[c] for c in names]))

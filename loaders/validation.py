@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from loaders.canonical import (
@@ -261,7 +262,8 @@ def name_like_child_id(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Findin
     if "child_id" not in parsed.text.columns:
         return
     ids = parsed.text["child_id"]
-    named = ids.str.fullmatch(NAME_LIKE)
+    distinct = pd.Series(ids.dropna().unique(), dtype=object)  # a child has many rows: match each id once
+    named = ids.isin(distinct[distinct.str.fullmatch(NAME_LIKE).fillna(False).astype(bool)])
     yield from where(named, "child_id", value=ids)
 
 
@@ -279,17 +281,25 @@ def child_details_differ(parsed: ParsedFile, now: pd.Timestamp) -> Iterable[Find
     if "child_id" not in parsed.text.columns:
         return
     child = parsed.text["child_id"]
+    groups = pd.factorize(child)[0]  # each child once, not once a column
     for column in _present(parsed, CHILD_COLUMNS):
         value = parsed.typed[column]
         given = value.notna() & child.notna()
         if not given.any():
             continue
-        key = value[given].astype(str)
-        ids = child[given]
-        first_value = key.groupby(ids.to_numpy()).transform("first")
-        first_row = pd.Series(key.index, index=key.index).groupby(ids.to_numpy()).transform("first")
-        differs = key.ne(first_value)
-        first_text = parsed.text.loc[first_row.to_numpy(), column].set_axis(key.index)
+        at = np.flatnonzero(given.to_numpy())  # positions of the given values, in file order
+        seen, earliest = np.unique(groups[at], return_index=True)  # each child's first given value
+        first_of_group = np.full(groups.max() + 1, -1)
+        first_of_group[seen] = at[earliest]
+        first_at = first_of_group[groups[at]]
+        kinds = pd.factorize(value.to_numpy()[at])[0]  # equal values, equal kinds
+        position_of = np.full(len(child), -1)
+        position_of[at] = np.arange(len(at))
+        index = value.index
+        ids = child.iloc[at]
+        first_row = pd.Series(index[first_at], index=ids.index)
+        differs = pd.Series(kinds != kinds[position_of[first_at]], index=ids.index)
+        first_text = parsed.text[column].iloc[first_at].set_axis(ids.index)
         yield from where(
             differs,
             column,
