@@ -10,20 +10,10 @@ no longer counted.
 import pandas as pd
 import streamlit as st
 
-import config
 from charts.lines import trend_panels
-from loaders.episodes import data_version
 from loaders.reconciliation import resolve
 from metrics.reconciliation import KIND_WORDING, KINDS, items_by_kind_and_month
-from reports.reconciliation import all_items, items_in_period
-from ui import auth, data, display, links, sidebar
-
-
-@st.cache_data(show_spinner="Comparing police and council records…", max_entries=2)
-def cached_items(url: str, version: tuple[int, int]) -> pd.DataFrame:
-    """Every item, worked out again only when an import lands (the data version changes)."""
-    return all_items(data.engine(url))
-
+from ui import auth, cached, data, display, links, sidebar
 
 user = auth.require_child_level()
 
@@ -41,9 +31,7 @@ st.caption(
     "hours apart (return dates more than a day apart where either has no time). Police never record away, so a "
     "council away episode without a police record is not an item."
 )
-items = items_in_period(
-    engine, view.period.start, view.period.end, cached_items(config.database_url(), data_version(engine))
-)
+items = cached.reconciliation_items(view.period.start, view.period.end)
 resolved = items[items["resolved_by"].notna()]
 open_items = items[items["resolved_by"].isna()]
 counts = items_by_kind_and_month(open_items)
