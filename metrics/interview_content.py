@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from config.canonical import MULTI_VALUE_SEPARATOR, MULTI_VALUE_VOCABULARIES
-from metrics.filters import month_labels
+from metrics.filters import month_slices
 from metrics.return_interviews import GROUPS, NOT_RECORDED, eligible_episodes
 from metrics.rounding import percent
 
@@ -126,13 +126,13 @@ def content_bands_by_group(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
 def content_bands_by_month(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
     """month,band,count,percent: `content_bands` for each calendar month of reported_at with a completed interview."""
     completed, recorded = _completed_recorded(episodes, column)
-    months = month_labels(episodes["reported_at"])[completed]
-    present = sorted({m for m in months if m is not None})
-    if not present:
+    order, months = month_slices(episodes["reported_at"][completed])
+    if not months:
         empty = pd.DataFrame(columns=["month", "band", "count", "percent"])
         empty.attrs[COMPLETED_ATTR] = {}
         return empty
-    return _lines("month", [(month, recorded[months == month]) for month in present], column)
+    recorded = recorded[order]
+    return _lines("month", [(month, recorded[rows]) for month, rows in months], column)
 
 
 def completed_count(episodes: pd.DataFrame) -> int:
