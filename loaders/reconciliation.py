@@ -19,17 +19,23 @@ RESOLUTION_COLUMNS = ["item_key", "resolved_by", "resolved_at", "note"]
 
 
 def load_contributions(engine: Engine, sources: tuple[str, ...] = ("police", "ssda903")) -> pd.DataFrame:
-    """The contributions of these sources (the two reconciliation compares), typed as the metric expects."""
+    """The contributions of these sources (the two reconciliation compares), typed as the metric expects.
+
+    Read through the driver's own cursor and typed column by column: SQLAlchemy's rows (a datetime
+    parsed in Python per value on SQLite) and a frame built from them took most of the 3 s this read
+    cost at 100,000 episodes.
+    """
     table = Contribution.__table__
     query = select(*[table.c[c] for c in CONTRIBUTION_COLUMNS]).where(table.c.source.in_(sources))
+    sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
     with engine.connect() as connection:
-        frame = pd.DataFrame(connection.execute(query).all(), columns=list(CONTRIBUTION_COLUMNS))
+        rows = connection.exec_driver_sql(sql).all()
+    values = list(zip(*rows, strict=True)) or [()] * len(CONTRIBUTION_COLUMNS)
+    frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in zip(CONTRIBUTION_COLUMNS, values, strict=True)})
     for column in ("reported_at", "returned_at"):
-        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+        frame[column] = pd.to_datetime(frame[column], format="ISO8601").astype("datetime64[ns]")
         flag = f"{column}_date_only"
         frame[flag] = frame[flag].astype("boolean").fillna(False).astype(bool)
-    for column in ("episode_id", "source", "child_id", "category", "missing_from"):
-        frame[column] = frame[column].astype(object)
     return frame
 
 

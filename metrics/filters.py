@@ -78,6 +78,21 @@ def month_labels(times: pd.Series) -> np.ndarray:
     return labels[codes]
 
 
+def month_slices(times: pd.Series) -> tuple[np.ndarray, list[tuple[str, slice]]]:
+    """(order, months): row positions in month order, and each calendar month with rows (`YYYY-MM`, in order)
+    with the slice of `order` holding its rows; rows without a time are left out. A month's rows are a
+    slice, not a mask over every row: a mask per month was most of the monthly tables' time at 1M episodes."""
+    moments = pd.DatetimeIndex(times)
+    index = moments.year.to_numpy(dtype="float64") * 12 + moments.month.to_numpy(dtype="float64") - 1
+    known = np.flatnonzero(~np.isnan(index))
+    months, codes = np.unique(index[known].astype("int64"), return_inverse=True)
+    order = known[np.argsort(codes, kind="stable")]
+    ends = np.cumsum(np.bincount(codes, minlength=len(months)))
+    starts = ends - np.bincount(codes, minlength=len(months))
+    labels = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in months]
+    return order, [(label, slice(int(a), int(b))) for label, a, b in zip(labels, starts, ends, strict=True)]
+
+
 def first_known(*columns: pd.Series) -> pd.Series:
     """The first non-blank value of the columns, row by row. Text columns stay in their own
     (Arrow) dtype: going through Python objects was 6x slower at 1M episodes."""

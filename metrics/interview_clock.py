@@ -55,7 +55,8 @@ def waiting_for_interview(episodes: pd.DataFrame, as_of: date | datetime, limit_
         & episodes["rhi_completed_at"].isna().to_numpy()
         & (episodes["rhi_outcome"].isna() | episodes["rhi_outcome"].isin(WAITING_OUTCOMES)).to_numpy(dtype=bool)
     )
-    chosen = episodes.loc[waiting]
+    # the columns the table needs, then the waiting rows: not every column of every waiting episode
+    chosen = episodes[[c for c in COLUMNS if c in episodes] + ["out_of_area"]].loc[waiting]
     # returned_at of a date-only return is stored at 00:00: the earliest moment it may have been
     elapsed = (
         moment.to_datetime64().astype("datetime64[ns]").view("int64")

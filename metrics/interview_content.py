@@ -8,11 +8,13 @@ interviews, so one interview can count in several bands and the bands need not a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
 from config.canonical import MULTI_VALUE_SEPARATOR, MULTI_VALUE_VOCABULARIES
-from metrics.filters import month_labels
+from metrics.filters import month_slices
 from metrics.return_interviews import GROUPS, NOT_RECORDED, eligible_episodes
 from metrics.rounding import percent
 
@@ -38,8 +40,7 @@ def completed_interviews(episodes: pd.DataFrame) -> np.ndarray:
 
 def _recorded(values: pd.Series, vocabulary: tuple[str, ...]) -> np.ndarray:
     """(rows, values) booleans: which row records which value. Each distinct cell is split once."""
-    cells = values.astype("object")
-    codes, distinct = pd.factorize(cells, use_na_sentinel=True)
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
     per_cell = np.zeros((len(distinct) + 1, len(vocabulary)), dtype=bool)  # last row: blank
     for number, cell in enumerate(distinct):
         given = set(str(cell).split(MULTI_VALUE_SEPARATOR))
@@ -49,16 +50,25 @@ def _recorded(values: pd.Series, vocabulary: tuple[str, ...]) -> np.ndarray:
 
 def _completed_recorded(episodes: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     """(completed, recorded): which episodes are completed interviews, and `_recorded` of those rows."""
-    vocabulary = MULTI_VALUE_VOCABULARIES[column]
     completed = completed_interviews(episodes)
+    return completed, _recorded_of(episodes, completed, column)
+
+
+def _recorded_of(episodes: pd.DataFrame, completed: np.ndarray, column: str) -> np.ndarray:
+    vocabulary = MULTI_VALUE_VOCABULARIES[column]
     if column in episodes:
-        return completed, _recorded(episodes.loc[completed, column], vocabulary)
-    return completed, np.zeros((int(completed.sum()), len(vocabulary)), dtype=bool)
+        return _recorded(episodes.loc[completed, column], vocabulary)
+    return np.zeros((int(completed.sum()), len(vocabulary)), dtype=bool)
+
+
+def _band_counts(recorded: np.ndarray) -> np.ndarray:
+    """Completed interviews recording each value, then those recording none (Not recorded)."""
+    return np.append(recorded.sum(axis=0), (~recorded.any(axis=1)).sum()).astype("int64")
 
 
 def _bands(recorded: np.ndarray, column: str) -> pd.DataFrame:
     """band,count,percent of these completed interviews' `_recorded` rows."""
-    counts = np.append(recorded.sum(axis=0), (~recorded.any(axis=1)).sum()).astype("int64")
+    counts = _band_counts(recorded)
     table = pd.DataFrame(
         {
             "band": [*MULTI_VALUE_VOCABULARIES[column], NOT_RECORDED],
@@ -70,10 +80,22 @@ def _bands(recorded: np.ndarray, column: str) -> pd.DataFrame:
     return table
 
 
-def _joined(parts: list[pd.DataFrame], key: str) -> pd.DataFrame:
-    """The parts one under another, each labelled by its `key` column, with every part's completed interviews."""
-    table = pd.concat(parts, ignore_index=True)
-    table.attrs[COMPLETED_ATTR] = {part[key].iat[0]: part.attrs[COMPLETED_ATTR][None] for part in parts}
+def _lines(key: str, lines: list[tuple[str, np.ndarray]], column: str) -> pd.DataFrame:
+    """key,band,count,percent: `_bands` of each (label, recorded rows) line, one under another, built in one
+    frame (a frame per line, then joined, was most of the content tables' time), with each line's completed
+    interviews in attrs."""
+    bands = [*MULTI_VALUE_VOCABULARIES[column], NOT_RECORDED]
+    counts = np.concatenate([_band_counts(recorded) for _, recorded in lines]).astype("int64")
+    totals = np.repeat([len(recorded) for _, recorded in lines], len(bands))
+    table = pd.DataFrame(
+        {
+            key: [label for label, _ in lines for _ in bands],
+            "band": bands * len(lines),
+            "count": counts,
+            "percent": percent(counts, totals),
+        }
+    )
+    table.attrs[COMPLETED_ATTR] = {label: len(recorded) for label, recorded in lines}
     return table
 
 
@@ -84,29 +106,33 @@ def content_bands(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
 
 # By group and by month, each episode's values are read once and the groups' rows taken from them
 # (a copy of the episodes per month and group was most of the Return interviews page's time).
+def content_tables_by_group(episodes: pd.DataFrame, columns: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """column -> `content_bands_by_group` of it: the completed interviews and the groups worked out once for all."""
+    completed = completed_interviews(episodes)
+    groups = [(group, (episodes["missing_from"] == group).to_numpy(dtype=bool)[completed]) for group in GROUPS[1:]]
+    tables = {}
+    for column in columns:
+        recorded = _recorded_of(episodes, completed, column)
+        lines = [("all", recorded), *[(group, recorded[members]) for group, members in groups]]
+        tables[column] = _lines("group", lines, column)
+    return tables
+
+
 def content_bands_by_group(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
     """group,band,count,percent: `content_bands` for all, home and care (percent of each group's completed)."""
-    completed, recorded = _completed_recorded(episodes, column)
-    parts = [_bands(recorded, column).assign(group="all")]
-    for group in GROUPS[1:]:
-        members = (episodes["missing_from"] == group).to_numpy(dtype=bool)[completed]
-        parts.append(_bands(recorded[members], column).assign(group=group))
-    return _joined(parts, "group")[["group", "band", "count", "percent"]]
+    return content_tables_by_group(episodes, (column,))[column]
 
 
 def content_bands_by_month(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
     """month,band,count,percent: `content_bands` for each calendar month of reported_at with a completed interview."""
     completed, recorded = _completed_recorded(episodes, column)
-    months = month_labels(episodes["reported_at"])[completed]
-    parts = [
-        _bands(recorded[months == month], column).assign(month=month)
-        for month in sorted({m for m in months if m is not None})
-    ]
-    if not parts:
+    order, months = month_slices(episodes["reported_at"][completed])
+    if not months:
         empty = pd.DataFrame(columns=["month", "band", "count", "percent"])
         empty.attrs[COMPLETED_ATTR] = {}
         return empty
-    return _joined(parts, "month")[["month", "band", "count", "percent"]]
+    recorded = recorded[order]
+    return _lines("month", [(month, recorded[rows]) for month, rows in months], column)
 
 
 def completed_count(episodes: pd.DataFrame) -> int:

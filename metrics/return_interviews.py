@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.filters import month_labels
+from metrics.filters import month_slices
 from metrics.rounding import percent
 from metrics.time_limits import certainly_within, has_date_only_time
 
@@ -137,12 +137,14 @@ def outcome_bands(episodes: pd.DataFrame) -> pd.DataFrame:
 def monthly_return_interviews(episodes: pd.DataFrame) -> pd.DataFrame:
     """month,measure,count,denominator,percent: the rates over eligible episodes (all groups)
     for each calendar month of reported_at that has episodes."""
-    months = month_labels(episodes["reported_at"])
-    flags = _interview_flags(episodes)  # once: each month's rates count its rows' flags
+    order, months = month_slices(episodes["reported_at"])
+    flags = {name: flag[order] for name, flag in _interview_flags(episodes).items()}  # once, in month order
     rows = [
         (month, measure, count, denominator)
-        for month in sorted(m for m in set(months) if m is not None)
-        for _, measure, count, denominator in _rate_rows(flags, "all", months == month)
+        for month, rows_of in months
+        for _, measure, count, denominator in _rate_rows(
+            {name: flag[rows_of] for name, flag in flags.items()}, "all", np.ones(rows_of.stop - rows_of.start, bool)
+        )
         if measure in MONTHLY_MEASURES
     ]
     if not rows:

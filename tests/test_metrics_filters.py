@@ -1,9 +1,10 @@
 from datetime import date
 
+import pandas as pd
 import pytest
 
 import config
-from metrics.filters import FILTER_KEYS, select_episodes, with_derived
+from metrics.filters import FILTER_KEYS, month_slices, select_episodes, with_derived
 from tests.support import make_episodes
 
 START, END = date(2015, 3, 1), date(2015, 3, 31)
@@ -160,3 +161,16 @@ def test_filter_keys_are_section_3_columns_and_derived():
     assert FILTER_KEYS[:3] == ("episode_id", "child_id", "category")
     assert FILTER_KEYS[-3:] == ("locality", "ethnic_group", "age_band")
     assert len(FILTER_KEYS) == 28
+
+
+def test_month_slices_give_each_month_its_rows_in_order_and_leave_out_rows_without_a_time():
+    times = pd.Series(
+        pd.to_datetime(
+            ["2024-03-05 00:00", "2024-01-31 23:59", None, "2024-03-01 00:00", "2023-12-01 00:00", "2024-01-01 00:00"]
+        )
+    )
+    order, months = month_slices(times)
+    rows = {month: order[where].tolist() for month, where in months}
+    assert [month for month, _ in months] == ["2023-12", "2024-01", "2024-03"]
+    assert rows == {"2023-12": [4], "2024-01": [1, 5], "2024-03": [0, 3]}
+    assert month_slices(times.iloc[:0])[1] == []

@@ -6,11 +6,13 @@ Viewers are refused, as by every child-level page (tests/test_child_pages.py, PA
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from loaders.database import connect
 from tests.app_support import run_page
-from tests.support import audit_rows, police, ssda903
+from tests.support import EXPORT, audit_rows, police, ssda903
 
 PAGE = "ui/pages/reconciliation.py"
 SPRING = {"from": "2015-03-01", "to": "2015-04-30"}
@@ -60,3 +62,35 @@ def test_items_side_by_side_then_one_resolved_with_a_note(database_url):
     ]
     actions = [row[1:3] for row in audit_rows(database_url)]
     assert ("resolve", "reconciliation category|MP/15/0102|903-C-101-2015-03-14") in actions
+
+
+def test_a_long_list_shows_the_first_items_and_offers_them_all_in_a_download(tmp_path, monkeypatch):
+    """Beyond SHOWN_AT_MOST open items the table and the list to resolve from hold the first ones (by child,
+    then date), a note says how many there are, and a second download has them all."""
+    header = EXPORT.read_text().splitlines()[0]
+    first = datetime(2014, 4, 1, 8, 0)
+    rows = [
+        f"MP/14/{n:04d},C-101,Missing Person,{first + timedelta(hours=6 * n):%d/%m/%Y %H:%M},"
+        f"{first + timedelta(hours=6 * n + 1):%d/%m/%Y %H:%M},Local Authority Care,Children's Home,B23 6AA,,"
+        "Low Risk,F,01/05/2001,WBRI,,N,N"
+        for n in range(1_005)
+    ]
+    export = tmp_path / "long.csv"
+    export.write_text("\n".join([header, *rows]) + "\n")
+    url = f"sqlite:///{tmp_path / 'long.db'}"
+    engine = connect(url)
+    police(engine, export)
+    ssda903(engine)
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    at = run_page(PAGE, "analyst", {"from": "2014-04-01", "to": "2015-04-30"})
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Known to the police only"] == "1,005"
+    total = sum(int(value.replace(",", "")) for value in tiles.values())
+    assert at.subheader[0].value == f"Open items ({total:,})"
+    items = at.dataframe[1].value
+    assert len(items) == 1_000 and items["police_episode"].iloc[0] == "MP/14/0000"  # C-101's first, in time order
+    assert f"Showing the first 1,000 of {total:,}" in " ".join(c.value for c in at.caption)
+    assert len(at.selectbox[0].options) == 1_000
+    assert f"Download all {total:,} (CSV)" in [b.label for b in at.get("download_button")]

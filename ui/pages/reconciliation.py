@@ -10,20 +10,11 @@ no longer counted.
 import pandas as pd
 import streamlit as st
 
-import config
 from charts.lines import trend_panels
-from loaders.episodes import data_version
 from loaders.reconciliation import resolve
 from metrics.reconciliation import KIND_WORDING, KINDS, items_by_kind_and_month
-from reports.reconciliation import all_items, items_in_period
-from ui import auth, data, display, links, sidebar
-
-
-@st.cache_data(show_spinner="Comparing police and council records…", max_entries=2)
-def cached_items(url: str, version: tuple[int, int]) -> pd.DataFrame:
-    """Every item, worked out again only when an import lands (the data version changes)."""
-    return all_items(data.engine(url))
-
+from reports.tables import to_csv
+from ui import auth, cached, data, display, links, sidebar
 
 user = auth.require_child_level()
 
@@ -41,9 +32,7 @@ st.caption(
     "hours apart (return dates more than a day apart where either has no time). Police never record away, so a "
     "council away episode without a police record is not an item."
 )
-items = items_in_period(
-    engine, view.period.start, view.period.end, cached_items(config.database_url(), data_version(engine))
-)
+items = cached.reconciliation_items(view.period.start, view.period.end)
 resolved = items[items["resolved_by"].notna()]
 open_items = items[items["resolved_by"].isna()]
 counts = items_by_kind_and_month(open_items)
@@ -79,6 +68,7 @@ if not counts.empty:
         column_config={"kind": "Kind", "month": "Month", "items": "Open items"},
     )
 
+SHOWN_AT_MOST = 1_000  # rows drawn in each table, and open items offered to resolve; the downloads have all
 SIDE_BY_SIDE = {
     "child_id": links.child_column(),
     "kind": "Kind",
@@ -101,18 +91,41 @@ def shown(table: pd.DataFrame, extra: dict | None = None) -> tuple[pd.DataFrame,
     return frame[list(config)], config
 
 
+def show_items(items: pd.DataFrame, name: str, extra: dict | None = None) -> pd.DataFrame:
+    """The items as a table of at most SHOWN_AT_MOST rows, with all of them in a download when there are more
+    (a table of tens of thousands of rows took seconds at a million episodes); returns the rows shown."""
+    first = items.head(SHOWN_AT_MOST)
+    table, config = shown(first, extra)
+    if len(items) > len(first):
+        st.caption(
+            f"Showing the first {len(first):,} of {len(items):,} (by child, then date): download them all below, "
+            "or narrow the period to work through the rest here."
+        )
+    display.show_table(table, name=name, column_config=config)
+    if len(items) > len(first):
+        display.download_file(
+            st,
+            f"Download all {len(items):,} (CSV)",
+            lambda: to_csv(shown(items, extra)[0]),
+            name=f"{name} (all)",
+            what="CSV",
+            mime="text/csv",
+            extension="csv",
+        )
+    return first
+
+
 st.subheader(f"Open items ({len(open_items):,})")
 if open_items.empty:
     st.success("Every item in this period is resolved.", icon=":material/check_circle:")
 else:
-    table, config = shown(open_items)
-    display.show_table(table, name="Open reconciliation items", column_config=config)
+    offered = show_items(open_items, "Open reconciliation items")
 
     with st.form("resolve", clear_on_submit=True):
         st.markdown("**Mark an item resolved**")
         labels = {
             key: f"{KIND_WORDING[kind]}: {child}, police {p or '-'}, council {c or '-'}"
-            for key, kind, child, p, c in open_items[
+            for key, kind, child, p, c in offered[
                 ["item_key", "kind", "child_id", "police_episode", "council_episode"]
             ].itertuples(index=False)
         }
@@ -131,12 +144,12 @@ if done := st.session_state.pop("reconciliation_resolved", None):
 
 if not resolved.empty:
     st.subheader(f"Resolved ({len(resolved):,})")
-    table, config = shown(
+    show_items(
         resolved,
+        "Resolved reconciliation items",
         {
             "resolved_by": "Resolved by",
             "resolved_at": st.column_config.DatetimeColumn("Resolved", format="D MMM YYYY HH:mm"),
             "note": "Note",
         },
     )
-    display.show_table(table, name="Resolved reconciliation items", column_config=config)

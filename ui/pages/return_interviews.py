@@ -11,9 +11,9 @@ from charts.lines import trend_chart
 from charts.titles import source_line, subtitle_text
 from metrics.interview_content import (
     CONTENT_SECTIONS,
-    content_bands_by_group,
     content_bands_by_month,
     content_label,
+    content_tables_by_group,
     content_title,
 )
 from metrics.return_interviews import date_only_eligible, monthly_return_interviews, outcome_bands, return_interviews
@@ -139,6 +139,7 @@ display.show_chart(
 
 # What completed interviews recorded (domain.md section 11): one chart and table per kind of content.
 st.subheader("What the interviews found")
+content = content_tables_by_group(view.current, [column for _, column, _ in CONTENT_SECTIONS])
 for table_name, column, heading in CONTENT_SECTIONS:
     display.show_chart(
         lambda table, heading=heading, column=column: grouped_band_chart(
@@ -149,7 +150,7 @@ for table_name, column, heading in CONTENT_SECTIONS:
             source=source_line(period, authority),
             notes=COMPLETED_NOTE + (f" {LATE_NOTE}" if column == "rhi_late_reason" else ""),
         ),
-        content_bands_by_group(view.current, column),
+        content[column],
         name=f"{heading} {stem}",
         kind=f"{table_name}_by_group",
         column_config={
