@@ -80,13 +80,17 @@ def findings(view: PageView, settings: ProcessControlSettings, suppress_below: i
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _attention(frame, start, end, filters, settings, as_of, _episodes) -> tuple:
     return attention_tables(history_until(_episodes, end, filters), start, end, settings, as_of)
 
 
 def attention(view: PageView, settings: AttentionSettings, as_of: datetime) -> tuple:
-    """The Who to discuss page's tables for the view: (meeting list, escalating children, associates)."""
+    """The Who to discuss page's tables for the view: (meeting list, escalating children, associates).
+
+    A resource, not data: pickling the associate table (a million rows at a million episodes) on every
+    store and hit cost more than working it out. Analysts only, so no role in the key; nothing may
+    change the tables in place."""
     start, end = view.period.start, view.period.end
     return _attention(_frame_key(view.episodes), start, end, view.filters, settings, as_of, view.episodes)
 
