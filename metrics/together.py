@@ -121,23 +121,28 @@ LISTED_COLUMNS = ["subject", "associate", "episode_id", "reported_at", "listed_u
 def associates(missing_pairs: pd.DataFrame, found_pairs: pd.DataFrame) -> pd.DataFrame:
     """Pairs of children who went missing together or were found together (domain.md section 12).
 
-    One row per pair: how many times each way, and when they were first linked.
+    One row per pair: how many times each way, and when they were first linked. Counted on
+    whole-number codes of the pairs (a cross-tabulation of the text of 400,000 pairs took seconds).
     """
-    kinds = [
-        pairs.assign(kind=kind)
-        for kind, pairs in (("missing_together", missing_pairs), ("found_together", found_pairs))
-        if len(pairs)
-    ]
-    if not kinds:
+    if not len(missing_pairs) and not len(found_pairs):
         return pd.DataFrame(columns=ASSOCIATE_COLUMNS)
-    both = pd.concat(kinds, ignore_index=True)
-    both["linked"] = both[["reported_at_a", "reported_at_b"]].max(axis=1)
-    counts = pd.crosstab([both["child_a"], both["child_b"]], both["kind"])
-    table = counts.reindex(columns=["missing_together", "found_together"], fill_value=0)
-    table["first_linked"] = both.groupby(["child_a", "child_b"])["linked"].min()
-    table = table.reset_index().rename_axis(columns=None)
-    total = table["missing_together"] + table["found_together"]
-    order = np.lexsort((table["child_b"], table["child_a"], -total))
+    both = pd.concat([pairs for pairs in (missing_pairs, found_pairs) if len(pairs)], ignore_index=True)
+    is_found = np.repeat([False, True], [len(missing_pairs), len(found_pairs)])
+    linked = both[["reported_at_a", "reported_at_b"]].max(axis=1)
+    pair_codes, pairs_of = pd.MultiIndex.from_arrays([both["child_a"], both["child_b"]]).factorize(sort=True)
+    found = np.bincount(pair_codes, weights=is_found, minlength=len(pairs_of)).astype("int64")
+    total = np.bincount(pair_codes, minlength=len(pairs_of))
+    first = linked.groupby(pair_codes, sort=True).min()
+    table = pd.DataFrame(
+        {
+            "child_a": pairs_of.get_level_values(0),
+            "child_b": pairs_of.get_level_values(1),
+            "missing_together": total - found,
+            "found_together": found,
+            "first_linked": first.to_numpy(),
+        }
+    )
+    order = np.lexsort((np.arange(len(table)), -total))  # the pairs are in order of the children already
     return table.iloc[order].reset_index(drop=True)[ASSOCIATE_COLUMNS]
 
 
