@@ -129,14 +129,17 @@ def associates(missing_pairs: pd.DataFrame, found_pairs: pd.DataFrame) -> pd.Dat
     both = pd.concat([pairs for pairs in (missing_pairs, found_pairs) if len(pairs)], ignore_index=True)
     is_found = np.repeat([False, True], [len(missing_pairs), len(found_pairs)])
     linked = both[["reported_at_a", "reported_at_b"]].max(axis=1)
-    pair_codes, pairs_of = pd.MultiIndex.from_arrays([both["child_a"], both["child_b"]]).factorize(sort=True)
-    found = np.bincount(pair_codes, weights=is_found, minlength=len(pairs_of)).astype("int64")
-    total = np.bincount(pair_codes, minlength=len(pairs_of))
+    codes, children = pd.factorize(pd.concat([both["child_a"], both["child_b"]], ignore_index=True), sort=True)
+    code_a, code_b = codes[: len(both)].astype("int64"), codes[len(both) :].astype("int64")
+    pair_keys, pair_codes = np.unique(code_a * len(children) + code_b, return_inverse=True)  # in the children's order
+    found = np.bincount(pair_codes, weights=is_found, minlength=len(pair_keys)).astype("int64")
+    total = np.bincount(pair_codes, minlength=len(pair_keys))
     first = linked.groupby(pair_codes, sort=True).min()
+    child_text = pd.Series(children).array
     table = pd.DataFrame(
         {
-            "child_a": pairs_of.get_level_values(0),
-            "child_b": pairs_of.get_level_values(1),
+            "child_a": child_text.take(pair_keys // len(children)),
+            "child_b": child_text.take(pair_keys % len(children)),
             "missing_together": total - found,
             "found_together": found,
             "first_linked": first.to_numpy(),

@@ -16,10 +16,11 @@ import pandas as pd
 import streamlit as st
 
 import config
+from charts import network
 from config.sections import TriggerThresholds
 from loaders.episodes import data_version
 from metrics.attention import AttentionSettings, attention_tables, history_until
-from metrics.children import alert_children, alert_episodes, together_network
+from metrics.children import alert_children, alert_episodes, node_episodes, together_network
 from metrics.filters import select_episodes
 from metrics.findings import Finding, period_findings
 from metrics.process_control import ProcessControlSettings, process_control_table
@@ -145,6 +146,19 @@ def _together(view_key, window, _current) -> tuple[pd.DataFrame, tuple | None]:
 def together(view: PageView, window: int) -> tuple[pd.DataFrame, tuple | None]:
     """The pairs of episodes missing together in the view, and their network (nodes, edges; None without pairs)."""
     return _together(_view_key(view), window, view.current)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _network_document(view_key, nodes, edges, label, font_px, _current) -> tuple[str, int]:
+    return network.network_html(nodes, edges, node_episodes(nodes, _current), label=label, font_px=font_px)
+
+
+def network_document(
+    view: PageView, nodes: pd.DataFrame, edges: pd.DataFrame, label: str, font_px: float
+) -> tuple[str, int]:
+    """`charts.network.network_html` of the Missing together page's shown network (at most a few hundred
+    nodes, so hashed as they are) with each node's episodes in the view: its layout took most of the page."""
+    return _network_document(_view_key(view), nodes, edges, label, font_px, view.current)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
