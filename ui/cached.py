@@ -20,6 +20,7 @@ from charts import network
 from config.sections import TriggerThresholds
 from loaders.episodes import data_version
 from metrics.attention import AttentionSettings, attention_tables, history_until
+from metrics.briefing import Briefing, child_briefing
 from metrics.children import alert_children, alert_episodes, node_episodes, together_network
 from metrics.filters import select_episodes
 from metrics.findings import Finding, period_findings
@@ -211,3 +212,13 @@ def children(episodes: pd.DataFrame) -> tuple[list[str], dict[str, np.ndarray]]:
     """`metrics.children.child_ids` of the episodes, and each child's row positions: worked out once per
     data version, so the Child timeline reads one child's rows instead of scanning a million."""
     return _children(_frame_key(episodes), episodes)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _briefing(frame, child_id, as_of, settings, _episodes) -> Briefing:
+    return child_briefing(_episodes, child_id, as_of, settings)
+
+
+def briefing(episodes: pd.DataFrame, child_id: str, as_of: date, settings: AttentionSettings) -> Briefing:
+    """`metrics.briefing.child_briefing` (the Child timeline's briefing), once per data version, child and date."""
+    return _briefing(_frame_key(episodes), child_id, as_of, settings, episodes)

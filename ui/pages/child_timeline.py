@@ -12,7 +12,6 @@ import streamlit as st
 import config
 from charts.timeline import timeline_chart
 from metrics.attention import AttentionSettings
-from metrics.briefing import child_briefing
 from metrics.children import child_facts, child_timeline
 from reports.briefing import briefing_file
 from ui import auth, cached, display, links, sidebar
@@ -121,7 +120,7 @@ st.caption(
     "alerts, escalation, associates, places found and interviews. Word or PDF; each download is audited."
 )
 settings = config.settings()
-briefing = child_briefing(view.episodes, child, view.period.end, AttentionSettings.from_settings(settings))
+briefing = cached.briefing(view.episodes, child, view.period.end, AttentionSettings.from_settings(settings))
 reasons = [f"{r.trigger.replace('_', ' ')} (first {r.first_met:%-d %b %Y})" for r in briefing.alerts.itertuples()]
 worse = [f"{r.reason} (from {r.first_met:%-d %b %Y})" for r in briefing.escalation.itertuples()]
 for line in (  # plain text: imported values are never read as markdown or HTML
