@@ -89,7 +89,18 @@ def _pair_table(episodes: pd.DataFrame, place: pd.Series, time_column: str, wind
             "minutes_apart": np.abs(time_second - time_first) / (60 * SECOND_NS),
         }
     )
-    return pairs.sort_values(["reported_at_a", "place", "child_a", "child_b"], ignore_index=True)
+    return _earliest_first(pairs)
+
+
+def _earliest_first(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The pairs by reported_at_a, place, child_a, child_b, as `sort_values` orders them, sorted on
+    whole-number codes of the text (sorting the text of 400,000 pairs took seconds)."""
+    keys = ["reported_at_a", "place", "child_a", "child_b"]
+    if pairs[keys].isna().to_numpy().any():  # where a blank sorts last: pandas' own order
+        return pairs.sort_values(keys, ignore_index=True)
+    codes = [pd.factorize(pairs[key].to_numpy(), sort=True)[0] for key in keys[:0:-1]]
+    order = np.lexsort([*codes, pairs["reported_at_a"].to_numpy(dtype="datetime64[ns]").view("int64")])
+    return pairs.iloc[order].reset_index(drop=True)
 
 
 def missing_together(
