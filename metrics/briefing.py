@@ -14,11 +14,13 @@ import numpy as np
 import pandas as pd
 
 from config.canonical import CATEGORIES, NOT_KNOWN
-from metrics.attention import AttentionSettings, associate_tables, escalation_table
+from metrics.attention import AttentionSettings, escalation_table
 from metrics.children import child_facts
 from metrics.escalation import REASON_WORDING
 from metrics.filters import DURATION_BANDS, ensure_derived
 from metrics.time_limits import date_only_flags
+from metrics.together import associates as pairs_of_children
+from metrics.together import episode_place, found_together, missing_together
 from metrics.trend import last_months
 from metrics.triggers import triggers
 
@@ -122,6 +124,24 @@ def _risk_history(mine: pd.DataFrame, limit: int) -> pd.DataFrame:
     )
 
 
+def _is_child(child_ids: pd.Series, child_id: str) -> np.ndarray:
+    """Which rows are the child's, ids compared as text; a categorical column by its categories
+    (a million ids written out as text to compare cost more than the rest of a briefing)."""
+    if isinstance(child_ids.dtype, pd.CategoricalDtype):
+        codes = np.flatnonzero(child_ids.cat.categories.astype(str) == child_id)
+        return np.isin(child_ids.cat.codes.to_numpy(), codes)
+    return (child_ids.astype(str) == child_id).to_numpy(dtype=bool)
+
+
+def _sharing_a_place(episodes: pd.DataFrame, mine: np.ndarray) -> np.ndarray:
+    """Episodes that started where one of the child's did, or were found at one of its found postcodes:
+    every episode an associate of the child can share (`metrics.together`), so the pairs are worked out
+    on these alone rather than on every child's."""
+    place, found = episode_place(episodes), episodes["found_postcode"]
+    near = place.isin(place.loc[mine].dropna().unique()) | found.isin(found.loc[mine].dropna().unique())
+    return near.to_numpy(dtype=bool)
+
+
 def child_briefing(
     episodes: pd.DataFrame, child_id: str, as_of: date, settings: AttentionSettings, risk_rows: int = 8
 ) -> Briefing:
@@ -129,14 +149,17 @@ def child_briefing(
 
     Raises KeyError when the child has no episode up to `as_of`.
     """
-    history = ensure_derived(episodes.loc[(episodes["reported_at"] < pd.Timestamp(as_of) + pd.Timedelta(days=1))])
-    mine_all = history.loc[(history["child_id"].astype(str) == child_id).to_numpy()]
-    if mine_all.empty:
+    up_to = (episodes["reported_at"] < pd.Timestamp(as_of) + pd.Timedelta(days=1)).to_numpy(dtype=bool)
+    is_mine = _is_child(episodes["child_id"], child_id)
+    if not (up_to & is_mine).any():
         raise KeyError(f"no episodes for child {child_id!r} up to {as_of}")
+    history = ensure_derived(episodes.loc[up_to & (is_mine | _sharing_a_place(episodes, is_mine & up_to))])
+    mine_all = history.loc[(history["child_id"].astype(str) == child_id).to_numpy()]
     period = last_months(as_of, 12)
     mine = mine_all.loc[(mine_all["reported_at"] >= pd.Timestamp(period[0])).to_numpy()]
 
-    linked = associate_tables(history, period[0], as_of, settings).pairs_of_children
+    together = missing_together(history, settings.window_minutes)
+    linked = pairs_of_children(together, found_together(history, settings.found_window_hours))
     linked = linked[(linked["child_a"] == child_id) | (linked["child_b"] == child_id)]
     associates = pd.DataFrame(
         {

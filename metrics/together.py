@@ -89,7 +89,18 @@ def _pair_table(episodes: pd.DataFrame, place: pd.Series, time_column: str, wind
             "minutes_apart": np.abs(time_second - time_first) / (60 * SECOND_NS),
         }
     )
-    return pairs.sort_values(["reported_at_a", "place", "child_a", "child_b"], ignore_index=True)
+    return _earliest_first(pairs)
+
+
+def _earliest_first(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The pairs by reported_at_a, place, child_a, child_b, as `sort_values` orders them, sorted on
+    whole-number codes of the text (sorting the text of 400,000 pairs took seconds)."""
+    keys = ["reported_at_a", "place", "child_a", "child_b"]
+    if pairs[keys].isna().to_numpy().any():  # where a blank sorts last: pandas' own order
+        return pairs.sort_values(keys, ignore_index=True)
+    codes = [pd.factorize(pairs[key].to_numpy(), sort=True)[0] for key in keys[:0:-1]]
+    order = np.lexsort([*codes, pairs["reported_at_a"].to_numpy(dtype="datetime64[ns]").view("int64")])
+    return pairs.iloc[order].reset_index(drop=True)
 
 
 def missing_together(
@@ -121,23 +132,31 @@ LISTED_COLUMNS = ["subject", "associate", "episode_id", "reported_at", "listed_u
 def associates(missing_pairs: pd.DataFrame, found_pairs: pd.DataFrame) -> pd.DataFrame:
     """Pairs of children who went missing together or were found together (domain.md section 12).
 
-    One row per pair: how many times each way, and when they were first linked.
+    One row per pair: how many times each way, and when they were first linked. Counted on
+    whole-number codes of the pairs (a cross-tabulation of the text of 400,000 pairs took seconds).
     """
-    kinds = [
-        pairs.assign(kind=kind)
-        for kind, pairs in (("missing_together", missing_pairs), ("found_together", found_pairs))
-        if len(pairs)
-    ]
-    if not kinds:
+    if not len(missing_pairs) and not len(found_pairs):
         return pd.DataFrame(columns=ASSOCIATE_COLUMNS)
-    both = pd.concat(kinds, ignore_index=True)
-    both["linked"] = both[["reported_at_a", "reported_at_b"]].max(axis=1)
-    counts = pd.crosstab([both["child_a"], both["child_b"]], both["kind"])
-    table = counts.reindex(columns=["missing_together", "found_together"], fill_value=0)
-    table["first_linked"] = both.groupby(["child_a", "child_b"])["linked"].min()
-    table = table.reset_index().rename_axis(columns=None)
-    total = table["missing_together"] + table["found_together"]
-    order = np.lexsort((table["child_b"], table["child_a"], -total))
+    both = pd.concat([pairs for pairs in (missing_pairs, found_pairs) if len(pairs)], ignore_index=True)
+    is_found = np.repeat([False, True], [len(missing_pairs), len(found_pairs)])
+    linked = both[["reported_at_a", "reported_at_b"]].max(axis=1)
+    codes, children = pd.factorize(pd.concat([both["child_a"], both["child_b"]], ignore_index=True), sort=True)
+    code_a, code_b = codes[: len(both)].astype("int64"), codes[len(both) :].astype("int64")
+    pair_keys, pair_codes = np.unique(code_a * len(children) + code_b, return_inverse=True)  # in the children's order
+    found = np.bincount(pair_codes, weights=is_found, minlength=len(pair_keys)).astype("int64")
+    total = np.bincount(pair_codes, minlength=len(pair_keys))
+    first = linked.groupby(pair_codes, sort=True).min()
+    child_text = pd.Series(children).array
+    table = pd.DataFrame(
+        {
+            "child_a": child_text.take(pair_keys // len(children)),
+            "child_b": child_text.take(pair_keys % len(children)),
+            "missing_together": total - found,
+            "found_together": found,
+            "first_linked": first.to_numpy(),
+        }
+    )
+    order = np.lexsort((np.arange(len(table)), -total))  # the pairs are in order of the children already
     return table.iloc[order].reset_index(drop=True)[ASSOCIATE_COLUMNS]
 
 
@@ -150,48 +169,97 @@ def associate_missing(
     the associate's episode; an episode that is itself one of the pair's
     (`pair_tables`: missing or found together) lists nobody, as the child was
     missing too.
+
+    Worked on whole-number codes for children and episodes, the text taken only for the rows kept:
+    joining and sorting the text of 150,000 listed rows cost seconds.
     """
     if not len(associate_table):
         return pd.DataFrame(columns=LISTED_COLUMNS)
-    links = pd.concat(
-        [
-            associate_table.rename(columns={"child_a": "subject", "child_b": "associate"}),
-            associate_table.rename(columns={"child_b": "subject", "child_a": "associate"}),
-        ],
-        ignore_index=True,
-    )[["subject", "associate", "first_linked"]]
     reported = episodes["reported_at"]
     first_day = pd.Timestamp(start) - pd.Timedelta(days=days)
-    window = (reported >= first_day) & (reported < pd.Timestamp(end) + pd.Timedelta(days=1))
-    gone = pd.DataFrame(
-        {
-            "associate": episodes.loc[window, "child_id"].astype(str).to_numpy(),
-            "episode_id": episodes.loc[window, "episode_id"].astype(str).to_numpy(),
-            "reported_at": reported[window].to_numpy(),
-        }
+    window = np.flatnonzero(
+        ((reported >= first_day) & (reported < pd.Timestamp(end) + pd.Timedelta(days=1))).to_numpy(dtype=bool)
     )
-    listed = links.merge(gone, on="associate")
-    listed = listed[listed["first_linked"] < listed["reported_at"]]
+    gone_children = episodes["child_id"].iloc[window].astype(str).to_numpy(dtype=object)
+    # sorted codes: sorting by the code sorts by the text
+    child_codes, children = pd.factorize(
+        np.concatenate(
+            [
+                associate_table["child_a"].astype(str).to_numpy(dtype=object),
+                associate_table["child_b"].astype(str).to_numpy(dtype=object),
+                gone_children,
+            ]
+        ),
+        sort=True,
+    )
+    pairs_count = len(associate_table)
+    code_a, code_b, gone_code = (
+        child_codes[:pairs_count],
+        child_codes[pairs_count : 2 * pairs_count],
+        child_codes[2 * pairs_count :],
+    )
+    linked_ns = associate_table["first_linked"].to_numpy(dtype="datetime64[ns]").view("int64")
+    link_subject = np.concatenate([code_a, code_b])
+    link_associate = np.concatenate([code_b, code_a])
+    link_since = np.concatenate([linked_ns, linked_ns])
+    # each link with every episode of its associate in the window (the links in order, then the episodes)
+    by_child = np.argsort(gone_code, kind="stable")
+    sorted_codes = gone_code[by_child]
+    low = np.searchsorted(sorted_codes, link_associate, side="left")
+    counts = np.searchsorted(sorted_codes, link_associate, side="right") - low
+    link_rows = np.repeat(np.arange(len(link_subject)), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    gone_rows = by_child[np.repeat(low, counts) + offsets]
+    times = reported.iloc[window].to_numpy(dtype="datetime64[ns]")
+    after = link_since[link_rows] < times[gone_rows].view("int64")
+    link_rows, gone_rows = link_rows[after], gone_rows[after]
+    subjects = link_subject[link_rows]
+    episode_codes, episode_ids = pd.factorize(episodes["episode_id"].iloc[window].astype(str).to_numpy(dtype=object))
+    episode_of = episode_codes[gone_rows]
     pairs = [p for p in pair_tables if len(p)]
     if pairs:
-        together = pd.concat(
-            [pd.DataFrame({"subject": p["child_a"], "episode_id": p["episode_b"]}) for p in pairs]
-            + [pd.DataFrame({"subject": p["child_b"], "episode_id": p["episode_a"]}) for p in pairs]
-        ).astype(str)
-        was_missing_too = _pairs_among(
-            listed["subject"].astype(str), listed["episode_id"], together["subject"], together["episode_id"]
+        together_subject = np.concatenate(
+            [p["child_a"].astype(str).to_numpy(dtype=object) for p in pairs]
+            + [p["child_b"].astype(str).to_numpy(dtype=object) for p in pairs]
         )
-        listed = listed[~was_missing_too]
-    listed = listed.assign(listed_until=(listed["reported_at"].dt.normalize() + pd.Timedelta(days=days)).dt.date)
-    return listed.sort_values(["reported_at", "subject", "associate"], ignore_index=True)[LISTED_COLUMNS]
+        together_episode = np.concatenate(
+            [p["episode_b"].astype(str).to_numpy(dtype=object) for p in pairs]
+            + [p["episode_a"].astype(str).to_numpy(dtype=object) for p in pairs]
+        )
+        was_missing_too = _pairs_among(
+            subjects,
+            episode_of,
+            pd.Index(children).get_indexer(together_subject),
+            pd.Index(episode_ids).get_indexer(together_episode),
+            len(episode_ids),
+        )
+        link_rows, gone_rows, subjects, episode_of = (
+            link_rows[~was_missing_too],
+            gone_rows[~was_missing_too],
+            subjects[~was_missing_too],
+            episode_of[~was_missing_too],
+        )
+    associates_of = link_associate[link_rows]
+    order = np.lexsort((associates_of, subjects, times[gone_rows]))
+    kept = window[gone_rows[order]]
+    day = np.timedelta64(days, "D")
+    child_text = pd.Series(children).array  # text once per child, taken by position
+    return pd.DataFrame(
+        {
+            "subject": child_text.take(subjects[order]),
+            "associate": child_text.take(associates_of[order]),
+            "episode_id": pd.Series(episode_ids).array.take(episode_of[order]),
+            "reported_at": reported.iloc[kept].to_numpy(),
+            "listed_until": (times[gone_rows[order]].astype("datetime64[D]") + day).astype(object),
+        }
+    )
 
 
 def _pairs_among(
-    subjects: pd.Series, episode_ids: pd.Series, among_subjects: pd.Series, among_ids: pd.Series
+    subjects: np.ndarray, episodes: np.ndarray, among_subjects: np.ndarray, among_episodes: np.ndarray, span: int
 ) -> np.ndarray:
-    """Whether each (subject, episode_id) is one of the (among_subjects, among_ids) pairs, compared as
-    whole-number codes (joining the text of 150,000 pairs cost most of `associate_missing`)."""
-    subject_codes = pd.factorize(pd.concat([subjects, among_subjects], ignore_index=True))[0]
-    id_codes, ids = pd.factorize(pd.concat([episode_ids, among_ids], ignore_index=True))
-    keys = subject_codes.astype("int64") * len(ids) + id_codes
-    return np.isin(keys[: len(subjects)], keys[len(subjects) :])
+    """Whether each (subject, episode) code pair is one of the (among_subjects, among_episodes) pairs; codes
+    of -1 among them (a child or episode not in the window) match nothing. `span`: how many episode codes."""
+    known = (among_subjects >= 0) & (among_episodes >= 0)
+    keys = subjects.astype("int64") * span + episodes
+    return np.isin(keys, among_subjects[known].astype("int64") * span + among_episodes[known])

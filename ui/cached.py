@@ -11,15 +11,18 @@ import time
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 import config
+from charts import network
 from config.sections import TriggerThresholds
 from loaders.episodes import data_version
 from loaders.reconciliation import load_resolutions
 from metrics.attention import AttentionSettings, attention_tables, history_until
-from metrics.children import alert_children, alert_episodes, together_network
+from metrics.briefing import Briefing, child_briefing
+from metrics.children import alert_children, alert_episodes, node_episodes, together_network
 from metrics.filters import select_episodes
 from metrics.findings import Finding, period_findings
 from metrics.process_control import ProcessControlSettings, process_control_table
@@ -90,13 +93,17 @@ def findings(view: PageView, settings: ProcessControlSettings, suppress_below: i
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _attention(frame, start, end, filters, settings, as_of, _episodes) -> tuple:
     return attention_tables(history_until(_episodes, end, filters), start, end, settings, as_of)
 
 
 def attention(view: PageView, settings: AttentionSettings, as_of: datetime) -> tuple:
-    """The Who to discuss page's tables for the view: (meeting list, escalating children, associates)."""
+    """The Who to discuss page's tables for the view: (meeting list, escalating children, associates).
+
+    A resource, not data: pickling the associate table (a million rows at a million episodes) on every
+    store and hit cost more than working it out. Analysts only, so no role in the key; nothing may
+    change the tables in place."""
     start, end = view.period.start, view.period.end
     return _attention(_frame_key(view.episodes), start, end, view.filters, settings, as_of, view.episodes)
 
@@ -150,6 +157,19 @@ def _together(view_key, window, _current) -> tuple[pd.DataFrame, tuple | None]:
 def together(view: PageView, window: int) -> tuple[pd.DataFrame, tuple | None]:
     """The pairs of episodes missing together in the view, and their network (nodes, edges; None without pairs)."""
     return _together(_view_key(view), window, view.current)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _network_document(view_key, nodes, edges, label, font_px, _current) -> tuple[str, int]:
+    return network.network_html(nodes, edges, node_episodes(nodes, _current), label=label, font_px=font_px)
+
+
+def network_document(
+    view: PageView, nodes: pd.DataFrame, edges: pd.DataFrame, label: str, font_px: float
+) -> tuple[str, int]:
+    """`charts.network.network_html` of the Missing together page's shown network (at most a few hundred
+    nodes, so hashed as they are) with each node's episodes in the view: its layout took most of the page."""
+    return _network_document(_view_key(view), nodes, edges, label, font_px, view.current)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -206,3 +226,29 @@ def reconciliation_items(start: date, end: date) -> pd.DataFrame:
     url = config.database_url()
     engine = data.engine(url)
     return with_resolutions(_reconciliation_period(url, data_version(engine), start, end), load_resolutions(engine))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _children(frame, _episodes) -> tuple[list[str], dict[str, np.ndarray]]:
+    ids = _episodes["child_id"]
+    codes, uniques = pd.factorize(ids.astype(str) if not isinstance(ids.dtype, pd.CategoricalDtype) else ids)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    rows = {str(child): order[bounds[i] : bounds[i + 1]] for i, child in enumerate(uniques)}
+    return sorted(rows), rows
+
+
+def children(episodes: pd.DataFrame) -> tuple[list[str], dict[str, np.ndarray]]:
+    """`metrics.children.child_ids` of the episodes, and each child's row positions: worked out once per
+    data version, so the Child timeline reads one child's rows instead of scanning a million."""
+    return _children(_frame_key(episodes), episodes)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _briefing(frame, child_id, as_of, settings, _episodes) -> Briefing:
+    return child_briefing(_episodes, child_id, as_of, settings)
+
+
+def briefing(episodes: pd.DataFrame, child_id: str, as_of: date, settings: AttentionSettings) -> Briefing:
+    """`metrics.briefing.child_briefing` (the Child timeline's briefing), once per data version, child and date."""
+    return _briefing(_frame_key(episodes), child_id, as_of, settings, episodes)

@@ -8,9 +8,10 @@ URL: there the id is shown as text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import quote_plus, urlencode
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -33,13 +34,28 @@ def _timeline_url(child_id: str, encoded_view: str) -> str:
 
 def child_links(child_ids: Iterable[object]) -> pd.Series:
     """Each id as a link to its timeline (blank stays blank), or the id itself in meeting mode."""
-    ids = pd.Series(list(child_ids), dtype="object")
-    if sidebar.meeting_mode():
-        return ids
-    encoded_view = urlencode(view.view_params(sidebar.current_view()), doseq=True)
-    known = ids.notna()
-    urls = {child: _timeline_url(str(child), encoded_view) for child in ids[known].unique()}  # once per child
-    return ids.map(urls).where(known, None)
+    return child_linker()(child_ids)
+
+
+def child_linker() -> Callable[[Iterable[object]], pd.Series]:
+    """`child_links` for this page run's view, to call later (a download made when it is clicked).
+
+    Each distinct id is made a link once and the links taken by position: a table of 150,000
+    rows read its ids one by one from the arrow-backed column and mapped them through a dict.
+    """
+    meeting = sidebar.meeting_mode()
+    encoded_view = "" if meeting else urlencode(view.view_params(sidebar.current_view()), doseq=True)
+
+    def linked(child_ids: Iterable[object]) -> pd.Series:
+        values = child_ids.to_numpy(dtype=object) if isinstance(child_ids, pd.Series) else list(child_ids)
+        ids = pd.Series(values, dtype="object")
+        if meeting:
+            return ids
+        codes, uniques = pd.factorize(ids)  # a blank id gets -1: the None after the links
+        urls = np.array([_timeline_url(str(child), encoded_view) for child in uniques] + [None], dtype=object)
+        return pd.Series(urls[codes], dtype="object")
+
+    return linked
 
 
 def child_column(label: str = "Child", help: str | None = None) -> object:

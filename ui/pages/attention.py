@@ -13,7 +13,7 @@ import config
 from metrics.attention import AttentionSettings
 from metrics.escalation import REASON_WORDING
 from metrics.periods import as_at
-from ui import auth, cached, display, links, sidebar
+from ui import auth, cached, display, links, paged, sidebar
 
 auth.require_child_level()
 
@@ -55,10 +55,10 @@ st.caption(
 if agenda.empty:
     st.write("No child to discuss in this period.")
 else:
-    shown = agenda.assign(child_id=links.child_links(agenda["child_id"]).to_numpy())
-    display.show_table(
-        shown[["child_id", "reasons", "first_met"]],
+    paged.show_paged_table(
+        agenda[["child_id", "reasons", "first_met"]],
         name="Meeting list",
+        link_columns=["child_id"],
         column_config={
             "child_id": links.child_column(),
             "reasons": st.column_config.TextColumn("Reasons", width="large"),
@@ -82,14 +82,15 @@ else:
         st.subheader(f"{REASON_WORDING[reason].capitalize()}: {len(rows):,}")
         table = pd.DataFrame(
             {
-                "child_id": links.child_links(rows["subject"]).to_numpy(),
+                "child_id": rows["subject"].to_numpy(),
                 "first_met": pd.to_datetime(rows["first_met"]).to_numpy(),
                 "episode_ids": rows["episode_ids"].to_numpy(),
             }
         )
-        display.show_table(
+        paged.show_paged_table(
             table,
             name=f"Escalating {reason}",
+            link_columns=["child_id"],
             column_config={
                 "child_id": links.child_column(),
                 "first_met": st.column_config.DateColumn("First met", format="D MMM YYYY"),
@@ -106,13 +107,10 @@ st.caption(
 if linked.listed.empty:
     st.write("No associate went missing in this period.")
 else:
-    listed = linked.listed.assign(
-        subject=links.child_links(linked.listed["subject"]).to_numpy(),
-        associate=links.child_links(linked.listed["associate"]).to_numpy(),
-    )
-    display.show_table(
-        listed,
+    paged.show_paged_table(
+        linked.listed,
         name="Associate went missing",
+        link_columns=["subject", "associate"],
         column_config={
             "subject": links.child_column("Child"),
             "associate": links.child_column("Associate"),

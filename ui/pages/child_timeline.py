@@ -12,10 +12,9 @@ import streamlit as st
 import config
 from charts.timeline import timeline_chart
 from metrics.attention import AttentionSettings
-from metrics.briefing import child_briefing
-from metrics.children import child_facts, child_ids, child_timeline
+from metrics.children import child_facts, child_timeline
 from reports.briefing import briefing_file
-from ui import auth, display, links, sidebar
+from ui import auth, cached, display, links, sidebar
 
 PICKED = "timeline_child"
 
@@ -33,14 +32,14 @@ user = auth.require_child_level()
 
 view = sidebar.page_view()
 st.title("Child timeline")
-known = child_ids(view.episodes)
+known, rows_of = cached.children(view.episodes)  # the ids, and each child's rows
 requested = st.query_params.get(links.CHILD_PARAM)
-if requested in known and st.session_state.get(PICKED) != requested:
+if requested in rows_of and st.session_state.get(PICKED) != requested:
     st.session_state[PICKED] = requested  # arrived by a link (or back/forward in the browser)
-elif requested is not None and requested not in known:
+elif requested is not None and requested not in rows_of:
     st.warning("No child has that id. Choose one from the list.")
     st.query_params.pop(links.CHILD_PARAM, None)
-if st.session_state.get(PICKED) not in known:
+if st.session_state.get(PICKED) not in rows_of:
     st.session_state.pop(PICKED, None)
 
 child = st.selectbox(
@@ -61,8 +60,9 @@ auth.audit("view", f"child_timeline {child}", view.filters_for_audit())
 
 now = datetime.now().replace(second=0, microsecond=0)
 period = (view.period.start, view.period.end)
-facts = child_facts(view.episodes, child, period)
-timeline = child_timeline(view.episodes, child, as_of=now, period=period)
+mine = view.episodes.iloc[rows_of[child]]  # only this child's rows: the same facts and timeline
+facts = child_facts(mine, child, period)
+timeline = child_timeline(mine, child, as_of=now, period=period)
 
 FACTS = (
     ("Episodes, all periods", f"{facts['episodes']:,}", "Every episode recorded for this child."),
@@ -120,7 +120,7 @@ st.caption(
     "alerts, escalation, associates, places found and interviews. Word or PDF; each download is audited."
 )
 settings = config.settings()
-briefing = child_briefing(view.episodes, child, view.period.end, AttentionSettings.from_settings(settings))
+briefing = cached.briefing(view.episodes, child, view.period.end, AttentionSettings.from_settings(settings))
 reasons = [f"{r.trigger.replace('_', ' ')} (first {r.first_met:%-d %b %Y})" for r in briefing.alerts.itertuples()]
 worse = [f"{r.reason} (from {r.first_met:%-d %b %Y})" for r in briefing.escalation.itertuples()]
 for line in (  # plain text: imported values are never read as markdown or HTML

@@ -16,12 +16,11 @@ from metrics.children import (
     HOME,
     focus,
     largest_nodes,
-    node_episodes,
     repeated_places,
     repeats_to_fit,
 )
 from metrics.together import together_children
-from ui import auth, cached, data, display, links, sidebar
+from ui import auth, cached, data, display, links, paged, sidebar
 
 auth.require_child_level()
 
@@ -111,9 +110,7 @@ subtitle = (
 )
 font_px = network.FONT_PX + (5 if view.meeting else 0)
 try:
-    document, height = network.network_html(
-        shown_nodes, shown_edges, node_episodes(shown_nodes, view.current), label=title, font_px=font_px
-    )
+    document, height = cached.network_document(view, shown_nodes, shown_edges, title, font_px)
 except network.CytoscapeMissing as problem:
     st.error(str(problem))
     drawn = False
@@ -138,15 +135,16 @@ display.show_chart(
 st.subheader(f"Pairs of children: {len(children):,}")
 pair_table = pd.DataFrame(
     {
-        "child_a": links.child_links(children["child_a"]).to_numpy(),
-        "child_b": links.child_links(children["child_b"]).to_numpy(),
+        "child_a": children["child_a"].to_numpy(),
+        "child_b": children["child_b"].to_numpy(),
         "times": children["times"].to_numpy(),
         "places": children["places"].to_numpy(),
     }
 )
-display.show_table(
+paged.show_paged_table(
     pair_table,
     name="Pairs of children missing together",
+    link_columns=["child_a", "child_b"],
     column_config={
         "child_a": links.child_column("Child"),
         "child_b": links.child_column("With child"),
@@ -157,14 +155,11 @@ display.show_table(
 
 st.subheader(f"Each time they went missing together: {len(pairs):,}")
 place_names = data.establishments()
-episode_table = pairs.assign(
-    child_a=links.child_links(pairs["child_a"]).to_numpy(),
-    child_b=links.child_links(pairs["child_b"]).to_numpy(),
-    place=pairs["place"].map(lambda place: place_names.get(place, place)),
-)
-display.show_table(
-    episode_table,
+named = pairs["place"].map(place_names)  # a home's name; a postcode stays itself
+paged.show_paged_table(
+    pairs.assign(place=named.where(named.notna(), pairs["place"])),
     name="Episodes missing together",
+    link_columns=["child_a", "child_b"],
     column_config={
         "place": "Missing from",
         "child_a": links.child_column("Child"),
