@@ -24,16 +24,22 @@ CONTRACT (pages rely on it):
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+import hashlib
 import html
 import json
 import re
 import threading
+import types
 from collections.abc import Callable, Sequence
+from datetime import date, time
 from urllib.parse import urlencode
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 from streamlit.errors import StreamlitDuplicateElementKey
 
 import config
@@ -91,13 +97,116 @@ def _svg(spec: str) -> str:
     return svg_text(_Spec(spec))
 
 
-def _export_spec(chart: alt.TopLevelMixin) -> str:
-    """The chart's Vega-Lite spec for a PNG or SVG, made when a download is clicked: serialising
-    every chart on every run as well as drawing it took about half of a chart page's time.
-    Exports are never in meeting mode (no downloads there), so the normal theme."""
+def _export_spec(build: Callable[[pd.DataFrame], alt.TopLevelMixin], table: pd.DataFrame) -> str:
+    """The chart's Vega-Lite spec for a PNG or SVG, built again when a download is clicked (the drawn
+    spec carries its data as Arrow, which vl-convert cannot read). Exports are never in meeting mode
+    (no downloads there), so the normal theme."""
     with _THEME_LOCK:
         theme.use(False)
-        return json.dumps(chart.to_dict())
+        return json.dumps(build(table).to_dict())
+
+
+class _Unvalidated:
+    """A chart whose `to_dict` skips Altair's JSON-schema validation (a third of a chart's cost on
+    every run); the builders' specs are validated by tests/test_charts.py instead."""
+
+    def __init__(self, chart: alt.TopLevelMixin) -> None:
+        self.chart = chart
+
+    def to_dict(self) -> dict:
+        return self.chart.to_dict(validate=False)
+
+
+def _drawn_spec(build: Callable[[pd.DataFrame], alt.TopLevelMixin], table: pd.DataFrame, meeting: bool) -> dict:
+    """The spec `st.altair_chart` would send (Streamlit's own conversion: data as Arrow datasets),
+    in the meeting or normal theme."""
+    with _THEME_LOCK:
+        theme.use(meeting)
+        return _convert_altair_to_vega_lite_spec(_Unvalidated(build(table)))  # type: ignore[arg-type]
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _shared_spec(key: tuple, _build: Callable, _table: pd.DataFrame) -> dict:
+    return _drawn_spec(_build, _table, key[-1])
+
+
+class _Unkeyed(Exception):
+    """A builder reads something too large or opaque to key a cache on: its chart is built every run."""
+
+
+_KEYED_ROWS = 10_000  # a frame a builder reads beside its table (e.g. a network's edges), hashed up to this size
+_PLAIN = (str, bytes, int, float, bool, type(None), date, time, enum.Enum)
+
+
+def _frame_digest(frame: pd.DataFrame | pd.Series) -> tuple:
+    try:
+        rows = pd.util.hash_pandas_object(frame, index=True).to_numpy()
+    except TypeError as error:  # cells of a type pandas cannot hash
+        raise _Unkeyed from error
+    shape = frame.dtypes.astype(str).to_dict() if isinstance(frame, pd.DataFrame) else str(frame.dtype)
+    return (repr(shape), str(frame.index.dtype), hashlib.sha256(rows.tobytes()).hexdigest())
+
+
+def _plain(value: object, home: str, seen: set) -> object:
+    """`value` as a hashable key part: plain values as they are, containers and dataclasses part by part,
+    frames by a digest of their content, the page's own functions by what they read (`_reads`), other
+    code (modules, classes, library functions) by name; anything else is `_Unkeyed`."""
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(v, home, seen) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(repr(_plain(v, home, seen)) for v in value))
+    if isinstance(value, dict):
+        return tuple((_plain(k, home, seen), _plain(v, home, seen)) for k, v in value.items())
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        if len(value) > _KEYED_ROWS:
+            raise _Unkeyed
+        return _frame_digest(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = dataclasses.fields(value)
+        return (type(value).__qualname__, tuple(_plain(getattr(value, f.name), home, seen) for f in fields))
+    if isinstance(value, types.FunctionType) and value.__code__.co_filename == home:
+        return _reads(value, seen)
+    if isinstance(value, (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType)):
+        return (getattr(value, "__module__", None), getattr(value, "__qualname__", getattr(value, "__name__", "")))
+    raise _Unkeyed
+
+
+def _codes(code: types.CodeType) -> list[types.CodeType]:
+    """A code object and the code of the functions and lambdas written inside it."""
+    nested = [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    return [code, *(inner for c in nested for inner in _codes(c))]
+
+
+def _reads(build: types.FunctionType, seen: set) -> tuple:
+    """A builder's code and every value it reads besides its table: its defaults, its closure and the
+    globals it names (a page's lambdas read the page's variables as globals)."""
+    code = build.__code__
+    if code in seen:
+        return (code.co_filename, code.co_firstlineno)
+    seen.add(code)
+    home = code.co_filename
+    names = sorted({name for c in _codes(code) for name in c.co_names if name in build.__globals__})
+    cells = tuple(cell.cell_contents for cell in build.__closure__ or ())
+    return (
+        (home, code.co_firstlineno, code.co_qualname, hashlib.sha256(code.co_code).hexdigest()),
+        _plain(build.__defaults__ or (), home, seen),
+        _plain(build.__kwdefaults__ or {}, home, seen),
+        _plain(cells, home, seen),
+        tuple((name, _plain(build.__globals__[name], home, seen)) for name in names),
+    )
+
+
+def _spec_key(build: Callable, table: pd.DataFrame, meeting: bool) -> tuple | None:
+    """What a drawn chart is made from: the builder (`_reads`), the drawn table's content (already masked
+    for a viewer) and the theme; None when the builder reads something that cannot be keyed on."""
+    if not isinstance(build, types.FunctionType):
+        return None
+    try:
+        return (_reads(build, set()), _frame_digest(table), tuple(map(str, table.columns)), meeting)
+    except _Unkeyed:
+        return None
 
 
 def _is_viewer() -> bool:
@@ -287,17 +396,30 @@ def show_chart(
                 st.info(VIEWER_HIDDEN_NOTE.format(what="chart"))
                 return
     meeting = sidebar.meeting_mode()
-    with _THEME_LOCK:
-        theme.use(meeting)
-        chart = build(drawn_from)
-        if draw:
-            st.altair_chart(chart, width="stretch", theme=None)  # our registered theme, not Streamlit's
+    if draw:
+        key = _spec_key(build, drawn_from, meeting)
+        spec = _drawn_spec(build, drawn_from, meeting) if key is None else _shared_spec(key, build, drawn_from)
+        st.vega_lite_chart(spec=spec, width="stretch", theme=None)  # our registered theme, not Streamlit's
     if meeting:
         return
     png, svg, _ = st.columns([1, 1, 4])
-    _download(png, "PNG", lambda: _png(_export_spec(chart)), name=name, what="PNG", mime="image/png", extension="png")
     _download(
-        svg, "SVG", lambda: _svg(_export_spec(chart)), name=name, what="SVG", mime="image/svg+xml", extension="svg"
+        png,
+        "PNG",
+        lambda: _png(_export_spec(build, drawn_from)),
+        name=name,
+        what="PNG",
+        mime="image/png",
+        extension="png",
+    )
+    _download(
+        svg,
+        "SVG",
+        lambda: _svg(_export_spec(build, drawn_from)),
+        name=name,
+        what="SVG",
+        mime="image/svg+xml",
+        extension="svg",
     )
     with st.expander(f"Table: {name}", expanded=table_open):
         show_table(table, name=name, kind=kind, column_config=column_config, aggregate_safe=aggregate_safe)
