@@ -46,7 +46,7 @@ import config
 from charts import theme
 from charts.export import png_bytes, svg_text
 from reports.tables import ChildLevelTable, masked, publishable, publishable_counts, to_csv
-from ui import auth, sidebar, view
+from ui import auth, cached, sidebar, view
 from ui.data import current_engine
 
 SUPPRESSION_NOTE = (
@@ -139,12 +139,13 @@ _PLAIN = (str, bytes, int, float, bool, type(None), date, time, enum.Enum)
 
 
 def _frame_digest(frame: pd.DataFrame | pd.Series) -> tuple:
+    """A frame's content (values, index, column types) as a key part."""
     try:
         rows = pd.util.hash_pandas_object(frame, index=True).to_numpy()
     except TypeError as error:  # cells of a type pandas cannot hash
         raise _Unkeyed from error
-    shape = frame.dtypes.astype(str).to_dict() if isinstance(frame, pd.DataFrame) else str(frame.dtype)
-    return (repr(shape), str(frame.index.dtype), hashlib.sha256(rows.tobytes()).hexdigest())
+    dtypes = frame.dtypes.to_dict() if isinstance(frame, pd.DataFrame) else frame.dtype  # a category's order too
+    return (repr(dtypes), repr(frame.index.dtype), hashlib.sha256(rows.tobytes()).hexdigest())
 
 
 def _plain(value: object, home: str, seen: set) -> object:
@@ -159,6 +160,12 @@ def _plain(value: object, home: str, seen: set) -> object:
         return tuple(sorted(repr(_plain(v, home, seen)) for v in value))
     if isinstance(value, dict):
         return tuple((_plain(k, home, seen), _plain(v, home, seen)) for k, v in value.items())
+    return _plain_object(value, home, seen)
+
+
+def _plain_object(value: object, home: str, seen: set) -> object:
+    if isinstance(value, sidebar.PageView):  # its frames follow from the episodes, the period and the filters
+        return (cached._view_key(value), value.previous, value.meeting)
     if isinstance(value, (pd.DataFrame, pd.Series)):
         if len(value) > _KEYED_ROWS:
             raise _Unkeyed
