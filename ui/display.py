@@ -9,6 +9,10 @@ CONTRACT (pages rely on it):
   chart is drawn from the suppressed numbers (`reports.tables.masked`; NaN where hidden).
   `draw=False` when the page draws its own interactive view of the same chart
   (the missing-together network): downloads and table only.
+  The drawn spec is built once and shared by every session while the builder, the values it
+  reads (its defaults and closure, the page variables it names; a view by its episodes, period
+  and filters) and the drawn table are the same (`_spec_key`). So a builder draws from its table
+  and those values only, never from the session or a setting read inside it.
 - `show_table(table, *, name, kind=None, ...)`: a table with a CSV download.
 - `kind` is a `reports.tables` table name (e.g. "duration", "hotspots_from_district")
   when the table is publishable; viewers then see it suppressed (`publishable`).
