@@ -16,7 +16,6 @@ import pandas as pd
 
 from config.sections import ProcessControlSettings
 from metrics.bands import PERSISTENT_FROM
-from metrics.filters import month_labels
 from metrics.rounding import percent
 from metrics.time_limits import certainly_within, may_exceed
 
@@ -76,6 +75,42 @@ def over_24_hours(episodes: pd.DataFrame, as_of: date | datetime | None = None) 
     return closed_over | open_over
 
 
+def _month_positions(times: pd.Series, start: date, months: int) -> np.ndarray:
+    """Each time's month as a position from `start`'s month (0 to months - 1), -1 where missing or
+    outside: whole numbers (year * 12 + month), not `YYYY-MM` text, to count by."""
+    moments = pd.DatetimeIndex(times)
+    codes = moments.year.to_numpy(dtype="float64") * 12 + moments.month.to_numpy(dtype="float64")
+    position = codes - (start.year * 12 + start.month)
+    inside = ~np.isnan(position) & (position >= 0) & (position < months)
+    return np.where(inside, np.nan_to_num(position, nan=-1), -1).astype("int64")
+
+
+def _per_month(positions: np.ndarray, chosen: np.ndarray | None, months: int) -> np.ndarray:
+    """How many of the (chosen) episodes fall in each month."""
+    kept = positions[(positions >= 0) & (True if chosen is None else chosen)]
+    return np.bincount(kept, minlength=months)
+
+
+def _children_per_month(positions: np.ndarray, children: pd.Series, months: int, at_least: int) -> np.ndarray:
+    """How many children have at least `at_least` of the episodes in each month."""
+    child, _ = pd.factorize(children)  # -1 for a blank child, left out as groupby leaves it out
+    known = (positions >= 0) & (child >= 0)
+    width = int(child.max(initial=0)) + 1
+    pairs, per_pair = np.unique(positions[known] * width + child[known], return_counts=True)
+    return np.bincount(pairs[per_pair >= at_least] // width, minlength=months)
+
+
+def _counted(episodes: pd.DataFrame, measure: str, as_of: date | datetime | None) -> np.ndarray | None:
+    """The episodes a count of episodes counts (None: every one)."""
+    if measure == "missing":
+        return (episodes["category"] == "missing").to_numpy(dtype=bool)
+    if measure == "from_care":
+        return (episodes["missing_from"] == "care").to_numpy(dtype=bool)
+    if measure == "over_24_hours":
+        return over_24_hours(episodes, as_of)
+    return None
+
+
 def monthly_series(
     episodes: pd.DataFrame, measure: str, start: date, end: date, as_of: date | datetime | None = None
 ) -> pd.DataFrame:
@@ -88,36 +123,29 @@ def monthly_series(
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r} (measures: {', '.join(MEASURES)})")
     months = _months(start, end)
-    labels = month_labels(episodes["reported_at"]) if len(episodes) else np.array([], dtype=object)
-    frame = pd.DataFrame({"month": labels, "child_id": episodes["child_id"].to_numpy()})
-    if measure == "episodes":
-        counts = frame.groupby("month").size()
-    elif measure == "children":
-        counts = frame.groupby("month")["child_id"].nunique()
-    elif measure == "missing":
-        counts = frame[(episodes["category"] == "missing").to_numpy(dtype=bool)].groupby("month").size()
-    elif measure == "from_care":
-        counts = frame[(episodes["missing_from"] == "care").to_numpy(dtype=bool)].groupby("month").size()
-    elif measure == "over_24_hours":
-        counts = frame[over_24_hours(episodes, as_of)].groupby("month").size()
-    elif measure == "persistent":
-        per_child = frame.groupby(["month", "child_id"]).size()
-        counts = (per_child >= PERSISTENT_FROM).groupby(level="month").sum()
+    positions = _month_positions(episodes["reported_at"], start, len(months))
+    if measure in ("children", "persistent"):
+        at_least = 1 if measure == "children" else PERSISTENT_FROM
+        counts = _children_per_month(positions, episodes["child_id"], len(months), at_least)
+    elif measure in ("episodes", "missing", "from_care", "over_24_hours"):
+        counts = _per_month(positions, _counted(episodes, measure, as_of), len(months))
     else:
         eligible = _eligible(episodes)
         column = "rhi_offered_at" if measure == "rhi_offered_within_72h" else "rhi_completed_at"
         in_time = eligible & _within_72h(episodes, column)
         if measure == "rhi_completed_within_72h":
             in_time &= (episodes["rhi_outcome"] == "completed").to_numpy(dtype=bool)
-        denominators = frame[eligible].groupby("month").size().reindex(months, fill_value=0)
-        numerators = frame[in_time].groupby("month").size().reindex(months, fill_value=0)
         table = pd.DataFrame(
-            {"month": months, "count": numerators.to_numpy(dtype="int64"), "denominator": denominators.to_numpy()}
+            {
+                "month": months,
+                "count": _per_month(positions, in_time, len(months)).astype("int64"),
+                "denominator": _per_month(positions, eligible, len(months)).astype("int64"),
+            }
         )
         table = table[table["denominator"] > 0].reset_index(drop=True)
         table["value"] = percent(table["count"].to_numpy(), table["denominator"].to_numpy())
         return table[["month", "value", "count", "denominator"]]
-    counts = counts.reindex(months, fill_value=0).to_numpy(dtype="int64")
+    counts = counts.astype("int64")
     return pd.DataFrame({"month": months, "value": counts.astype("float64"), "count": counts, "denominator": np.nan})
 
 

@@ -130,3 +130,43 @@ def test_meeting_mode_shows_charts_and_plain_tables_without_downloads():
     assert not at.expander
     assert len(at.get("vega_lite_chart")) == 2
     assert len(at.table) == 2 and not at.dataframe
+
+
+def counted_chart_page():
+    """One chart whose subtitle the page reads from the session, its builder counting its calls."""
+    import altair as alt
+    import pandas as pd
+    import streamlit as st
+
+    from ui import display
+
+    subtitle = st.session_state["subtitle"]
+
+    def build(frame):
+        st.session_state["built"] += 1
+        return (
+            alt.Chart(frame, title=alt.Title(st.session_state["title"], subtitle=subtitle))
+            .mark_bar()
+            .encode(x="band:N", y="count:Q")
+        )
+
+    display.show_chart(build, pd.DataFrame({"band": ["a", "b"], "count": [7, 9]}), name="Counted")
+
+
+def test_a_chart_is_built_once_for_what_it_is_drawn_from_and_again_when_that_changes():
+    """The drawn spec is shared (by every session) while the builder, what it reads and the table are the same."""
+    import json
+    import uuid
+
+    at = AppTest.from_function(counted_chart_page, default_timeout=60)
+    at.session_state["user"] = SignedIn("test-analyst", "analyst", time.time())
+    at.session_state["title"] = f"Counted {uuid.uuid4()}"  # no other test's chart in the shared cache
+    at.session_state["subtitle"], at.session_state["built"] = "first", 0
+    at.run()
+    at.run()
+    assert at.session_state["built"] == 1
+    at.session_state["subtitle"] = "second"
+    at.run()
+    assert at.session_state["built"] == 2
+    [chart] = at.get("vega_lite_chart")
+    assert json.loads(chart.proto.spec)["title"]["subtitle"] == "second"

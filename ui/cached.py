@@ -174,7 +174,7 @@ def network_document(
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _process_table(frame, first, last, filters, measure, settings, _episodes) -> pd.DataFrame:
-    return process_control_table(select_episodes(_episodes, first, last, filters), measure, first, last, settings)
+    return process_control_table(selected(_episodes, first, last, filters), measure, first, last, settings)
 
 
 def process_table(

@@ -6,7 +6,6 @@ import streamlit as st
 import config
 from charts.process_control import limits_note, process_chart, process_title
 from charts.titles import source_line, subtitle_text
-from metrics.filters import select_episodes
 from metrics.process_control import MEASURES
 from metrics.trend import trend_window
 from ui import cached, display, sidebar
@@ -32,6 +31,7 @@ COLUMNS = {
 
 st.title("Trends: real change or noise?")
 view = sidebar.page_view()
+filters = view.filters  # the charts read the filters, not the view (its episodes are too large to key a chart on)
 settings = config.settings().process_control
 start, end = trend_window(view.period.start, view.period.end)
 label = f"{start:%b %Y} to {end:%b %Y}"
@@ -40,7 +40,7 @@ st.caption(
     + (", with the sidebar filters" if view.filters else "")
     + ". Shorter periods are shown with the 24 months up to their end: a change needs history to be seen."
 )
-episodes = select_episodes(view.episodes, start, end, view.filters)
+episodes = cached.selected(view.episodes, start, end, filters)  # shared with the charts' tables below
 display.stop_when_empty(episodes, label)
 baseline = f"the first {settings.baseline_months} months" if settings.baseline_months else "every month shown"
 notes = NOTES.format(baseline=baseline, shift=settings.shift_points, trend=settings.trend_points)
@@ -55,7 +55,7 @@ for name, measure in MEASURES.items():
             shown,
             title=process_title(shown, measure.label),
             subtitle=subtitle_text(
-                measure.label + (" (% of eligible episodes)" if measure.rate else ""), label, authority, view.filters
+                measure.label + (" (% of eligible episodes)" if measure.rate else ""), label, authority, filters
             ),
             source=source_line(label, authority),
             notes=" ".join(n for n in (notes, extra) if n),
