@@ -64,9 +64,10 @@ def test_items_side_by_side_then_one_resolved_with_a_note(database_url):
     assert ("resolve", "reconciliation category|MP/15/0102|903-C-101-2015-03-14") in actions
 
 
-def test_a_long_list_shows_the_first_items_and_offers_them_all_in_a_download(tmp_path, monkeypatch):
-    """Beyond SHOWN_AT_MOST open items the table and the list to resolve from hold the first ones (by child,
-    then date), a note says how many there are, and a second download has them all."""
+def test_a_long_list_is_shown_a_page_at_a_time_and_downloaded_whole(tmp_path, monkeypatch):
+    """Beyond ui.paged.ROWS_SHOWN open items the table and the list to resolve from hold one page of them
+    (by child, then date), a note says which rows of how many, a page number moves on, and the download
+    has them all."""
     header = EXPORT.read_text().splitlines()[0]
     first = datetime(2014, 4, 1, 8, 0)
     rows = [
@@ -91,6 +92,11 @@ def test_a_long_list_shows_the_first_items_and_offers_them_all_in_a_download(tmp
     assert at.subheader[0].value == f"Open items ({total:,})"
     items = at.dataframe[1].value
     assert len(items) == 1_000 and items["police_episode"].iloc[0] == "MP/14/0000"  # C-101's first, in time order
-    assert f"Showing the first 1,000 of {total:,}" in " ".join(c.value for c in at.caption)
+    assert f"Showing rows 1 to 1,000 of {total:,}" in " ".join(c.value for c in at.caption)
     assert len(at.selectbox[0].options) == 1_000
-    assert f"Download all {total:,} (CSV)" in [b.label for b in at.get("download_button")]
+    assert [b.label for b in at.get("download_button")].count("Download table (CSV)") >= 1
+    at.number_input[0].set_value(2).run()
+    items = at.dataframe[1].value
+    assert len(items) == total - 1_000 and items["police_episode"].iloc[0] == "MP/14/1000"
+    assert f"Showing rows 1,001 to {total:,} of {total:,}" in " ".join(c.value for c in at.caption)
+    assert len(at.selectbox[0].options) == total - 1_000

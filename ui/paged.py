@@ -30,13 +30,14 @@ def show_paged_table(
     column_config: dict,
     link_columns: Sequence[str] = (),
     rows_shown: int = ROWS_SHOWN,
-) -> None:
+) -> pd.Index:
     """`display.show_table` of `table` with `link_columns` as timeline links; over `rows_shown` rows
-    one page of them at a time (a page number to choose), the CSV download still every row."""
+    one page of them at a time (a page number to choose), the CSV download still every row.
+    Returns the index of the rows on screen (a page may offer actions on just those)."""
     linker = links.child_linker()
     if len(table) <= rows_shown or auth.require_user().role == "viewer":  # a viewer is told it is not shown
         display.show_table(_linked(table, link_columns, linker), name=name, column_config=column_config)
-        return
+        return table.index
     pages = -(-len(table) // rows_shown)
     page = st.number_input(
         f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1, key=f"page-{display.file_stem(name)}"
@@ -48,7 +49,7 @@ def show_paged_table(
     )
     if sidebar.meeting_mode():
         display.show_table(_linked(shown, link_columns, linker), name=name, column_config=column_config)  # no download
-        return
+        return shown.index
     st.dataframe(_linked(shown, link_columns, linker), hide_index=True, column_config=column_config, width="stretch")
     display.download_file(
         st,
@@ -59,3 +60,4 @@ def show_paged_table(
         mime="text/csv",
         extension="csv",
     )
+    return shown.index

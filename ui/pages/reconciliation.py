@@ -13,8 +13,7 @@ import streamlit as st
 from charts.lines import trend_panels
 from loaders.reconciliation import resolve
 from metrics.reconciliation import KIND_WORDING, KINDS, items_by_kind_and_month
-from reports.tables import to_csv
-from ui import auth, cached, data, display, links, sidebar
+from ui import auth, cached, data, display, links, paged, sidebar
 
 user = auth.require_child_level()
 
@@ -68,7 +67,6 @@ if not counts.empty:
         column_config={"kind": "Kind", "month": "Month", "items": "Open items"},
     )
 
-SHOWN_AT_MOST = 1_000  # rows drawn in each table, and open items offered to resolve; the downloads have all
 SIDE_BY_SIDE = {
     "child_id": links.child_column(),
     "kind": "Kind",
@@ -84,35 +82,14 @@ SIDE_BY_SIDE = {
 }
 
 
-def shown(table: pd.DataFrame, extra: dict | None = None) -> tuple[pd.DataFrame, dict]:
-    """Items with the kind in words and the child linked to their timeline."""
-    config = {**SIDE_BY_SIDE, **(extra or {})}
-    frame = table.assign(kind=table["kind"].map(KIND_WORDING), child_id=links.child_links(table["child_id"]).to_numpy())
-    return frame[list(config)], config
-
-
 def show_items(items: pd.DataFrame, name: str, extra: dict | None = None) -> pd.DataFrame:
-    """The items as a table of at most SHOWN_AT_MOST rows, with all of them in a download when there are more
-    (a table of tens of thousands of rows took seconds at a million episodes); returns the rows shown."""
-    first = items.head(SHOWN_AT_MOST)
-    table, config = shown(first, extra)
-    if len(items) > len(first):
-        st.caption(
-            f"Showing the first {len(first):,} of {len(items):,} (by child, then date): download them all below, "
-            "or narrow the period to work through the rest here."
-        )
-    display.show_table(table, name=name, column_config=config)
-    if len(items) > len(first):
-        display.download_file(
-            st,
-            f"Download all {len(items):,} (CSV)",
-            lambda: to_csv(shown(items, extra)[0]),
-            name=f"{name} (all)",
-            what="CSV",
-            mime="text/csv",
-            extension="csv",
-        )
-    return first
+    """The items side by side (kind in words, the child linked to their timeline), a page of rows at a time
+    when there are many (`ui.paged`: a table of tens of thousands of rows took seconds at a million
+    episodes), the download with every row; returns the items on screen."""
+    config = {**SIDE_BY_SIDE, **(extra or {})}
+    table = items.assign(kind=items["kind"].map(KIND_WORDING))[list(config)]
+    on_screen = paged.show_paged_table(table, name=name, column_config=config, link_columns=["child_id"])
+    return items.loc[on_screen]
 
 
 st.subheader(f"Open items ({len(open_items):,})")
