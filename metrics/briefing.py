@@ -18,6 +18,7 @@ from metrics.attention import AttentionSettings, escalation_table
 from metrics.children import child_facts
 from metrics.escalation import REASON_WORDING
 from metrics.filters import DURATION_BANDS, ensure_derived
+from metrics.return_interviews import eligible_episodes
 from metrics.time_limits import date_only_flags
 from metrics.together import associates as pairs_of_children
 from metrics.together import episode_place, found_together, missing_together
@@ -170,7 +171,7 @@ def child_briefing(
         }
     )
 
-    returned = mine[mine["category"].isin(["missing", "absent"]).to_numpy() & mine["returned_at"].notna().to_numpy()]
+    returned = mine[eligible_episodes(mine)]
     outcomes = returned["rhi_outcome"].astype(object).fillna("not recorded").astype(str).value_counts()
     interviews = outcomes.rename_axis("outcome").reset_index(name="episodes")
     interviews["outcome"] = interviews["outcome"].str.replace("_", " ")

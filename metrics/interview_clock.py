@@ -16,9 +16,9 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from metrics.return_interviews import eligible_episodes
 from metrics.time_limits import HOUR_NS
 
-ELIGIBLE_CATEGORIES = ("missing", "absent")
 WAITING_OUTCOMES = ("pending",)
 COLUMNS = [
     "child_id",
@@ -49,8 +49,7 @@ def waiting_for_interview(episodes: pd.DataFrame, as_of: date | datetime, limit_
     moment = _moment(as_of)
     returned = episodes["returned_at"]
     waiting = (
-        episodes["category"].isin(ELIGIBLE_CATEGORIES).to_numpy(dtype=bool)
-        & returned.notna().to_numpy()
+        eligible_episodes(episodes)
         & (returned <= moment).to_numpy(dtype=bool)
         & episodes["rhi_completed_at"].isna().to_numpy()
         & (episodes["rhi_outcome"].isna() | episodes["rhi_outcome"].isin(WAITING_OUTCOMES)).to_numpy(dtype=bool)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from config.sections import ProcessControlSettings
 from metrics.bands import PERSISTENT_FROM
+from metrics.return_interviews import eligible_episodes
 from metrics.rounding import percent
 from metrics.time_limits import certainly_within, may_exceed
 
@@ -48,13 +49,6 @@ MEASURES: dict[str, Measure] = {
 
 def _months(start: date, end: date) -> list[str]:
     return list(pd.period_range(pd.Timestamp(start), pd.Timestamp(end), freq="M").strftime("%Y-%m"))
-
-
-def _eligible(episodes: pd.DataFrame) -> np.ndarray:
-    return (
-        episodes["category"].isin(["missing", "absent"]).to_numpy(dtype=bool)
-        & episodes["returned_at"].notna().to_numpy()
-    )
 
 
 def _within_72h(episodes: pd.DataFrame, column: str) -> np.ndarray:
@@ -130,7 +124,7 @@ def monthly_series(
     elif measure in ("episodes", "missing", "from_care", "over_24_hours"):
         counts = _per_month(positions, _counted(episodes, measure, as_of), len(months))
     else:
-        eligible = _eligible(episodes)
+        eligible = eligible_episodes(episodes)
         column = "rhi_offered_at" if measure == "rhi_offered_within_72h" else "rhi_completed_at"
         in_time = eligible & _within_72h(episodes, column)
         if measure == "rhi_completed_within_72h":

@@ -16,7 +16,7 @@ import pandas as pd
 
 from config.canonical import CANONICAL_COLUMNS
 from metrics.filters import ETHNIC_GROUPS, NOT_KNOWN
-from metrics.return_interviews import INTERVIEW_DUE_HOURS
+from metrics.return_interviews import INTERVIEW_DUE_HOURS, eligible_episodes
 from metrics.rounding import percent
 from metrics.time_limits import certainly_within, may_exceed
 
@@ -41,10 +41,6 @@ def _returned(episodes: pd.DataFrame) -> np.ndarray:
 
 def _police(episodes: pd.DataFrame) -> np.ndarray:
     return episodes["category"].isin(["missing", "absent"]).to_numpy(dtype=bool)
-
-
-def _interview_eligible(episodes: pd.DataFrame) -> np.ndarray:
-    return _police(episodes) & _returned(episodes)
 
 
 def _returned_missing(episodes: pd.DataFrame) -> np.ndarray:
@@ -76,8 +72,8 @@ APPLIES_TO: dict[str, Rule] = {
     "found_postcode": ("returned episodes", _returned),
     "police_risk": ("missing and absent episodes", _police),
     "safe_and_well_at": ("returned missing episodes", _returned_missing),
-    "rhi_offered_at": ("returned missing and absent episodes", _interview_eligible),
-    "rhi_outcome": ("returned missing and absent episodes", _interview_eligible),
+    "rhi_offered_at": ("returned missing and absent episodes", eligible_episodes),
+    "rhi_outcome": ("returned missing and absent episodes", eligible_episodes),
     "rhi_completed_at": ("episodes with interview completed", _completed),
     "strategy_meeting_at": ("missing episodes over 72 hours or still open", _missing_over_72_hours),
     "rhi_conducted_by": ("episodes with interview completed", _completed),

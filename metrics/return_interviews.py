@@ -48,7 +48,7 @@ def return_interviews(episodes: pd.DataFrame) -> pd.DataFrame:
 
 def _interview_flags(episodes: pd.DataFrame) -> dict[str, np.ndarray]:
     """Each episode's flags the rates count: eligible, offered, completed, declined and the two within 72 hours."""
-    eligible = _eligible(episodes)
+    eligible = eligible_episodes(episodes)
     offered = eligible & episodes["rhi_offered_at"].notna().to_numpy()
     completed = eligible & (episodes["rhi_outcome"] == "completed").to_numpy(dtype=bool)
     return {
@@ -100,28 +100,27 @@ OUTCOME_BANDS = ("completed", "declined", "unable_to_contact", "missing_again", 
 MONTHLY_MEASURES = ("offered", "offered_within_72h", "completed", "completed_within_72h")
 
 
+ELIGIBLE_CATEGORIES = ("missing", "absent")  # away episodes are not owed an interview (domain.md section 4)
+
+
 def eligible_episodes(episodes: pd.DataFrame) -> np.ndarray:
-    """Missing or absent episodes with a return: those owed a return interview."""
-    return _eligible(episodes)
-
-
-def _eligible(episodes: pd.DataFrame) -> np.ndarray:
+    """Missing or absent episodes with a return: those owed a return interview. The one home of the rule,
+    for the rates, the process-control series, the 72-hour clock and the child's briefing."""
     return (
-        episodes["category"].isin(["missing", "absent"]).to_numpy(dtype=bool)
-        & episodes["returned_at"].notna().to_numpy()
+        episodes["category"].isin(ELIGIBLE_CATEGORIES).to_numpy(dtype=bool) & episodes["returned_at"].notna().to_numpy()
     )
 
 
 def date_only_eligible(episodes: pd.DataFrame) -> tuple[int, int]:
     """(eligible episodes with a date-only return, offer or interview time, eligible episodes):
     what the note beside the interview rates counts."""
-    eligible = _eligible(episodes)
+    eligible = eligible_episodes(episodes)
     return int((eligible & has_date_only_time(episodes, INTERVIEW_TIMES)).sum()), int(eligible.sum())
 
 
 def outcome_bands(episodes: pd.DataFrame) -> pd.DataFrame:
     """band,count,percent: eligible episodes by return-interview outcome, blank as Not recorded."""
-    outcome = episodes.loc[_eligible(episodes), "rhi_outcome"].astype("object")
+    outcome = episodes.loc[eligible_episodes(episodes), "rhi_outcome"].astype("object")
     codes = pd.Categorical(outcome.fillna(NOT_RECORDED), categories=list(OUTCOME_BANDS)).codes
     codes = np.where(codes < 0, len(OUTCOME_BANDS) - 1, codes)  # a value outside the vocabulary: not recorded
     counts = np.bincount(codes.astype("int64"), minlength=len(OUTCOME_BANDS))
