@@ -154,7 +154,7 @@ def write_sqlite_arrow(path: str, out: str) -> None:
     """Child process side of `_sqlite_arrow`: read, join and write the table to `out`."""
     import pyarrow as pa
 
-    table = _sqlite_arrow_here(path)
+    table = _sorted(_sqlite_arrow_here(path))  # sorted here: the parent then holds one copy, not two
     with pa.OSFile(out, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
 
@@ -221,13 +221,18 @@ def _arrow_episodes(engine: Engine):
             sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
             connection = adbc.connect(engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
             try:
-                table = _fetch_arrow(connection, sql)
+                table = _sorted(_fetch_arrow(connection, sql))
             finally:
                 connection.close()
         else:
             return None
     except ImportError:
         return None
+    return table
+
+
+def _sorted(table):
+    """The Arrow table in the episodes query's order."""
     return table.sort_by([("reported_at", "ascending"), ("episode_id", "ascending")])
 
 
