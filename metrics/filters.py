@@ -196,7 +196,7 @@ def with_derived(episodes: pd.DataFrame, lad_codes: Collection[str] | None) -> p
     Whoever loads the episodes derives them once with the council's `lad_codes` (the UI, the reports);
     with None (hand-built frames) no episode is out of area.
     """
-    frame = episodes.copy()
+    frame = episodes.copy(deep=False)  # copy-on-write: the new columns never reach `episodes`, no second copy
     miles = distance_miles(frame)
     frame["locality"] = banded(locality_codes(frame, lad_codes), locality_names())
     frame["ethnic_group"] = banded(ethnic_group_codes(frame["ethnicity"]), ETHNIC_GROUP_BANDS)

@@ -25,6 +25,7 @@ from metrics.briefing import Briefing, child_briefing
 from metrics.children import alert_children, alert_episodes, node_episodes, together_network
 from metrics.filters import select_episodes
 from metrics.findings import Finding, period_findings
+from metrics.periods import default_period, previous_period
 from metrics.process_control import ProcessControlSettings, process_control_table
 from metrics.together import missing_together
 from metrics.triggers import triggers
@@ -39,7 +40,8 @@ log = logging.getLogger(__name__)
 
 
 def warm() -> None:
-    """Load and derive the episodes (and the sidebar's establishments) into the pages' own caches.
+    """Load and derive the episodes (the sidebar's establishments and latest month, the default view's
+    episodes), then the reconciliation items, into the pages' own caches.
 
     Run in a thread as the server starts (app_server.py). A session arriving meanwhile waits
     for this load (Streamlit holds one lock per cached value) rather than starting another.
@@ -47,12 +49,18 @@ def warm() -> None:
     """
     started = time.perf_counter()
     try:
-        rows = len(data.episodes())
+        episodes = data.episodes()
         data.establishments()
+        # The default view (the sidebar's first period, no filters) is what the first visitor's Overview chooses.
+        period = default_period(data.latest_reported())
+        for chosen in (period, previous_period(period)):
+            selected(episodes, chosen.start, chosen.end, {})
     except Exception:  # noqa: BLE001 - a server without its database still starts and says why on the page
         log.exception("loading the episodes at startup failed")
         return
-    log.info("episodes ready: %d, loaded and derived at startup in %.1f s", rows, time.perf_counter() - started)
+    log.info(
+        "episodes ready: %d, loaded and derived at startup in %.1f s", len(episodes), time.perf_counter() - started
+    )
     started = time.perf_counter()
     try:
         url = config.database_url()
