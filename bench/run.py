@@ -425,14 +425,21 @@ def instrument_metrics() -> dict:
 
 # st.cache_data functions worked out once per data version, not per view: a filter change leaves them
 # filled, so the bench does too (matched on the end of the function's qualified name).
-PER_DATA_VERSION = ("data._establishments", "data._latest_reported", ".cached_items", ".figures")
+PER_DATA_VERSION = (
+    "data._establishments",
+    "data._latest_reported",
+    ".figures",
+    "cached._reconciliation_items",
+    "cached._children",
+)
 
 
 def clear_view_caches() -> None:
     """Empty what a filter change leaves cold: every st.cache_data cache but PER_DATA_VERSION's, and the
     cache_resource functions of ui.cached (the selected episodes). The episodes (ui.data) stay loaded.
 
-    st.cache_data has no public way to clear all functions but some, hence its registry."""
+    st.cache_data has no public way to clear all functions but some, hence its registry. The
+    cache_resource functions of PER_DATA_VERSION (reconciliation items, the child index) stay filled."""
     from streamlit.runtime.caching import cache_data_api, cache_utils
     from streamlit.runtime.caching.cache_type import CacheType
 
@@ -443,7 +450,11 @@ def clear_view_caches() -> None:
             if not cache.display_name.endswith(PER_DATA_VERSION):
                 cache.clear()
     for value in vars(cached).values():
-        if isinstance(value, cache_utils.CachedFunc) and value._info.cache_type is CacheType.RESOURCE:
+        if (
+            isinstance(value, cache_utils.CachedFunc)
+            and value._info.cache_type is CacheType.RESOURCE
+            and not f"cached.{value._info.func.__name__}".endswith(PER_DATA_VERSION)
+        ):
             value.clear()
 
 
