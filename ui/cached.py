@@ -11,11 +11,14 @@ import time
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 import config
+from charts import maps
 from config.sections import TriggerThresholds
+from loaders import boundaries
 from loaders.episodes import data_version
 from metrics.attention import AttentionSettings, attention_tables, history_until
 from metrics.children import alert_children, alert_episodes, together_network
@@ -176,3 +179,28 @@ def selected(episodes: pd.DataFrame, start: date, end: date, filters: dict | Non
     run chose the view's episodes twice (this period and the one before), the largest metric cost of most
     pages at a million episodes. A resource, as the episodes are: nothing may change it in place."""
     return _selected(_frame_key(episodes), start, end, filters or {}, episodes)
+
+
+# ---- the hotspot map's layers -------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def areas(level: str, postcode_areas: tuple[str, ...], lad_codes: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """`loaders.boundaries.areas` of a level for the authority's postcode areas and districts, read once."""
+    return boundaries.areas(level, postcode_areas=postcode_areas, lad_codes=lad_codes)
+
+
+@st.cache_resource(show_spinner=False)
+def drawn_areas(level: str, postcode_areas: tuple[str, ...], lad_codes: tuple[str, ...]) -> maps.DrawnAreas:
+    """The areas of a level as the map draws them (`charts.maps.drawn_areas`): once per geography, not per view."""
+    return maps.drawn_areas(areas(level, postcode_areas, lad_codes))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _home_positions(frame, _episodes) -> pd.DataFrame:
+    return maps.home_positions(_episodes)
+
+
+def home_positions(episodes: pd.DataFrame) -> pd.DataFrame:
+    """`charts.maps.home_positions` of all the episodes, once per data version (a resource: read, never changed)."""
+    return _home_positions(_frame_key(episodes), episodes)
