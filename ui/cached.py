@@ -21,7 +21,7 @@ from config.sections import TriggerThresholds
 from loaders import boundaries
 from loaders.episodes import data_version
 from metrics.attention import AttentionSettings, attention_tables, history_until
-from metrics.children import alert_children, alert_episodes, together_network
+from metrics.children import alerts_with_episodes, together_network
 from metrics.filters import select_episodes
 from metrics.findings import Finding, period_findings
 from metrics.process_control import ProcessControlSettings, process_control_table
@@ -123,10 +123,11 @@ def _view_key(view: PageView) -> tuple:
     return (_frame_key(view.episodes), view.period.start, view.period.end, view.filters)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _alerts(view_key, thresholds, as_of, _current) -> tuple[pd.DataFrame, pd.DataFrame]:
-    alerts = alert_children(triggers(_current, thresholds, as_of=as_of), _current)
-    return alerts, alert_episodes(alerts, _current)
+    # a resource, read and never changed by the page: at a million episodes pickling the tables (as st.cache_data
+    # stores them) and unpickling them on every run cost more than a second; analysts only, so no suppression
+    return alerts_with_episodes(triggers(_current, thresholds, as_of=as_of), _current)
 
 
 def alerts(view: PageView, thresholds: TriggerThresholds, as_of: date | datetime) -> tuple[pd.DataFrame, pd.DataFrame]:

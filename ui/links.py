@@ -33,10 +33,19 @@ def _timeline_url(child_id: str, encoded_view: str) -> str:
 
 def child_links(child_ids: Iterable[object]) -> pd.Series:
     """Each id as a link to its timeline (blank stays blank), or the id itself in meeting mode."""
+    return timeline_links(child_ids, link_view())
+
+
+def link_view() -> str | None:
+    """The view's parameters as the links on this page carry them (None in meeting mode: ids as text)."""
+    return None if sidebar.meeting_mode() else urlencode(view.view_params(sidebar.current_view()), doseq=True)
+
+
+def timeline_links(child_ids: Iterable[object], encoded_view: str | None) -> pd.Series:
+    """child_links for the view `link_view` gave: outside a page run too (a download made when clicked)."""
     ids = pd.Series(list(child_ids), dtype="object")
-    if sidebar.meeting_mode():
+    if encoded_view is None:
         return ids
-    encoded_view = urlencode(view.view_params(sidebar.current_view()), doseq=True)
     known = ids.notna()
     urls = {child: _timeline_url(str(child), encoded_view) for child in ids[known].unique()}  # once per child
     return ids.map(urls).where(known, None)
