@@ -14,8 +14,10 @@ by colour alone.
 from __future__ import annotations
 
 import base64
+import json
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import SupportsInt
 
@@ -24,6 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from branca.element import Element, Figure, MacroElement
+from folium.vector_layers import path_options
 from jinja2 import Template
 from pyproj import Transformer
 
@@ -71,7 +74,37 @@ def leaflet_assets(folder: Path | None = None) -> tuple[str, str]:
     return code, _css_with_inline_images(style.read_text(), folder)
 
 
-def _page(fmap: folium.Map) -> Figure:
+class Verbatim(Element):
+    """Text put into the map's page as it is. branca's Element compiles its text as a Jinja template every time
+    one is made: Leaflet's 150 kB of script took a third of a second of every map."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class AreaLayer(folium.GeoJson):
+    """folium's GeoJson, its script put into the page as rendered. branca's MacroElement.render wraps a script in
+    an Element, which compiles it as a Jinja template: with the areas' GeoJSON in it, 0.3 s of every map."""
+
+    def render(self, **kwargs):
+        page = _page(self)
+        at = len(page.script._children)  # where folium puts this layer's script: before its children's
+        template, self._template = self._template, _NO_PARTS
+        try:
+            super().render(**kwargs)  # the style maps, the add-to-map and the tooltip, as folium does them
+        finally:
+            self._template = template
+        page.script.add_child(Verbatim(template.module.script(self, kwargs)), name=self.get_name(), index=at)
+
+
+_NO_PARTS = Template("")
+
+
+def _page(fmap: Element) -> Figure:
     """The HTML page the map sits in: folium's root Figure (get_root() is typed as any Element)."""
     page = fmap.get_root()
     if not isinstance(page, Figure):
@@ -86,8 +119,8 @@ def offline_map(bounds: list[list[float]], *, tile_url: str = "", attribution: s
     fmap = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25, prefer_canvas=False)
     fmap.default_js, fmap.default_css = [], []  # folium's CDN links; Leaflet goes inline instead
     header = _page(fmap).header
-    header.add_child(Element(f"<style>{style}</style>"), name="leaflet_css")
-    header.add_child(Element(f"<script>{script}</script>"), name="leaflet")
+    header.add_child(Verbatim(f"<style>{style}</style>"), name="leaflet_css")
+    header.add_child(Verbatim(f"<script>{script}</script>"), name="leaflet")
     header.add_child(
         Element(f"<style>{MAP_STYLE}</style>"),
         name="map_style",
@@ -187,19 +220,62 @@ def bounds_of(frame: gpd.GeoDataFrame) -> list[list[float]]:
     return [[float(south), float(west)], [float(north), float(east)]]
 
 
-def establishment_points(episodes: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
+@dataclass(frozen=True)
+class DrawnAreas:
+    """A level's areas as the map draws them, worked out once per geography since no view changes them (turning
+    shapes into GeoJSON and projecting label points took about a second of every map)."""
+
+    shapes: gpd.GeoDataFrame  # place, geometry, in longitude and latitude
+    collection: dict  # the GeoJSON FeatureCollection of the shapes' geometries, in their order, properties empty
+    label_points: gpd.GeoSeries  # where each area's label goes (a point inside it), indexed as shapes
+
+
+def drawn_areas(areas: gpd.GeoDataFrame) -> DrawnAreas:
+    """`areas` (place, geometry, any projection) ready to draw: see DrawnAreas."""
+    shapes = areas[["place", "geometry"]].to_crs("EPSG:4326")
+    collection = json.loads(json.dumps(shapes[["geometry"]].__geo_interface__))
+    label_points = shapes.to_crs("EPSG:27700").representative_point().to_crs("EPSG:4326")
+    return DrawnAreas(shapes, collection, label_points)
+
+
+def _with_properties(collection: dict, properties: pd.DataFrame) -> dict:
+    """The collection's features, each given its row of `properties` (as geopandas writes a frame's columns)."""
+    rows = properties.to_dict("records")
+    features = [{**feature, "properties": row} for feature, row in zip(collection["features"], rows, strict=True)]
+    return {**collection, "features": features}
+
+
+def home_positions(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Longitude and latitude of every from_easting and from_northing that an establishment's episode starts at
+    (indexed by the two), for establishment_points. Worth projecting once per data version: each new thread
+    (every page run is one) sets up its own pyproj transformer, about 0.2 s, before projecting a single point."""
+    grid = (
+        episodes[["establishment_id", "from_easting", "from_northing"]]
+        .dropna()[["from_easting", "from_northing"]]
+        .drop_duplicates()
+    )
+    longitude, latitude = _TO_LONLAT.transform(grid["from_easting"].to_numpy(), grid["from_northing"].to_numpy())
+    return pd.DataFrame({"longitude": longitude, "latitude": latitude}, index=pd.MultiIndex.from_frame(grid))
+
+
+def establishment_points(
+    episodes: pd.DataFrame, names: dict[str, str] | None = None, positions: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Where to draw each establishment: the centroid of the from_postcode most of its episodes start at.
 
     The establishments table holds no address; a care episode from a children's
     home starts at the home, so its most common from_postcode is the home's.
-    Columns establishment_id, establishment_name, postcode, latitude, longitude.
+    Columns establishment_id, establishment_name, postcode, latitude, longitude;
+    `positions` (home_positions of these episodes or of all they were chosen from) saves projecting them again.
     """
-    known = episodes.dropna(subset=["establishment_id", "from_easting", "from_northing"])
+    # the four columns before dropna: dropping rows of the whole frame copies every column
+    grid = ["establishment_id", "from_postcode", "from_easting", "from_northing"]
+    known = episodes[grid].dropna(subset=["establishment_id", "from_easting", "from_northing"])
     columns = ["establishment_id", "establishment_name", "postcode", "latitude", "longitude"]
     if known.empty:
         return pd.DataFrame(columns=columns)
     common = (
-        known.groupby(["establishment_id", "from_postcode", "from_easting", "from_northing"], observed=True)
+        known.groupby(grid, observed=True)
         .size()
         .rename("n")
         .reset_index()
@@ -207,16 +283,53 @@ def establishment_points(episodes: pd.DataFrame, names: dict[str, str] | None = 
         .drop_duplicates("establishment_id")
         .sort_values("establishment_id", ignore_index=True)
     )
-    longitude, latitude = _TO_LONLAT.transform(common["from_easting"].to_numpy(), common["from_northing"].to_numpy())
+    placed = (home_positions(common) if positions is None else positions).reindex(
+        pd.MultiIndex.from_frame(common[["from_easting", "from_northing"]])
+    )
     return pd.DataFrame(
         {
             "establishment_id": common["establishment_id"].astype(str),
             "establishment_name": common["establishment_id"].astype(str).map(names or {}).fillna(""),
             "postcode": common["from_postcode"].astype(str),
-            "latitude": latitude,
-            "longitude": longitude,
+            "latitude": placed["latitude"].to_numpy(),
+            "longitude": placed["longitude"].to_numpy(),
         }
     )[columns]
+
+
+def home_tooltip(home) -> str:
+    """What a home's tooltip says (as HTML): `Oak View (EST001, B23 6UE): 20 episodes, 7 children went missing
+    from this home`; `home` is a row of establishment_points, with its episodes and children if counted."""
+    name = home.establishment_name or home.establishment_id
+    return (
+        f"{home_label(name, home.establishment_id, home.postcode)}: "
+        f"{counted(getattr(home, 'episodes', None), 'episode', 'episodes')}, "
+        f"{counted(getattr(home, 'children', None), 'child', 'children')} went missing from this home"
+    )
+
+
+class HomePoints(MacroElement):
+    """The children's homes: a circle each, with its tooltip, written as folium's CircleMarker and Tooltip write
+    them but from one template. Theirs compile Jinja templates for every home each time the map renders (about
+    15 ms a home: three seconds for 200 homes)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        {%- for location, text in this.homes %}
+            L.circleMarker({{ location|tojson }}, {{ this.options|tojson }})
+                .addTo({{ this._parent.get_name() }})
+                .bindTooltip(`<div>{{ text }}</div>`, {"sticky": true});
+        {%- endfor %}
+        {% endmacro %}"""
+    )
+
+    def __init__(self, locations: list[list[float]], tooltips: list[str]) -> None:
+        super().__init__()
+        self._name = "HomePoints"
+        self.homes = list(zip(locations, tooltips, strict=True))
+        self.options = path_options(
+            line=False, radius=6, color=TEXT, weight=2, fill=True, fill_color=HOME_COLOUR, fill_opacity=1
+        )
 
 
 class AreaLabels(MacroElement):
@@ -245,26 +358,28 @@ class AreaLabels(MacroElement):
 
 
 def hotspot_map(
-    areas: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame | DrawnAreas,
     counts: pd.DataFrame,
     establishments: pd.DataFrame | None = None,
     *,
     by: str = "district",
     measure: str = "episodes",
     direction: str = "went missing from",
-    outline: gpd.GeoDataFrame | None = None,
+    outline: gpd.GeoDataFrame | DrawnAreas | None = None,
     labels: int = 10,
     tile_url: str = "",
     attribution: str = "",
     large: bool = False,
 ) -> folium.Map:
     """A choropleth of `counts` (place, episodes, children; where hidden `<5` or `*` as
-    reports.tables.publishable marks them, or NaN) over `areas`
-    (place, geometry), with `establishments` (establishment_points plus episodes, children)
+    reports.tables.publishable marks them, or NaN) over `areas` (place, geometry; or drawn_areas of them,
+    made once per geography), with `establishments` (establishment_points plus episodes, children)
     as points and the `labels` busiest areas named on the map; `large` type for meeting mode."""
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r} (allowed: {', '.join(MEASURES)})")
-    shapes = areas[["place", "geometry"]].to_crs("EPSG:4326")
+    drawn = areas if isinstance(areas, DrawnAreas) else drawn_areas(areas)
+    drawn_outline = outline if isinstance(outline, DrawnAreas) or outline is None else drawn_areas(outline)
+    shapes = pd.DataFrame({"place": drawn.shapes["place"]})
     table = counts.set_index("place")[["episodes", "children"]] if len(counts) else None
     told = {}  # what each tooltip says: a count, or the mark of a hidden one
     for column in ("episodes", "children"):
@@ -278,12 +393,10 @@ def hotspot_map(
     shapes["label"] = [
         area_label(p, e, c) for p, e, c in zip(shapes["place"], told["episodes"], told["children"], strict=True)
     ]
-    fmap = offline_map(
-        bounds_of(outline if outline is not None else shapes), tile_url=tile_url, attribution=attribution
-    )
+    fmap = offline_map(bounds_of((drawn_outline or drawn).shapes), tile_url=tile_url, attribution=attribution)
     level = "postcode sector" if by == "sector" else "postcode district"
-    folium.GeoJson(
-        shapes[["place", "label", "fill", "geometry"]],
+    AreaLayer(
+        _with_properties(drawn.collection, shapes[["place", "label", "fill"]]),
         name=f"{measure.capitalize()} by {level}",
         style_function=lambda feature: {
             "fillColor": feature["properties"]["fill"],
@@ -294,15 +407,15 @@ def hotspot_map(
         highlight_function=lambda feature: {"weight": 3, "color": PALETTE[3]},
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True),
     ).add_to(fmap)
-    if outline is not None:
-        folium.GeoJson(
-            outline[["geometry"]].to_crs("EPSG:4326"),
+    if drawn_outline is not None:
+        AreaLayer(
+            drawn_outline.collection,
             name="Authority boundary",
             style_function=lambda feature: {"fill": False, "color": TEXT, "weight": 3},
             interactive=False,
         ).add_to(fmap)
     top = shapes[shapes[measure].fillna(0) > 0].sort_values(measure, ascending=False, kind="stable").head(labels)
-    points = top.to_crs("EPSG:27700").representative_point().to_crs("EPSG:4326")
+    points = drawn.label_points.loc[top.index]
     fmap.add_child(
         AreaLabels(
             [
@@ -313,20 +426,10 @@ def hotspot_map(
     )
     if establishments is not None and len(establishments):
         homes = folium.FeatureGroup(name="Children's homes")
-        for row in establishments.itertuples(index=False):
-            name = row.establishment_name or row.establishment_id
-            folium.CircleMarker(
-                [row.latitude, row.longitude],
-                radius=6,
-                color=TEXT,
-                weight=2,
-                fill=True,
-                fill_color=HOME_COLOUR,
-                fill_opacity=1,
-                tooltip=home_label(name, row.establishment_id, row.postcode) + ": "
-                f"{counted(getattr(row, 'episodes', None), 'episode', 'episodes')}, "
-                f"{counted(getattr(row, 'children', None), 'child', 'children')} went missing from this home",
-            ).add_to(homes)
+        rows = list(establishments.itertuples(index=False))
+        homes.add_child(
+            HomePoints([[row.latitude, row.longitude] for row in rows], [home_tooltip(row) for row in rows])
+        )
         homes.add_to(fmap)
     title = f"{measure.capitalize()} by {level} children {direction}"
     _page(fmap).title = html_text(title)  # the document's <title>: screen readers name the frame by it

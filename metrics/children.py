@@ -165,13 +165,22 @@ def _episodes_behind(alerts: pd.DataFrame, episodes: pd.DataFrame) -> tuple[np.n
     return lengths, rows, positions.astype("int64")
 
 
-def alert_children(alerts: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
+def alerts_with_episodes(alerts: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(alert_children, alert_episodes) of the alerts, finding the episodes behind them once for both."""
+    behind = _episodes_behind(alerts, episodes)
+    return alert_children(alerts, episodes, behind), alert_episodes(alerts, episodes, behind)
+
+
+def alert_children(
+    alerts: pd.DataFrame, episodes: pd.DataFrame, behind: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+) -> pd.DataFrame:
     """The alerts with `children` (sorted child ids behind each) and `episodes` (how many).
 
     A child's alert has one child, an episode's alert the child of that
     episode, a place's alert every child whose episode completed the count.
+    `behind` is _episodes_behind(alerts, episodes) when already found.
     """
-    lengths, rows, positions = _episodes_behind(alerts, episodes)
+    lengths, rows, positions = behind or _episodes_behind(alerts, episodes)
     known = positions >= 0
     owners = pd.DataFrame(
         {"row": rows[known], "child": episodes["child_id"].iloc[positions[known]].astype(str).to_numpy(dtype=object)}
@@ -194,9 +203,11 @@ def alert_children(alerts: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame
     return table
 
 
-def alert_episodes(alerts: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
+def alert_episodes(
+    alerts: pd.DataFrame, episodes: pd.DataFrame, behind: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+) -> pd.DataFrame:
     """One row for each episode behind each alert, in the alerts' order then by time."""
-    _, rows, positions = _episodes_behind(alerts, episodes)
+    _, rows, positions = behind or _episodes_behind(alerts, episodes)
     rows, positions = rows[positions >= 0], positions[positions >= 0]
     columns = [c for c in ALERT_EPISODE_COLUMNS if c in episodes]
     facts = episodes[[*columns, "establishment_name", "establishment_id", "from_district"]].iloc[positions]

@@ -37,7 +37,10 @@ def with_episodes_per_child(table: pd.DataFrame) -> pd.DataFrame:
 
 def establishment_trend(episodes: pd.DataFrame, places: list[str]) -> pd.DataFrame:
     """month,place,episodes,children for the given establishment ids (months with episodes only)."""
-    chosen = episodes.loc[episodes["establishment_id"].isin(places).to_numpy(dtype=bool)]
+    # the three columns read, not every column of the chosen rows
+    chosen = episodes.loc[
+        episodes["establishment_id"].isin(places).to_numpy(dtype=bool), ["reported_at", "establishment_id", "child_id"]
+    ]
     if chosen.empty:
         return pd.DataFrame({"month": [], "place": [], "episodes": [], "children": []}).astype(
             {"episodes": "int64", "children": "int64"}

@@ -16,12 +16,17 @@ def bands_by_group(
     bands: Callable[[pd.DataFrame], pd.DataFrame],
     column: str,
     groups: Sequence[str] | None = None,
+    reads: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """group,band,count,percent: `bands` over each group's episodes, each group's own denominator.
 
-    Every group is listed (a group with no episodes has counts 0 and blank percents).
+    Every group is listed (a group with no episodes has counts 0 and blank percents). `reads`, the
+    columns `bands` needs, narrows each group's episodes to them: copying all the columns of every
+    group's rows took a hundred times longer than the bands.
     """
     values = episodes[column]
+    if reads is not None:
+        episodes = episodes[list(reads)]
     groups = tuple(groups if groups is not None else GROUP_VALUES[column])
     tables = [bands(episodes.loc[(values == group).to_numpy()]).assign(group=group) for group in groups]
     table = pd.concat(tables, ignore_index=True)

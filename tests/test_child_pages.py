@@ -101,6 +101,34 @@ def test_strategy_meeting_overdue_is_at_the_top_in_red(database_url):
     assert at.subheader[0].value == "Strategy meeting overdue: 1"
 
 
+def test_a_long_alert_table_draws_its_first_rows_and_says_so(database_url):
+    """1,001 episodes of over 72 hours (and so 1,001 overdue meetings): each of their tables, and the
+    episodes behind them, draws 1,000 rows and says the download has them all."""
+    reported = pd.date_range("2015-03-01 00:00", periods=1001, freq="35min")
+    engine = connect(database_url)
+    with engine.begin() as connection:
+        upsert_episodes(
+            connection,
+            pd.DataFrame(
+                {
+                    "episode_id": [f"L{number}" for number in range(1001)],
+                    "child_id": "C2",
+                    "category": "missing",
+                    "missing_from": "home",
+                    "reported_at": reported,
+                    "returned_at": reported + pd.Timedelta(days=4),
+                }
+            ),
+        )
+    engine.dispose()
+    at = run_page("ui/pages/alerts.py", "analyst", MARCH)
+    counts = {m.label: m.value for m in at.metric}
+    assert (counts["Missing over 72h"], counts["Meeting overdue"]) == ("1,001", "1,001")
+    said = [c.value for c in at.caption if c.value.startswith("Showing the first")]
+    assert said == ["Showing the first 1,000 of 1,001 rows; the download has them all."] * 4
+    assert sum(len(d.value) == 1000 for d in at.dataframe) == 4
+
+
 def test_alerts_say_when_no_episode_has_a_date_only_time(database_url):
     at = run_page("ui/pages/alerts.py", "analyst", MARCH)
     assert at.caption[1].value == "None of these 8 episodes has a date-only time, so no time limit is in doubt."

@@ -18,6 +18,7 @@ from metrics.children import (
     TOGETHER,
     alert_children,
     alert_episodes,
+    alerts_with_episodes,
     child_facts,
     child_ids,
     child_timeline,
@@ -164,6 +165,15 @@ def test_alert_episodes_has_one_row_per_episode_behind_each_alert():
         ["location_5_in_30_days", "H1", "E5", "C1"],
     ]
     assert behind["missing_from_place"].tolist() == ["H1"] * 8  # no name given: the id
+
+
+def test_alerts_with_episodes_is_both_tables_from_one_match():
+    episodes = place_frame()
+    alerts = triggers(episodes, as_of=date(2015, 4, 1))
+    children, behind = alerts_with_episodes(alerts, episodes)
+    pd.testing.assert_frame_equal(children, alert_children(alerts, episodes))
+    pd.testing.assert_frame_equal(behind, alert_episodes(alerts, episodes))
+    assert len(children) == 2 and len(behind) == 8
 
 
 def test_network_nodes_and_edges():

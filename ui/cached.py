@@ -11,18 +11,20 @@ import time
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 import config
-from charts import network
+from charts import maps, network
 from config.sections import TriggerThresholds
+from loaders import boundaries
 from loaders.episodes import data_version
 from loaders.reconciliation import load_resolutions
 from metrics.attention import AttentionSettings, attention_tables, history_until
 from metrics.briefing import Briefing, child_briefing
-from metrics.children import alert_children, alert_episodes, node_episodes, together_network
+from metrics.children import alerts_with_episodes, node_episodes, together_network
 from metrics.filters import select_episodes
 from metrics.findings import Finding, period_findings
 from metrics.periods import default_period, previous_period
@@ -145,10 +147,11 @@ def _view_key(view: PageView) -> tuple:
     return (_frame_key(view.episodes), view.period.start, view.period.end, view.filters)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _alerts(view_key, thresholds, as_of, _current) -> tuple[pd.DataFrame, pd.DataFrame]:
-    alerts = alert_children(triggers(_current, thresholds, as_of=as_of), _current)
-    return alerts, alert_episodes(alerts, _current)
+    # a resource, read and never changed by the page: at a million episodes pickling the tables (as st.cache_data
+    # stores them) and unpickling them on every run cost more than a second; analysts only, so no suppression
+    return alerts_with_episodes(triggers(_current, thresholds, as_of=as_of), _current)
 
 
 def alerts(view: PageView, thresholds: TriggerThresholds, as_of: date | datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -260,3 +263,28 @@ def _briefing(frame, child_id, as_of, settings, _episodes) -> Briefing:
 def briefing(episodes: pd.DataFrame, child_id: str, as_of: date, settings: AttentionSettings) -> Briefing:
     """`metrics.briefing.child_briefing` (the Child timeline's briefing), once per data version, child and date."""
     return _briefing(_frame_key(episodes), child_id, as_of, settings, episodes)
+
+
+# ---- the hotspot map's layers -------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def areas(level: str, postcode_areas: tuple[str, ...], lad_codes: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """`loaders.boundaries.areas` of a level for the authority's postcode areas and districts, read once."""
+    return boundaries.areas(level, postcode_areas=postcode_areas, lad_codes=lad_codes)
+
+
+@st.cache_resource(show_spinner=False)
+def drawn_areas(level: str, postcode_areas: tuple[str, ...], lad_codes: tuple[str, ...]) -> maps.DrawnAreas:
+    """The areas of a level as the map draws them (`charts.maps.drawn_areas`): once per geography, not per view."""
+    return maps.drawn_areas(areas(level, postcode_areas, lad_codes))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _home_positions(frame, _episodes) -> pd.DataFrame:
+    return maps.home_positions(_episodes)
+
+
+def home_positions(episodes: pd.DataFrame) -> pd.DataFrame:
+    """`charts.maps.home_positions` of all the episodes, once per data version (a resource: read, never changed)."""
+    return _home_positions(_frame_key(episodes), episodes)

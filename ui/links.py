@@ -34,28 +34,33 @@ def _timeline_url(child_id: str, encoded_view: str) -> str:
 
 def child_links(child_ids: Iterable[object]) -> pd.Series:
     """Each id as a link to its timeline (blank stays blank), or the id itself in meeting mode."""
-    return child_linker()(child_ids)
+    return timeline_links(child_ids, link_view())
 
 
 def child_linker() -> Callable[[Iterable[object]], pd.Series]:
-    """`child_links` for this page run's view, to call later (a download made when it is clicked).
+    """`child_links` for this page run's view, to call later (a download made when it is clicked)."""
+    encoded_view = link_view()
+    return lambda child_ids: timeline_links(child_ids, encoded_view)
+
+
+def link_view() -> str | None:
+    """The view's parameters as the links on this page carry them (None in meeting mode: ids as text)."""
+    return None if sidebar.meeting_mode() else urlencode(view.view_params(sidebar.current_view()), doseq=True)
+
+
+def timeline_links(child_ids: Iterable[object], encoded_view: str | None) -> pd.Series:
+    """child_links for the view `link_view` gave: outside a page run too (a download made when clicked).
 
     Each distinct id is made a link once and the links taken by position: a table of 150,000
     rows read its ids one by one from the arrow-backed column and mapped them through a dict.
     """
-    meeting = sidebar.meeting_mode()
-    encoded_view = "" if meeting else urlencode(view.view_params(sidebar.current_view()), doseq=True)
-
-    def linked(child_ids: Iterable[object]) -> pd.Series:
-        values = child_ids.to_numpy(dtype=object) if isinstance(child_ids, pd.Series) else list(child_ids)
-        ids = pd.Series(values, dtype="object")
-        if meeting:
-            return ids
-        codes, uniques = pd.factorize(ids)  # a blank id gets -1: the None after the links
-        urls = np.array([_timeline_url(str(child), encoded_view) for child in uniques] + [None], dtype=object)
-        return pd.Series(urls[codes], dtype="object")
-
-    return linked
+    values = child_ids.to_numpy(dtype=object) if isinstance(child_ids, pd.Series) else list(child_ids)
+    ids = pd.Series(values, dtype="object")
+    if encoded_view is None:
+        return ids
+    codes, uniques = pd.factorize(ids)  # a blank id gets -1: the None after the links
+    urls = np.array([_timeline_url(str(child), encoded_view) for child in uniques] + [None], dtype=object)
+    return pd.Series(urls[codes], dtype="object")
 
 
 def child_column(label: str = "Child", help: str | None = None) -> object:

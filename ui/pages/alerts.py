@@ -7,6 +7,7 @@ whose meeting is now late, would be missed if judged at the period's end.
 "As at the end of the period" is there for looking back at a past month.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 import pandas as pd
@@ -15,6 +16,7 @@ import streamlit as st
 import config
 from metrics.triggers import TRIGGERS, date_only_alert_episodes, trigger_words
 from reports.notes import date_only_note
+from reports.tables import to_csv
 from ui import auth, cached, data, display, links, sidebar
 
 AS_AT = {"now": "now", "period_end": "the end of the period"}
@@ -81,15 +83,20 @@ else:
     st.success("No strategy meeting is overdue for the episodes in this period.", icon=":material/check_circle:")
 
 
+LINK_VIEW = links.link_view()  # read here: a download is made when clicked, outside the page run
+CHILD_COLUMN = links.child_column()
+NAMES = data.establishments()  # a home by its name (and id); an address as it is
+SHOWN_ROWS = 1_000  # of a table; the download has them all (at a million episodes one had tens of thousands)
+
+
 def alert_table(trigger: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """What one trigger's table shows: the child as a timeline link where the alert is about one child."""
     single = rows["children"].map(lambda ids: ids[0] if len(ids) == 1 else None)
-    table = pd.DataFrame({"child": links.child_links(single).to_numpy()})
-    config_ = {"child": links.child_column()}
+    table = pd.DataFrame({"child": links.timeline_links(single, LINK_VIEW).to_numpy()})
+    config_ = {"child": CHILD_COLUMN}
     subject = WORDS[trigger].subject
     if subject:
-        names = data.establishments()  # a home by its name (and id); an address as it is
-        table["subject"] = [f"{names[s]} ({s})" if names.get(s) else s for s in rows["subject"]]
+        table["subject"] = [f"{NAMES[s]} ({s})" if NAMES.get(s) else s for s in rows["subject"]]
         config_["subject"] = subject
     if subject == "Place":
         table = table.drop(columns="child")
@@ -105,8 +112,34 @@ def alert_table(trigger: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return table, config_
 
 
+def episodes_table(episodes: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The episodes behind a trigger's alerts, each child a timeline link."""
+    return episodes.assign(child_id=links.timeline_links(episodes["child_id"], LINK_VIEW).to_numpy()), EPISODE_COLUMNS
+
+
+def show_long_table(make: Callable[[pd.DataFrame], tuple[pd.DataFrame, dict]], rows: pd.DataFrame, name: str) -> None:
+    """The table `make(rows)` gives, of its first SHOWN_ROWS rows when longer, saying so; its download, made
+    when clicked, has every row."""
+    table, column_config = make(rows.head(SHOWN_ROWS))
+    if len(rows) <= SHOWN_ROWS or sidebar.meeting_mode():  # meeting mode: no downloads
+        display.show_table(table, name=name, column_config=column_config)
+    else:
+        st.dataframe(table, hide_index=True, column_config=column_config, width="stretch")
+        display.download_file(
+            st,
+            "Download table (CSV)",
+            lambda: to_csv(make(rows)[0]).encode(),
+            name=name,
+            what="CSV",
+            mime="text/csv",
+            extension="csv",
+        )
+    if len(rows) > SHOWN_ROWS:
+        st.caption(f"Showing the first {SHOWN_ROWS:,} of {len(rows):,} rows; the download has them all.")
+
+
 EPISODE_COLUMNS = {
-    "child_id": links.child_column(),
+    "child_id": CHILD_COLUMN,
     "subject": "Alert for",
     "episode_id": "Episode",
     "category": "Category",
@@ -125,9 +158,7 @@ for trigger in ORDER:
     if rows.empty:
         st.write("None in this period.")
         continue
-    table, column_config = alert_table(trigger, rows)
-    display.show_table(table, name=f"Alerts {label}", column_config=column_config)
+    show_long_table(lambda part, trigger=trigger: alert_table(trigger, part), rows, f"Alerts {label}")
     episodes = behind[behind["trigger"] == trigger].drop(columns="trigger")
-    episodes = episodes.assign(child_id=links.child_links(episodes["child_id"]).to_numpy())
     with st.expander(f"The {len(episodes):,} episodes behind these {len(rows):,} alerts"):
-        display.show_table(episodes, name=f"Alert episodes {label}", column_config=EPISODE_COLUMNS)
+        show_long_table(episodes_table, episodes, f"Alert episodes {label}")

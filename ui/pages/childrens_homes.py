@@ -8,10 +8,9 @@ from charts.bars import place_chart
 from charts.lines import trend_panels
 from charts.titles import source_line, subtitle_text
 from metrics.establishments import establishment_labels, establishment_trend, with_episodes_per_child
-from metrics.filters import select_episodes
 from metrics.hotspots import hotspots
 from metrics.trend import last_months
-from ui import display, sidebar
+from ui import cached, display, sidebar
 
 authority = config.settings().authority.name
 
@@ -83,7 +82,7 @@ st.subheader(f"Month by month: the {min(TREND_TOP, len(places))} busiest")
 first, last = last_months(view.period.end)
 year_label = f"{first:%b %Y} to {last:%b %Y}"
 busiest = list(places["place"].head(TREND_TOP))
-monthly = establishment_trend(select_episodes(view.episodes, first, last, view.filters), busiest)
+monthly = establishment_trend(cached.selected(view.episodes, first, last, view.filters), busiest)
 monthly.insert(2, "name", monthly["place"].map(labels).fillna(monthly["place"]))
 display.show_chart(
     lambda table: trend_panels(

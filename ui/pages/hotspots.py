@@ -15,7 +15,7 @@ from charts.titles import source_line
 from loaders import boundaries
 from metrics.hotspots import hotspot_table_name, hotspots
 from reports.tables import publishable
-from ui import auth, data, display, sidebar
+from ui import auth, cached, data, display, sidebar
 
 authority = config.settings().authority.name
 
@@ -47,11 +47,6 @@ def choice(key: str) -> str:
     return value
 
 
-@st.cache_resource(show_spinner=False)
-def cached_areas(level: str, postcode_areas: tuple[str, ...], lad_codes: tuple[str, ...]) -> gpd.GeoDataFrame:
-    return boundaries.areas(level, postcode_areas=postcode_areas, lad_codes=lad_codes)
-
-
 def areas(level: str) -> gpd.GeoDataFrame:
     """The areas of a level; built with a progress bar the first time (about 10 seconds), then read from disk."""
     postcode_areas, lad_codes = boundaries.authority()
@@ -59,7 +54,7 @@ def areas(level: str) -> gpd.GeoDataFrame:
         bar = st.progress(0.0, "Building the postcode areas from the ONS directory (first use only)…")
         boundaries.areas(level, postcode_areas=postcode_areas, lad_codes=lad_codes, progress=bar.progress)
         bar.empty()
-    return cached_areas(level, postcode_areas, lad_codes)
+    return cached.areas(level, postcode_areas, lad_codes)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -70,13 +65,13 @@ def map_document(
     map_settings = config.settings().map
     postcode_areas, lad_codes = boundaries.authority()
     fmap = maps.hotspot_map(
-        cached_areas(level, postcode_areas, lad_codes),
+        cached.drawn_areas(level, postcode_areas, lad_codes),
         counts,
         homes,
         by=level,
         measure=measure,
         direction=direction,
-        outline=cached_areas("authority", postcode_areas, lad_codes),
+        outline=cached.drawn_areas("authority", postcode_areas, lad_codes),
         labels=map_settings.labels,
         tile_url=map_settings.tile_url.strip(),
         attribution=map_settings.tile_attribution.strip(),
@@ -150,7 +145,7 @@ tiles[3].metric(
     help="Episodes with no postcode, or one the ONS directory does not know: on neither map nor tables.",
 )
 
-points = maps.establishment_points(view.current, data.establishments()).merge(
+points = maps.establishment_points(view.current, data.establishments(), cached.home_positions(view.episodes)).merge(
     drawn_homes.rename(columns={"place": "establishment_id"}), on="establishment_id", how="left"
 )
 try:
@@ -193,7 +188,7 @@ st.subheader("Tables")
 district_tab, sector_tab, home_tab = st.tabs(["By postcode district", "By postcode sector", "By children's home"])
 for tab, tab_level in ((district_tab, "district"), (sector_tab, "sector")):
     with tab:
-        table = hotspots(view.current, by=f"{where}_{tab_level}")
+        table = counts if tab_level == level else hotspots(view.current, by=f"{where}_{tab_level}")
         display.show_table(
             table,
             name=f"Episodes by {tab_level} children {direction} {view.period.start:%Y-%m-%d} to "

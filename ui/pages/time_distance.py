@@ -7,6 +7,7 @@ import config
 from charts.bars import band_chart, grouped_band_chart
 from charts.titles import band_message, source_line, subtitle_text
 from metrics.bands import distance_bands, duration_bands
+from metrics.filters import DERIVED_COLUMNS
 from metrics.groups import bands_by_group
 from ui import display, sidebar
 
@@ -78,7 +79,7 @@ for kind, bands, band_label, measure, headline in MEASURES:
                 source=source_line(period, authority),
                 notes=NOTES[kind],
             ),
-            bands_by_group(view.current, bands, group_column),
+            bands_by_group(view.current, bands, group_column, reads=DERIVED_COLUMNS),  # the bands read no other
             name=f"{band_label} by {split} {stem}",
             kind=f"{kind}_by_group",
             column_config={"band": band_label, **BAND_FORMAT},
