@@ -101,9 +101,9 @@ def test_strategy_meeting_overdue_is_at_the_top_in_red(database_url):
     assert at.subheader[0].value == "Strategy meeting overdue: 1"
 
 
-def test_a_long_alert_table_draws_its_first_rows_and_says_so(database_url):
+def test_a_long_alert_table_is_shown_a_page_at_a_time(database_url):
     """1,001 episodes of over 72 hours (and so 1,001 overdue meetings): each of their tables, and the
-    episodes behind them, draws 1,000 rows and says the download has them all."""
+    episodes behind them, draws a page of 1,000 rows and says which; page 2 draws the last one."""
     reported = pd.date_range("2015-03-01 00:00", periods=1001, freq="35min")
     engine = connect(database_url)
     with engine.begin() as connection:
@@ -124,9 +124,12 @@ def test_a_long_alert_table_draws_its_first_rows_and_says_so(database_url):
     at = run_page("ui/pages/alerts.py", "analyst", MARCH)
     counts = {m.label: m.value for m in at.metric}
     assert (counts["Missing over 72h"], counts["Meeting overdue"]) == ("1,001", "1,001")
-    said = [c.value for c in at.caption if c.value.startswith("Showing the first")]
-    assert said == ["Showing the first 1,000 of 1,001 rows; the download has them all."] * 4
+    said = [c.value for c in at.caption if c.value.startswith("Showing rows")]
+    assert said == ["Showing rows 1 to 1,000 of 1,001; download the table for all of them."] * 4
     assert sum(len(d.value) == 1000 for d in at.dataframe) == 4
+    at.number_input[0].set_value(2).run()
+    assert [len(d.value) for d in at.dataframe].count(1) == 1  # the first table's page 2: its last alert
+    assert "Showing rows 1,001 to 1,001 of 1,001; download the table for all of them." in [c.value for c in at.caption]
 
 
 def test_alerts_say_when_no_episode_has_a_date_only_time(database_url):

@@ -30,13 +30,17 @@ def show_paged_table(
     column_config: dict,
     link_columns: Sequence[str] = (),
     rows_shown: int = ROWS_SHOWN,
+    make: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> pd.Index:
     """`display.show_table` of `table` with `link_columns` as timeline links; over `rows_shown` rows
     one page of them at a time (a page number to choose), the CSV download still every row.
-    Returns the index of the rows on screen (a page may offer actions on just those)."""
+    `make` (instead of the links) turns rows into what is shown, for the rows on screen only and,
+    when the download is clicked, for all. Returns the index of the rows on screen (a page may
+    offer actions on just those)."""
     linker = links.child_linker()
+    shape = make or (lambda rows: _linked(rows, link_columns, linker))
     if len(table) <= rows_shown or auth.require_user().role == "viewer":  # a viewer is told it is not shown
-        display.show_table(_linked(table, link_columns, linker), name=name, column_config=column_config)
+        display.show_table(shape(table), name=name, column_config=column_config)
         return table.index
     pages = -(-len(table) // rows_shown)
     page = st.number_input(
@@ -48,13 +52,13 @@ def show_paged_table(
         f"Showing rows {first + 1:,} to {first + len(shown):,} of {len(table):,}; download the table for all of them."
     )
     if sidebar.meeting_mode():
-        display.show_table(_linked(shown, link_columns, linker), name=name, column_config=column_config)  # no download
+        display.show_table(shape(shown), name=name, column_config=column_config)  # no download
         return shown.index
-    st.dataframe(_linked(shown, link_columns, linker), hide_index=True, column_config=column_config, width="stretch")
+    st.dataframe(shape(shown), hide_index=True, column_config=column_config, width="stretch")
     display.download_file(
         st,
         "Download table (CSV)",
-        lambda: to_csv(_linked(table, link_columns, linker)),
+        lambda: to_csv(shape(table)),
         name=name,
         what="CSV",
         mime="text/csv",

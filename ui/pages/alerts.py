@@ -16,8 +16,7 @@ import streamlit as st
 import config
 from metrics.triggers import TRIGGERS, date_only_alert_episodes, trigger_words
 from reports.notes import date_only_note
-from reports.tables import to_csv
-from ui import auth, cached, data, display, links, sidebar
+from ui import auth, cached, data, links, paged, sidebar
 
 AS_AT = {"now": "now", "period_end": "the end of the period"}
 AS_AT_PARAM = "as_at"
@@ -86,7 +85,6 @@ else:
 LINK_VIEW = links.link_view()  # read here: a download is made when clicked, outside the page run
 CHILD_COLUMN = links.child_column()
 NAMES = data.establishments()  # a home by its name (and id); an address as it is
-SHOWN_ROWS = 1_000  # of a table; the download has them all (at a million episodes one had tens of thousands)
 
 
 def alert_table(trigger: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -118,24 +116,10 @@ def episodes_table(episodes: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 
 
 def show_long_table(make: Callable[[pd.DataFrame], tuple[pd.DataFrame, dict]], rows: pd.DataFrame, name: str) -> None:
-    """The table `make(rows)` gives, of its first SHOWN_ROWS rows when longer, saying so; its download, made
-    when clicked, has every row."""
-    table, column_config = make(rows.head(SHOWN_ROWS))
-    if len(rows) <= SHOWN_ROWS or sidebar.meeting_mode():  # meeting mode: no downloads
-        display.show_table(table, name=name, column_config=column_config)
-    else:
-        st.dataframe(table, hide_index=True, column_config=column_config, width="stretch")
-        display.download_file(
-            st,
-            "Download table (CSV)",
-            lambda: to_csv(make(rows)[0]).encode(),
-            name=name,
-            what="CSV",
-            mime="text/csv",
-            extension="csv",
-        )
-    if len(rows) > SHOWN_ROWS:
-        st.caption(f"Showing the first {SHOWN_ROWS:,} of {len(rows):,} rows; the download has them all.")
+    """The table `make(rows)` gives, a page of rows at a time when long (`ui.paged`): made for the rows on
+    screen only, and for every row when the download is clicked."""
+    column_config = make(rows.head(0))[1]
+    paged.show_paged_table(rows, name=name, column_config=column_config, make=lambda part: make(part)[0])
 
 
 EPISODE_COLUMNS = {
