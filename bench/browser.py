@@ -50,19 +50,23 @@ ARM_JS = """() => {
   });
   window.__benchWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
-SETTLED_JS = """(path) => {
+UNSETTLED_JS = """(path) => {
   const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || window.__benchRan === false) return false;
+  if (!app) return 'no app yet';
+  if (window.__benchRan === false) return 'no script run since the click';
   const title = document.querySelector('[data-testid="stMain"] h1');
-  if (path !== null && location.pathname !== path && (!title || title.innerText === window.__benchTitle)) return false;
-  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if (document.querySelector('[data-testid="stSpinner"], [data-stale="true"]')) return false;
-  if (document.querySelector('[data-testid="stForm"] input[type="password"]')) return false;
+  if (path !== null && location.pathname !== path && (!title || title.innerText === window.__benchTitle))
+    return 'still the page before the click';
+  const state = app.getAttribute('data-test-script-state');
+  if (state !== 'notRunning') return `script ${state}`;
+  if (document.querySelector('[data-testid="stSpinner"]')) return 'a spinner';
+  if (document.querySelector('[data-stale="true"]')) return 'stale elements';
+  if (document.querySelector('[data-testid="stForm"] input[type="password"]')) return 'the sign-in form';
   const main = document.querySelector('[data-testid="stMain"]');
-  if (!main || !main.querySelector('h1')) return false;
+  if (!main || !main.querySelector('h1')) return 'no page title';
   for (const chart of main.querySelectorAll('[data-testid="stVegaLiteChart"]'))
-    if (!chart.querySelector('canvas, svg')) return false;
-  return true;
+    if (!chart.querySelector('canvas, svg')) return 'a chart not drawn';
+  return '';
 }"""
 
 
@@ -186,18 +190,20 @@ def nginx_proxy(bases: list[str], folder: Path):
 
 
 async def wait_settled(page, path: str | None, quiet_ms: int = 500) -> float:
-    """Wait until the page has been settled for `quiet_ms`; returns when that settled state began."""
+    """Wait until the page has been settled for `quiet_ms` (UNSETTLED_JS says nothing is left); returns when
+    that settled state began. A timeout says what it was still waiting for."""
     deadline = time.perf_counter() + TIMEOUT_S
-    since = None
+    since, waiting_for = None, ""
     while time.perf_counter() < deadline:
-        if await page.evaluate(SETTLED_JS, path):
+        waiting_for = await page.evaluate(UNSETTLED_JS, path)
+        if not waiting_for:
             since = since or time.perf_counter()
             if time.perf_counter() - since >= quiet_ms / 1000:
                 return since
         else:
             since = None
         await page.wait_for_timeout(50)
-    raise TimeoutError(f"{page.url} did not settle in {TIMEOUT_S} s")
+    raise TimeoutError(f"{page.url} did not settle in {TIMEOUT_S} s (still: {waiting_for})")
 
 
 async def new_tab(context, base: str):
@@ -238,18 +244,23 @@ async def session(browser, base: str, user: tuple[str, str], pages: list[tuple[s
     # Chromium's own user agent with the client's name added: nginx keeps each client on one process by it.
     agent = f"Mozilla/5.0 (X11; Linux x86_64) Chrome/{browser.version} Safari/537.36 bench-client/{name}"
     context = await browser.new_context(viewport={"width": 1600, "height": 1000}, user_agent=agent)
+    step = "sign in"
     try:
         page, times = await sign_in(context, base, user)
         clicks, wrong_address = {}, []
         # Overview last, from another page (a link to the page already shown starts no run).
         for stem, title in [*pages[1:], pages[0]] if len(pages) > 1 else []:
+            step = f"click {stem}"
             clicks[stem], address_shown = await click_page(page, title)
             wrong_address += [] if address_shown else [stem]
+        step = "second tab"
         second = await new_tab(context, base)
         started = time.perf_counter()
         await second.goto(f"{base}/")
         times["new_tab_signed_in_s"] = await wait_settled(second, None) - started
         return {**times, "pages": clicks, "address_not_updated": wrong_address}
+    except TimeoutError as error:
+        raise TimeoutError(f"session {name}, {step}: {error}") from error
     finally:
         await context.close()
 
