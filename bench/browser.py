@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.browser_support import free_port, wait_until_healthy
+from ui.auth import COOKIE
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -225,7 +226,19 @@ async def sign_in(context, base: str, user: tuple[str, str]) -> tuple[object, di
     clicked = time.perf_counter()
     await form.get_by_role("button", name="Sign in").click()
     settled = await wait_settled(page, None)
+    await wait_for_cookie(context, page)  # not timed: the page trades its ticket for the cookie once drawn
     return page, {"new_tab_s": settled - started, "after_sign_in_s": settled - clicked}
+
+
+async def wait_for_cookie(context, page) -> None:
+    """Wait until the browser holds the sign-in cookie. The signed-in page asks for it (ui.auth) after it is
+    drawn; a tab opened before the answer arrives is shown the sign-in form, and would never settle."""
+    deadline = time.perf_counter() + TIMEOUT_S
+    while time.perf_counter() < deadline:
+        if any(cookie["name"] == COOKIE for cookie in await context.cookies()):
+            return
+        await page.wait_for_timeout(50)
+    raise TimeoutError(f"no sign-in cookie ({COOKIE}) in {TIMEOUT_S} s after signing in")
 
 
 async def click_page(page, title: str) -> tuple[float, bool]:

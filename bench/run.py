@@ -19,7 +19,8 @@ default 1,5,10,20) on one app process and on two behind nginx. For each size in 
 Every figure is the median of BENCH_REPEATS runs (default 3); at 1M and above the build and the
 imports run BENCH_LARGE_REPEATS times (default 1). The largest databases and CSVs are kept under
 data/bench/ (gitignored) and reused. Writes `bench/results.json` and `docs/benchmarks.md`.
-BENCH_BROWSER=0 skips the browser, BENCH_CROWD=0 the many sessions; BENCH_PAGES=overview,hotspots
+BENCH_BROWSER=0 skips the browser, BENCH_CROWD=0 the many sessions (BENCH_CROWD_SHAPES: `one process`,
+`production` or both); BENCH_PAGES=overview,hotspots
 narrows the pages, BENCH_CROWD_PAGES those the many sessions click; BENCH_SAMPLE_EPISODES builds a
 smaller "sample" (the tests); BENCH_RESULTS / BENCH_REPORT write elsewhere; `python -m bench.run
 --markdown` rewrites the report from the results, `--merge A.json B.json` joins two partial runs.
@@ -56,6 +57,8 @@ LARGE_REPEATS = int(os.environ.get("BENCH_LARGE_REPEATS", "1"))
 BROWSER = os.environ.get("BENCH_BROWSER", "1") != "0"
 CROWD = os.environ.get("BENCH_CROWD", "1") != "0"
 SAMPLE_EPISODES = int(os.environ.get("BENCH_SAMPLE_EPISODES", "0"))  # 0: the default sample (tests: tiny)
+SHAPES = os.environ.get("BENCH_CROWD_SHAPES", "one process,production")
+CROWD_SHAPES = [shape.strip() for shape in SHAPES.split(",") if shape.strip()]
 SESSIONS = [int(n) for n in os.environ.get("BENCH_SESSIONS", "1,5,10,20").split(",") if n.strip()]
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/test")
 SEED = 2016
@@ -792,7 +795,7 @@ def main() -> int:
             if measured:
                 results["browser"].append(measured)
             save(results)
-        for shape in ("one process", "production") if built and CROWD else ():
+        for shape in CROWD_SHAPES if built and CROWD else ():
             measured = section(results, f"many sessions ({shape})", bench_crowd, built[0], workdir, shape)
             results["crowd"].extend([measured] if measured else [])
             save(results)
