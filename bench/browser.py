@@ -46,10 +46,14 @@ ARM_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app) return;
   if (window.__benchWatch) window.__benchWatch.disconnect();
-  window.__benchWatch = new MutationObserver(() => {
-    if (app.getAttribute('data-test-script-state') === 'running') window.__benchRan = true;
+  // a run can start and end between two callbacks: the records' old values show it ran
+  window.__benchWatch = new MutationObserver((records) => {
+    if (records.some((r) => r.oldValue === 'running') || app.getAttribute('data-test-script-state') === 'running')
+      window.__benchRan = true;
   });
-  window.__benchWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  window.__benchWatch.observe(app, {
+    attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true,
+  });
 }"""
 UNSETTLED_JS = """(path) => {
   const app = document.querySelector('[data-testid="stApp"]');
