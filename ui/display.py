@@ -414,23 +414,15 @@ def show_chart(
     if meeting:
         return
     png, svg, _ = st.columns([1, 1, 4])
-    _download(
-        png,
-        "PNG",
-        lambda: _png(_export_spec(build, drawn_from)),
-        name=name,
-        what="PNG",
-        mime="image/png",
-        extension="png",
-    )
-    _download(
-        svg,
-        "SVG",
-        lambda: _svg(_export_spec(build, drawn_from)),
-        name=name,
-        what="SVG",
-        mime="image/svg+xml",
-        extension="svg",
-    )
+    for column, label, convert, mime in ((png, "PNG", _png, "image/png"), (svg, "SVG", _svg, "image/svg+xml")):
+        _download(
+            column,
+            label,
+            lambda convert=convert: convert(_export_spec(build, drawn_from)),
+            name=name,
+            what=label,
+            mime=mime,
+            extension=label.lower(),
+        )
     with st.expander(f"Table: {name}", expanded=table_open):
         show_table(table, name=name, kind=kind, column_config=column_config, aggregate_safe=aggregate_safe)
