@@ -21,7 +21,7 @@ POLICE_ONLY = 0.02  # a police episode the return left out
 COUNCIL_ONLY = 0.02  # a period in the return the police never had (an extra one)
 ABSENT_AS_MISSING = 0.15  # of police absent episodes (the rest the council records as away)
 MISSING_AS_AWAY = 0.03  # of police missing episodes
-RETURN_DAYS_APART = 0.04
+RETURN_DAYS_APART = 0.04  # of returned ones: the return's end date two to five days later
 
 
 def contributions(episodes: pd.DataFrame, seed: int) -> pd.DataFrame:
