@@ -1,10 +1,13 @@
 """Reconciliation (domain.md section 11): one case per kind of item, and matching records that give none."""
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from config.canonical import CONTRIBUTION_COLUMNS
-from metrics.reconciliation import items_by_kind_and_month, reconciliation_items
+from metrics.reconciliation import _pairs, items_by_kind_and_month, reconciliation_items
 
 
 def row(source, episode, category, reported, returned=None, child="C1", missing_from="care"):
@@ -98,3 +101,45 @@ def test_items_counted_by_kind_and_month():
         ["category", "2015-03", 1],
         ["return_time", "2015-03", 1],
     ]
+
+
+def test_the_same_items_from_categoricals():
+    """load_contributions gives the repeated text as categoricals; hand-built frames give text."""
+    rows = pd.DataFrame(
+        [
+            COUNCIL_MISSING,
+            row("police", "P1", "absent", "2015-03-01 22:00", "2015-03-05 09:00"),
+            row("police", "P2", "missing", "2015-02-10 10:00", "2015-02-10 12:00"),
+            row("ssda903", "903-C2", "away", "2015-03-01", "2015-03-02", child="C2"),
+            row("police", "P3", "missing", "2015-03-01 10:00", "2015-03-02 10:00", child="C2"),
+        ],
+        columns=CONTRIBUTION_COLUMNS,
+    )
+    as_text = reconciliation_items(rows)
+    coded = rows.astype({c: "category" for c in ("source", "child_id", "category", "missing_from")})
+    assert len(as_text) == 4
+    pd.testing.assert_frame_equal(reconciliation_items(coded), as_text)
+
+
+def walked_one_by_one(p_rows: np.ndarray, c_rows: np.ndarray) -> list[tuple[int, int]]:
+    """The pairing before it was vectorised: every candidate walked in order (the reference for `_pairs`)."""
+    paired_police: set[int] = set()
+    pairs = []
+    last_paired = -1
+    for p, c in zip(p_rows.tolist(), c_rows.tolist(), strict=True):
+        if c != last_paired and p not in paired_police:
+            paired_police.add(p)
+            pairs.append((p, c))
+            last_paired = c
+    return pairs
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(st.tuples(st.integers(0, 8), st.integers(0, 8)), max_size=40))
+def test_pairs_are_those_walked_one_by_one(candidates):
+    """Any candidates (police row, council row), in `_start_candidates`' order: by council row, then police row."""
+    ordered = sorted(candidates, key=lambda pair: (pair[1], pair[0]))
+    p_rows = np.array([p for p, _ in ordered], dtype="int64")
+    c_rows = np.array([c for _, c in ordered], dtype="int64")
+    police, council = _pairs(p_rows, c_rows)
+    assert list(zip(police.tolist(), council.tolist(), strict=True)) == walked_one_by_one(p_rows, c_rows)

@@ -18,12 +18,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+import loaders.reconciliation
 import metrics.reconciliation
 from config.canonical import CONTRIBUTION_COLUMNS
+from loaders import episodes as loaded_episodes
 from loaders.importer import import_file, import_files
 from loaders.reconciliation import load_contributions, resolve
 from loaders.schema import Contribution
 from reports.reconciliation import items_in_period, open_items_by_kind_and_month
+from sample_data.build import build
 from tests.commands import run_module
 from tests.support import EXPORT, RETURN, police, ssda903
 
@@ -165,3 +168,21 @@ def test_reports_table_reconciliation(sqlite_engine):
     ]
     filtered = run_module("reports", *args, "--filter", "sex=female", database_url=url)
     assert filtered.returncode == 1 and "takes no --filter" in filtered.stderr
+
+
+def test_columnar_read_gives_the_same_contributions(engine, monkeypatch):
+    """ADBC's columnar read (a child process on SQLite) and the driver's rows give the same frame, and the same
+    items from the sample's police and SSDA903 rows."""
+    build(engine, 1500, seed=7)
+    monkeypatch.setattr(loaded_episodes, "SQLITE_ARROW_FROM", 0)  # the columnar read even for a small database
+    columnar = load_contributions(engine)
+    monkeypatch.setattr(loaders.reconciliation, "_arrow_contributions", lambda engine, sql: None)
+    rows = load_contributions(engine)
+    assert set(columnar["source"]) == {"police", "ssda903"} and columnar["reported_at_date_only"].any()
+    assert list(columnar.dtypes.map(str)) == list(rows.dtypes.map(str))
+    keys = ["source", "episode_id"]
+    columnar, rows = (frame.sort_values(keys, ignore_index=True) for frame in (columnar, rows))
+    pd.testing.assert_frame_equal(columnar, rows, check_categorical=False)
+    items = metrics.reconciliation.reconciliation_items(columnar)
+    assert set(items["kind"]) == set(metrics.reconciliation.KINDS)
+    pd.testing.assert_frame_equal(items, metrics.reconciliation.reconciliation_items(rows))
