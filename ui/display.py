@@ -36,13 +36,14 @@ from urllib.parse import urlencode
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 from streamlit.errors import StreamlitDuplicateElementKey
 
 import config
 from charts import theme
 from charts.export import png_bytes, svg_text
-from charts.vega import Spec
+from charts.vega import ONE_ROW, Spec
 from reports.tables import ChildLevelTable, masked, publishable, publishable_counts, to_csv
 from ui import auth, sidebar, view
 from ui.data import current_engine
@@ -116,6 +117,9 @@ class _Unvalidated:
         return self.chart.to_dict(validate=False)
 
 
+_ONE_ROW_ARROW = dataframe_util.convert_anything_to_arrow_bytes(ONE_ROW)  # every footer's data, as Streamlit sends it
+
+
 def _drawn_spec(build: Callable[[pd.DataFrame], Chart], table: pd.DataFrame, meeting: bool) -> dict:
     """The spec to send, in the meeting or normal theme, built on every run (a `charts.vega.Spec` takes
     about a millisecond): its tables as frames, which Streamlit sends as Arrow beside the spec, so a filter
@@ -125,7 +129,11 @@ def _drawn_spec(build: Callable[[pd.DataFrame], Chart], table: pd.DataFrame, mee
         theme.use(meeting)
         chart = build(table)
         if isinstance(chart, Spec):
-            return chart.drawn()
+            spec = chart.drawn()
+            spec["datasets"] = {
+                name: _ONE_ROW_ARROW if rows is ONE_ROW else rows for name, rows in spec["datasets"].items()
+            }
+            return spec
         return _convert_altair_to_vega_lite_spec(_Unvalidated(chart))  # type: ignore[arg-type]
 
 
