@@ -11,11 +11,11 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import SupportsFloat, SupportsInt
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
 from charts.titles import WIDTH, font_size, titled
+from charts.vega import Spec, data, field
 
 SUPPRESSED = "suppressed"
 HEADROOM = 1.3  # room right of the longest bar for its label
@@ -60,26 +60,31 @@ def _domain_max(values: pd.Series) -> float:
     return max(top, 1.0) * HEADROOM
 
 
-def _bars(
-    frame: pd.DataFrame, value: str, category: str, order: list[str], domain_max: float, width: int, height: int
-) -> alt.LayerChart:
-    """Bars of `value` along x for each `category` on y in `order`, with the labels just past each bar."""
+def _bars(value: str, category: str, order: list[str], domain_max: float, width: int, height: int) -> dict:
+    """Bars of `value` along x for each `category` on y in `order`, with the labels just past each bar
+    (the layer without its data)."""
     size = font_size()
-    y = alt.Y(
+    y = field(
         f"{category}:N",
         sort=order,
-        scale=alt.Scale(domain=order),
+        scale={"domain": order},
         title=None,
-        axis=alt.Axis(labelFontSize=size, ticks=False, domain=False),
+        axis={"labelFontSize": size, "ticks": False, "domain": False},
     )
-    x = alt.X(f"{value}:Q", scale=alt.Scale(domain=[0, domain_max], zero=True, nice=False), axis=None)
-    base = alt.Chart(frame).encode(y=y)
-    bars = base.mark_bar().encode(x=x, tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip("label:N", title=value)])
-    labels = base.mark_text(align="left", dx=4).encode(
-        x=alt.X("label_at:Q", scale=alt.Scale(domain=[0, domain_max], zero=True, nice=False), axis=None),
-        text="label:N",
-    )
-    return alt.LayerChart(layer=[bars, labels], width=width, height=height)  # sizes here: .properties() deep-copies
+    scale = {"domain": [0, domain_max], "zero": True, "nice": False}
+    bars = {
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": y,
+            "x": field(f"{value}:Q", scale=scale, axis=None),
+            "tooltip": [field(f"{category}:N"), field("label:N", title=value)],
+        },
+    }
+    labels = {
+        "mark": {"type": "text", "align": "left", "dx": 4},
+        "encoding": {"y": y, "x": field("label_at:Q", scale=scale, axis=None), "text": field("label:N")},
+    }
+    return {"layer": [bars, labels], "width": width, "height": height}
 
 
 def _height(rows: int) -> int:
@@ -94,12 +99,14 @@ def band_chart(
     source: str,
     notes: str | None = None,
     value: str = "percent",
-) -> alt.VConcatChart:
+) -> Spec:
     """Horizontal bars of each band's percent (or count), bands in the table's order."""
     frame = _labelled(table, value, "band")
     order = list(frame["band"])
-    chart = _bars(frame, value, "band", order, _domain_max(frame[value]), WIDTH, _height(len(order)))
-    return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)
+    chart = _bars(value, "band", order, _domain_max(frame[value]), WIDTH, _height(len(order)))
+    return titled(
+        Spec({**data("bars"), **chart}, {"bars": frame}), title=title, subtitle=subtitle, source=source, notes=notes
+    )
 
 
 def grouped_band_chart(
@@ -112,7 +119,7 @@ def grouped_band_chart(
     notes: str | None = None,
     value: str = "percent",
     band_column: str = "band",
-) -> alt.VConcatChart:
+) -> Spec:
     """Band shares side by side for each group (small multiples): each panel is labelled with
     its group, so no colour is needed to tell groups apart."""
     frame = _labelled(table, value, band_column)
@@ -120,19 +127,15 @@ def grouped_band_chart(
     order = list(dict.fromkeys(frame[band_column]))
     groups = list(dict.fromkeys(frame[group_column]))
     panel_width = max(200, (GROUPED_WIDTH - 130) // max(len(groups), 1))
-    layer = _bars(frame, value, band_column, order, _domain_max(frame[value]), panel_width, _height(len(order)))
-    chart = layer.facet(
-        column=alt.Column(
-            f"{group_column}:N",
-            sort=groups,
-            title=None,
-            header=alt.Header(
-                labelFontSize=font_size() + 1, labelFontWeight="bold", labelAnchor="start", labelOrient="top"
-            ),
-        ),
-        spacing=12,
-    )
-    return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)
+    layer = _bars(value, band_column, order, _domain_max(frame[value]), panel_width, _height(len(order)))
+    header = {"labelFontSize": font_size() + 1, "labelFontWeight": "bold", "labelAnchor": "start", "labelOrient": "top"}
+    chart = {
+        **data("bars"),
+        "facet": {"column": field(f"{group_column}:N", sort=groups, title=None, header=header)},
+        "spec": layer,
+        "spacing": 12,
+    }
+    return titled(Spec(chart, {"bars": frame}), title=title, subtitle=subtitle, source=source, notes=notes)
 
 
 def place_chart(
@@ -145,15 +148,17 @@ def place_chart(
     value: str = "episodes",
     top: int = 15,
     label_column: str = "place",
-) -> alt.VConcatChart:
+) -> Spec:
     """The `top` places by `value` (episodes, children or episodes per child), largest at the top."""
     frame = table.copy()
     frame[value] = pd.to_numeric(frame[value], errors="coerce").astype("float64")
     frame = frame.sort_values(value, ascending=False, na_position="last", kind="stable").head(top)
     frame = _labelled(frame, value, label_column)
     order = list(dict.fromkeys(frame[label_column]))
-    chart = _bars(frame, value, label_column, order, _domain_max(frame[value]), WIDTH, _height(len(order)))
-    return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)
+    chart = _bars(value, label_column, order, _domain_max(frame[value]), WIDTH, _height(len(order)))
+    return titled(
+        Spec({**data("bars"), **chart}, {"bars": frame}), title=title, subtitle=subtitle, source=source, notes=notes
+    )
 
 
 def return_interview_chart(
@@ -164,7 +169,7 @@ def return_interview_chart(
     source: str,
     notes: str | None = None,
     measures: tuple[str, ...] = tuple(MEASURE_LABELS),
-) -> alt.VConcatChart:
+) -> Spec:
     """Rates by measure (rows) for all, home and care (panels), from a `return_interviews` table."""
     frame = table[table["measure"].isin(measures)].copy()
     frame["measure"] = pd.Categorical(frame["measure"], categories=list(measures))

@@ -9,12 +9,12 @@ suppressed or unpublished figure gets no dot and its published text (`c`, `x`, `
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
 from charts.theme import PALETTE
 from charts.titles import WIDTH, font_size, titled
+from charts.vega import Spec, data, field
 
 COUNCIL_ROLES = ("own records", "council (DfE)")
 SHAPES = {"own records": "diamond", "council (DfE)": "diamond"}
@@ -22,9 +22,7 @@ HEADROOM = 1.6  # room right of the furthest dot for its label
 PLOT_WIDTH = WIDTH - 160  # the area names take the rest
 
 
-def benchmark_chart(
-    table: pd.DataFrame, *, title: str, subtitle: str, source: str, notes: str | None = None
-) -> alt.VConcatChart:
+def benchmark_chart(table: pd.DataFrame, *, title: str, subtitle: str, source: str, notes: str | None = None) -> Spec:
     """One measure's rows of `metrics.benchmarks.comparison_table` (area, role, value, low,
     high, shown) as dots on a scale from zero, in the table's order top to bottom."""
     frame = table[["area", "role", "value", "low", "high", "shown"]].copy()
@@ -37,28 +35,44 @@ def benchmark_chart(
     domain = [0, max(top, 1.0) * HEADROOM]
     order = list(frame["area"])
     size = font_size()
-    y = alt.Y(
+    y = field(
         "area:N",
         sort=order,
-        scale=alt.Scale(domain=order),
+        scale={"domain": order},
         title=None,
-        axis=alt.Axis(labelFontSize=size, ticks=False, domain=False, labelFontWeight="normal"),
+        axis={"labelFontSize": size, "ticks": False, "domain": False, "labelFontWeight": "normal"},
     )
     # no x axis (as the bars): every dot carries its value, and the page may stretch the plot
-    x = alt.X("value:Q", scale=alt.Scale(domain=domain, zero=True, nice=False), axis=None)
-    base = alt.Chart(frame).encode(y=y)
-    ranges = base.mark_rule(strokeWidth=3, color=PALETTE[4]).encode(
-        x=alt.X("low:Q", scale=alt.Scale(domain=domain, zero=True, nice=False), axis=None), x2="high:Q"
-    )
-    dots = base.mark_point(filled=True, size=size * 14, opacity=1).encode(
-        x=x,
-        shape=alt.Shape("shape:N", scale=None),
-        color=alt.condition("datum.council", alt.value(PALETTE[2]), alt.value(PALETTE[0])),
-        tooltip=[alt.Tooltip("area:N", title="Area"), alt.Tooltip("shown:N", title="Figure")],
-    )
-    label_x = alt.X("label_at:Q", scale=alt.Scale(domain=domain, zero=True, nice=False), axis=None)
-    council_labels = base.mark_text(align="left", dx=10, fontWeight="bold").encode(x=label_x, text="shown:N")
-    other_labels = base.mark_text(align="left", dx=10).encode(x=label_x, text="shown:N")
-    labels = [council_labels.transform_filter("datum.council"), other_labels.transform_filter("!datum.council")]
-    chart = alt.layer(ranges, dots, *labels, width=PLOT_WIDTH, height=max(120, len(order) * (size + 17)))
-    return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)
+    scale = {"domain": domain, "zero": True, "nice": False}
+    ranges = {
+        "mark": {"type": "rule", "strokeWidth": 3, "color": PALETTE[4]},
+        "encoding": {"y": y, "x": field("low:Q", scale=scale, axis=None), "x2": {"field": "high"}},
+    }
+    dots = {
+        "mark": {"type": "point", "filled": True, "size": size * 14, "opacity": 1},
+        "encoding": {
+            "y": y,
+            "x": field("value:Q", scale=scale, axis=None),
+            "shape": field("shape:N", scale=None),
+            "color": {"condition": {"test": "datum.council", "value": PALETTE[2]}, "value": PALETTE[0]},
+            "tooltip": [field("area:N", title="Area"), field("shown:N", title="Figure")],
+        },
+    }
+    label_encoding = {"y": y, "x": field("label_at:Q", scale=scale, axis=None), "text": field("shown:N")}
+    council_labels = {
+        "mark": {"type": "text", "align": "left", "dx": 10, "fontWeight": "bold"},
+        "encoding": label_encoding,
+        "transform": [{"filter": "datum.council"}],
+    }
+    other_labels = {
+        "mark": {"type": "text", "align": "left", "dx": 10},
+        "encoding": label_encoding,
+        "transform": [{"filter": "!datum.council"}],
+    }
+    chart = {
+        **data("areas"),
+        "layer": [ranges, dots, council_labels, other_labels],
+        "width": PLOT_WIDTH,
+        "height": max(120, len(order) * (size + 17)),
+    }
+    return titled(Spec(chart, {"areas": frame}), title=title, subtitle=subtitle, source=source, notes=notes)

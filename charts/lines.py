@@ -3,11 +3,11 @@ at its end, so the lines are told apart without colour (black-and-white papers).
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 
 from charts.theme import DASHES, PALETTE
 from charts.titles import WIDTH, font_size, titled
+from charts.vega import Spec, data, field, text_panel
 
 
 def complete_months(table: pd.DataFrame, series: str, value: str) -> pd.DataFrame:
@@ -50,16 +50,12 @@ def trend_chart(
     value: str = "episodes",
     y_title: str = "Episodes",
     percent: bool = False,
-) -> alt.VConcatChart:
+) -> Spec:
     """Monthly `value` by `series` (category by default): one line each, dashed differently,
     named at its last month."""
     if trend_table.empty:
-        empty = alt.Chart(pd.DataFrame({"row": [0]})).mark_text(
-            text="No episodes in this period", align="left", x=0, y=20
-        )
-        return titled(
-            empty.properties(width=WIDTH, height=40), title=title, subtitle=subtitle, source=source, notes=notes
-        )
+        empty = text_panel("No episodes in this period", WIDTH)
+        return titled(empty, title=title, subtitle=subtitle, source=source, notes=notes)
     frame = complete_months(trend_table, series, value)
     names = list(dict.fromkeys(frame[series]))
     frame["date"] = pd.to_datetime(frame["month"] + "-01")
@@ -71,38 +67,45 @@ def trend_chart(
         for name, v in zip(frame[series], frame[value], strict=True)
     ]
     frame["label_y"] = label_positions(frame, value, 100.0 if percent else None)
-    color = alt.Color(f"{series}:N", sort=names, scale=alt.Scale(domain=names, range=list(PALETTE)), legend=None)
-    dash = alt.StrokeDash(
-        f"{series}:N", sort=names, scale=alt.Scale(domain=names, range=[list(d) for d in DASHES]), legend=None
-    )
+    color = field(f"{series}:N", sort=names, scale={"domain": names, "range": list(PALETTE)}, legend=None)
+    dash = field(f"{series}:N", sort=names, scale={"domain": names, "range": [list(d) for d in DASHES]}, legend=None)
     months = frame["month"].nunique()
-    x = alt.X(
+    x = field(
         "date:T",
         title=None,
-        axis=alt.Axis(
-            format="%b %Y", labelAngle=-45 if months > 6 else 0, tickCount=min(max(months, 1), 12), grid=False
-        ),
+        axis={
+            "format": "%b %Y",
+            "labelAngle": -45 if months > 6 else 0,
+            "tickCount": min(max(months, 1), 12),
+            "grid": False,
+        },
     )
-    y = alt.Y(
-        f"{value}:Q", title=y_title, scale=alt.Scale(zero=True, domain=[0, 100]) if percent else alt.Scale(zero=True)
-    )
-    base = alt.Chart(frame).encode(x=x, y=y, color=color)
-    lines = base.mark_line(strokeWidth=3).encode(
-        strokeDash=dash,
-        tooltip=[
-            alt.Tooltip("month:N"),
-            alt.Tooltip(f"{series}:N"),
-            alt.Tooltip(f"{value}:Q", format=",.1f" if percent else ","),
-        ],
-    )
-    points = base.mark_point(filled=True, size=40).encode(shape=alt.Shape(f"{series}:N", sort=names, legend=None))
-    labels = (
-        base.transform_filter(alt.datum.is_last)
-        .mark_text(align="right", dy=-10, fontWeight="bold", fontSize=font_size())  # inside the plot: never clipped
-        .encode(y=alt.Y("label_y:Q"), text="end_label:N")
-    )
-    chart = alt.layer(lines, points, labels, width=WIDTH - 120, height=300)
-    return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)
+    y = field(f"{value}:Q", title=y_title, scale={"zero": True, "domain": [0, 100]} if percent else {"zero": True})
+    lines = {
+        "mark": {"type": "line", "strokeWidth": 3},
+        "encoding": {
+            "x": x,
+            "y": y,
+            "color": color,
+            "strokeDash": dash,
+            "tooltip": [
+                field("month:N"),
+                field(f"{series}:N"),
+                field(f"{value}:Q", format=",.1f" if percent else ","),
+            ],
+        },
+    }
+    points = {
+        "mark": {"type": "point", "filled": True, "size": 40},
+        "encoding": {"x": x, "y": y, "color": color, "shape": field(f"{series}:N", sort=names, legend=None)},
+    }
+    labels = {  # inside the plot: never clipped
+        "mark": {"type": "text", "align": "right", "dy": -10, "fontWeight": "bold", "fontSize": font_size()},
+        "encoding": {"x": x, "y": field("label_y:Q"), "color": color, "text": field("end_label:N")},
+        "transform": [{"filter": "datum.is_last"}],
+    }
+    chart = {**data("months"), "layer": [lines, points, labels], "width": WIDTH - 120, "height": 300}
+    return titled(Spec(chart, {"months": frame}), title=title, subtitle=subtitle, source=source, notes=notes)
 
 
 def trend_panels(
@@ -115,7 +118,7 @@ def trend_panels(
     series: str = "category",
     value: str = "episodes",
     y_title: str = "Episodes",
-) -> alt.VConcatChart:
+) -> Spec:
     """Monthly `value`, one small panel per `series` named above it, for many series whose lines
     would cross and crowd one chart (the busiest establishments). Each panel labels its last month."""
     if trend_table.empty:
@@ -127,25 +130,36 @@ def trend_panels(
     frame["is_last"] = (frame["date"] == frame[series].map(dict(last))).to_numpy(dtype=bool)  # none when all hidden
     frame["end_label"] = [("" if pd.isna(v) else f"{v:,.0f}") for v in frame[value]]
     top = float(frame[value].max()) if frame[value].notna().any() else 1.0
-    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-45, grid=False))
-    y = alt.Y(
-        f"{value}:Q", title=None, scale=alt.Scale(zero=True, domain=[0, max(top, 1.0)]), axis=alt.Axis(tickCount=3)
-    )
-    base = alt.Chart().encode(x=x, y=y)
-    line = base.mark_line(strokeWidth=3, color=PALETTE[0]).encode(
-        tooltip=[alt.Tooltip("month:N"), alt.Tooltip(f"{series}:N"), alt.Tooltip(f"{value}:Q", title=y_title)]
-    )
-    ends = base.transform_filter(alt.datum.is_last)
-    point = ends.mark_point(filled=True, size=50, color=PALETTE[0])
-    label = ends.mark_text(align="left", dx=8, fontWeight="bold", fontSize=font_size()).encode(text="end_label:N")
-    panel = alt.layer(line, point, label, data=frame, width=WIDTH - 60, height=70)
-    header = alt.Header(
-        labelAngle=0,
-        labelAlign="left",
-        labelAnchor="start",
-        labelOrient="top",
-        labelFontWeight="bold",
-        labelFontSize=font_size(),
-    )
-    chart = panel.facet(row=alt.Row(f"{series}:N", sort=names, title=None, header=header), spacing=10)
-    return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)
+    x = field("date:T", title=None, axis={"format": "%b %Y", "labelAngle": -45, "grid": False})
+    y = field(f"{value}:Q", title=None, scale={"zero": True, "domain": [0, max(top, 1.0)]}, axis={"tickCount": 3})
+    tooltip = [field("month:N"), field(f"{series}:N"), field(f"{value}:Q", title=y_title)]
+    line = {
+        "mark": {"type": "line", "strokeWidth": 3, "color": PALETTE[0]},
+        "encoding": {"x": x, "y": y, "tooltip": tooltip},
+    }
+    ends = [{"filter": "datum.is_last"}]
+    point = {
+        "mark": {"type": "point", "filled": True, "size": 50, "color": PALETTE[0]},
+        "encoding": {"x": x, "y": y},
+        "transform": ends,
+    }
+    label = {
+        "mark": {"type": "text", "align": "left", "dx": 8, "fontWeight": "bold", "fontSize": font_size()},
+        "encoding": {"x": x, "y": y, "text": field("end_label:N")},
+        "transform": ends,
+    }
+    header = {
+        "labelAngle": 0,
+        "labelAlign": "left",
+        "labelAnchor": "start",
+        "labelOrient": "top",
+        "labelFontWeight": "bold",
+        "labelFontSize": font_size(),
+    }
+    chart = {
+        **data("months"),
+        "facet": {"row": field(f"{series}:N", sort=names, title=None, header=header)},
+        "spec": {"layer": [line, point, label], "width": WIDTH - 60, "height": 70},
+        "spacing": 10,
+    }
+    return titled(Spec(chart, {"months": frame}), title=title, subtitle=subtitle, source=source, notes=notes)

@@ -4,11 +4,11 @@ black-and-white committee paper still shows which months are a real change."""
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 
 from charts.theme import PALETTE
 from charts.titles import WIDTH, font_size, titled
+from charts.vega import Spec, data, field, text_panel
 
 SIGNAL_NAMES = {
     "outside_limits": "Outside limits",
@@ -86,13 +86,12 @@ def process_chart(
     notes: str | None = None,
     y_title: str = "Episodes",
     percent: bool = False,
-) -> alt.VConcatChart:
+) -> Spec:
     """The XmR chart of a `metrics.process_control` table: the monthly values (solid), the
     mean (solid grey), the process limits (dashed), signal points by shape with their names."""
     if table.empty:
-        empty = alt.Chart(pd.DataFrame({"row": [0]})).mark_text(text="No months to show", align="left", x=0, y=20)
         return titled(
-            empty.properties(width=WIDTH, height=40), title=title, subtitle=subtitle, source=source, notes=notes
+            text_panel("No months to show", WIDTH), title=title, subtitle=subtitle, source=source, notes=notes
         )
     frame = table[["month", "value", "mean", "lower_limit", "upper_limit"]].copy()
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce")  # a viewer's hidden months: NaN, not drawn
@@ -104,47 +103,60 @@ def process_chart(
     frame["label"] = signal_labels(table)
     unit = "%" if percent else ""
     months = len(frame)
-    x = alt.X(
+    x = field(
         "date:T",
         title=None,
-        axis=alt.Axis(format="%b %Y", labelAngle=-45 if months > 6 else 0, tickCount=min(months, 12), grid=False),
+        axis={"format": "%b %Y", "labelAngle": -45 if months > 6 else 0, "tickCount": min(months, 12), "grid": False},
     )
     # a count's axis need not start at zero (a line, not bars): the months' variation must show
-    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=[0, 100]) if percent else alt.Scale(zero=False))
-    base = alt.Chart(frame).encode(x=x)
-    line = base.mark_line(strokeWidth=2, color=PALETTE[0]).encode(y=y)
+    y = field("value:Q", title=y_title, scale={"domain": [0, 100]} if percent else {"zero": False})
     order = [SIGNAL_NAMES[s] for s in SIGNAL_NAMES] + [NO_SIGNAL]
     shapes = [SIGNAL_SHAPES[s] for s in SIGNAL_NAMES] + ["circle"]
-    points = base.mark_point(filled=True, opacity=1).encode(
-        y=y,
-        shape=alt.Shape(
-            "signal:N",
-            sort=order,
-            scale=alt.Scale(domain=order, range=shapes),
-            legend=alt.Legend(title=None, orient="top"),
-        ),
-        size=alt.condition(alt.datum.signal == NO_SIGNAL, alt.value(40), alt.value(160)),
-        color=alt.Color(
-            "signal:N",
-            sort=order,
-            legend=alt.Legend(title=None, orient="top"),
-            scale=alt.Scale(domain=order, range=[SIGNAL_COLOUR] * len(SIGNAL_NAMES) + [PALETTE[0]]),
-        ),
-        tooltip=[
-            alt.Tooltip("month:N", title="Month"),
-            alt.Tooltip("value:Q", title=y_title, format=",.1f"),
-            alt.Tooltip("mean:Q", title="Mean", format=",.1f"),
-            alt.Tooltip("lower_limit:Q", title="Lower limit", format=",.1f"),
-            alt.Tooltip("upper_limit:Q", title="Upper limit", format=",.1f"),
-            alt.Tooltip("signals_text:N", title="Signals"),
-        ],
-    )
-    labels = (
-        base.transform_filter(alt.datum.label != "")
-        .mark_text(align="right", dx=-6, dy=-14, fontWeight="bold", fontSize=font_size(), color="black")
-        .encode(y=y, text="label:N")
-    )
-    layers = [line, points, labels]
+    legend = {"title": None, "orient": "top"}
+    tooltip = [
+        field("month:N", title="Month"),
+        field("value:Q", title=y_title, format=",.1f"),
+        field("mean:Q", title="Mean", format=",.1f"),
+        field("lower_limit:Q", title="Lower limit", format=",.1f"),
+        field("upper_limit:Q", title="Upper limit", format=",.1f"),
+        field("signals_text:N", title="Signals"),
+    ]
+    months_data = data("months")
+    layers = [
+        {**months_data, "mark": {"type": "line", "strokeWidth": 2, "color": PALETTE[0]}, "encoding": {"x": x, "y": y}},
+        {
+            **months_data,
+            "mark": {"type": "point", "filled": True, "opacity": 1},
+            "encoding": {
+                "x": x,
+                "y": y,
+                "shape": field("signal:N", sort=order, scale={"domain": order, "range": shapes}, legend=legend),
+                "size": {"condition": {"test": f"(datum.signal === '{NO_SIGNAL}')", "value": 40}, "value": 160},
+                "color": field(
+                    "signal:N",
+                    sort=order,
+                    legend=legend,
+                    scale={"domain": order, "range": [SIGNAL_COLOUR] * len(SIGNAL_NAMES) + [PALETTE[0]]},
+                ),
+                "tooltip": tooltip,
+            },
+        },
+        {
+            **months_data,
+            "mark": {
+                "type": "text",
+                "align": "right",
+                "dx": -6,
+                "dy": -14,
+                "fontWeight": "bold",
+                "fontSize": font_size(),
+                "color": "black",
+            },
+            "encoding": {"x": x, "y": y, "text": field("label:N")},
+            "transform": [{"filter": "(datum.label !== '')"}],
+        },
+    ]
+    datasets = {"months": frame}
     ends = frame.iloc[[-1]]  # the limits' values as they stand in the last month
     for column, name, dash in (
         ("mean", "Mean", []),
@@ -152,24 +164,32 @@ def process_chart(
         ("lower_limit", "Lower limit", [8, 4]),
     ):
         if frame[column].notna().any():
+            colour = MEAN_COLOUR if column == "mean" else LIMIT_COLOUR
+            limit_y = field(f"{column}:Q", title=y_title)
             layers.append(
-                base.mark_line(
-                    color=MEAN_COLOUR if column == "mean" else LIMIT_COLOUR, strokeWidth=1.5, strokeDash=dash
-                ).encode(y=alt.Y(f"{column}:Q", title=y_title))
+                {
+                    **months_data,
+                    "mark": {"type": "line", "color": colour, "strokeWidth": 1.5, "strokeDash": dash},
+                    "encoding": {"x": x, "y": limit_y},
+                }
             )
             value = float(ends[column].iloc[0])
             text = f"{name} {value:,.1f}{unit}"
             # inside the plot, just above (the lower limit: below) its line at the left edge: never clipped
+            datasets[f"{column}_label"] = frame.iloc[[0]].assign(text=text)
             layers.append(
-                alt.Chart(frame.iloc[[0]].assign(text=text))
-                .mark_text(
-                    align="left",
-                    dx=2,
-                    dy=12 if column == "lower_limit" else -8,
-                    fontSize=font_size() - 1,
-                    color="black",
-                )
-                .encode(x=x, y=alt.Y(f"{column}:Q", title=y_title), text="text:N")
+                {
+                    **data(f"{column}_label"),
+                    "mark": {
+                        "type": "text",
+                        "align": "left",
+                        "dx": 2,
+                        "dy": 12 if column == "lower_limit" else -8,
+                        "fontSize": font_size() - 1,
+                        "color": "black",
+                    },
+                    "encoding": {"x": x, "y": limit_y, "text": field("text:N")},
+                }
             )
-    chart = alt.layer(*layers, width=WIDTH - 60, height=300)
-    return titled(chart, title=title, subtitle=subtitle, source=source, notes=notes)
+    chart = {"layer": layers, "width": WIDTH - 60, "height": 300}
+    return titled(Spec(chart, datasets), title=title, subtitle=subtitle, source=source, notes=notes)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import textwrap
 from datetime import date
 
-import altair as alt
 import pandas as pd
 
 from charts.theme import PALETTE
+from charts.vega import Spec, data, field
 from config.canonical import CATEGORIES
 
 SHAPES = ("circle", "square", "triangle-up")
@@ -39,11 +39,18 @@ def _text(value: object, suffix: str = "") -> str:
     return f"{value}{suffix}"
 
 
-def _datetime(moment: pd.Timestamp) -> alt.DateTime:
-    return alt.DateTime(year=moment.year, month=moment.month, date=moment.day, hours=moment.hour, minutes=moment.minute)
+def _datetime(moment: pd.Timestamp) -> dict:
+    """A Vega-Lite DateTime, to the minute."""
+    return {
+        "year": moment.year,
+        "month": moment.month,
+        "date": moment.day,
+        "hours": moment.hour,
+        "minutes": moment.minute,
+    }
 
 
-def time_domain(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> list[alt.DateTime]:
+def time_domain(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> list[dict]:
     """From the earlier of the period and the first episode to the later of the period and the last
     report, with a little room: an episode still open runs off the right edge instead of stretching
     the axis to today."""
@@ -76,79 +83,90 @@ def chart_frame(timeline: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def timeline_chart(timeline: pd.DataFrame, period: tuple[date, date], *, title: str, subtitle: str) -> alt.LayerChart:
+def timeline_chart(timeline: pd.DataFrame, period: tuple[date, date], *, title: str, subtitle: str) -> Spec:
     """A child's episodes (`metrics.children.child_timeline`) by time, one row per category."""
     frame = chart_frame(timeline)
     start, end = pd.Timestamp(period[0]), pd.Timestamp(period[1]) + pd.Timedelta(days=1)
-    y = alt.Y(
+    categories = list(CATEGORIES)
+    y = field(
         "category:N",
-        sort=list(CATEGORIES),
-        scale=alt.Scale(domain=list(CATEGORIES)),
+        sort=categories,
+        scale={"domain": categories},
         title=None,
-        axis=alt.Axis(ticks=False, domain=False, grid=False, labelPadding=10),
+        axis={"ticks": False, "domain": False, "grid": False, "labelPadding": 10},
     )
     domain = time_domain(frame, start, end)
-    x = alt.X(
+    x = field(
         "reported:T",
         title=None,
-        scale=alt.Scale(domain=domain),
-        axis=alt.Axis(format="%b %Y", grid=True, gridColor="#EEEEEE", labelAngle=0, tickCount=8),
+        scale={"domain": domain},
+        axis={"format": "%b %Y", "grid": True, "gridColor": "#EEEEEE", "labelAngle": 0, "tickCount": 8},
     )
-    colour = alt.Color("category:N", scale=alt.Scale(domain=list(CATEGORIES), range=list(COLOURS)), title="Category")
-    shape = alt.Shape("category:N", scale=alt.Scale(domain=list(CATEGORIES), range=list(SHAPES)), title="Category")
-    opacity = alt.Opacity(
-        "period:N", scale=alt.Scale(domain=["in the period", "another period"], range=[1.0, 0.45]), legend=None
+    colour = field("category:N", scale={"domain": categories, "range": list(COLOURS)}, title="Category")
+    shape = field("category:N", scale={"domain": categories, "range": list(SHAPES)}, title="Category")
+    opacity = field(
+        "period:N", scale={"domain": ["in the period", "another period"], "range": [1.0, 0.45]}, legend=None
     )
     tooltip = [
-        alt.Tooltip("episode:N", title="Episode"),
-        alt.Tooltip("category:N", title="Category"),
-        alt.Tooltip("reported:T", title="Reported", format="%d %b %Y %H:%M"),
-        alt.Tooltip("returned:N", title="Returned"),
-        alt.Tooltip("duration:N", title="Duration"),
-        alt.Tooltip("from:N", title="Missing from"),
-        alt.Tooltip("found:N", title="Found in"),
-        alt.Tooltip("miles:N", title="Distance (miles)"),
-        alt.Tooltip("risk:N", title="Police risk"),
-        alt.Tooltip("interview:N", title="Return interview"),
-        alt.Tooltip("cse:N", title="CSE concern"),
-        alt.Tooltip("cce:N", title="CCE concern"),
+        field("episode:N", title="Episode"),
+        field("category:N", title="Category"),
+        field("reported:T", title="Reported", format="%d %b %Y %H:%M"),
+        field("returned:N", title="Returned"),
+        field("duration:N", title="Duration"),
+        field("from:N", title="Missing from"),
+        field("found:N", title="Found in"),
+        field("miles:N", title="Distance (miles)"),
+        field("risk:N", title="Police risk"),
+        field("interview:N", title="Return interview"),
+        field("cse:N", title="CSE concern"),
+        field("cce:N", title="CCE concern"),
     ]
-    shade = (
-        alt.Chart(pd.DataFrame({"start": [start], "end": [end], "label": ["selected period"]}))
-        .mark_rect(color=PERIOD_FILL, clip=True)
-        .encode(x=alt.X("start:T", scale=alt.Scale(domain=domain)), x2="end:T")
+    shade = {
+        **data("period_shade"),
+        "mark": {"type": "rect", "color": PERIOD_FILL, "clip": True},
+        "encoding": {"x": field("start:T", scale={"domain": domain}), "x2": {"field": "end"}},
+    }
+    shade_label = {
+        **data("period_name"),
+        "mark": {"type": "text", "align": "left", "baseline": "bottom", "dx": 2, "dy": -4, "fontStyle": "italic"},
+        "encoding": {"x": field("start:T"), "y": {"value": 0}, "text": field("label:N")},
+    }
+    dash = field(
+        "status:N",
+        scale={"domain": list(STATUSES), "range": [[1, 0], [6, 4]]},
+        legend={"title": "Return", "symbolStrokeWidth": 4, "symbolSize": 500},
     )
-    shade_label = (
-        alt.Chart(pd.DataFrame({"start": [start], "label": ["selected period"]}))
-        .mark_text(align="left", baseline="bottom", dx=2, dy=-4, fontStyle="italic")
-        .encode(x="start:T", y=alt.value(0), text="label:N")
-    )
-    base = alt.Chart(frame)
-    spans = base.mark_rule(strokeWidth=5, clip=True).encode(
-        x=x,
-        x2="until:T",
-        y=y,
-        color=colour,
-        strokeDash=alt.StrokeDash(
-            "status:N",
-            scale=alt.Scale(domain=list(STATUSES), range=[[1, 0], [6, 4]]),
-            legend=alt.Legend(title="Return", symbolStrokeWidth=4, symbolSize=500),
-        ),
-        opacity=opacity,
-        tooltip=tooltip,
-    )
-    marks = base.mark_point(filled=True, size=220, stroke="white", strokeWidth=1).encode(
-        x=x, y=y, color=colour, shape=shape, opacity=opacity, tooltip=tooltip
-    )
-    return (
-        alt.layer(shade, shade_label, spans, marks)
-        .resolve_scale(color="shared", shape="shared")
-        .properties(
-            width=WIDTH,
-            height=ROW_HEIGHT * len(CATEGORIES),
-            # fit the width to the page but keep the rows' height: "fit" would squeeze the rows
-            # into whatever the title and legend leave
-            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
-            title=alt.TitleParams(text=title, subtitle=textwrap.wrap(subtitle, SUBTITLE_WRAP)),
-        )
-    )
+    spans = {
+        **data("episodes"),
+        "mark": {"type": "rule", "strokeWidth": 5, "clip": True},
+        "encoding": {
+            "x": x,
+            "x2": {"field": "until"},
+            "y": y,
+            "color": colour,
+            "strokeDash": dash,
+            "opacity": opacity,
+            "tooltip": tooltip,
+        },
+    }
+    marks = {
+        **data("episodes"),
+        "mark": {"type": "point", "filled": True, "size": 220, "stroke": "white", "strokeWidth": 1},
+        "encoding": {"x": x, "y": y, "color": colour, "shape": shape, "opacity": opacity, "tooltip": tooltip},
+    }
+    spec = {
+        "layer": [shade, shade_label, spans, marks],
+        "resolve": {"scale": {"color": "shared", "shape": "shared"}},
+        "width": WIDTH,
+        "height": ROW_HEIGHT * len(CATEGORIES),
+        # fit the width to the page but keep the rows' height: "fit" would squeeze the rows
+        # into whatever the title and legend leave
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "title": {"text": title, "subtitle": textwrap.wrap(subtitle, SUBTITLE_WRAP)},
+    }
+    datasets = {
+        "period_shade": pd.DataFrame({"start": [start], "end": [end], "label": ["selected period"]}),
+        "period_name": pd.DataFrame({"start": [start], "label": ["selected period"]}),
+        "episodes": frame,
+    }
+    return Spec(spec, datasets)

@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 
 from charts import theme
+from charts.vega import ONE_ROW, Spec, data
 
 WIDTH = 560  # wide enough for a projector, narrow enough for an A4 committee paper
 TITLE_WRAP = 60
@@ -35,25 +36,32 @@ def wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width) or [""]
 
 
-# A chart alt.vconcat takes: what `titled` puts the title above and the source line below.
-Panel = alt.Chart | alt.LayerChart | alt.ConcatChart | alt.HConcatChart | alt.VConcatChart | alt.FacetChart
-
-
-def footer(lines: list[str]) -> alt.Chart:
+def footer(lines: list[str]) -> Spec:
     """A chart of left-aligned text lines only (no axes, no data shown)."""
     line_height = font_size() + 5
-    return alt.Chart(pd.DataFrame({"row": [0]}), width=WIDTH, height=line_height * len(lines)).mark_text(
-        align="left", baseline="top", x=0, y=0, text=lines, lineHeight=line_height
+    mark = {
+        "type": "text",
+        "align": "left",
+        "baseline": "top",
+        "x": 0,
+        "y": 0,
+        "text": lines,
+        "lineHeight": line_height,
+    }
+    return Spec(
+        {**data("one_row"), "mark": mark, "width": WIDTH, "height": line_height * len(lines)}, {"one_row": ONE_ROW}
     )
 
 
-def titled(chart: Panel, *, title: str, subtitle: str, source: str, notes: str | None = None) -> alt.VConcatChart:
+def titled(chart: Spec, *, title: str, subtitle: str, source: str, notes: str | None = None) -> Spec:
     """The chart with the title and subtitle above it and the source line and notes below it."""
     lines = wrap(source, FOOTER_WRAP)
     if notes:
         lines += wrap(f"Notes: {notes}", FOOTER_WRAP)
-    heading = alt.TitleParams(text=wrap(title, TITLE_WRAP), subtitle=wrap(subtitle, TITLE_WRAP + 25))
-    return alt.vconcat(chart, footer(lines), spacing=14, title=heading)  # not .properties(): it deep-copies
+    below = footer(lines)
+    heading = {"text": wrap(title, TITLE_WRAP), "subtitle": wrap(subtitle, TITLE_WRAP + 25)}
+    spec = {"vconcat": [chart.spec, below.spec], "spacing": 14, "title": heading}
+    return Spec(spec, {**chart.datasets, **below.datasets})
 
 
 def filters_text(filters: dict[str, list[str]] | None) -> str:

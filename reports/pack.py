@@ -24,7 +24,6 @@ from datetime import date
 from pathlib import Path
 from typing import SupportsFloat
 
-import altair as alt
 import pandas as pd
 from docx import Document
 from docx.document import Document as WordDocument
@@ -42,6 +41,7 @@ from charts.benchmarks import benchmark_chart
 from charts.export import png_bytes
 from charts.lines import trend_chart
 from charts.titles import WIDTH, source_line, titled
+from charts.vega import Spec, text_panel
 from config.canonical import CATEGORIES
 from config.sections import ProcessControlSettings, Settings
 from loaders.benchmarks import dfe_figures, shipped_figures
@@ -76,7 +76,7 @@ class PackError(RuntimeError):
 
 # --- sections ---------------------------------------------------------------------------
 
-Builder = Callable[..., alt.TopLevelMixin]
+Builder = Callable[..., Spec]
 
 
 @dataclass(frozen=True)
@@ -174,7 +174,7 @@ def _labelled_bands(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(band=table["band"].map(content_label))
 
 
-def _content_chart(table: pd.DataFrame, **titles) -> alt.TopLevelMixin:
+def _content_chart(table: pd.DataFrame, **titles) -> Spec:
     return band_chart(_labelled_bands(table), **titles)
 
 
@@ -627,13 +627,11 @@ def _anything_shown(drawn: pd.DataFrame, kind: str) -> bool:
 
 def _all_suppressed_chart(table: pd.DataFrame, *, title: str, subtitle: str, source: str, notes: str | None = None):
     """In place of a chart whose every number is hidden: a line saying so, in the usual frame."""
-    text = alt.Chart(pd.DataFrame({"row": [0]})).mark_text(
-        text="Every number here is small and suppressed; see the table.", align="left", x=0, y=20
-    )
-    return titled(text.properties(width=WIDTH, height=40), title=title, subtitle=subtitle, source=source, notes=notes)
+    text = text_panel("Every number here is small and suppressed; see the table.", WIDTH)
+    return titled(text, title=title, subtitle=subtitle, source=source, notes=notes)
 
 
-def _chart_picture(document: WordDocument, chart: alt.TopLevelMixin) -> None:
+def _chart_picture(document: WordDocument, chart: Spec) -> None:
     png = png_bytes(chart, scale=2)
     width_px, height_px = _png_size(png)
     width = CONTENT_WIDTH

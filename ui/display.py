@@ -3,16 +3,14 @@ chart gets PNG/SVG, every table CSV, every export an audit row, and a viewer onl
 ever sees publication-safe numbers.
 
 CONTRACT (pages rely on it):
-- `show_chart(build, table, *, name, kind=None, ...)`: `build(table)` -> Altair chart,
+- `show_chart(build, table, *, name, kind=None, ...)`: `build(table)` -> chart (`charts.vega.Spec`),
   drawn, then the table behind it (in an expander unless `table_open`), each
   with downloads. The page passes the builder, not the chart, so a viewer's
   chart is drawn from the suppressed numbers (`reports.tables.masked`; NaN where hidden).
   `draw=False` when the page draws its own interactive view of the same chart
   (the missing-together network): downloads and table only.
-  The drawn spec is built once and shared by every session while the builder, the values it
-  reads (its defaults and closure, the page variables it names; a view by its episodes, period
-  and filters) and the drawn table are the same (`_spec_key`). So a builder draws from its table
-  and those values only, never from the session or a setting read inside it.
+  The spec is built on every run (a plain dict, about a millisecond) and its tables travel
+  beside it as Arrow; nothing about a chart is cached, so nothing needs keying.
 - `show_table(table, *, name, kind=None, ...)`: a table with a CSV download.
 - `kind` is a `reports.tables` table name (e.g. "duration", "hotspots_from_district")
   when the table is publishable; viewers then see it suppressed (`publishable`).
@@ -28,29 +26,26 @@ CONTRACT (pages rely on it):
 
 from __future__ import annotations
 
-import dataclasses
-import enum
-import hashlib
 import html
 import json
 import re
 import threading
-import types
 from collections.abc import Callable, Sequence
-from datetime import date, time
 from urllib.parse import urlencode
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 from streamlit.errors import StreamlitDuplicateElementKey
 
 import config
 from charts import theme
 from charts.export import png_bytes, svg_text
+from charts.vega import ONE_ROW, Spec
 from reports.tables import ChildLevelTable, masked, publishable, publishable_counts, to_csv
-from ui import auth, cached, sidebar, view
+from ui import auth, sidebar, view
 from ui.data import current_engine
 
 SUPPRESSION_NOTE = (
@@ -59,6 +54,7 @@ SUPPRESSION_NOTE = (
 )
 VIEWER_HIDDEN_NOTE = "Not shown to viewers: this {what} has not been checked for small numbers."
 MARKERS = ("<5", "*")
+Chart = Spec | alt.TopLevelMixin  # what a chart builder returns: a plain Vega-Lite spec, or (the network) Altair
 # Altair's active theme is process-wide; building a chart and serialising it under one
 # lock keeps a meeting-mode session from lending its type size to another session's chart.
 _THEME_LOCK = threading.Lock()
@@ -101,7 +97,7 @@ def _svg(spec: str) -> str:
     return svg_text(_Spec(spec))
 
 
-def _export_spec(build: Callable[[pd.DataFrame], alt.TopLevelMixin], table: pd.DataFrame) -> str:
+def _export_spec(build: Callable[[pd.DataFrame], Chart], table: pd.DataFrame) -> str:
     """The chart's Vega-Lite spec for a PNG or SVG, built again when a download is clicked (the drawn
     spec carries its data as Arrow, which vl-convert cannot read). Exports are never in meeting mode
     (no downloads there), so the normal theme."""
@@ -111,8 +107,8 @@ def _export_spec(build: Callable[[pd.DataFrame], alt.TopLevelMixin], table: pd.D
 
 
 class _Unvalidated:
-    """A chart whose `to_dict` skips Altair's JSON-schema validation (a third of a chart's cost on
-    every run); the builders' specs are validated by tests/test_charts.py instead."""
+    """An Altair chart whose `to_dict` skips Altair's JSON-schema validation; the builders' specs are
+    validated by tests/test_charts.py instead."""
 
     def __init__(self, chart: alt.TopLevelMixin) -> None:
         self.chart = chart
@@ -121,103 +117,24 @@ class _Unvalidated:
         return self.chart.to_dict(validate=False)
 
 
-def _drawn_spec(build: Callable[[pd.DataFrame], alt.TopLevelMixin], table: pd.DataFrame, meeting: bool) -> dict:
-    """The spec `st.altair_chart` would send (Streamlit's own conversion: data as Arrow datasets),
-    in the meeting or normal theme."""
+_ONE_ROW_ARROW = dataframe_util.convert_anything_to_arrow_bytes(ONE_ROW)  # every footer's data, as Streamlit sends it
+
+
+def _drawn_spec(build: Callable[[pd.DataFrame], Chart], table: pd.DataFrame, meeting: bool) -> dict:
+    """The spec to send, in the meeting or normal theme, built on every run (a `charts.vega.Spec` takes
+    about a millisecond): its tables as frames, which Streamlit sends as Arrow beside the spec, so a filter
+    change that leaves the marks and scales alone swaps only the data. An Altair chart (the network's picture,
+    drawn when its interactive view cannot be) goes through Streamlit's own conversion."""
     with _THEME_LOCK:
         theme.use(meeting)
-        return _convert_altair_to_vega_lite_spec(_Unvalidated(build(table)))  # type: ignore[arg-type]
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _shared_spec(key: str, meeting: bool, _build: Callable, _table: pd.DataFrame) -> dict:
-    return _drawn_spec(_build, _table, meeting)
-
-
-class _Unkeyed(Exception):
-    """A builder reads something too large or opaque to key a cache on: its chart is built every run."""
-
-
-_KEYED_ROWS = 10_000  # a frame a builder reads beside its table (e.g. a network's edges), hashed up to this size
-_PLAIN = (str, bytes, int, float, bool, type(None), date, time, enum.Enum)
-
-
-def _frame_digest(frame: pd.DataFrame | pd.Series) -> tuple:
-    """A frame's content (cells, index, column types) as a key part: the cells' reprs are exact (floats,
-    text, blanks, times) and, for the small tables charts draw, several times faster than pandas' hashing."""
-    dtypes = frame.dtypes.to_dict() if isinstance(frame, pd.DataFrame) else frame.dtype  # a category's order too
-    cells = repr((frame.index.tolist(), frame.to_numpy(dtype=object).tolist()))
-    return (repr(dtypes), repr(frame.index.dtype), hashlib.sha256(cells.encode()).hexdigest())
-
-
-def _plain(value: object, home: str, seen: set) -> object:
-    """`value` as a hashable key part: plain values as they are, containers and dataclasses part by part,
-    frames by a digest of their content, the page's own functions by what they read (`_reads`), other
-    code (modules, classes, library functions) by name; anything else is `_Unkeyed`."""
-    if isinstance(value, _PLAIN):
-        return value
-    if isinstance(value, (list, tuple)):
-        return tuple(_plain(v, home, seen) for v in value)
-    if isinstance(value, (set, frozenset)):
-        return tuple(sorted(repr(_plain(v, home, seen)) for v in value))
-    if isinstance(value, dict):
-        return tuple((_plain(k, home, seen), _plain(v, home, seen)) for k, v in value.items())
-    return _plain_object(value, home, seen)
-
-
-def _plain_object(value: object, home: str, seen: set) -> object:
-    if isinstance(value, sidebar.PageView):  # its frames follow from the episodes, the period and the filters
-        return (cached._view_key(value), value.previous, value.meeting)
-    if isinstance(value, (pd.DataFrame, pd.Series)):
-        if len(value) > _KEYED_ROWS:
-            raise _Unkeyed
-        return _frame_digest(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = dataclasses.fields(value)
-        return (type(value).__qualname__, tuple(_plain(getattr(value, f.name), home, seen) for f in fields))
-    if isinstance(value, types.FunctionType) and value.__code__.co_filename == home:
-        return _reads(value, seen)
-    if isinstance(value, (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType)):
-        return (getattr(value, "__module__", None), getattr(value, "__qualname__", getattr(value, "__name__", "")))
-    raise _Unkeyed
-
-
-def _codes(code: types.CodeType) -> list[types.CodeType]:
-    """A code object and the code of the functions and lambdas written inside it."""
-    nested = [c for c in code.co_consts if isinstance(c, types.CodeType)]
-    return [code, *(inner for c in nested for inner in _codes(c))]
-
-
-def _reads(build: types.FunctionType, seen: set) -> tuple:
-    """A builder's code and every value it reads besides its table: its defaults, its closure and the
-    globals it names (a page's lambdas read the page's variables as globals)."""
-    code = build.__code__
-    if code in seen:
-        return (code.co_filename, code.co_firstlineno)
-    seen.add(code)
-    home = code.co_filename
-    names = sorted({name for c in _codes(code) for name in c.co_names if name in build.__globals__})
-    cells = tuple(cell.cell_contents for cell in build.__closure__ or ())
-    return (
-        (home, code.co_firstlineno, code.co_qualname, hashlib.sha256(code.co_code).hexdigest()),
-        _plain(build.__defaults__ or (), home, seen),
-        _plain(build.__kwdefaults__ or {}, home, seen),
-        _plain(cells, home, seen),
-        tuple((name, _plain(build.__globals__[name], home, seen)) for name in names),
-    )
-
-
-def _spec_key(build: Callable, table: pd.DataFrame) -> str | None:
-    """What a drawn chart is made from besides the theme: the builder (`_reads`) and the drawn table's
-    content (already masked for a viewer), as one digest; None when the builder reads something that
-    cannot be keyed on."""
-    if not isinstance(build, types.FunctionType):
-        return None
-    try:
-        parts = (_reads(build, set()), _frame_digest(table), tuple(map(str, table.columns)))
-    except _Unkeyed:
-        return None
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
+        chart = build(table)
+        if isinstance(chart, Spec):
+            spec = chart.drawn()
+            spec["datasets"] = {
+                name: _ONE_ROW_ARROW if rows is ONE_ROW else rows for name, rows in spec["datasets"].items()
+            }
+            return spec
+        return _convert_altair_to_vega_lite_spec(_Unvalidated(chart))  # type: ignore[arg-type]
 
 
 def _is_viewer() -> bool:
@@ -383,7 +300,7 @@ def show_findings(make: Callable[[int | None], list]) -> None:
 
 
 def show_chart(
-    build: Callable[[pd.DataFrame], alt.TopLevelMixin],
+    build: Callable[[pd.DataFrame], Chart],
     table: pd.DataFrame,
     *,
     name: str,
@@ -408,9 +325,9 @@ def show_chart(
                 return
     meeting = sidebar.meeting_mode()
     if draw:
-        key = _spec_key(build, drawn_from)
-        spec = _drawn_spec(build, drawn_from, meeting) if key is None else _shared_spec(key, meeting, build, drawn_from)
-        st.vega_lite_chart(spec=spec, width="stretch", theme=None)  # our registered theme, not Streamlit's
+        st.vega_lite_chart(
+            spec=_drawn_spec(build, drawn_from, meeting), width="stretch", theme=None
+        )  # our registered theme, not Streamlit's
     if meeting:
         return
     png, svg, _ = st.columns([1, 1, 4])
