@@ -21,17 +21,18 @@ def children_to_discuss(
 
     `alerts_with_children` is `metrics.children.alert_children`; `escalation`
     is `metrics.escalation.escalating_children`; `associate_listed` is
-    `metrics.together.associate_missing`.
+    `metrics.together.associate_missing` (one row per child and associate).
     """
     child_alerts = alerts_with_children.loc[~alerts_with_children["trigger"].isin(PLACE_TRIGGERS).to_numpy()]
     each_child = child_alerts[["children", "trigger", "first_met"]].explode("children").dropna(subset="children")
-    # an associate who went missing many times is one reason, first met on the first time
-    first_listed = (
-        associate_listed.assign(associate=associate_listed["associate"].astype(str))
-        .groupby(["subject", "associate"], as_index=False, sort=False)["reported_at"]
-        .min()
+    # an associate who went missing many times is one reason (one row of the list), first met on the first time
+    first_listed = pd.DataFrame(
+        {
+            "subject": associate_listed["subject"].to_numpy(dtype=object),
+            "associate": associate_listed["associate"].astype(str).to_numpy(dtype=object),
+            "first_met": pd.to_datetime(associate_listed["first_reported"]).dt.date.to_numpy(dtype=object),
+        }
     )
-    first_listed["first_met"] = pd.to_datetime(first_listed["reported_at"]).dt.date
     long = pd.concat(
         [
             _reasons(each_child["children"], "triggers", each_child["trigger"], each_child["first_met"]),
