@@ -29,7 +29,7 @@ from metrics.filters import select_episodes
 from metrics.findings import Finding, period_findings
 from metrics.periods import default_period, previous_period
 from metrics.process_control import ProcessControlSettings, process_control_table
-from metrics.together import PairRows, found_together_rows, missing_together_rows, pairs_among
+from metrics.together import PairRows, found_together_rows, missing_together_rows, pairs_among, together_children
 from metrics.triggers import triggers
 from reports.benchmarks import Benchmarks, benchmarks_for
 from reports.reconciliation import all_items, items_started_in, with_resolutions
@@ -167,14 +167,17 @@ def alerts(view: PageView, thresholds: TriggerThresholds, as_of: date | datetime
     return _alerts(_view_key(view), thresholds, as_of, view.current)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _together(view_key, window, _current, _episodes) -> tuple[pd.DataFrame, tuple | None]:
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _together(view_key, window, _current, _episodes) -> tuple[pd.DataFrame, pd.DataFrame, tuple | None]:
+    # a resource, read and never changed by the page: as st.cache_data, the 400,000 pairs of a view at a million
+    # episodes were pickled when stored and unpickled on every run; analysts only, so no suppression
     pairs = pairs_among(_episodes, pair_rows(_episodes, "missing", window), _current)
-    return pairs, together_network(pairs, _current) if len(pairs) else None
+    return pairs, together_children(pairs), together_network(pairs, _current) if len(pairs) else None
 
 
-def together(view: PageView, window: int) -> tuple[pd.DataFrame, tuple | None]:
-    """The pairs of episodes missing together in the view, and their network (nodes, edges; None without pairs)."""
+def together(view: PageView, window: int) -> tuple[pd.DataFrame, pd.DataFrame, tuple | None]:
+    """The pairs of episodes missing together in the view, the pairs of children (`together_children`) and
+    their network (nodes, edges; None without pairs)."""
     return _together(_view_key(view), window, view.current, view.episodes)
 
 
