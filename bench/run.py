@@ -434,6 +434,7 @@ PER_DATA_VERSION = (
     ".figures",
     "cached._reconciliation_items",
     "cached._children",
+    "cached._pair_rows",
 )
 
 

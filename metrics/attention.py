@@ -76,9 +76,19 @@ class Associates:
     listed: pd.DataFrame
 
 
-def associate_tables(history: pd.DataFrame, start: date, end: date, settings: AttentionSettings) -> Associates:
-    together = missing_together(history, settings.window_minutes)
-    found = found_together(history, settings.found_window_hours)
+def associate_tables(
+    history: pd.DataFrame,
+    start: date,
+    end: date,
+    settings: AttentionSettings,
+    pairs: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+) -> Associates:
+    """`pairs`: the history's pairs missing together and found together when already worked out
+    (the app keeps every episode's, `metrics.together.pairs_among`); else found here."""
+    together, found = pairs or (
+        missing_together(history, settings.window_minutes),
+        found_together(history, settings.found_window_hours),
+    )
     children = associates(together, found)
     listed = associate_missing(history, children, [together, found], start, end, settings.listed_days)
     return Associates(together, found, children, listed)
@@ -92,12 +102,18 @@ def meeting_list(
 
 
 def attention_tables(
-    history: pd.DataFrame, start: date, end: date, settings: AttentionSettings, as_of: date | datetime | None = None
+    history: pd.DataFrame,
+    start: date,
+    end: date,
+    settings: AttentionSettings,
+    as_of: date | datetime | None = None,
+    pairs: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, Associates]:
     """(meeting_list, escalation_table, associate_tables) of the period, each worked out once: the Who to
-    discuss page shows all three, and the meeting list is made from the other two."""
+    discuss page shows all three, and the meeting list is made from the other two. `pairs`: as for
+    `associate_tables`."""
     period = in_period(history, start)
     alerts = alert_children(triggers(period, thresholds=settings.triggers, as_of=as_of), period)
     escalation = escalation_table(history, start, end, settings)
-    linked = associate_tables(history, start, end, settings)
+    linked = associate_tables(history, start, end, settings, pairs)
     return children_to_discuss(alerts, escalation, linked.listed), escalation, linked

@@ -8,6 +8,7 @@ otherwise put every child who lives there on the agenda.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 PLACE_TRIGGERS = ("location_5_in_30_days",)
@@ -21,17 +22,18 @@ def children_to_discuss(
 
     `alerts_with_children` is `metrics.children.alert_children`; `escalation`
     is `metrics.escalation.escalating_children`; `associate_listed` is
-    `metrics.together.associate_missing`.
+    `metrics.together.associate_missing` (one row per child and associate).
     """
     child_alerts = alerts_with_children.loc[~alerts_with_children["trigger"].isin(PLACE_TRIGGERS).to_numpy()]
     each_child = child_alerts[["children", "trigger", "first_met"]].explode("children").dropna(subset="children")
-    # an associate who went missing many times is one reason, first met on the first time
-    first_listed = (
-        associate_listed.assign(associate=associate_listed["associate"].astype(str))
-        .groupby(["subject", "associate"], as_index=False, sort=False)["reported_at"]
-        .min()
+    # an associate who went missing many times is one reason (one row of the list), first met on the first time
+    first_listed = pd.DataFrame(
+        {
+            "subject": associate_listed["subject"].to_numpy(dtype=object),
+            "associate": associate_listed["associate"].astype(str).to_numpy(dtype=object),
+            "first_met": pd.to_datetime(associate_listed["first_reported"]).dt.date.to_numpy(dtype=object),
+        }
     )
-    first_listed["first_met"] = pd.to_datetime(first_listed["reported_at"]).dt.date
     long = pd.concat(
         [
             _reasons(each_child["children"], "triggers", each_child["trigger"], each_child["first_met"]),
@@ -76,11 +78,20 @@ def _reasons(children: pd.Series, kind: str, reasons: pd.Series, first_met: pd.S
 def _joined(reasons: pd.DataFrame) -> pd.Series:
     """Each child's reasons of each kind, in the order given, joined by "; " (indexed by child_id and kind).
 
-    A plain loop: a pandas aggregation that joins text runs Python once per group, slower at 10,000 groups.
+    Joined on whole-number codes of child and kind with one `np.add.reduceat` over the texts: a Python
+    loop, or a pandas aggregation joining text once per group, took seconds at a million reasons.
     """
-    joined: dict[tuple[str, str], str] = {}
-    children, kinds, texts = (reasons[column].tolist() for column in ("child_id", "kind", "reason"))
-    for key, reason in zip(zip(children, kinds, strict=True), texts, strict=True):
-        joined[key] = f"{joined[key]}; {reason}" if key in joined else reason
-    index = pd.MultiIndex.from_tuples(list(joined), names=["child_id", "kind"])
-    return pd.Series(list(joined.values()), index=index, dtype=object).sort_index()
+    child_codes, children = pd.factorize(reasons["child_id"].to_numpy(dtype=object))
+    kind_codes, kinds = pd.factorize(reasons["kind"].to_numpy(dtype=object))
+    keys = child_codes.astype("int64") * len(kinds) + kind_codes
+    order = np.argsort(keys, kind="stable")  # each group's reasons stay in the order given
+    keys, texts = keys[order], reasons["reason"].to_numpy(dtype=object)[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    last = np.r_[keys[1:] != keys[:-1], True]
+    pieces = np.where(last, texts, texts + "; ") if len(texts) else texts
+    joined = np.add.reduceat(pieces, starts) if len(texts) else texts
+    group = keys[starts]
+    index = pd.MultiIndex.from_arrays(
+        [children.take(group // len(kinds)), kinds.take(group % len(kinds))], names=["child_id", "kind"]
+    )
+    return pd.Series(joined, index=index, dtype=object).sort_index()

@@ -8,6 +8,8 @@ episodes x episodes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -63,51 +65,115 @@ def close_in_time(
     return rows[first[real]], rows[second[real]]
 
 
-def _pair_table(episodes: pd.DataFrame, place: pd.Series, time_column: str, window_ns: int) -> pd.DataFrame:
-    """PAIR_COLUMNS for the pairs `close_in_time` finds, child_a before child_b, earliest first."""
-    first, second = close_in_time(episodes, place, time_column, window_ns)
-    if not len(first):
+@dataclass(frozen=True)
+class PairRows:
+    """Pairs of episodes as row positions in one episodes frame: `a` child_a's episode, `b` child_b's, in
+    the pair table's order (`missing_together_rows`, `found_together_rows`).
+
+    A pair depends on its two episodes only, so the pairs among any selection of the episodes (a period,
+    filters) are those whose two episodes are both selected, in the same order (`pairs_among`): worked
+    out once for every episode, they serve every view.
+    """
+
+    kind: str  # "missing" (from one place, by reported_at) or "found" (at one postcode, by returned_at)
+    a: np.ndarray
+    b: np.ndarray
+
+
+TIME_COLUMN = {"missing": "reported_at", "found": "returned_at"}
+
+
+def _places(episodes: pd.DataFrame, kind: str, rows: np.ndarray) -> pd.Series:
+    """Where the episodes at `rows` started (kind "missing") or were found ("found")."""
+    if kind == "missing":
+        return episode_place(episodes[["establishment_id", "from_postcode"]].iloc[rows])
+    return episodes["found_postcode"].iloc[rows]
+
+
+def _pair_rows(episodes: pd.DataFrame, kind: str, window_ns: int) -> PairRows:
+    """The pairs `close_in_time` finds, child_a before child_b, earliest first (`_earliest_first`)."""
+    place = episode_place(episodes) if kind == "missing" else episodes["found_postcode"]
+    first, second = close_in_time(episodes, place, TIME_COLUMN[kind], window_ns)
+    children = episodes["child_id"]
+    swap = children.iloc[first].to_numpy(dtype=object) > children.iloc[second].to_numpy(dtype=object)
+    a, b = np.where(swap, second, first), np.where(swap, first, second)
+    keys = pd.DataFrame(
+        {
+            "reported_at_a": episodes["reported_at"].iloc[a].to_numpy(),
+            "place": place.iloc[a].to_numpy(dtype=object),
+            "child_a": children.iloc[a].to_numpy(dtype=object),
+            "child_b": children.iloc[b].to_numpy(dtype=object),
+        }
+    )
+    order = _earliest_first(keys)
+    return PairRows(kind, a[order], b[order])
+
+
+def _pair_table(episodes: pd.DataFrame, rows: PairRows) -> pd.DataFrame:
+    """PAIR_COLUMNS of the pairs at `rows`, in their order."""
+    a, b = rows.a, rows.b
+    if not len(a):
         return pd.DataFrame(columns=PAIR_COLUMNS)
 
     def column(name: str, positions: np.ndarray) -> np.ndarray:
         return episodes[name].iloc[positions].to_numpy(dtype=object)
 
-    times = episodes[time_column].to_numpy(dtype="datetime64[ns]").view("int64")
-    time_first, time_second = times[first], times[second]
-    child_first, child_second = column("child_id", first), column("child_id", second)
-    id_first, id_second = column("episode_id", first), column("episode_id", second)
-    swap = child_first > child_second
-    pairs = pd.DataFrame(
+    times = episodes[TIME_COLUMN[rows.kind]].to_numpy(dtype="datetime64[ns]").view("int64")
+    reported = episodes["reported_at"]
+    return pd.DataFrame(
         {
-            "place": place.iloc[first].to_numpy(dtype=object),
-            "child_a": np.where(swap, child_second, child_first),
-            "episode_a": np.where(swap, id_second, id_first),
-            "reported_at_a": episodes["reported_at"].iloc[np.where(swap, second, first)].to_numpy(),
-            "child_b": np.where(swap, child_first, child_second),
-            "episode_b": np.where(swap, id_first, id_second),
-            "reported_at_b": episodes["reported_at"].iloc[np.where(swap, first, second)].to_numpy(),
-            "minutes_apart": np.abs(time_second - time_first) / (60 * SECOND_NS),
+            "place": _places(episodes, rows.kind, a).to_numpy(dtype=object),
+            "child_a": column("child_id", a),
+            "episode_a": column("episode_id", a),
+            "reported_at_a": reported.iloc[a].to_numpy(),
+            "child_b": column("child_id", b),
+            "episode_b": column("episode_id", b),
+            "reported_at_b": reported.iloc[b].to_numpy(),
+            "minutes_apart": np.abs(times[b] - times[a]) / (60 * SECOND_NS),
         }
     )
-    return _earliest_first(pairs)
 
 
-def _earliest_first(pairs: pd.DataFrame) -> pd.DataFrame:
-    """The pairs by reported_at_a, place, child_a, child_b, as `sort_values` orders them, sorted on
+def _earliest_first(keys: pd.DataFrame) -> np.ndarray:
+    """The order of the pairs by reported_at_a, place, child_a, child_b, as `sort_values` orders them, sorted on
     whole-number codes of the text (sorting the text of 400,000 pairs took seconds)."""
-    keys = ["reported_at_a", "place", "child_a", "child_b"]
-    if pairs[keys].isna().to_numpy().any():  # where a blank sorts last: pandas' own order
-        return pairs.sort_values(keys, ignore_index=True)
-    codes = [pd.factorize(pairs[key].to_numpy(), sort=True)[0] for key in keys[:0:-1]]
-    order = np.lexsort([*codes, pairs["reported_at_a"].to_numpy(dtype="datetime64[ns]").view("int64")])
-    return pairs.iloc[order].reset_index(drop=True)
+    if keys.isna().to_numpy().any():  # where a blank sorts last: pandas' own order
+        return keys.reset_index(drop=True).sort_values(list(keys.columns)).index.to_numpy()
+    codes = [pd.factorize(keys[key].to_numpy(), sort=True)[0] for key in ["child_b", "child_a", "place"]]
+    return np.lexsort([*codes, keys["reported_at_a"].to_numpy(dtype="datetime64[ns]").view("int64")])
+
+
+def missing_together_rows(
+    episodes: pd.DataFrame, window_minutes: int = MissingTogetherSettings.window_minutes
+) -> PairRows:
+    """The pairs of `missing_together` as rows of `episodes`."""
+    return _pair_rows(episodes, "missing", window_minutes * 60 * SECOND_NS)
+
+
+def found_together_rows(episodes: pd.DataFrame, window_hours: int = AssociateSettings.found_window_hours) -> PairRows:
+    """The pairs of `found_together` as rows of `episodes`."""
+    return _pair_rows(episodes, "found", window_hours * 3600 * SECOND_NS)
+
+
+def pairs_among(episodes: pd.DataFrame, rows: PairRows, selection: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The pair table of `rows` (pairs of `episodes`) whose two episodes are both in `selection`, a selection
+    of `episodes` keeping their index (as `select_episodes` makes): the pair table of the selection itself."""
+    if selection is not None and selection is not episodes:
+        chosen = np.zeros(len(episodes), dtype=bool)
+        positions = episodes.index.get_indexer(selection.index)
+        if (positions < 0).any():
+            raise ValueError("the selection holds episodes that are not among the episodes paired")
+        chosen[positions] = True
+        both = chosen[rows.a] & chosen[rows.b]
+        rows = PairRows(rows.kind, rows.a[both], rows.b[both])
+    return _pair_table(episodes, rows)
 
 
 def missing_together(
     episodes: pd.DataFrame, window_minutes: int = MissingTogetherSettings.window_minutes
 ) -> pd.DataFrame:
     """Pairs of episodes of two different children from one place, reported at most `window_minutes` apart."""
-    return _pair_table(episodes, episode_place(episodes), "reported_at", window_minutes * 60 * SECOND_NS)
+    return _pair_table(episodes, missing_together_rows(episodes, window_minutes))
 
 
 def found_together(episodes: pd.DataFrame, window_hours: int = AssociateSettings.found_window_hours) -> pd.DataFrame:
@@ -115,7 +181,7 @@ def found_together(episodes: pd.DataFrame, window_hours: int = AssociateSettings
 
     `minutes_apart` is between the returns; `place` is the found postcode.
     """
-    return _pair_table(episodes, episodes["found_postcode"], "returned_at", window_hours * 3600 * SECOND_NS)
+    return _pair_table(episodes, found_together_rows(episodes, window_hours))
 
 
 def together_children(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -126,7 +192,7 @@ def together_children(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 ASSOCIATE_COLUMNS = ["child_a", "child_b", "missing_together", "found_together", "first_linked"]
-LISTED_COLUMNS = ["subject", "associate", "episode_id", "reported_at", "listed_until"]
+LISTED_COLUMNS = ["subject", "associate", "episodes", "first_reported", "last_reported", "listed_until"]
 
 
 def associates(missing_pairs: pd.DataFrame, found_pairs: pd.DataFrame) -> pd.DataFrame:
@@ -163,103 +229,148 @@ def associates(missing_pairs: pd.DataFrame, found_pairs: pd.DataFrame) -> pd.Dat
 def associate_missing(
     episodes: pd.DataFrame, associate_table: pd.DataFrame, pair_tables: list[pd.DataFrame], start, end, days: int = 7
 ) -> pd.DataFrame:
-    """Children listed because an associate went missing, for `days` after each of the associate's episodes.
+    """Children listed because an associate went missing, one row per child and associate (LISTED_COLUMNS).
 
-    Listed when that time overlaps the period and the two were linked before
-    the associate's episode; an episode that is itself one of the pair's
-    (`pair_tables`: missing or found together) lists nobody, as the child was
-    missing too.
+    A child is listed for `days` after each of the associate's episodes when that time overlaps the
+    period and the two were linked before the episode; an episode that is itself one of the pair's
+    (`pair_tables`: missing or found together) lists nobody, as the child was missing too. `episodes`
+    counts the associate's episodes that list the child; first and last reported are theirs, and
+    listed_until the end of the last one's listing.
 
-    Worked on whole-number codes for children and episodes, the text taken only for the rows kept:
-    joining and sorting the text of 150,000 listed rows cost seconds.
+    Counted on each link's run of its associate's episodes (sorted by child and time) without writing
+    out one row per episode: at a million episodes that was 16 million rows and minutes.
     """
     if not len(associate_table):
         return pd.DataFrame(columns=LISTED_COLUMNS)
     reported = episodes["reported_at"]
-    first_day = pd.Timestamp(start) - pd.Timedelta(days=days)
-    window = np.flatnonzero(
-        ((reported >= first_day) & (reported < pd.Timestamp(end) + pd.Timedelta(days=1))).to_numpy(dtype=bool)
-    )
-    gone_children = episodes["child_id"].iloc[window].astype(str).to_numpy(dtype=object)
-    # sorted codes: sorting by the code sorts by the text
-    child_codes, children = pd.factorize(
-        np.concatenate(
-            [
-                associate_table["child_a"].astype(str).to_numpy(dtype=object),
-                associate_table["child_b"].astype(str).to_numpy(dtype=object),
-                gone_children,
-            ]
-        ),
-        sort=True,
-    )
-    pairs_count = len(associate_table)
-    code_a, code_b, gone_code = (
-        child_codes[:pairs_count],
-        child_codes[pairs_count : 2 * pairs_count],
-        child_codes[2 * pairs_count :],
-    )
+    first_day, after = pd.Timestamp(start) - pd.Timedelta(days=days), pd.Timestamp(end) + pd.Timedelta(days=1)
+    window = np.flatnonzero(((reported >= first_day) & (reported < after)).to_numpy(dtype=bool))
+    children, link_subject, link_associate, gone_code = _child_codes(associate_table, episodes["child_id"], window)
     linked_ns = associate_table["first_linked"].to_numpy(dtype="datetime64[ns]").view("int64")
-    link_subject = np.concatenate([code_a, code_b])
-    link_associate = np.concatenate([code_b, code_a])
     link_since = np.concatenate([linked_ns, linked_ns])
-    # each link with every episode of its associate in the window (the links in order, then the episodes)
-    by_child = np.argsort(gone_code, kind="stable")
-    sorted_codes = gone_code[by_child]
-    low = np.searchsorted(sorted_codes, link_associate, side="left")
-    counts = np.searchsorted(sorted_codes, link_associate, side="right") - low
-    link_rows = np.repeat(np.arange(len(link_subject)), counts)
-    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    gone_rows = by_child[np.repeat(low, counts) + offsets]
-    times = reported.iloc[window].to_numpy(dtype="datetime64[ns]")
-    after = link_since[link_rows] < times[gone_rows].view("int64")
-    link_rows, gone_rows = link_rows[after], gone_rows[after]
-    subjects = link_subject[link_rows]
-    episode_codes, episode_ids = pd.factorize(episodes["episode_id"].iloc[window].astype(str).to_numpy(dtype=object))
-    episode_of = episode_codes[gone_rows]
-    pairs = [p for p in pair_tables if len(p)]
-    if pairs:
-        together_subject = np.concatenate(
-            [p["child_a"].astype(str).to_numpy(dtype=object) for p in pairs]
-            + [p["child_b"].astype(str).to_numpy(dtype=object) for p in pairs]
-        )
-        together_episode = np.concatenate(
-            [p["episode_b"].astype(str).to_numpy(dtype=object) for p in pairs]
-            + [p["episode_a"].astype(str).to_numpy(dtype=object) for p in pairs]
-        )
-        was_missing_too = _pairs_among(
-            subjects,
-            episode_of,
-            pd.Index(children).get_indexer(together_subject),
-            pd.Index(episode_ids).get_indexer(together_episode),
-            len(episode_ids),
-        )
-        link_rows, gone_rows, subjects, episode_of = (
-            link_rows[~was_missing_too],
-            gone_rows[~was_missing_too],
-            subjects[~was_missing_too],
-            episode_of[~was_missing_too],
-        )
-    associates_of = link_associate[link_rows]
-    order = np.lexsort((associates_of, subjects, times[gone_rows]))
-    kept = window[gone_rows[order]]
-    day = np.timedelta64(days, "D")
+    times = reported.to_numpy(dtype="datetime64[ns]")[window].view("int64")
+    # the window's episodes by child, then time: each link's episodes after it are one run [low, high)
+    by_child = np.lexsort((times, gone_code))
+    ranks, rank_of = np.unique(np.concatenate([times, link_since]), return_inverse=True)
+    span = len(ranks) + 1
+    sorted_keys = gone_code[by_child].astype("int64") * span + rank_of[: len(times)][by_child]
+    low = np.searchsorted(sorted_keys, link_associate * span + rank_of[len(times) :], side="right")
+    high = np.searchsorted(sorted_keys, link_associate * span + span - 1, side="left")
+    excluded, leading, trailing = _missing_too(
+        pair_tables,
+        episodes["episode_id"].iloc[window],
+        children,
+        gone_code[by_child],
+        by_child,
+        (link_subject, link_associate, low, high),
+        (first_day.to_datetime64(), after.to_datetime64()),
+    )
+    counts = high - low - excluded
+    kept = np.flatnonzero(counts > 0)
+    sorted_times = times[by_child]
+    first = sorted_times[low[kept] + leading[kept]]
+    last = sorted_times[high[kept] - 1 - trailing[kept]]
+    order = np.lexsort((link_associate[kept], link_subject[kept], first))
+    kept = kept[order]
     child_text = pd.Series(children).array  # text once per child, taken by position
     return pd.DataFrame(
         {
-            "subject": child_text.take(subjects[order]),
-            "associate": child_text.take(associates_of[order]),
-            "episode_id": pd.Series(episode_ids).array.take(episode_of[order]),
-            "reported_at": reported.iloc[kept].to_numpy(),
-            "listed_until": (times[gone_rows[order]].astype("datetime64[D]") + day).astype(object),
+            "subject": child_text.take(link_subject[kept]),
+            "associate": child_text.take(link_associate[kept]),
+            "episodes": counts[kept],
+            "first_reported": first[order].view("datetime64[ns]"),
+            "last_reported": last[order].view("datetime64[ns]"),
+            "listed_until": (
+                last[order].view("datetime64[ns]").astype("datetime64[D]") + np.timedelta64(days, "D")
+            ).astype(object),
         }
     )
 
 
-def _pairs_among(
-    subjects: np.ndarray, episodes: np.ndarray, among_subjects: np.ndarray, among_episodes: np.ndarray, span: int
-) -> np.ndarray:
-    """Whether each (subject, episode) code pair is one of the (among_subjects, among_episodes) pairs; codes
-    of -1 among them (a child or episode not in the window) match nothing. `span`: how many episode codes."""
-    known = (among_subjects >= 0) & (among_episodes >= 0)
-    keys = subjects.astype("int64") * span + episodes
-    return np.isin(keys, among_subjects[known].astype("int64") * span + among_episodes[known])
+def _child_codes(
+    associate_table: pd.DataFrame, child_ids: pd.Series, window: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(children, link_subject, link_associate, window's child codes): the children's text once, sorted, so
+    sorting by a code sorts by the text; each pair of associates as two links, subject then associate."""
+    codes, children = pd.factorize(
+        np.concatenate(
+            [
+                _text(associate_table["child_a"]),
+                _text(associate_table["child_b"]),
+                _text(child_ids.iloc[window]),
+            ]
+        ),
+        sort=True,
+    )
+    codes = codes.astype("int64")
+    pairs = len(associate_table)
+    code_a, code_b = codes[:pairs], codes[pairs : 2 * pairs]
+    return np.asarray(children), np.concatenate([code_a, code_b]), np.concatenate([code_b, code_a]), codes[2 * pairs :]
+
+
+def _missing_too(
+    pair_tables: list[pd.DataFrame],
+    episode_ids: pd.Series,
+    children: np.ndarray,
+    sorted_codes: np.ndarray,
+    by_child: np.ndarray,
+    links: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    window: tuple[np.datetime64, np.datetime64],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per link (subject, associate, low, high): how many episodes of its run list nobody, the subject
+    being one of the pair (`pair_tables`), and how many of those lead and trail the run, so its first
+    and last listing episodes are found without the rows. `episode_ids` are the window's, unique (the
+    database's key); `by_child` puts them in the runs' order, `sorted_codes` their children's codes;
+    `window` the first and after the last moment of the window they are in."""
+    subject, associate, low, high = links
+    nothing = np.zeros(len(subject), dtype="int64")
+    pairs = [p for p in pair_tables if len(p)]
+    if not pairs:
+        return nothing, nothing, nothing
+    first_day, after = window
+    # the child with the other's episode, where that episode is in the window (the rest list nobody anyway)
+    ways = [
+        (p[child], p[episode], p[reported].to_numpy(dtype="datetime64[ns]"))
+        for child, episode, reported in (
+            ("child_a", "episode_b", "reported_at_b"),
+            ("child_b", "episode_a", "reported_at_a"),
+        )
+        for p in pairs
+    ]
+    inside_window = [(times >= first_day) & (times < after) for _, _, times in ways]
+    together_subject = pd.Index(children).get_indexer(
+        np.concatenate([_text(child)[chosen] for (child, _, _), chosen in zip(ways, inside_window, strict=True)])
+    )
+    rows = pd.Index(_text(episode_ids)).get_indexer(
+        np.concatenate([_text(episode)[chosen] for (_, episode, _), chosen in zip(ways, inside_window, strict=True)])
+    )
+    known = (together_subject >= 0) & (rows >= 0)
+    position = np.empty(len(by_child), dtype="int64")
+    position[by_child] = np.arange(len(by_child))
+    at = position[rows[known]]
+    span = len(children)
+    link_keys = subject * span + associate
+    by_key = np.argsort(link_keys)
+    wanted = together_subject[known].astype("int64") * span + sorted_codes[at]
+    found = np.minimum(np.searchsorted(link_keys, wanted, sorter=by_key), len(by_key) - 1)
+    link = by_key[found]
+    inside = (link_keys[link] == wanted) & (low[link] <= at) & (at < high[link])
+    # once each (a pair missing together and found together on the same episodes is one exclusion)
+    unique = np.unique(link[inside] * len(by_child) + at[inside])
+    link, at = unique // len(by_child), unique % len(by_child)
+    excluded = np.bincount(link, minlength=len(subject))
+    index = np.arange(len(link))
+    rank = index - np.searchsorted(link, link, side="left")
+    rank_from_end = np.searchsorted(link, link, side="right") - 1 - index
+    # a run's positions rise by at least 1 a step, so those equal to low + rank are a leading block
+    leading = np.bincount(link, weights=at - rank == low[link], minlength=len(subject)).astype("int64")
+    trailing = np.bincount(link, weights=at + rank_from_end == high[link] - 1, minlength=len(subject)).astype("int64")
+    return excluded, leading, trailing
+
+
+def _text(values: pd.Series) -> np.ndarray:
+    """The values as an array of text objects; text already (or categories of text) is not converted again,
+    which at a million episodes cost more than the rest of the list."""
+    if values.dtype == object or isinstance(values.dtype, pd.CategoricalDtype):
+        return values.to_numpy(dtype=object)
+    return values.astype(str).to_numpy(dtype=object)

@@ -2,9 +2,11 @@
 
 from datetime import date, timedelta
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from metrics.together import associate_missing, associates, found_together, missing_together
+from metrics.together import LISTED_COLUMNS, associate_missing, associates, found_together, missing_together
 from tests.support import make_episodes
 
 
@@ -62,21 +64,34 @@ def test_associates_count_each_kind_of_link():
     [
         # C2's episode of 4 March lists C1 (linked on 1 March), not C3 (found with C2 on that episode);
         # C2's episode of 20 March lists C1 and C3 from 20 to 27 March
-        (date(2015, 3, 1), date(2015, 3, 31), [("C1", "C2", "E4"), ("C1", "C2", "E5"), ("C3", "C2", "E5")]),
-        (date(2015, 3, 27), date(2015, 3, 31), [("C1", "C2", "E5"), ("C3", "C2", "E5")]),  # the 7th day
+        (date(2015, 3, 1), date(2015, 3, 31), [("C1", "C2", ["E4", "E5"]), ("C3", "C2", ["E5"])]),
+        (date(2015, 3, 27), date(2015, 3, 31), [("C1", "C2", ["E5"]), ("C3", "C2", ["E5"])]),  # the 7th day
         (date(2015, 3, 28), date(2015, 3, 31), []),
-        (date(2015, 4, 1), date(2015, 4, 30), [("C1", "C2", "E6"), ("C3", "C2", "E6")]),
+        (date(2015, 4, 1), date(2015, 4, 30), [("C1", "C2", ["E6"]), ("C3", "C2", ["E6"])]),
         # the episodes that made the links list nobody but C1: the others were missing together
-        (date(2015, 3, 1), date(2015, 3, 6), [("C1", "C2", "E4")]),
+        (date(2015, 3, 1), date(2015, 3, 6), [("C1", "C2", ["E4"])]),
         (date(2015, 3, 1), date(2015, 3, 3), []),
     ],
 )
 def test_associate_missing_lists_a_child_for_seven_days(start, end, expected):
+    """One row per child and associate: the associate's episodes that list the child, first and last
+    reported, and listed until 7 days after the last."""
     frame = network_frame()
     pairs = [missing_together(frame, 60), found_together(frame)]
     table = associate_missing(frame, associates(*pairs), pairs, start, end)
-    assert [(r.subject, r.associate, r.episode_id) for r in table.itertuples()] == expected
-    assert all(table["listed_until"] == [d.date() + timedelta(days=7) for d in table["reported_at"]])
+    reported = dict(zip(frame["episode_id"], frame["reported_at"], strict=True))
+    assert [tuple(row) for row in table.itertuples(index=False)] == [
+        (
+            subject,
+            associate,
+            len(ids),
+            reported[ids[0]],
+            reported[ids[-1]],
+            reported[ids[-1]].date() + timedelta(days=7),
+        )
+        for subject, associate, ids in expected
+    ]
+    assert table.columns.tolist() == LISTED_COLUMNS
 
 
 def test_a_link_made_later_does_not_list_earlier_episodes():
@@ -87,3 +102,61 @@ def test_a_link_made_later_does_not_list_earlier_episodes():
     )
     pairs = [missing_together(frame, 60), found_together(frame)]
     assert associate_missing(frame, associates(*pairs), pairs, date(2015, 2, 1), date(2015, 3, 31)).empty
+
+
+def listed_per_episode(frame, associate_table, pairs, start, end, days=7):
+    """The list one row per (child, associate, associate's episode), worked out the plain way: what
+    `associate_missing` counts without writing the rows out."""
+    missing_too = {(p.child_a, p.episode_b) for t in pairs for p in t.itertuples()}
+    missing_too |= {(p.child_b, p.episode_a) for t in pairs for p in t.itertuples()}
+    first_day, last_day = pd.Timestamp(start) - pd.Timedelta(days=days), pd.Timestamp(end) + pd.Timedelta(days=1)
+    rows = []
+    for link in associate_table.itertuples():
+        for subject, associate in ((link.child_a, link.child_b), (link.child_b, link.child_a)):
+            for episode in frame.loc[frame["child_id"] == associate].itertuples():
+                listing = first_day <= episode.reported_at < last_day and episode.reported_at > link.first_linked
+                if listing and (subject, episode.episode_id) not in missing_too:
+                    rows.append((subject, associate, episode.episode_id, episode.reported_at))
+    return pd.DataFrame(rows, columns=["subject", "associate", "episode_id", "reported_at"])
+
+
+def busy_home(seed=17, size=80):
+    """Six children at two homes over two months, often leaving or found together: links with many episodes."""
+    random = np.random.default_rng(seed)
+    times = pd.Timestamp("2015-02-01") + pd.to_timedelta(np.sort(random.integers(0, 60 * 24 * 60, size)), unit="min")
+    return make_episodes(
+        *(
+            {
+                "child_id": f"C{random.integers(1, 7)}",
+                "establishment_id": f"H{random.integers(1, 3)}",
+                "reported_at": str(when),
+                "returned_at": str(when + pd.Timedelta(hours=int(random.integers(1, 30)))),
+                "found_postcode": ["B23 6AA", "B23 6AB"][random.integers(0, 2)],
+            }
+            for when in times
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2015, 3, 1), date(2015, 3, 31)),
+        (date(2015, 2, 1), date(2015, 3, 31)),
+        (date(2015, 3, 20), date(2015, 3, 22)),
+    ],
+)
+def test_grouped_counts_equal_the_episodes_listed(start, end):
+    frame = busy_home()
+    pairs = [missing_together(frame, 60), found_together(frame)]
+    associate_table = associates(*pairs)
+    each = listed_per_episode(frame, associate_table, pairs, start, end)
+    grouped = each.groupby(["subject", "associate"], as_index=False).agg(
+        episodes=("episode_id", "size"), first_reported=("reported_at", "min"), last_reported=("reported_at", "max")
+    )
+    grouped["listed_until"] = [d.date() + timedelta(days=7) for d in grouped["last_reported"]]
+    grouped = grouped.sort_values(["first_reported", "subject", "associate"], ignore_index=True)
+    table = associate_missing(frame, associate_table, pairs, start, end)
+    assert each["episode_id"].duplicated().any()  # an episode listing several children
+    assert (grouped["episodes"] > 2).any()  # links with several episodes, so runs with gaps
+    assert [tuple(r) for r in table.itertuples(index=False)] == [tuple(r) for r in grouped.itertuples(index=False)]

@@ -5,6 +5,7 @@ from datetime import date
 import pandas as pd
 
 from metrics.meeting import children_to_discuss
+from metrics.together import LISTED_COLUMNS
 
 
 def test_one_row_per_child_with_every_reason():
@@ -21,13 +22,12 @@ def test_one_row_per_child_with_every_reason():
     )
     listed = pd.DataFrame(
         {
-            "subject": ["C1", "C4", "C4", "C4"],
-            "associate": ["C4", "C1", "C1", "C1"],
-            "episode_id": ["E10", "E11", "E12", "E13"],
-            "reported_at": pd.to_datetime(
-                ["2015-03-01 10:00", "2015-03-25 10:00", "2015-03-26 10:00", "2015-03-27 10:00"]
-            ),
-            "listed_until": [date(2015, 3, 8), date(2015, 4, 1), date(2015, 4, 2), date(2015, 4, 3)],
+            "subject": ["C1", "C4"],
+            "associate": ["C4", "C1"],
+            "episodes": [1, 3],
+            "first_reported": pd.to_datetime(["2015-03-01 10:00", "2015-03-25 10:00"]),
+            "last_reported": pd.to_datetime(["2015-03-01 10:00", "2015-03-27 10:00"]),
+            "listed_until": [date(2015, 3, 8), date(2015, 4, 3)],
         }
     )
     table = children_to_discuss(alerts, escalation, listed)
@@ -44,5 +44,5 @@ def test_one_row_per_child_with_every_reason():
 def test_nothing_to_discuss():
     empty_alerts = pd.DataFrame(columns=["trigger", "subject", "first_met", "children"])
     empty = pd.DataFrame(columns=["reason", "subject", "first_met"])
-    listed = pd.DataFrame(columns=["subject", "associate", "episode_id", "reported_at", "listed_until"])
+    listed = pd.DataFrame(columns=LISTED_COLUMNS)
     assert children_to_discuss(empty_alerts, empty, listed).empty

@@ -1,7 +1,18 @@
+from datetime import date
+
+import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.together import missing_together, together_children
+from metrics.filters import select_episodes
+from metrics.together import (
+    found_together,
+    found_together_rows,
+    missing_together,
+    missing_together_rows,
+    pairs_among,
+    together_children,
+)
 from tests.support import make_episodes
 
 
@@ -117,3 +128,47 @@ def test_three_children_together_make_three_pairs_and_network_counts():
     assert pairs[["child_a", "child_b"]].values.tolist() == [["C1", "C2"], ["C1", "C3"], ["C2", "C3"], ["C1", "C2"]]
     network = together_children(pairs)
     assert network.values.tolist() == [["C1", "C2", 2, 2], ["C1", "C3", 1, 1], ["C2", "C3", 1, 1]]
+
+
+def crowded_places(seed=5, size=120):
+    """Six children leaving three places (a home, else an address) and found at two postcodes, often within
+    the hour, some at the same minute: pairs with ties in every sort key."""
+    random = np.random.default_rng(seed)
+    minutes = np.sort(random.integers(0, 6 * 24 * 60, size)) // 30 * 30  # on the half hour: ties
+    starts = pd.Timestamp("2015-01-29") + pd.to_timedelta(minutes, unit="min")
+    return make_episodes(
+        *(
+            {
+                "child_id": f"C{random.integers(1, 7)}",
+                "missing_from": ["care", "home"][random.integers(0, 2)],
+                "establishment_id": [None, "H1", "H2"][random.integers(0, 3)],
+                "from_postcode": "B23 6AA",
+                "reported_at": str(when),
+                "returned_at": str(when + pd.Timedelta(hours=int(random.integers(1, 20)))),
+                "found_postcode": ["B23 6AA", "B24 9XX"][random.integers(0, 2)],
+            }
+            for when in starts
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "filters"),
+    [
+        (date(2015, 1, 1), date(2015, 3, 31), {}),
+        (date(2015, 2, 1), date(2015, 2, 28), {}),
+        (date(2015, 1, 1), date(2015, 2, 2), {"missing_from": ["care"]}),
+    ],
+)
+@pytest.mark.parametrize(
+    ("rows", "pairs"), [(missing_together_rows, missing_together), (found_together_rows, found_together)]
+)
+def test_the_pairs_of_all_episodes_filtered_are_the_pairs_of_a_selection(start, end, filters, rows, pairs):
+    """A pair depends on its two episodes only: the pairs of every episode, kept where both are selected,
+    are the selection's own pairs, in the same order (what lets the app work them out once)."""
+    episodes = crowded_places()
+    selection = select_episodes(episodes, start, end, filters)
+    expected = pairs(selection)
+    assert len(expected) > 5 and expected["reported_at_a"].duplicated().any()
+    pd.testing.assert_frame_equal(pairs_among(episodes, rows(episodes), selection), expected)
+    pd.testing.assert_frame_equal(pairs_among(episodes, rows(episodes)), pairs(episodes))

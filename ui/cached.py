@@ -29,7 +29,7 @@ from metrics.filters import select_episodes
 from metrics.findings import Finding, period_findings
 from metrics.periods import default_period, previous_period
 from metrics.process_control import ProcessControlSettings, process_control_table
-from metrics.together import missing_together
+from metrics.together import PairRows, found_together_rows, missing_together_rows, pairs_among, together_children
 from metrics.triggers import triggers
 from reports.benchmarks import Benchmarks, benchmarks_for
 from reports.reconciliation import all_items, items_started_in, with_resolutions
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 def warm() -> None:
     """Load and derive the episodes (the sidebar's establishments and latest month, the default view's
-    episodes), then the reconciliation items, into the pages' own caches.
+    episodes, the pairs missing and found together), then the reconciliation items, into the pages' own caches.
 
     Run in a thread as the server starts (app_server.py). A session arriving meanwhile waits
     for this load (Streamlit holds one lock per cached value) rather than starting another.
@@ -57,6 +57,9 @@ def warm() -> None:
         period = default_period(data.latest_reported())
         for chosen in (period, previous_period(period)):
             selected(episodes, chosen.start, chosen.end, {})
+        settings = config.settings()
+        pair_rows(episodes, "missing", settings.missing_together.window_minutes)
+        pair_rows(episodes, "found", settings.associates.found_window_hours)
     except Exception:  # noqa: BLE001 - a server without its database still starts and says why on the page
         log.exception("loading the episodes at startup failed")
         return
@@ -105,7 +108,12 @@ def findings(view: PageView, settings: ProcessControlSettings, suppress_below: i
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _attention(frame, start, end, filters, settings, as_of, _episodes) -> tuple:
-    return attention_tables(history_until(_episodes, end, filters), start, end, settings, as_of)
+    history = history_until(_episodes, end, filters)
+    pairs = (
+        pairs_among(_episodes, pair_rows(_episodes, "missing", settings.window_minutes), history),
+        pairs_among(_episodes, pair_rows(_episodes, "found", settings.found_window_hours), history),
+    )
+    return attention_tables(history, start, end, settings, as_of, pairs)
 
 
 def attention(view: PageView, settings: AttentionSettings, as_of: datetime) -> tuple:
@@ -159,15 +167,31 @@ def alerts(view: PageView, thresholds: TriggerThresholds, as_of: date | datetime
     return _alerts(_view_key(view), thresholds, as_of, view.current)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _together(view_key, window, _current) -> tuple[pd.DataFrame, tuple | None]:
-    pairs = missing_together(_current, window)
-    return pairs, together_network(pairs, _current) if len(pairs) else None
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _together(view_key, window, _current, _episodes) -> tuple[pd.DataFrame, pd.DataFrame, tuple | None]:
+    # a resource, read and never changed by the page: as st.cache_data, the 400,000 pairs of a view at a million
+    # episodes were pickled when stored and unpickled on every run; analysts only, so no suppression
+    pairs = pairs_among(_episodes, pair_rows(_episodes, "missing", window), _current)
+    return pairs, together_children(pairs), together_network(pairs, _current) if len(pairs) else None
 
 
-def together(view: PageView, window: int) -> tuple[pd.DataFrame, tuple | None]:
-    """The pairs of episodes missing together in the view, and their network (nodes, edges; None without pairs)."""
-    return _together(_view_key(view), window, view.current)
+def together(view: PageView, window: int) -> tuple[pd.DataFrame, pd.DataFrame, tuple | None]:
+    """The pairs of episodes missing together in the view, the pairs of children (`together_children`) and
+    their network (nodes, edges; None without pairs)."""
+    return _together(_view_key(view), window, view.current, view.episodes)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _pair_rows(frame, kind, window, _episodes) -> PairRows:
+    return missing_together_rows(_episodes, window) if kind == "missing" else found_together_rows(_episodes, window)
+
+
+def pair_rows(episodes: pd.DataFrame, kind: str, window: int) -> PairRows:
+    """`metrics.together.missing_together_rows` (kind "missing", `window` in minutes) or `found_together_rows`
+    ("found", in hours) of all the episodes, once per data version and window for the whole server: a view's
+    pairs are those both of whose episodes it holds (`pairs_among`), so Missing together and Who to discuss
+    no longer find them again after each filter change. A resource: nothing may change it in place."""
+    return _pair_rows(_frame_key(episodes), kind, window, episodes)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -102,7 +102,8 @@ st.header("Associate went missing")
 st.caption(
     f"Associates went missing together (same place, within {settings.window_minutes} minutes) or were found at "
     f"one postcode within {settings.found_window_hours} hours. A child is listed for {settings.listed_days} days "
-    "after an associate goes missing."
+    "after an associate goes missing. One row per child and associate: the associate's episodes that list the "
+    "child, the first and last reported, and the end of the last listing."
 )
 if linked.listed.empty:
     st.write("No associate went missing in this period.")
@@ -114,8 +115,11 @@ else:
         column_config={
             "subject": links.child_column("Child"),
             "associate": links.child_column("Associate"),
-            "episode_id": "Associate's episode",
-            "reported_at": st.column_config.DatetimeColumn("Reported", format="D MMM YYYY HH:mm"),
+            "episodes": st.column_config.NumberColumn(
+                "Associate's episodes", help="The associate's episodes in the period that list the child."
+            ),
+            "first_reported": st.column_config.DatetimeColumn("First reported", format="D MMM YYYY HH:mm"),
+            "last_reported": st.column_config.DatetimeColumn("Last reported", format="D MMM YYYY HH:mm"),
             "listed_until": st.column_config.DateColumn("Listed until", format="D MMM YYYY"),
         },
     )

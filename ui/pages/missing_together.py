@@ -19,7 +19,6 @@ from metrics.children import (
     repeated_places,
     repeats_to_fit,
 )
-from metrics.together import together_children
 from ui import auth, cached, data, display, links, paged, sidebar
 
 auth.require_child_level()
@@ -38,8 +37,7 @@ st.caption(
     + (f", filters: {', '.join(view.filters)}" if view.filters else "")
     + "."
 )
-pairs, linked = cached.together(view, window)  # shared by every session
-children = together_children(pairs)
+pairs, children, linked = cached.together(view, window)  # shared by every session
 together = sorted(set(pairs["child_a"]) | set(pairs["child_b"])) if len(pairs) else []
 HEADLINES = (
     ("Times together", len(pairs), "Pairs of episodes: two children leaving one place within the window."),
