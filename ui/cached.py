@@ -32,7 +32,7 @@ from metrics.periods import default_period, previous_period
 from metrics.process_control import ProcessControlSettings, process_control_table
 from metrics.together import missing_together
 from metrics.trend import trend_window
-from metrics.triggers import triggers
+from metrics.triggers import trigger_counts, triggers
 from reports.benchmarks import Benchmarks, benchmarks_for
 from reports.reconciliation import all_items, items_started_in, with_resolutions
 from ui import data
@@ -201,7 +201,7 @@ def process_table(
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _alert_count(view_key, previous, as_of, thresholds, _episodes) -> int:
-    return len(triggers(_episodes, thresholds, as_of=as_of))
+    return sum(trigger_counts(_episodes, thresholds, as_of=as_of).values())
 
 
 def alert_count(view: PageView, thresholds: TriggerThresholds, *, previous: bool, as_of: date | None) -> int:
