@@ -12,6 +12,8 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from config.sections import TriggerThresholds
 from metrics.time_limits import DAY_NS, HOUR_NS, date_only_flags, has_date_only_time, may_exceed, opening
@@ -276,6 +278,15 @@ def triggers(
         if any(len(p) for p in parts)
         else pd.DataFrame(columns=COLUMNS)
     )
-    table["order"] = table["trigger"].map({t: i for i, t in enumerate(TRIGGERS)})
-    table = table.sort_values(["order", "first_met", "subject"], kind="stable", ignore_index=True)
-    return table.drop(columns="order")[COLUMNS]
+    # by trigger, first_met and subject, ties kept in order: Arrow's stable sort, not pandas' over Python objects
+    keys = pa.table(
+        {
+            "order": table["trigger"].map({t: i for i, t in enumerate(TRIGGERS)}).to_numpy(dtype="int64"),
+            "first_met": pa.array(table["first_met"].to_numpy(dtype=object), type=pa.date32()),
+            "subject": pa.array(table["subject"].to_numpy(dtype=object), type=pa.string()),
+        }
+    )
+    order = pc.sort_indices(
+        keys, sort_keys=[("order", "ascending"), ("first_met", "ascending"), ("subject", "ascending")]
+    )
+    return table.iloc[order.to_numpy()].reset_index(drop=True)[COLUMNS]
