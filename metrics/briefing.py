@@ -28,6 +28,16 @@ from metrics.triggers import triggers
 TIMES_OF_DAY = ("00:00-05:59", "06:00-11:59", "12:00-17:59", "18:00-23:59", NOT_KNOWN)
 RISK_COLUMNS = ["reported", "category", "police_risk", "rag", "duration", "found_in", "exploitation", "interview"]
 PLACE_TRIGGERS = ("location_5_in_30_days",)
+# what `metrics.together`'s missing_together and found_together read of the episodes
+PAIR_READS = (
+    "episode_id",
+    "child_id",
+    "reported_at",
+    "returned_at",
+    "establishment_id",
+    "from_postcode",
+    "found_postcode",
+)
 
 
 @dataclass(frozen=True)
@@ -138,8 +148,9 @@ def _sharing_a_place(episodes: pd.DataFrame, mine: np.ndarray) -> np.ndarray:
     """Episodes that started where one of the child's did, or were found at one of its found postcodes:
     every episode an associate of the child can share (`metrics.together`), so the pairs are worked out
     on these alone rather than on every child's."""
-    place, found = episode_place(episodes), episodes["found_postcode"]
-    near = place.isin(place.loc[mine].dropna().unique()) | found.isin(found.loc[mine].dropna().unique())
+    home, postcode, found = episodes["establishment_id"], episodes["from_postcode"], episodes["found_postcode"]
+    places = episode_place(episodes.loc[mine]).dropna().unique()  # a place is the home, else the from postcode
+    near = home.isin(places) | (home.isna() & postcode.isin(places)) | found.isin(found.loc[mine].dropna().unique())
     return near.to_numpy(dtype=bool)
 
 
@@ -154,8 +165,9 @@ def child_briefing(
     is_mine = _is_child(episodes["child_id"], child_id)
     if not (up_to & is_mine).any():
         raise KeyError(f"no episodes for child {child_id!r} up to {as_of}")
-    history = ensure_derived(episodes.loc[up_to & (is_mine | _sharing_a_place(episodes, is_mine & up_to))])
-    mine_all = history.loc[(history["child_id"].astype(str) == child_id).to_numpy()]
+    # the pairs read only these columns, of the episodes sharing a place with the child's: not a copy of every column
+    history = episodes.loc[up_to & (is_mine | _sharing_a_place(episodes, is_mine & up_to)), list(PAIR_READS)]
+    mine_all = ensure_derived(episodes.loc[up_to & is_mine])
     period = last_months(as_of, 12)
     mine = mine_all.loc[(mine_all["reported_at"] >= pd.Timestamp(period[0])).to_numpy()]
 

@@ -8,6 +8,7 @@ ranges and the signals each point is part of. Settings come in as a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -71,12 +72,11 @@ def over_24_hours(episodes: pd.DataFrame, as_of: date | datetime | None = None) 
 
 def _month_positions(times: pd.Series, start: date, months: int) -> np.ndarray:
     """Each time's month as a position from `start`'s month (0 to months - 1), -1 where missing or
-    outside: whole numbers (year * 12 + month), not `YYYY-MM` text, to count by."""
-    moments = pd.DatetimeIndex(times)
-    codes = moments.year.to_numpy(dtype="float64") * 12 + moments.month.to_numpy(dtype="float64")
-    position = codes - (start.year * 12 + start.month)
-    inside = ~np.isnan(position) & (position >= 0) & (position < months)
-    return np.where(inside, np.nan_to_num(position, nan=-1), -1).astype("int64")
+    outside: whole numbers (calendar months since 1970, as numpy counts them), not `YYYY-MM` text, to count by."""
+    month = np.asarray(times, dtype="datetime64[ns]").astype("datetime64[M]")
+    position = month.astype("int64") - np.datetime64(start, "M").astype("int64")
+    inside = ~np.isnat(month) & (position >= 0) & (position < months)
+    return np.where(inside, position, -1)
 
 
 def _per_month(positions: np.ndarray, chosen: np.ndarray | None, months: int) -> np.ndarray:
@@ -117,7 +117,13 @@ def monthly_series(
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r} (measures: {', '.join(MEASURES)})")
     months = _months(start, end)
-    positions = _month_positions(episodes["reported_at"], start, len(months))
+    return _series(episodes, measure, months, _month_positions(episodes["reported_at"], start, len(months)), as_of)
+
+
+def _series(
+    episodes: pd.DataFrame, measure: str, months: list[str], positions: np.ndarray, as_of: date | datetime | None
+) -> pd.DataFrame:
+    """`monthly_series` with each episode's month position (`_month_positions`) already worked out."""
     if measure in ("children", "persistent"):
         at_least = 1 if measure == "children" else PERSISTENT_FROM
         counts = _children_per_month(positions, episodes["child_id"], len(months), at_least)
@@ -223,5 +229,25 @@ def process_control_table(
     as_of: date | datetime | None = None,
 ) -> pd.DataFrame:
     """month,value,count,denominator,moving_range,mean,lower_limit,upper_limit,signals for one measure."""
-    series = monthly_series(episodes, measure, start, end, as_of)
-    return process_control(series, settings, rate=MEASURES[measure].rate)
+    return process_control_tables(episodes, [measure], start, end, settings, as_of)[measure]
+
+
+def process_control_tables(
+    episodes: pd.DataFrame,
+    measures: Iterable[str],
+    start: date,
+    end: date,
+    settings: ProcessControlSettings,
+    as_of: date | datetime | None = None,
+) -> dict[str, pd.DataFrame]:
+    """measure -> its table (as `process_control_table` gives it), the episodes' months worked out once
+    for every measure (the written findings read them all, from the same episodes)."""
+    months = _months(start, end)
+    positions = _month_positions(episodes["reported_at"], start, len(months))
+    tables = {}
+    for measure in measures:
+        if measure not in MEASURES:
+            raise ValueError(f"unknown measure {measure!r} (measures: {', '.join(MEASURES)})")
+        series = _series(episodes, measure, months, positions, as_of)
+        tables[measure] = process_control(series, settings, rate=MEASURES[measure].rate)
+    return tables

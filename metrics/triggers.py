@@ -12,6 +12,8 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from config.sections import TriggerThresholds
 from metrics.time_limits import DAY_NS, HOUR_NS, date_only_flags, has_date_only_time, may_exceed, opening
@@ -47,6 +49,28 @@ def counting_alerts(
     the count in the earliest such window. Where either end is date-only the
     dates are compared. `only` (a flag per episode) limits which episodes count.
     """
+    met = _earliest_windows(subjects, episodes, count, window_days, only)
+    if met is None:
+        return pd.DataFrame(columns=COLUMNS)
+    hits, rows, subject_codes, subject_names, times = met
+    windows = rows[hits[:, None] - np.arange(count - 1, -1, -1)[None, :]]
+    ids = episodes["episode_id"].iloc[windows.ravel()].astype(str).to_numpy().reshape(windows.shape)
+    return pd.DataFrame(
+        {
+            "trigger": trigger,
+            "subject": np.asarray(subject_names, dtype=object)[subject_codes[hits]].astype(str),
+            "first_met": _as_dates(times[hits]),
+            "episode_ids": ids.tolist(),
+        },
+        columns=COLUMNS,
+    )
+
+
+def _earliest_windows(
+    subjects: pd.Series, episodes: pd.DataFrame, count: int, window_days: int, only: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, object, np.ndarray] | None:
+    """`counting_alerts`' rule: (hits, rows, subject codes, subject names, times), the counted episodes sorted by
+    subject then time, `hits` the position completing each subject's earliest window (None: too few episodes)."""
     counted = (subjects.notna() & episodes["reported_at"].notna()).to_numpy()
     keep = np.flatnonzero(counted if only is None else counted & only)
     subject_codes, subject_names = pd.factorize(subjects.iloc[keep])
@@ -60,7 +84,7 @@ def counting_alerts(
     subject_codes, times, date_only, rows = subject_codes[order], times[order], date_only[order], keep[order]
     back = count - 1
     if len(times) <= back:
-        return pd.DataFrame(columns=COLUMNS)
+        return None
     last = np.arange(back, len(times))
     first = last - back
     same_subject = subject_codes[last] == subject_codes[first]
@@ -70,17 +94,7 @@ def counting_alerts(
     hits = last[met]
     hit_subjects = subject_codes[hits]  # already sorted by subject, then time
     hits = hits[np.insert(hit_subjects[1:] != hit_subjects[:-1], 0, True)[: len(hits)]]  # earliest per subject
-    windows = rows[hits[:, None] - np.arange(back, -1, -1)[None, :]]
-    ids = episodes["episode_id"].iloc[windows.ravel()].astype(str).to_numpy().reshape(windows.shape)
-    return pd.DataFrame(
-        {
-            "trigger": trigger,
-            "subject": np.asarray(subject_names, dtype=object)[subject_codes[hits]].astype(str),
-            "first_met": _as_dates(times[hits]),
-            "episode_ids": ids.tolist(),
-        },
-        columns=COLUMNS,
-    )
+    return hits, rows, subject_codes, subject_names, times
 
 
 def _as_of_moment(as_of: date | datetime | None) -> tuple[pd.Timestamp, date]:
@@ -160,6 +174,67 @@ def date_only_alert_episodes(episodes: pd.DataFrame) -> tuple[int, int]:
     return int(has_date_only_time(episodes, ALERT_TIMES).sum()), len(episodes)
 
 
+def _counting_rules(episodes: pd.DataFrame, settings: TriggerThresholds) -> list[tuple]:
+    """(trigger, subjects, count, window days, only) of each trigger that counts episodes (`counting_alerts`)."""
+    category = episodes["category"]
+    child = episodes["child_id"]
+    return [
+        (
+            "3_missing_in_90_days",
+            child,
+            settings.missing_count,
+            settings.missing_window_days,
+            (category == "missing").to_numpy(dtype=bool),
+        ),
+        (
+            "3_absent_in_90_days",
+            child,
+            settings.absent_count,
+            settings.absent_window_days,
+            (category == "absent").to_numpy(dtype=bool),
+        ),
+        (
+            "location_5_in_30_days",
+            episode_place(episodes),
+            settings.location_count,
+            settings.location_window_days,
+            None,
+        ),
+    ]
+
+
+def _long_missing(
+    episodes: pd.DataFrame, settings: TriggerThresholds, as_of: date | datetime | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(over, point dates, deadlines, overdue): the missing episodes over the hours (a flag per episode), and for
+    each of them the day it passed them, its strategy meeting deadline and whether that passed with no meeting."""
+    _, as_of_date = _as_of_moment(as_of)
+    over = over_hours(episodes, settings.missing_over_hours, as_of)
+    began = opening(episodes["reported_at"], date_only_flags(episodes, "reported_at"))[over]  # 00:00 if date-only
+    point = began + np.timedelta64(settings.missing_over_hours * HOUR_NS, "ns")
+    point_dates = point.astype("datetime64[D]")
+    deadline = np.busday_offset(point_dates, settings.strategy_meeting_working_days, roll="backward")
+    meeting = episodes.loc[over, "strategy_meeting_at"].dt.normalize().to_numpy(dtype="datetime64[D]")
+    held_in_time = ~np.isnat(meeting) & (meeting <= deadline)
+    overdue = (deadline < np.datetime64(as_of_date, "D")) & ~held_in_time
+    return over, point_dates, deadline, overdue
+
+
+def trigger_counts(
+    episodes: pd.DataFrame, thresholds: TriggerThresholds | None = None, as_of: date | datetime | None = None
+) -> dict[str, int]:
+    """How many alerts `triggers` lists for each trigger (in `TRIGGERS` order), without listing them or the
+    episodes behind them: the Overview's tile, for this period and the one before."""
+    settings = thresholds or TriggerThresholds()
+    counts = {}
+    for trigger, subjects, count, window_days, only in _counting_rules(episodes, settings):
+        met = _earliest_windows(subjects, episodes, count, window_days, only)
+        counts[trigger] = 0 if met is None else len(met[0])
+    over, _, _, overdue = _long_missing(episodes, settings, as_of)
+    counts["missing_over_72_hours"], counts["strategy_meeting_overdue"] = int(over.sum()), int(overdue.sum())
+    return {trigger: counts[trigger] for trigger in TRIGGERS}
+
+
 def triggers(
     episodes: pd.DataFrame, thresholds: TriggerThresholds | None = None, as_of: date | datetime | None = None
 ) -> pd.DataFrame:
@@ -169,34 +244,12 @@ def triggers(
     which strategy meeting deadlines are past.
     """
     settings = thresholds or TriggerThresholds()
-    _, as_of_date = _as_of_moment(as_of)
-    category = episodes["category"]
-    child = episodes["child_id"]
     parts = [
-        counting_alerts(
-            "3_missing_in_90_days",
-            child,
-            episodes,
-            settings.missing_count,
-            settings.missing_window_days,
-            only=(category == "missing").to_numpy(dtype=bool),
-        ),
-        counting_alerts(
-            "3_absent_in_90_days",
-            child,
-            episodes,
-            settings.absent_count,
-            settings.absent_window_days,
-            only=(category == "absent").to_numpy(dtype=bool),
-        ),
+        counting_alerts(trigger, subjects, episodes, count, window_days, only)
+        for trigger, subjects, count, window_days, only in _counting_rules(episodes, settings)
     ]
-
-    over = over_hours(episodes, settings.missing_over_hours, as_of)
-    long = episodes.loc[over, ["episode_id", "strategy_meeting_at"]]
-    began = opening(episodes["reported_at"], date_only_flags(episodes, "reported_at"))[over]  # 00:00 if date-only
-    point = began + np.timedelta64(settings.missing_over_hours * HOUR_NS, "ns")
-    point_dates = point.astype("datetime64[D]")
-    long_ids = long["episode_id"].astype(str).to_numpy()
+    over, point_dates, deadline, overdue = _long_missing(episodes, settings, as_of)
+    long_ids = episodes.loc[over, "episode_id"].astype(str).to_numpy()
     parts.append(
         pd.DataFrame(
             {
@@ -208,11 +261,6 @@ def triggers(
             columns=COLUMNS,
         )
     )
-
-    deadline = np.busday_offset(point_dates, settings.strategy_meeting_working_days, roll="backward")
-    meeting = long["strategy_meeting_at"].dt.normalize().to_numpy(dtype="datetime64[D]")
-    held_in_time = ~np.isnat(meeting) & (meeting <= deadline)
-    overdue = (deadline < np.datetime64(as_of_date, "D")) & ~held_in_time
     parts.append(
         pd.DataFrame(
             {
@@ -225,21 +273,20 @@ def triggers(
         )
     )
 
-    parts.append(
-        counting_alerts(
-            "location_5_in_30_days",
-            episode_place(episodes),
-            episodes,
-            settings.location_count,
-            settings.location_window_days,
-        )
-    )
-
     table = (
         pd.concat([p for p in parts if len(p)], ignore_index=True)
         if any(len(p) for p in parts)
         else pd.DataFrame(columns=COLUMNS)
     )
-    table["order"] = table["trigger"].map({t: i for i, t in enumerate(TRIGGERS)})
-    table = table.sort_values(["order", "first_met", "subject"], kind="stable", ignore_index=True)
-    return table.drop(columns="order")[COLUMNS]
+    # by trigger, first_met and subject, ties kept in order: Arrow's stable sort, not pandas' over Python objects
+    keys = pa.table(
+        {
+            "order": table["trigger"].map({t: i for i, t in enumerate(TRIGGERS)}).to_numpy(dtype="int64"),
+            "first_met": pa.array(table["first_met"].to_numpy(dtype=object), type=pa.date32()),
+            "subject": pa.array(table["subject"].to_numpy(dtype=object), type=pa.string()),
+        }
+    )
+    order = pc.sort_indices(
+        keys, sort_keys=[("order", "ascending"), ("first_met", "ascending"), ("subject", "ascending")]
+    )
+    return table.iloc[order.to_numpy()].reset_index(drop=True)[COLUMNS]

@@ -3,7 +3,7 @@ from datetime import date, datetime
 import pytest
 
 from config.sections import TriggerThresholds
-from metrics.triggers import TRIGGERS, trigger_words, triggers
+from metrics.triggers import TRIGGERS, trigger_counts, trigger_words, triggers
 from tests.support import make_episodes
 
 LATER = date(2016, 1, 1)
@@ -243,3 +243,23 @@ def test_every_trigger_has_words_in_order():
     assert tuple(trigger_words(COUNCIL)) == TRIGGERS
     overdue = trigger_words(COUNCIL)["strategy_meeting_overdue"].definition
     assert "missing over 48 hours with no strategy meeting within 3 working days" in overdue
+
+
+@pytest.mark.parametrize(
+    ("as_of", "thresholds"),
+    [(date(2015, 3, 1), None), (date(2015, 1, 3), None), (LATER, COUNCIL), (datetime(2015, 1, 4, 10, 0), COUNCIL)],
+)
+def test_trigger_counts_are_the_lengths_of_the_lists(as_of, thresholds):
+    rows = (
+        place_rows([*FOUR, "2015-03-21 10:00", "2015-03-22"], establishment_id="H1")
+        + place_rows([*FOUR, "2015-03-21 10:00"], from_postcode="B23 6AA")
+        + missing_at("2015-01-01 10:00", "2015-01-02 10:00", "2015-01-03 10:00", "2015-01-04", child="C9")
+        + missing_at("2015-02-01 10:00", "2015-02-02 10:00", child="C8", category="absent")
+    )
+    episodes = make_episodes(*rows)
+    table = triggers(episodes, thresholds=thresholds, as_of=as_of)
+    counts = trigger_counts(episodes, thresholds=thresholds, as_of=as_of)
+    assert list(counts) == list(TRIGGERS)
+    assert counts == {trigger: int((table["trigger"] == trigger).sum()) for trigger in TRIGGERS}
+    assert sum(counts.values()) == len(table) > 0
+    assert trigger_counts(episodes.iloc[0:0], as_of=LATER) == dict.fromkeys(TRIGGERS, 0)

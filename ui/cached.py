@@ -26,11 +26,13 @@ from metrics.attention import AttentionSettings, attention_tables, history_until
 from metrics.briefing import Briefing, child_briefing
 from metrics.children import alerts_with_episodes, node_episodes, together_network
 from metrics.filters import select_episodes
-from metrics.findings import Finding, period_findings
+from metrics.findings import Finding
+from metrics.findings import findings as findings_of
 from metrics.periods import default_period, previous_period
 from metrics.process_control import ProcessControlSettings, process_control_table
 from metrics.together import PairRows, found_together_rows, missing_together_rows, pairs_among, together_children
-from metrics.triggers import triggers
+from metrics.trend import trend_window
+from metrics.triggers import trigger_counts, triggers
 from reports.benchmarks import Benchmarks, benchmarks_for
 from reports.reconciliation import all_items, items_started_in, with_resolutions
 from ui import data
@@ -89,12 +91,13 @@ def _frame_key(episodes: pd.DataFrame) -> tuple:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _findings(frame, start, end, filters, settings, suppress_below, _episodes) -> list[Finding]:
-    return period_findings(_episodes, start, end, filters, settings, suppress_below)
+def _findings(frame, start, end, filters, settings, suppress_below, _view) -> list[Finding]:
+    return findings_of(window(_view, *trend_window(start, end)), start, end, settings, suppress_below)
 
 
 def findings(view: PageView, settings: ProcessControlSettings, suppress_below: int | None) -> list[Finding]:
-    """`metrics.findings.period_findings` for the view (the Overview's written findings)."""
+    """`metrics.findings.period_findings` for the view (the Overview's written findings), on the episodes of the
+    trend window that the Trends page and the Overview's months share (`window`)."""
     return _findings(
         _frame_key(view.episodes),
         view.period.start,
@@ -102,7 +105,7 @@ def findings(view: PageView, settings: ProcessControlSettings, suppress_below: i
         view.filters,
         settings,
         suppress_below,
-        view.episodes,
+        view,
     )
 
 
@@ -208,8 +211,8 @@ def network_document(
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _process_table(frame, first, last, filters, measure, settings, _episodes) -> pd.DataFrame:
-    return process_control_table(selected(_episodes, first, last, filters), measure, first, last, settings)
+def _process_table(frame, first, last, filters, measure, settings, _view) -> pd.DataFrame:
+    return process_control_table(window(_view, first, last), measure, first, last, settings)
 
 
 def process_table(
@@ -217,12 +220,12 @@ def process_table(
 ) -> pd.DataFrame:
     """`metrics.process_control.process_control_table` of one measure over the months `first` to `last`
     of the view's filtered episodes (the Trends page's charts, and the Overview's episodes by month)."""
-    return _process_table(_frame_key(view.episodes), first, last, view.filters, measure, settings, view.episodes)
+    return _process_table(_frame_key(view.episodes), first, last, view.filters, measure, settings, view)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _alert_count(view_key, previous, as_of, thresholds, _episodes) -> int:
-    return len(triggers(_episodes, thresholds, as_of=as_of))
+    return sum(trigger_counts(_episodes, thresholds, as_of=as_of).values())
 
 
 def alert_count(view: PageView, thresholds: TriggerThresholds, *, previous: bool, as_of: date | None) -> int:
@@ -232,8 +235,9 @@ def alert_count(view: PageView, thresholds: TriggerThresholds, *, previous: bool
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _selected(frame, start, end, filters, _episodes) -> pd.DataFrame:
-    return select_episodes(_episodes, start, end, filters)
+def _selected(frame, start, end, filters, _episodes, _halves=None) -> pd.DataFrame:
+    # _halves: the episodes already chosen for two adjacent periods making up start to end, with these filters
+    return pd.concat(_halves) if _halves is not None else select_episodes(_episodes, start, end, filters)
 
 
 def selected(episodes: pd.DataFrame, start: date, end: date, filters: dict | None = None) -> pd.DataFrame:
@@ -241,6 +245,19 @@ def selected(episodes: pd.DataFrame, start: date, end: date, filters: dict | Non
     run chose the view's episodes twice (this period and the one before), the largest metric cost of most
     pages at a million episodes. A resource, as the episodes are: nothing may change it in place."""
     return _selected(_frame_key(episodes), start, end, filters or {}, episodes)
+
+
+def window(view: PageView, first: date, last: date) -> pd.DataFrame:
+    """The view's filtered episodes from `first` to `last` (the trend window: Trends, the Overview's findings and
+    months), as `selected` gives them. When those months are the previous period then the period (a 12-month
+    view) and filters are set, the two frames the sidebar chose are put together: the same rows in the same
+    order, a sixth of the time of choosing them again at a million episodes (without filters choosing is a slice)."""
+    halves = (
+        (view.before, view.current)
+        if view.filters and (first, last) == (view.previous.start, view.period.end)
+        else None
+    )
+    return _selected(_frame_key(view.episodes), first, last, view.filters, view.episodes, halves)
 
 
 @st.cache_resource(show_spinner="Comparing police and council records…", max_entries=2)

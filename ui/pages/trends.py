@@ -40,7 +40,7 @@ st.caption(
     + (", with the sidebar filters" if view.filters else "")
     + ". Shorter periods are shown with the 24 months up to their end: a change needs history to be seen."
 )
-episodes = cached.selected(view.episodes, start, end, filters)  # shared with the charts' tables below
+episodes = cached.window(view, start, end)  # shared with the charts' tables below
 display.stop_when_empty(episodes, label)
 baseline = f"the first {settings.baseline_months} months" if settings.baseline_months else "every month shown"
 notes = NOTES.format(baseline=baseline, shift=settings.shift_points, trend=settings.trend_points)
