@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.browser_support import free_port, wait_until_healthy
-from ui.auth import COOKIE, SESSION_ROUTE
+from ui.auth import COOKIE
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -119,6 +119,13 @@ class Server:
 
     def runs(self, since: float = 0.0) -> list[dict]:
         """The script runs this server logged that started at or after `since` (wall clock)."""
+        return [line for line in self._lines(since) if "page" in line]
+
+    def collections(self, since: float = 0.0) -> list[dict]:
+        """The full garbage collections (bench/serve.py) that started at or after `since`."""
+        return [line for line in self._lines(since) if "gc" in line]
+
+    def _lines(self, since: float) -> list[dict]:
         if not self.run_log.exists():
             return []
         lines = [json.loads(line) for line in self.run_log.read_text().splitlines() if line.strip()]
@@ -261,12 +268,10 @@ async def new_tab(context, base: str):
 async def sign_in(context, base: str, user: tuple[str, str]) -> tuple[object, dict]:
     """A new tab on the app, signed in through the form, and its times: "new_tab_s" (to the first page settled),
     "after_sign_in_s" (from the click), and where the time before the click went: the front end's load
-    (FRONT_END_JS), the websocket open, the sign-in form shown; "cookie_s" when the cookie's answer came."""
+    (FRONT_END_JS), the websocket open, the sign-in form shown; "cookie_s" when the browser held the cookie."""
     page = await new_tab(context, base)
     seen: dict[str, float] = {}
     page.on("websocket", lambda _socket: seen.setdefault("websocket", time.perf_counter()))
-    claim = f"{SESSION_ROUTE}/claim"
-    page.on("response", lambda answer: seen.setdefault("cookie", time.perf_counter()) if claim in answer.url else None)
     started = time.perf_counter()
     await page.goto(f"{base}/")
     form = page.locator('[data-testid="stForm"]')
@@ -279,26 +284,27 @@ async def sign_in(context, base: str, user: tuple[str, str]) -> tuple[object, di
     clicked, clicked_at = time.perf_counter(), time.time()
     await form.get_by_role("button", name="Sign in").click()
     settled = await wait_settled(page, None)
-    await wait_for_cookie(context, page)  # not in the times: the page trades its ticket for the cookie once drawn
+    cookie = await wait_for_cookie(context, page)  # not in new_tab_s: the page trades its ticket once drawn
     return page, {
         "new_tab_s": settled - started,
         "after_sign_in_s": settled - clicked,
         **front_end,
         "websocket_s": seen.get("websocket", float("nan")) - started,
         "form_s": form_shown - started,
-        "cookie_s": seen.get("cookie", float("nan")) - clicked,
+        "cookie_s": cookie - clicked,
         "clicked_at": clicked_at,
         "settled_at": clicked_at + settled - clicked,
     }
 
 
-async def wait_for_cookie(context, page) -> None:
-    """Wait until the browser holds the sign-in cookie. The signed-in page asks for it (ui.auth) after it is
-    drawn; a tab opened before the answer arrives is shown the sign-in form, and would never settle."""
+async def wait_for_cookie(context, page) -> float:
+    """Wait until the browser holds the sign-in cookie; when it was seen (perf_counter). The signed-in page asks
+    for it (ui.auth) after it is drawn; a tab opened before the answer arrives is shown the sign-in form, and
+    would never settle."""
     deadline = time.perf_counter() + TIMEOUT_S
     while time.perf_counter() < deadline:
         if any(cookie["name"] == COOKIE for cookie in await context.cookies()):
-            return
+            return time.perf_counter()
         await page.wait_for_timeout(50)
     raise TimeoutError(f"no sign-in cookie ({COOKIE}) in {TIMEOUT_S} s after signing in")
 
@@ -388,6 +394,7 @@ def browser_pages(
                     say(f"browser {label}: session {i + 1}/{repeats}, slowest click {slowest[0]} {slowest[1]:.2f}s")
                 rss = peak_rss_mb(server.pid)
                 server_runs = server.runs()
+                collections = [line["s"] for line in server.collections()]
             await browser.close()
         return {
             "database": label,
@@ -396,6 +403,7 @@ def browser_pages(
             "first_visit_after_sign_in_s": first["after_sign_in_s"],
             "first_visit": {key: first[key] for key in SIGN_IN_SPLIT},
             "server_peak_rss_mb": rss,
+            "server_full_gc": full_collections(collections),
             **{
                 f"{key}_median_s": statistics.median(s[key] for s in sessions)
                 for key in ("new_tab_s", "after_sign_in_s", "new_tab_signed_in_s")
@@ -415,6 +423,16 @@ def browser_pages(
         }
 
     return asyncio.run(run())
+
+
+def full_collections(seconds: list[float]) -> dict:
+    """The server's full garbage collections: how many, the median and the longest, and their total seconds."""
+    return {
+        "count": len(seconds),
+        "median_s": statistics.median(seconds) if seconds else None,
+        "max_s": max(seconds, default=None),
+        "total_s": sum(seconds),
+    }
 
 
 def _level(runs: list[dict], sessions: list[dict], seconds: float) -> dict:
@@ -481,6 +499,9 @@ def crowd(
                 seconds = time.perf_counter() - started
                 runs = [run for server in servers for run in server.runs(since)]
                 level = _level(runs, list(sessions), seconds)
+                level["server_full_gc"] = full_collections(
+                    [line["s"] for server in servers for line in server.collections(since)]
+                )
                 level["sessions_per_server"] = {
                     server.base: len({run["session"] for run in server.runs(since)}) for server in servers
                 }

@@ -968,6 +968,11 @@ def browser_tables(results: dict) -> list[str]:
     lines.append(
         "| server peak memory, MB | " + " | ".join(f"{r['server_peak_rss_mb']:,.0f}" for r in results["browser"]) + " |"
     )
+    lines.append(
+        "| server's full garbage collections: count, median s (longest) | "
+        + " | ".join(collections_cell(r.get("server_full_gc")) for r in results["browser"])
+        + " |"
+    )
     lines += sign_in_split_table(results)
     lines += [
         "",
@@ -993,6 +998,13 @@ def browser_tables(results: dict) -> list[str]:
     return lines
 
 
+def collections_cell(collected: dict | None) -> str:
+    """bench/serve.py's full collections in a table cell: "-" where not measured (before they were logged)."""
+    if not collected or not collected["count"]:
+        return "-" if not collected else "0"
+    return f"{collected['count']}, {collected['median_s']:.2f} ({collected['max_s']:.2f})"
+
+
 SIGN_IN_ROWS = (
     ("dom_loaded_s", "front end: the page and Streamlit's bundle loaded (DOMContentLoaded)"),
     ("websocket_s", "front end: the websocket open (before any script run)"),
@@ -1001,7 +1013,7 @@ SIGN_IN_ROWS = (
     ("sign_in_run_s", "of which the server's run checking the password"),
     ("page_run_s", "of which the server's run(s) of the first page"),
     ("after_runs_s", "of which the rest: between runs, the wire, the browser drawing"),
-    ("cookie_s", "the sign-in cookie's answer, after the click (not waited for)"),
+    ("cookie_s", "the sign-in cookie held by the browser, after the click (not in the time to settled)"),
 )
 
 
@@ -1043,8 +1055,8 @@ def crowd_table(results: dict) -> list[str]:
         return []
     lines = [
         "| shape | sessions | server runs | server s per run: median | p90 | settle s: median | p90 | max | "
-        "new tab max s | wall s | Streamlit sessions (tabs) per process |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "new tab max s | wall s | Streamlit sessions (tabs) per process | full collections: count, median s (max) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
     ]
     for shape in results["crowd"]:
         name = f"{shape['shape']} ({shape['processes']} process{'es' if shape['processes'] > 1 else ''})"
@@ -1053,7 +1065,8 @@ def crowd_table(results: dict) -> list[str]:
                 f"| {name} | {lv['sessions']} | {lv['server_runs']} | {seconds(lv['server_median_s'])} | "
                 f"{seconds(lv['server_p90_s'])} | {seconds(lv['settle_median_s'])} | {seconds(lv['settle_p90_s'])} | "
                 f"{seconds(lv['settle_max_s'])} | {seconds(lv['new_tab_max_s'])} | {lv['wall_s']:.0f} | "
-                f"{', '.join(str(n) for n in lv['sessions_per_server'].values())} |"
+                f"{', '.join(str(n) for n in lv['sessions_per_server'].values())} | "
+                f"{collections_cell(lv.get('server_full_gc'))} |"
             )
     lines += ["", "Proxy: " + "; ".join(f"{s['shape']}: {s['proxy']}" for s in results["crowd"]) + "."]
     return lines
