@@ -7,6 +7,7 @@ import time
 from collections import Counter
 
 import pytest
+import streamlit as st
 from streamlit.runtime.caching.cache_data_api import _data_caches
 
 from tests.app_support import app_as
@@ -58,6 +59,7 @@ def test_warm_works_out_the_overview_the_first_visitor_sees(tmp_path, monkeypatc
     """The default view's Overview after `ui.cached.warm` adds no table of its own: each was worked out at start
     (findings for both kinds of role, the alert counts now and before, the months), with the page's own keys."""
     use_app_database(tmp_path, monkeypatch)
+    st.cache_data.clear()  # earlier tests' views would be evicted by this one's (each cache holds a few dozen)
     before = cached_values()
     cached.warm()
     warmed = cached_values()
