@@ -29,11 +29,21 @@ from ui.auth import COOKIE
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+# Requests to anywhere but this machine are refused: sent to a proxy that does not exist (Chromium goes straight to
+# 127.0.0.1, loopback). Not Playwright's page.route, which turns the browser's HTTP cache off: every tab then fetched
+# all of Streamlit's scripts again, as no browser does.
+NO_PROXY = "http://127.0.0.1:9"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    f"--proxy-server={NO_PROXY}",
+]
 PAGE_LINKS = ".st-key-page_links"  # ui.sidebar.page_links: the sidebar's links to the pages a user may open
-# Requests to anywhere but this machine are refused (a regular expression is matched inside the driver).
-OUTSIDE = re.compile(r"^(?!https?://127\.0\.0\.1[:/])")
 TIMEOUT_S = 300
+READY_LINE = "ui.cached: episodes ready"  # ui.cached.warm: the episodes and the default view worked out at start
+WARM_FAILED_LINE = "loading the episodes at startup failed"
 
 # Settled: a script run began after the action (ARM_JS watches for it; a fast run can start and end
 # between two looks), the app says no script is running, nothing is stale or spinning, the page
@@ -75,6 +85,20 @@ UNSETTLED_JS = """(path) => {
 }"""
 
 
+# The front end's own load, read from the browser's timings (seconds from the navigation's start): the page and
+# Streamlit's bundle (DOMContentLoaded), and the static files (JavaScript, CSS, fonts) fetched or read from the cache.
+FRONT_END_JS = """() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const files = performance.getEntriesByType('resource').filter((e) => e.name.includes('/static/'));
+  return {
+    dom_loaded_s: nav.domContentLoadedEventEnd / 1000,
+    static_files: files.length,
+    static_fetched: files.filter((e) => e.transferSize > 0).length,
+    static_kb: files.reduce((sum, e) => sum + e.transferSize, 0) / 1024,
+  };
+}"""
+
+
 def router_pages() -> list[tuple[str, str]]:
     """(file stem, sidebar title) of every page app.py routes to, in its order."""
     text = (ROOT / "app.py").read_text()
@@ -99,13 +123,44 @@ class Server:
     base: str
     pid: int
     run_log: Path
+    log: Path
 
     def runs(self, since: float = 0.0) -> list[dict]:
         """The script runs this server logged that started at or after `since` (wall clock)."""
+        return [line for line in self._lines(since) if "page" in line]
+
+    def collections(self, since: float = 0.0) -> list[dict]:
+        """The full garbage collections (bench/serve.py) that started at or after `since`."""
+        return [line for line in self._lines(since) if "gc" in line]
+
+    def _lines(self, since: float) -> list[dict]:
         if not self.run_log.exists():
             return []
         lines = [json.loads(line) for line in self.run_log.read_text().splitlines() if line.strip()]
         return [line for line in lines if line["start"] >= since]
+
+    def wait_ready(self) -> float:
+        """Wait until the server has loaded the episodes and worked out the default view (`ui.cached.warm`, started
+        with the server); the seconds waited. A first visit sooner would share the CPU with that start."""
+        started = time.perf_counter()
+        while time.perf_counter() - started < TIMEOUT_S:
+            text = self.log.read_text()
+            if READY_LINE in text or WARM_FAILED_LINE in text:
+                return time.perf_counter() - started
+            time.sleep(0.1)
+        raise TimeoutError(f"no {READY_LINE!r} in {self.log} in {TIMEOUT_S} s")
+
+    def sign_in_split(self, times: dict) -> dict:
+        """The server's script runs between a Sign in click and the page settling (one tab at a time): the run that
+        checked the password, the first page's runs, and the rest (between runs, the wire, the browser drawing)."""
+        runs = [r for r in self.runs(times["clicked_at"]) if r["start"] <= times["settled_at"]]
+        sign_in_run = runs[0]["s"] if runs else 0.0
+        page_runs = sum(r["s"] for r in runs[1:])
+        return {
+            "sign_in_run_s": sign_in_run,
+            "page_run_s": page_runs,
+            "after_runs_s": times["after_sign_in_s"] - sign_in_run - page_runs,
+        }
 
 
 @contextmanager
@@ -125,7 +180,7 @@ def app_server(url: str, folder: Path, name: str, cpus: str | None = None):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        server = Server(f"http://127.0.0.1:{port}", process.pid, run_log)
+        server = Server(f"http://127.0.0.1:{port}", process.pid, run_log, folder / f"{name}.log")
         try:
             wait_healthy(server.base, process)
             yield server
@@ -214,33 +269,49 @@ async def wait_settled(page, path: str | None, quiet_ms: int = 500) -> float:
 async def new_tab(context, base: str):
     page = await context.new_page()
     page.set_default_timeout(TIMEOUT_S * 1000)  # many tabs on one busy CPU load slowly: not a failure
-    await page.route(OUTSIDE, lambda route: route.abort())
     return page
 
 
 async def sign_in(context, base: str, user: tuple[str, str]) -> tuple[object, dict]:
-    """A new tab on the app, signed in through the form: {"new_tab_s", "after_sign_in_s"} and the tab."""
+    """A new tab on the app, signed in through the form, and its times: "new_tab_s" (to the first page settled),
+    "after_sign_in_s" (from the click), and where the time before the click went: the front end's load
+    (FRONT_END_JS), the websocket open, the sign-in form shown; "cookie_s" when the browser held the cookie."""
     page = await new_tab(context, base)
+    seen: dict[str, float] = {}
+    page.on("websocket", lambda _socket: seen.setdefault("websocket", time.perf_counter()))
     started = time.perf_counter()
     await page.goto(f"{base}/")
     form = page.locator('[data-testid="stForm"]')
-    await form.get_by_role("textbox", name="Name").fill(user[0], timeout=TIMEOUT_S * 1000)
+    await form.get_by_role("textbox", name="Name").wait_for(timeout=TIMEOUT_S * 1000)
+    form_shown = time.perf_counter()
+    front_end = await page.evaluate(FRONT_END_JS)
+    await form.get_by_role("textbox", name="Name").fill(user[0])
     await form.get_by_role("textbox", name="Password").fill(user[1])
     await page.evaluate(ARM_JS)
-    clicked = time.perf_counter()
+    clicked, clicked_at = time.perf_counter(), time.time()
     await form.get_by_role("button", name="Sign in").click()
     settled = await wait_settled(page, None)
-    await wait_for_cookie(context, page)  # not timed: the page trades its ticket for the cookie once drawn
-    return page, {"new_tab_s": settled - started, "after_sign_in_s": settled - clicked}
+    cookie = await wait_for_cookie(context, page)  # not in new_tab_s: the page trades its ticket once drawn
+    return page, {
+        "new_tab_s": settled - started,
+        "after_sign_in_s": settled - clicked,
+        **front_end,
+        "websocket_s": seen.get("websocket", float("nan")) - started,
+        "form_s": form_shown - started,
+        "cookie_s": cookie - clicked,
+        "clicked_at": clicked_at,
+        "settled_at": clicked_at + settled - clicked,
+    }
 
 
-async def wait_for_cookie(context, page) -> None:
-    """Wait until the browser holds the sign-in cookie. The signed-in page asks for it (ui.auth) after it is
-    drawn; a tab opened before the answer arrives is shown the sign-in form, and would never settle."""
+async def wait_for_cookie(context, page) -> float:
+    """Wait until the browser holds the sign-in cookie; when it was seen (perf_counter). The signed-in page asks
+    for it (ui.auth) after it is drawn; a tab opened before the answer arrives is shown the sign-in form, and
+    would never settle."""
     deadline = time.perf_counter() + TIMEOUT_S
     while time.perf_counter() < deadline:
         if any(cookie["name"] == COOKIE for cookie in await context.cookies()):
-            return
+            return time.perf_counter()
         await page.wait_for_timeout(50)
     raise TimeoutError(f"no sign-in cookie ({COOKIE}) in {TIMEOUT_S} s after signing in")
 
@@ -275,6 +346,7 @@ async def session(browser, base: str, user: tuple[str, str], pages: list[tuple[s
         started = time.perf_counter()
         await second.goto(f"{base}/")
         times["new_tab_signed_in_s"] = await wait_settled(second, None) - started
+        times["signed_in_tab_static_fetched"] = (await second.evaluate(FRONT_END_JS))["static_fetched"]
         return {**times, "pages": clicks, "address_not_updated": wrong_address}
     except TimeoutError as error:
         raise TimeoutError(f"session {name}, {step}: {error}") from error
@@ -289,6 +361,22 @@ async def launch(playwright):
 # --- the measurements ---------------------------------------------------------
 
 
+# Where a sign-in's time goes (sign_in, Server.sign_in_split), in the order it passes.
+SIGN_IN_SPLIT = (
+    "dom_loaded_s",
+    "websocket_s",
+    "form_s",
+    "after_sign_in_s",
+    "sign_in_run_s",
+    "page_run_s",
+    "after_runs_s",
+    "cookie_s",
+    "static_files",
+    "static_fetched",
+    "static_kb",
+)
+
+
 def browser_pages(
     url: str, label: str, folder: Path, user: tuple[str, str], repeats: int, say, pages: list[tuple[str, str]]
 ) -> dict:
@@ -299,27 +387,36 @@ def browser_pages(
         async with async_playwright() as playwright:
             browser = await launch(playwright)  # before the server starts: Chromium's start is not the app's
             with app_server(url, folder, f"pages-{label}") as server:
+                ready = server.wait_ready()  # the episodes loaded at start, before any visit (app_server.py)
                 context = await browser.new_context(viewport={"width": 1600, "height": 1000})
                 _, first = await sign_in(context, server.base, user)  # the first request after "ready"
                 await context.close()
-                say(f"browser {label}: first visit after a restart {first['new_tab_s']:.2f}s")
+                first.update(server.sign_in_split(first))
+                say(f"browser {label}: ready {ready:.1f}s after start, first visit {first['new_tab_s']:.2f}s")
                 sessions = []
                 for i in range(repeats):
                     sessions.append(await session(browser, server.base, user, pages, f"{label}-{i}"))
+                    sessions[-1].update(server.sign_in_split(sessions[-1]))
                     slowest = max(sessions[-1]["pages"].items(), key=lambda item: item[1])
                     say(f"browser {label}: session {i + 1}/{repeats}, slowest click {slowest[0]} {slowest[1]:.2f}s")
                 rss = peak_rss_mb(server.pid)
                 server_runs = server.runs()
+                collections = [line["s"] for line in server.collections()]
             await browser.close()
         return {
             "database": label,
+            "ready_after_start_s": ready,
             "first_visit_s": first["new_tab_s"],
             "first_visit_after_sign_in_s": first["after_sign_in_s"],
+            "first_visit": {key: first[key] for key in SIGN_IN_SPLIT},
             "server_peak_rss_mb": rss,
+            "server_full_gc": full_collections(collections),
             **{
                 f"{key}_median_s": statistics.median(s[key] for s in sessions)
                 for key in ("new_tab_s", "after_sign_in_s", "new_tab_signed_in_s")
             },
+            "new_tab_median": {key: statistics.median(s[key] for s in sessions) for key in SIGN_IN_SPLIT},
+            "signed_in_tab_static_fetched": max(s["signed_in_tab_static_fetched"] for s in sessions),
             "pages": {
                 stem: {
                     "median_s": statistics.median(s["pages"][stem] for s in sessions),
@@ -333,6 +430,16 @@ def browser_pages(
         }
 
     return asyncio.run(run())
+
+
+def full_collections(seconds: list[float]) -> dict:
+    """The server's full garbage collections: how many, the median and the longest, and their total seconds."""
+    return {
+        "count": len(seconds),
+        "median_s": statistics.median(seconds) if seconds else None,
+        "max_s": max(seconds, default=None),
+        "total_s": sum(seconds),
+    }
 
 
 def _level(runs: list[dict], sessions: list[dict], seconds: float) -> dict:
@@ -399,6 +506,9 @@ def crowd(
                 seconds = time.perf_counter() - started
                 runs = [run for server in servers for run in server.runs(since)]
                 level = _level(runs, list(sessions), seconds)
+                level["server_full_gc"] = full_collections(
+                    [line["s"] for server in servers for line in server.collections(since)]
+                )
                 level["sessions_per_server"] = {
                     server.base: len({run["session"] for run in server.runs(since)}) for server in servers
                 }

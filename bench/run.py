@@ -969,6 +969,12 @@ def browser_tables(results: dict) -> list[str]:
     lines.append(
         "| server peak memory, MB | " + " | ".join(f"{r['server_peak_rss_mb']:,.0f}" for r in results["browser"]) + " |"
     )
+    lines.append(
+        "| server's full garbage collections: count, median s (longest) | "
+        + " | ".join(collections_cell(r.get("server_full_gc")) for r in results["browser"])
+        + " |"
+    )
+    lines += sign_in_split_table(results)
     lines += [
         "",
         "Sidebar click to settled, per page (median of the sessions; **Nx**: missed by N times; in brackets the",
@@ -993,13 +999,65 @@ def browser_tables(results: dict) -> list[str]:
     return lines
 
 
+def collections_cell(collected: dict | None) -> str:
+    """bench/serve.py's full collections in a table cell: "-" where not measured (before they were logged)."""
+    if not collected or not collected["count"]:
+        return "-" if not collected else "0"
+    return f"{collected['count']}, {collected['median_s']:.2f} ({collected['max_s']:.2f})"
+
+
+SIGN_IN_ROWS = (
+    ("dom_loaded_s", "front end: the page and Streamlit's bundle loaded (DOMContentLoaded)"),
+    ("websocket_s", "front end: the websocket open (before any script run)"),
+    ("form_s", "the sign-in form shown (its script run drawn)"),
+    ("after_sign_in_s", "Sign in click to the first page settled"),
+    ("sign_in_run_s", "of which the server's run checking the password"),
+    ("page_run_s", "of which the server's run(s) of the first page"),
+    ("after_runs_s", "of which the rest: between runs, the wire, the browser drawing"),
+    ("cookie_s", "the sign-in cookie held by the browser, after the click (not in the time to settled)"),
+)
+
+
+def sign_in_split_table(results: dict) -> list[str]:
+    """Where a sign-in's time goes: the front end's load, the form, and the runs after the click (bench/browser.py)."""
+    measured = [r for r in results["browser"] if "first_visit" in r]
+    if not measured:
+        return []
+    columns = [(r["first_visit"], f"first visit, {size_label(r['database'])}") for r in measured]
+    columns += [(r["new_tab_median"], f"new tab, {size_label(r['database'])}") for r in measured]
+    lines = [
+        "",
+        "Where a sign-in's time goes, in seconds from opening the address (the first visit after the server said its",
+        "episodes were ready; a new tab in a fresh browser profile, median of the sessions):",
+        "",
+        "| | " + " | ".join(name for _, name in columns) + " |",
+        "| --- | " + " | ".join("---:" for _ in columns) + " |",
+    ]
+    lines += [f"| {what} | " + " | ".join(seconds(c.get(key)) for c, _ in columns) + " |" for key, what in SIGN_IN_ROWS]
+    lines.append(
+        "| static files: fetched of requested (kB fetched) | "
+        + " | ".join(
+            f"{c['static_fetched']:.0f} of {c['static_files']:.0f} ({c['static_kb']:,.0f})" for c, _ in columns
+        )
+        + " |"
+    )
+    ready = ", ".join(f"{size_label(r['database'])} {r['ready_after_start_s']:.1f} s" for r in measured)
+    fetched = ", ".join(str(r["signed_in_tab_static_fetched"]) for r in measured)
+    lines += [
+        "",
+        f"The server's health check answered to its episodes ready (`ui.cached.warm`): {ready}. A second tab of a",
+        f"signed-in browser fetched {fetched} static file(s) (the rest from the browser's cache).",
+    ]
+    return lines
+
+
 def crowd_table(results: dict) -> list[str]:
     if not results.get("crowd"):
         return []
     lines = [
         "| shape | sessions | server runs | server s per run: median | p90 | settle s: median | p90 | max | "
-        "new tab max s | wall s | Streamlit sessions (tabs) per process |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "new tab max s | wall s | Streamlit sessions (tabs) per process | full collections: count, median s (max) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
     ]
     for shape in results["crowd"]:
         name = f"{shape['shape']} ({shape['processes']} process{'es' if shape['processes'] > 1 else ''})"
@@ -1008,7 +1066,8 @@ def crowd_table(results: dict) -> list[str]:
                 f"| {name} | {lv['sessions']} | {lv['server_runs']} | {seconds(lv['server_median_s'])} | "
                 f"{seconds(lv['server_p90_s'])} | {seconds(lv['settle_median_s'])} | {seconds(lv['settle_p90_s'])} | "
                 f"{seconds(lv['settle_max_s'])} | {seconds(lv['new_tab_max_s'])} | {lv['wall_s']:.0f} | "
-                f"{', '.join(str(n) for n in lv['sessions_per_server'].values())} |"
+                f"{', '.join(str(n) for n in lv['sessions_per_server'].values())} | "
+                f"{collections_cell(lv.get('server_full_gc'))} |"
             )
     lines += ["", "Proxy: " + "; ".join(f"{s['shape']}: {s['proxy']}" for s in results["crowd"]) + "."]
     return lines
@@ -1090,11 +1149,13 @@ def markdown(results: dict) -> str:
         "",
         "A `streamlit run app_server.py` server (through `bench/serve.py`, which logs each script run) on the",
         "SQLite database; requests leaving the machine refused. Chromium starts before the server. The first",
-        "visit: the first request after the server answers its health check, the sign-in form, Overview settled.",
-        "Then each session opens a new tab, signs in, clicks every page in the sidebar (Overview last) and opens",
-        "a second tab that the sign-in cookie lets straight in. Settled: a script run began after the click, the",
-        "app says no script is running, nothing is stale or spinning, the page's title is shown, every chart is",
-        "drawn, and all of that for 0.5 s (the time counted ends where that quiet began).",
+        "visit: the first request once the server has logged its episodes ready (loaded and derived as it",
+        "starts, after its health check answers), the sign-in form, Overview settled.",
+        "Then each session opens a new tab (a fresh browser profile: nothing cached), signs in, clicks every page",
+        "in the sidebar (Overview last) and opens a second tab that the sign-in cookie lets straight in.",
+        "Settled: a script run began after the click, the app says no script is running, nothing is stale or",
+        "spinning, the page's title is shown, every chart is drawn, and all of that for 0.5 s (the time counted",
+        "ends where that quiet began).",
         "",
         *browser_tables(results),
         "",

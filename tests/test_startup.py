@@ -4,11 +4,16 @@ into the cache the pages read: the first Overview after a restart reads no episo
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 import pytest
+import streamlit as st
+from streamlit.runtime.caching.cache_data_api import _data_caches
 
+from tests.app_support import app_as
 from tests.browser_support import add_test_users, open_page, streamlit_server
-from tests.support import build_database
+from tests.support import build_database, use_app_database
+from ui import cached
 
 READ_LINE = "loaders.episodes: read "  # loaders.episodes.load_episodes logs each read of the episodes
 READY_LINE = "ui.cached: episodes ready"
@@ -34,3 +39,39 @@ def test_the_first_overview_after_a_start_uses_the_episodes_loaded_at_startup(tm
     text = log.read_text()
     assert text.count(READ_LINE) == 1, text
     assert text.index(READ_LINE) < text.index(READY_LINE)
+
+
+OVERVIEW_TABLES = ("_findings", "_alert_count", "_process_table")  # ui.cached's tables the Overview reads
+
+
+def cached_values() -> Counter:
+    """How many values each `st.cache_data` function holds, by function name (Streamlit's own cache statistics)."""
+    held: Counter = Counter()
+    for caches in list(_data_caches._function_caches.values()):
+        for cache in list(caches.values()):
+            for stats in cache.get_stats().values():
+                held.update(stat.cache_name.rsplit(".", 1)[-1] for stat in stats)
+    return held
+
+
+@pytest.mark.parametrize("role", ["analyst", "viewer"])
+def test_warm_works_out_the_overview_the_first_visitor_sees(tmp_path, monkeypatch, role):
+    """The default view's Overview after `ui.cached.warm` adds no table of its own: each was worked out at start
+    (findings for both kinds of role, the alert counts now and before, the months), with the page's own keys."""
+    use_app_database(tmp_path, monkeypatch)
+    st.cache_data.clear()  # earlier tests' views would be evicted by this one's (each cache holds a few dozen)
+    before = cached_values()
+    cached.warm()
+    warmed = cached_values()
+    assert {name: warmed[name] - before[name] for name in OVERVIEW_TABLES} == {
+        "_findings": 2,
+        "_alert_count": 2,
+        "_process_table": 1,
+    }
+    at = app_as(role)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Children missing from home and care"  # the Overview ran, with its figures
+    assert at.metric
+    after = cached_values()
+    assert {name: after[name] for name in OVERVIEW_TABLES} == {name: warmed[name] for name in OVERVIEW_TABLES}

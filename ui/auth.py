@@ -25,6 +25,8 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
 from urllib.parse import urlparse
 
 import streamlit as st
@@ -41,6 +43,24 @@ FORGET = "forget_cookie"  # the browser's cookie names an ended session: ask the
 COOKIE = "missing_session"
 SESSION_ROUTE = "/_session"  # app_server.py serves claim and forget under it
 TOUCH_SECONDS = 60  # a stored session's last use is written at most this often
+# Streamlit's scripts for what the first page after signing in draws (sidebar widgets, tiles, charts and Vega,
+# tables, downloads): the sign-in form has the browser load them while the password is typed (_preload_scripts).
+FIRST_PAGE_SCRIPTS = (
+    "PageLink",
+    "Button",
+    "Checkbox",
+    "Selectbox",
+    "DateInput",
+    "Multiselect",
+    "Html",
+    "Metric",
+    "ArrowVegaLiteChart",
+    "loadVegaEmbed",
+    "embed",
+    "vega-interpreter",
+    "DataFrame",
+    "DownloadButton",
+)
 FAILURE_DELAY_SECONDS = 1.0
 
 
@@ -158,6 +178,28 @@ def _post_from_browser(route: str, body: str) -> None:
     st.html(
         f"<script>fetch({json.dumps(url)}, {{method: 'POST', body: {json.dumps(body)}, "
         "credentials: 'same-origin', cache: 'no-store'});</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+@cache
+def _first_page_scripts() -> tuple[str, ...]:
+    """The file names of FIRST_PAGE_SCRIPTS in this Streamlit's bundle (each name carries its content's hash);
+    a name that is missing or not unique is left out, so another Streamlit version only preloads less."""
+    folder = Path(st.__file__).parent / "static" / "static" / "js"
+    found = [sorted(folder.glob(f"{name}.*.js")) for name in FIRST_PAGE_SCRIPTS]
+    return tuple(files[0].name for files in found if len(files) == 1)
+
+
+def _preload_scripts() -> None:
+    """Have the browser fetch and compile the first page's scripts while the sign-in form is shown, instead of
+    one after another once that page's elements arrive (about a second of a new browser's sign-in). Each is
+    imported as Streamlit itself imports it later, which then finds it loaded."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    prefix = f"/{base}/static/js/" if base else "/static/js/"
+    urls = json.dumps([prefix + name for name in _first_page_scripts()])
+    st.html(
+        f"<script>for (const url of {urls}) import(url).catch(() => {{}});</script>",
         unsafe_allow_javascript=True,
     )
 
@@ -288,6 +330,7 @@ def _sign_in_form() -> None:
         name = st.text_input("Name", autocomplete="username")
         password = st.text_input("Password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary")
+    _preload_scripts()
     if submitted:
         user, message = attempt_sign_in(_engine(), name, password, auth_settings())
         if user is None:

@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 
 def warm() -> None:
     """Load and derive the episodes (the sidebar's establishments and latest month, the default view's
-    episodes, the pairs missing and found together), then the reconciliation items, into the pages' own caches.
+    episodes and its Overview tables, the pairs missing and found together), then the reconciliation items, into
+    the pages' own caches.
 
     Run in a thread as the server starts (app_server.py). A session arriving meanwhile waits
     for this load (Streamlit holds one lock per cached value) rather than starting another.
@@ -59,6 +60,7 @@ def warm() -> None:
         period = default_period(data.latest_reported())
         for chosen in (period, previous_period(period)):
             selected(episodes, chosen.start, chosen.end, {})
+        _warm_overview(episodes, period)
         settings = config.settings()
         pair_rows(episodes, "missing", settings.missing_together.window_minutes)
         pair_rows(episodes, "found", settings.associates.found_window_hours)
@@ -76,6 +78,31 @@ def warm() -> None:
         log.exception("comparing the police and council records at startup failed")
         return
     log.info("reconciliation items ready: %d, worked out at startup in %.1f s", items, time.perf_counter() - started)
+
+
+def _warm_overview(episodes: pd.DataFrame, period) -> None:
+    """The Overview's own tables for the default view, as ui/pages/overview.py asks for them (findings for
+    both kinds of role, the alert counts now and before, the months): the first visitor's page, which
+    otherwise worked them out inside the first session (seconds at a million episodes)."""
+    from metrics.trend import trend_window
+    from ui.sidebar import PageView
+
+    settings = config.settings()
+    previous = previous_period(period)
+    view = PageView(
+        period=period,
+        previous=previous,
+        filters={},
+        episodes=episodes,
+        current=selected(episodes, period.start, period.end, {}),
+        before=selected(episodes, previous.start, previous.end, {}),
+        meeting=False,
+    )
+    for suppress_below in (None, settings.publication.suppress_below):
+        findings(view, settings.process_control, suppress_below)
+    alert_count(view, settings.triggers, previous=False, as_of=None)
+    alert_count(view, settings.triggers, previous=True, as_of=period.start)
+    process_table(view, "episodes", *trend_window(period.start, period.end), settings.process_control)
 
 
 # ---- tables shared by every session ----------------------------------------------
