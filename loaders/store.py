@@ -120,25 +120,37 @@ def _row_chunks(frame: pd.DataFrame, table: Table, dialect: str) -> Iterator[lis
     return _chunks_built_ahead(frame, lambda part: _driver_rows(part, table, dialect))
 
 
-def _copy_text(frame: pd.DataFrame, table: Table) -> bytes:
-    """The frame as PostgreSQL COPY text (tab between cells, \\N for missing), built column by column.
+def _copy_text(frame: pd.DataFrame, table: Table) -> str:
+    """The frame as PostgreSQL COPY text (tab between cells, \\N for missing), built column by column
+    in Arrow: handing psycopg one row at a time was most of a PostgreSQL import's own time.
 
-    The same values `_driver_values` gives psycopg, written as the text psycopg's COPY would send
-    for them: handing psycopg one row at a time was most of a PostgreSQL import's own time.
+    Dates and times are written as `_driver_values` writes them for the driver; booleans as
+    true/false, numbers in their shortest exact form, text with COPY's four special characters escaped.
     """
     cells = []
     for name in frame.columns:
-        column = pa.array(_driver_values(frame[name], table.c[name].type, "postgresql"), from_pandas=True)
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        values, column_type = frame[name], table.c[name].type
+        if isinstance(column_type, (DateTime, Date)):
+            values = _driver_values(values, column_type, "postgresql")
+        try:
+            column = pa.array(values, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # a column of mixed kinds: each value as its own text
+            driver = _driver_values(values, column_type, "postgresql")
+            column = pa.array([None if v is None else str(v) for v in driver], pa.large_string())
+        is_text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+        column = column.cast(pa.large_string())
+        if is_text and pc.any(pc.match_substring_regex(column, r"[\\\t\n\r]")).as_py():
             for special, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
                 column = pc.replace_substring(column, special, escaped)
-        else:  # booleans as true/false, numbers in their shortest exact form, a column of blanks as text
-            column = column.cast(pa.string())
         cells.append(pc.fill_null(column, "\\N"))
     if not cells:
-        return b""
-    lines = pc.binary_join_element_wise(*cells, "\t")
-    return ("\n".join(lines.to_pylist()) + "\n").encode()
+        return ""
+    text = pa.large_string()
+    lines = pc.binary_join_element_wise(*cells, pa.scalar("\t", text))
+    block = pc.binary_join(
+        pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines), pa.scalar("\n", text)
+    )
+    return block[0].as_py() + "\n"
 
 
 def _chunks_built_ahead(frame: pd.DataFrame, build: Callable[[pd.DataFrame], T]) -> Iterator[T]:
