@@ -463,22 +463,28 @@ def parse_booleans(text: pd.Series) -> pd.Series:
 
 def normalise_postcodes(text: pd.Series) -> pd.Series:
     """Vectorised `loaders.postcodes.normalise_postcode`: upper case, one space before the inward code."""
-    distinct = pd.Series(text.dropna().unique(), dtype="str")  # postcodes repeat: tidy each once
-    compact = distinct.str.replace(r"\s+", "", regex=True).str.upper()
+    codes, distinct = pd.factorize(text)  # postcodes repeat: tidy each once, spread back by position
+    compact = pd.Series(distinct, dtype="str").str.replace(r"\s+", "", regex=True).str.upper()
     spaced = compact.str[:-3] + " " + compact.str[-3:]
-    tidy = pd.Series(spaced.where(compact.str.len() >= 5, compact).to_numpy(dtype=object), index=distinct.to_numpy())
-    return pd.Series(tidy.reindex(text.to_numpy()).to_numpy(), index=text.index, dtype=object).where(text.notna(), None)
+    tidy = spaced.where(compact.str.len() >= 5, compact).to_numpy(dtype=object)
+    return pd.Series(_spread(tidy, codes), index=text.index, dtype=object)
+
+
+def _spread(distinct: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Each row's value from `pd.factorize`'s distinct values and codes; None where the row had none (-1)."""
+    return np.append(distinct.astype(object), [None])[codes]
 
 
 def resolve_postcodes(postcodes: pd.Series, prefix: str) -> pd.DataFrame:
     """`loaders.postcodes.resolve` on each distinct well-formed postcode once, spread back to every row."""
-    usable = postcodes.where(well_formed_postcodes(postcodes), None)
-    distinct = pd.Series(usable.dropna().unique(), dtype=object)
-    facts = resolve(distinct, prefix).set_index(f"{prefix}_postcode")
-    spread = facts.reindex(usable.to_numpy())
+    codes, distinct = pd.factorize(postcodes)
+    distinct = pd.Series(distinct, dtype=object)
+    usable = distinct.where(well_formed_postcodes(distinct), None)
+    facts = resolve(usable.dropna(), prefix).reindex(range(len(distinct) + 1))  # last row: no postcode
+    spread = facts.iloc[np.where(codes < 0, len(distinct), codes)].drop(columns=f"{prefix}_postcode")
     spread.index = postcodes.index
     spread[f"{prefix}_unknown"] = spread[f"{prefix}_unknown"].fillna(False).astype(bool)
-    spread.insert(0, f"{prefix}_postcode", usable)
+    spread.insert(0, f"{prefix}_postcode", _spread(usable.to_numpy(), codes))
     return spread
 
 
