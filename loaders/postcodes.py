@@ -215,11 +215,12 @@ def resolve(postcodes: pd.Series, prefix: str) -> pd.DataFrame:
     postcodes = pd.Series(postcodes, dtype="object")
     found = directory().lookup(postcodes)
     present = postcodes.notna()
+    text = postcodes.astype("str")  # Arrow-backed: the district and sector of every postcode at once
     return pd.DataFrame(
         {
             f"{prefix}_postcode": postcodes,
-            f"{prefix}_district": postcodes.where(present).str.split(" ").str[0],
-            f"{prefix}_sector": postcodes.where(present).str[:-2],
+            f"{prefix}_district": text.str.replace(" .*", "", regex=True).astype(object),
+            f"{prefix}_sector": text.str[:-2].astype(object),
             f"{prefix}_easting": found["easting"],
             f"{prefix}_northing": found["northing"],
             f"{prefix}_lad": found["lad"].where(found["known"]),

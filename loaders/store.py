@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar, cast
 
 import numpy as np
@@ -264,6 +265,32 @@ def _copy_upsert(
         statement = statement.on_conflict_do_nothing(index_elements=keys)
     connection.execute(statement)
     connection.exec_driver_sql(f'DROP TABLE "{staging_name}"')
+
+
+@contextmanager
+def indexes_built_after(connection: Connection, models: Iterable[type[Base]]) -> Iterator[None]:
+    """SQLite, writing into empty tables: their secondary indexes dropped for the writes and built once
+    after (one sort instead of a B-tree insert a row, about a fifth of a first import's writing).
+
+    Inside the caller's transaction, so an import that fails keeps its indexes; a table already
+    holding rows keeps them throughout (rebuilding would cost a pass over every stored row).
+    """
+    statements: list[str] = []
+    if connection.dialect.name == "sqlite":
+        for model in models:
+            table = table_of(model)
+            if connection.execute(select(table.primary_key.columns[0]).limit(1)).first() is not None:
+                continue
+            indexes = connection.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                (table.name,),
+            ).all()
+            for name, sql in indexes:
+                connection.exec_driver_sql(f'DROP INDEX "{name}"')
+                statements.append(sql)
+    yield
+    for sql in statements:
+        connection.exec_driver_sql(sql)
 
 
 def upsert_children(connection: Connection, children: pd.DataFrame) -> None:

@@ -5,7 +5,8 @@ times, seconds, untidy postcodes, one not in the directory, yes/no words, mixed 
 60 of them and 20 new ones), and every stored cell of episodes, children, establishments and
 contributions is read back as the database holds it (SQLite's `quote()`, PostgreSQL's text form) and
 hashed. The expected digests were taken from the importer before its speed work; a change to what lands
-changes a digest. (To take them again after a deliberate change: print `landed_digests(engine)`.)
+changes a digest. The tables' indexes are all there afterwards. (To take the digests again after a
+deliberate change: print `landed_digests(engine)`.)
 """
 
 from __future__ import annotations
@@ -56,9 +57,16 @@ def landed_digests(engine) -> dict[str, str]:
     return digests
 
 
+def _indexes(engine) -> dict[str, list]:
+    inspector = inspect(engine)
+    return {t: sorted((i["name"], i["column_names"]) for i in inspector.get_indexes(t)) for t in TABLES}
+
+
 def test_landed_tables_are_unchanged(engine):
+    indexes = _indexes(engine)
     first = import_file(engine, FIXTURES / "episodes.csv")
     assert first.summary() == "landed: 600 rows, 600 new, 0 updated, 0 unchanged, 0 errors, 41 warnings"
     second = import_file(engine, FIXTURES / "update.csv")
     assert second.summary() == "landed: 80 rows, 20 new, 48 updated, 12 unchanged, 0 errors, 5 warnings"
     assert landed_digests(engine) == EXPECTED[engine.dialect.name]
+    assert _indexes(engine) == indexes  # SQLite drops them for a first import and builds them again
