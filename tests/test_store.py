@@ -8,8 +8,8 @@ from sqlalchemy import func, inspect, select
 
 from loaders.database import migrate
 from loaders.episodes import data_version, load_episodes
-from loaders.schema import Child, Episode
-from loaders.store import classify_changes, upsert_children, upsert_episodes
+from loaders.schema import Child, Episode, Establishment
+from loaders.store import classify_changes, upsert_children, upsert_episodes, upsert_establishments
 
 
 def _episode(episode_id: str, child_id: str = "C1", **values) -> dict:
@@ -107,3 +107,15 @@ def test_loaded_episodes_have_metric_dtypes(sqlite_engine):
     assert str(episodes["date_of_birth"].dtype) == "datetime64[ns]"
     assert episodes["cse_concern"].dtype == "boolean"
     assert data_version(sqlite_engine) == (0, 1)
+
+
+def test_text_with_tabs_backslashes_and_line_breaks_lands_as_given(engine):
+    """PostgreSQL's COPY text gives a tab, a backslash, a line break and \\N meanings of their own."""
+    names = ["Home\tA", "C:\\homes\\B", "Line one\nline two\r\n", "\\N", "", "plain"]
+    with engine.begin() as connection:
+        upsert_establishments(
+            connection, pd.DataFrame({"establishment_id": [f"EST{i}" for i in range(6)], "establishment_name": names})
+        )
+    with engine.connect() as connection:
+        stored = connection.execute(select(Establishment.establishment_name).order_by(Establishment.establishment_id))
+        assert [row[0] for row in stored] == names
