@@ -424,3 +424,16 @@ def test_sign_out_everywhere_ends_every_session_of_the_user(database):
     other.run()
     assert other.metric, "another user's session goes on"
     assert ("test-analyst", "sign_out", "everywhere") in actions(database)
+
+
+def test_the_sign_in_form_preloads_every_first_page_script_this_streamlit_has():
+    """Each name in FIRST_PAGE_SCRIPTS is one file of the pinned Streamlit's bundle: an upgrade that renames or
+    splits one shows here, rather than as a sign-in that silently preloads less."""
+    found = auth._first_page_scripts()
+    assert [name.split(".")[0] for name in found] == list(auth.FIRST_PAGE_SCRIPTS)
+
+
+def test_the_sign_in_form_asks_the_browser_for_those_scripts(database):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    scripts = " ".join(element.proto.body for element in at.get("html"))
+    assert all(name in scripts for name in auth._first_page_scripts())
