@@ -32,6 +32,7 @@ class StoredSession:
     signed_in_at: datetime
     last_seen_at: datetime
     ended_at: datetime | None
+    claimed: bool = False  # the browser traded its ticket for the cookie
 
 
 def _hash(secret: str) -> str:
@@ -85,6 +86,7 @@ def _as_stored(row) -> StoredSession | None:
         row.signed_in_at,
         row.last_seen_at,
         row.ended_at,
+        row.token_hash is not None,
     )
 
 

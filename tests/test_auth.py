@@ -384,6 +384,24 @@ def test_signing_in_stores_a_session_and_the_page_claims_its_cookie(database):
     assert row.claim_hash not in " ".join(scripts), "the page gets the ticket, the table only its hash"
 
 
+def claim_posts(at) -> list[str]:
+    return [h.value for h in at.html if "/_session/claim" in h.value]
+
+
+def test_the_page_sends_its_ticket_again_until_the_cookie_is_claimed(database):
+    """A run cut short by a rerun may never reach the browser: the ticket goes out again on the next run,
+    and stops once the server has traded it for the cookie."""
+    at = submit(fresh_app(), *TEST_USERS["analyst"])
+    first = claim_posts(at)
+    assert first
+    at.run()
+    assert claim_posts(at) == first, "not claimed yet: the same ticket again"
+    ticket = first[0].split("body: ")[1].split(",")[0].strip('"')
+    assert sessions.claim(database, ticket, datetime.now()) is not None
+    at.run()
+    assert claim_posts(at) == [] and at.metric, "claimed: nothing more to send"
+
+
 def test_a_session_ended_elsewhere_signs_this_tab_out_on_its_next_click(database):
     at = submit(fresh_app(), *TEST_USERS["analyst"])
     assert at.metric

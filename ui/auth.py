@@ -135,6 +135,8 @@ def _why_ended(user: SignedIn, now: float, settings: AuthSettings) -> SignedIn |
         return reason, "session_expired"
     if now - stored.last_seen_at.timestamp() >= TOUCH_SECONDS:
         sessions.touch(engine, user.session_id, datetime.fromtimestamp(now))
+    if stored.claimed or now - stored.signed_in_at.timestamp() > sessions.CLAIM_SECONDS:
+        st.session_state.pop(CLAIM, None)  # the cookie is set, or the ticket too old to trade
     return replace(user, role=stored.role)
 
 
@@ -165,8 +167,12 @@ def _resume_from_cookie(now: float, settings: AuthSettings) -> SignedIn | None:
 
 
 def _hand_cookie_to_browser() -> None:
-    """Just signed in: the page trades the one-time ticket for the HttpOnly cookie (app_server.py)."""
-    ticket = st.session_state.pop(CLAIM, None)
+    """Just signed in: the page trades the one-time ticket for the HttpOnly cookie (app_server.py).
+
+    Sent on every run until the session shows it claimed (`_why_ended` then drops it): a run cut short by a
+    rerun may never have reached the browser, and a tab whose ticket was lost would ask for the password
+    again in every new tab."""
+    ticket = st.session_state.get(CLAIM)
     if ticket:
         _post_from_browser("claim", ticket)
 
