@@ -138,6 +138,8 @@ def _copy_text(frame: pd.DataFrame, table: Table) -> str:
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # a column of mixed kinds: each value as its own text
             driver = _driver_values(values, column_type, "postgresql")
             column = pa.array([None if v is None else str(v) for v in driver], pa.large_string())
+        if isinstance(column, pa.ChunkedArray):  # a column pandas already holds in Arrow comes back chunked
+            column = column.combine_chunks()
         is_text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
         column = column.cast(pa.large_string())
         if is_text and pc.any(pc.match_substring_regex(column, r"[\\\t\n\r]")).as_py():
