@@ -53,23 +53,24 @@ ARM_JS = """() => {
   window.__benchRan = false;
   const title = document.querySelector('[data-testid="stMain"] h1');
   window.__benchTitle = title ? title.innerText : null;
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app) return;
   if (window.__benchWatch) window.__benchWatch.disconnect();
-  // a run can start and end between two callbacks: the records' old values show it ran
+  // a run can start and end between two callbacks: the records' old values show it ran. The whole document
+  // is watched, not the app element found now: React may put a new one in its place.
   window.__benchWatch = new MutationObserver((records) => {
-    if (records.some((r) => r.oldValue === 'running') || app.getAttribute('data-test-script-state') === 'running')
+    if (records.some((r) => r.oldValue === 'running' || r.target.getAttribute('data-test-script-state') === 'running'))
       window.__benchRan = true;
   });
-  window.__benchWatch.observe(app, {
-    attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true,
+  window.__benchWatch.observe(document.body, {
+    attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true, subtree: true,
   });
 }"""
 UNSETTLED_JS = """(path) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app) return 'no app yet';
-  if (window.__benchRan === false) return 'no script run since the click';
   const title = document.querySelector('[data-testid="stMain"] h1');
+  // the page asked for is showing under a new title: it ran, whether or not the watcher saw it
+  const arrived = path !== null && location.pathname === path && title && title.innerText !== window.__benchTitle;
+  if (window.__benchRan === false && !arrived) return 'no script run since the click';
   if (path !== null && location.pathname !== path && (!title || title.innerText === window.__benchTitle))
     return 'still the page before the click';
   const state = app.getAttribute('data-test-script-state');
