@@ -42,6 +42,7 @@ CHROMIUM_ARGS = [
 ]
 PAGE_LINKS = ".st-key-page_links"  # ui.sidebar.page_links: the sidebar's links to the pages a user may open
 TIMEOUT_S = 300
+FAILURES = ROOT / "data" / "bench" / "failures"  # a timed-out session: its tabs, console, the servers' logs
 READY_LINE = "ui.cached: episodes ready"  # ui.cached.warm: the episodes and the default view worked out at start
 WARM_FAILED_LINE = "loading the episodes at startup failed"
 
@@ -333,6 +334,8 @@ async def session(browser, base: str, user: tuple[str, str], pages: list[tuple[s
     # Chromium's own user agent with the client's name added: nginx keeps each client on one process by it.
     agent = f"Mozilla/5.0 (X11; Linux x86_64) Chrome/{browser.version} Safari/537.36 bench-client/{name}"
     context = await browser.new_context(viewport={"width": 1600, "height": 1000}, user_agent=agent)
+    console: list[str] = []
+    context.on("console", lambda message: console.append(f"{time.time():.3f} {message.type}: {message.text}"))
     step = "sign in"
     try:
         page, times = await sign_in(context, base, user)
@@ -350,9 +353,26 @@ async def session(browser, base: str, user: tuple[str, str], pages: list[tuple[s
         times["signed_in_tab_static_fetched"] = (await second.evaluate(FRONT_END_JS))["static_fetched"]
         return {**times, "pages": clicks, "address_not_updated": wrong_address}
     except TimeoutError as error:
-        raise TimeoutError(f"session {name}, {step}: {error}") from error
+        kept = await keep_failure(context, name, console)
+        raise TimeoutError(f"session {name}, {step}: {error} (kept in {kept})") from error
     finally:
         await context.close()
+
+
+async def keep_failure(context, name: str, console: list[str]) -> Path:
+    """Each tab's screenshot and text and the context's console, under FAILURES/<name>: a stuck session is then read,
+    not guessed at."""
+    folder = FAILURES / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "console.txt").write_text("\n".join(console))
+    for i, tab in enumerate(context.pages):
+        await tab.screenshot(path=folder / f"tab-{i}.png", full_page=True)
+        state = await tab.evaluate(
+            "() => [location.href, document.querySelector('[data-testid=\"stApp\"]')?.getAttribute("
+            "'data-test-script-state'), document.body.innerText].join('\\n')"
+        )
+        (folder / f"tab-{i}.txt").write_text(state)
+    return folder
 
 
 async def launch(playwright):
@@ -541,6 +561,12 @@ def crowd(
                 proxy = "nginx (hash $http_user_agent)"
             else:
                 proxy = "none installed: clients split between the processes"
-        levels_out = asyncio.run(run(bases, servers))
+        try:
+            levels_out = asyncio.run(run(bases, servers))
+        except TimeoutError:
+            FAILURES.mkdir(parents=True, exist_ok=True)
+            for log in [*folder.glob("crowd-*.log"), *folder.glob("crowd-*.runs.jsonl")]:
+                shutil.copy(log, FAILURES / log.name)  # the servers' side of the stuck session
+            raise
         rss = [peak_rss_mb(server.pid) for server in servers]
     return {"shape": shape, "processes": len(servers), "proxy": proxy, "server_peak_rss_mb": rss, "levels": levels_out}
