@@ -47,9 +47,9 @@ READY_LINE = "ui.cached: episodes ready"  # ui.cached.warm: the episodes and the
 WARM_FAILED_LINE = "loading the episodes at startup failed"
 
 # Settled: a script run began after the action (ARM_JS watches for it; a fast run can start and end
-# between two looks), the app says no script is running, nothing is stale or spinning, the page
-# the path names is showing (or, where the address bar was not updated, another title than before
-# the click: click_page records that), and every chart has been drawn.
+# between two looks) or the page shows a new title, the app says no script is running, nothing is
+# stale or spinning, the page the path names is showing (or, where the address bar was not updated,
+# another title than before the click: click_page records that), and every chart has been drawn.
 ARM_JS = """() => {
   window.__benchRan = false;
   const title = document.querySelector('[data-testid="stMain"] h1');
@@ -69,8 +69,9 @@ UNSETTLED_JS = """(path) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app) return 'no app yet';
   const title = document.querySelector('[data-testid="stMain"] h1');
-  // the page asked for is showing under a new title: it ran, whether or not the watcher saw it
-  const arrived = path !== null && location.pathname === path && title && title.innerText !== window.__benchTitle;
+  // the page asked for (any page after signing in) shows under a new title: it ran, whether or not the watcher saw
+  // it (a loaded browser may take a run's start and end in one render: the attribute then never changes)
+  const arrived = title && title.innerText !== window.__benchTitle && (path === null || location.pathname === path);
   if (window.__benchRan === false && !arrived) return 'no script run since the click';
   if (path !== null && location.pathname !== path && (!title || title.innerText === window.__benchTitle))
     return 'still the page before the click';

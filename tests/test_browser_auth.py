@@ -184,6 +184,22 @@ def test_signed_in_once_a_refresh_a_new_tab_and_a_copied_link_need_no_password(a
     other.context.close()
 
 
+def test_a_tab_trades_its_ticket_once_however_often_the_page_is_drawn(auth_server, browser):
+    """The ticket is sent until the session shows it claimed; a page drawn again (a rerun, a sidebar click) sends
+    a ticket already sent no more: every extra one is refused and logged as a possible attack."""
+    base, _ = auth_server
+    page = new_page(browser)
+    claims: list[int] = []
+    page.on("response", lambda r: claims.append(r.status) if r.url.endswith("/_session/claim") else None)
+    open_page(page, base, "?from=2015-03-01&to=2015-03-31", role="analyst")
+    session_cookie(page.context)
+    for title in ("Hotspots", "Trends", "Overview"):
+        page.locator(PAGE_LINKS).get_by_role("link", name=title, exact=True).first.click()
+        settle(page)
+    assert claims == [204], f"one claim, answered with the cookie: {claims}"
+    page.context.close()
+
+
 def test_sign_out_ends_the_session_and_the_old_cookie_no_longer_works(auth_server, browser):
     base, _ = auth_server
     page = new_page(browser)

@@ -174,18 +174,26 @@ def _hand_cookie_to_browser() -> None:
     again in every new tab."""
     ticket = st.session_state.get(CLAIM)
     if ticket:
-        _post_from_browser("claim", ticket)
+        _post_from_browser("claim", ticket, once=True)
 
 
-def _post_from_browser(route: str, body: str) -> None:
-    """A same-origin POST made by the page itself, so the answer's Set-Cookie reaches the browser."""
+def _post_from_browser(route: str, body: str, once: bool = False) -> None:
+    """A same-origin POST made by the page itself, so the answer's Set-Cookie reaches the browser.
+
+    `once`: this tab sends it at most once (again only if the request failed to reach the server), however often
+    Streamlit draws the element again, which runs its script each time: a ticket sent twice is refused and
+    logged as a possible attack."""
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
     url = f"/{base}{SESSION_ROUTE}/{route}" if base else f"{SESSION_ROUTE}/{route}"
-    st.html(
-        f"<script>fetch({json.dumps(url)}, {{method: 'POST', body: {json.dumps(body)}, "
-        "credentials: 'same-origin', cache: 'no-store'});</script>",
-        unsafe_allow_javascript=True,
-    )
+    options = f"{{method: 'POST', body: {json.dumps(body)}, credentials: 'same-origin', cache: 'no-store'}}"
+    post = f"fetch({json.dumps(url)}, {options})"
+    if once:  # a block: the script may run many times in one page, and `const` at the top would clash
+        key = json.dumps(f"{route}:{body}")
+        post = (
+            f"{{ const sent = (window.__sessionPostsSent ??= new Set()); "
+            f"if (!sent.has({key})) {{ sent.add({key}); {post}.catch(() => sent.delete({key})); }} }}"
+        )
+    st.html(f"<script>{post};</script>", unsafe_allow_javascript=True)
 
 
 @cache
