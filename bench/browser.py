@@ -69,9 +69,9 @@ UNSETTLED_JS = """(path) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app) return 'no app yet';
   const title = document.querySelector('[data-testid="stMain"] h1');
-  // the page asked for (any page after signing in) shows under a new title: it ran, whether or not the watcher saw
-  // it (a loaded browser may take a run's start and end in one render: the attribute then never changes)
-  const arrived = title && title.innerText !== window.__benchTitle && (path === null || location.pathname === path);
+  // a new title since the click: a run drew it, whether or not the watcher saw the run (a loaded browser may take a
+  // run's start and end in one render, and the attribute then never changes), whatever the address bar shows
+  const arrived = title && title.innerText !== window.__benchTitle;
   if (window.__benchRan === false && !arrived) return 'no script run since the click';
   if (path !== null && location.pathname !== path && (!title || title.innerText === window.__benchTitle))
     return 'still the page before the click';
