@@ -310,6 +310,31 @@ def test_two_sqlite_imports_at_once_both_land(tmp_path):
     second_engine.dispose()
 
 
+def test_two_first_imports_at_once_both_land(engine, tmp_path):
+    """Two imports into empty tables, both past reading and checking before either writes: a first import
+    drops the tables' indexes (on PostgreSQL also foreign keys), which must not deadlock with the other's
+    read of the same table. Imports take turns at their write transaction; both land."""
+    both_checked = threading.Barrier(2, timeout=30)
+    results = {}
+
+    def meet(fraction: float, stage: str) -> None:
+        if stage == "comparing with the database":
+            both_checked.wait()
+
+    def run(name: str, path: Path) -> None:
+        results[name] = import_file(engine, path, progress=meet)
+
+    other = write_csv(tmp_path, row(7), row(8), name="b.csv")
+    threads = [threading.Thread(target=run, args=args) for args in (("first", CLEAN), ("second", other))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert results["first"].outcome == "landed", messages(results["first"])
+    assert results["second"].outcome == "landed", messages(results["second"])
+    assert count(engine, Episode) == 7
+
+
 def break_children_table(engine) -> None:
     """A real fault below the importer: the table children are written to is gone."""
     with engine.begin() as connection:
