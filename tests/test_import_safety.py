@@ -17,6 +17,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select, text
@@ -59,6 +60,25 @@ def recorded(engine) -> list[tuple]:
 
 
 # ---- malformed CSV ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('a,b\n"x, y",NA\n', {"a": ["x, y"], "b": ["NA"]}),  # NA, NULL, N/A are text, not blanks
+        ("a,b\nNULL,N/A\r\n", {"a": ["NULL"], "b": ["N/A"]}),
+        ("a,b\n1,2\n\n3,4\n", {"a": ["1", "3"], "b": ["2", "4"]}),  # a blank line keeps the rows' numbers
+        (' a , B \n 0042 ,""\n', {"a": ["0042"], "b": [None]}),  # text stays text, headers tidied
+        ('a,b\n"x\ny",2\n', {"a": ["x\ny"], "b": ["2"]}),  # a line break inside quotes
+    ],
+)
+def test_csv_cells_are_read_as_written(tmp_path, text, expected):
+    """The fast reader (pyarrow) and the strict one it falls back to give the same text cells."""
+    path = tmp_path / "cells.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    cells = canonical.read_csv(path)
+    assert {c: [None if pd.isna(v) else v for v in cells[c]] for c in cells} == expected
+    assert list(cells.index) == ([2, 4] if "\n\n" in text else [2])
 
 
 def test_unclosed_quote_is_refused_naming_its_row(engine, tmp_path):
