@@ -14,7 +14,7 @@ import csv
 import io
 import sys
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -484,7 +484,21 @@ def multi_values(text: pd.Series, vocabulary: tuple[str, ...]) -> tuple[pd.Serie
 
 def parse_booleans(text: pd.Series) -> pd.Series:
     """Y/N, yes/no, true/false, 1/0 (any case) -> nullable boolean; anything else -> NA."""
-    return text.str.lower().map(BOOLEAN_WORDS).astype("boolean")
+    return _each_distinct(text, lambda cells: cells.str.lower().map(BOOLEAN_WORDS)).astype("boolean")
+
+
+def parse_vocabulary(text: pd.Series, vocabulary: tuple[str, ...]) -> pd.Series:
+    """A vocabulary's values in any case -> as the vocabulary spells them; anything else -> NaN."""
+    lookup = {v.lower(): v for v in vocabulary}
+    return _each_distinct(text, lambda cells: cells.str.lower().map(lookup))
+
+
+def _each_distinct(text: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """`convert` of each distinct cell once, spread back by position (NaN where blank), as object values:
+    a column repeats a handful of words across a million rows, and mapping every row was slow."""
+    codes, distinct = pd.factorize(text)
+    converted = convert(pd.Series(distinct, dtype=text.dtype)).to_numpy(dtype=object)
+    return pd.Series(np.append(converted, [np.nan])[codes], index=text.index, dtype=object)
 
 
 def normalise_postcodes(text: pd.Series) -> pd.Series:
@@ -606,9 +620,7 @@ def parse(text: pd.DataFrame, source: str = "canonical") -> ParsedFile:
         elif column in BOOLEAN_COLUMNS:
             typed[column] = parse_booleans(cells)
         elif column in VOCABULARIES:
-            vocab = VOCABULARIES[column]
-            lookup = {v.lower(): v for v in vocab}
-            typed[column] = cells.str.lower().map(lookup).astype(object)
+            typed[column] = parse_vocabulary(cells, VOCABULARIES[column])
         elif column in MULTI_VALUE_VOCABULARIES:
             # the first unknown value kept beside it for the message (a mapped export's text is shown as written)
             typed[column], typed[f"{column}_unknown"] = multi_values(cells, MULTI_VALUE_VOCABULARIES[column])
