@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from config.canonical import (
@@ -118,8 +119,9 @@ def _tidy_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """Strip every cell; blank becomes missing. Text stays pandas `str` so checks are vectorised."""
     tidy = {}
     for column in frame.columns:
-        text = frame[column].astype("str").str.strip()
-        tidy[column] = text.where(text.ne("") & frame[column].notna())
+        text = pc.utf8_trim_whitespace(pa.array(frame[column].astype("str").array))  # as pandas' str.strip()
+        blank = pc.equal(text, "")
+        tidy[column] = pd.array(pc.if_else(blank, pa.scalar(None, text.type), text), dtype="str")
     return pd.DataFrame(tidy, index=frame.index)
 
 
@@ -160,28 +162,37 @@ def _longest_line(data: bytes) -> tuple[int, int]:
 def read_csv(path: Path) -> pd.DataFrame:
     """A CSV file as text cells. UTF-8 (with or without BOM), else Windows-1252.
 
-    Refused, naming the row: an unclosed quote, a row with more or fewer
-    cells than the header, a NUL byte, a cell over the size limit, a line
-    break inside a cell that holds what look like further rows. Read by
-    pyarrow's CSV reader (several times pandas' speed); anything it will not
-    read, or that looks wrong, goes to the strict reader, which says what and where.
+    Refused, naming the row: an unclosed quote, a row wider than the header,
+    a NUL byte, a cell over the size limit, a line break inside a cell that
+    holds what look like further rows. A file without quotes (the commonest)
+    is split by pyarrow's CSV reader, several times faster; one with quotes,
+    or rows pyarrow will not take as they are, by pandas' reader as before
+    (the two differ on a quote a cell does not close, and pandas pads a short
+    row), and anything suspicious by the strict reader, which says what and where.
     """
     data = path.read_bytes()
     text = _decode(data)
     breaks, longest = _longest_line(data)
-    if "\x00" in text or longest > LIMITS.max_cell_chars:
-        return _read_csv_strictly(text)
-    try:
-        cells = _arrow_cells(text.encode("utf-8"))
-    except pa.ArrowInvalid:  # an unclosed quote, a row wider or narrower than the header, a blank line
-        return _read_csv_strictly(text)
+    cells = _arrow_cells(text) if '"' not in text else None
+    if cells is None:
+        try:
+            cells = pd.read_csv(
+                io.StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False
+            )
+        except pd.errors.ParserError:  # an unclosed quote or a row wider than the header
+            return _read_csv_strictly(text)
+        except pd.errors.EmptyDataError:
+            raise UnreadableFile("no header row") from None
     header = cells.iloc[0].tolist()
     width = _header_width(header)
     if width == 0:
         raise UnreadableFile("no header row")
     body = cells.iloc[1:]
     suspicious = (
-        len(cells) < breaks  # a cell holds a line break
+        "\x00" in text
+        or longest > LIMITS.max_cell_chars
+        or len(cells) < breaks  # a cell holds a line break
+        or body.isna().to_numpy().any()  # a row shorter than the header
         or body.iloc[:, width:].ne("").to_numpy().any()  # a value beyond the last header
     )
     if suspicious:
@@ -191,21 +202,26 @@ def read_csv(path: Path) -> pd.DataFrame:
     return _frame_under_header(header, body)
 
 
-def _arrow_cells(utf8: bytes) -> pd.DataFrame:
-    """Every record (the header too) as text cells in Arrow-backed `str` columns 0, 1, ...; every row must
-    have the first one's width. As pandas' reader with dtype=str and no NA values read them before."""
-    first = next(csv.reader(io.StringIO(_first_line(utf8).decode("utf-8"))), [])
+def _arrow_cells(text: str) -> pd.DataFrame | None:
+    """Every record of a file without quotes (the header too) as text cells in Arrow-backed `str` columns
+    0, 1, ..., as pandas' reader gives them; None when a row is not the header's width or is blank
+    (pandas pads a short row, and gives a blank one as missing cells)."""
+    end = text.find("\n")
+    first = next(csv.reader(io.StringIO(text if end < 0 else text[:end], newline="")), [])  # \r ends it too
     names = [str(i) for i in range(max(len(first), 1))]
-    table = pa_csv.read_csv(
-        pa.py_buffer(utf8),
-        read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
-        parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-        convert_options=pa_csv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.large_string()),
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(text.encode("utf-8")),
+            read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid:  # a row of another width, a blank line among several columns, no rows at all
+        return None
+    if len(names) == 1 and pc.any(pc.equal(table.column(0), "")).as_py():  # a blank line in one column
+        return None
     return pd.DataFrame({i: pd.array(column, dtype="str") for i, column in enumerate(table.columns)})
 
 

@@ -70,6 +70,8 @@ def recorded(engine) -> list[tuple]:
         ("a,b\n1,2\n\n3,4\n", {"a": ["1", "3"], "b": ["2", "4"]}),  # a blank line keeps the rows' numbers
         (' a , B \n 0042 ,""\n', {"a": ["0042"], "b": [None]}),  # text stays text, headers tidied
         ('a,b\n"x\ny",2\n', {"a": ["x\ny"], "b": ["2"]}),  # a line break inside quotes
+        ("a,b,c\n1,2\n", {"a": ["1"], "b": ["2"], "c": [None]}),  # a short row is padded, as it always was
+        ("a,b\r1,2\r", {"a": ["1"], "b": ["2"]}),  # old Mac line endings
     ],
 )
 def test_csv_cells_are_read_as_written(tmp_path, text, expected):
@@ -79,6 +81,13 @@ def test_csv_cells_are_read_as_written(tmp_path, text, expected):
     cells = canonical.read_csv(path)
     assert {c: [None if pd.isna(v) else v for v in cells[c]] for c in cells} == expected
     assert list(cells.index) == ([2, 4] if "\n\n" in text else [2])
+
+
+def test_quote_left_open_on_the_last_line_is_refused(tmp_path):
+    path = tmp_path / "open.csv"
+    path.write_text('a,b\n1,"2', encoding="utf-8")
+    with pytest.raises(canonical.UnreadableFile, match="row 2: a quote"):
+        canonical.read_csv(path)
 
 
 def test_unclosed_quote_is_refused_naming_its_row(engine, tmp_path):
