@@ -234,6 +234,7 @@ def _run(
     episodes = parsed.episodes()
     contributions = _contributions(episodes, "tracker" if parsed.partial else prepared.source)
     with engine.begin() as connection:
+        store.one_import_at_a_time(connection)
         renames: dict[str, str] = {}
         if prepared.join_same_day:
             episodes = matching.join_same_day(connection, episodes)

@@ -9,6 +9,7 @@ and a wrong password take the same time.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +27,12 @@ DEMO_ADMIN = "admin"
 NAME_MAX = 100
 
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a password anyone has")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Made on first use, not at import: one argon2 hash is a fifth of a second every command paid at start."""
+    return _hasher.hash("not a password anyone has")
 
 
 class UserError(ValueError):
@@ -166,12 +172,13 @@ def verify(engine: Engine, name: str, password: str) -> Account | None:
 
 
 def _verify(connection: Connection, name: str, password: str) -> Account | None:
+    dummy = _dummy_hash()  # before the lookup: a first sign-in's extra hash cannot depend on the name
     name = name.strip()
     user = connection.execute(select(User.__table__).where(User.name == name)).first()
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user is not None and user.password_hash else dummy
     try:
         _hasher.verify(stored, password)
-        matched = stored is not _DUMMY_HASH
+        matched = stored is not dummy
     except (VerificationError, InvalidHashError):
         matched = False
     if not matched or user is None or user.disabled:

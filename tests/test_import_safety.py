@@ -17,6 +17,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select, text
@@ -59,6 +60,34 @@ def recorded(engine) -> list[tuple]:
 
 
 # ---- malformed CSV ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('a,b\n"x, y",NA\n', {"a": ["x, y"], "b": ["NA"]}),  # NA, NULL, N/A are text, not blanks
+        ("a,b\nNULL,N/A\r\n", {"a": ["NULL"], "b": ["N/A"]}),
+        ("a,b\n1,2\n\n3,4\n", {"a": ["1", "3"], "b": ["2", "4"]}),  # a blank line keeps the rows' numbers
+        (' a , B \n 0042 ,""\n', {"a": ["0042"], "b": [None]}),  # text stays text, headers tidied
+        ('a,b\n"x\ny",2\n', {"a": ["x\ny"], "b": ["2"]}),  # a line break inside quotes
+        ("a,b,c\n1,2\n", {"a": ["1"], "b": ["2"], "c": [None]}),  # a short row is padded, as it always was
+        ("a,b\r1,2\r", {"a": ["1"], "b": ["2"]}),  # old Mac line endings
+    ],
+)
+def test_csv_cells_are_read_as_written(tmp_path, text, expected):
+    """The fast reader (pyarrow) and the strict one it falls back to give the same text cells."""
+    path = tmp_path / "cells.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    cells = canonical.read_csv(path)
+    assert {c: [None if pd.isna(v) else v for v in cells[c]] for c in cells} == expected
+    assert list(cells.index) == ([2, 4] if "\n\n" in text else [2])
+
+
+def test_quote_left_open_on_the_last_line_is_refused(tmp_path):
+    path = tmp_path / "open.csv"
+    path.write_text('a,b\n1,"2', encoding="utf-8")
+    with pytest.raises(canonical.UnreadableFile, match="row 2: a quote"):
+        canonical.read_csv(path)
 
 
 def test_unclosed_quote_is_refused_naming_its_row(engine, tmp_path):
@@ -308,6 +337,31 @@ def test_two_sqlite_imports_at_once_both_land(tmp_path):
     assert count(first_engine, Episode) == 7 and recorded(first_engine) == [("landed", 0), ("landed", 0)]
     first_engine.dispose()
     second_engine.dispose()
+
+
+def test_two_first_imports_at_once_both_land(engine, tmp_path):
+    """Two imports into empty tables, both past reading and checking before either writes: a first import
+    drops the tables' indexes (on PostgreSQL also foreign keys), which must not deadlock with the other's
+    read of the same table. Imports take turns at their write transaction; both land."""
+    both_checked = threading.Barrier(2, timeout=30)
+    results = {}
+
+    def meet(fraction: float, stage: str) -> None:
+        if stage == "comparing with the database":
+            both_checked.wait()
+
+    def run(name: str, path: Path) -> None:
+        results[name] = import_file(engine, path, progress=meet)
+
+    other = write_csv(tmp_path, row(7), row(8), name="b.csv")
+    threads = [threading.Thread(target=run, args=args) for args in (("first", CLEAN), ("second", other))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert results["first"].outcome == "landed", messages(results["first"])
+    assert results["second"].outcome == "landed", messages(results["second"])
+    assert count(engine, Episode) == 7
 
 
 def break_children_table(engine) -> None:

@@ -5,11 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from loaders.database import migrate
 from loaders.episodes import data_version, load_episodes
 from loaders.schema import Child, Episode, Establishment
-from loaders.store import classify_changes, upsert_children, upsert_episodes, upsert_establishments
+from loaders.store import (
+    classify_changes,
+    indexes_built_after,
+    upsert_children,
+    upsert_episodes,
+    upsert_establishments,
+)
 
 
 def _episode(episode_id: str, child_id: str = "C1", **values) -> dict:
@@ -119,3 +126,35 @@ def test_text_with_tabs_backslashes_and_line_breaks_lands_as_given(engine):
     with engine.connect() as connection:
         stored = connection.execute(select(Establishment.establishment_name).order_by(Establishment.establishment_id))
         assert [row[0] for row in stored] == names
+
+
+def _constraints(engine_or_connection) -> dict[str, list]:
+    inspector = inspect(engine_or_connection)
+    return {
+        "indexes": sorted((i["name"], i["column_names"]) for i in inspector.get_indexes("episodes")),
+        "foreign_keys": sorted(
+            (f["constrained_columns"], f["referred_table"]) for f in inspector.get_foreign_keys("episodes")
+        ),
+    }
+
+
+def test_indexes_and_foreign_keys_built_after_still_hold(engine):
+    """A first import writes with the episodes' indexes (on PostgreSQL also foreign keys) dropped: they are
+    all back afterwards, and a row naming a child that does not exist still refuses the whole write."""
+    before = _constraints(engine)
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        upsert_children(connection, pd.DataFrame({"child_id": ["C1"]}))
+        with indexes_built_after(connection, [Episode]):
+            dropped = _constraints(connection)
+            upsert_episodes(connection, pd.DataFrame([_episode("E1"), _episode("E2", child_id="NOBODY")]))
+    assert dropped["indexes"] == []
+    assert dropped["foreign_keys"] == ([] if engine.dialect.name == "postgresql" else before["foreign_keys"])
+    assert _count(engine, Episode) == 0
+    assert _constraints(engine) == before
+    with engine.begin() as connection:
+        upsert_children(connection, pd.DataFrame({"child_id": ["C1"]}))
+        with indexes_built_after(connection, [Episode]):
+            upsert_episodes(connection, pd.DataFrame([_episode("E1")]))
+    assert _count(engine, Episode) == 1
+    assert _constraints(engine) == before
+    assert len(before["foreign_keys"]) == 3 and len(before["indexes"]) == 2
