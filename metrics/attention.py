@@ -24,7 +24,7 @@ from metrics.children import alert_children
 from metrics.escalation import escalating_children
 from metrics.filters import select_episodes
 from metrics.meeting import children_to_discuss
-from metrics.together import associate_missing, associates, found_together, missing_together
+from metrics.together import PairRows, associate_missing, associates, found_together_rows, missing_together_rows
 from metrics.triggers import triggers
 
 EARLIEST = date(1900, 1, 1)
@@ -68,10 +68,8 @@ def escalation_table(history: pd.DataFrame, start: date, end: date, settings: At
 
 @dataclass(frozen=True)
 class Associates:
-    """The pairs behind the associates, the associates themselves and who is listed for the period."""
+    """The associates (pairs of children) and who is listed for the period."""
 
-    missing_pairs: pd.DataFrame
-    found_pairs: pd.DataFrame
     pairs_of_children: pd.DataFrame
     listed: pd.DataFrame
 
@@ -81,17 +79,17 @@ def associate_tables(
     start: date,
     end: date,
     settings: AttentionSettings,
-    pairs: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    pairs: tuple[PairRows, PairRows] | None = None,
 ) -> Associates:
-    """`pairs`: the history's pairs missing together and found together when already worked out
-    (the app keeps every episode's, `metrics.together.pairs_among`); else found here."""
+    """`pairs`: the history's pairs missing together and found together, as rows of `history`, when already
+    worked out (the app keeps every episode's, `metrics.together.rows_among`); else found here."""
     together, found = pairs or (
-        missing_together(history, settings.window_minutes),
-        found_together(history, settings.found_window_hours),
+        missing_together_rows(history, settings.window_minutes),
+        found_together_rows(history, settings.found_window_hours),
     )
-    children = associates(together, found)
+    children = associates(history, together, found)
     listed = associate_missing(history, children, [together, found], start, end, settings.listed_days)
-    return Associates(together, found, children, listed)
+    return Associates(children, listed)
 
 
 def meeting_list(
@@ -107,7 +105,7 @@ def attention_tables(
     end: date,
     settings: AttentionSettings,
     as_of: date | datetime | None = None,
-    pairs: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    pairs: tuple[PairRows, PairRows] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, Associates]:
     """(meeting_list, escalation_table, associate_tables) of the period, each worked out once: the Who to
     discuss page shows all three, and the meeting list is made from the other two. `pairs`: as for
