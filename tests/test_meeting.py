@@ -1,10 +1,11 @@
 """The meeting list: one row per child, every kind of reason, place triggers left with the places."""
 
-from datetime import date
+from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
-from metrics.meeting import children_to_discuss
+from metrics.meeting import COLUMNS, children_to_discuss
 from metrics.together import LISTED_COLUMNS
 
 
@@ -46,3 +47,56 @@ def test_nothing_to_discuss():
     empty = pd.DataFrame(columns=["reason", "subject", "first_met"])
     listed = pd.DataFrame(columns=LISTED_COLUMNS)
     assert children_to_discuss(empty_alerts, empty, listed).empty
+
+
+def test_the_list_equals_the_reasons_gathered_the_plain_way():
+    """Many children with reasons of every kind, repeated and out of order: each child's distinct reasons of a
+    kind in the text's order, first met the earliest, most reasons first (then first met, then child)."""
+    random = np.random.default_rng(7)
+    children = [f"C{n}" for n in random.permutation(40)]
+    days = [date(2015, 3, 1) + timedelta(days=int(d)) for d in random.integers(0, 60, 300)]
+    triggers = ["3_missing_in_90_days", "missing_over_72_hours", "location_5_in_30_days", "3_absent_in_90_days"]
+    alerts = pd.DataFrame(
+        {
+            "trigger": [triggers[i] for i in random.integers(0, 4, 100)],
+            "subject": "S",
+            "first_met": days[:100],
+            "children": [list(random.choice(children, int(random.integers(0, 3)))) for _ in range(100)],
+        }
+    )
+    escalation = pd.DataFrame(
+        {
+            "reason": [["longer", "further", "more_often"][i] for i in random.integers(0, 3, 60)],
+            "subject": random.choice(children, 60),
+            "first_met": days[100:160],
+        }
+    )
+    pairs = pd.DataFrame({"subject": random.choice(children, 140), "associate": random.choice(children, 140)})
+    pairs = pairs.drop_duplicates(ignore_index=True)
+    listed = pairs.assign(first_reported=pd.to_datetime(days[160 : 160 + len(pairs)]) + pd.Timedelta(hours=7))
+
+    gathered: dict = {}
+    for alert in alerts.itertuples():
+        for child in [] if alert.trigger == "location_5_in_30_days" else alert.children:
+            gathered.setdefault(child, []).append(("triggers", alert.trigger, alert.first_met))
+    for row in escalation.itertuples():
+        gathered.setdefault(row.subject, []).append(("escalation", row.reason, row.first_met))
+    for row in listed.itertuples():
+        gathered.setdefault(row.subject, []).append(("associates_missing", row.associate, row.first_reported.date()))
+    expected = []
+    for child, reasons in gathered.items():
+        kinds = {k: "; ".join(sorted({r for kind, r, _ in reasons if kind == k})) for k in COLUMNS[3:]}
+        count = len({(kind, r) for kind, r, _ in reasons})
+        expected.append((count, min(day for *_, day in reasons), child, kinds))
+    expected.sort(key=lambda row: (-row[0], row[1], row[2]))
+
+    table = children_to_discuss(alerts, escalation, listed)
+    assert len(expected) > 30 and max(row[0] for row in expected) > 5
+    assert table["child_id"].tolist() == [child for _, _, child, _ in expected]
+    assert table["first_met"].tolist() == [day for _, day, _, _ in expected]
+    for kind in COLUMNS[3:]:
+        assert table[kind].tolist() == [kinds[kind] for *_, kinds in expected]
+    labels = {"triggers": "alert", "escalation": "escalating", "associates_missing": "associate missing"}
+    assert table["reasons"].tolist() == [
+        "; ".join(f"{labels[k]}: {kinds[k]}" for k in COLUMNS[3:] if kinds[k]) for *_, kinds in expected
+    ]
