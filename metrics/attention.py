@@ -20,12 +20,11 @@ from config.sections import (
     Settings,
     TriggerThresholds,
 )
-from metrics.children import alert_children
 from metrics.escalation import escalating_children
 from metrics.filters import select_episodes
 from metrics.meeting import children_to_discuss
 from metrics.together import PairRows, associate_missing, associates, found_together_rows, missing_together_rows
-from metrics.triggers import triggers
+from metrics.triggers import child_alerts
 
 EARLIEST = date(1900, 1, 1)
 
@@ -111,7 +110,7 @@ def attention_tables(
     discuss page shows all three, and the meeting list is made from the other two. `pairs`: as for
     `associate_tables`."""
     period = in_period(history, start)
-    alerts = alert_children(triggers(period, thresholds=settings.triggers, as_of=as_of), period)
+    alerts = child_alerts(period, settings.triggers, as_of)
     escalation = escalation_table(history, start, end, settings)
     linked = associate_tables(history, start, end, settings, pairs)
     return children_to_discuss(alerts, escalation, linked.listed), escalation, linked

@@ -23,11 +23,10 @@ from metrics.time_limits import date_only_flags
 from metrics.together import associates as pairs_of_children
 from metrics.together import episode_place, found_together_rows, missing_together_rows
 from metrics.trend import last_months
-from metrics.triggers import triggers
+from metrics.triggers import PLACE_TRIGGERS, triggers
 
 TIMES_OF_DAY = ("00:00-05:59", "06:00-11:59", "12:00-17:59", "18:00-23:59", NOT_KNOWN)
 RISK_COLUMNS = ["reported", "category", "police_risk", "rag", "duration", "found_in", "exploitation", "interview"]
-PLACE_TRIGGERS = ("location_5_in_30_days",)
 # what `metrics.together`'s missing_together and found_together read of the episodes
 PAIR_READS = (
     "episode_id",

@@ -70,16 +70,18 @@ def _shifted(values: np.ndarray, steps: int) -> np.ndarray:
     return out
 
 
-def _more_often(times: np.ndarray, position: np.ndarray, t: EscalationThresholds) -> np.ndarray:
-    """The median gap of the last n starts is at most `gap_ratio` of the median gap of the n before them."""
+def _more_often(times: np.ndarray, position: np.ndarray, candidates: np.ndarray, t: EscalationThresholds) -> np.ndarray:
+    """The median gap of the last n starts is at most `gap_ratio` of the median gap of the n before them
+    (judged at the `candidates` only)."""
     n = t.recent_episodes
     gaps = np.diff(times, prepend=np.nan)
-    recent = np.column_stack([_shifted(gaps, k) for k in range(n - 1)])
-    earlier = np.column_stack([_shifted(gaps, k) for k in range(n, 2 * n - 1)])
-    enough = position >= 2 * n - 1
+    judged = np.flatnonzero(candidates & (position >= 2 * n - 1))  # each has 2n - 1 gaps of its child before it
+    recent = gaps[judged[:, None] - np.arange(n - 1)[None, :]]
+    earlier = gaps[judged[:, None] - np.arange(n, 2 * n - 1)[None, :]]
+    met = np.zeros(len(times), dtype=bool)
     with np.errstate(invalid="ignore"):
-        met = _row_medians(recent) <= t.gap_ratio * _row_medians(earlier)
-    return enough & met
+        met[judged] = _row_medians(recent) <= t.gap_ratio * _row_medians(earlier)
+    return met
 
 
 def _row_medians(values: np.ndarray) -> np.ndarray:
@@ -163,13 +165,19 @@ def escalating_children(
         return pd.DataFrame(columns=COLUMNS)
     child_codes, child_names = pd.factorize(episodes["child_id"].iloc[keep])
     times = reported.to_numpy(dtype="datetime64[ns]").view("int64")[keep]
+    start_ns = np.datetime64(start, "D").astype("datetime64[ns]").view("int64")
+    # only the children with an episode in the period can be met (a blank child, -1, is one too)
+    in_the_period = np.zeros(len(child_names) + 1, dtype=bool)
+    in_the_period[child_codes[times >= start_ns] + 1] = True
+    chosen = in_the_period[child_codes + 1]
+    keep, child_codes, times = keep[chosen], child_codes[chosen], times[chosen]
     order = _by_child_time_and_id(child_codes, times, episodes["episode_id"].iloc[keep])
     child_codes, times = child_codes[order], times[order]
     # one take of the columns the rules read: the whole frame (dozens of columns) cost more than the rules
     frame = episodes[[column for column in RULE_INPUTS if column in episodes]].iloc[keep[order]]
     starts = np.flatnonzero(np.insert(child_codes[1:] != child_codes[:-1], 0, True))
     position = np.arange(len(times)) - np.repeat(starts, np.diff(np.append(starts, len(times))))
-    in_period = times >= np.datetime64(start, "D").astype("datetime64[ns]").view("int64")
+    in_period = times >= start_ns
 
     # every rule looks back only as far as `position` allows, so no value of another child is read
     shortest, longest = possible_durations(frame)
@@ -179,7 +187,7 @@ def escalating_children(
         frame["cce_concern"].fillna(False).to_numpy(dtype=bool)
     )
     behind = {
-        "more_often": (_more_often(times_f, position, t), 2 * t.recent_episodes),
+        "more_often": (_more_often(times_f, position, in_period, t), 2 * t.recent_episodes),
         "longer": (_longer(shortest, longest, position, t), t.rising_episodes),
         "further": (_further(miles, position, in_period, t), 1),
         "new_exploitation_concern": (_first_concern(concern, position, child_codes), 1),

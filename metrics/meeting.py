@@ -8,25 +8,20 @@ otherwise put every child who lives there on the agenda.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 
-PLACE_TRIGGERS = ("location_5_in_30_days",)
 COLUMNS = ["child_id", "reasons", "first_met", "triggers", "escalation", "associates_missing"]
-
-
 KINDS = COLUMNS[3:]
 LABELS = {"triggers": "alert", "escalation": "escalating", "associates_missing": "associate missing"}
 
 
 def children_to_discuss(
-    alerts_with_children: pd.DataFrame, escalation: pd.DataFrame, associate_listed: pd.DataFrame
+    alerts_of_children: pd.DataFrame, escalation: pd.DataFrame, associate_listed: pd.DataFrame
 ) -> pd.DataFrame:
     """child_id, reasons (in words for the agenda), first_met and each kind of reason, most reasons first.
 
-    `alerts_with_children` is `metrics.children.alert_children`; `escalation`
+    `alerts_of_children` is `metrics.triggers.child_alerts` (place alerts stay with the places); `escalation`
     is `metrics.escalation.escalating_children`; `associate_listed` is
     `metrics.together.associate_missing` (one row per child and associate).
 
@@ -34,18 +29,10 @@ def children_to_discuss(
     whole-number codes of the children and of the reasons, numbered in their text's order, and joined once per
     child and kind: sorting and joining the text of half a million reasons took seconds at a million episodes.
     """
-    child_alerts = alerts_with_children.loc[~alerts_with_children["trigger"].isin(PLACE_TRIGGERS).to_numpy()]
-    lists = child_alerts["children"].tolist()
-    lengths = np.fromiter(map(len, lists), dtype="int64", count=len(lists))
-    alert_children = np.fromiter(itertools.chain.from_iterable(lists), dtype=object, count=int(lengths.sum()))
-    behind = np.repeat(np.arange(len(lists)), lengths)[pd.notna(alert_children)]
+    alerts = alerts_of_children.loc[alerts_of_children["child_id"].notna().to_numpy()]
     # an associate who went missing many times is one reason (one row of the list), first met on the first time
     parts = [
-        (
-            alert_children[pd.notna(alert_children)],
-            child_alerts["trigger"].to_numpy(dtype=object)[behind],
-            _days(child_alerts["first_met"])[behind],
-        ),
+        (alerts["child_id"], alerts["trigger"], _days(alerts["first_met"])),
         (escalation["subject"], escalation["reason"], _days(escalation["first_met"])),
         (
             associate_listed["subject"],

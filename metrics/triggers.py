@@ -27,6 +27,9 @@ TRIGGERS = (
     "location_5_in_30_days",
 )
 COLUMNS = ["trigger", "subject", "first_met", "episode_ids"]
+# alerts about a place, not a child: they stay with the places (a busy home would otherwise put every child
+# who lives there on a child's list)
+PLACE_TRIGGERS = ("location_5_in_30_days",)
 # the times the alerts' limits are measured between (the counting windows compare reported_at)
 ALERT_TIMES = ("reported_at", "returned_at")
 
@@ -290,3 +293,30 @@ def triggers(
         keys, sort_keys=[("order", "ascending"), ("first_met", "ascending"), ("subject", "ascending")]
     )
     return table.iloc[order.to_numpy()].reset_index(drop=True)[COLUMNS]
+
+
+def child_alerts(
+    episodes: pd.DataFrame, thresholds: TriggerThresholds | None = None, as_of: date | datetime | None = None
+) -> pd.DataFrame:
+    """trigger, child_id, first_met (datetime64[D]): the alerts `triggers` lists about a child or one of their
+    episodes (not the place alerts), each with its child, in no particular order: the meeting list's alerts,
+    found without writing out the episodes behind them and looking those up again by their ids' text."""
+    settings = thresholds or TriggerThresholds()
+    parts = []
+    for trigger, subjects, count, window_days, only in _counting_rules(episodes, settings):
+        met = None if trigger in PLACE_TRIGGERS else _earliest_windows(subjects, episodes, count, window_days, only)
+        if met is not None:
+            hits, _, subject_codes, subject_names, times = met
+            children = np.asarray(subject_names, dtype=object)[subject_codes[hits]].astype(str)
+            parts.append((trigger, children, times[hits].view("datetime64[ns]").astype("datetime64[D]")))
+    over, point_dates, deadline, overdue = _long_missing(episodes, settings, as_of)
+    children = episodes["child_id"].iloc[np.flatnonzero(over)].astype(str).to_numpy(dtype=object)
+    parts.append(("missing_over_72_hours", children, point_dates))
+    parts.append(("strategy_meeting_overdue", children[overdue], deadline[overdue] + np.timedelta64(1, "D")))
+    return pd.DataFrame(
+        {
+            "trigger": np.repeat([trigger for trigger, _, _ in parts], [len(days) for _, _, days in parts]),
+            "child_id": np.concatenate([children for _, children, _ in parts]),
+            "first_met": np.concatenate([days for _, _, days in parts]).astype("datetime64[D]"),
+        }
+    )

@@ -12,10 +12,9 @@ from metrics.together import LISTED_COLUMNS
 def test_one_row_per_child_with_every_reason():
     alerts = pd.DataFrame(
         {
-            "trigger": ["3_missing_in_90_days", "missing_over_72_hours", "location_5_in_30_days"],
-            "subject": ["C1", "E7", "H1"],
-            "first_met": [date(2015, 3, 5), date(2015, 3, 2), date(2015, 3, 9)],
-            "children": [["C1"], ["C1"], ["C1", "C2", "C3"]],
+            "trigger": ["3_missing_in_90_days", "missing_over_72_hours"],
+            "child_id": ["C1", "C1"],
+            "first_met": [date(2015, 3, 5), date(2015, 3, 2)],
         }
     )
     escalation = pd.DataFrame(
@@ -32,7 +31,7 @@ def test_one_row_per_child_with_every_reason():
         }
     )
     table = children_to_discuss(alerts, escalation, listed)
-    # C2 and C3 are behind a place alert only; C1 has three reasons, C4 two (its associate went missing thrice)
+    # C1 has three reasons, C4 two (its associate went missing thrice)
     assert table["child_id"].tolist() == ["C1", "C4"]
     first = table.iloc[0]
     assert first["triggers"] == "3_missing_in_90_days; missing_over_72_hours"
@@ -43,7 +42,7 @@ def test_one_row_per_child_with_every_reason():
 
 
 def test_nothing_to_discuss():
-    empty_alerts = pd.DataFrame(columns=["trigger", "subject", "first_met", "children"])
+    empty_alerts = pd.DataFrame(columns=["trigger", "child_id", "first_met"])
     empty = pd.DataFrame(columns=["reason", "subject", "first_met"])
     listed = pd.DataFrame(columns=LISTED_COLUMNS)
     assert children_to_discuss(empty_alerts, empty, listed).empty
@@ -55,13 +54,12 @@ def test_the_list_equals_the_reasons_gathered_the_plain_way():
     random = np.random.default_rng(7)
     children = [f"C{n}" for n in random.permutation(40)]
     days = [date(2015, 3, 1) + timedelta(days=int(d)) for d in random.integers(0, 60, 300)]
-    triggers = ["3_missing_in_90_days", "missing_over_72_hours", "location_5_in_30_days", "3_absent_in_90_days"]
+    triggers = ["3_missing_in_90_days", "missing_over_72_hours", "strategy_meeting_overdue", "3_absent_in_90_days"]
     alerts = pd.DataFrame(
         {
             "trigger": [triggers[i] for i in random.integers(0, 4, 100)],
-            "subject": "S",
-            "first_met": days[:100],
-            "children": [list(random.choice(children, int(random.integers(0, 3)))) for _ in range(100)],
+            "child_id": random.choice(children, 100),
+            "first_met": pd.to_datetime(days[:100]).to_numpy(dtype="datetime64[D]"),
         }
     )
     escalation = pd.DataFrame(
@@ -76,9 +74,8 @@ def test_the_list_equals_the_reasons_gathered_the_plain_way():
     listed = pairs.assign(first_reported=pd.to_datetime(days[160 : 160 + len(pairs)]) + pd.Timedelta(hours=7))
 
     gathered: dict = {}
-    for alert in alerts.itertuples():
-        for child in [] if alert.trigger == "location_5_in_30_days" else alert.children:
-            gathered.setdefault(child, []).append(("triggers", alert.trigger, alert.first_met))
+    for alert, day in zip(alerts.itertuples(), days[:100], strict=True):
+        gathered.setdefault(alert.child_id, []).append(("triggers", alert.trigger, day))
     for row in escalation.itertuples():
         gathered.setdefault(row.subject, []).append(("escalation", row.reason, row.first_met))
     for row in listed.itertuples():
