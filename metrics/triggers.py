@@ -177,11 +177,12 @@ def date_only_alert_episodes(episodes: pd.DataFrame) -> tuple[int, int]:
     return int(has_date_only_time(episodes, ALERT_TIMES).sum()), len(episodes)
 
 
-def _counting_rules(episodes: pd.DataFrame, settings: TriggerThresholds) -> list[tuple]:
-    """(trigger, subjects, count, window days, only) of each trigger that counts episodes (`counting_alerts`)."""
+def _counting_rules(episodes: pd.DataFrame, settings: TriggerThresholds, places: bool = True) -> list[tuple]:
+    """(trigger, subjects, count, window days, only) of each trigger that counts episodes (`counting_alerts`);
+    without the place's (PLACE_TRIGGERS) when not `places`."""
     category = episodes["category"]
     child = episodes["child_id"]
-    return [
+    rules = [
         (
             "3_missing_in_90_days",
             child,
@@ -196,14 +197,18 @@ def _counting_rules(episodes: pd.DataFrame, settings: TriggerThresholds) -> list
             settings.absent_window_days,
             (category == "absent").to_numpy(dtype=bool),
         ),
-        (
-            "location_5_in_30_days",
-            episode_place(episodes),
-            settings.location_count,
-            settings.location_window_days,
-            None,
-        ),
     ]
+    if places:
+        rules.append(
+            (
+                "location_5_in_30_days",
+                episode_place(episodes),
+                settings.location_count,
+                settings.location_window_days,
+                None,
+            )
+        )
+    return rules
 
 
 def _long_missing(
@@ -303,8 +308,8 @@ def child_alerts(
     found without writing out the episodes behind them and looking those up again by their ids' text."""
     settings = thresholds or TriggerThresholds()
     parts = []
-    for trigger, subjects, count, window_days, only in _counting_rules(episodes, settings):
-        met = None if trigger in PLACE_TRIGGERS else _earliest_windows(subjects, episodes, count, window_days, only)
+    for trigger, subjects, count, window_days, only in _counting_rules(episodes, settings, places=False):
+        met = _earliest_windows(subjects, episodes, count, window_days, only)
         if met is not None:
             hits, _, subject_codes, subject_names, times = met
             children = np.asarray(subject_names, dtype=object)[subject_codes[hits]].astype(str)
