@@ -17,6 +17,7 @@ import pandas as pd
 from config.sections import EscalationThresholds
 from metrics.filters import distance_miles
 from metrics.time_limits import HOUR_NS, date_only_flags, longest_gap, shortest_gap
+from metrics.together import order_by_child_and_time
 
 REASONS = ("more_often", "longer", "further", "new_exploitation_concern")
 COLUMNS = ["reason", "subject", "first_met", "episode_ids"]
@@ -132,12 +133,8 @@ def _first_concern(concern: np.ndarray, position: np.ndarray, child: np.ndarray)
 def _by_child_time_and_id(child_codes: np.ndarray, times: np.ndarray, episode_ids: pd.Series) -> np.ndarray:
     """The order of the episodes by child, time, then episode id (as text), as np.lexsort gives it, with the ids
     read only where a child has two episodes at one time: sorting a million ids' text took most of the rules'
-    time. Episodes in time order (as loaded) are sorted by child alone, stably."""
-    if len(times) and (np.diff(times) >= 0).all():
-        shifted = child_codes + 1  # a blank child (-1) first, as lexsort puts it
-        order = np.argsort(shifted.astype(np.min_scalar_type(int(shifted.max()))), kind="stable")
-    else:
-        order = np.lexsort((times, child_codes))
+    time."""
+    order = order_by_child_and_time(child_codes, times)
     tied = np.flatnonzero((np.diff(child_codes[order]) == 0) & (np.diff(times[order]) == 0))
     if len(tied):
         places = np.union1d(tied, tied + 1)  # each run of ties, where it stands in the order

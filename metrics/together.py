@@ -204,6 +204,15 @@ ASSOCIATE_COLUMNS = ["child_a", "child_b", "missing_together", "found_together",
 LISTED_COLUMNS = ["subject", "associate", "episodes", "first_reported", "last_reported", "listed_until"]
 
 
+def order_by_child_and_time(child_codes: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """np.lexsort((times, child_codes)): the same order, but episodes already in time order (as loaded) are
+    sorted by child alone with a stable radix sort of small whole numbers, several times faster at a million."""
+    if not len(times) or (np.diff(times) < 0).any():
+        return np.lexsort((times, child_codes))
+    shifted = child_codes + 1 - int(child_codes.min())  # from 0 up, a blank child (-1) first as lexsort puts it
+    return np.argsort(shifted.astype(np.min_scalar_type(int(shifted.max()))), kind="stable")
+
+
 def child_codes(child_ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """(each episode's child as a whole number, -1 when blank; the children's text by number), numbered in the
     text's order so that sorting the numbers sorts the text: a categorical's own codes when its categories are
@@ -277,7 +286,7 @@ def associate_missing(
     link_since = np.concatenate([linked_ns, linked_ns])
     times = reported.to_numpy(dtype="datetime64[ns]")[window].view("int64")
     # the window's episodes by child, then time: each link's episodes after it are one run [low, high)
-    by_child = np.lexsort((times, gone_code))
+    by_child = order_by_child_and_time(gone_code, times)
     ranks, rank_of = np.unique(np.concatenate([times, link_since]), return_inverse=True)
     span = len(ranks) + 1
     sorted_keys = gone_code[by_child] * span + rank_of[: len(times)][by_child]
@@ -297,7 +306,7 @@ def associate_missing(
     sorted_times = times[by_child]
     first = sorted_times[low[kept] + leading[kept]]
     last = sorted_times[high[kept] - 1 - trailing[kept]]
-    order = np.lexsort((link_associate[kept], link_subject[kept], first))
+    order = np.lexsort((link_subject[kept] * len(children) + link_associate[kept], first))
     kept = kept[order]
     child_text = pd.Series(children).array  # text once per child, taken by position
     return pd.DataFrame(
