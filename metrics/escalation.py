@@ -171,7 +171,9 @@ def escalating_children(
     order = _by_child_time_and_id(child_codes, times, episodes["episode_id"].iloc[keep])
     child_codes, times = child_codes[order], times[order]
     # one take of the columns the rules read: the whole frame (dozens of columns) cost more than the rules
-    frame = episodes[[column for column in RULE_INPUTS if column in episodes]].iloc[keep[order]]
+    coordinates = ("from_easting", "from_northing", "found_easting", "found_northing")  # distance_miles' inputs
+    read = [c for c in RULE_INPUTS if c in episodes and not ("distance_miles" in episodes and c in coordinates)]
+    frame = episodes[read].iloc[keep[order]]
     starts = np.flatnonzero(np.insert(child_codes[1:] != child_codes[:-1], 0, True))
     position = np.arange(len(times)) - np.repeat(starts, np.diff(np.append(starts, len(times))))
     in_period = times >= start_ns

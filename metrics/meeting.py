@@ -51,7 +51,7 @@ def children_to_discuss(
     keys = keys[np.diff(keys, prepend=-1) != 0]
     groups = keys // len(reasons)
     starts = np.flatnonzero(np.diff(groups, prepend=-1) != 0)
-    texts = reasons.take(keys % len(reasons)).tolist()
+    texts = np.asarray(reasons.tolist(), dtype=object)[keys % len(reasons)].tolist()  # each distinct text made once
     bounds = zip(starts.tolist(), [*starts[1:].tolist(), len(texts)], strict=True)
     joined = np.array(["; ".join(texts[first:after]) for first, after in bounds], dtype=object)
     shown, row = np.unique(groups[starts] // len(KINDS), return_inverse=True)  # the children, in the text's order
