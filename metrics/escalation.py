@@ -130,17 +130,19 @@ def _first_concern(concern: np.ndarray, position: np.ndarray, child: np.ndarray)
     return seen_before
 
 
-def _by_child_time_and_id(child_codes: np.ndarray, times: np.ndarray, episode_ids: pd.Series) -> np.ndarray:
-    """The order of the episodes by child, time, then episode id (as text), as np.lexsort gives it, with the ids
-    read only where a child has two episodes at one time: sorting a million ids' text took most of the rules'
-    time."""
+def _by_child_time_and_id(
+    child_codes: np.ndarray, times: np.ndarray, episode_ids: pd.Series, rows: np.ndarray
+) -> np.ndarray:
+    """The order of the episodes at `rows` by child, time, then episode id (as text), as np.lexsort gives it, with
+    the ids (`episode_ids` at `rows`) read only where a child has two episodes at one time: sorting a million ids'
+    text took most of the rules' time."""
     order = order_by_child_and_time(child_codes, times)
     tied = np.flatnonzero((np.diff(child_codes[order]) == 0) & (np.diff(times[order]) == 0))
     if len(tied):
         places = np.union1d(tied, tied + 1)  # each run of ties, where it stands in the order
-        rows = order[places]
-        ids = episode_ids.iloc[rows].astype(str).to_numpy()
-        order[places] = rows[np.lexsort((ids, times[rows], child_codes[rows]))]
+        tied_rows = order[places]
+        ids = episode_ids.iloc[rows[tied_rows]].astype(str).to_numpy()
+        order[places] = tied_rows[np.lexsort((ids, times[tied_rows], child_codes[tied_rows]))]
     return order
 
 
@@ -168,7 +170,7 @@ def escalating_children(
     in_the_period[child_codes[times >= start_ns] + 1] = True
     chosen = in_the_period[child_codes + 1]
     keep, child_codes, times = keep[chosen], child_codes[chosen], times[chosen]
-    order = _by_child_time_and_id(child_codes, times, episodes["episode_id"].iloc[keep])
+    order = _by_child_time_and_id(child_codes, times, episodes["episode_id"], keep)
     child_codes, times = child_codes[order], times[order]
     # one take of the columns the rules read: the whole frame (dozens of columns) cost more than the rules
     coordinates = ("from_easting", "from_northing", "found_easting", "found_northing")  # distance_miles' inputs

@@ -5,8 +5,11 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from metrics.attention import history_until, in_period
+from metrics.filters import with_derived
 from metrics.meeting import COLUMNS, children_to_discuss
 from metrics.together import LISTED_COLUMNS
+from tests.support import make_episodes
 
 
 def test_one_row_per_child_with_every_reason():
@@ -97,3 +100,21 @@ def test_the_list_equals_the_reasons_gathered_the_plain_way():
     assert table["reasons"].tolist() == [
         "; ".join(f"{labels[k]}: {kinds[k]}" for k in COLUMNS[3:] if kinds[k]) for *_, kinds in expected
     ]
+
+
+def test_the_history_and_its_period_hold_the_episodes_from_the_start():
+    """`in_period` slices a history in time order (as chosen from the loaded episodes) and masks one that is not:
+    the same episodes either way; the history holds the place columns only when the pairs are found from it."""
+    days = [1, 5, 9, 12, 20, 28]
+    frame = make_episodes(
+        *({"child_id": f"C{n % 3}", "reported_at": f"2015-03-{d:02d} 10:00"} for n, d in enumerate(days))
+    )
+    assert "found_postcode" in history_until(frame, date(2015, 3, 31), places=False)  # to be derived: every column
+    frame = with_derived(frame, None)
+    history = history_until(frame, date(2015, 3, 31))
+    assert history["reported_at"].is_monotonic_increasing and "found_postcode" in history
+    assert "found_postcode" not in history_until(frame, date(2015, 3, 31), places=False)
+    for chosen in (history, history.iloc[[3, 0, 5, 1, 4, 2]]):
+        expected = chosen.loc[chosen["reported_at"] >= pd.Timestamp("2015-03-10")]
+        assert len(expected) == 3
+        pd.testing.assert_frame_equal(in_period(chosen, date(2015, 3, 10)), expected)

@@ -145,7 +145,7 @@ def findings(view: PageView, settings: ProcessControlSettings, suppress_below: i
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _attention(frame, start, end, filters, settings, as_of, _episodes) -> tuple:
-    history = history_until(_episodes, end, filters)
+    history = history_until(_episodes, end, filters, places=False)
     pairs = (
         rows_among(_episodes, pair_rows(_episodes, "missing", settings.window_minutes), history),
         rows_among(_episodes, pair_rows(_episodes, "found", settings.found_window_hours), history),
