@@ -193,7 +193,7 @@ def escalating_children(
         "further": (_further(miles, position, in_period, t), 1),
         "new_exploitation_concern": (_first_concern(concern, position, child_codes), 1),
     }
-    parts = []
+    reasons, subjects, days, episode_ids = [], [], [], []
     for reason, (met, span) in behind.items():
         hits = np.flatnonzero(met & in_period)
         if not len(hits):
@@ -201,19 +201,21 @@ def escalating_children(
         hits = hits[np.insert(child_codes[hits][1:] != child_codes[hits][:-1], 0, True)]  # first per child
         windows = keep[order][hits[:, None] - np.arange(span - 1, -1, -1)[None, :]]
         ids = episodes["episode_id"].iloc[windows.ravel()].astype(str).to_numpy().reshape(windows.shape)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "reason": reason,
-                    "subject": np.asarray(child_names, dtype=object)[child_codes[hits]].astype(str),
-                    "first_met": times[hits].view("datetime64[ns]").astype("datetime64[D]").astype(object),
-                    "episode_ids": ids.tolist(),
-                },
-                columns=COLUMNS,
-            )
-        )
-    if not parts:
+        reasons.append(np.full(len(hits), REASONS.index(reason)))
+        subjects.append(np.asarray(child_names, dtype=object)[child_codes[hits]].astype(str))
+        days.append(times[hits].view("datetime64[ns]").astype("datetime64[D]"))
+        episode_ids.extend(ids.tolist())
+    if not reasons:
         return pd.DataFrame(columns=COLUMNS)
-    table = pd.concat(parts, ignore_index=True)
-    table["order"] = table["reason"].map({r: i for i, r in enumerate(REASONS)})
-    return table.sort_values(["order", "first_met", "subject"], kind="stable", ignore_index=True)[COLUMNS]
+    reason_index, subject, day = np.concatenate(reasons), np.concatenate(subjects), np.concatenate(days)
+    # by reason, first met and subject, sorted on whole numbers (the subject's rank in the text's order)
+    by = np.lexsort((pd.factorize(subject, sort=True)[0], day.view("int64"), reason_index))
+    return pd.DataFrame(
+        {
+            "reason": np.asarray(REASONS, dtype=object)[reason_index[by]],
+            "subject": subject[by],
+            "first_met": day[by].astype(object),
+            "episode_ids": [episode_ids[i] for i in by.tolist()],
+        },
+        columns=COLUMNS,
+    )
