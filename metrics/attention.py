@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 from config.sections import (
@@ -20,12 +21,11 @@ from config.sections import (
     Settings,
     TriggerThresholds,
 )
-from metrics.children import alert_children
-from metrics.escalation import escalating_children
-from metrics.filters import select_episodes
+from metrics.escalation import RULE_INPUTS, escalating_children
+from metrics.filters import DERIVED_COLUMNS, select_episodes
 from metrics.meeting import children_to_discuss
-from metrics.together import associate_missing, associates, found_together, missing_together
-from metrics.triggers import triggers
+from metrics.together import PairRows, associate_missing, associates, found_together_rows, missing_together_rows
+from metrics.triggers import child_alerts
 
 EARLIEST = date(1900, 1, 1)
 
@@ -52,13 +52,40 @@ class AttentionSettings:
         )
 
 
-def history_until(episodes: pd.DataFrame, end: date, filters: dict[str, list[str]] | None = None) -> pd.DataFrame:
-    """Every episode reported up to the end of `end` that passes the filters."""
+# what the attention tables read of the history: escalation's rules, the alerts and the associates
+HISTORY_READS = (
+    "episode_id",
+    "child_id",
+    "category",
+    "strategy_meeting_at",
+    *RULE_INPUTS,
+    *DERIVED_COLUMNS,  # there already, so not derived again
+)
+PLACE_READS = ("establishment_id", "from_postcode", "found_postcode")  # and the pairs', unless given
+
+
+def history_until(
+    episodes: pd.DataFrame, end: date, filters: dict[str, list[str]] | None = None, places: bool = True
+) -> pd.DataFrame:
+    """Every episode reported up to the end of `end` that passes the filters, with the columns the attention
+    tables read (HISTORY_READS), the places the pairs are found from unless not `places` (the pairs given as
+    rows, `metrics.together.rows_among`) and the filters': choosing a million rows of every column cost twice
+    as much."""
+    if all(column in episodes for column in DERIVED_COLUMNS):  # else they are derived from many more columns
+        reads = {*HISTORY_READS, *(PLACE_READS if places else ()), *(filters or {})}
+        episodes = episodes[[column for column in episodes.columns if column in reads]]
     return select_episodes(episodes, EARLIEST, end, filters)
 
 
 def in_period(history: pd.DataFrame, start: date) -> pd.DataFrame:
-    return history.loc[(history["reported_at"] >= pd.Timestamp(start)).to_numpy()]
+    """The history's episodes reported from `start` on: in time order (as chosen from the loaded episodes) a slice
+    found by binary search, not a copy of half a million rows."""
+    reported = history["reported_at"]
+    if reported.is_monotonic_increasing:
+        return history.iloc[
+            np.searchsorted(reported.to_numpy(dtype="datetime64[ns]"), pd.Timestamp(start).to_datetime64()) :
+        ]
+    return history.loc[(reported >= pd.Timestamp(start)).to_numpy()]
 
 
 def escalation_table(history: pd.DataFrame, start: date, end: date, settings: AttentionSettings) -> pd.DataFrame:
@@ -68,10 +95,8 @@ def escalation_table(history: pd.DataFrame, start: date, end: date, settings: At
 
 @dataclass(frozen=True)
 class Associates:
-    """The pairs behind the associates, the associates themselves and who is listed for the period."""
+    """The associates (pairs of children) and who is listed for the period."""
 
-    missing_pairs: pd.DataFrame
-    found_pairs: pd.DataFrame
     pairs_of_children: pd.DataFrame
     listed: pd.DataFrame
 
@@ -81,17 +106,17 @@ def associate_tables(
     start: date,
     end: date,
     settings: AttentionSettings,
-    pairs: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    pairs: tuple[PairRows, PairRows] | None = None,
 ) -> Associates:
-    """`pairs`: the history's pairs missing together and found together when already worked out
-    (the app keeps every episode's, `metrics.together.pairs_among`); else found here."""
+    """`pairs`: the history's pairs missing together and found together, as rows of `history`, when already
+    worked out (the app keeps every episode's, `metrics.together.rows_among`); else found here."""
     together, found = pairs or (
-        missing_together(history, settings.window_minutes),
-        found_together(history, settings.found_window_hours),
+        missing_together_rows(history, settings.window_minutes),
+        found_together_rows(history, settings.found_window_hours),
     )
-    children = associates(together, found)
+    children = associates(history, together, found)
     listed = associate_missing(history, children, [together, found], start, end, settings.listed_days)
-    return Associates(together, found, children, listed)
+    return Associates(children, listed)
 
 
 def meeting_list(
@@ -107,13 +132,13 @@ def attention_tables(
     end: date,
     settings: AttentionSettings,
     as_of: date | datetime | None = None,
-    pairs: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    pairs: tuple[PairRows, PairRows] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, Associates]:
     """(meeting_list, escalation_table, associate_tables) of the period, each worked out once: the Who to
     discuss page shows all three, and the meeting list is made from the other two. `pairs`: as for
     `associate_tables`."""
     period = in_period(history, start)
-    alerts = alert_children(triggers(period, thresholds=settings.triggers, as_of=as_of), period)
+    alerts = child_alerts(period, settings.triggers, as_of)
     escalation = escalation_table(history, start, end, settings)
     linked = associate_tables(history, start, end, settings, pairs)
     return children_to_discuss(alerts, escalation, linked.listed), escalation, linked

@@ -21,13 +21,12 @@ from metrics.filters import DURATION_BANDS, ensure_derived
 from metrics.return_interviews import eligible_episodes
 from metrics.time_limits import date_only_flags
 from metrics.together import associates as pairs_of_children
-from metrics.together import episode_place, found_together, missing_together
+from metrics.together import episode_place, found_together_rows, missing_together_rows
 from metrics.trend import last_months
-from metrics.triggers import triggers
+from metrics.triggers import PLACE_TRIGGERS, triggers
 
 TIMES_OF_DAY = ("00:00-05:59", "06:00-11:59", "12:00-17:59", "18:00-23:59", NOT_KNOWN)
 RISK_COLUMNS = ["reported", "category", "police_risk", "rag", "duration", "found_in", "exploitation", "interview"]
-PLACE_TRIGGERS = ("location_5_in_30_days",)
 # what `metrics.together`'s missing_together and found_together read of the episodes
 PAIR_READS = (
     "episode_id",
@@ -171,8 +170,11 @@ def child_briefing(
     period = last_months(as_of, 12)
     mine = mine_all.loc[(mine_all["reported_at"] >= pd.Timestamp(period[0])).to_numpy()]
 
-    together = missing_together(history, settings.window_minutes)
-    linked = pairs_of_children(together, found_together(history, settings.found_window_hours))
+    linked = pairs_of_children(
+        history,
+        missing_together_rows(history, settings.window_minutes),
+        found_together_rows(history, settings.found_window_hours),
+    )
     linked = linked[(linked["child_a"] == child_id) | (linked["child_b"] == child_id)]
     associates = pd.DataFrame(
         {

@@ -27,6 +27,9 @@ TRIGGERS = (
     "location_5_in_30_days",
 )
 COLUMNS = ["trigger", "subject", "first_met", "episode_ids"]
+# alerts about a place, not a child: they stay with the places (a busy home would otherwise put every child
+# who lives there on a child's list)
+PLACE_TRIGGERS = ("location_5_in_30_days",)
 # the times the alerts' limits are measured between (the counting windows compare reported_at)
 ALERT_TIMES = ("reported_at", "returned_at")
 
@@ -174,11 +177,12 @@ def date_only_alert_episodes(episodes: pd.DataFrame) -> tuple[int, int]:
     return int(has_date_only_time(episodes, ALERT_TIMES).sum()), len(episodes)
 
 
-def _counting_rules(episodes: pd.DataFrame, settings: TriggerThresholds) -> list[tuple]:
-    """(trigger, subjects, count, window days, only) of each trigger that counts episodes (`counting_alerts`)."""
+def _counting_rules(episodes: pd.DataFrame, settings: TriggerThresholds, places: bool = True) -> list[tuple]:
+    """(trigger, subjects, count, window days, only) of each trigger that counts episodes (`counting_alerts`);
+    without the place's (PLACE_TRIGGERS) when not `places`."""
     category = episodes["category"]
     child = episodes["child_id"]
-    return [
+    rules = [
         (
             "3_missing_in_90_days",
             child,
@@ -193,14 +197,18 @@ def _counting_rules(episodes: pd.DataFrame, settings: TriggerThresholds) -> list
             settings.absent_window_days,
             (category == "absent").to_numpy(dtype=bool),
         ),
-        (
-            "location_5_in_30_days",
-            episode_place(episodes),
-            settings.location_count,
-            settings.location_window_days,
-            None,
-        ),
     ]
+    if places:
+        rules.append(
+            (
+                "location_5_in_30_days",
+                episode_place(episodes),
+                settings.location_count,
+                settings.location_window_days,
+                None,
+            )
+        )
+    return rules
 
 
 def _long_missing(
@@ -290,3 +298,30 @@ def triggers(
         keys, sort_keys=[("order", "ascending"), ("first_met", "ascending"), ("subject", "ascending")]
     )
     return table.iloc[order.to_numpy()].reset_index(drop=True)[COLUMNS]
+
+
+def child_alerts(
+    episodes: pd.DataFrame, thresholds: TriggerThresholds | None = None, as_of: date | datetime | None = None
+) -> pd.DataFrame:
+    """trigger, child_id, first_met (datetime64[D]): the alerts `triggers` lists about a child or one of their
+    episodes (not the place alerts), each with its child, in no particular order: the meeting list's alerts,
+    found without writing out the episodes behind them and looking those up again by their ids' text."""
+    settings = thresholds or TriggerThresholds()
+    parts = []
+    for trigger, subjects, count, window_days, only in _counting_rules(episodes, settings, places=False):
+        met = _earliest_windows(subjects, episodes, count, window_days, only)
+        if met is not None:
+            hits, _, subject_codes, subject_names, times = met
+            children = np.asarray(subject_names, dtype=object)[subject_codes[hits]].astype(str)
+            parts.append((trigger, children, times[hits].view("datetime64[ns]").astype("datetime64[D]")))
+    over, point_dates, deadline, overdue = _long_missing(episodes, settings, as_of)
+    children = episodes["child_id"].iloc[np.flatnonzero(over)].astype(str).to_numpy(dtype=object)
+    parts.append(("missing_over_72_hours", children, point_dates))
+    parts.append(("strategy_meeting_overdue", children[overdue], deadline[overdue] + np.timedelta64(1, "D")))
+    return pd.DataFrame(
+        {
+            "trigger": np.repeat([trigger for trigger, _, _ in parts], [len(days) for _, _, days in parts]),
+            "child_id": np.concatenate([children for _, children, _ in parts]),
+            "first_met": np.concatenate([days for _, _, days in parts]).astype("datetime64[D]"),
+        }
+    )

@@ -6,7 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.together import LISTED_COLUMNS, associate_missing, associates, found_together, missing_together
+from metrics.together import (
+    LISTED_COLUMNS,
+    _pair_table,
+    associate_missing,
+    associates,
+    found_together,
+    found_together_rows,
+    missing_together_rows,
+)
 from tests.support import make_episodes
 
 
@@ -54,7 +62,7 @@ def network_frame():
 
 def test_associates_count_each_kind_of_link():
     frame = network_frame()
-    table = associates(missing_together(frame, 60), found_together(frame))
+    table = associates(frame, missing_together_rows(frame, 60), found_together_rows(frame))
     rows = {(r.child_a, r.child_b): (r.missing_together, r.found_together) for r in table.itertuples()}
     assert rows == {("C1", "C2"): (1, 0), ("C2", "C3"): (0, 1)}
 
@@ -77,8 +85,8 @@ def test_associate_missing_lists_a_child_for_seven_days(start, end, expected):
     """One row per child and associate: the associate's episodes that list the child, first and last
     reported, and listed until 7 days after the last."""
     frame = network_frame()
-    pairs = [missing_together(frame, 60), found_together(frame)]
-    table = associate_missing(frame, associates(*pairs), pairs, start, end)
+    pairs = [missing_together_rows(frame, 60), found_together_rows(frame)]
+    table = associate_missing(frame, associates(frame, *pairs), pairs, start, end)
     reported = dict(zip(frame["episode_id"], frame["reported_at"], strict=True))
     assert [tuple(row) for row in table.itertuples(index=False)] == [
         (
@@ -100,15 +108,16 @@ def test_a_link_made_later_does_not_list_earlier_episodes():
         {"child_id": "C1", "establishment_id": "H1", "reported_at": "2015-03-01 20:00"},
         {"child_id": "C2", "establishment_id": "H1", "reported_at": "2015-03-01 20:30"},
     )
-    pairs = [missing_together(frame, 60), found_together(frame)]
-    assert associate_missing(frame, associates(*pairs), pairs, date(2015, 2, 1), date(2015, 3, 31)).empty
+    pairs = [missing_together_rows(frame, 60), found_together_rows(frame)]
+    assert associate_missing(frame, associates(frame, *pairs), pairs, date(2015, 2, 1), date(2015, 3, 31)).empty
 
 
 def listed_per_episode(frame, associate_table, pairs, start, end, days=7):
     """The list one row per (child, associate, associate's episode), worked out the plain way: what
     `associate_missing` counts without writing the rows out."""
-    missing_too = {(p.child_a, p.episode_b) for t in pairs for p in t.itertuples()}
-    missing_too |= {(p.child_b, p.episode_a) for t in pairs for p in t.itertuples()}
+    tables = [_pair_table(frame, rows) for rows in pairs]
+    missing_too = {(p.child_a, p.episode_b) for t in tables for p in t.itertuples()}
+    missing_too |= {(p.child_b, p.episode_a) for t in tables for p in t.itertuples()}
     first_day, last_day = pd.Timestamp(start) - pd.Timedelta(days=days), pd.Timestamp(end) + pd.Timedelta(days=1)
     rows = []
     for link in associate_table.itertuples():
@@ -148,8 +157,8 @@ def busy_home(seed=17, size=80):
 )
 def test_grouped_counts_equal_the_episodes_listed(start, end):
     frame = busy_home()
-    pairs = [missing_together(frame, 60), found_together(frame)]
-    associate_table = associates(*pairs)
+    pairs = [missing_together_rows(frame, 60), found_together_rows(frame)]
+    associate_table = associates(frame, *pairs)
     each = listed_per_episode(frame, associate_table, pairs, start, end)
     grouped = each.groupby(["subject", "associate"], as_index=False).agg(
         episodes=("episode_id", "size"), first_reported=("reported_at", "min"), last_reported=("reported_at", "max")
@@ -160,3 +169,24 @@ def test_grouped_counts_equal_the_episodes_listed(start, end):
     assert each["episode_id"].duplicated().any()  # an episode listing several children
     assert (grouped["episodes"] > 2).any()  # links with several episodes, so runs with gaps
     assert [tuple(r) for r in table.itertuples(index=False)] == [tuple(r) for r in grouped.itertuples(index=False)]
+
+
+@pytest.mark.parametrize("categories", ["sorted", "unsorted"])
+def test_child_ids_as_categories_list_the_same(categories):
+    """The loaded episodes hold child ids as a categorical, whose codes are used as they are when its
+    categories are in the text's order (else the text is numbered again): the same lists either way."""
+    frame = busy_home()
+    names = sorted(frame["child_id"].unique())
+    as_categories = frame.assign(
+        child_id=pd.Categorical(frame["child_id"], categories=names if categories == "sorted" else names[::-1])
+    )
+    start, end = date(2015, 2, 1), date(2015, 3, 31)
+    for episodes in (frame, as_categories):
+        pairs = [missing_together_rows(episodes, 60), found_together_rows(episodes)]
+        linked = associates(episodes, *pairs)
+        listed = associate_missing(episodes, linked, pairs, start, end)
+        if episodes is frame:
+            expected_linked, expected_listed = linked, listed
+    assert len(expected_listed) > 5
+    pd.testing.assert_frame_equal(linked, expected_linked)
+    pd.testing.assert_frame_equal(listed, expected_listed)

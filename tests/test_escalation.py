@@ -144,3 +144,16 @@ def test_thresholds_come_from_the_caller():
 def test_episodes_behind_each_reason():
     table = escalating_children(make_episodes(*starts_on((0, 10, 20, 30, 40, 45, 50, 55))), START, END)
     assert table["episode_ids"].tolist() == [["E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8"]]
+
+
+@pytest.mark.parametrize("frame_order", ["by time", "reversed"])
+def test_episodes_at_one_time_are_ordered_by_their_id(frame_order):
+    """Two episodes of a child reported at one moment come in the order of their ids' text (E10 before E9),
+    whether the frame comes in time order (as loaded) or not."""
+    rows = starts_on((0, 10, 20, 30, 40, 45, 50, 55, 55))
+    rows[8]["episode_id"], rows[7]["episode_id"] = "E10", "E9"
+    frame = make_episodes(*rows)
+    if frame_order == "reversed":
+        frame = frame.iloc[::-1]
+    table = escalating_children(frame, START, END)
+    assert table["episode_ids"].tolist() == [["E1", "E2", "E3", "E4", "E5", "E6", "E7", "E10"]]

@@ -3,7 +3,8 @@ from datetime import date, datetime
 import pytest
 
 from config.sections import TriggerThresholds
-from metrics.triggers import TRIGGERS, trigger_counts, trigger_words, triggers
+from metrics.children import alert_children
+from metrics.triggers import PLACE_TRIGGERS, TRIGGERS, child_alerts, trigger_counts, trigger_words, triggers
 from tests.support import make_episodes
 
 LATER = date(2016, 1, 1)
@@ -263,3 +264,32 @@ def test_trigger_counts_are_the_lengths_of_the_lists(as_of, thresholds):
     assert counts == {trigger: int((table["trigger"] == trigger).sum()) for trigger in TRIGGERS}
     assert sum(counts.values()) == len(table) > 0
     assert trigger_counts(episodes.iloc[0:0], as_of=LATER) == dict.fromkeys(TRIGGERS, 0)
+
+
+@pytest.mark.parametrize(("as_of", "thresholds"), [(LATER, None), (date(2015, 1, 3), COUNCIL), (LATER, COUNCIL)])
+def test_child_alerts_are_the_alerts_about_children_with_their_child(as_of, thresholds):
+    """The meeting list's alerts: every alert `triggers` lists about a child or an episode, with the child
+    `alert_children` finds behind it, and none about a place."""
+    rows = (
+        place_rows([*FOUR, "2015-03-21 10:00", "2015-03-22"], establishment_id="H1")
+        + missing_at("2015-01-01 10:00", "2015-01-02 10:00", "2015-01-03 10:00", "2015-01-04", child="C9")
+        + missing_at("2015-02-01 10:00", "2015-02-02 10:00", "2015-02-03 10:00", child="C8", category="absent")
+        + missing_at("2015-02-05 10:00", child="C7")
+    )
+    episodes = make_episodes(*rows)
+    listed = triggers(episodes, thresholds=thresholds, as_of=as_of)
+    behind = alert_children(listed, episodes)
+    expected = sorted(
+        (alert.trigger, child, alert.first_met)
+        for alert in behind.itertuples()
+        if alert.trigger not in PLACE_TRIGGERS
+        for child in alert.children
+    )
+    table = child_alerts(episodes, thresholds, as_of)
+    assert table.columns.tolist() == ["trigger", "child_id", "first_met"]
+    found = sorted(zip(table["trigger"], table["child_id"], table["first_met"].dt.date, strict=True))
+    assert found == expected
+    assert {"3_missing_in_90_days", "3_absent_in_90_days"} <= {t for t, _, _ in found}
+    if thresholds is None:  # the defaults: an episode over 72 hours, and a place alert left out
+        assert "missing_over_72_hours" in {t for t, _, _ in found}
+        assert "location_5_in_30_days" in set(listed["trigger"])

@@ -30,7 +30,14 @@ from metrics.findings import Finding
 from metrics.findings import findings as findings_of
 from metrics.periods import default_period, previous_period
 from metrics.process_control import ProcessControlSettings, process_control_table
-from metrics.together import PairRows, found_together_rows, missing_together_rows, pairs_among, together_children
+from metrics.together import (
+    PairRows,
+    found_together_rows,
+    missing_together_rows,
+    pairs_among,
+    rows_among,
+    together_children,
+)
 from metrics.trend import trend_window
 from metrics.triggers import trigger_counts, triggers
 from reports.benchmarks import Benchmarks, benchmarks_for
@@ -138,10 +145,10 @@ def findings(view: PageView, settings: ProcessControlSettings, suppress_below: i
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _attention(frame, start, end, filters, settings, as_of, _episodes) -> tuple:
-    history = history_until(_episodes, end, filters)
+    history = history_until(_episodes, end, filters, places=False)
     pairs = (
-        pairs_among(_episodes, pair_rows(_episodes, "missing", settings.window_minutes), history),
-        pairs_among(_episodes, pair_rows(_episodes, "found", settings.found_window_hours), history),
+        rows_among(_episodes, pair_rows(_episodes, "missing", settings.window_minutes), history),
+        rows_among(_episodes, pair_rows(_episodes, "found", settings.found_window_hours), history),
     )
     return attention_tables(history, start, end, settings, as_of, pairs)
 
