@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
-from metrics.filters import NOT_KNOWN, ensure_derived, first_known
+from metrics.filters import NOT_KNOWN, as_text, ensure_derived, first_known
 from metrics.return_interviews import SAFE_AND_WELL_DUE_HOURS
 from metrics.time_limits import certainly_within
 from metrics.together import together_children
@@ -267,7 +267,7 @@ def together_network(
     # Each episode links its child to where it went missing from and where it was found. Children
     # and places are integer codes until the end, numbered in the order of their node ids, so the
     # links come out sorted by child then place: a national year has hundreds of thousands of them.
-    child_codes, child_names = pd.factorize(mine["child_id"].astype(str), sort=True)
+    child_codes, child_names = pd.factorize(as_text(mine["child_id"]), sort=True)
     has_home = mine["establishment_id"].notna().to_numpy()
     home_codes, home_ids = pd.factorize(mine["establishment_id"], sort=True)
     district_codes, districts = pd.factorize(
@@ -406,7 +406,7 @@ def node_episodes(nodes: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
     a home's episodes started there; a district's episodes started there (no home) or found there,
     counting only the network's children, so each node has `episodes` rows."""
     children = nodes.loc[nodes["kind"] == CHILD, "label"].astype(str)
-    chosen = episodes["child_id"].astype(str).isin(set(children)).to_numpy(dtype=bool)
+    chosen = as_text(episodes["child_id"]).isin(set(children)).to_numpy(dtype=bool)
     mine = episodes[NODE_DETAIL_COLUMNS].loc[chosen]  # the columns needed only: a year has 50 of them
     has_home = mine["establishment_id"].notna()
     rows = pd.DataFrame(

@@ -15,7 +15,7 @@ import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
 from config.sections import AssociateSettings, MissingTogetherSettings
-from metrics.filters import first_known
+from metrics.filters import as_text, first_known
 
 PAIR_COLUMNS = [
     "place",
@@ -139,11 +139,12 @@ def _pair_table(episodes: pd.DataFrame, rows: PairRows) -> pd.DataFrame:
 def _text_at(values: pd.Series, positions: np.ndarray) -> np.ndarray | ExtensionArray:
     """`values` at `positions` for a new frame. Text stays Arrow text, a category's taken from its names:
     through Python objects and back (as any other column goes) was most of the pair table's time at 1M."""
-    if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.dtype == "str":
-        return values.cat.categories.array.take(values.cat.codes.to_numpy()[positions], allow_fill=True)
-    if values.dtype == "str":
-        return values.array.take(positions)
-    return values.iloc[positions].to_numpy(dtype=object)
+    taken = values.iloc[positions]
+    if values.dtype == "str" or (
+        isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.dtype == "str"
+    ):
+        return as_text(taken).array
+    return taken.to_numpy(dtype=object)
 
 
 def _earliest_first(keys: pd.DataFrame) -> np.ndarray:
