@@ -24,6 +24,7 @@ from metrics.children import (
     child_timeline,
     focus,
     largest_nodes,
+    neighbours,
     node_episodes,
     repeated_places,
     repeats_to_fit,
@@ -272,3 +273,20 @@ def test_focus_keeps_one_node_and_everything_within_two_links(centre, steps, exp
         len(set(among.loc[among["source"] == n, "target"]) | set(among.loc[among["target"] == n, "source"]))
         for n in kept["node"]
     ]
+
+
+@pytest.mark.parametrize(
+    ("links", "expected"),
+    [
+        ([], {}),
+        ([("a", "b")], {"a": 1, "b": 1}),
+        ([("a", "b"), ("b", "a"), ("a", "b")], {"a": 1, "b": 1}),  # one neighbour however often, either way
+        ([("a", "b"), ("a", "c"), ("c", "b")], {"a": 2, "b": 2, "c": 2}),
+        ([("a", "a"), ("a", "b")], {"a": 2, "b": 1}),  # a link to itself: itself once
+    ],
+)
+def test_neighbours_counts_each_distinct_neighbour_once(links, expected):
+    edges = pd.DataFrame(links, columns=["source", "target"], dtype="str")
+    degree = neighbours(edges)
+    assert degree.to_dict() == expected
+    assert list(degree.index) == sorted(expected)

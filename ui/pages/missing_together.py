@@ -152,10 +152,10 @@ paged.show_paged_table(
 )
 
 st.subheader(f"Each time they went missing together: {len(pairs):,}")
-place_names = data.establishments()
-named = pairs["place"].map(place_names)  # a home's name; a postcode stays itself
+place_codes, places = pd.factorize(pairs["place"], use_na_sentinel=False)  # each place named once, not per pair
+named = pd.Series(places).map(data.establishments())  # a home's name; a postcode stays itself
 paged.show_paged_table(
-    pairs.assign(place=named.where(named.notna(), pairs["place"])),
+    pairs.assign(place=named.where(named.notna(), pd.Series(places)).array.take(place_codes)),
     name="Episodes missing together",
     link_columns=["child_a", "child_b"],
     column_config={
