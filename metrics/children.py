@@ -337,7 +337,8 @@ def together_network(
 def _positions(values: pd.Series, names: pd.Series) -> np.ndarray:
     """Where each of `values` is among `names` (unique), -1 where it is not. In Arrow: pandas' `isin` and
     `get_indexer` made Python objects of the 750,000 ends of a network's links first (a quarter second)."""
-    found = pc.index_in(pa.array(values), value_set=pa.array(names))
+    text = pa.large_string()  # pandas' own text type; an empty column of objects would be Arrow's null type
+    found = pc.index_in(pa.array(values, type=text), value_set=pa.array(names, type=text))
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64")
 
 

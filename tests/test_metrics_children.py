@@ -290,3 +290,15 @@ def test_neighbours_counts_each_distinct_neighbour_once(links, expected):
     degree = neighbours(edges)
     assert degree.to_dict() == expected
     assert list(degree.index) == sorted(expected)
+
+
+@pytest.mark.parametrize("held_as", ["str", "object"])
+def test_cutting_a_network_without_links_keeps_its_children(held_as):
+    """No links at all (an empty column of objects, which Arrow types as null): the children stay, unlinked."""
+    nodes = pd.DataFrame(
+        {"node": ["child:C1", "home:H1"], "label": ["C1", "Oak House"], "kind": [CHILD, HOME], "episodes": [2, 2]}
+    ).assign(degree=0, node=lambda frame: frame["node"].astype(held_as))
+    edges = pd.DataFrame(columns=["source", "target", "kind", "weight"])
+    kept, links = repeated_places(nodes, edges, 1)
+    assert kept[["node", "degree"]].values.tolist() == [["child:C1", 0]] and links.empty
+    assert repeats_to_fit(nodes, edges, 1) == 1
