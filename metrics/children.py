@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.api.extensions import ExtensionArray
 
-from metrics.filters import NOT_KNOWN, ensure_derived, first_known
+from metrics.filters import NOT_KNOWN, as_text, ensure_derived, first_known
 from metrics.return_interviews import SAFE_AND_WELL_DUE_HOURS
 from metrics.time_limits import certainly_within
 from metrics.together import together_children
@@ -220,12 +221,34 @@ def alert_episodes(
 
 
 def neighbours(edges: pd.DataFrame) -> pd.Series:
-    """Distinct neighbours of each node, whichever end of an edge it is on."""
-    ends = pd.concat([edges[["source", "target"]], edges[["target", "source"]].set_axis(["source", "target"], axis=1)])
-    return ends.drop_duplicates().groupby("source").size()
+    """Distinct neighbours of each node, whichever end of an edge it is on (indexed by node, sorted).
+
+    Counted on whole-number codes of the nodes: deduplicating the text of 750,000 ends took half a second."""
+    ends = pd.concat([edges["source"], edges["target"]], ignore_index=True)
+    codes, names = pd.factorize(ends, sort=True)
+    if not len(names):
+        return pd.Series(dtype="int64", index=pd.Index(names, name="source"))
+    size = len(names)
+    source, target = codes[: len(edges)].astype("int64"), codes[len(edges) :].astype("int64")
+    known = (source >= 0) & (target >= 0)
+    source, target = source[known], target[known]
+    pairs = np.sort(np.concatenate([source * size + target, target * size + source]))
+    pairs = pairs[np.insert(pairs[1:] != pairs[:-1], 0, True)]  # distinct: np.unique's hashing took seconds
+    counts = np.bincount(pairs // size, minlength=size)
+    return pd.Series(counts[counts > 0], index=pd.Index(names, name="source")[counts > 0])
 
 
-def together_network(pairs: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _names_at(values: np.ndarray, codes: np.ndarray) -> ExtensionArray:
+    """Text column of `values` (a few thousand names) at `codes`: taken in Arrow, not built row by row."""
+    return pd.array(values, dtype="str").take(codes)
+
+
+NETWORK_EPISODE_COLUMNS = ["child_id", "establishment_id", "establishment_name", "from_district", "found_district"]
+
+
+def together_network(
+    pairs: pd.DataFrame, episodes: pd.DataFrame, together: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Nodes and edges linking children who went missing together with the places of their episodes.
 
     Children are those in `pairs` (from `metrics.together.missing_together`);
@@ -233,28 +256,28 @@ def together_network(pairs: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd.Da
     from (the establishment, else the postcode district) and the district
     where it was found. Node ids are prefixed by kind so a district and a
     child can never collide. `episodes` on a node counts the episodes behind
-    it; `degree` its distinct neighbours.
+    it; `degree` its distinct neighbours. `together` is `together_children(pairs)`
+    when already worked out.
     """
     if pairs.empty:
         return pd.DataFrame(columns=NODE_COLUMNS), pd.DataFrame(columns=EDGE_COLUMNS)
-    children = sorted(
-        pd.unique(
-            np.concatenate([pairs["child_a"].to_numpy(dtype=object), pairs["child_b"].to_numpy(dtype=object)])
-        ).astype(str)
-    )
-    mine = episodes.loc[episodes["child_id"].isin(children).to_numpy(dtype=bool)]
+    children = sorted(pd.concat([pairs["child_a"], pairs["child_b"]], ignore_index=True).astype(str).unique())
+    chosen = episodes["child_id"].isin(children).to_numpy(dtype=bool)
+    mine = episodes[NETWORK_EPISODE_COLUMNS].loc[chosen]  # the columns needed only: a year has 50 of them
     # Each episode links its child to where it went missing from and where it was found. Children
-    # and places are integer codes until the end: a national year has hundreds of thousands of links.
-    child_codes, child_names = pd.factorize(mine["child_id"].astype(str))
+    # and places are integer codes until the end, numbered in the order of their node ids, so the
+    # links come out sorted by child then place: a national year has hundreds of thousands of them.
+    child_codes, child_names = pd.factorize(as_text(mine["child_id"]), sort=True)
     has_home = mine["establishment_id"].notna().to_numpy()
-    home_codes, home_ids = pd.factorize(mine["establishment_id"])
+    home_codes, home_ids = pd.factorize(mine["establishment_id"], sort=True)
     district_codes, districts = pd.factorize(
-        pd.concat([mine["from_district"].where(~has_home), mine["found_district"]])
+        pd.concat([mine["from_district"].where(~has_home), mine["found_district"]]), sort=True
     )
     from_district, found_district = district_codes[: len(mine)], district_codes[len(mine) :]
-    place_names = np.array([f"home:{h}" for h in home_ids] + [f"district:{d}" for d in districts], dtype=object)
-    from_place = np.where(has_home, home_codes, np.where(from_district >= 0, len(home_ids) + from_district, -1))
-    found_place = np.where(found_district >= 0, len(home_ids) + found_district, -1)
+    # "district:..." sorts before "home:...": districts first, then homes, each in order
+    place_names = np.array([f"district:{d}" for d in districts] + [f"home:{h}" for h in home_ids], dtype=object)
+    from_place = np.where(has_home, len(districts) + home_codes, from_district)
+    found_place = found_district
     n_places = max(len(place_names), 1)
     from_keys = (child_codes * n_places + from_place)[from_place >= 0]
     found_keys = (child_codes * n_places + found_place)[found_place >= 0]
@@ -263,18 +286,16 @@ def together_network(pairs: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd.Da
     from_count = np.bincount(positions[: len(from_keys)], minlength=len(keys))
     found_count = np.bincount(positions[len(from_keys) :], minlength=len(keys))
     both_count = np.bincount(np.searchsorted(keys, both_keys), minlength=len(keys))
-    source = "child:" + pd.Index(child_names, dtype=object)[keys // n_places]
+    link_kinds = np.array([FROM, FOUND, FROM_AND_FOUND], dtype=object)
     places = pd.DataFrame(
         {
-            "source": source.to_numpy(dtype=object),
-            "target": place_names[keys % n_places],
-            "from": from_count,
-            "found": found_count,
+            "source": _names_at("child:" + np.asarray(child_names, dtype=object), keys // n_places),
+            "target": _names_at(place_names, keys % n_places),
+            "kind": _names_at(link_kinds, np.select([found_count == 0, from_count == 0], [0, 1], default=2)),
             "weight": from_count + found_count - both_count,  # an episode found where it started counts once
         }
-    ).sort_values(["source", "target"], ignore_index=True)
-    places["kind"] = np.select([places["found"] == 0, places["from"] == 0], [FROM, FOUND], default=FROM_AND_FOUND)
-    together = together_children(pairs)
+    )
+    together = together_children(pairs) if together is None else together
     together_edges = pd.DataFrame(
         {
             "source": "child:" + together["child_a"].astype(str),
@@ -283,7 +304,7 @@ def together_network(pairs: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd.Da
             "weight": together["times"].astype("int64"),
         }
     )
-    edges = pd.concat([together_edges, places[EDGE_COLUMNS]], ignore_index=True)
+    edges = pd.concat([together_edges, places], ignore_index=True)
     edges["weight"] = edges["weight"].astype("int64")
 
     labels = {f"child:{c}": c for c in children}
@@ -313,14 +334,24 @@ def together_network(pairs: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd.Da
     return nodes[NODE_COLUMNS], edges[EDGE_COLUMNS]
 
 
+def _positions(values: pd.Series, names: pd.Series) -> np.ndarray:
+    """Where each of `values` is among `names` (unique), -1 where it is not. In Arrow: pandas' `isin` and
+    `get_indexer` made Python objects of the 750,000 ends of a network's links first (a quarter second)."""
+    text = pa.large_string()  # pandas' own text type; an empty column of objects would be Arrow's null type
+    found = pc.index_in(pa.array(values, type=text), value_set=pa.array(names, type=text))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64")
+
+
 def repeated_places(nodes: pd.DataFrame, edges: pd.DataFrame, min_episodes: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Only the links of a child to a place seen in at least `min_episodes` of its episodes (every
     together link stays), and the places still linked: a place a child keeps returning to is the
     connection a meeting wants; a district it was found in once is mostly noise."""
     keep = (edges["kind"] == TOGETHER) | (edges["weight"] >= min_episodes)
     kept_edges = edges[keep].reset_index(drop=True)
-    linked = set(kept_edges["source"]) | set(kept_edges["target"])
-    kept_nodes = nodes[(nodes["kind"] == CHILD) | nodes["node"].isin(linked)]
+    ends = _positions(pd.concat([kept_edges["source"], kept_edges["target"]]), nodes["node"])
+    linked = np.zeros(len(nodes), dtype=bool)
+    linked[ends[ends >= 0]] = True
+    kept_nodes = nodes[(nodes["kind"] == CHILD).to_numpy(dtype=bool) | linked]
     degree = neighbours(kept_edges)
     kept_nodes = kept_nodes.assign(degree=kept_nodes["node"].map(degree).fillna(0).astype("int64"))
     return kept_nodes.reset_index(drop=True), kept_edges
@@ -346,13 +377,10 @@ def repeats_to_fit(nodes: pd.DataFrame, edges: pd.DataFrame, limit: int, most: i
     Counted from each node's strongest link rather than by running `repeated_places` for every
     number: a node stays when it is a child or has a link kept at that number."""
     together = np.tile((edges["kind"] == TOGETHER).to_numpy(dtype=bool), 2)
-    ends = pd.DataFrame(
-        {
-            "node": np.concatenate([edges["source"].to_numpy(dtype=object), edges["target"].to_numpy(dtype=object)]),
-            "weight": np.where(together, np.inf, np.tile(edges["weight"].to_numpy(dtype="float64"), 2)),
-        }
-    )
-    strongest = nodes["node"].map(ends.groupby("node")["weight"].max()).fillna(-np.inf).to_numpy()
+    weights = np.where(together, np.inf, np.tile(edges["weight"].to_numpy(dtype="float64"), 2))
+    ends = _positions(pd.concat([edges["source"], edges["target"]]), nodes["node"])
+    strongest = np.full(len(nodes), -np.inf)
+    np.maximum.at(strongest, ends[ends >= 0], weights[ends >= 0])
     child = (nodes["kind"] == CHILD).to_numpy(dtype=bool)
     for min_episodes in range(1, most):
         if int((child | (strongest >= min_episodes)).sum()) <= limit:
@@ -361,6 +389,16 @@ def repeats_to_fit(nodes: pd.DataFrame, edges: pd.DataFrame, limit: int, most: i
 
 
 NODE_EPISODE_COLUMNS = ["node", "episode_id", "child_id", "reported_at", "category", "missing_from", "found_in"]
+NODE_DETAIL_COLUMNS = [
+    "episode_id",
+    "child_id",
+    "reported_at",
+    "category",
+    "establishment_name",
+    "establishment_id",
+    "from_district",
+    "found_district",
+]
 
 
 def node_episodes(nodes: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
@@ -369,7 +407,8 @@ def node_episodes(nodes: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
     a home's episodes started there; a district's episodes started there (no home) or found there,
     counting only the network's children, so each node has `episodes` rows."""
     children = nodes.loc[nodes["kind"] == CHILD, "label"].astype(str)
-    mine = episodes.loc[episodes["child_id"].astype(str).isin(set(children)).to_numpy(dtype=bool)]
+    chosen = as_text(episodes["child_id"]).isin(set(children)).to_numpy(dtype=bool)
+    mine = episodes[NODE_DETAIL_COLUMNS].loc[chosen]  # the columns needed only: a year has 50 of them
     has_home = mine["establishment_id"].notna()
     rows = pd.DataFrame(
         {

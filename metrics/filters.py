@@ -93,6 +93,15 @@ def month_slices(times: pd.Series) -> tuple[np.ndarray, list[tuple[str, slice]]]
     return order, [(label, slice(int(a), int(b))) for label, a, b in zip(labels, starts, ends, strict=True)]
 
 
+def as_text(values: pd.Series) -> pd.Series:
+    """`values.astype(str)`; a category of text is taken from its names rather than converted row by row
+    (a tenth of a second a column at a million episodes)."""
+    if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.dtype == "str":
+        text = values.cat.categories.array.take(values.cat.codes.to_numpy(), allow_fill=True)
+        return pd.Series(text, index=values.index, name=values.name)
+    return values.astype(str)
+
+
 def first_known(*columns: pd.Series) -> pd.Series:
     """The first non-blank value of the columns, row by row. Text columns stay in their own
     (Arrow) dtype: going through Python objects was 6x slower at 1M episodes."""

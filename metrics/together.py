@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.api.extensions import ExtensionArray
 
 from config.sections import AssociateSettings, MissingTogetherSettings
-from metrics.filters import first_known
+from metrics.filters import as_text, first_known
 
 PAIR_COLUMNS = [
     "place",
@@ -117,14 +118,15 @@ def _pair_table(episodes: pd.DataFrame, rows: PairRows) -> pd.DataFrame:
     if not len(a):
         return pd.DataFrame(columns=PAIR_COLUMNS)
 
-    def column(name: str, positions: np.ndarray) -> np.ndarray:
-        return episodes[name].iloc[positions].to_numpy(dtype=object)
+    def column(name: str, positions: np.ndarray) -> np.ndarray | ExtensionArray:
+        return _text_at(episodes[name], positions)
 
     times = episodes[TIME_COLUMN[rows.kind]].to_numpy(dtype="datetime64[ns]").view("int64")
     reported = episodes["reported_at"]
+    place = _places(episodes, rows.kind, a)
     return pd.DataFrame(
         {
-            "place": _places(episodes, rows.kind, a).to_numpy(dtype=object),
+            "place": place.array if place.dtype == "str" else place.to_numpy(dtype=object),
             "child_a": column("child_id", a),
             "episode_a": column("episode_id", a),
             "reported_at_a": reported.iloc[a].to_numpy(),
@@ -134,6 +136,17 @@ def _pair_table(episodes: pd.DataFrame, rows: PairRows) -> pd.DataFrame:
             "minutes_apart": np.abs(times[b] - times[a]) / (60 * SECOND_NS),
         }
     )
+
+
+def _text_at(values: pd.Series, positions: np.ndarray) -> np.ndarray | ExtensionArray:
+    """`values` at `positions` for a new frame. Text stays Arrow text, a category's taken from its names:
+    through Python objects and back (as any other column goes) was most of the pair table's time at 1M."""
+    taken = values.iloc[positions]
+    if values.dtype == "str" or (
+        isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.dtype == "str"
+    ):
+        return as_text(taken).array
+    return taken.to_numpy(dtype=object)
 
 
 def _earliest_first(keys: pd.DataFrame) -> np.ndarray:

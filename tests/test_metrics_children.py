@@ -24,6 +24,7 @@ from metrics.children import (
     child_timeline,
     focus,
     largest_nodes,
+    neighbours,
     node_episodes,
     repeated_places,
     repeats_to_fit,
@@ -272,3 +273,32 @@ def test_focus_keeps_one_node_and_everything_within_two_links(centre, steps, exp
         len(set(among.loc[among["source"] == n, "target"]) | set(among.loc[among["target"] == n, "source"]))
         for n in kept["node"]
     ]
+
+
+@pytest.mark.parametrize(
+    ("links", "expected"),
+    [
+        ([], {}),
+        ([("a", "b")], {"a": 1, "b": 1}),
+        ([("a", "b"), ("b", "a"), ("a", "b")], {"a": 1, "b": 1}),  # one neighbour however often, either way
+        ([("a", "b"), ("a", "c"), ("c", "b")], {"a": 2, "b": 2, "c": 2}),
+        ([("a", "a"), ("a", "b")], {"a": 2, "b": 1}),  # a link to itself: itself once
+    ],
+)
+def test_neighbours_counts_each_distinct_neighbour_once(links, expected):
+    edges = pd.DataFrame(links, columns=["source", "target"], dtype="str")
+    degree = neighbours(edges)
+    assert degree.to_dict() == expected
+    assert list(degree.index) == sorted(expected)
+
+
+@pytest.mark.parametrize("held_as", ["str", "object"])
+def test_cutting_a_network_without_links_keeps_its_children(held_as):
+    """No links at all (an empty column of objects, which Arrow types as null): the children stay, unlinked."""
+    nodes = pd.DataFrame(
+        {"node": ["child:C1", "home:H1"], "label": ["C1", "Oak House"], "kind": [CHILD, HOME], "episodes": [2, 2]}
+    ).assign(degree=0, node=lambda frame: frame["node"].astype(held_as))
+    edges = pd.DataFrame(columns=["source", "target", "kind", "weight"])
+    kept, links = repeated_places(nodes, edges, 1)
+    assert kept[["node", "degree"]].values.tolist() == [["child:C1", 0]] and links.empty
+    assert repeats_to_fit(nodes, edges, 1) == 1

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 import config
-from metrics.filters import FILTER_KEYS, month_slices, select_episodes, with_derived
+from metrics.filters import FILTER_KEYS, as_text, month_slices, select_episodes, with_derived
 from tests.support import make_episodes
 
 START, END = date(2015, 3, 1), date(2015, 3, 31)
@@ -174,3 +174,19 @@ def test_month_slices_give_each_month_its_rows_in_order_and_leave_out_rows_witho
     assert [month for month, _ in months] == ["2023-12", "2024-01", "2024-03"]
     assert rows == {"2023-12": [4], "2024-01": [1, 5], "2024-03": [0, 3]}
     assert month_slices(times.iloc[:0])[1] == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(["C2", "C1", None, "C2"], dtype="category", index=[7, 3, 5, 1], name="child_id"),
+        pd.Series(["C2", "C1", None, "C2"], dtype="str", index=[7, 3, 5, 1], name="child_id"),
+        pd.Series(["C2", "C1", None, "C2"], dtype=object, index=[7, 3, 5, 1], name="child_id"),
+        pd.Series([2, 1, 2], dtype="category", name="code"),  # a category of numbers: converted as before
+    ],
+)
+def test_as_text_is_astype_str(values):
+    """A category of text is taken from its names, anything else converted: the same text either way,
+    index, name and blanks kept."""
+    pd.testing.assert_series_equal(as_text(values), values.astype(str))
+    assert as_text(values).dtype == "str"

@@ -172,3 +172,20 @@ def test_the_pairs_of_all_episodes_filtered_are_the_pairs_of_a_selection(start, 
     assert len(expected) > 5 and expected["reported_at_a"].duplicated().any()
     pd.testing.assert_frame_equal(pairs_among(episodes, rows(episodes), selection), expected)
     pd.testing.assert_frame_equal(pairs_among(episodes, rows(episodes)), pairs(episodes))
+
+
+@pytest.mark.parametrize(
+    ("rows", "pairs"), [(missing_together_rows, missing_together), (found_together_rows, found_together)]
+)
+@pytest.mark.parametrize("held_as", ["category", "object"])
+def test_the_pair_table_is_text_however_the_ids_are_held(rows, pairs, held_as):
+    """The app loads child ids as categories (and the tests as text): the pair table's ids, taken from a
+    category's names or from Arrow text, are the same text either way (and as through Python objects)."""
+    episodes = crowded_places()
+    expected = pairs(episodes)
+    held = episodes.assign(
+        child_id=episodes["child_id"].astype(held_as), episode_id=episodes["episode_id"].astype(held_as)
+    )
+    table = pairs_among(held, rows(held))
+    assert len(table) > 5 and table["child_a"].dtype == "str" and table["episode_b"].dtype == "str"
+    pd.testing.assert_frame_equal(table, expected)

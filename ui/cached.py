@@ -209,7 +209,8 @@ def _together(view_key, window, _current, _episodes) -> tuple[pd.DataFrame, pd.D
     # a resource, read and never changed by the page: as st.cache_data, the 400,000 pairs of a view at a million
     # episodes were pickled when stored and unpickled on every run; analysts only, so no suppression
     pairs = pairs_among(_episodes, pair_rows(_episodes, "missing", window), _current)
-    return pairs, together_children(pairs), together_network(pairs, _current) if len(pairs) else None
+    children = together_children(pairs)
+    return pairs, children, together_network(pairs, _current, children) if len(pairs) else None
 
 
 def together(view: PageView, window: int) -> tuple[pd.DataFrame, pd.DataFrame, tuple | None]:

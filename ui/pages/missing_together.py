@@ -38,11 +38,11 @@ st.caption(
     + "."
 )
 pairs, children, linked = cached.together(view, window)  # shared by every session
-together = sorted(set(pairs["child_a"]) | set(pairs["child_b"])) if len(pairs) else []
+children_with_others = pd.concat([children["child_a"], children["child_b"]]).nunique()  # a set of 700,000 ids: 0.7 s
 HEADLINES = (
     ("Times together", len(pairs), "Pairs of episodes: two children leaving one place within the window."),
     ("Pairs of children", len(children), "Distinct pairs of children who went missing together."),
-    ("Children", len(together), "Children who went missing with another child at least once."),
+    ("Children", children_with_others, "Children who went missing with another child at least once."),
     ("Places", pairs["place"].nunique() if len(pairs) else 0, "Places they left together from."),
 )
 for column, (label, value, help_text) in zip(st.columns(4), HEADLINES, strict=True):
@@ -152,10 +152,10 @@ paged.show_paged_table(
 )
 
 st.subheader(f"Each time they went missing together: {len(pairs):,}")
-place_names = data.establishments()
-named = pairs["place"].map(place_names)  # a home's name; a postcode stays itself
+place_codes, places = pd.factorize(pairs["place"], use_na_sentinel=False)  # each place named once, not per pair
+named = pd.Series(places).map(data.establishments())  # a home's name; a postcode stays itself
 paged.show_paged_table(
-    pairs.assign(place=named.where(named.notna(), pairs["place"])),
+    pairs.assign(place=named.where(named.notna(), pd.Series(places)).array.take(place_codes)),
     name="Episodes missing together",
     link_columns=["child_a", "child_b"],
     column_config={
