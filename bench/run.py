@@ -11,7 +11,8 @@ default 1,5,10,20) on one app process and on two behind nginx. For each size in 
   the machine's limits: DuckDB's read_csv, PostgreSQL's COPY into an unconstrained table;
 - cold start: `load_episodes` in a fresh process, and that process's peak memory;
 - every file of ui/pages run in Streamlit's AppTest after a filter change (episodes cached and what the
-  server works out at startup, `ui.cached.warm`; the caches of the view emptied before each run): the
+  server works out at startup, `ui.cached.warm`, then frozen out of the garbage collector's walk as the
+  server freezes them; the caches of the view emptied before each run): the
   whole script run, the time inside `metrics` functions,
   what it drew (did it run with data?), and the same view run again (every cache warm);
 - a DuckDB reference for four tables, and the committee pack;
@@ -30,6 +31,7 @@ smaller "sample" (the tests); BENCH_RESULTS / BENCH_REPORT write elsewhere; `pyt
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import platform
@@ -513,6 +515,7 @@ def pages_child(url: str, repeats: int) -> None:
     # and found together) as it starts (app_server.py), and a filter change keeps them: without this the first
     # page to use one paid for it (the Reconciliation page's one run at 1M: 5.4 s, 0.4 s once filled).
     cached.warm()
+    gc.freeze()  # as app_server.py does after warm(): Streamlit's collection after each run no longer walks them
     out = {}
     for page in app_pages():
         try:
