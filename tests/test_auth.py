@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, fields, make_dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -400,6 +401,18 @@ def test_the_page_sends_its_ticket_again_until_the_cookie_is_claimed(database):
     assert sessions.claim(database, ticket, datetime.now()) is not None
     at.run()
     assert claim_posts(at) == [] and at.metric, "claimed: nothing more to send"
+
+
+def test_a_signed_in_tab_survives_the_auth_module_reloaded_under_it(database):
+    """Streamlit reloads a changed source file under live sessions (with its file watcher on): the session then
+    holds a SignedIn of the old class, which the reloaded module's isinstance does not know (a TypeError on every
+    signed-in tab in a bench run while code changed). Here the old class is a copy of it."""
+    at = submit(fresh_app(), *TEST_USERS["analyst"])
+    old_class = make_dataclass("SignedIn", [(f.name, f.type, f) for f in fields(auth.SignedIn)], frozen=True)
+    at.session_state["user"] = old_class(**asdict(at.session_state["user"]))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.metric and at.session_state["user"].name == "test-analyst"
 
 
 def test_a_session_ended_elsewhere_signs_this_tab_out_on_its_next_click(database):

@@ -92,7 +92,7 @@ def require_user() -> SignedIn:
     now = time.time()
     if user is not None:
         ended = _why_ended(user, now, auth_settings())
-        if isinstance(ended, SignedIn):
+        if not isinstance(ended, tuple):  # not SignedIn: a module reloaded under a live session is another class
             st.session_state["user"] = user = ended
             st.session_state[LAST_SEEN] = now
             _hand_cookie_to_browser()
