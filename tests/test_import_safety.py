@@ -327,13 +327,7 @@ def test_two_sqlite_imports_at_once_both_land(tmp_path):
         other = write_csv(tmp_path, row(7), row(8), name="b.csv")
         results["second"] = import_file(second_engine, other, progress=about_to_write)
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert results["first"].outcome == "landed", messages(results["first"])
-    assert results["second"].outcome == "landed", messages(results["second"])
+    both_land(results, first, second)
     assert count(first_engine, Episode) == 7 and recorded(first_engine) == [("landed", 0), ("landed", 0)]
     first_engine.dispose()
     second_engine.dispose()
@@ -354,14 +348,19 @@ def test_two_first_imports_at_once_both_land(engine, tmp_path):
         results[name] = import_file(engine, path, progress=meet)
 
     other = write_csv(tmp_path, row(7), row(8), name="b.csv")
-    threads = [threading.Thread(target=run, args=args) for args in (("first", CLEAN), ("second", other))]
+    both_land(results, lambda: run("first", CLEAN), lambda: run("second", other))
+    assert count(engine, Episode) == 7
+
+
+def both_land(results: dict, first, second) -> None:
+    """Run the two imports in threads at once; both must land (`results` holds them as "first" and "second")."""
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
     assert results["first"].outcome == "landed", messages(results["first"])
     assert results["second"].outcome == "landed", messages(results["second"])
-    assert count(engine, Episode) == 7
 
 
 def break_children_table(engine) -> None:
