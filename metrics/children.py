@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
-from metrics.filters import NOT_KNOWN, as_text, ensure_derived, first_known
+from metrics.filters import NOT_KNOWN, as_text, distinct_sorted, ensure_derived, first_known
 from metrics.return_interviews import SAFE_AND_WELL_DUE_HOURS
 from metrics.time_limits import certainly_within
 from metrics.together import together_children
@@ -232,8 +232,7 @@ def neighbours(edges: pd.DataFrame) -> pd.Series:
     source, target = codes[: len(edges)].astype("int64"), codes[len(edges) :].astype("int64")
     known = (source >= 0) & (target >= 0)
     source, target = source[known], target[known]
-    pairs = np.sort(np.concatenate([source * size + target, target * size + source]))
-    pairs = pairs[np.insert(pairs[1:] != pairs[:-1], 0, True)]  # distinct: np.unique's hashing took seconds
+    pairs = distinct_sorted(np.concatenate([source * size + target, target * size + source]))
     counts = np.bincount(pairs // size, minlength=size)
     return pd.Series(counts[counts > 0], index=pd.Index(names, name="source")[counts > 0])
 

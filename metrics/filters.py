@@ -93,6 +93,13 @@ def month_slices(times: pd.Series) -> tuple[np.ndarray, list[tuple[str, slice]]]
     return order, [(label, slice(int(a), int(b))) for label, a, b in zip(labels, starts, ends, strict=True)]
 
 
+def distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """np.unique(values) of whole numbers, by sorting and keeping the first of each run: numpy's unique
+    hashes, which took seconds on a million codes where sorting takes a few hundredths."""
+    ordered = np.sort(values)
+    return ordered[np.insert(ordered[1:] != ordered[:-1], 0, True)[: len(ordered)]]
+
+
 def as_text(values: pd.Series) -> pd.Series:
     """`values.astype(str)`; a category of text is taken from its names rather than converted row by row
     (a tenth of a second a column at a million episodes)."""

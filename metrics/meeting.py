@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from metrics.filters import distinct_sorted
+
 COLUMNS = ["child_id", "reasons", "first_met", "triggers", "escalation", "associates_missing"]
 KINDS = COLUMNS[3:]
 LABELS = {"triggers": "alert", "escalation": "escalating", "associates_missing": "associate missing"}
@@ -47,8 +49,7 @@ def children_to_discuss(
     reason_codes, reasons = _numbered([part[1] for part in parts])
     kind_codes = np.repeat(np.arange(len(KINDS)), sizes)
     # each child's distinct reasons by child, kind, then reason
-    keys = np.sort((child_codes * len(KINDS) + kind_codes) * len(reasons) + reason_codes)
-    keys = keys[np.diff(keys, prepend=-1) != 0]
+    keys = distinct_sorted((child_codes * len(KINDS) + kind_codes) * len(reasons) + reason_codes)
     groups = keys // len(reasons)
     starts = np.flatnonzero(np.diff(groups, prepend=-1) != 0)
     texts = np.asarray(reasons.tolist(), dtype=object)[keys % len(reasons)].tolist()  # each distinct text made once

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
 from config.sections import AssociateSettings, MissingTogetherSettings
-from metrics.filters import as_text, first_known
+from metrics.filters import as_text, distinct_sorted, first_known
 
 PAIR_COLUMNS = [
     "place",
@@ -364,11 +364,9 @@ def _missing_too(
     # each link's key is unique: a hash lookup (a binary search through a sorter took seconds at a million)
     link = pd.Index(subject * span + associate).get_indexer(together_subject * span + sorted_codes[at])
     inside = (link >= 0) & (low[link] <= at) & (at < high[link])
-    # once each (a pair missing together and found together on the same episodes is one exclusion); sorted
-    # and compared, as np.unique's hashing took ten times as long
+    # once each (a pair missing together and found together on the same episodes is one exclusion)
     runs_length = len(sorted_codes)
-    unique = np.sort(link[inside] * runs_length + at[inside])
-    unique = unique[np.diff(unique, prepend=-1) != 0]
+    unique = distinct_sorted(link[inside] * runs_length + at[inside])
     link, at = unique // runs_length, unique % runs_length
     excluded = np.bincount(link, minlength=len(subject))
     index = np.arange(len(link))

@@ -1,10 +1,11 @@
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import config
-from metrics.filters import FILTER_KEYS, as_text, month_slices, select_episodes, with_derived
+from metrics.filters import FILTER_KEYS, as_text, distinct_sorted, month_slices, select_episodes, with_derived
 from tests.support import make_episodes
 
 START, END = date(2015, 3, 1), date(2015, 3, 31)
@@ -190,3 +191,9 @@ def test_as_text_is_astype_str(values):
     index, name and blanks kept."""
     pd.testing.assert_series_equal(as_text(values), values.astype(str))
     assert as_text(values).dtype == "str"
+
+
+@pytest.mark.parametrize("values", [[], [3], [5, 1, 5, 0, 1, 9, 9], list(range(10, 0, -1)) * 3])
+def test_distinct_sorted_is_numpys_unique(values):
+    codes = np.array(values, dtype="int64")
+    assert np.array_equal(distinct_sorted(codes), np.unique(codes))
