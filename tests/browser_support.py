@@ -211,6 +211,29 @@ def wait_for_app(page) -> None:
     page.wait_for_timeout(500)
 
 
+def open_expander(page, title: str) -> None:
+    """Click an expander open and wait for its opening animation to end. The animation moves what
+    is below for about half a second; a click in it can press the mouse on a button and lift it off
+    (flaky `expect_download` timeouts: the click went to their common parent)."""
+    details = page.locator('[data-testid="stExpander"] details', has_text=title).first
+    details.locator("summary").click()
+    details.evaluate(STILL_FOR_20_FRAMES)
+
+
+STILL_FOR_20_FRAMES = """async (element) => {
+  const frame = () => new Promise(resolve => requestAnimationFrame(resolve));
+  let last = '', still = 0;
+  for (let frames = 0; still < 20; frames++) {
+    if (frames > 600) throw new Error('still moving after 600 frames');
+    await frame();
+    const moving = element.getAnimations({subtree: true}).some(a => a.playState === 'running');
+    const r = element.getBoundingClientRect(), box = [r.x, r.y, r.width, r.height].join();
+    still = box === last && !moving ? still + 1 : 0;
+    last = box;
+  }
+}"""
+
+
 def sign_in(page, role: str = "analyst", credentials: tuple[str, str] | None = None) -> None:
     """Fill in and send the sign-in form as the test user of `role` (or with the given name and password)."""
     name, password = credentials or TEST_USERS[role]

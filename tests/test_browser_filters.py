@@ -17,7 +17,15 @@ import pytest
 
 from loaders.database import connect
 from reports.audit import entries
-from tests.browser_support import PAGE_LINKS, SHOTS, open_page, sign_in, wait_for_app, wait_for_sign_in_or_app
+from tests.browser_support import (
+    PAGE_LINKS,
+    SHOTS,
+    open_expander,
+    open_page,
+    sign_in,
+    wait_for_app,
+    wait_for_sign_in_or_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -59,15 +67,14 @@ def test_a_url_with_filters_reproduces_the_view(server, page):
 def test_downloads_are_valid_png_svg_and_csv(server, page):
     open_page(page, server, VIEW)
     files = {}
-    page.get_by_text("Table: Field completeness").first.click()
+    open_expander(page, "Table: Field completeness")
     buttons = {"CSV": "Download table (CSV)", "PNG": "PNG", "SVG": "SVG"}
     for kind, label in buttons.items():
         with page.expect_download(timeout=60_000) as download:
             page.get_by_role("button", name=label, exact=True).first.click()
         files[kind] = Path(download.value.path()).read_bytes()
         assert download.value.suggested_filename == f"field-completeness-2015-03-01-to-2015-03-31.{kind.lower()}"
-        page.wait_for_timeout(1000)
-        wait_for_app(page)  # the click reran the page (to audit the download): let it settle
+        wait_for_app(page)
 
     assert files["PNG"].startswith(b"\x89PNG\r\n\x1a\n") and len(files["PNG"]) > 5_000
     svg = ElementTree.fromstring(files["SVG"])
