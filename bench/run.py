@@ -434,7 +434,7 @@ def instrument_metrics() -> dict:
 PER_DATA_VERSION = (
     "data._establishments",
     "data._latest_reported",
-    ".figures",
+    "cached._dfe_figures",
     "cached._reconciliation_items",
     "cached._children",
     "cached._pair_rows",

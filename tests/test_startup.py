@@ -8,9 +8,12 @@ from collections import Counter
 
 import pytest
 import streamlit as st
+from sqlalchemy import func, select
 from streamlit.runtime.caching.cache_data_api import _data_caches
 
-from tests.app_support import app_as
+from loaders.database import connect
+from loaders.schema import DfeFigure
+from tests.app_support import app_as, run_page
 from tests.browser_support import add_test_users, open_page, streamlit_server
 from tests.support import build_database, use_app_database
 from ui import cached
@@ -75,3 +78,25 @@ def test_warm_works_out_the_overview_the_first_visitor_sees(tmp_path, monkeypatc
     assert at.metric
     after = cached_values()
     assert {name: after[name] for name in OVERVIEW_TABLES} == {name: warmed[name] for name in OVERVIEW_TABLES}
+
+
+def stored_figures(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(DfeFigure)).scalar_one()
+
+
+def test_warm_stores_the_shipped_dfe_figures_and_the_benchmarks_page_reads_them_from_the_cache(tmp_path, monkeypatch):
+    """A new database has no DfE figures: the first use writes the shipped ones into it. The server does it as it
+    starts, so the first Benchmarks visit neither writes them nor reads them back."""
+    url = use_app_database(tmp_path, monkeypatch)
+    engine = connect(url)
+    assert stored_figures(engine) == 0
+    st.cache_data.clear()
+    cached.warm()
+    stored = stored_figures(engine)
+    assert stored > 10_000  # every council, region and England, several years
+    assert cached_values()["_dfe_figures"] == 1
+    at = run_page("ui/pages/benchmarks.py", params={"from": "2015-03-01", "to": "2015-03-31"})
+    assert at.title[0].value == "Benchmarks: how do we compare?" and at.dataframe
+    assert cached_values()["_dfe_figures"] == 1  # the page's read was a hit
+    assert stored_figures(engine) == stored

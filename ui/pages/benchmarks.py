@@ -2,12 +2,10 @@
 the DfE's for the council, its region, England and its statistical neighbours (domain.md
 section 10). Whole years and every care episode: the sidebar period and filters do not apply."""
 
-import pandas as pd
 import streamlit as st
 
 import config
 from charts.benchmarks import benchmark_chart
-from loaders.benchmarks import dfe_figures, dfe_version
 from metrics.benchmarks import COMPARED_CATEGORIES, COUNT_COLUMNS, LOCAL_COLUMNS
 from reports.benchmarks import (
     ATTRIBUTION,
@@ -19,7 +17,7 @@ from reports.benchmarks import (
     subtitle,
     years_with_episodes,
 )
-from ui import auth, cached, data, display, sidebar
+from ui import auth, cached, display, sidebar
 
 YEAR_PARAM = "year"
 COUNT_NOTE = "Region and England totals are in the table below the chart, on another scale. "
@@ -47,11 +45,6 @@ LOCAL_COLUMNS_SHOWN = {
 }
 
 
-@st.cache_data(show_spinner="Loading the DfE figures…", max_entries=2)
-def figures(url: str, version: tuple[int, str]) -> pd.DataFrame:
-    return dfe_figures(data.engine(url))
-
-
 st.title("Benchmarks: how do we compare?")
 view = sidebar.page_view()
 settings = config.settings()
@@ -65,9 +58,7 @@ st.caption(
 if not la_code:
     st.warning("Set the council's DfE LA number (`dfe_la_code` in `[authority]`, config/settings.toml) to compare.")
     st.stop()
-url = config.database_url()
-figures_version = dfe_version(data.engine(url))
-every = figures(url, figures_version)
+figures_version, every = cached.benchmark_figures()
 years = years_with_episodes(view.episodes)
 if not years:
     st.info("No episodes yet: import some to compare them with the DfE's figures.")
