@@ -311,3 +311,31 @@ def test_meeting_mode_switch_in_the_sidebar():
     assert not at.exception
     assert query(at, "meeting") == ["1"]
     assert not at.sidebar.date_input
+
+
+def test_only_a_page_comparing_with_the_period_before_chooses_its_episodes(tmp_path, monkeypatch):
+    """The sidebar chooses the period's episodes for every page, and the previous period's only when a page asks
+    (the Overview's comparisons): at a million episodes each choice is a tenth of a second."""
+    from ui import cached
+
+    use_app_database(tmp_path, monkeypatch)
+    chosen: list[tuple[date, date]] = []
+    choose = cached.select_episodes
+
+    def recorded(episodes, start, end, filters=None):
+        chosen.append((start, end))
+        return choose(episodes, start, end, filters)
+
+    monkeypatch.setattr(cached, "select_episodes", recorded)
+    at = app_as("analyst", {"from": "2015-03-01", "to": "2015-03-31", "category": "missing"})
+    at.run()
+    at.switch_page("ui/pages/data_quality.py")
+    cached._selected.clear()
+    chosen.clear()
+    at.run()
+    assert not at.exception and at.metric
+    assert chosen == [(date(2015, 3, 1), date(2015, 3, 31))]
+    at.switch_page("ui/pages/overview.py")
+    at.run()
+    assert not at.exception
+    assert (date(2015, 2, 1), date(2015, 2, 28)) in chosen  # the month before, for "compared with"

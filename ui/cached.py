@@ -100,14 +100,12 @@ def _warm_overview(episodes: pd.DataFrame, period) -> None:
     from ui.sidebar import PageView
 
     settings = config.settings()
-    previous = previous_period(period)
     view = PageView(
         period=period,
-        previous=previous,
+        previous=previous_period(period),
         filters={},
         episodes=episodes,
         current=selected(episodes, period.start, period.end, {}),
-        before=selected(episodes, previous.start, previous.end, {}),
         meeting=False,
     )
     for suppress_below in (None, settings.publication.suppress_below):
