@@ -39,7 +39,6 @@ from loaders.validation import validate
 FORMATS = ("canonical", "ssda903", "police")
 CHANGES = ("new", "updated", "unchanged")
 SUPPORTED_FORMATS = FORMATS
-WRITE_CHUNK_ROWS = 20_000
 
 log = logging.getLogger(__name__)
 
@@ -366,10 +365,11 @@ def _write(
     store.upsert_establishments(connection, parsed.establishments())
     changed = changed.assign(import_id=import_id)
     total = max(len(changed), 1)
-    for start in range(0, len(changed), WRITE_CHUNK_ROWS):
-        store.upsert_episodes(connection, changed.iloc[start : start + WRITE_CHUNK_ROWS])
-        done = min(start + WRITE_CHUNK_ROWS, len(changed))
+
+    def written(done: int) -> None:
         report(0.5 + 0.5 * done / total, f"writing episodes {done}/{len(changed)}")
+
+    store.upsert_episodes(connection, changed, progress=written)
 
 
 def import_uploads(

@@ -8,9 +8,12 @@ transaction, and an import lands whole or not at all.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar, cast
 
 import numpy as np
@@ -28,8 +31,10 @@ from sqlalchemy import (
     Table,
     bindparam,
     func,
+    literal_column,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -39,6 +44,7 @@ from sqlalchemy.types import TypeEngine
 from loaders.schema import Base, Child, Contribution, Episode, Establishment, Resolution
 
 CHUNK_ROWS = 5_000
+PROGRESS_ROWS = 20_000  # an upsert told to report progress writes this many rows at a time
 T = TypeVar("T")
 # Without these a row cannot be inserted, only used to update a known episode.
 REQUIRED_EPISODE_COLUMNS = {"episode_id", "child_id", "category", "reported_at", "missing_from"}
@@ -198,16 +204,19 @@ def _upsert(
     key: str | tuple[str, ...],
     keep_known: Iterable[str] = (),
     keep_stored: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> None:
     """Insert rows, or update the given columns of rows whose key (a column, or several) exists.
 
     Columns named in `keep_known` keep their stored value when the new one is
     blank (a later file that does not know a child's sex does not erase it);
     with `keep_stored` a stored value is never replaced, only a blank filled.
-    SQLite gets one prepared statement run over plain tuples; PostgreSQL a
+    SQLite gets one prepared statement run over plain tuples, or from STAGED_ROWS
+    rows a staging file and one INSERT ... SELECT (`_staging_file`); PostgreSQL a
     COPY into a temporary table and one INSERT ... SELECT (COPY is many times
     faster than row-by-row inserts there). A frame repeating a key takes the
-    row-by-row path, so later rows still win as they always did.
+    row-by-row path, so later rows still win as they always did. `progress` is told the rows written
+    so far (every PROGRESS_ROWS; a staged write: half of them once staged, all once inserted).
     """
     if frame.empty:
         return
@@ -215,10 +224,24 @@ def _upsert(
     columns = [c for c in frame.columns if c not in keys]
     keep_known = set(keep_known)
     dialect = connection.dialect.name
-    if dialect == "postgresql" and not frame.duplicated(subset=keys).any():
+    report = progress or (lambda done: None)
+    unique = not frame.duplicated(subset=keys).any()
+    rows_frame = _with_defaults(frame, table)
+    staged = _sqlite_staging_table(rows_frame, table) if dialect == "sqlite" and unique else None
+    if staged is not None:
+        staging = _staging_file(connection, staged, table)
+        report(len(frame) // 2)
+        connection.execute(_insert_from(connection, table, staging, keys, columns, keep_known, keep_stored))
+        report(len(frame))
+        return
+    if progress is not None:
+        for start in range(0, len(frame), PROGRESS_ROWS):
+            _upsert(connection, table, frame.iloc[start : start + PROGRESS_ROWS], key, keep_known, keep_stored)
+            report(min(start + PROGRESS_ROWS, len(frame)))
+        return
+    if dialect == "postgresql" and unique:
         _copy_upsert(connection, table, frame, keys, columns, keep_known, keep_stored)
         return
-    rows_frame = _with_defaults(frame, table)
     statement = _insert(connection, table).values({c: bindparam(c) for c in rows_frame.columns})
     if columns:
         statement = statement.on_conflict_do_update(
@@ -259,15 +282,111 @@ def _copy_upsert(
         for block in _chunks_built_ahead(frame, lambda part: _copy_text(part, table)):
             copy.write(block)
     cursor.close()
-    statement = postgresql.insert(table).from_select(names, select(*[staging.c[c] for c in names]))
+    connection.execute(_insert_from(connection, table, staging, keys, columns, keep_known, keep_stored))
+    connection.exec_driver_sql(f'DROP TABLE "{staging_name}"')
+
+
+def _insert_from(
+    connection: Connection,
+    table: Table,
+    staging: Table,
+    keys: list[str],
+    columns: list[str],
+    keep_known: set[str],
+    keep_stored: bool,
+):
+    """INSERT INTO table SELECT the staging table's rows in the order they were written, ON CONFLICT as `_upsert`."""
+    names = [c.name for c in staging.columns]
+    rows = select(*staging.columns).where(true())  # WHERE: SQLite's parser needs one before ON CONFLICT
+    if connection.dialect.name == "sqlite":
+        rows = rows.order_by(literal_column(f'"{staging.schema}"."{staging.name}".rowid'))
+    statement = _insert(connection, table).from_select(names, rows)
     if columns:
-        statement = statement.on_conflict_do_update(
+        return statement.on_conflict_do_update(
             index_elements=keys, set_=_conflict_updates(statement, table, columns, keep_known, keep_stored)
         )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=keys)
-    connection.execute(statement)
-    connection.exec_driver_sql(f'DROP TABLE "{staging_name}"')
+    return statement.on_conflict_do_nothing(index_elements=keys)
+
+
+def _sqlite_staging_table(frame: pd.DataFrame, table: Table) -> pa.Table | None:
+    """The frame as Arrow columns holding exactly what `_driver_values` hands sqlite3. None for a frame
+    under STAGED_ROWS, or when a column has another kind of value: the caller then binds row by row."""
+    if len(frame) < STAGED_ROWS:
+        return None
+    columns = {}
+    for name in frame.columns:
+        column = _sqlite_arrow_column(frame[name], table.c[name].type)
+        if column is None:
+            return None
+        columns[name] = column
+    return pa.table(columns)
+
+
+def _sqlite_arrow_column(values: pd.Series, column_type: TypeEngine) -> pa.Array | None:
+    """Datetimes as SQLAlchemy's SQLite text, booleans as 0/1, floats, whole numbers and text as they are."""
+    if isinstance(column_type, (DateTime, Date)):
+        stamps = pd.to_datetime(values).to_numpy(dtype="datetime64[us]")
+        if isinstance(column_type, Date):
+            stamps = stamps.astype("datetime64[D]")
+        return pa.array(stamps, mask=np.isnat(stamps)).cast(pa.string())  # 2015-03-01 14:30:00.000000
+    if isinstance(column_type, Boolean):
+        if not pd.api.types.is_bool_dtype(values.dtype):
+            return None
+        return pa.array(values.to_numpy(dtype="int64", na_value=0), mask=values.isna().to_numpy())
+    if isinstance(column_type, Float):
+        if not pd.api.types.is_numeric_dtype(values.dtype):
+            return None
+        return pa.array(values.to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
+    try:
+        column = pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if isinstance(column, pa.ChunkedArray):  # a column pandas already holds in Arrow comes back chunked
+        column = column.combine_chunks()
+    if pa.types.is_null(column.type):  # every value missing
+        return column.cast(pa.string())
+    kinds = (pa.types.is_string, pa.types.is_large_string, pa.types.is_int64)
+    return column if any(kind(column.type) for kind in kinds) else None
+
+
+# SQLite: an upsert of this many rows or more is staged (`_staging_file`), not bound row by row.
+STAGED_ROWS = 50_000
+STAGING_PREFIX = "staging_"
+
+
+def _staging_file(connection: Connection, rows: pa.Table, table: Table) -> Table:
+    """SQLite: the rows written by ADBC into a scratch file (Arrow bound in C), attached to the
+    connection for one INSERT ... SELECT: building and binding a million rows of Python tuples
+    was most of a large import's time.
+
+    ADBC bundles its own SQLite library, so it never opens the database itself (two libraries in
+    one process do not see each other's locks, `loaders.episodes`): only this scratch file, closed
+    before sqlite3 attaches it. The scratch is not the import (journal off); the import is still the
+    caller's one transaction. The attachment outlives the transaction that read it (SQLite cannot
+    detach within it): `detach_staging` drops it and the file when the connection is returned to the pool.
+    """
+    import adbc_driver_sqlite.dbapi as adbc
+
+    path = Path(tempfile.mkdtemp(prefix="import-staging-")) / "rows.db"
+    with adbc.connect(str(path), autocommit=True) as scratch, scratch.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode=OFF")
+        cursor.fetchall()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.adbc_ingest(table.name, rows, mode="create")
+    in_use = {row[1] for row in connection.exec_driver_sql("PRAGMA database_list")}
+    schema = next(f"{STAGING_PREFIX}{n}" for n in range(len(in_use) + 1) if f"{STAGING_PREFIX}{n}" not in in_use)
+    connection.exec_driver_sql(f'ATTACH DATABASE ? AS "{schema}"', (str(path),))
+    return Table(table.name, MetaData(), *[Column(c, table.c[c].type) for c in rows.column_names], schema=schema)
+
+
+def detach_staging(dbapi_connection, _record=None) -> None:
+    """Pool checkin (SQLite): detach the staging files an upsert attached and delete them."""
+    if dbapi_connection is None:
+        return
+    for _, schema, file in dbapi_connection.execute("PRAGMA database_list").fetchall():
+        if schema.startswith(STAGING_PREFIX):
+            dbapi_connection.execute(f'DETACH DATABASE "{schema}"')
+            shutil.rmtree(Path(file).parent, ignore_errors=True)
 
 
 # Any fixed number: the PostgreSQL advisory lock an import's write transaction holds.
@@ -355,7 +474,12 @@ def upsert_establishments(connection: Connection, establishments: pd.DataFrame) 
     )
 
 
-def upsert_episodes(connection: Connection, episodes: pd.DataFrame, fill_blanks_only: bool = False) -> None:
+def upsert_episodes(
+    connection: Connection,
+    episodes: pd.DataFrame,
+    fill_blanks_only: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> None:
     """Insert new episode_ids and update the given columns of known ones.
 
     `episodes` holds episode_id and any subset of the episode columns: a
@@ -366,7 +490,7 @@ def upsert_episodes(connection: Connection, episodes: pd.DataFrame, fill_blanks_
     if not REQUIRED_EPISODE_COLUMNS <= set(episodes.columns):
         update_episodes(connection, episodes, fill_blanks_only=fill_blanks_only)
         return
-    _upsert(connection, table_of(Episode), episodes, "episode_id", keep_stored=fill_blanks_only)
+    _upsert(connection, table_of(Episode), episodes, "episode_id", keep_stored=fill_blanks_only, progress=progress)
 
 
 def upsert_contributions(connection: Connection, contributions: pd.DataFrame) -> None:
