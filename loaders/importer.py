@@ -231,7 +231,8 @@ def _run(
 
     report(0.4, "comparing with the database")
     episodes = parsed.episodes()
-    contributions = _contributions(episodes, "tracker" if parsed.partial else prepared.source)
+    source = "tracker" if parsed.partial else prepared.source
+    contributions = _contributions(episodes, source)
     with engine.begin() as connection:
         store.one_import_at_a_time(connection)
         renames: dict[str, str] = {}
@@ -239,6 +240,7 @@ def _run(
             episodes = matching.join_same_day(connection, episodes)
         elif not parsed.partial:
             episodes, renames = matching.absorb_ssda903(connection, episodes)
+        first = store.is_empty(connection, Episode) and not parsed.partial
         status = store.classify_changes(connection, episodes)
         status[episodes["episode_id"].isin(renames).to_numpy()] = "updated"  # stored under its 903 id
         result.inserted, result.updated, result.unchanged = (int(status.eq(s).sum()) for s in CHANGES)
@@ -250,7 +252,12 @@ def _run(
                 matching.rename_episodes(connection, renames)
             with store.indexes_built_after(connection, [Episode, Contribution]):
                 _write(connection, parsed, episodes[status.ne("unchanged").to_numpy()], result.import_id, report)
-                store.upsert_contributions(connection, contributions.assign(import_id=result.import_id))
+                if first and not renames and not prepared.join_same_day and episodes["episode_id"].is_unique:
+                    # a first import's contributions are the episodes it inserted, as given
+                    columns = [c for c in contributions.columns if c != "source"]
+                    store.contributions_from_episodes(connection, result.import_id, source, columns)
+                else:
+                    store.upsert_contributions(connection, contributions.assign(import_id=result.import_id))
             connection.execute(
                 update(Import).where(Import.import_id == result.import_id).values(finished_at=datetime.now())
             )

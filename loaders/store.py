@@ -31,6 +31,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     func,
+    literal,
     literal_column,
     select,
     text,
@@ -38,6 +39,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlalchemy.types import TypeEngine
 
@@ -132,16 +134,17 @@ def _copy_text(frame: pd.DataFrame, table: Table) -> str:
     """The frame as PostgreSQL COPY text (tab between cells, \\N for missing), built column by column
     in Arrow: handing psycopg one row at a time was most of a PostgreSQL import's own time.
 
-    Dates and times are written as `_driver_values` writes them for the driver; booleans as
+    Dates and times are written as `_arrow_datetimes` writes them; booleans as
     true/false, numbers in their shortest exact form, text with COPY's four special characters escaped.
     """
     cells = []
     for name in frame.columns:
         values, column_type = frame[name], table.c[name].type
-        if isinstance(column_type, (DateTime, Date)):
-            values = _driver_values(values, column_type, "postgresql")
         try:
-            column = pa.array(values, from_pandas=True)
+            if isinstance(column_type, (DateTime, Date)):
+                column = _arrow_datetimes(values, column_type)
+            else:
+                column = pa.array(values, from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # a column of mixed kinds: each value as its own text
             driver = _driver_values(values, column_type, "postgresql")
             column = pa.array([None if v is None else str(v) for v in driver], pa.large_string())
@@ -296,11 +299,26 @@ def _insert_from(
     keep_stored: bool,
 ):
     """INSERT INTO table SELECT the staging table's rows in the order they were written, ON CONFLICT as `_upsert`."""
-    names = [c.name for c in staging.columns]
-    rows = select(*staging.columns).where(true())  # WHERE: SQLite's parser needs one before ON CONFLICT
+    rows = select(*staging.columns)
     if connection.dialect.name == "sqlite":
         rows = rows.order_by(literal_column(f'"{staging.schema}"."{staging.name}".rowid'))
-    statement = _insert(connection, table).from_select(names, rows)
+    return _insert_select(
+        connection, table, [c.name for c in staging.columns], rows, keys, columns, keep_known, keep_stored
+    )
+
+
+def _insert_select(
+    connection: Connection,
+    table: Table,
+    names: list[str],
+    rows: Select,
+    keys: list[str],
+    columns: list[str],
+    keep_known: set[str],
+    keep_stored: bool,
+):
+    """INSERT INTO table (names) SELECT rows ON CONFLICT (keys): the SET clause of `_conflict_updates`."""
+    statement = _insert(connection, table).from_select(names, rows.where(true()))  # SQLite's parser needs a WHERE
     if columns:
         return statement.on_conflict_do_update(
             index_elements=keys, set_=_conflict_updates(statement, table, columns, keep_known, keep_stored)
@@ -322,13 +340,19 @@ def _sqlite_staging_table(frame: pd.DataFrame, table: Table) -> pa.Table | None:
     return pa.table(columns)
 
 
+def _arrow_datetimes(values: pd.Series, column_type: DateTime | Date) -> pa.Array:
+    """Dates and times as the text SQLAlchemy gives SQLite (2015-03-01 14:30:00.000000, 2015-03-01), made
+    in Arrow; PostgreSQL reads the same text as the same value."""
+    stamps = pd.to_datetime(values).to_numpy(dtype="datetime64[us]")
+    if isinstance(column_type, Date):
+        stamps = stamps.astype("datetime64[D]")
+    return pa.array(stamps, mask=np.isnat(stamps)).cast(pa.string())
+
+
 def _sqlite_arrow_column(values: pd.Series, column_type: TypeEngine) -> pa.Array | None:
     """Datetimes as SQLAlchemy's SQLite text, booleans as 0/1, floats, whole numbers and text as they are."""
     if isinstance(column_type, (DateTime, Date)):
-        stamps = pd.to_datetime(values).to_numpy(dtype="datetime64[us]")
-        if isinstance(column_type, Date):
-            stamps = stamps.astype("datetime64[D]")
-        return pa.array(stamps, mask=np.isnat(stamps)).cast(pa.string())  # 2015-03-01 14:30:00.000000
+        return _arrow_datetimes(values, column_type)
     if isinstance(column_type, Boolean):
         if not pd.api.types.is_bool_dtype(values.dtype):
             return None
@@ -418,7 +442,7 @@ def indexes_built_after(connection: Connection, models: Iterable[type[Base]]) ->
     statements: list[str] = []
     for model in models:
         table = table_of(model)
-        if connection.execute(select(table.primary_key.columns[0]).limit(1)).first() is not None:
+        if not is_empty(connection, model):
             continue
         if connection.dialect.name == "sqlite":
             statements += _drop_sqlite_indexes(connection, table)
@@ -498,6 +522,26 @@ def upsert_contributions(connection: Connection, contributions: pd.DataFrame) ->
     _upsert(connection, table_of(Contribution), contributions, ("source", "episode_id"))
 
 
+def contributions_from_episodes(connection: Connection, import_id: int, source: str, columns: list[str]) -> None:
+    """`upsert_contributions` of an import's rows when they are the episodes it inserted as given: one
+    INSERT ... SELECT of the columns named from those episodes, in the order they were written, instead
+    of sending every row to the database a second time (at 1M rows: the contributions took 5 s of 43)."""
+    episodes = table_of(Episode)
+    rows = select(literal(source), *[episodes.c[c] for c in columns], episodes.c.import_id)
+    rows = rows.where(episodes.c.import_id == import_id)
+    if connection.dialect.name == "sqlite":
+        rows = rows.order_by(literal_column("episodes.rowid"))
+    names = ["source", *columns, "import_id"]
+    keys = ["source", "episode_id"]
+    updated = [c for c in names if c not in keys]
+    connection.execute(_insert_select(connection, table_of(Contribution), names, rows, keys, updated, set(), False))
+
+
+def is_empty(connection: Connection, model: type[Base]) -> bool:
+    table = table_of(model)
+    return connection.execute(select(table.primary_key.columns[0]).limit(1)).first() is None
+
+
 def upsert_resolutions(connection: Connection, resolutions: pd.DataFrame) -> None:
     """Reconciliation items resolved (item_key, resolved_by, resolved_at, note): resolving again replaces."""
     _upsert(connection, table_of(Resolution), resolutions, "item_key")
@@ -530,9 +574,10 @@ def existing_episodes(connection: Connection, episode_ids: Iterable[str], column
     """
     table = table_of(Episode)
     columns = [c for c in columns if c != "episode_id"]
+    if is_empty(connection, Episode):  # a first import: every id is new, no need to send a million ids over
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="episode_id"))
     ids = list(dict.fromkeys(episode_ids))
-    if not ids or connection.execute(select(table.c.episode_id).limit(1)).first() is None:
-        # nothing stored (a first import): every id is new, no need to send a million ids over
+    if not ids:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="episode_id"))
     staging = Table("incoming_episode_ids", MetaData(), Column("episode_id", table.c.episode_id.type, primary_key=True))
     connection.exec_driver_sql('DROP TABLE IF EXISTS "incoming_episode_ids"')
