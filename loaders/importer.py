@@ -251,7 +251,8 @@ def _run(
             if renames:
                 matching.rename_episodes(connection, renames)
             with store.indexes_built_after(connection, [Episode, Contribution]):
-                _write(connection, parsed, episodes[status.ne("unchanged").to_numpy()], result.import_id, report)
+                changed = episodes[status.ne("unchanged").to_numpy()]
+                _write(connection, parsed, changed, result.import_id, report, all_new=first and not renames)
                 if first and not renames and not prepared.join_same_day and episodes["episode_id"].is_unique:
                     # a first import's contributions are the episodes it inserted, as given
                     columns = [c for c in contributions.columns if c != "source"]
@@ -364,9 +365,15 @@ def _contributions(episodes: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def _write(
-    connection: Connection, parsed: canonical.ParsedFile, changed: pd.DataFrame, import_id: int, report: Progress
+    connection: Connection,
+    parsed: canonical.ParsedFile,
+    changed: pd.DataFrame,
+    import_id: int,
+    report: Progress,
+    all_new: bool = False,
 ) -> None:
-    """Children and establishments first (episodes refer to them), then the changed episodes."""
+    """Children and establishments first (episodes refer to them), then the changed episodes
+    (`all_new`: none of their ids is stored, a first import)."""
     report(0.5, "writing children")
     store.upsert_children(connection, parsed.children())
     store.upsert_establishments(connection, parsed.establishments())
@@ -376,7 +383,7 @@ def _write(
     def written(done: int) -> None:
         report(0.5 + 0.5 * done / total, f"writing episodes {done}/{len(changed)}")
 
-    store.upsert_episodes(connection, changed, progress=written)
+    store.upsert_episodes(connection, changed, progress=written, all_new=all_new)
 
 
 def import_uploads(
