@@ -231,8 +231,7 @@ def _run(
 
     report(0.4, "comparing with the database")
     episodes = parsed.episodes()
-    source = "tracker" if parsed.partial else prepared.source
-    contributions = _contributions(episodes, source)
+    contributions = _contributions(episodes, "tracker" if parsed.partial else prepared.source)
     with engine.begin() as connection:
         store.one_import_at_a_time(connection)
         renames: dict[str, str] = {}
@@ -253,12 +252,10 @@ def _run(
             with store.indexes_built_after(connection, [Episode, Contribution]):
                 changed = episodes[status.ne("unchanged").to_numpy()]
                 _write(connection, parsed, changed, result.import_id, report, all_new=first and not renames)
-                if first and not renames and not prepared.join_same_day and episodes["episode_id"].is_unique:
-                    # a first import's contributions are the episodes it inserted, as given
-                    columns = [c for c in contributions.columns if c != "source"]
-                    store.contributions_from_episodes(connection, result.import_id, source, columns)
-                else:
-                    store.upsert_contributions(connection, contributions.assign(import_id=result.import_id))
+                # a first import's contributions are the episodes it inserted, as given
+                as_inserted = first and not renames and not prepared.join_same_day
+                as_inserted = as_inserted and episodes["episode_id"].is_unique
+                store.upsert_contributions(connection, contributions.assign(import_id=result.import_id), as_inserted)
             connection.execute(
                 update(Import).where(Import.import_id == result.import_id).values(finished_at=datetime.now())
             )

@@ -554,29 +554,28 @@ def upsert_episodes(
     )
 
 
-def upsert_contributions(connection: Connection, contributions: pd.DataFrame) -> None:
-    """Each source's own values per imported row (source, episode_id, ...): a row imported again replaces its own."""
-    _upsert(connection, table_of(Contribution), contributions, ("source", "episode_id"))
+def upsert_contributions(connection: Connection, contributions: pd.DataFrame, as_inserted: bool = False) -> None:
+    """Each source's own values per imported row (source, episode_id, ...): a row imported again replaces its own.
 
-
-def contributions_from_episodes(connection: Connection, import_id: int, source: str, columns: list[str]) -> None:
-    """`upsert_contributions` of an import's rows when they are the episodes it inserted as given: one
-    INSERT ... SELECT of the columns named from those episodes, in the order they were written, instead
-    of sending every row to the database a second time (at 1M rows: the contributions took 5 s of 43).
-    Into an empty table a plain INSERT (no row can conflict; PostgreSQL's ON CONFLICT costs a speculative
-    insertion a row)."""
-    episodes, contributions = table_of(Episode), table_of(Contribution)
-    rows = select(literal(source), *[episodes.c[c] for c in columns], episodes.c.import_id)
-    rows = rows.where(episodes.c.import_id == import_id)
-    if connection.dialect.name == "sqlite":
-        rows = rows.order_by(literal_column("episodes.rowid"))
-    names = ["source", *columns, "import_id"]
-    if is_empty(connection, Contribution):
-        connection.execute(_insert(connection, contributions).from_select(names, rows))
+    `as_inserted`: the rows are the episodes this import has just inserted, as given (one source, one
+    import_id), into an empty episodes table. Into an empty contributions table SQLite then copies them
+    from the episodes by one INSERT ... SELECT in rowid order, the file's (at 1M rows the contributions
+    took 5 s of 43), and PostgreSQL COPYs them straight in (its episodes' physical order is not the
+    file's, so a copy from them would store another order).
+    """
+    if contributions.empty:
         return
-    keys = ["source", "episode_id"]
-    updated = [c for c in names if c not in keys]
-    connection.execute(_insert_select(connection, contributions, names, rows, keys, updated, set(), False))
+    as_inserted = as_inserted and is_empty(connection, Contribution)
+    if as_inserted and connection.dialect.name == "sqlite":
+        episodes = table_of(Episode)
+        columns = [c for c in contributions.columns if c not in ("source", "import_id")]
+        import_id = int(contributions["import_id"].iat[0])
+        rows = select(literal(contributions["source"].iat[0]), *[episodes.c[c] for c in columns], episodes.c.import_id)
+        rows = rows.where(episodes.c.import_id == import_id).order_by(literal_column("episodes.rowid"))
+        names = ["source", *columns, "import_id"]
+        connection.execute(sqlite.insert(table_of(Contribution)).from_select(names, rows))
+        return
+    _upsert(connection, table_of(Contribution), contributions, ("source", "episode_id"), all_new=as_inserted)
 
 
 def is_empty(connection: Connection, model: type[Base]) -> bool:
