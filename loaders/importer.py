@@ -39,7 +39,6 @@ from loaders.validation import validate
 FORMATS = ("canonical", "ssda903", "police")
 CHANGES = ("new", "updated", "unchanged")
 SUPPORTED_FORMATS = FORMATS
-WRITE_CHUNK_ROWS = 20_000
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +239,7 @@ def _run(
             episodes = matching.join_same_day(connection, episodes)
         elif not parsed.partial:
             episodes, renames = matching.absorb_ssda903(connection, episodes)
+        first = store.is_empty(connection, Episode) and not parsed.partial
         status = store.classify_changes(connection, episodes)
         status[episodes["episode_id"].isin(renames).to_numpy()] = "updated"  # stored under its 903 id
         result.inserted, result.updated, result.unchanged = (int(status.eq(s).sum()) for s in CHANGES)
@@ -250,8 +250,12 @@ def _run(
             if renames:
                 matching.rename_episodes(connection, renames)
             with store.indexes_built_after(connection, [Episode, Contribution]):
-                _write(connection, parsed, episodes[status.ne("unchanged").to_numpy()], result.import_id, report)
-                store.upsert_contributions(connection, contributions.assign(import_id=result.import_id))
+                changed = episodes[status.ne("unchanged").to_numpy()]
+                _write(connection, parsed, changed, result.import_id, report, all_new=first and not renames)
+                # a first import's contributions are the episodes it inserted, as given
+                as_inserted = first and not renames and not prepared.join_same_day
+                as_inserted = as_inserted and episodes["episode_id"].is_unique
+                store.upsert_contributions(connection, contributions.assign(import_id=result.import_id), as_inserted)
             connection.execute(
                 update(Import).where(Import.import_id == result.import_id).values(finished_at=datetime.now())
             )
@@ -358,18 +362,25 @@ def _contributions(episodes: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def _write(
-    connection: Connection, parsed: canonical.ParsedFile, changed: pd.DataFrame, import_id: int, report: Progress
+    connection: Connection,
+    parsed: canonical.ParsedFile,
+    changed: pd.DataFrame,
+    import_id: int,
+    report: Progress,
+    all_new: bool = False,
 ) -> None:
-    """Children and establishments first (episodes refer to them), then the changed episodes."""
+    """Children and establishments first (episodes refer to them), then the changed episodes
+    (`all_new`: none of their ids is stored, a first import)."""
     report(0.5, "writing children")
     store.upsert_children(connection, parsed.children())
     store.upsert_establishments(connection, parsed.establishments())
     changed = changed.assign(import_id=import_id)
     total = max(len(changed), 1)
-    for start in range(0, len(changed), WRITE_CHUNK_ROWS):
-        store.upsert_episodes(connection, changed.iloc[start : start + WRITE_CHUNK_ROWS])
-        done = min(start + WRITE_CHUNK_ROWS, len(changed))
+
+    def written(done: int) -> None:
         report(0.5 + 0.5 * done / total, f"writing episodes {done}/{len(changed)}")
+
+    store.upsert_episodes(connection, changed, progress=written, all_new=all_new)
 
 
 def import_uploads(

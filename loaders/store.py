@@ -8,9 +8,12 @@ transaction, and an import lands whole or not at all.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar, cast
 
 import numpy as np
@@ -28,17 +31,22 @@ from sqlalchemy import (
     Table,
     bindparam,
     func,
+    literal,
+    literal_column,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlalchemy.types import TypeEngine
 
 from loaders.schema import Base, Child, Contribution, Episode, Establishment, Resolution
 
 CHUNK_ROWS = 5_000
+PROGRESS_ROWS = 20_000  # an upsert told to report progress writes this many rows at a time
 T = TypeVar("T")
 # Without these a row cannot be inserted, only used to update a known episode.
 REQUIRED_EPISODE_COLUMNS = {"episode_id", "child_id", "category", "reported_at", "missing_from"}
@@ -126,16 +134,17 @@ def _copy_text(frame: pd.DataFrame, table: Table) -> str:
     """The frame as PostgreSQL COPY text (tab between cells, \\N for missing), built column by column
     in Arrow: handing psycopg one row at a time was most of a PostgreSQL import's own time.
 
-    Dates and times are written as `_driver_values` writes them for the driver; booleans as
+    Dates and times are written as `_arrow_datetimes` writes them; booleans as
     true/false, numbers in their shortest exact form, text with COPY's four special characters escaped.
     """
     cells = []
     for name in frame.columns:
         values, column_type = frame[name], table.c[name].type
-        if isinstance(column_type, (DateTime, Date)):
-            values = _driver_values(values, column_type, "postgresql")
         try:
-            column = pa.array(values, from_pandas=True)
+            if isinstance(column_type, (DateTime, Date)):
+                column = _arrow_datetimes(values, column_type)
+            else:
+                column = pa.array(values, from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # a column of mixed kinds: each value as its own text
             driver = _driver_values(values, column_type, "postgresql")
             column = pa.array([None if v is None else str(v) for v in driver], pa.large_string())
@@ -198,16 +207,22 @@ def _upsert(
     key: str | tuple[str, ...],
     keep_known: Iterable[str] = (),
     keep_stored: bool = False,
+    progress: Callable[[int], None] | None = None,
+    all_new: bool = False,
 ) -> None:
     """Insert rows, or update the given columns of rows whose key (a column, or several) exists.
 
     Columns named in `keep_known` keep their stored value when the new one is
     blank (a later file that does not know a child's sex does not erase it);
     with `keep_stored` a stored value is never replaced, only a blank filled.
-    SQLite gets one prepared statement run over plain tuples; PostgreSQL a
+    SQLite gets one prepared statement run over plain tuples, or from STAGED_ROWS
+    rows a staging file and one INSERT ... SELECT (`_staging_file`); PostgreSQL a
     COPY into a temporary table and one INSERT ... SELECT (COPY is many times
     faster than row-by-row inserts there). A frame repeating a key takes the
-    row-by-row path, so later rows still win as they always did.
+    row-by-row path, so later rows still win as they always did. `progress` is told the rows written
+    so far (every PROGRESS_ROWS; a staged write: half of them once staged, all once inserted).
+    With `all_new` (the caller knows no key is stored) PostgreSQL COPYs straight into the table:
+    the same rows without a second pass; a key stored after all fails the write.
     """
     if frame.empty:
         return
@@ -215,10 +230,42 @@ def _upsert(
     columns = [c for c in frame.columns if c not in keys]
     keep_known = set(keep_known)
     dialect = connection.dialect.name
-    if dialect == "postgresql" and not frame.duplicated(subset=keys).any():
+    report = progress or (lambda done: None)
+    unique = not frame.duplicated(subset=keys).any()
+    rows_frame = _with_defaults(frame, table)
+    staged = _sqlite_staging_table(rows_frame, table) if dialect == "sqlite" and unique else None
+    if staged is not None:
+        staging = _staging_file(connection, staged, table)
+        report(len(frame) // 2)
+        connection.execute(_insert_from(connection, table, staging, keys, columns, keep_known, keep_stored))
+        report(len(frame))
+        return
+    if progress is not None:
+        for start in range(0, len(frame), PROGRESS_ROWS):
+            part = frame.iloc[start : start + PROGRESS_ROWS]
+            _upsert(connection, table, part, key, keep_known, keep_stored, all_new=all_new and unique)
+            report(min(start + PROGRESS_ROWS, len(frame)))
+        return
+    if dialect == "postgresql" and unique and all_new:
+        _copy_rows(connection, table.name, rows_frame, table)
+        return
+    if dialect == "postgresql" and unique:
         _copy_upsert(connection, table, frame, keys, columns, keep_known, keep_stored)
         return
-    rows_frame = _with_defaults(frame, table)
+    _bind_rows(connection, table, rows_frame, keys, columns, keep_known, keep_stored)
+
+
+def _bind_rows(
+    connection: Connection,
+    table: Table,
+    rows_frame: pd.DataFrame,
+    keys: list[str],
+    columns: list[str],
+    keep_known: set[str],
+    keep_stored: bool,
+) -> None:
+    """`_upsert` row by row: one prepared INSERT ... ON CONFLICT run over the rows' values."""
+    dialect = connection.dialect.name
     statement = _insert(connection, table).values({c: bindparam(c) for c in rows_frame.columns})
     if columns:
         statement = statement.on_conflict_do_update(
@@ -231,7 +278,7 @@ def _upsert(
         for rows in _row_chunks(rows_frame[list(compiled.positiontup)], table, dialect):
             connection.exec_driver_sql(compiled.string, rows)
         return
-    for start in range(0, len(frame), CHUNK_ROWS):  # any other database: SQLAlchemy does the typing
+    for start in range(0, len(rows_frame), CHUNK_ROWS):  # any other database: SQLAlchemy does the typing
         connection.execute(statement, _records(rows_frame.iloc[start : start + CHUNK_ROWS]))
 
 
@@ -254,20 +301,143 @@ def _copy_upsert(
     connection.exec_driver_sql(
         f'CREATE TEMPORARY TABLE "{staging_name}" AS SELECT {column_list} FROM "{table.name}" WITH NO DATA'
     )
+    _copy_rows(connection, staging_name, frame, table)
+    connection.execute(_insert_from(connection, table, staging, keys, columns, keep_known, keep_stored))
+    connection.exec_driver_sql(f'DROP TABLE "{staging_name}"')
+
+
+def _copy_rows(connection: Connection, into: str, frame: pd.DataFrame, table: Table) -> None:
+    """PostgreSQL: COPY the frame's columns into the table named `into` (whose columns are the table's)."""
+    column_list = ", ".join(f'"{c}"' for c in frame.columns)
     cursor = _driver_cursor(connection)
-    with cursor.copy(f'COPY "{staging_name}" ({column_list}) FROM STDIN') as copy:
+    with cursor.copy(f'COPY "{into}" ({column_list}) FROM STDIN') as copy:
         for block in _chunks_built_ahead(frame, lambda part: _copy_text(part, table)):
             copy.write(block)
     cursor.close()
-    statement = postgresql.insert(table).from_select(names, select(*[staging.c[c] for c in names]))
+
+
+def _insert_from(
+    connection: Connection,
+    table: Table,
+    staging: Table,
+    keys: list[str],
+    columns: list[str],
+    keep_known: set[str],
+    keep_stored: bool,
+):
+    """INSERT INTO table SELECT the staging table's rows in the order they were written, ON CONFLICT as `_upsert`."""
+    rows = select(*staging.columns)
+    if connection.dialect.name == "sqlite":
+        rows = rows.order_by(literal_column(f'"{staging.schema}"."{staging.name}".rowid'))
+    return _insert_select(
+        connection, table, [c.name for c in staging.columns], rows, keys, columns, keep_known, keep_stored
+    )
+
+
+def _insert_select(
+    connection: Connection,
+    table: Table,
+    names: list[str],
+    rows: Select,
+    keys: list[str],
+    columns: list[str],
+    keep_known: set[str],
+    keep_stored: bool,
+):
+    """INSERT INTO table (names) SELECT rows ON CONFLICT (keys): the SET clause of `_conflict_updates`."""
+    statement = _insert(connection, table).from_select(names, rows.where(true()))  # SQLite's parser needs a WHERE
     if columns:
-        statement = statement.on_conflict_do_update(
+        return statement.on_conflict_do_update(
             index_elements=keys, set_=_conflict_updates(statement, table, columns, keep_known, keep_stored)
         )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=keys)
-    connection.execute(statement)
-    connection.exec_driver_sql(f'DROP TABLE "{staging_name}"')
+    return statement.on_conflict_do_nothing(index_elements=keys)
+
+
+def _sqlite_staging_table(frame: pd.DataFrame, table: Table) -> pa.Table | None:
+    """The frame as Arrow columns holding exactly what `_driver_values` hands sqlite3. None for a frame
+    under STAGED_ROWS, or when a column has another kind of value: the caller then binds row by row."""
+    if len(frame) < STAGED_ROWS:
+        return None
+    columns = {}
+    for name in frame.columns:
+        column = _sqlite_arrow_column(frame[name], table.c[name].type)
+        if column is None:
+            return None
+        columns[name] = column
+    return pa.table(columns)
+
+
+def _arrow_datetimes(values: pd.Series, column_type: DateTime | Date) -> pa.Array:
+    """Dates and times as the text SQLAlchemy gives SQLite (2015-03-01 14:30:00.000000, 2015-03-01), made
+    in Arrow; PostgreSQL reads the same text as the same value."""
+    stamps = pd.to_datetime(values).to_numpy(dtype="datetime64[us]")
+    if isinstance(column_type, Date):
+        stamps = stamps.astype("datetime64[D]")
+    return pa.array(stamps, mask=np.isnat(stamps)).cast(pa.string())
+
+
+def _sqlite_arrow_column(values: pd.Series, column_type: TypeEngine) -> pa.Array | None:
+    """Datetimes as SQLAlchemy's SQLite text, booleans as 0/1, floats, whole numbers and text as they are."""
+    if isinstance(column_type, (DateTime, Date)):
+        return _arrow_datetimes(values, column_type)
+    if isinstance(column_type, Boolean):
+        if not pd.api.types.is_bool_dtype(values.dtype):
+            return None
+        return pa.array(values.to_numpy(dtype="int64", na_value=0), mask=values.isna().to_numpy())
+    if isinstance(column_type, Float):
+        if not pd.api.types.is_numeric_dtype(values.dtype):
+            return None
+        return pa.array(values.to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
+    try:
+        column = pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if isinstance(column, pa.ChunkedArray):  # a column pandas already holds in Arrow comes back chunked
+        column = column.combine_chunks()
+    if pa.types.is_null(column.type):  # every value missing
+        return column.cast(pa.string())
+    kinds = (pa.types.is_string, pa.types.is_large_string, pa.types.is_int64)
+    return column if any(kind(column.type) for kind in kinds) else None
+
+
+# SQLite: an upsert of this many rows or more is staged (`_staging_file`), not bound row by row.
+STAGED_ROWS = 50_000
+STAGING_PREFIX = "staging_"
+
+
+def _staging_file(connection: Connection, rows: pa.Table, table: Table) -> Table:
+    """SQLite: the rows written by ADBC into a scratch file (Arrow bound in C), attached to the
+    connection for one INSERT ... SELECT: building and binding a million rows of Python tuples
+    was most of a large import's time.
+
+    ADBC bundles its own SQLite library, so it never opens the database itself (two libraries in
+    one process do not see each other's locks, `loaders.episodes`): only this scratch file, closed
+    before sqlite3 attaches it. The scratch is not the import (journal off); the import is still the
+    caller's one transaction. The attachment outlives the transaction that read it (SQLite cannot
+    detach within it): `detach_staging` drops it and the file when the connection is returned to the pool.
+    """
+    import adbc_driver_sqlite.dbapi as adbc
+
+    path = Path(tempfile.mkdtemp(prefix="import-staging-")) / "rows.db"
+    with adbc.connect(str(path), autocommit=True) as scratch, scratch.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode=OFF")
+        cursor.fetchall()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.adbc_ingest(table.name, rows, mode="create")
+    in_use = {row[1] for row in connection.exec_driver_sql("PRAGMA database_list")}
+    schema = next(f"{STAGING_PREFIX}{n}" for n in range(len(in_use) + 1) if f"{STAGING_PREFIX}{n}" not in in_use)
+    connection.exec_driver_sql(f'ATTACH DATABASE ? AS "{schema}"', (str(path),))
+    return Table(table.name, MetaData(), *[Column(c, table.c[c].type) for c in rows.column_names], schema=schema)
+
+
+def detach_staging(dbapi_connection, _record=None) -> None:
+    """Pool checkin (SQLite): detach the staging files an upsert attached and delete them."""
+    if dbapi_connection is None:
+        return
+    for _, schema, file in dbapi_connection.execute("PRAGMA database_list").fetchall():
+        if schema.startswith(STAGING_PREFIX):
+            dbapi_connection.execute(f'DETACH DATABASE "{schema}"')
+            shutil.rmtree(Path(file).parent, ignore_errors=True)
 
 
 # Any fixed number: the PostgreSQL advisory lock an import's write transaction holds.
@@ -299,7 +469,7 @@ def indexes_built_after(connection: Connection, models: Iterable[type[Base]]) ->
     statements: list[str] = []
     for model in models:
         table = table_of(model)
-        if connection.execute(select(table.primary_key.columns[0]).limit(1)).first() is not None:
+        if not is_empty(connection, model):
             continue
         if connection.dialect.name == "sqlite":
             statements += _drop_sqlite_indexes(connection, table)
@@ -355,23 +525,62 @@ def upsert_establishments(connection: Connection, establishments: pd.DataFrame) 
     )
 
 
-def upsert_episodes(connection: Connection, episodes: pd.DataFrame, fill_blanks_only: bool = False) -> None:
+def upsert_episodes(
+    connection: Connection,
+    episodes: pd.DataFrame,
+    fill_blanks_only: bool = False,
+    progress: Callable[[int], None] | None = None,
+    all_new: bool = False,
+) -> None:
     """Insert new episode_ids and update the given columns of known ones.
 
     `episodes` holds episode_id and any subset of the episode columns: a
     partial file updates only its own columns. With `fill_blanks_only` a
     stored value is never replaced, only a blank one filled (a second source
     for the same event adds what it knows without overwriting richer data).
+    `all_new`: the caller knows none of the ids is stored (see `_upsert`).
     """
     if not REQUIRED_EPISODE_COLUMNS <= set(episodes.columns):
         update_episodes(connection, episodes, fill_blanks_only=fill_blanks_only)
         return
-    _upsert(connection, table_of(Episode), episodes, "episode_id", keep_stored=fill_blanks_only)
+    _upsert(
+        connection,
+        table_of(Episode),
+        episodes,
+        "episode_id",
+        keep_stored=fill_blanks_only,
+        progress=progress,
+        all_new=all_new,
+    )
 
 
-def upsert_contributions(connection: Connection, contributions: pd.DataFrame) -> None:
-    """Each source's own values per imported row (source, episode_id, ...): a row imported again replaces its own."""
-    _upsert(connection, table_of(Contribution), contributions, ("source", "episode_id"))
+def upsert_contributions(connection: Connection, contributions: pd.DataFrame, as_inserted: bool = False) -> None:
+    """Each source's own values per imported row (source, episode_id, ...): a row imported again replaces its own.
+
+    `as_inserted`: the rows are the episodes this import has just inserted, as given (one source, one
+    import_id), into an empty episodes table. Into an empty contributions table SQLite then copies them
+    from the episodes by one INSERT ... SELECT in rowid order, the file's (at 1M rows the contributions
+    took 5 s of 43), and PostgreSQL COPYs them straight in (its episodes' physical order is not the
+    file's, so a copy from them would store another order).
+    """
+    if contributions.empty:
+        return
+    as_inserted = as_inserted and is_empty(connection, Contribution)
+    if as_inserted and connection.dialect.name == "sqlite":
+        episodes = table_of(Episode)
+        columns = [c for c in contributions.columns if c not in ("source", "import_id")]
+        import_id = int(contributions["import_id"].iat[0])
+        rows = select(literal(contributions["source"].iat[0]), *[episodes.c[c] for c in columns], episodes.c.import_id)
+        rows = rows.where(episodes.c.import_id == import_id).order_by(literal_column("episodes.rowid"))
+        names = ["source", *columns, "import_id"]
+        connection.execute(sqlite.insert(table_of(Contribution)).from_select(names, rows))
+        return
+    _upsert(connection, table_of(Contribution), contributions, ("source", "episode_id"), all_new=as_inserted)
+
+
+def is_empty(connection: Connection, model: type[Base]) -> bool:
+    table = table_of(model)
+    return connection.execute(select(table.primary_key.columns[0]).limit(1)).first() is None
 
 
 def upsert_resolutions(connection: Connection, resolutions: pd.DataFrame) -> None:
@@ -406,9 +615,10 @@ def existing_episodes(connection: Connection, episode_ids: Iterable[str], column
     """
     table = table_of(Episode)
     columns = [c for c in columns if c != "episode_id"]
+    if is_empty(connection, Episode):  # a first import: every id is new, no need to send a million ids over
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="episode_id"))
     ids = list(dict.fromkeys(episode_ids))
-    if not ids or connection.execute(select(table.c.episode_id).limit(1)).first() is None:
-        # nothing stored (a first import): every id is new, no need to send a million ids over
+    if not ids:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="episode_id"))
     staging = Table("incoming_episode_ids", MetaData(), Column("episode_id", table.c.episode_id.type, primary_key=True))
     connection.exec_driver_sql('DROP TABLE IF EXISTS "incoming_episode_ids"')

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 
+from loaders import store
 from loaders.importer import import_file
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "landed"
@@ -70,3 +71,26 @@ def test_landed_tables_are_unchanged(engine):
     assert second.summary() == "landed: 80 rows, 20 new, 48 updated, 12 unchanged, 0 errors, 5 warnings"
     assert landed_digests(engine) == EXPECTED[engine.dialect.name]
     assert _indexes(engine) == indexes  # SQLite drops them for a first import and builds them again
+
+
+def test_staged_writes_land_the_same_cells(sqlite_engine, monkeypatch):
+    """SQLite's staged write (a scratch file by ADBC, one INSERT ... SELECT) stores every cell as the
+    row-by-row write does; here every upsert is staged, as a large import's episodes are; afterwards no
+    staging file is left attached or on disk."""
+    staged = []
+    original = store._staging_file
+
+    def counted(connection, rows, table):
+        staging = original(connection, rows, table)
+        staged.append((table.name, len(rows), connection.exec_driver_sql("PRAGMA database_list").all()[-1][2]))
+        return staging
+
+    monkeypatch.setattr(store, "STAGED_ROWS", 1)
+    monkeypatch.setattr(store, "_staging_file", counted)
+    test_landed_tables_are_unchanged(sqlite_engine)
+    assert {name for name, _, _ in staged} == {"episodes", "children", "establishments", "contributions"}
+    assert ("episodes", 600) in [(name, rows) for name, rows, _ in staged]  # the first import's in one write
+    with sqlite_engine.connect() as connection:
+        attached = [row[1] for row in connection.exec_driver_sql("PRAGMA database_list")]
+    assert not [name for name in attached if name.startswith(store.STAGING_PREFIX)]
+    assert not any(Path(file).exists() for _, _, file in staged)
