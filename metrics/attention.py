@@ -24,7 +24,7 @@ from config.sections import (
 from metrics.escalation import RULE_INPUTS, escalating_children
 from metrics.filters import DERIVED_COLUMNS, select_episodes
 from metrics.meeting import children_to_discuss
-from metrics.together import PairRows, associate_missing, associates, found_together_rows, missing_together_rows
+from metrics.together import PairRows, associates_and_listed, found_together_rows, missing_together_rows
 from metrics.triggers import child_alerts
 
 EARLIEST = date(1900, 1, 1)
@@ -114,9 +114,7 @@ def associate_tables(
         missing_together_rows(history, settings.window_minutes),
         found_together_rows(history, settings.found_window_hours),
     )
-    children = associates(history, together, found)
-    listed = associate_missing(history, children, [together, found], start, end, settings.listed_days)
-    return Associates(children, listed)
+    return Associates(*associates_and_listed(history, together, found, start, end, settings.listed_days))
 
 
 def meeting_list(

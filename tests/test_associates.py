@@ -11,6 +11,7 @@ from metrics.together import (
     _pair_table,
     associate_missing,
     associates,
+    associates_and_listed,
     found_together,
     found_together_rows,
     missing_together_rows,
@@ -155,8 +156,14 @@ def busy_home(seed=17, size=80):
         (date(2015, 3, 20), date(2015, 3, 22)),
     ],
 )
-def test_grouped_counts_equal_the_episodes_listed(start, end):
+@pytest.mark.parametrize("frame_order", ["by time", "reversed"])
+@pytest.mark.parametrize("worked_out", ["from the table", "with the table"])
+def test_grouped_counts_equal_the_episodes_listed(start, end, frame_order, worked_out):
+    """`associate_missing` of a given table, and `associates_and_listed` (which finds each pair's link from the
+    count itself), in time order as loaded or not."""
     frame = busy_home()
+    if frame_order == "reversed":
+        frame = frame.iloc[::-1]
     pairs = [missing_together_rows(frame, 60), found_together_rows(frame)]
     associate_table = associates(frame, *pairs)
     each = listed_per_episode(frame, associate_table, pairs, start, end)
@@ -165,7 +172,11 @@ def test_grouped_counts_equal_the_episodes_listed(start, end):
     )
     grouped["listed_until"] = [d.date() + timedelta(days=7) for d in grouped["last_reported"]]
     grouped = grouped.sort_values(["first_reported", "subject", "associate"], ignore_index=True)
-    table = associate_missing(frame, associate_table, pairs, start, end)
+    if worked_out == "from the table":
+        table = associate_missing(frame, associate_table, pairs, start, end)
+    else:
+        both_tables, table = associates_and_listed(frame, *pairs, start, end)
+        pd.testing.assert_frame_equal(both_tables, associate_table)
     assert each["episode_id"].duplicated().any()  # an episode listing several children
     assert (grouped["episodes"] > 2).any()  # links with several episodes, so runs with gaps
     assert [tuple(r) for r in table.itertuples(index=False)] == [tuple(r) for r in grouped.itertuples(index=False)]
