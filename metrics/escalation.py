@@ -133,7 +133,10 @@ def _further(miles: np.ndarray, position: np.ndarray, candidates: np.ndarray, t:
     values = miles[earlier]
     known = ~np.isnan(values)
     values, owner = values[known], owner[known]
-    values = values[np.lexsort((values, owner))]  # each candidate's known earlier distances, smallest first
+    # each candidate's known earlier distances, smallest first: sorted by value, then stably by candidate with
+    # numpy's radix sort of small whole numbers (np.lexsort's two merge sorts took four times as long)
+    by_value = np.argsort(values)
+    values = values[by_value][np.argsort(owner[by_value].astype(np.min_scalar_type(len(far))), kind="stable")]
     counts = np.bincount(owner, minlength=len(far))
     first = np.cumsum(counts) - counts
     some = counts > 0

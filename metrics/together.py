@@ -288,12 +288,16 @@ def _links(episodes: pd.DataFrame, missing_pairs: PairRows, found_pairs: PairRow
     a, b = np.concatenate([missing_pairs.a, found_pairs.a]), np.concatenate([missing_pairs.b, found_pairs.b])
     is_found = np.repeat([False, True], [len(missing_pairs.a), len(found_pairs.a)])
     reported = episodes["reported_at"].to_numpy(dtype="datetime64[ns]")
-    linked = pd.Series(np.fmax(reported[a], reported[b]))  # the later report; a blank one is skipped
+    linked = np.fmax(reported[a], reported[b]).view("int64")  # the later report; a blank one is skipped
     codes, children = child_codes(episodes["child_id"])
     pair_keys, pair_codes = np.unique(codes[a] * len(children) + codes[b], return_inverse=True)  # children's order
     found = np.bincount(pair_codes, weights=is_found, minlength=len(pair_keys)).astype("int64")
     total = np.bincount(pair_codes, minlength=len(pair_keys))
-    first = linked.groupby(pair_codes, sort=True).min().to_numpy()
+    # each pair's earliest link, blanks (NaT, the smallest int64) left out unless all are: a groupby's min
+    never = np.iinfo(np.int64).max
+    first = np.full(len(pair_keys), never)
+    np.minimum.at(first, pair_codes, np.where(np.isnat(linked.view("datetime64[ns]")), never, linked))
+    first = np.where(first == never, np.datetime64("NaT", "ns").view("int64"), first).view("datetime64[ns]")
     child_a, child_b = pair_keys // len(children), pair_keys % len(children)
     order = np.lexsort((np.arange(len(pair_keys)), -total))  # the pairs are in order of the children already
     child_text = pd.Series(children).array
@@ -353,7 +357,9 @@ def _listed(episodes: pd.DataFrame, links: _Links, pair_rows: list[PairRows], st
     span = len(times) + 1
     sorted_keys = gone_code[by_child] * span + time_rank[by_child]
     # the episodes after a link are those at or past the number of episodes up to it, in time order
-    since = np.searchsorted(times[in_time], links.first_linked, side="right")
+    since = np.empty(len(links.first_linked), dtype="int64")
+    by_link_time = np.argsort(links.first_linked)  # searched in order: a fifth of the time
+    since[by_link_time] = np.searchsorted(times[in_time], links.first_linked[by_link_time], side="right")
     since_keys = link_associate * span + np.concatenate([since, since])
     low, high = np.empty_like(since_keys), np.empty_like(since_keys)
     asked = np.argsort(since_keys)  # searched in order: 7 times faster than in the links' order at a million
