@@ -21,7 +21,7 @@ from config.sections import (
     Settings,
     TriggerThresholds,
 )
-from metrics.escalation import RULE_INPUTS, escalating_children
+from metrics.escalation import COORDINATES, RULE_INPUTS, escalating_children
 from metrics.filters import DERIVED_COLUMNS, select_episodes
 from metrics.meeting import children_to_discuss
 from metrics.together import PairRows, associates_and_listed, found_together_rows, missing_together_rows
@@ -72,7 +72,8 @@ def history_until(
     rows, `metrics.together.rows_among`) and the filters': choosing a million rows of every column cost twice
     as much."""
     if all(column in episodes for column in DERIVED_COLUMNS):  # else they are derived from many more columns
-        reads = {*HISTORY_READS, *(PLACE_READS if places else ()), *(filters or {})}
+        # distance_miles is one of them, so escalation reads no coordinates
+        reads = {*HISTORY_READS, *(PLACE_READS if places else ())} - set(COORDINATES) | set(filters or {})
         episodes = episodes[[column for column in episodes.columns if column in reads]]
     return select_episodes(episodes, EARLIEST, end, filters)
 

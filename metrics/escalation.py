@@ -28,6 +28,8 @@ REASON_WORDING = {
 }
 
 
+# distance_miles' inputs: read only where the frame has no distance_miles
+COORDINATES = ("from_easting", "from_northing", "found_easting", "found_northing")
 # what the rules read of each episode (the date-only flags and distance_miles where the frame has them)
 RULE_INPUTS = [
     "reported_at",
@@ -35,10 +37,7 @@ RULE_INPUTS = [
     "returned_at",
     "returned_at_date_only",
     "distance_miles",
-    "from_easting",
-    "from_northing",
-    "found_easting",
-    "found_northing",
+    *COORDINATES,
     "cse_concern",
     "cce_concern",
 ]
