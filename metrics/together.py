@@ -361,10 +361,11 @@ def _listed(episodes: pd.DataFrame, links: _Links, pair_rows: list[PairRows], st
     by_link_time = np.argsort(links.first_linked)  # searched in order: a fifth of the time
     since[by_link_time] = np.searchsorted(times[in_time], links.first_linked[by_link_time], side="right")
     since_keys = link_associate * span + np.concatenate([since, since])
-    low, high = np.empty_like(since_keys), np.empty_like(since_keys)
+    low = np.empty_like(since_keys)
     asked = np.argsort(since_keys)  # searched in order: 7 times faster than in the links' order at a million
     low[asked] = np.searchsorted(sorted_keys, since_keys[asked], side="left")
-    high[asked] = np.searchsorted(sorted_keys, link_associate[asked] * span + span - 1, side="left")
+    # a run ends with its associate's episodes: where the next child's begin (a blank child, -1, comes first)
+    high = np.cumsum(np.bincount(gone_code + 1, minlength=len(children) + 1))[link_associate + 1]
     # where each of the episodes is in the runs' order (-1: outside the window)
     position = np.full(len(episodes), -1, dtype="int64")
     position[window[by_child]] = np.arange(len(window))
