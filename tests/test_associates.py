@@ -8,6 +8,8 @@ import pytest
 
 from metrics.together import (
     LISTED_COLUMNS,
+    _dates,
+    _first_then_children,
     _pair_table,
     associate_missing,
     associates,
@@ -201,3 +203,18 @@ def test_child_ids_as_categories_list_the_same(categories):
     assert len(expected_listed) > 5
     pd.testing.assert_frame_equal(linked, expected_linked)
     pd.testing.assert_frame_equal(listed, expected_listed)
+
+
+@pytest.mark.parametrize("pair_width", [1000, 2**40])  # one argsort of a combined key; too wide for it: np.lexsort
+def test_the_list_is_ordered_as_lexsort_orders_it(pair_width):
+    """The associate list's order by the first listing's time (its rank, ties many) then the two children."""
+    random = np.random.default_rng(5)
+    pair = random.choice(pair_width, 300, replace=False)
+    rank = random.integers(0, 2**23 if pair_width > 1000 else 20, 300)
+    np.testing.assert_array_equal(_first_then_children(rank, pair), np.lexsort((pair, rank)))
+
+
+def test_listed_until_dates_are_numpys():
+    days = np.array(["2015-03-01", "2015-02-27", "2016-01-01", "2015-03-01"], dtype="datetime64[D]")
+    assert _dates(days).tolist() == days.astype(object).tolist() and isinstance(_dates(days)[0], date)
+    assert _dates(days[:0]).tolist() == []
