@@ -21,10 +21,10 @@ from config.sections import (
     Settings,
     TriggerThresholds,
 )
-from metrics.escalation import RULE_INPUTS, escalating_children
+from metrics.escalation import COORDINATES, RULE_INPUTS, escalating_children
 from metrics.filters import DERIVED_COLUMNS, select_episodes
 from metrics.meeting import children_to_discuss
-from metrics.together import PairRows, associate_missing, associates, found_together_rows, missing_together_rows
+from metrics.together import PairRows, associates_and_listed, found_together_rows, missing_together_rows
 from metrics.triggers import child_alerts
 
 EARLIEST = date(1900, 1, 1)
@@ -72,7 +72,8 @@ def history_until(
     rows, `metrics.together.rows_among`) and the filters': choosing a million rows of every column cost twice
     as much."""
     if all(column in episodes for column in DERIVED_COLUMNS):  # else they are derived from many more columns
-        reads = {*HISTORY_READS, *(PLACE_READS if places else ()), *(filters or {})}
+        # distance_miles is one of them, so escalation reads no coordinates
+        reads = {*HISTORY_READS, *(PLACE_READS if places else ())} - set(COORDINATES) | set(filters or {})
         episodes = episodes[[column for column in episodes.columns if column in reads]]
     return select_episodes(episodes, EARLIEST, end, filters)
 
@@ -114,9 +115,7 @@ def associate_tables(
         missing_together_rows(history, settings.window_minutes),
         found_together_rows(history, settings.found_window_hours),
     )
-    children = associates(history, together, found)
-    listed = associate_missing(history, children, [together, found], start, end, settings.listed_days)
-    return Associates(children, listed)
+    return Associates(*associates_and_listed(history, together, found, start, end, settings.listed_days))
 
 
 def meeting_list(

@@ -8,7 +8,6 @@ period count as history; episodes after it are never looked at.
 
 from __future__ import annotations
 
-import statistics
 from datetime import date
 
 import numpy as np
@@ -17,7 +16,7 @@ import pandas as pd
 from config.sections import EscalationThresholds
 from metrics.filters import distance_miles
 from metrics.time_limits import HOUR_NS, date_only_flags, longest_gap, shortest_gap
-from metrics.together import order_by_child_and_time
+from metrics.together import child_codes, order_by_child_and_time
 
 REASONS = ("more_often", "longer", "further", "new_exploitation_concern")
 COLUMNS = ["reason", "subject", "first_met", "episode_ids"]
@@ -29,6 +28,8 @@ REASON_WORDING = {
 }
 
 
+# distance_miles' inputs: read only where the frame has no distance_miles
+COORDINATES = ("from_easting", "from_northing", "found_easting", "found_northing")
 # what the rules read of each episode (the date-only flags and distance_miles where the frame has them)
 RULE_INPUTS = [
     "reported_at",
@@ -36,10 +37,7 @@ RULE_INPUTS = [
     "returned_at",
     "returned_at_date_only",
     "distance_miles",
-    "from_easting",
-    "from_northing",
-    "found_easting",
-    "found_northing",
+    *COORDINATES,
     "cse_concern",
     "cce_concern",
 ]
@@ -77,21 +75,31 @@ def _more_often(times: np.ndarray, position: np.ndarray, candidates: np.ndarray,
     n = t.recent_episodes
     gaps = np.diff(times, prepend=np.nan)
     judged = np.flatnonzero(candidates & (position >= 2 * n - 1))  # each has 2n - 1 gaps of its child before it
-    recent = gaps[judged[:, None] - np.arange(n - 1)[None, :]]
-    earlier = gaps[judged[:, None] - np.arange(n, 2 * n - 1)[None, :]]
+    medians = _sliding_medians(gaps, n - 1)  # of the n - 1 gaps up to each start: the last n starts' gaps
     met = np.zeros(len(times), dtype=bool)
     with np.errstate(invalid="ignore"):
-        met[judged] = _row_medians(recent) <= t.gap_ratio * _row_medians(earlier)
+        met[judged] = medians[judged] <= t.gap_ratio * medians[judged - n]
     return met
 
 
-def _row_medians(values: np.ndarray) -> np.ndarray:
-    """np.median(values, axis=1), the same numbers (NaN where a row has one) at a fraction of the time for
-    rows of a few values: np.median partitions a copy of a million rows one at a time."""
-    ordered = np.sort(values, axis=1)
-    width = values.shape[1]
-    medians = (ordered[:, (width - 1) // 2] + ordered[:, width // 2]) / 2
-    medians[np.isnan(values).any(axis=1)] = np.nan
+def _sliding_medians(values: np.ndarray, width: int) -> np.ndarray:
+    """The median of each run of `width` values ending at each position (NaN where the run has one or starts
+    before the first): the same numbers as np.median, the runs sorted by a network of np.minimum and np.maximum
+    over whole columns (sorting a million short rows one at a time took most of the rule's time)."""
+    medians = np.full(len(values), np.nan)
+    if width < 1 or len(values) < width:
+        return medians
+    # column k holds the value k places before the run's end, for the runs ending at width - 1 onwards
+    columns = [values[width - 1 - k : len(values) - k] for k in range(width)]
+    for sweep in range(width):  # odd-even transposition: `width` sweeps sort any `width` values
+        for k in range(sweep % 2, width - 1, 2):
+            columns[k], columns[k + 1] = np.minimum(columns[k], columns[k + 1]), np.maximum(columns[k], columns[k + 1])
+    middle = columns[width // 2]
+    medians[width - 1 :] = middle if width % 2 else (columns[width // 2 - 1] + middle) / 2
+    unknown = np.isnan(values)
+    if unknown.any():  # np.median's NaN wherever a run holds one
+        seen = np.cumsum(unknown)
+        medians[width - 1 :][seen[width - 1 :] > np.concatenate([[0], seen[: len(values) - width]])] = np.nan
     return medians
 
 
@@ -109,15 +117,31 @@ def _longer(shortest: np.ndarray, longest: np.ndarray, position: np.ndarray, t: 
 
 
 def _further(miles: np.ndarray, position: np.ndarray, candidates: np.ndarray, t: EscalationThresholds) -> np.ndarray:
-    """Found over `further_miles` away and over `further_ratio` times the median of the child's earlier distances."""
+    """Found over `further_miles` away and over `further_ratio` times the median of the child's earlier distances.
+
+    Every candidate's earlier distances are written out one after another and sorted within each candidate at
+    once (statistics.median candidate by candidate took most of the rule's time); the medians are those
+    statistics.median gives: the middle value, or the mean of the two middle ones."""
     met = np.zeros(len(miles), dtype=bool)
     with np.errstate(invalid="ignore"):
-        far = candidates & (miles > t.further_miles)
-    for i in np.flatnonzero(far):
-        earlier = miles[i - position[i] : i]
-        earlier = earlier[~np.isnan(earlier)]
-        # statistics.median of a short list: np.median's overhead was most of the rule's time
-        met[i] = len(earlier) > 0 and miles[i] > t.further_ratio * statistics.median(earlier.tolist())
+        far = np.flatnonzero(candidates & (miles > t.further_miles))
+    lengths = position[far]
+    ends = np.cumsum(lengths)
+    earlier = np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - lengths - (far - lengths), lengths)
+    owner = np.repeat(np.arange(len(far)), lengths)
+    values = miles[earlier]
+    known = ~np.isnan(values)
+    values, owner = values[known], owner[known]
+    # each candidate's known earlier distances, smallest first: sorted by value, then stably by candidate with
+    # numpy's radix sort of small whole numbers (np.lexsort's two merge sorts took four times as long)
+    by_value = np.argsort(values)
+    values = values[by_value][np.argsort(owner[by_value].astype(np.min_scalar_type(len(far))), kind="stable")]
+    counts = np.bincount(owner, minlength=len(far))
+    first = np.cumsum(counts) - counts
+    some = counts > 0
+    middle_low, middle_high = (first + (counts - 1) // 2)[some], (first + counts // 2)[some]
+    medians = (values[middle_low] + values[middle_high]) / 2
+    met[far[some]] = miles[far[some]] > t.further_ratio * medians
     return met
 
 
@@ -162,47 +186,51 @@ def escalating_children(
     )
     if not len(keep):
         return pd.DataFrame(columns=COLUMNS)
-    child_codes, child_names = pd.factorize(episodes["child_id"].iloc[keep])
+    codes, child_names = child_codes(episodes["child_id"])  # the loaded episodes' own codes: no text read
+    codes = codes[keep]
     times = reported.to_numpy(dtype="datetime64[ns]").view("int64")[keep]
     start_ns = np.datetime64(start, "D").astype("datetime64[ns]").view("int64")
     # only the children with an episode in the period can be met (a blank child, -1, is one too)
     in_the_period = np.zeros(len(child_names) + 1, dtype=bool)
-    in_the_period[child_codes[times >= start_ns] + 1] = True
-    chosen = in_the_period[child_codes + 1]
-    keep, child_codes, times = keep[chosen], child_codes[chosen], times[chosen]
-    order = _by_child_time_and_id(child_codes, times, episodes["episode_id"], keep)
-    child_codes, times = child_codes[order], times[order]
-    # one take of the columns the rules read: the whole frame (dozens of columns) cost more than the rules
-    coordinates = ("from_easting", "from_northing", "found_easting", "found_northing")  # distance_miles' inputs
-    read = [c for c in RULE_INPUTS if c in episodes and not ("distance_miles" in episodes and c in coordinates)]
-    frame = episodes[read].iloc[keep[order]]
-    starts = np.flatnonzero(np.insert(child_codes[1:] != child_codes[:-1], 0, True))
+    in_the_period[codes[times >= start_ns] + 1] = True
+    chosen = in_the_period[codes + 1]
+    keep, codes, times = keep[chosen], codes[chosen], times[chosen]
+    order = _by_child_time_and_id(codes, times, episodes["episode_id"], keep)
+    codes, times, rows = codes[order], times[order], keep[order]
+    starts = np.flatnonzero(np.insert(codes[1:] != codes[:-1], 0, True))
     position = np.arange(len(times)) - np.repeat(starts, np.diff(np.append(starts, len(times))))
     in_period = times >= start_ns
 
-    # every rule looks back only as far as `position` allows, so no value of another child is read
-    shortest, longest = possible_durations(frame)
+    # each rule's inputs worked out for every episode and taken at `rows` (a take of the frame's columns cost
+    # more than the rules); every rule looks back only as far as `position` allows, so no other child is read
+    shortest, longest = (durations[rows] for durations in possible_durations(episodes))
     times_f = times.astype("float64")
-    miles = frame["distance_miles"].to_numpy(dtype="float64") if "distance_miles" in frame else distance_miles(frame)
-    concern = (frame["cse_concern"].fillna(False).to_numpy(dtype=bool)) | (
-        frame["cce_concern"].fillna(False).to_numpy(dtype=bool)
-    )
+    miles = (
+        episodes["distance_miles"].to_numpy(dtype="float64")
+        if "distance_miles" in episodes
+        else distance_miles(episodes)
+    )[rows]
+    concern = (
+        episodes["cse_concern"].fillna(False).to_numpy(dtype=bool)
+        | episodes["cce_concern"].fillna(False).to_numpy(dtype=bool)
+    )[rows]
     behind = {
         "more_often": (_more_often(times_f, position, in_period, t), 2 * t.recent_episodes),
         "longer": (_longer(shortest, longest, position, t), t.rising_episodes),
         "further": (_further(miles, position, in_period, t), 1),
-        "new_exploitation_concern": (_first_concern(concern, position, child_codes), 1),
+        "new_exploitation_concern": (_first_concern(concern, position, codes), 1),
     }
+    names = np.asarray(child_names, dtype=object)
     reasons, subjects, days, episode_ids = [], [], [], []
     for reason, (met, span) in behind.items():
         hits = np.flatnonzero(met & in_period)
         if not len(hits):
             continue
-        hits = hits[np.insert(child_codes[hits][1:] != child_codes[hits][:-1], 0, True)]  # first per child
-        windows = keep[order][hits[:, None] - np.arange(span - 1, -1, -1)[None, :]]
+        hits = hits[np.insert(codes[hits][1:] != codes[hits][:-1], 0, True)]  # first per child
+        windows = rows[hits[:, None] - np.arange(span - 1, -1, -1)[None, :]]
         ids = episodes["episode_id"].iloc[windows.ravel()].astype(str).to_numpy().reshape(windows.shape)
         reasons.append(np.full(len(hits), REASONS.index(reason)))
-        subjects.append(np.asarray(child_names, dtype=object)[child_codes[hits]].astype(str))
+        subjects.append(names[codes[hits]].astype(str))
         days.append(times[hits].view("datetime64[ns]").astype("datetime64[D]"))
         episode_ids.extend(ids.tolist())
     if not reasons:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from metrics.filters import distinct_sorted
 
@@ -52,26 +54,31 @@ def children_to_discuss(
     keys = distinct_sorted((child_codes * len(KINDS) + kind_codes) * len(reasons) + reason_codes)
     groups = keys // len(reasons)
     starts = np.flatnonzero(np.diff(groups, prepend=-1) != 0)
-    texts = np.asarray(reasons.tolist(), dtype=object)[keys % len(reasons)].tolist()  # each distinct text made once
-    bounds = zip(starts.tolist(), [*starts[1:].tolist(), len(texts)], strict=True)
-    joined = np.array(["; ".join(texts[first:after]) for first, after in bounds], dtype=object)
+    # each child's reasons of a kind joined by Arrow, each distinct text taken once (a join per child and kind in
+    # Python was a fifth of the list's time at a million episodes)
+    texts = pa.array(reasons.array).take(pa.array(keys % len(reasons))).cast(pa.string())
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(np.append(starts, len(keys)), pa.int32()), texts), "; ")
     shown, row = np.unique(groups[starts] // len(KINDS), return_inverse=True)  # the children, in the text's order
+    kind_of = groups[starts] % len(KINDS)
+    joined_text = joined.to_numpy(zero_copy_only=False)
     by_kind = {kind: np.full(len(shown), "", dtype=object) for kind in KINDS}
     for number, kind in enumerate(KINDS):
-        chosen = groups[starts] % len(KINDS) == number
-        by_kind[kind][row[chosen]] = joined[chosen]
+        chosen = kind_of == number
+        by_kind[kind][row[chosen]] = joined_text[chosen]
     count = np.bincount(np.searchsorted(shown, groups // len(KINDS)), minlength=len(shown))
     first_met = pd.Series(np.concatenate([days for _, _, days in parts])).groupby(child_codes).min()
     first_met = first_met.to_numpy(dtype="datetime64[D]")
     order = np.lexsort((shown, first_met, -count))
-    described = [
-        "; ".join(f"{LABELS[kind]}: {text}" for kind, text in zip(KINDS, texts, strict=True) if text)
-        for texts in zip(*(by_kind[kind][order].tolist() for kind in KINDS), strict=True)
-    ]
+    # "kind: its reasons" for each of a child's kinds with any text (in KINDS' order, as the groups come), joined
+    said = np.flatnonzero(joined_text != "")
+    labels = pa.array([f"{LABELS[kind]}: " for kind in KINDS]).take(kind_of[said])
+    labelled = pc.binary_join_element_wise(labels, joined.take(said), "")
+    each_child = pa.array(np.searchsorted(row[said], np.arange(len(shown) + 1)), pa.int32())
+    described = pc.binary_join(pa.ListArray.from_arrays(each_child, labelled), "; ").take(order)
     return pd.DataFrame(
         {
             "child_id": children.take(shown[order]),
-            "reasons": described,
+            "reasons": pd.array(described, dtype="str"),
             "first_met": pd.Series(first_met[order].astype(object), dtype=object),
             **{kind: pd.Series(by_kind[kind][order], dtype=object) for kind in KINDS},
         }

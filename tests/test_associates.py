@@ -8,9 +8,12 @@ import pytest
 
 from metrics.together import (
     LISTED_COLUMNS,
+    _dates,
+    _first_then_children,
     _pair_table,
     associate_missing,
     associates,
+    associates_and_listed,
     found_together,
     found_together_rows,
     missing_together_rows,
@@ -155,8 +158,14 @@ def busy_home(seed=17, size=80):
         (date(2015, 3, 20), date(2015, 3, 22)),
     ],
 )
-def test_grouped_counts_equal_the_episodes_listed(start, end):
+@pytest.mark.parametrize("frame_order", ["by time", "reversed"])
+@pytest.mark.parametrize("worked_out", ["from the table", "with the table"])
+def test_grouped_counts_equal_the_episodes_listed(start, end, frame_order, worked_out):
+    """`associate_missing` of a given table, and `associates_and_listed` (which finds each pair's link from the
+    count itself), in time order as loaded or not."""
     frame = busy_home()
+    if frame_order == "reversed":
+        frame = frame.iloc[::-1]
     pairs = [missing_together_rows(frame, 60), found_together_rows(frame)]
     associate_table = associates(frame, *pairs)
     each = listed_per_episode(frame, associate_table, pairs, start, end)
@@ -165,7 +174,11 @@ def test_grouped_counts_equal_the_episodes_listed(start, end):
     )
     grouped["listed_until"] = [d.date() + timedelta(days=7) for d in grouped["last_reported"]]
     grouped = grouped.sort_values(["first_reported", "subject", "associate"], ignore_index=True)
-    table = associate_missing(frame, associate_table, pairs, start, end)
+    if worked_out == "from the table":
+        table = associate_missing(frame, associate_table, pairs, start, end)
+    else:
+        both_tables, table = associates_and_listed(frame, *pairs, start, end)
+        pd.testing.assert_frame_equal(both_tables, associate_table)
     assert each["episode_id"].duplicated().any()  # an episode listing several children
     assert (grouped["episodes"] > 2).any()  # links with several episodes, so runs with gaps
     assert [tuple(r) for r in table.itertuples(index=False)] == [tuple(r) for r in grouped.itertuples(index=False)]
@@ -190,3 +203,18 @@ def test_child_ids_as_categories_list_the_same(categories):
     assert len(expected_listed) > 5
     pd.testing.assert_frame_equal(linked, expected_linked)
     pd.testing.assert_frame_equal(listed, expected_listed)
+
+
+@pytest.mark.parametrize("pair_width", [1000, 2**40])  # one argsort of a combined key; too wide for it: np.lexsort
+def test_the_list_is_ordered_as_lexsort_orders_it(pair_width):
+    """The associate list's order by the first listing's time (its rank, ties many) then the two children."""
+    random = np.random.default_rng(5)
+    pair = random.choice(pair_width, 300, replace=False)
+    rank = random.integers(0, 2**23 if pair_width > 1000 else 20, 300)
+    np.testing.assert_array_equal(_first_then_children(rank, pair), np.lexsort((pair, rank)))
+
+
+def test_listed_until_dates_are_numpys():
+    days = np.array(["2015-03-01", "2015-02-27", "2016-01-01", "2015-03-01"], dtype="datetime64[D]")
+    assert _dates(days).tolist() == days.astype(object).tolist() and isinstance(_dates(days)[0], date)
+    assert _dates(days[:0]).tolist() == []

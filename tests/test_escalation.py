@@ -1,11 +1,13 @@
 """Escalating children (domain.md section 12): a table of cases per reason, at its thresholds."""
 
+import statistics
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.escalation import EscalationThresholds, escalating_children
+from metrics.escalation import EscalationThresholds, _sliding_medians, escalating_children
 from tests.support import make_episodes
 
 START, END = date(2015, 1, 1), date(2015, 12, 31)
@@ -110,10 +112,42 @@ def distances(*miles, child="C1"):
         ((None, 21), False),  # no earlier distance to compare with
         ((5, None, 21), True),  # episodes without a distance are left out of the median
         ((30, 3), False),  # the last episode decides
+        ((10, 12, 22.5), True),  # an even count: the median is the mean of the middle two, 11
+        ((10, 12, 22), False),
     ],
 )
 def test_further(miles, met):
     assert bool(reasons(distances(*miles), "further")) is met
+
+
+def test_further_judges_each_child_on_their_own_earlier_distances():
+    """Many children at once, each first met where its own rule first holds (the medians of all the candidates
+    are worked out together), as a plain loop with statistics.median finds them."""
+    rng = np.random.default_rng(17)
+    frames, expected = [], []
+    for number in range(40):
+        child = f"C{number:02d}"
+        miles = [None if rng.random() < 0.2 else float(rng.integers(1, 60)) for _ in range(rng.integers(1, 12))]
+        frame = distances(*miles, child=child)
+        frame["episode_id"] = [f"{child}-{i}" for i in range(len(frame))]
+        frames.append(frame)
+        for i, value in enumerate(miles):
+            earlier = [m for m in miles[:i] if m is not None]
+            if value is not None and value > 20 and earlier and value > 2 * statistics.median(earlier):
+                expected.append((child, DAY0 + timedelta(days=10 * i)))
+                break
+    got = reasons(pd.concat(frames, ignore_index=True), "further")
+    assert sorted(got) == sorted(expected) and expected
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 4, 5])
+def test_sliding_medians_are_numpys(width):
+    """The more-often rule's medians of each run of gaps: np.median's numbers, NaN where a run holds one."""
+    rng = np.random.default_rng(width)
+    values = rng.integers(0, 6, 200).astype("float64")  # ties
+    values[rng.random(200) < 0.05] = np.nan
+    expected = [np.nan] * (width - 1) + [np.median(values[i - width + 1 : i + 1]) for i in range(width - 1, 200)]
+    np.testing.assert_array_equal(_sliding_medians(values, width), expected)
 
 
 @pytest.mark.parametrize(

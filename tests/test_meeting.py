@@ -104,7 +104,8 @@ def test_the_list_equals_the_reasons_gathered_the_plain_way():
 
 def test_the_history_and_its_period_hold_the_episodes_from_the_start():
     """`in_period` slices a history in time order (as chosen from the loaded episodes) and masks one that is not:
-    the same episodes either way; the history holds the place columns only when the pairs are found from it."""
+    the same episodes either way; the history holds the place columns only when the pairs are found from it, and
+    no coordinates once distance_miles is derived."""
     days = [1, 5, 9, 12, 20, 28]
     frame = make_episodes(
         *({"child_id": f"C{n % 3}", "reported_at": f"2015-03-{d:02d} 10:00"} for n, d in enumerate(days))
@@ -113,6 +114,7 @@ def test_the_history_and_its_period_hold_the_episodes_from_the_start():
     frame = with_derived(frame, None)
     history = history_until(frame, date(2015, 3, 31))
     assert history["reported_at"].is_monotonic_increasing and "found_postcode" in history
+    assert "distance_miles" in history and "from_easting" not in history  # escalation reads the distance made
     assert "found_postcode" not in history_until(frame, date(2015, 3, 31), places=False)
     for chosen in (history, history.iloc[[3, 0, 5, 1, 4, 2]]):
         expected = chosen.loc[chosen["reported_at"] >= pd.Timestamp("2015-03-10")]
