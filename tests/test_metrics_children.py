@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -16,6 +17,8 @@ from metrics.children import (
     FROM_AND_FOUND,
     HOME,
     TOGETHER,
+    _links_in_order,
+    _sorted_codes,
     alert_children,
     alert_episodes,
     alerts_with_episodes,
@@ -199,6 +202,35 @@ def test_network_nodes_and_edges():
         {"source": "child:C3", "target": "district:B23", "kind": FROM_AND_FOUND, "weight": 1},
         {"source": "child:C4", "target": "district:B23", "kind": FROM, "weight": 1},
     ]
+
+
+def test_a_home_is_named_as_the_networks_last_episode_there_names_it():
+    episodes = network_frame()
+    names = episodes["establishment_name"].astype(object)
+    names.iloc[3] = "Oak House (renamed)"  # C2's second episode: the home's last among the network's children
+    names.iloc[6] = "Elm House"  # C5 went missing alone: not in the network, so not its name
+    episodes = episodes.assign(establishment_name=names)
+    nodes, _ = together_network(missing_together(episodes), episodes)
+    assert nodes.loc[nodes["node"] == "home:H1", "label"].tolist() == ["Oak House (renamed)"]
+
+
+@pytest.mark.parametrize("values", [[], ["b", None, "a", "b"], ["B27", "B23", "B27", None, "A1"]])
+def test_sorted_codes_are_pandas_sorted_factorize(values):
+    column = pd.Series(values, dtype="str")
+    codes, names = _sorted_codes(column)
+    expected_codes, expected_names = pd.factorize(column, sort=True)
+    assert codes.tolist() == expected_codes.tolist()
+    assert list(names) == list(expected_names)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_links_in_order_are_numpys_unique_of_child_and_place(seed):
+    generator = np.random.default_rng(seed)
+    child, place = generator.integers(0, 40, 500), generator.integers(0, 300, 500)  # places past a byte
+    firsts, number = _links_in_order(child, place)
+    keys, inverse = np.unique(child * 300 + place, return_inverse=True)
+    assert (child[firsts] * 300 + place[firsts]).tolist() == keys.tolist()
+    assert number.tolist() == inverse.tolist()
 
 
 def test_no_pairs_no_network():
