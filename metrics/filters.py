@@ -100,6 +100,27 @@ def distinct_sorted(values: np.ndarray) -> np.ndarray:
     return ordered[np.insert(ordered[1:] != ordered[:-1], 0, True)[: len(ordered)]]
 
 
+def lexsort_codes(*keys: np.ndarray) -> np.ndarray:
+    """np.lexsort(keys) (the last key sorts first) of whole numbers from 0 up, by one stable radix sort of
+    small numbers per key: several times faster than lexsort on the hundreds of thousands of pairs or links."""
+    order = np.arange(len(keys[0]) if keys else 0)
+    for key in keys:
+        taken = key[order]
+        order = order[np.argsort(taken.astype(np.min_scalar_type(int(taken.max(initial=0)))), kind="stable")]
+    return order
+
+
+def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """`pd.factorize(values, sort=True)`: the few thousand distinct values sorted and the codes renumbered
+    (-1 stays for a blank), where pandas' own renumbering took a tenth of a second on 300,000 rows."""
+    codes, uniques = pd.factorize(values)
+    order = uniques.argsort()
+    rank = np.empty(len(order) + 1, dtype="int64")
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1
+    return rank[codes], uniques.take(order)
+
+
 def as_text(values: pd.Series) -> pd.Series:
     """`values.astype(str)`; a category of text is taken from its names rather than converted row by row
     (a tenth of a second a column at a million episodes)."""

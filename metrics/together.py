@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
 from config.sections import AssociateSettings, MissingTogetherSettings
-from metrics.filters import as_text, distinct_sorted, first_known
+from metrics.filters import as_text, distinct_sorted, first_known, lexsort_codes, sorted_codes
 
 PAIR_COLUMNS = [
     "place",
@@ -209,10 +209,39 @@ def found_together(episodes: pd.DataFrame, window_hours: int = AssociateSettings
 
 
 def together_children(pairs: pd.DataFrame) -> pd.DataFrame:
-    """One row per pair of children: how often they went missing together, and from how many places."""
-    grouped = pairs.groupby(["child_a", "child_b"], sort=True)
-    table = pd.DataFrame({"times": grouped.size(), "places": grouped["place"].nunique()}).reset_index()
-    return table.sort_values(["times", "child_a", "child_b"], ascending=[False, True, True], ignore_index=True)
+    """One row per pair of children: how often they went missing together, and from how many places.
+
+    Most often first, then by child_a and child_b. Counted on whole-number codes of the children (numbered in
+    the text's order) and places: grouping 350,000 pairs by their text took most of the table's time."""
+    if pairs.empty:
+        grouped = pairs.groupby(["child_a", "child_b"], sort=True)
+        table = pd.DataFrame({"times": grouped.size(), "places": grouped["place"].nunique()}).reset_index()
+        return table.sort_values(["times", "child_a", "child_b"], ascending=[False, True, True], ignore_index=True)
+    children, names = sorted_codes(pd.concat([pairs["child_a"], pairs["child_b"]], ignore_index=True))
+    child_a, child_b = children[: len(pairs)], children[len(pairs) :]
+    place = pd.factorize(pairs["place"])[0] + 1  # 0: no place
+    known = np.flatnonzero((child_a >= 0) & (child_b >= 0))  # as groupby, a pair without a child is left out
+    child_a, child_b, place = child_a[known], child_b[known], place[known]
+    order = lexsort_codes(place, child_b, child_a)
+    child_a, child_b, place = child_a[order], child_b[order], place[order]
+    new_pair = np.ones(len(order), dtype=bool)
+    new_pair[1:] = (child_a[1:] != child_a[:-1]) | (child_b[1:] != child_b[:-1])
+    new_place = new_pair.copy()
+    new_place[1:] |= place[1:] != place[:-1]
+    starts = np.flatnonzero(new_pair)
+    pair_number = np.cumsum(new_pair) - 1
+    times = np.diff(np.append(starts, len(order)))
+    places = np.bincount(pair_number[new_place & (place > 0)], minlength=len(starts))
+    most_first = np.argsort(-times, kind="stable")  # the pairs are in the children's order already
+    first = starts[most_first]
+    return pd.DataFrame(
+        {
+            "child_a": names.array.take(child_a[first]),
+            "child_b": names.array.take(child_b[first]),
+            "times": times[most_first].astype("int64"),
+            "places": places[most_first].astype("int64"),
+        }
+    )
 
 
 ASSOCIATE_COLUMNS = ["child_a", "child_b", "missing_together", "found_together", "first_linked"]

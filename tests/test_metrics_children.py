@@ -18,7 +18,6 @@ from metrics.children import (
     HOME,
     TOGETHER,
     _links_in_order,
-    _sorted_codes,
     alert_children,
     alert_episodes,
     alerts_with_episodes,
@@ -212,15 +211,6 @@ def test_a_home_is_named_as_the_networks_last_episode_there_names_it():
     episodes = episodes.assign(establishment_name=names)
     nodes, _ = together_network(missing_together(episodes), episodes)
     assert nodes.loc[nodes["node"] == "home:H1", "label"].tolist() == ["Oak House (renamed)"]
-
-
-@pytest.mark.parametrize("values", [[], ["b", None, "a", "b"], ["B27", "B23", "B27", None, "A1"]])
-def test_sorted_codes_are_pandas_sorted_factorize(values):
-    column = pd.Series(values, dtype="str")
-    codes, names = _sorted_codes(column)
-    expected_codes, expected_names = pd.factorize(column, sort=True)
-    assert codes.tolist() == expected_codes.tolist()
-    assert list(names) == list(expected_names)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -130,6 +130,26 @@ def test_three_children_together_make_three_pairs_and_network_counts():
     assert network.values.tolist() == [["C1", "C2", 2, 2], ["C1", "C3", 1, 1], ["C2", "C3", 1, 1]]
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_together_children_counts_as_grouping_the_text_does(seed):
+    """Counted on codes: the same table as pandas' groupby of the text, blanks (left out, or no place) included."""
+    random = np.random.default_rng(seed)
+    children = np.array(["C1", "C10", "C2", "C3", "C9", None], dtype=object)
+    places = np.array(["H1", "B23 6AA", "H10", None], dtype=object)
+    pairs = pd.DataFrame(
+        {
+            "place": pd.array(places[random.integers(0, 4, 300)], dtype="str"),
+            "child_a": pd.array(children[random.integers(0, 6, 300)], dtype="str"),
+            "child_b": pd.array(children[random.integers(0, 6, 300)], dtype="str"),
+        }
+    )
+    grouped = pairs.groupby(["child_a", "child_b"], sort=True)
+    expected = pd.DataFrame({"times": grouped.size(), "places": grouped["place"].nunique()}).reset_index()
+    expected = expected.sort_values(["times", "child_a", "child_b"], ascending=[False, True, True], ignore_index=True)
+    pd.testing.assert_frame_equal(together_children(pairs), expected, check_exact=True)
+    assert together_children(pairs.iloc[:0]).columns.tolist() == ["child_a", "child_b", "times", "places"]
+
+
 def crowded_places(seed=5, size=120):
     """Six children leaving three places (a home, else an address) and found at two postcodes, often within
     the hour, some at the same minute: pairs with ties in every sort key."""
