@@ -246,12 +246,23 @@ def script_json(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def minute_text(times: pd.Series) -> pd.Series:
+    """`times.dt.strftime("%d %b %Y %H:%M")` (blank where there is no time), each day written once and the time
+    of day taken from a table of the day's minutes: strftime a time at a time took a quarter of the network's
+    document at a million episodes."""
+    days = times.dt.floor("D")
+    day_codes, distinct_days = pd.factorize(days)
+    day_text = np.array(list(distinct_days.strftime("%d %b %Y ")) + [None], dtype=object)
+    minutes = ((times - days) // pd.Timedelta(minutes=1)).fillna(0).to_numpy(dtype="int64")
+    clock = np.array([f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(24 * 60)], dtype=object)
+    text = [None if day is None else day + time for day, time in zip(day_text[day_codes], clock[minutes], strict=True)]
+    return pd.Series(text, index=times.index, dtype="str")
+
+
 def network_data(placed: pd.DataFrame, edges: pd.DataFrame, details: pd.DataFrame) -> dict:
     """What the page's script draws: nodes at their laid-out positions, edges, each node's episodes."""
     episode_rows = (
-        details.assign(
-            reported_at=pd.to_datetime(details["reported_at"]).dt.strftime("%d %b %Y %H:%M"),
-        )
+        details.assign(reported_at=minute_text(pd.to_datetime(details["reported_at"])))
         .astype(object)
         .where(details.notna(), None)
     )

@@ -21,7 +21,6 @@ from pandas.api.extensions import ExtensionArray
 
 from metrics.filters import (
     NOT_KNOWN,
-    as_text,
     distinct_sorted,
     ensure_derived,
     first_known,
@@ -267,6 +266,16 @@ def _links_in_order(child: np.ndarray, place: np.ndarray) -> tuple[np.ndarray, n
     return order[starts], number
 
 
+def _child_positions(child_ids: pd.Series, children: np.ndarray) -> np.ndarray:
+    """Each episode's child as its position among `children` (-1: not one of them), from the episodes' child
+    codes (`child_codes`): no text read per episode."""
+    codes, names = child_codes(child_ids)
+    child_of_name = np.full(len(names) + 1, -1, dtype="int64")  # the last: a blank child (-1)
+    found = names.get_indexer(children)
+    child_of_name[found[found >= 0]] = np.flatnonzero(found >= 0)
+    return child_of_name[codes]
+
+
 def together_network(
     pairs: pd.DataFrame, episodes: pd.DataFrame, together: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -289,12 +298,7 @@ def together_network(
     together = together_children(pairs) if together is None else together
     children = np.array(sorted(pd.concat([pairs["child_a"], pairs["child_b"]]).astype(str).unique()), dtype=object)
     child_nodes = "child:" + children
-    # each episode's child as its place among `children` (-1: not one of them)
-    codes, names = child_codes(episodes["child_id"])
-    child_of_name = np.full(len(names) + 1, -1, dtype="int64")  # the last: a blank child (-1)
-    found = names.get_indexer(children)
-    child_of_name[found[found >= 0]] = np.flatnonzero(found >= 0)
-    child = child_of_name[codes]
+    child = _child_positions(episodes["child_id"], children)
     rows = np.flatnonzero(child >= 0)
     child = child[rows]
     # Each episode links its child to where it went missing from and where it was found.
@@ -443,8 +447,8 @@ def node_episodes(nodes: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
     what an analyst reads on clicking a node. The same links as the network: a child's own episodes;
     a home's episodes started there; a district's episodes started there (no home) or found there,
     counting only the network's children, so each node has `episodes` rows."""
-    children = nodes.loc[nodes["kind"] == CHILD, "label"].astype(str)
-    chosen = as_text(episodes["child_id"]).isin(set(children)).to_numpy(dtype=bool)
+    children = nodes.loc[nodes["kind"] == CHILD, "label"].astype(str).to_numpy(dtype=object)
+    chosen = _child_positions(episodes["child_id"], children) >= 0
     mine = episodes[NODE_DETAIL_COLUMNS].loc[chosen]  # the columns needed only: a year has 50 of them
     has_home = mine["establishment_id"].notna()
     rows = pd.DataFrame(
