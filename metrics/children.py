@@ -392,10 +392,12 @@ def repeated_places(nodes: pd.DataFrame, edges: pd.DataFrame, min_episodes: int)
     ends = _positions(pd.concat([kept_edges["source"], kept_edges["target"]]), nodes["node"])
     linked = np.zeros(len(nodes), dtype=bool)
     linked[ends[ends >= 0]] = True
-    kept_nodes = nodes[(nodes["kind"] == CHILD).to_numpy(dtype=bool) | linked]
-    degree = neighbours(kept_edges)
-    kept_nodes = kept_nodes.assign(degree=kept_nodes["node"].map(degree).fillna(0).astype("int64"))
-    return kept_nodes.reset_index(drop=True), kept_edges
+    kept = (nodes["kind"] == CHILD).to_numpy(dtype=bool) | linked
+    if (ends >= 0).all() and nodes["node"].is_unique:  # counted on the positions found: no text read again
+        degree = _neighbour_counts(ends[: len(kept_edges)], ends[len(kept_edges) :], len(nodes))[kept]
+    else:  # a link to a node not listed still counts as a neighbour
+        degree = nodes["node"][kept].map(neighbours(kept_edges)).fillna(0).to_numpy()
+    return nodes[kept].assign(degree=degree.astype("int64")).reset_index(drop=True), kept_edges
 
 
 def largest_nodes(nodes: pd.DataFrame, edges: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -403,11 +405,10 @@ def largest_nodes(nodes: pd.DataFrame, edges: pd.DataFrame, limit: int) -> tuple
     so a busy network stays readable."""
     kept = nodes.sort_values(["degree", "episodes", "node"], ascending=[False, False, True], kind="stable")
     kept = kept.head(max(int(limit), 0))
-    keep = set(kept["node"])
-    among = edges[edges["source"].isin(keep) & edges["target"].isin(keep)]
+    among = (_positions(edges["source"], kept["node"]) >= 0) & (_positions(edges["target"], kept["node"]) >= 0)
     return (
-        nodes[nodes["node"].isin(keep)].reset_index(drop=True),
-        among.reset_index(drop=True),
+        nodes[_positions(nodes["node"], kept["node"]) >= 0].reset_index(drop=True),
+        edges[among].reset_index(drop=True),
     )
 
 

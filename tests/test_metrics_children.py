@@ -324,3 +324,22 @@ def test_cutting_a_network_without_links_keeps_its_children(held_as):
     kept, links = repeated_places(nodes, edges, 1)
     assert kept[["node", "degree"]].values.tolist() == [["child:C1", 0]] and links.empty
     assert repeats_to_fit(nodes, edges, 1) == 1
+
+
+def test_cutting_a_network_counts_a_link_to_a_node_not_listed():
+    """Degrees are counted on the listed nodes' positions; a link to a node not listed is still a neighbour."""
+    nodes = pd.DataFrame(
+        {"node": ["child:C1", "home:H1"], "label": ["C1", "Oak House"], "kind": [CHILD, HOME], "episodes": [2, 2]}
+    ).assign(degree=0)
+    edges = pd.DataFrame(
+        {
+            "source": ["child:C1", "child:C1", "child:C1"],
+            "target": ["home:H1", "district:B23", "home:H1"],
+            "kind": [FROM, FOUND, FOUND],
+            "weight": [2, 3, 2],
+        }
+    )
+    kept, links = repeated_places(nodes, edges, 2)
+    assert kept[["node", "degree"]].values.tolist() == [["child:C1", 2], ["home:H1", 1]] and len(links) == 3
+    kept, links = repeated_places(nodes.iloc[:1].assign(node=["child:C1"]), edges.iloc[[0, 2]], 2)  # H1 unlisted
+    assert kept[["node", "degree"]].values.tolist() == [["child:C1", 1]]

@@ -65,7 +65,7 @@ min_episodes = left.slider(
 )
 nodes, edges = repeated_places(nodes, edges, min_episodes)
 centres = nodes.sort_values(["kind", "label"], key=lambda c: c.map(KIND_ORDER) if c.name == "kind" else c)
-names = dict(zip(centres["node"], centres["label"] + " (" + centres["kind"] + ")", strict=True))
+names = dict(zip(centres["node"].tolist(), (centres["label"] + " (" + centres["kind"] + ")").tolist(), strict=True))
 if "together_focus" not in st.session_state:
     wanted = st.query_params.get(FOCUS_PARAM, "")
     st.session_state["together_focus"] = wanted if wanted in names else ""
