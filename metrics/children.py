@@ -288,15 +288,22 @@ def together_network(
     child can never collide. `episodes` on a node counts the episodes behind
     it; `degree` its distinct neighbours. `together` is `together_children(pairs)`
     when already worked out.
+    """
+    return children_network(together_children(pairs) if together is None else together, episodes)
+
+
+def children_network(together: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`together_network` from the pairs of children (`together_children`) alone.
 
     Children and places are whole numbers until the end, numbered in the order of their node ids ("child:" <
     "district:" < "home:", each kind in the order of its text), so the nodes come out sorted and the links
     sorted by child then place: a national year has hundreds of thousands of links.
     """
-    if pairs.empty:
+    if together.empty:
         return pd.DataFrame(columns=NODE_COLUMNS), pd.DataFrame(columns=EDGE_COLUMNS)
-    together = together_children(pairs) if together is None else together
-    children = np.array(sorted(pd.concat([pairs["child_a"], pairs["child_b"]]).astype(str).unique()), dtype=object)
+    children = np.array(
+        sorted(pd.concat([together["child_a"], together["child_b"]]).astype(str).unique()), dtype=object
+    )
     child_nodes = "child:" + children
     child = _child_positions(episodes["child_id"], children)
     rows = np.flatnonzero(child >= 0)
