@@ -24,7 +24,7 @@ from metrics.filters import (
     distinct_sorted,
     ensure_derived,
     first_known,
-    lexsort_codes,
+    numbered_distinct,
     sorted_codes,
 )
 from metrics.return_interviews import SAFE_AND_WELL_DUE_HOURS
@@ -254,18 +254,6 @@ def _names_at(values: np.ndarray, codes: np.ndarray) -> ExtensionArray:
     return pd.array(values, dtype="str").take(codes)
 
 
-def _links_in_order(child: np.ndarray, place: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(the distinct (child, place) links in order, as positions into `child` and `place`; each link's number
-    among them): np.unique of child * places + place with return_inverse, sorted by `lexsort_codes`."""
-    order = lexsort_codes(place, child)
-    ordered_child, ordered_place = child[order], place[order]
-    starts = np.ones(len(order), dtype=bool)
-    starts[1:] = (ordered_child[1:] != ordered_child[:-1]) | (ordered_place[1:] != ordered_place[:-1])
-    number = np.empty(len(order), dtype="int64")
-    number[order] = np.cumsum(starts) - 1
-    return order[starts], number
-
-
 def _child_positions(child_ids: pd.Series, children: np.ndarray) -> np.ndarray:
     """Each episode's child as its position among `children` (-1: not one of them), from the episodes' child
     codes (`child_codes`): no text read per episode."""
@@ -302,7 +290,7 @@ def children_network(together: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd
     if together.empty:
         return pd.DataFrame(columns=NODE_COLUMNS), pd.DataFrame(columns=EDGE_COLUMNS)
     children = np.array(
-        sorted(pd.concat([together["child_a"], together["child_b"]]).astype(str).unique()), dtype=object
+        sorted(pd.concat([together["child_a"], together["child_b"]]).astype(str).unique().tolist()), dtype=object
     )
     child_nodes = "child:" + children
     child = _child_positions(episodes["child_id"], children)
@@ -324,14 +312,14 @@ def children_network(together: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd
     starting, finding = np.flatnonzero(from_place >= 0), np.flatnonzero(found_place >= 0)
     ends = np.concatenate([starting, finding])
     end_places = np.concatenate([from_place[starting], found_place[finding]])
-    end_children = child[ends]
-    firsts, number = _links_in_order(end_children, end_places)
-    link_child, link_place = end_children[firsts], end_places[firsts]
+    n_places = len(place_names)
+    links, number = numbered_distinct(child[ends] * n_places + end_places)
+    link_child, link_place = np.divmod(links, max(n_places, 1))
     from_number = number[: len(starting)]
-    from_count = np.bincount(from_number, minlength=len(firsts))
-    found_count = np.bincount(number[len(starting) :], minlength=len(firsts))
+    from_count = np.bincount(from_number, minlength=len(links))
+    found_count = np.bincount(number[len(starting) :], minlength=len(links))
     in_both = found_place[starting] == from_place[starting]  # an episode found where it started
-    both_count = np.bincount(from_number[in_both], minlength=len(firsts))
+    both_count = np.bincount(from_number[in_both], minlength=len(links))
     link_kinds = np.array([FROM, FOUND, FROM_AND_FOUND], dtype=object)
     places = pd.DataFrame(
         {
@@ -364,7 +352,6 @@ def children_network(together: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd
     home_names = missing_from_place(
         episodes[["establishment_name", "establishment_id", "from_district"]].iloc[rows[last]]
     )
-    n_places = len(place_names)
     place_episodes = (
         np.bincount(from_place[starting], minlength=n_places)
         + np.bincount(found_place[finding], minlength=n_places)

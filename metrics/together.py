@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
 from config.sections import AssociateSettings, MissingTogetherSettings
-from metrics.filters import as_text, distinct_sorted, first_known, lexsort_codes, sorted_codes
+from metrics.filters import as_text, distinct_sorted, first_known, sorted_codes
 
 PAIR_COLUMNS = [
     "place",
@@ -243,22 +243,21 @@ def _children_table(child_a: np.ndarray, child_b: np.ndarray, place: np.ndarray,
     order, -1 blank) and its place as a number (-1 blank): counted on whole numbers, as grouping 350,000 pairs
     by their text took most of the table's time. A pair without a child is left out, as groupby leaves it."""
     known = np.flatnonzero((child_a >= 0) & (child_b >= 0))
-    child_a, child_b, place = child_a[known], child_b[known], place[known] + 1  # place 0: none
-    order = lexsort_codes(place, child_b, child_a)
-    child_a, child_b, place = child_a[order], child_b[order], place[order]
-    new_pair = np.ones(len(order), dtype=bool)
-    new_pair[1:] = (child_a[1:] != child_a[:-1]) | (child_b[1:] != child_b[:-1])
-    new_place = new_pair.copy()
-    new_place[1:] |= place[1:] != place[:-1]
+    span = int(place.max(initial=-1)) + 2  # place + 1 below span, 0 for none
+    pair = child_a[known] * len(names) + child_b[known]
+    keys = np.sort(pair * span + place[known] + 1)  # by pair (in the children's order), then place
+    pair, place = keys // span, keys % span
+    new_pair = np.insert(pair[1:] != pair[:-1], 0, True)[: len(pair)]
+    new_place = np.insert(keys[1:] != keys[:-1], 0, True)[: len(keys)]
     starts = np.flatnonzero(new_pair)
-    times = np.diff(np.append(starts, len(order)))
+    times = np.diff(np.append(starts, len(pair)))
     places = np.bincount((np.cumsum(new_pair) - 1)[new_place & (place > 0)], minlength=len(starts))
     most_first = np.argsort(-times, kind="stable")  # the pairs are in the children's order already
-    first = starts[most_first]
+    child_a, child_b = np.divmod(pair[starts[most_first]], len(names))
     return pd.DataFrame(
         {
-            "child_a": names.array.take(child_a[first]),
-            "child_b": names.array.take(child_b[first]),
+            "child_a": names.array.take(child_a),
+            "child_b": names.array.take(child_b),
             "times": times[most_first].astype("int64"),
             "places": places[most_first].astype("int64"),
         }

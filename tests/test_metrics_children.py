@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,7 +16,6 @@ from metrics.children import (
     FROM_AND_FOUND,
     HOME,
     TOGETHER,
-    _links_in_order,
     alert_children,
     alert_episodes,
     alerts_with_episodes,
@@ -211,16 +209,6 @@ def test_a_home_is_named_as_the_networks_last_episode_there_names_it():
     episodes = episodes.assign(establishment_name=names)
     nodes, _ = together_network(missing_together(episodes), episodes)
     assert nodes.loc[nodes["node"] == "home:H1", "label"].tolist() == ["Oak House (renamed)"]
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_links_in_order_are_numpys_unique_of_child_and_place(seed):
-    generator = np.random.default_rng(seed)
-    child, place = generator.integers(0, 40, 500), generator.integers(0, 300, 500)  # places past a byte
-    firsts, number = _links_in_order(child, place)
-    keys, inverse = np.unique(child * 300 + place, return_inverse=True)
-    assert (child[firsts] * 300 + place[firsts]).tolist() == keys.tolist()
-    assert number.tolist() == inverse.tolist()
 
 
 def test_no_pairs_no_network():

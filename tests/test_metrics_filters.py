@@ -9,8 +9,8 @@ from metrics.filters import (
     FILTER_KEYS,
     as_text,
     distinct_sorted,
-    lexsort_codes,
     month_slices,
+    numbered_distinct,
     select_episodes,
     sorted_codes,
     with_derived,
@@ -217,9 +217,9 @@ def test_sorted_codes_are_pandas_sorted_factorize(values):
     assert list(names) == list(expected_names)
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_lexsort_codes_is_numpys_lexsort(seed):
-    generator = np.random.default_rng(seed)
-    keys = (generator.integers(0, 5, 400), generator.integers(0, 300, 400), generator.integers(0, 70_000, 400))
-    assert lexsort_codes(*keys).tolist() == np.lexsort(keys).tolist()
-    assert lexsort_codes(np.empty(0, dtype="int64")).tolist() == []
+@pytest.mark.parametrize("values", [[], [3], [5, 1, 5, 0, 1, 9, 9], list(range(10, 0, -1)) * 3])
+def test_numbered_distinct_is_numpys_unique_with_inverse(values):
+    codes = np.array(values, dtype="int64")
+    distinct, number = numbered_distinct(codes)
+    expected, inverse = np.unique(codes, return_inverse=True)
+    assert distinct.tolist() == expected.tolist() and number.tolist() == inverse.tolist()

@@ -133,16 +133,8 @@ display.show_chart(
 )
 
 st.subheader(f"Pairs of children: {len(children):,}")
-pair_table = pd.DataFrame(
-    {
-        "child_a": children["child_a"].to_numpy(),
-        "child_b": children["child_b"].to_numpy(),
-        "times": children["times"].to_numpy(),
-        "places": children["places"].to_numpy(),
-    }
-)
 paged.show_paged_table(
-    pair_table,
+    children,  # shown a page at a time, its ids made links: never changed in place
     name="Pairs of children missing together",
     link_columns=["child_a", "child_b"],
     column_config={
