@@ -249,7 +249,7 @@ def _neighbour_counts(source: np.ndarray, target: np.ndarray, size: int) -> np.n
     return np.bincount(pairs // size, minlength=size)
 
 
-def _names_at(values: np.ndarray, codes: np.ndarray) -> ExtensionArray:
+def _names_at(values: np.ndarray | ExtensionArray, codes: np.ndarray) -> ExtensionArray:
     """Text column of `values` (a few thousand names) at `codes`: taken in Arrow, not built row by row."""
     return pd.array(values, dtype="str").take(codes)
 
@@ -321,9 +321,10 @@ def children_network(together: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd
     in_both = found_place[starting] == from_place[starting]  # an episode found where it started
     both_count = np.bincount(from_number[in_both], minlength=len(links))
     link_kinds = np.array([FROM, FOUND, FROM_AND_FOUND], dtype=object)
+    child_text = pd.array(child_nodes, dtype="str")  # made once for the three columns taken from it
     places = pd.DataFrame(
         {
-            "source": _names_at(child_nodes, link_child),
+            "source": _names_at(child_text, link_child),
             "target": _names_at(place_names, link_place),
             "kind": _names_at(link_kinds, np.select([found_count == 0, from_count == 0], [0, 1], default=2)),
             "weight": from_count + found_count - both_count,  # an episode found where it started counts once
@@ -332,8 +333,8 @@ def children_network(together: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd
     child_a, child_b = (_positions(together[side].astype(str), children) for side in ("child_a", "child_b"))
     together_edges = pd.DataFrame(
         {
-            "source": _names_at(child_nodes, child_a),
-            "target": _names_at(child_nodes, child_b),
+            "source": _names_at(child_text, child_a),
+            "target": _names_at(child_text, child_b),
             "kind": TOGETHER,
             "weight": together["times"].astype("int64"),
         }
@@ -342,11 +343,14 @@ def children_network(together: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd
     edges["weight"] = edges["weight"].astype("int64")
 
     # the nodes in the order of their ids: the children, then the places (districts, then homes)
-    degree = _neighbour_counts(
-        np.concatenate([child_a, link_child]),
-        np.concatenate([child_b, len(children) + link_place]),
-        len(children) + len(place_names),
-    )
+    ends_a = np.concatenate([child_a, link_child])
+    ends_b = np.concatenate([child_b, len(children) + link_place])
+    n_nodes = len(children) + len(place_names)
+    if (child_a < child_b).all():  # each pair of children once (as together_children makes them), each
+        # (child, place) link once: every link is a distinct pair of nodes, so a node's degree is its ends
+        degree = np.bincount(ends_a, minlength=n_nodes) + np.bincount(ends_b, minlength=n_nodes)
+    else:
+        degree = _neighbour_counts(ends_a, ends_b, n_nodes)
     last = np.full(len(home_ids), -1, dtype="int64")
     np.maximum.at(last, home_codes[has_home], np.flatnonzero(has_home))  # each home's last episode names it
     home_names = missing_from_place(

@@ -211,6 +211,20 @@ def test_a_home_is_named_as_the_networks_last_episode_there_names_it():
     assert nodes.loc[nodes["node"] == "home:H1", "label"].tolist() == ["Oak House (renamed)"]
 
 
+@pytest.mark.parametrize("swapped", [False, True])
+def test_network_degrees_are_distinct_neighbours_however_the_pairs_are_written(swapped):
+    """Degrees come from the ends of the links when every link is a distinct pair of nodes (pairs of children
+    each once, child before the other), else from the distinct neighbours: the same either way."""
+    episodes = network_frame()
+    pairs = missing_together(episodes)
+    if swapped:  # C2 with C1 as well as C1 with C2: one neighbour each, not two
+        pairs = pd.concat([pairs, pairs.iloc[:1].assign(child_a=pairs["child_b"].iloc[0], child_b="C1")])
+    nodes, edges = together_network(pairs, episodes)
+    degree = neighbours(edges)
+    assert nodes["degree"].tolist() == [int(degree.get(node, 0)) for node in nodes["node"]]
+    assert nodes.loc[nodes["node"] == "child:C1", "degree"].tolist() == [3]
+
+
 def test_no_pairs_no_network():
     episodes = network_frame().iloc[[0, 6]]
     nodes, edges = together_network(missing_together(episodes), episodes)
