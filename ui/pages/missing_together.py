@@ -146,7 +146,7 @@ paged.show_paged_table(
 )
 
 st.subheader(f"Each time they went missing together: {len(pairs.a):,}")
-linker = links.child_linker()
+linker, home_names = links.child_linker(), data.establishments()  # read now: the CSV is made when clicked
 
 
 def pair_rows_shown(part: pd.DataFrame) -> pd.DataFrame:
@@ -154,7 +154,7 @@ def pair_rows_shown(part: pd.DataFrame) -> pd.DataFrame:
     when the download is clicked), as writing out 350,000 pairs' text on every view took a tenth of a second."""
     table = pairs_among(view.current, pairs.take(part["pair"].to_numpy())).set_axis(part.index)
     place_codes, places = pd.factorize(table["place"], use_na_sentinel=False)  # each place named once, not per pair
-    named = pd.Series(places, dtype="str").map(data.establishments())  # a home's name; a postcode stays itself
+    named = pd.Series(places, dtype="str").map(home_names)  # a home's name; a postcode stays itself
     return table.assign(
         place=pd.array(named.where(named.notna(), pd.Series(places, dtype="str")), dtype="str").take(place_codes),
         child_a=linker(table["child_a"]).to_numpy(),
