@@ -114,7 +114,8 @@ def layout(nodes: pd.DataFrame, edges: pd.DataFrame, font_px: float = FONT_PX) -
             alone.add_edges_from(sorted(tuple(sorted(edge)) for edge in graph.subgraph(group).edges))
             positions = nx.spring_layout(alone, seed=SEED, iterations=200)
             xy = np.array([positions[node] for node in group], dtype=float)
-            lengths = [np.linalg.norm(positions[a] - positions[b]) for a, b in alone.edges]
+            gaps = [positions[a] - positions[b] for a, b in alone.edges]
+            lengths = [np.sqrt(gap.dot(gap)) for gap in gaps]  # np.linalg.norm's own sum, without its checks
             xy *= EDGE_PX * (font_px * 1.3 + 2 * RADIUS[1]) / max(float(np.median(lengths)), 1e-9)
         else:
             xy = np.zeros((1, 2))
