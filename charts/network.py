@@ -292,19 +292,21 @@ def network_data(placed: pd.DataFrame, edges: pd.DataFrame, details: pd.DataFram
             }
             for n in placed.itertuples()
         ],
-        "edges": [
+        "edges": [  # columns as lists: itertuples read the Arrow text an element at a time
             {
                 "data": {
                     "id": f"e{i}",
-                    "source": e.source,
-                    "target": e.target,
-                    "kind": e.kind,
-                    "weight": int(e.weight),
-                    "dash": EDGE_DASHES[EDGE_KINDS.index(e.kind)],
-                    "colour": EDGE_COLOURS[EDGE_KINDS.index(e.kind)],
+                    "source": source,
+                    "target": target,
+                    "kind": kind,
+                    "weight": int(weight),
+                    "dash": EDGE_DASHES[EDGE_KINDS.index(kind)],
+                    "colour": EDGE_COLOURS[EDGE_KINDS.index(kind)],
                 }
             }
-            for i, e in enumerate(edges.itertuples())
+            for i, (source, target, kind, weight) in enumerate(
+                zip(*(edges[column].tolist() for column in ("source", "target", "kind", "weight")), strict=True)
+            )
         ],
         "episodes": by_node,
     }
