@@ -19,10 +19,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
-from metrics.filters import NOT_KNOWN, as_text, distinct_sorted, ensure_derived, first_known
+from metrics.filters import (
+    NOT_KNOWN,
+    distinct_sorted,
+    ensure_derived,
+    first_known,
+    numbered_distinct,
+    sorted_codes,
+)
 from metrics.return_interviews import SAFE_AND_WELL_DUE_HOURS
 from metrics.time_limits import certainly_within
-from metrics.together import together_children
+from metrics.together import child_codes, together_children
 
 TIMELINE_COLUMNS = [
     "episode_id",
@@ -228,21 +235,33 @@ def neighbours(edges: pd.DataFrame) -> pd.Series:
     codes, names = pd.factorize(ends, sort=True)
     if not len(names):
         return pd.Series(dtype="int64", index=pd.Index(names, name="source"))
-    size = len(names)
-    source, target = codes[: len(edges)].astype("int64"), codes[len(edges) :].astype("int64")
-    known = (source >= 0) & (target >= 0)
-    source, target = source[known], target[known]
-    pairs = distinct_sorted(np.concatenate([source * size + target, target * size + source]))
-    counts = np.bincount(pairs // size, minlength=size)
+    counts = _neighbour_counts(codes[: len(edges)], codes[len(edges) :], len(names))
     return pd.Series(counts[counts > 0], index=pd.Index(names, name="source")[counts > 0])
 
 
-def _names_at(values: np.ndarray, codes: np.ndarray) -> ExtensionArray:
+def _neighbour_counts(source: np.ndarray, target: np.ndarray, size: int) -> np.ndarray:
+    """How many distinct others each of `size` nodes (numbered 0 up) is linked to by the links `source`-`target`
+    (-1: no node)."""
+    source, target = source.astype("int64"), target.astype("int64")
+    known = (source >= 0) & (target >= 0)
+    source, target = source[known], target[known]
+    pairs = distinct_sorted(np.concatenate([source * size + target, target * size + source]))
+    return np.bincount(pairs // size, minlength=size)
+
+
+def _names_at(values: np.ndarray | ExtensionArray, codes: np.ndarray) -> ExtensionArray:
     """Text column of `values` (a few thousand names) at `codes`: taken in Arrow, not built row by row."""
     return pd.array(values, dtype="str").take(codes)
 
 
-NETWORK_EPISODE_COLUMNS = ["child_id", "establishment_id", "establishment_name", "from_district", "found_district"]
+def _child_positions(child_ids: pd.Series, children: np.ndarray) -> np.ndarray:
+    """Each episode's child as its position among `children` (-1: not one of them), from the episodes' child
+    codes (`child_codes`): no text read per episode."""
+    codes, names = child_codes(child_ids)
+    child_of_name = np.full(len(names) + 1, -1, dtype="int64")  # the last: a blank child (-1)
+    found = names.get_indexer(children)
+    child_of_name[found[found >= 0]] = np.flatnonzero(found >= 0)
+    return child_of_name[codes]
 
 
 def together_network(
@@ -258,47 +277,64 @@ def together_network(
     it; `degree` its distinct neighbours. `together` is `together_children(pairs)`
     when already worked out.
     """
-    if pairs.empty:
+    return children_network(together_children(pairs) if together is None else together, episodes)
+
+
+def children_network(together: pd.DataFrame, episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`together_network` from the pairs of children (`together_children`) alone.
+
+    Children and places are whole numbers until the end, numbered in the order of their node ids ("child:" <
+    "district:" < "home:", each kind in the order of its text), so the nodes come out sorted and the links
+    sorted by child then place: a national year has hundreds of thousands of links.
+    """
+    if together.empty:
         return pd.DataFrame(columns=NODE_COLUMNS), pd.DataFrame(columns=EDGE_COLUMNS)
-    children = sorted(pd.concat([pairs["child_a"], pairs["child_b"]], ignore_index=True).astype(str).unique())
-    chosen = episodes["child_id"].isin(children).to_numpy(dtype=bool)
-    mine = episodes[NETWORK_EPISODE_COLUMNS].loc[chosen]  # the columns needed only: a year has 50 of them
-    # Each episode links its child to where it went missing from and where it was found. Children
-    # and places are integer codes until the end, numbered in the order of their node ids, so the
-    # links come out sorted by child then place: a national year has hundreds of thousands of them.
-    child_codes, child_names = pd.factorize(as_text(mine["child_id"]), sort=True)
-    has_home = mine["establishment_id"].notna().to_numpy()
-    home_codes, home_ids = pd.factorize(mine["establishment_id"], sort=True)
-    district_codes, districts = pd.factorize(
-        pd.concat([mine["from_district"].where(~has_home), mine["found_district"]]), sort=True
+    children = np.array(
+        sorted(pd.concat([together["child_a"], together["child_b"]]).astype(str).unique().tolist()), dtype=object
     )
-    from_district, found_district = district_codes[: len(mine)], district_codes[len(mine) :]
-    # "district:..." sorts before "home:...": districts first, then homes, each in order
+    child_nodes = "child:" + children
+    child = _child_positions(episodes["child_id"], children)
+    rows = np.flatnonzero(child >= 0)
+    child = child[rows]
+    # Each episode links its child to where it went missing from and where it was found.
+    homes = episodes["establishment_id"].iloc[rows]
+    has_home = homes.notna().to_numpy()
+    home_codes, home_ids = sorted_codes(homes)
+    without_home = np.flatnonzero(~has_home)  # these start from their district
+    district_codes, districts = sorted_codes(
+        pd.concat([episodes["from_district"].iloc[rows[without_home]], episodes["found_district"].iloc[rows]])
+    )
+    from_place = len(districts) + home_codes
+    from_place[without_home] = district_codes[: len(without_home)]
+    found_place = district_codes[len(without_home) :]
     place_names = np.array([f"district:{d}" for d in districts] + [f"home:{h}" for h in home_ids], dtype=object)
-    from_place = np.where(has_home, len(districts) + home_codes, from_district)
-    found_place = found_district
-    n_places = max(len(place_names), 1)
-    from_keys = (child_codes * n_places + from_place)[from_place >= 0]
-    found_keys = (child_codes * n_places + found_place)[found_place >= 0]
-    both_keys = (child_codes * n_places + from_place)[(from_place >= 0) & (from_place == found_place)]
-    keys, positions = np.unique(np.concatenate([from_keys, found_keys]), return_inverse=True)
-    from_count = np.bincount(positions[: len(from_keys)], minlength=len(keys))
-    found_count = np.bincount(positions[len(from_keys) :], minlength=len(keys))
-    both_count = np.bincount(np.searchsorted(keys, both_keys), minlength=len(keys))
+    # the links: each (child, place) of an episode's start or find, numbered in order
+    starting, finding = np.flatnonzero(from_place >= 0), np.flatnonzero(found_place >= 0)
+    ends = np.concatenate([starting, finding])
+    end_places = np.concatenate([from_place[starting], found_place[finding]])
+    n_places = len(place_names)
+    links, number = numbered_distinct(child[ends] * n_places + end_places)
+    link_child, link_place = np.divmod(links, max(n_places, 1))
+    from_number = number[: len(starting)]
+    from_count = np.bincount(from_number, minlength=len(links))
+    found_count = np.bincount(number[len(starting) :], minlength=len(links))
+    in_both = found_place[starting] == from_place[starting]  # an episode found where it started
+    both_count = np.bincount(from_number[in_both], minlength=len(links))
     link_kinds = np.array([FROM, FOUND, FROM_AND_FOUND], dtype=object)
+    child_text = pd.array(child_nodes, dtype="str")  # made once for the three columns taken from it
     places = pd.DataFrame(
         {
-            "source": _names_at("child:" + np.asarray(child_names, dtype=object), keys // n_places),
-            "target": _names_at(place_names, keys % n_places),
+            "source": _names_at(child_text, link_child),
+            "target": _names_at(place_names, link_place),
             "kind": _names_at(link_kinds, np.select([found_count == 0, from_count == 0], [0, 1], default=2)),
             "weight": from_count + found_count - both_count,  # an episode found where it started counts once
         }
     )
-    together = together_children(pairs) if together is None else together
+    child_a, child_b = (_positions(together[side].astype(str), children) for side in ("child_a", "child_b"))
     together_edges = pd.DataFrame(
         {
-            "source": "child:" + together["child_a"].astype(str),
-            "target": "child:" + together["child_b"].astype(str),
+            "source": _names_at(child_text, child_a),
+            "target": _names_at(child_text, child_b),
             "kind": TOGETHER,
             "weight": together["times"].astype("int64"),
         }
@@ -306,30 +342,34 @@ def together_network(
     edges = pd.concat([together_edges, places], ignore_index=True)
     edges["weight"] = edges["weight"].astype("int64")
 
-    labels = {f"child:{c}": c for c in children}
-    kinds = {f"child:{c}": CHILD for c in children}
-    homes = mine.loc[has_home].drop_duplicates("establishment_id", keep="last")  # its last name
-    for home_id, name in zip(homes["establishment_id"].astype(str), missing_from_place(homes), strict=True):
-        labels[f"home:{home_id}"], kinds[f"home:{home_id}"] = str(name), HOME
-    for district in districts:
-        labels[f"district:{district}"], kinds[f"district:{district}"] = str(district), DISTRICT
-    degree = neighbours(edges)
-    child_episodes = pd.Series(
-        np.bincount(child_codes, minlength=len(child_names)), index="child:" + pd.Index(child_names, dtype=object)
+    # the nodes in the order of their ids: the children, then the places (districts, then homes)
+    ends_a = np.concatenate([child_a, link_child])
+    ends_b = np.concatenate([child_b, len(children) + link_place])
+    n_nodes = len(children) + len(place_names)
+    if (child_a < child_b).all():  # each pair of children once (as together_children makes them), each
+        # (child, place) link once: every link is a distinct pair of nodes, so a node's degree is its ends
+        degree = np.bincount(ends_a, minlength=n_nodes) + np.bincount(ends_b, minlength=n_nodes)
+    else:
+        degree = _neighbour_counts(ends_a, ends_b, n_nodes)
+    last = np.full(len(home_ids), -1, dtype="int64")
+    np.maximum.at(last, home_codes[has_home], np.flatnonzero(has_home))  # each home's last episode names it
+    home_names = missing_from_place(
+        episodes[["establishment_name", "establishment_id", "from_district"]].iloc[rows[last]]
     )
-    in_both = (from_place >= 0) & (from_place == found_place)
-    place_episodes = pd.Series(
-        np.bincount(from_place[from_place >= 0], minlength=len(place_names))
-        + np.bincount(found_place[found_place >= 0], minlength=len(place_names))
-        - np.bincount(from_place[in_both], minlength=len(place_names)),
-        index=place_names,
+    place_episodes = (
+        np.bincount(from_place[starting], minlength=n_places)
+        + np.bincount(found_place[finding], minlength=n_places)
+        - np.bincount(from_place[starting][in_both], minlength=n_places)
     )
-    nodes = pd.DataFrame({"node": sorted(labels)})
-    nodes["label"] = nodes["node"].map(labels)
-    nodes["kind"] = nodes["node"].map(kinds)
-    nodes["episodes"] = nodes["node"].map(child_episodes).fillna(nodes["node"].map(place_episodes)).fillna(0)
-    nodes["episodes"] = nodes["episodes"].astype("int64")
-    nodes["degree"] = nodes["node"].map(degree).fillna(0).astype("int64")
+    nodes = pd.DataFrame(
+        {
+            "node": np.concatenate([child_nodes, place_names]).tolist(),
+            "label": [*children, *map(str, districts), *map(str, home_names)],
+            "kind": [CHILD] * len(children) + [DISTRICT] * len(districts) + [HOME] * len(home_ids),
+            "episodes": np.concatenate([np.bincount(child, minlength=len(children)), place_episodes]).astype("int64"),
+            "degree": degree.astype("int64"),
+        }
+    )
     return nodes[NODE_COLUMNS], edges[EDGE_COLUMNS]
 
 
@@ -350,10 +390,12 @@ def repeated_places(nodes: pd.DataFrame, edges: pd.DataFrame, min_episodes: int)
     ends = _positions(pd.concat([kept_edges["source"], kept_edges["target"]]), nodes["node"])
     linked = np.zeros(len(nodes), dtype=bool)
     linked[ends[ends >= 0]] = True
-    kept_nodes = nodes[(nodes["kind"] == CHILD).to_numpy(dtype=bool) | linked]
-    degree = neighbours(kept_edges)
-    kept_nodes = kept_nodes.assign(degree=kept_nodes["node"].map(degree).fillna(0).astype("int64"))
-    return kept_nodes.reset_index(drop=True), kept_edges
+    kept = (nodes["kind"] == CHILD).to_numpy(dtype=bool) | linked
+    if (ends >= 0).all() and nodes["node"].is_unique:  # counted on the positions found: no text read again
+        degree = _neighbour_counts(ends[: len(kept_edges)], ends[len(kept_edges) :], len(nodes))[kept]
+    else:  # a link to a node not listed still counts as a neighbour
+        degree = nodes["node"][kept].map(neighbours(kept_edges)).fillna(0).to_numpy()
+    return nodes[kept].assign(degree=degree.astype("int64")).reset_index(drop=True), kept_edges
 
 
 def largest_nodes(nodes: pd.DataFrame, edges: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -361,11 +403,10 @@ def largest_nodes(nodes: pd.DataFrame, edges: pd.DataFrame, limit: int) -> tuple
     so a busy network stays readable."""
     kept = nodes.sort_values(["degree", "episodes", "node"], ascending=[False, False, True], kind="stable")
     kept = kept.head(max(int(limit), 0))
-    keep = set(kept["node"])
-    among = edges[edges["source"].isin(keep) & edges["target"].isin(keep)]
+    among = (_positions(edges["source"], kept["node"]) >= 0) & (_positions(edges["target"], kept["node"]) >= 0)
     return (
-        nodes[nodes["node"].isin(keep)].reset_index(drop=True),
-        among.reset_index(drop=True),
+        nodes[_positions(nodes["node"], kept["node"]) >= 0].reset_index(drop=True),
+        edges[among].reset_index(drop=True),
     )
 
 
@@ -405,8 +446,8 @@ def node_episodes(nodes: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
     what an analyst reads on clicking a node. The same links as the network: a child's own episodes;
     a home's episodes started there; a district's episodes started there (no home) or found there,
     counting only the network's children, so each node has `episodes` rows."""
-    children = nodes.loc[nodes["kind"] == CHILD, "label"].astype(str)
-    chosen = as_text(episodes["child_id"]).isin(set(children)).to_numpy(dtype=bool)
+    children = nodes.loc[nodes["kind"] == CHILD, "label"].astype(str).to_numpy(dtype=object)
+    chosen = _child_positions(episodes["child_id"], children) >= 0
     mine = episodes[NODE_DETAIL_COLUMNS].loc[chosen]  # the columns needed only: a year has 50 of them
     has_home = mine["establishment_id"].notna()
     rows = pd.DataFrame(

@@ -100,6 +100,28 @@ def distinct_sorted(values: np.ndarray) -> np.ndarray:
     return ordered[np.insert(ordered[1:] != ordered[:-1], 0, True)[: len(ordered)]]
 
 
+def numbered_distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(values, return_inverse=True) of whole numbers, by one sort (see `distinct_sorted`): the distinct
+    values in order, and each value's position among them."""
+    order = np.argsort(values)
+    ordered = values[order]
+    starts = np.insert(ordered[1:] != ordered[:-1], 0, True)[: len(ordered)]
+    number = np.empty(len(values), dtype="int64")
+    number[order] = np.cumsum(starts) - 1
+    return ordered[starts], number
+
+
+def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """`pd.factorize(values, sort=True)`: the few thousand distinct values sorted and the codes renumbered
+    (-1 stays for a blank), where pandas' own renumbering took a tenth of a second on 300,000 rows."""
+    codes, uniques = pd.factorize(values)
+    order = uniques.argsort()
+    rank = np.empty(len(order) + 1, dtype="int64")
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1
+    return rank[codes], uniques.take(order)
+
+
 def as_text(values: pd.Series) -> pd.Series:
     """`values.astype(str)`; a category of text is taken from its names rather than converted row by row
     (a tenth of a second a column at a million episodes)."""

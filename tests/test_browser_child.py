@@ -4,7 +4,9 @@ and nothing is fetched from outside this machine."""
 
 from __future__ import annotations
 
+import csv
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -123,6 +125,19 @@ def test_missing_together_draws_the_network_offline_and_a_click_shows_episodes(s
     assert rows.count() >= 1
     assert rows.first.locator("td").nth(1).inner_text() == label  # the child's own episodes
     assert re.fullmatch(r"E\d+", rows.first.locator("td").first.inner_text())
+    assert page.outside_requests == []
+
+
+def test_missing_together_downloads_every_pair_each_time(sample_server, page):
+    """The pairs' table is made for the rows shown, and for every pair when its CSV is clicked."""
+    open_network(page, sample_server, PERIOD)
+    headline = page.locator('[data-testid="stMetric"]').filter(has_text="Times together")
+    times = int(headline.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download table (CSV)").last.click()  # the last table: each time
+    rows = list(csv.reader(Path(download.value.path()).read_text().splitlines()))
+    assert times > 1 and len(rows) == times + 1
+    assert all(row[0] and row[1] for row in rows[1:])  # a place and a child on every row
     assert page.outside_requests == []
 
 

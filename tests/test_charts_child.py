@@ -21,6 +21,7 @@ from charts.network import (
     NODE_SHAPES,
     extent,
     layout,
+    minute_text,
     network_chart,
     network_data,
     network_html,
@@ -214,3 +215,17 @@ def test_both_charts_render_to_png_and_svg_offline():
     ):
         assert png_bytes(chart)[:8] == b"\x89PNG\r\n\x1a\n"
         assert "<svg" in svg_text(chart)
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        ["2016-03-01 04:05:06", None, "2015-12-31 23:59:59.999", "1969-01-09 01:02:59", "1900-02-28 23:00"],
+        [None, None],
+        [],
+    ],
+)
+def test_minute_text_is_strftime(times):
+    """The network document's times, each day written once: the text strftime gives, blanks included."""
+    column = pd.Series(pd.to_datetime(times, format="mixed"), dtype="datetime64[ns]")
+    pd.testing.assert_series_equal(minute_text(column), column.dt.strftime("%d %b %Y %H:%M"), check_exact=True)

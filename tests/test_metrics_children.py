@@ -201,6 +201,30 @@ def test_network_nodes_and_edges():
     ]
 
 
+def test_a_home_is_named_as_the_networks_last_episode_there_names_it():
+    episodes = network_frame()
+    names = episodes["establishment_name"].astype(object)
+    names.iloc[3] = "Oak House (renamed)"  # C2's second episode: the home's last among the network's children
+    names.iloc[6] = "Elm House"  # C5 went missing alone: not in the network, so not its name
+    episodes = episodes.assign(establishment_name=names)
+    nodes, _ = together_network(missing_together(episodes), episodes)
+    assert nodes.loc[nodes["node"] == "home:H1", "label"].tolist() == ["Oak House (renamed)"]
+
+
+@pytest.mark.parametrize("swapped", [False, True])
+def test_network_degrees_are_distinct_neighbours_however_the_pairs_are_written(swapped):
+    """Degrees come from the ends of the links when every link is a distinct pair of nodes (pairs of children
+    each once, child before the other), else from the distinct neighbours: the same either way."""
+    episodes = network_frame()
+    pairs = missing_together(episodes)
+    if swapped:  # C2 with C1 as well as C1 with C2: one neighbour each, not two
+        pairs = pd.concat([pairs, pairs.iloc[:1].assign(child_a=pairs["child_b"].iloc[0], child_b="C1")])
+    nodes, edges = together_network(pairs, episodes)
+    degree = neighbours(edges)
+    assert nodes["degree"].tolist() == [int(degree.get(node, 0)) for node in nodes["node"]]
+    assert nodes.loc[nodes["node"] == "child:C1", "degree"].tolist() == [3]
+
+
 def test_no_pairs_no_network():
     episodes = network_frame().iloc[[0, 6]]
     nodes, edges = together_network(missing_together(episodes), episodes)
@@ -302,3 +326,22 @@ def test_cutting_a_network_without_links_keeps_its_children(held_as):
     kept, links = repeated_places(nodes, edges, 1)
     assert kept[["node", "degree"]].values.tolist() == [["child:C1", 0]] and links.empty
     assert repeats_to_fit(nodes, edges, 1) == 1
+
+
+def test_cutting_a_network_counts_a_link_to_a_node_not_listed():
+    """Degrees are counted on the listed nodes' positions; a link to a node not listed is still a neighbour."""
+    nodes = pd.DataFrame(
+        {"node": ["child:C1", "home:H1"], "label": ["C1", "Oak House"], "kind": [CHILD, HOME], "episodes": [2, 2]}
+    ).assign(degree=0)
+    edges = pd.DataFrame(
+        {
+            "source": ["child:C1", "child:C1", "child:C1"],
+            "target": ["home:H1", "district:B23", "home:H1"],
+            "kind": [FROM, FOUND, FOUND],
+            "weight": [2, 3, 2],
+        }
+    )
+    kept, links = repeated_places(nodes, edges, 2)
+    assert kept[["node", "degree"]].values.tolist() == [["child:C1", 2], ["home:H1", 1]] and len(links) == 3
+    kept, links = repeated_places(nodes.iloc[:1].assign(node=["child:C1"]), edges.iloc[[0, 2]], 2)  # H1 unlisted
+    assert kept[["node", "degree"]].values.tolist() == [["child:C1", 1]]

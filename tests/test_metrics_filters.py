@@ -5,7 +5,16 @@ import pandas as pd
 import pytest
 
 import config
-from metrics.filters import FILTER_KEYS, as_text, distinct_sorted, month_slices, select_episodes, with_derived
+from metrics.filters import (
+    FILTER_KEYS,
+    as_text,
+    distinct_sorted,
+    month_slices,
+    numbered_distinct,
+    select_episodes,
+    sorted_codes,
+    with_derived,
+)
 from tests.support import make_episodes
 
 START, END = date(2015, 3, 1), date(2015, 3, 31)
@@ -197,3 +206,20 @@ def test_as_text_is_astype_str(values):
 def test_distinct_sorted_is_numpys_unique(values):
     codes = np.array(values, dtype="int64")
     assert np.array_equal(distinct_sorted(codes), np.unique(codes))
+
+
+@pytest.mark.parametrize("values", [[], ["b", None, "a", "b"], ["B27", "B23", "B27", None, "A1"]])
+def test_sorted_codes_are_pandas_sorted_factorize(values):
+    column = pd.Series(values, dtype="str")
+    codes, names = sorted_codes(column)
+    expected_codes, expected_names = pd.factorize(column, sort=True)
+    assert codes.tolist() == expected_codes.tolist()
+    assert list(names) == list(expected_names)
+
+
+@pytest.mark.parametrize("values", [[], [3], [5, 1, 5, 0, 1, 9, 9], list(range(10, 0, -1)) * 3])
+def test_numbered_distinct_is_numpys_unique_with_inverse(values):
+    codes = np.array(values, dtype="int64")
+    distinct, number = numbered_distinct(codes)
+    expected, inverse = np.unique(codes, return_inverse=True)
+    assert distinct.tolist() == expected.tolist() and number.tolist() == inverse.tolist()

@@ -11,7 +11,9 @@ from metrics.together import (
     missing_together,
     missing_together_rows,
     pairs_among,
+    rows_among,
     together_children,
+    together_children_of,
 )
 from tests.support import make_episodes
 
@@ -130,6 +132,26 @@ def test_three_children_together_make_three_pairs_and_network_counts():
     assert network.values.tolist() == [["C1", "C2", 2, 2], ["C1", "C3", 1, 1], ["C2", "C3", 1, 1]]
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_together_children_counts_as_grouping_the_text_does(seed):
+    """Counted on codes: the same table as pandas' groupby of the text, blanks (left out, or no place) included."""
+    random = np.random.default_rng(seed)
+    children = np.array(["C1", "C10", "C2", "C3", "C9", None], dtype=object)
+    places = np.array(["H1", "B23 6AA", "H10", None], dtype=object)
+    pairs = pd.DataFrame(
+        {
+            "place": pd.array(places[random.integers(0, 4, 300)], dtype="str"),
+            "child_a": pd.array(children[random.integers(0, 6, 300)], dtype="str"),
+            "child_b": pd.array(children[random.integers(0, 6, 300)], dtype="str"),
+        }
+    )
+    grouped = pairs.groupby(["child_a", "child_b"], sort=True)
+    expected = pd.DataFrame({"times": grouped.size(), "places": grouped["place"].nunique()}).reset_index()
+    expected = expected.sort_values(["times", "child_a", "child_b"], ascending=[False, True, True], ignore_index=True)
+    pd.testing.assert_frame_equal(together_children(pairs), expected, check_exact=True)
+    assert together_children(pairs.iloc[:0]).columns.tolist() == ["child_a", "child_b", "times", "places"]
+
+
 def crowded_places(seed=5, size=120):
     """Six children leaving three places (a home, else an address) and found at two postcodes, often within
     the hour, some at the same minute: pairs with ties in every sort key."""
@@ -189,3 +211,22 @@ def test_the_pair_table_is_text_however_the_ids_are_held(rows, pairs, held_as):
     table = pairs_among(held, rows(held))
     assert len(table) > 5 and table["child_a"].dtype == "str" and table["episode_b"].dtype == "str"
     pd.testing.assert_frame_equal(table, expected)
+
+
+@pytest.mark.parametrize("held_as", ["category", "object"])
+@pytest.mark.parametrize("filters", [{}, {"missing_from": ["care"]}])
+def test_the_pairs_of_children_from_rows_are_those_from_the_pair_table(held_as, filters):
+    """The page counts a view's pairs of children and places from the pairs' rows (child codes, place numbers):
+    the same as from the pair table's text."""
+    episodes = crowded_places().pipe(lambda frame: frame.assign(child_id=frame["child_id"].astype(held_as)))
+    selection = select_episodes(episodes, date(2015, 1, 1), date(2015, 2, 28), filters)
+    rows = rows_among(episodes, missing_together_rows(episodes), selection)
+    table = pairs_among(selection, rows)
+    assert len(table) > 5
+    pd.testing.assert_frame_equal(together_children_of(selection, rows), together_children(table), check_exact=True)
+    assert rows.place_count() == table["place"].nunique()
+    pd.testing.assert_frame_equal(
+        pairs_among(selection, rows.take(np.arange(3, 6))), table.iloc[3:6].reset_index(drop=True)
+    )
+    none = rows.take(np.arange(0))
+    assert together_children_of(selection, none).empty and none.place_count() == 0

@@ -25,7 +25,7 @@ from loaders.episodes import data_version
 from loaders.reconciliation import load_resolutions
 from metrics.attention import AttentionSettings, attention_tables, history_until
 from metrics.briefing import Briefing, child_briefing
-from metrics.children import alerts_with_episodes, node_episodes, together_network
+from metrics.children import alerts_with_episodes, children_network, node_episodes
 from metrics.filters import select_episodes
 from metrics.findings import Finding
 from metrics.findings import findings as findings_of
@@ -35,9 +35,8 @@ from metrics.together import (
     PairRows,
     found_together_rows,
     missing_together_rows,
-    pairs_among,
     rows_among,
-    together_children,
+    together_children_of,
 )
 from metrics.trend import trend_window
 from metrics.triggers import trigger_counts, triggers
@@ -222,17 +221,17 @@ def alerts(view: PageView, thresholds: TriggerThresholds, as_of: date | datetime
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _together(view_key, window, _current, _episodes) -> tuple[pd.DataFrame, pd.DataFrame, tuple | None]:
-    # a resource, read and never changed by the page: as st.cache_data, the 400,000 pairs of a view at a million
-    # episodes were pickled when stored and unpickled on every run; analysts only, so no suppression
-    pairs = pairs_among(_episodes, pair_rows(_episodes, "missing", window), _current)
-    children = together_children(pairs)
-    return pairs, children, together_network(pairs, _current, children) if len(pairs) else None
+def _together(view_key, window, _current, _episodes) -> tuple[PairRows, pd.DataFrame, tuple | None]:
+    # a resource, read and never changed by the page; analysts only, so no suppression
+    rows = rows_among(_episodes, pair_rows(_episodes, "missing", window), _current)
+    children = together_children_of(_current, rows)
+    return rows, children, children_network(children, _current) if len(rows.a) else None
 
 
-def together(view: PageView, window: int) -> tuple[pd.DataFrame, pd.DataFrame, tuple | None]:
-    """The pairs of episodes missing together in the view, the pairs of children (`together_children`) and
-    their network (nodes, edges; None without pairs)."""
+def together(view: PageView, window: int) -> tuple[PairRows, pd.DataFrame, tuple | None]:
+    """The pairs of episodes missing together in the view as rows of `view.current` (their table made only for
+    the rows shown: `pairs_among`), the pairs of children (`together_children`) and their network (nodes, edges;
+    None without pairs)."""
     return _together(_view_key(view), window, view.current, view.episodes)
 
 

@@ -5,6 +5,7 @@ and the network of those children and the places they go missing from and are fo
 Operational Group asks for: the pairs say who, the network says where.
 """
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -19,6 +20,7 @@ from metrics.children import (
     repeated_places,
     repeats_to_fit,
 )
+from metrics.together import pairs_among
 from ui import auth, cached, data, display, links, paged, sidebar
 
 auth.require_child_level()
@@ -37,17 +39,17 @@ st.caption(
     + (f", filters: {', '.join(view.filters)}" if view.filters else "")
     + "."
 )
-pairs, children, linked = cached.together(view, window)  # shared by every session
+pairs, children, linked = cached.together(view, window)  # shared by every session; pairs as rows of view.current
 children_with_others = pd.concat([children["child_a"], children["child_b"]]).nunique()  # a set of 700,000 ids: 0.7 s
 HEADLINES = (
-    ("Times together", len(pairs), "Pairs of episodes: two children leaving one place within the window."),
+    ("Times together", len(pairs.a), "Pairs of episodes: two children leaving one place within the window."),
     ("Pairs of children", len(children), "Distinct pairs of children who went missing together."),
     ("Children", children_with_others, "Children who went missing with another child at least once."),
-    ("Places", pairs["place"].nunique() if len(pairs) else 0, "Places they left together from."),
+    ("Places", pairs.place_count(), "Places they left together from."),
 )
 for column, (label, value, help_text) in zip(st.columns(4), HEADLINES, strict=True):
     column.metric(label, f"{value:,}", help=help_text, border=True)
-if pairs.empty:
+if not len(pairs.a):
     st.info("No two children went missing together in this period.")
     st.stop()
 
@@ -65,7 +67,7 @@ min_episodes = left.slider(
 )
 nodes, edges = repeated_places(nodes, edges, min_episodes)
 centres = nodes.sort_values(["kind", "label"], key=lambda c: c.map(KIND_ORDER) if c.name == "kind" else c)
-names = dict(zip(centres["node"], centres["label"] + " (" + centres["kind"] + ")", strict=True))
+names = dict(zip(centres["node"].tolist(), (centres["label"] + " (" + centres["kind"] + ")").tolist(), strict=True))
 if "together_focus" not in st.session_state:
     wanted = st.query_params.get(FOCUS_PARAM, "")
     st.session_state["together_focus"] = wanted if wanted in names else ""
@@ -131,16 +133,8 @@ display.show_chart(
 )
 
 st.subheader(f"Pairs of children: {len(children):,}")
-pair_table = pd.DataFrame(
-    {
-        "child_a": children["child_a"].to_numpy(),
-        "child_b": children["child_b"].to_numpy(),
-        "times": children["times"].to_numpy(),
-        "places": children["places"].to_numpy(),
-    }
-)
 paged.show_paged_table(
-    pair_table,
+    children,  # shown a page at a time, its ids made links: never changed in place
     name="Pairs of children missing together",
     link_columns=["child_a", "child_b"],
     column_config={
@@ -151,13 +145,27 @@ paged.show_paged_table(
     },
 )
 
-st.subheader(f"Each time they went missing together: {len(pairs):,}")
-place_codes, places = pd.factorize(pairs["place"], use_na_sentinel=False)  # each place named once, not per pair
-named = pd.Series(places).map(data.establishments())  # a home's name; a postcode stays itself
+st.subheader(f"Each time they went missing together: {len(pairs.a):,}")
+linker, home_names = links.child_linker(), data.establishments()  # read now: the CSV is made when clicked
+
+
+def pair_rows_shown(part: pd.DataFrame) -> pd.DataFrame:
+    """The pairs at `part`'s positions as the table shows them: made for the rows on screen only (and for all
+    when the download is clicked), as writing out 350,000 pairs' text on every view took a tenth of a second."""
+    table = pairs_among(view.current, pairs.take(part["pair"].to_numpy())).set_axis(part.index)
+    place_codes, places = pd.factorize(table["place"], use_na_sentinel=False)  # each place named once, not per pair
+    named = pd.Series(places, dtype="str").map(home_names)  # a home's name; a postcode stays itself
+    return table.assign(
+        place=pd.array(named.where(named.notna(), pd.Series(places, dtype="str")), dtype="str").take(place_codes),
+        child_a=linker(table["child_a"]).to_numpy(),
+        child_b=linker(table["child_b"]).to_numpy(),
+    )
+
+
 paged.show_paged_table(
-    pairs.assign(place=named.where(named.notna(), pd.Series(places)).array.take(place_codes)),
+    pd.DataFrame({"pair": np.arange(len(pairs.a))}),
     name="Episodes missing together",
-    link_columns=["child_a", "child_b"],
+    make=pair_rows_shown,
     column_config={
         "place": "Missing from",
         "child_a": links.child_column("Child"),
