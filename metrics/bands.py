@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.filters import DISTANCE_BANDS, DURATION_BANDS, ensure_derived, locality_names
+from metrics.filters import DISTANCE_BANDS, DURATION_BANDS, distinct_sorted, ensure_derived, locality_names, run_starts
 from metrics.rounding import percent
 
 REPEAT_BANDS = ("1-2", "3-5", "6-8", "9-19", "20+")
@@ -65,7 +65,7 @@ def first_per_child(episodes: pd.DataFrame, latest: bool = False) -> pd.DataFram
     if latest:
         edge = np.append(ordered[1:] != ordered[:-1], True)
     else:
-        edge = np.insert(ordered[1:] != ordered[:-1], 0, True)
+        edge = run_starts(ordered)
     return episodes.iloc[order[edge[: len(order)]]]
 
 
@@ -77,8 +77,7 @@ def episodes_and_children(
     group_codes, child_codes = group_codes[keep].astype("int64"), child_codes[keep].astype("int64")
     episodes = np.bincount(group_codes, minlength=groups)
     span = int(child_codes.max()) + 1 if len(child_codes) else 1
-    pairs = np.sort(group_codes * span + child_codes)  # sort, not np.unique: its hashing is slow here
-    pairs = pairs[np.insert(pairs[1:] != pairs[:-1], 0, True)[: len(pairs)]]
+    pairs = distinct_sorted(group_codes * span + child_codes)
     return episodes, np.bincount(pairs // span, minlength=groups)
 
 

@@ -25,6 +25,7 @@ from metrics.filters import (
     ensure_derived,
     first_known,
     numbered_distinct,
+    run_starts,
     sorted_codes,
 )
 from metrics.return_interviews import SAFE_AND_WELL_DUE_HOURS
@@ -196,12 +197,12 @@ def alert_children(
     owners = owners.drop_duplicates().sort_values(["row", "child"], kind="stable")
     row_of, child_of = owners["row"].to_numpy(), owners["child"].to_numpy()
     children: list = [None] * len(alerts)
-    first = np.insert(row_of[1:] != row_of[:-1], 0, True)[: len(row_of)]
+    first = run_starts(row_of)
     alone = first & np.append(first[1:], True)  # the only child of its alert: most alerts
     for row, child in zip(row_of[alone].tolist(), child_of[alone].tolist(), strict=True):
         children[row] = [child]
     shared_rows, shared_children = row_of[~alone], child_of[~alone]  # sorted by row
-    starts = np.flatnonzero(np.insert(shared_rows[1:] != shared_rows[:-1], 0, True)[: len(shared_rows)])
+    starts = np.flatnonzero(run_starts(shared_rows))
     groups = np.split(shared_children, starts[1:]) if len(starts) else []  # np.split of nothing gives one empty part
     for row, ids in zip(shared_rows[starts].tolist(), groups, strict=True):
         children[row] = ids.tolist()

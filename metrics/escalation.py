@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from config.sections import EscalationThresholds
-from metrics.filters import distance_miles
+from metrics.filters import distance_miles, run_starts
 from metrics.time_limits import HOUR_NS, date_only_flags, longest_gap, shortest_gap
 from metrics.together import child_codes, order_by_child_and_time
 
@@ -149,7 +149,7 @@ def _first_concern(concern: np.ndarray, position: np.ndarray, child: np.ndarray)
     """The child's first episode with a CSE or CCE concern."""
     seen_before = np.zeros(len(concern), dtype=bool)
     order = np.flatnonzero(concern)
-    first_of_child = order[np.insert(child[order][1:] != child[order][:-1], 0, True)] if len(order) else order
+    first_of_child = order[run_starts(child[order])]
     seen_before[first_of_child] = True
     return seen_before
 
@@ -197,7 +197,7 @@ def escalating_children(
     keep, codes, times = keep[chosen], codes[chosen], times[chosen]
     order = _by_child_time_and_id(codes, times, episodes["episode_id"], keep)
     codes, times, rows = codes[order], times[order], keep[order]
-    starts = np.flatnonzero(np.insert(codes[1:] != codes[:-1], 0, True))
+    starts = np.flatnonzero(run_starts(codes))
     position = np.arange(len(times)) - np.repeat(starts, np.diff(np.append(starts, len(times))))
     in_period = times >= start_ns
 
@@ -226,7 +226,7 @@ def escalating_children(
         hits = np.flatnonzero(met & in_period)
         if not len(hits):
             continue
-        hits = hits[np.insert(codes[hits][1:] != codes[hits][:-1], 0, True)]  # first per child
+        hits = hits[run_starts(codes[hits])]  # first per child
         windows = rows[hits[:, None] - np.arange(span - 1, -1, -1)[None, :]]
         ids = episodes["episode_id"].iloc[windows.ravel()].astype(str).to_numpy().reshape(windows.shape)
         reasons.append(np.full(len(hits), REASONS.index(reason)))

@@ -93,11 +93,16 @@ def month_slices(times: pd.Series) -> tuple[np.ndarray, list[tuple[str, slice]]]
     return order, [(label, slice(int(a), int(b))) for label, a, b in zip(labels, starts, ends, strict=True)]
 
 
+def run_starts(ordered: np.ndarray) -> np.ndarray:
+    """True at the first of each run of equal values in a sorted (or grouped) array."""
+    return np.insert(ordered[1:] != ordered[:-1], 0, True)[: len(ordered)]
+
+
 def distinct_sorted(values: np.ndarray) -> np.ndarray:
     """np.unique(values) of whole numbers, by sorting and keeping the first of each run: numpy's unique
     hashes, which took seconds on a million codes where sorting takes a few hundredths."""
     ordered = np.sort(values)
-    return ordered[np.insert(ordered[1:] != ordered[:-1], 0, True)[: len(ordered)]]
+    return ordered[run_starts(ordered)]
 
 
 def numbered_distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -105,7 +110,7 @@ def numbered_distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     values in order, and each value's position among them."""
     order = np.argsort(values)
     ordered = values[order]
-    starts = np.insert(ordered[1:] != ordered[:-1], 0, True)[: len(ordered)]
+    starts = run_starts(ordered)
     number = np.empty(len(values), dtype="int64")
     number[order] = np.cumsum(starts) - 1
     return ordered[starts], number

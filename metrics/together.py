@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
 from config.sections import AssociateSettings, MissingTogetherSettings
-from metrics.filters import as_text, distinct_sorted, first_known, sorted_codes
+from metrics.filters import as_text, distinct_sorted, first_known, run_starts, sorted_codes
 
 PAIR_COLUMNS = [
     "place",
@@ -247,8 +247,7 @@ def _children_table(child_a: np.ndarray, child_b: np.ndarray, place: np.ndarray,
     pair = child_a[known] * len(names) + child_b[known]
     keys = np.sort(pair * span + place[known] + 1)  # by pair (in the children's order), then place
     pair, place = keys // span, keys % span
-    new_pair = np.insert(pair[1:] != pair[:-1], 0, True)[: len(pair)]
-    new_place = np.insert(keys[1:] != keys[:-1], 0, True)[: len(keys)]
+    new_pair, new_place = run_starts(pair), run_starts(keys)
     starts = np.flatnonzero(new_pair)
     times = np.diff(np.append(starts, len(pair)))
     places = np.bincount((np.cumsum(new_pair) - 1)[new_place & (place > 0)], minlength=len(starts))

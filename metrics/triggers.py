@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from config.sections import TriggerThresholds
+from metrics.filters import run_starts
 from metrics.time_limits import DAY_NS, HOUR_NS, date_only_flags, has_date_only_time, may_exceed, opening
 from metrics.together import episode_place
 
@@ -96,7 +97,7 @@ def _earliest_windows(
     met = same_subject & np.where(date_only[last] | date_only[first], by_date, exact)
     hits = last[met]
     hit_subjects = subject_codes[hits]  # already sorted by subject, then time
-    hits = hits[np.insert(hit_subjects[1:] != hit_subjects[:-1], 0, True)[: len(hits)]]  # earliest per subject
+    hits = hits[run_starts(hit_subjects)]  # earliest per subject
     return hits, rows, subject_codes, subject_names, times
 
 

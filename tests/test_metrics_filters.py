@@ -11,6 +11,7 @@ from metrics.filters import (
     distinct_sorted,
     month_slices,
     numbered_distinct,
+    run_starts,
     select_episodes,
     sorted_codes,
     with_derived,
@@ -206,6 +207,14 @@ def test_as_text_is_astype_str(values):
 def test_distinct_sorted_is_numpys_unique(values):
     codes = np.array(values, dtype="int64")
     assert np.array_equal(distinct_sorted(codes), np.unique(codes))
+
+
+@pytest.mark.parametrize(
+    ("values", "starts"),
+    [([], []), ([3], [True]), ([1, 1, 2, 5, 5, 5, 1], [True, False, True, True, False, False, True])],
+)
+def test_run_starts_mark_the_first_of_each_run(values, starts):
+    assert run_starts(np.array(values, dtype="int64")).tolist() == starts
 
 
 @pytest.mark.parametrize("values", [[], ["b", None, "a", "b"], ["B27", "B23", "B27", None, "A1"]])
